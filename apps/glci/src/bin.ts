@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { ConfigError } from '@glci/config';
+import { CommanderError } from 'commander';
+import { createProgram } from './program.js';
+
+/** Exit codes: 0 ok, 1 failure, 2 usage or configuration error. */
+async function main(argv: readonly string[]): Promise<number> {
+  const program = createProgram().exitOverride();
+  try {
+    await program.parseAsync(argv as string[]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof ConfigError) {
+      process.stderr.write(`glci: invalid configuration\n${error.message}\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`glci: ${message}\n`);
+    if (process.env.GLCI_LOG_LEVEL === 'debug' && error instanceof Error && error.stack) {
+      process.stderr.write(`${error.stack}\n`);
+    }
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,31 @@
+import type { LogLevel } from '@glci/config';
+import { Command, Option } from 'commander';
+import { type CliContext, createCliContext } from './cli-context.js';
+import { registerConfigCommand } from './commands/config.js';
+import { cliVersion, registerVersionCommand } from './commands/version.js';
+
+/** Builds the command tree. Each command lives in its own module under `commands/`. */
+export function createProgram(contextOverride?: CliContext): Command {
+  const program = new Command('glci')
+    .description(
+      'Run GitLab CI pipelines locally in real Docker, with an embedded OCI registry and pull-through cache',
+    )
+    .version(cliVersion(), '-V, --version', 'print the glci version')
+    .addOption(
+      new Option('--log-level <level>', 'log verbosity')
+        .choices(['error', 'warn', 'info', 'debug'])
+        .env('GLCI_LOG_LEVEL'),
+    )
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+
+  let context: CliContext | undefined = contextOverride;
+  const getContext = () => {
+    context ??= createCliContext({ logLevel: program.opts<{ logLevel?: LogLevel }>().logLevel });
+    return context;
+  };
+
+  registerConfigCommand(program, getContext);
+  registerVersionCommand(program, getContext);
+  return program;
+}

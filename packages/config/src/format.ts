@@ -1,0 +1,56 @@
+import { stringify as stringifyToml } from 'smol-toml';
+import { z } from 'zod';
+import { displayPath } from './errors.js';
+import type { LoadedConfig } from './load.js';
+import { redactSecrets } from './redact.js';
+import { configSchema, type UnitKind, unitRegistry } from './schema.js';
+import { visitFields } from './schema-walk.js';
+import { formatDuration, formatSize } from './units.js';
+
+/** Unit-tagged fields, found from the schema itself so the printer never drifts from it. */
+const unitFields: readonly { path: readonly string[]; unit: UnitKind }[] = (() => {
+  const found: { path: readonly string[]; unit: UnitKind }[] = [];
+  visitFields(configSchema, (path, schema) => {
+    let node: z.ZodType = schema;
+    // Look through the prefault wrapper to the tagged transform.
+    while (node instanceof z.ZodPrefault || node instanceof z.ZodDefault || node instanceof z.ZodOptional) {
+      node = node.unwrap() as z.ZodType;
+    }
+    const meta = unitRegistry.get(node);
+    if (meta) found.push({ path, unit: meta.unit });
+  });
+  return found;
+})();
+
+/** The configuration as a user would write it: units restored, secrets redacted. */
+export function toDisplayObject(config: unknown): Record<string, unknown> {
+  const copy = structuredClone(redactSecrets(config)) as Record<string, unknown>;
+  for (const { path, unit } of unitFields) {
+    const parent = path
+      .slice(0, -1)
+      .reduce<Record<string, unknown> | undefined>(
+        (node, key) => node?.[key] as Record<string, unknown> | undefined,
+        copy,
+      );
+    const key = path.at(-1)!;
+    const value = parent?.[key];
+    if (parent && typeof value === 'number')
+      parent[key] = unit === 'size' ? formatSize(value) : formatDuration(value);
+  }
+  return copy;
+}
+
+/** `glci config` output: TOML that is itself a valid config file, with the sources as comments. */
+export function formatConfigToml(loaded: LoadedConfig): string {
+  const lines = ['# glci effective configuration (secrets redacted)'];
+  lines.push(
+    `# user file:    ${loaded.sources.global ? displayPath(loaded.sources.global) : '(none, defaults)'}`,
+  );
+  lines.push(`# project file: ${loaded.sources.project ? displayPath(loaded.sources.project) : '(none)'}`);
+  return `${lines.join('\n')}\n\n${stringifyToml(toDisplayObject(loaded.config))}\n`;
+}
+
+/** `glci config --json`: numbers stay numbers (sizes in bytes, durations in milliseconds). */
+export function formatConfigJson(loaded: LoadedConfig): string {
+  return `${JSON.stringify({ sources: loaded.sources, glciHome: loaded.glciHome, config: redactSecrets(loaded.config) }, null, 2)}\n`;
+}

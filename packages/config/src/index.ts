@@ -1,0 +1,31 @@
+export {
+  DEFAULT_DOCKER_SOCKET,
+  type DockerHostSource,
+  type ResolvedDockerHost,
+  resolveContainerSocket,
+  resolveDockerHost,
+} from './docker-host.js';
+export { type Environment, expandEnvironment } from './env.js';
+export { ConfigError, type ConfigIssue, displayPath, formatIssue } from './errors.js';
+export { formatConfigJson, formatConfigToml, toDisplayObject } from './format.js';
+export { type LoadConfigOptions, type LoadedConfig, loadConfig, parseConfig } from './load.js';
+export { findProjectConfig, GLOBAL_CONFIG_NAME, glciHome, PROJECT_CONFIG_NAME } from './locations.js';
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  createSilentLogger,
+  type Logger,
+  type LogLevel,
+} from './logger.js';
+export { ADDITIVE_LISTS, mergeConfigLayers } from './merge.js';
+export { formatNetworkText, type ResolvedNetwork, resolveNetwork } from './network.js';
+export { REDACTED, redactSecrets } from './redact.js';
+export {
+  configSchema,
+  DEFAULT_UPSTREAMS,
+  type GlciConfig,
+  type GlciConfigInput,
+  type StorageConfig,
+  type UpstreamConfig,
+} from './schema.js';
+export { formatDuration, formatSize, parseDuration, parseSize, UnitParseError } from './units.js';

@@ -1,0 +1,230 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { type Environment, expandEnvironment, isPlainObject } from './env.js';
+import { ConfigError, type ConfigIssue, formatKeyPath } from './errors.js';
+import { toConfigIssues } from './issues.js';
+import {
+  glciHome as defaultGlciHome,
+  findProjectConfig,
+  GLOBAL_CONFIG_NAME,
+  resolveConfigPath,
+} from './locations.js';
+import { mergeConfigLayers } from './merge.js';
+import { configSchema, type GlciConfig } from './schema.js';
+
+export interface LoadConfigOptions {
+  /** Where to start looking for `.glciconfig.toml`; defaults to `process.cwd()`. */
+  readonly cwd?: string;
+  /** The environment for `$VAR` references, `GLCI_HOME` and defaults; defaults to `process.env`. */
+  readonly env?: Environment;
+  /** The user's home directory; defaults to `os.homedir()`. */
+  readonly home?: string;
+  /** Overrides the user file (`$GLCI_HOME/config.toml`). */
+  readonly globalFile?: string;
+  /** Overrides the project file; `null` disables the search. */
+  readonly projectFile?: string | null;
+}
+
+export interface LoadedConfig {
+  readonly config: GlciConfig;
+  /** The files that were read, in merge order. */
+  readonly sources: { readonly global?: string; readonly project?: string };
+  readonly glciHome: string;
+}
+
+/**
+ * Keys a project file may not set: a repository's `.glciconfig.toml` must not redirect pushes or
+ * receive registry credentials (it could name any `$VAR` of the user's environment as a password).
+ */
+const USER_ONLY_KEYS: readonly (readonly string[])[] = [
+  ['registry', 'url'],
+  ['registry', 'username'],
+  ['registry', 'password'],
+  ['registry', 'upstream'],
+];
+const USER_ONLY_UPSTREAM_KEYS = ['username', 'password'];
+
+interface Layer {
+  readonly file: string;
+  readonly data: Record<string, unknown>;
+}
+
+/** Loads, validates and merges the user file and the project file. Throws `ConfigError`. */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const home = options.home ?? os.homedir();
+  const glciHome = defaultGlciHome(env, home);
+  const globalFile = options.globalFile ?? path.join(glciHome, GLOBAL_CONFIG_NAME);
+  const projectFile =
+    options.projectFile === null
+      ? undefined
+      : (options.projectFile ?? findProjectConfig(options.cwd ?? process.cwd()));
+
+  const issues: ConfigIssue[] = [];
+  const globalLayer = readLayer(globalFile, env, 'user', issues);
+  const projectLayer = projectFile ? readLayer(projectFile, env, 'project', issues) : undefined;
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const merged = mergeConfigLayers(globalLayer?.data ?? {}, projectLayer?.data ?? {});
+  const result = configSchema.safeParse(merged, { reportInput: true });
+  if (!result.success) throw new ConfigError(toConfigIssues(result.error.issues, configSchema, undefined));
+
+  const config = resolvePaths(result.data, { glciHome, home, globalLayer, projectLayer });
+  return {
+    config,
+    sources: {
+      ...(globalLayer ? { global: globalLayer.file } : {}),
+      ...(projectLayer ? { project: projectLayer.file } : {}),
+    },
+    glciHome,
+  };
+}
+
+/** Parses and validates one TOML document on its own (no merge, no files). Throws `ConfigError`. */
+export function parseConfig(text: string, options: { file?: string; env?: Environment } = {}): GlciConfig {
+  const file = options.file ?? '<config>';
+  const issues: ConfigIssue[] = [];
+  const data = parseLayerText(text, file, options.env ?? process.env, 'user', issues);
+  if (issues.length > 0 || !data) throw new ConfigError(issues);
+  const result = configSchema.safeParse(data, { reportInput: true });
+  if (!result.success) throw new ConfigError(toConfigIssues(result.error.issues, configSchema, file));
+  return result.data;
+}
+
+function readLayer(
+  file: string,
+  env: Environment,
+  kind: 'user' | 'project',
+  issues: ConfigIssue[],
+): Layer | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    issues.push({ file, key: '', message: `cannot be read (${code ?? (error as Error).message})` });
+    return undefined;
+  }
+  const data = parseLayerText(text, file, env, kind, issues);
+  return data ? { file, data } : undefined;
+}
+
+function parseLayerText(
+  text: string,
+  file: string,
+  env: Environment,
+  kind: 'user' | 'project',
+  issues: ConfigIssue[],
+): Record<string, unknown> | undefined {
+  let raw: Record<string, unknown>;
+  try {
+    raw = parseToml(text) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const reason = error.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? 'syntax error';
+      issues.push({
+        file,
+        key: '',
+        message: `invalid TOML: ${reason}`,
+        line: error.line,
+        column: error.column,
+      });
+      return undefined;
+    }
+    throw error;
+  }
+
+  const before = issues.length;
+  if (kind === 'project') issues.push(...userOnlyViolations(raw, file));
+
+  const { value, unset } = expandEnvironment(raw, env);
+  for (const { path: keyPath, variable } of unset) {
+    issues.push({
+      file,
+      key: formatKeyPath(keyPath),
+      message: `environment variable ${variable} is not set (referenced as "$${variable}")`,
+    });
+  }
+
+  // Validate each file on its own so that every problem is reported against the file it is in.
+  const result = configSchema.safeParse(value, { reportInput: true });
+  if (!result.success) issues.push(...toConfigIssues(result.error.issues, configSchema, file));
+  return issues.length > before ? undefined : (value as Record<string, unknown>);
+}
+
+function userOnlyViolations(raw: Record<string, unknown>, file: string): ConfigIssue[] {
+  const message = 'may only be set in the user config ($GLCI_HOME/config.toml), not in a project file';
+  const found: ConfigIssue[] = [];
+  for (const keyPath of USER_ONLY_KEYS) {
+    if (valueAt(raw, keyPath) !== undefined) found.push({ file, key: keyPath.join('.'), message });
+  }
+  const upstreams = valueAt(raw, ['registry', 'upstreams']);
+  if (Array.isArray(upstreams)) {
+    upstreams.forEach((upstream, index) => {
+      if (!isPlainObject(upstream)) return;
+      for (const key of USER_ONLY_UPSTREAM_KEYS) {
+        if (upstream[key] !== undefined) {
+          found.push({ file, key: formatKeyPath(['registry', 'upstreams', index, key]), message });
+        }
+      }
+    });
+  }
+  return found;
+}
+
+function valueAt(data: unknown, keyPath: readonly string[]): unknown {
+  let node = data;
+  for (const key of keyPath) {
+    if (!isPlainObject(node)) return undefined;
+    node = node[key];
+  }
+  return node;
+}
+
+function resolvePaths(
+  config: GlciConfig,
+  context: {
+    glciHome: string;
+    home: string;
+    globalLayer: Layer | undefined;
+    projectLayer: Layer | undefined;
+  },
+): GlciConfig {
+  // A relative path is relative to the file that set it; defaults live under GLCI_HOME.
+  const fileOf = (keyPath: readonly string[]) =>
+    context.projectLayer && valueAt(context.projectLayer.data, keyPath) !== undefined
+      ? context.projectLayer.file
+      : context.globalLayer && valueAt(context.globalLayer.data, keyPath) !== undefined
+        ? context.globalLayer.file
+        : path.join(context.glciHome, GLOBAL_CONFIG_NAME);
+  const resolve = (value: string, keyPath: readonly string[]) =>
+    resolveConfigPath(value, {
+      glciHome: context.glciHome,
+      home: context.home,
+      relativeTo: path.dirname(fileOf(keyPath)),
+    });
+
+  const storage = config.registry.storage;
+  return {
+    ...config,
+    network: {
+      ...config.network,
+      daemon_socket: resolve(config.network.daemon_socket, ['network', 'daemon_socket']),
+    },
+    daemon: {
+      ...config.daemon,
+      socket: resolve(config.daemon.socket, ['daemon', 'socket']),
+      log_file: resolve(config.daemon.log_file, ['daemon', 'log_file']),
+    },
+    registry: {
+      ...config.registry,
+      storage:
+        storage.driver === 'filesystem'
+          ? { ...storage, root: resolve(storage.root, ['registry', 'storage', 'root']) }
+          : storage,
+    },
+  };
+}

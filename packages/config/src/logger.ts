@@ -1,0 +1,58 @@
+import winston from 'winston';
+import { redactSecrets } from './redact.js';
+
+export type Logger = winston.Logger;
+export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
+
+export interface CreateLoggerOptions {
+  /** Defaults to `GLCI_LOG_LEVEL`, else `info`. */
+  readonly level?: LogLevel;
+  /** One JSON object per line instead of human-readable lines. */
+  readonly json?: boolean;
+  /** Also write to this file (the daemon's log). */
+  readonly file?: string;
+  /** Send nothing anywhere (library embedding, tests). */
+  readonly silent?: boolean;
+}
+
+/** Secrets in log metadata are redacted before any transport sees them. */
+const redactFormat = winston.format((info) => redactSecrets(info));
+
+/**
+ * The one logger factory glci uses. Packages never create loggers: they take one (or a child of
+ * one, `logger.child({ module: 'registry' })`) through their options. Logs go to stderr so that
+ * stdout stays clean for `--json` output.
+ */
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const level = options.level ?? (process.env.GLCI_LOG_LEVEL as LogLevel | undefined) ?? 'info';
+  const consoleFormat = options.json
+    ? winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json())
+    : winston.format.combine(
+        redactFormat(),
+        winston.format.timestamp({ format: 'HH:mm:ss' }),
+        winston.format.printf(({ level: lvl, message, timestamp, ...meta }) => {
+          const context = Object.keys(meta).length > 0 ? ` ${JSON.stringify(meta)}` : '';
+          return `${String(timestamp)} ${lvl} ${String(message)}${context}`;
+        }),
+      );
+  const transports: winston.transport[] = [
+    new winston.transports.Console({
+      stderrLevels: Object.keys(winston.config.npm.levels),
+      format: consoleFormat,
+    }),
+  ];
+  if (options.file) {
+    transports.push(
+      new winston.transports.File({
+        filename: options.file,
+        format: winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json()),
+      }),
+    );
+  }
+  return winston.createLogger({ level, silent: options.silent ?? false, transports });
+}
+
+/** A logger that drops everything, for embedding and tests. */
+export function createSilentLogger(): Logger {
+  return createLogger({ silent: true });
+}

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * Walks the zod schema by key path, seeing through defaults, optionals, transforms and arrays.
+ * Used to name the keys a table accepts (for did-you-mean) and to find unit-tagged fields.
+ */
+export function unwrap(schema: z.ZodType): z.ZodType {
+  let current: z.ZodType = schema;
+  for (;;) {
+    if (
+      current instanceof z.ZodDefault ||
+      current instanceof z.ZodPrefault ||
+      current instanceof z.ZodOptional
+    ) {
+      current = current.unwrap() as z.ZodType;
+    } else if (current instanceof z.ZodPipe) {
+      current = current.in as z.ZodType;
+    } else {
+      return current;
+    }
+  }
+}
+
+/** The schema nodes reachable at `path`; a discriminated union contributes every option. */
+export function schemasAt(root: z.ZodType, path: readonly PropertyKey[]): z.ZodType[] {
+  let nodes: z.ZodType[] = [root];
+  for (const segment of path) {
+    nodes = nodes.flatMap((node) => childSchemas(unwrap(node), segment));
+  }
+  return nodes;
+}
+
+function childSchemas(node: z.ZodType, segment: PropertyKey): z.ZodType[] {
+  if (node instanceof z.ZodObject) {
+    const child = (node.shape as Record<string, z.ZodType>)[String(segment)];
+    return child ? [child] : [];
+  }
+  if (node instanceof z.ZodArray && typeof segment === 'number') return [node.element as z.ZodType];
+  if (node instanceof z.ZodUnion) {
+    return (node.options as z.ZodType[]).flatMap((option) => childSchemas(unwrap(option), segment));
+  }
+  return [];
+}
+
+/** The keys a table at `path` accepts. */
+export function knownKeysAt(root: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const keys = new Set<string>();
+  for (const node of schemasAt(root, path)) {
+    const inner = unwrap(node);
+    const objects = inner instanceof z.ZodUnion ? (inner.options as z.ZodType[]).map(unwrap) : [inner];
+    for (const object of objects) {
+      if (object instanceof z.ZodObject) for (const key of Object.keys(object.shape)) keys.add(key);
+    }
+  }
+  return [...keys];
+}
+
+/** Calls `visit` for every object field of the schema, with its key path (arrays appear as `[]`). */
+export function visitFields(
+  root: z.ZodType,
+  visit: (path: readonly string[], schema: z.ZodType) => void,
+  prefix: readonly string[] = [],
+): void {
+  const node = unwrap(root);
+  const objects = node instanceof z.ZodUnion ? (node.options as z.ZodType[]).map(unwrap) : [node];
+  for (const object of objects) {
+    if (object instanceof z.ZodArray) {
+      visitFields(object.element as z.ZodType, visit, [...prefix, '[]']);
+      continue;
+    }
+    if (!(object instanceof z.ZodObject)) continue;
+    for (const [key, child] of Object.entries(object.shape as Record<string, z.ZodType>)) {
+      visit([...prefix, key], child);
+      visitFields(child, visit, [...prefix, key]);
+    }
+  }
+}

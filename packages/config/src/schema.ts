@@ -1,0 +1,172 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseDuration, parseSize, type UnitParseError } from './units.js';
+
+/**
+ * The single schema of glci's configuration. Types come from `z.output`; nothing else declares them.
+ * Every table is strict, so an unknown key is an error with a did-you-mean. Nested tables use
+ * `prefault({})` so that their own defaults apply when the table is absent.
+ */
+
+/** Marks a schema node so that printing can turn its number back into a human unit. */
+export type UnitKind = 'size' | 'duration';
+export const unitRegistry = z.registry<{ unit: UnitKind }>();
+
+function size(defaultValue: string) {
+  const schema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+    try {
+      return parseSize(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as UnitParseError).message, input: value });
+      return z.NEVER;
+    }
+  });
+  unitRegistry.add(schema, { unit: 'size' });
+  return schema.prefault(defaultValue);
+}
+
+function duration(defaultValue: string) {
+  const schema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+    try {
+      return parseDuration(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as UnitParseError).message, input: value });
+      return z.NEVER;
+    }
+  });
+  unitRegistry.add(schema, { unit: 'duration' });
+  return schema.prefault(defaultValue);
+}
+
+const port = z.number().int().min(1).max(65535);
+
+/** `host:port`, where port 0 means "any free port" and an IPv6 host is bracketed. */
+const bindAddress = z
+  .string()
+  .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, {
+    message: 'expected "host:port", e.g. "127.0.0.1:0" or "[::1]:5000"',
+  })
+  .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, {
+    message: 'port must be between 0 and 65535',
+  });
+
+const hostname = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, {
+  message: 'expected a host name such as "host.docker.internal"',
+});
+
+const extraHost = z.string().refine(
+  (value) => {
+    const separator = value.indexOf(':');
+    if (separator <= 0) return false;
+    const target = value.slice(separator + 1);
+    return (
+      hostname.safeParse(value.slice(0, separator)).success &&
+      (isIP(target) !== 0 || target === 'host-gateway')
+    );
+  },
+  { message: 'expected "name:ip", e.g. "internal-registry.corp:10.0.0.50"' },
+);
+
+const dockerHost = z.string().regex(/^(unix|tcp|ssh|npipe):\/\/.+/, {
+  message:
+    'expected a Docker endpoint such as "unix:///var/run/docker.sock", "tcp://host:2375" or "ssh://user@host"',
+});
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+
+export const dockerSchema = z.strictObject({
+  /** Unset means: active Docker context, then DOCKER_HOST, then the default socket. */
+  host: dockerHost.optional(),
+  /** The socket path mounted into runner containers; "auto" derives it from the endpoint. */
+  container_socket: z.string().min(1).default('auto'),
+  privileged: z.boolean().default(true),
+});
+
+export const networkSchema = z.strictObject({
+  mock_server_bind: bindAddress.default('0.0.0.0:0'),
+  mock_server_port: port.default(39741),
+  container_host: hostname.default('host.docker.internal'),
+  /** "auto", "host-gateway", or the IP that `container_host` maps to inside containers. */
+  host_gateway: z
+    .string()
+    .refine((value) => value === 'auto' || value === 'host-gateway' || isIP(value) !== 0, {
+      message: 'expected "auto", "host-gateway" or an IP address',
+    })
+    .default('auto'),
+  registry_bind: bindAddress.default('127.0.0.1:0'),
+  registry_http_bind: bindAddress.default('0.0.0.0:0'),
+  daemon_socket: z.string().min(1).default('~/.glci/daemon.sock'),
+  extra_hosts: z
+    .strictObject({
+      /** Additive: the project's entries are appended to the user's. */
+      entries: z.array(extraHost).default([]),
+    })
+    .prefault({}),
+});
+
+export const cacheSchema = z.strictObject({
+  persistent: z.boolean().default(true),
+  max_size: size('500MB'),
+  ttl: duration('24h'),
+});
+
+export const daemonSchema = z.strictObject({
+  idle_timeout: duration('30m'),
+  socket: z.string().min(1).default('~/.glci/daemon.sock'),
+  log_file: z.string().min(1).default('~/.glci/daemon.log'),
+  max_log_size: size('50MB'),
+  max_log_files: z.number().int().min(0).max(100).default(3),
+});
+
+export const upstreamSchema = z.strictObject({
+  url: httpUrl,
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** Skip TLS certificate verification (self-signed upstreams). Plain http:// needs no flag. */
+  insecure: z.boolean().default(false),
+  cache_validity_hours: z
+    .number()
+    .min(0)
+    .max(24 * 365)
+    .default(24),
+});
+
+export const DEFAULT_UPSTREAMS = ['https://registry.gitlab.com', 'https://registry-1.docker.io'] as const;
+
+export const pushThroughUpstreamSchema = z.strictObject({
+  url: httpUrl.default('https://registry.gitlab.com'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  insecure: z.boolean().default(false),
+});
+
+export const storageSchema = z.discriminatedUnion('driver', [
+  z.strictObject({ driver: z.literal('filesystem'), root: z.string().min(1).default('~/.glci/registry') }),
+  z.strictObject({ driver: z.literal('memory') }),
+]);
+
+export const registrySchema = z.strictObject({
+  /** An external registry used instead of the embedded one (user config only). */
+  url: httpUrl.optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  push_through: z.boolean().default(false),
+  upstreams: z.array(upstreamSchema).prefault(DEFAULT_UPSTREAMS.map((url) => ({ url }))),
+  upstream: pushThroughUpstreamSchema.prefault({}),
+  storage: storageSchema.prefault({ driver: 'filesystem' }),
+});
+
+export const configSchema = z.strictObject({
+  docker: dockerSchema.prefault({}),
+  network: networkSchema.prefault({}),
+  cache: cacheSchema.prefault({}),
+  daemon: daemonSchema.prefault({}),
+  registry: registrySchema.prefault({}),
+});
+
+/** The effective configuration, with sizes in bytes and durations in milliseconds. */
+export type GlciConfig = z.output<typeof configSchema>;
+/** What a config file may contain, before defaults and unit parsing. */
+export type GlciConfigInput = z.input<typeof configSchema>;
+export type UpstreamConfig = GlciConfig['registry']['upstreams'][number];
+export type StorageConfig = GlciConfig['registry']['storage'];

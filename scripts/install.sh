@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything glci's development and tests need on a fresh Debian 12 machine, then builds
+# the workspace. Idempotent: each step is skipped when its result is already there.
+#   - system packages: Docker engine, CNCF distribution, skopeo, busybox (test images), git
+#   - pnpm (corepack does not work on these machines), the workspace's npm dependencies
+#   - Go-built peers (S3 server), cached under ~/.cache/glci-peers
+#   - services: dockerd (scripts/services.sh) and the locally built test images
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf '\033[1m[install]\033[0m %s\n' "$*"; }
+
+APT_PACKAGES=(docker.io docker-registry skopeo busybox-static git ca-certificates curl jq)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v pnpm >/dev/null 2>&1 || ! pnpm --version | grep -q '^10\.'; then
+  log "npm install -g pnpm@10"
+  npm install -g pnpm@10 >/dev/null 2>&1
+fi
+
+bash scripts/peers.sh
+
+log "pnpm install"
+export TURBO_TELEMETRY_DISABLED=1
+pnpm install --frozen-lockfile --reporter=silent
+log "pnpm build"
+pnpm exec turbo run build --output-logs=errors-only
+
+bash scripts/services.sh
+log "ready"

@@ -1,0 +1,32 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import Docker from 'dockerode';
+
+const execFileAsync = promisify(execFile);
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
+export const TEST_IMAGES = { busybox: 'glci-test/busybox:1', multilayer: 'glci-test/multilayer:1' } as const;
+
+/**
+ * The real Docker engine the tests use. Throws (never skips) when it is not reachable: in CI a
+ * missing engine is a broken install step, and a skipped test would hide it.
+ */
+export async function requireDocker(): Promise<Docker> {
+  const docker = new Docker();
+  try {
+    await docker.ping();
+  } catch (error) {
+    throw new Error(
+      `these tests need a running Docker engine (${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}): ${String(error)}. Run scripts/services.sh.`,
+    );
+  }
+  return docker;
+}
+
+/** Builds the locally made test images if they are missing (scripts/build-test-images.sh). */
+export async function ensureTestImages(): Promise<typeof TEST_IMAGES> {
+  await requireDocker();
+  await execFileAsync('bash', [path.join(repoRoot, 'scripts/build-test-images.sh')], { timeout: 300_000 });
+  return TEST_IMAGES;
+}
