@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts what the tests talk to, if it is not running yet, and waits until it answers:
-#   - dockerd, configured with scripts/dockerd.json (a registry mirror on 127.0.0.1:39749 that
+#   - dockerd, configured with scripts/dockerd.json: the unix socket plus tcp://127.0.0.1:2375 (loopback
+#     only, for the orchestrator tests over TCP), and a registry mirror on 127.0.0.1:39749 that
 #     the pull-through tests bring up; loopback registries are insecure by default)
 #   - the locally built test images (no image can be pulled on these machines)
 set -euo pipefail
@@ -25,7 +26,7 @@ start_dockerd() {
 
 if ! docker info >/dev/null 2>&1; then
   start_dockerd
-elif ! docker info --format '{{json .RegistryConfig.Mirrors}}' | grep -q "$MIRROR"; then
+elif ! docker info --format '{{json .RegistryConfig.Mirrors}}' | grep -q "$MIRROR" || ! docker -H tcp://127.0.0.1:2375 version >/dev/null 2>&1; then
   # A daemon without the test mirror: restart it with glci's configuration.
   log "restarting dockerd with $DAEMON_CONFIG"
   pkill -x dockerd || true
