@@ -1,0 +1,123 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The registry's one plugin point for persistence. Everything the registry keeps (blobs, upload
+ * sessions, repositories, tags, manifest links, referrers, GC marks) is a file at a path under this
+ * driver; content-aware stores above it decide the layout (store/paths.ts). A new backend is one
+ * class implementing this interface plus one `describeStorageDriver(...)` call (conformance.ts).
+ *
+ * Paths: absolute, `/`-separated, each segment matching `[A-Za-z0-9._-]+` and not `.` or `..`
+ * (`PATH_PATTERN`); drivers reject anything else with `InvalidPathError`. There are no directories
+ * of their own: a "directory" exists while some file lives under it (as in S3).
+ *
+ * Consistency a store may rely on:
+ * - `putContent` and `FileWriter.commit` are atomic: a reader sees the old content or the new, never
+ *   a part. `move` is atomic for a single file and replaces the destination.
+ * - A writer's bytes are invisible at its path until `commit`; after `close` (without commit) they
+ *   are durable and `writer(path, { append: true })` continues where it stopped, in this process or
+ *   another node sharing the backend.
+ * - `list` returns the direct children of a path, sorted in byte order, as full paths; with
+ *   `startAfter`/`limit` it pages without reading the rest.
+ *
+ * Every method rejects with `PathNotFoundError` for a missing path (except `delete`, which is a no-op
+ * there), `InvalidPathError` for a malformed one, `InvalidOffsetError` for a read past the end.
+ */
+export interface StorageDriver {
+  /** A short identifier: `filesystem`, `inmemory`, `s3`. */
+  readonly name: string;
+  getContent(path: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+  putContent(path: string, content: Uint8Array): Promise<void>;
+  /** A stream of the file from `offset` (default 0), at most `length` bytes when given. */
+  reader(
+    path: string,
+    options?: { offset?: number; length?: number; signal?: AbortSignal },
+  ): Promise<Readable>;
+  /** A writer for `path`; with `append` it resumes a closed, uncommitted writer at its size. */
+  writer(path: string, options?: { append?: boolean }): Promise<FileWriter>;
+  stat(path: string): Promise<FileInfo>;
+  list(path: string, options?: { startAfter?: string; limit?: number }): Promise<string[]>;
+  move(sourcePath: string, destinationPath: string): Promise<void>;
+  /** Removes the file or everything under the path; missing paths are not an error. */
+  delete(path: string): Promise<void>;
+  /**
+   * A URL a client may fetch the file from directly (e.g. a presigned S3 URL), or `undefined` when
+   * the driver cannot or is configured not to redirect. Optional.
+   */
+  redirectUrl?(
+    path: string,
+    options: { method: 'GET' | 'HEAD'; expiresInSeconds: number },
+  ): Promise<string | undefined>;
+  /** Releases connections, timers and handles. */
+  close?(): Promise<void>;
+}
+
+export interface FileInfo {
+  readonly path: string;
+  /** Bytes, for files; 0 for directories. */
+  readonly size: number;
+  readonly modifiedAt: Date;
+  readonly isDirectory: boolean;
+}
+
+/** Streaming writer whose content becomes visible only on `commit`. */
+export interface FileWriter {
+  readonly path: string;
+  /** Bytes written so far, including what a resumed writer found. */
+  readonly size: number;
+  write(chunk: Uint8Array): Promise<void>;
+  /** Makes the content durable without publishing it; the writer may be resumed with `append`. */
+  close(): Promise<void>;
+  /** Publishes the content at `path` atomically and releases the writer. */
+  commit(): Promise<void>;
+  /** Discards everything written and releases the writer. */
+  cancel(): Promise<void>;
+}
+
+export const PATH_PATTERN = /^(\/[A-Za-z0-9._-]+)+$/;
+
+export class StorageDriverError extends Error {
+  constructor(
+    message: string,
+    readonly driver: string,
+    readonly path?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class PathNotFoundError extends StorageDriverError {
+  constructor(driver: string, path: string) {
+    super(`path not found: ${path}`, driver, path);
+  }
+}
+
+export class InvalidPathError extends StorageDriverError {
+  constructor(driver: string, path: string) {
+    super(`invalid path: ${JSON.stringify(path)}`, driver, path);
+  }
+}
+
+export class InvalidOffsetError extends StorageDriverError {
+  constructor(
+    driver: string,
+    path: string,
+    readonly offset: number,
+  ) {
+    super(`invalid offset ${offset} for ${path}`, driver, path);
+  }
+}
+
+export class UnsupportedMethodError extends StorageDriverError {
+  constructor(driver: string, method: string) {
+    super(`${driver} does not support ${method}`, driver);
+  }
+}
+
+/** Throws `InvalidPathError` unless `path` is a valid driver path (no `..`, `.`, empty or odd segments). */
+export function assertValidPath(driver: string, path: string): void {
+  if (!PATH_PATTERN.test(path) || path.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new InvalidPathError(driver, path);
+  }
+}
