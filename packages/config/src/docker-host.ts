@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Environment } from './env.js';
@@ -37,8 +37,14 @@ export function resolveDockerHost(
   if (contextName && contextName !== 'default') {
     const endpoint = readContextEndpoint(dockerConfigDir, contextName);
     if (endpoint) {
+      // As the Docker CLI does: TLS when the context has TLS files, or skips verification outright.
       const contextTls =
-        endpoint.skipTLSVerify === undefined ? undefined : { verify: !endpoint.skipTLSVerify };
+        endpoint.certPath || endpoint.skipTLSVerify === true
+          ? {
+              verify: endpoint.skipTLSVerify !== true,
+              ...(endpoint.certPath ? { certPath: endpoint.certPath } : {}),
+            }
+          : undefined;
       return {
         host: endpoint.host,
         source: 'context',
@@ -79,9 +85,10 @@ function readCurrentContext(dockerConfigDir: string): string | undefined {
 function readContextEndpoint(
   dockerConfigDir: string,
   name: string,
-): { host: string; skipTLSVerify?: boolean } | undefined {
-  // The Docker CLI stores each context under the SHA-256 of its name.
+): { host: string; skipTLSVerify?: boolean; certPath?: string } | undefined {
+  // The Docker CLI stores each context under the SHA-256 of its name, its TLS files under tls/<id>/docker.
   const id = createHash('sha256').update(name).digest('hex');
+  const certPath = path.join(dockerConfigDir, 'contexts', 'tls', id, 'docker');
   const meta = readJson(path.join(dockerConfigDir, 'contexts', 'meta', id, 'meta.json')) as
     | { Endpoints?: { docker?: { Host?: unknown; SkipTLSVerify?: unknown } } }
     | undefined;
@@ -90,6 +97,7 @@ function readContextEndpoint(
   return {
     host: docker.Host,
     ...(typeof docker.SkipTLSVerify === 'boolean' ? { skipTLSVerify: docker.SkipTLSVerify } : {}),
+    ...(existsSync(certPath) ? { certPath } : {}),
   };
 }
 

@@ -43,6 +43,9 @@ function expandString(text: string, env: Environment, onUnset: (name: string) =>
   });
 }
 
+/** A table: an object literal (or a null-prototype object), not an array, date, error or class instance. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }

@@ -1,5 +1,6 @@
 import { stringify as stringifyToml } from 'smol-toml';
 import { z } from 'zod';
+import { isPlainObject } from './env.js';
 import { displayPath } from './errors.js';
 import type { LoadedConfig } from './load.js';
 import { redactSecrets } from './redact.js';
@@ -47,7 +48,16 @@ export function formatConfigToml(loaded: LoadedConfig): string {
     `# user file:    ${loaded.sources.global ? displayPath(loaded.sources.global) : '(none, defaults)'}`,
   );
   lines.push(`# project file: ${loaded.sources.project ? displayPath(loaded.sources.project) : '(none)'}`);
-  return `${lines.join('\n')}\n\n${stringifyToml(toDisplayObject(loaded.config))}\n`;
+  return `${lines.join('\n')}\n\n${stringifyToml(escapeDollars(toDisplayObject(loaded.config)))}\n`;
+}
+
+/** A literal `$` is written `$$` in a config file, so the printed TOML reads back to the same values. */
+function escapeDollars(node: unknown): unknown {
+  if (typeof node === 'string') return node.replaceAll('$', () => '$$');
+  if (Array.isArray(node)) return node.map(escapeDollars);
+  if (isPlainObject(node))
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, escapeDollars(v)]));
+  return node;
 }
 
 /** `glci config --json`: numbers stay numbers (sizes in bytes, durations in milliseconds). */

@@ -3,7 +3,7 @@ import { z as zod } from 'zod';
 import { didYouMean } from './did-you-mean.js';
 import type { ConfigIssue } from './errors.js';
 import { formatKeyPath } from './errors.js';
-import { knownKeysAt, schemasAt, unwrap } from './schema-walk.js';
+import { knownKeysAt, optionsAccepting, schemasAt, unwrap } from './schema-walk.js';
 
 type ZodIssue = z.core.$ZodIssue;
 
@@ -40,15 +40,22 @@ function toConfigIssue(issue: ZodIssue, schema: z.ZodType, file: string | undefi
   const got = 'input' in issue ? `, got ${describeValue(issue.input)}` : '';
   switch (issue.code) {
     case 'unrecognized_keys': {
-      const known = knownKeysAt(schema, issue.path);
+      const input = 'input' in issue ? issue.input : undefined;
+      const known = knownKeysAt(schema, issue.path, input);
       return issue.keys.map((unknownKey) => {
+        const keyPath = formatKeyPath([...issue.path, unknownKey]);
+        // A key that belongs to another option of a discriminated table, e.g. `root` with driver = "memory".
+        const elsewhere = optionsAccepting(schema, issue.path, unknownKey);
+        if (elsewhere.length > 0) {
+          return { file, key: keyPath, message: `is only used with ${elsewhere.join(' or ')}` };
+        }
         const suggestion = didYouMean(unknownKey, known);
         const hint = suggestion
           ? ` (did you mean "${suggestion}"?)`
           : known.length > 0
             ? ` (known keys: ${known.join(', ')})`
             : '';
-        return { file, key: formatKeyPath([...issue.path, unknownKey]), message: `unknown key${hint}` };
+        return { file, key: keyPath, message: `unknown key${hint}` };
       });
     }
     case 'invalid_type': {
@@ -105,7 +112,8 @@ function toConfigIssue(issue: ZodIssue, schema: z.ZodType, file: string | undefi
       );
     }
     case 'custom':
-      return [{ file, key, message: issue.message }];
+      // Unit parse errors already quote the value; refinements (host names, bind addresses) do not.
+      return [{ file, key, message: issue.params?.quotesInput ? issue.message : `${issue.message}${got}` }];
     default:
       return [{ file, key, message: `${issue.message}${got}` }];
   }

@@ -9,14 +9,30 @@ export interface CreateLoggerOptions {
   readonly level?: LogLevel;
   /** One JSON object per line instead of human-readable lines. */
   readonly json?: boolean;
+  /** Write console lines here instead of stderr (embedding, tests). */
+  readonly stream?: NodeJS.WritableStream;
   /** Also write to this file (the daemon's log). */
   readonly file?: string;
   /** Send nothing anywhere (library embedding, tests). */
   readonly silent?: boolean;
 }
 
-/** Secrets in log metadata are redacted before any transport sees them. */
-const redactFormat = winston.format((info) => redactSecrets(info));
+/** winston's own property holding the raw `splat` arguments, which may still hold secrets. */
+const SPLAT = Symbol.for('splat');
+
+/**
+ * Secrets in log metadata are redacted before any transport sees them. winston keeps the level and
+ * message under symbol keys that transports read (the console picks stderr by `info[LEVEL]`), so
+ * those are carried over; the raw splat arguments are dropped.
+ */
+const redactFormat = winston.format((info) => {
+  const redacted = redactSecrets({ ...info }) as winston.Logform.TransformableInfo;
+  for (const symbol of Object.getOwnPropertySymbols(info)) {
+    if (symbol !== SPLAT)
+      (redacted as Record<symbol, unknown>)[symbol] = (info as Record<symbol, unknown>)[symbol];
+  }
+  return redacted;
+});
 
 /**
  * The one logger factory glci uses. Packages never create loggers: they take one (or a child of
@@ -36,10 +52,12 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
         }),
       );
   const transports: winston.transport[] = [
-    new winston.transports.Console({
-      stderrLevels: Object.keys(winston.config.npm.levels),
-      format: consoleFormat,
-    }),
+    options.stream
+      ? new winston.transports.Stream({ stream: options.stream, format: consoleFormat })
+      : new winston.transports.Console({
+          stderrLevels: Object.keys(winston.config.npm.levels),
+          format: consoleFormat,
+        }),
   ];
   if (options.file) {
     transports.push(

@@ -6,9 +6,23 @@ import { isPlainObject } from './env.js';
  */
 export const ADDITIVE_LISTS: readonly string[] = ['network.extra_hosts.entries'];
 
+/**
+ * Tables whose keys depend on a discriminator: when the project picks another `driver`, its table
+ * replaces the user's whole, since the user's keys (a filesystem `root`) mean nothing to the new one.
+ */
+export const DISCRIMINATED_TABLES: Readonly<Record<string, { field: string; default: string }>> = {
+  'registry.storage': { field: 'driver', default: 'filesystem' },
+};
+
 export function mergeConfigLayers(base: unknown, override: unknown, path: readonly string[] = []): unknown {
   if (override === undefined) return base;
   if (isPlainObject(base) && isPlainObject(override)) {
+    const discriminator = DISCRIMINATED_TABLES[path.join('.')];
+    if (discriminator) {
+      const chosen = override[discriminator.field];
+      if (chosen !== undefined && chosen !== (base[discriminator.field] ?? discriminator.default))
+        return override;
+    }
     const merged: Record<string, unknown> = { ...base };
     for (const [key, value] of Object.entries(override)) {
       merged[key] = mergeConfigLayers(base[key], value, [...path, key]);

@@ -1,13 +1,35 @@
 import { isPlainObject } from './env.js';
 
-/** Key names whose values are secrets wherever they appear. */
-const SECRET_KEYS = /^(password|token|secret|secret_access_key|shared_secret|access_token|private_key)$/i;
+/**
+ * Key names whose values are secrets wherever they appear, compared case-insensitively with `_` and
+ * `-` removed, so `password`, `registry_password`, `accessToken` and `Authorization` all match.
+ */
+const SECRET_SUFFIXES = [
+  'password',
+  'passwd',
+  'token',
+  'secret',
+  'secretaccesskey',
+  'privatekey',
+  'apikey',
+  'authorization',
+  'auth',
+];
 export const REDACTED = '<redacted>';
 
-/** A deep copy with every secret replaced, for printing and logging. */
+/** Whether values under this key are redacted by `redactSecrets`. */
+export function isSecretKey(key: string): boolean {
+  const normalized = key.toLowerCase().replace(/[-_]/g, '');
+  return SECRET_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
+}
+
+/**
+ * A deep copy of plain objects and arrays with every secret replaced, for printing and logging.
+ * Other objects (errors, dates, buffers) are kept as they are.
+ */
 export function redactSecrets<T>(value: T): T {
   const walk = (node: unknown, key: string | undefined): unknown => {
-    if (key !== undefined && SECRET_KEYS.test(key) && node !== undefined && node !== null && node !== '') {
+    if (key !== undefined && isSecretKey(key) && node !== undefined && node !== null && node !== '') {
       return REDACTED;
     }
     if (Array.isArray(node)) return node.map((item) => walk(item, undefined));

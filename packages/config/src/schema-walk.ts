@@ -42,17 +42,45 @@ function childSchemas(node: z.ZodType, segment: PropertyKey): z.ZodType[] {
   return [];
 }
 
-/** The keys a table at `path` accepts. */
-export function knownKeysAt(root: z.ZodType, path: readonly PropertyKey[]): string[] {
+/**
+ * The keys a table at `path` accepts. For a discriminated table, `input` (the table as written)
+ * narrows this to the option its discriminator selects, e.g. only `driver` for `driver = "memory"`.
+ */
+export function knownKeysAt(root: z.ZodType, path: readonly PropertyKey[], input?: unknown): string[] {
   const keys = new Set<string>();
-  for (const node of schemasAt(root, path)) {
-    const inner = unwrap(node);
-    const objects = inner instanceof z.ZodUnion ? (inner.options as z.ZodType[]).map(unwrap) : [inner];
-    for (const object of objects) {
-      if (object instanceof z.ZodObject) for (const key of Object.keys(object.shape)) keys.add(key);
-    }
+  for (const object of tableOptionsAt(root, path, input)) {
+    for (const key of Object.keys(object.shape)) keys.add(key);
   }
   return [...keys];
+}
+
+/** For a discriminated table: the discriminator values (`field = "value"`) whose option accepts `key`. */
+export function optionsAccepting(root: z.ZodType, path: readonly PropertyKey[], key: string): string[] {
+  return tableOptionsAt(root, path).flatMap((object) => {
+    const shape = object.shape as Record<string, z.ZodType>;
+    if (!(key in shape)) return [];
+    return Object.entries(shape).flatMap(([field, schema]) =>
+      schema instanceof z.ZodLiteral ? [`${field} = ${JSON.stringify([...schema.values][0])}`] : [],
+    );
+  });
+}
+
+function tableOptionsAt(root: z.ZodType, path: readonly PropertyKey[], input?: unknown): z.ZodObject[] {
+  return schemasAt(root, path).flatMap((node) => {
+    const inner = unwrap(node);
+    const options = inner instanceof z.ZodUnion ? (inner.options as z.ZodType[]).map(unwrap) : [inner];
+    const objects = options.filter((option): option is z.ZodObject => option instanceof z.ZodObject);
+    if (objects.length < 2 || typeof input !== 'object' || input === null) return objects;
+    const selected = objects.filter((object) => selects(object, input as Record<string, unknown>));
+    return selected.length > 0 ? selected : objects;
+  });
+}
+
+/** Whether every literal field of `object` (its discriminator) has that value in `input`. */
+function selects(object: z.ZodObject, input: Record<string, unknown>): boolean {
+  return Object.entries(object.shape as Record<string, z.ZodType>).every(
+    ([field, schema]) => !(schema instanceof z.ZodLiteral) || schema.values.has(input[field] as never),
+  );
 }
 
 /** Calls `visit` for every object field of the schema, with its key path (arrays appear as `[]`). */

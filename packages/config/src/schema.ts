@@ -17,7 +17,12 @@ function size(defaultValue: string) {
     try {
       return parseSize(value);
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as UnitParseError).message, input: value });
+      ctx.addIssue({
+        code: 'custom',
+        message: (error as UnitParseError).message,
+        input: value,
+        params: { quotesInput: true },
+      });
       return z.NEVER;
     }
   });
@@ -30,7 +35,12 @@ function duration(defaultValue: string) {
     try {
       return parseDuration(value);
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as UnitParseError).message, input: value });
+      ctx.addIssue({
+        code: 'custom',
+        message: (error as UnitParseError).message,
+        input: value,
+        params: { quotesInput: true },
+      });
       return z.NEVER;
     }
   });

@@ -23,7 +23,7 @@ export function parseSize(value: string | number): number {
     throw new UnitParseError(`expected a size such as "500MB", "5GB" or "0", got ${JSON.stringify(value)}`);
   }
   // `bytes` knows KB/MB/...; the IEC spellings (KiB, MiB) mean the same binary multiples.
-  const parsed = bytes.parse(value.replace(/ib$/i, 'b'));
+  const parsed = bytes.parse(value.trim().replace(/ib$/i, 'b'));
   if (parsed === null || !Number.isFinite(parsed)) {
     throw new UnitParseError(`expected a size such as "500MB", got ${JSON.stringify(value)}`);
   }
@@ -57,14 +57,49 @@ export function parseDuration(value: string | number): number {
   return Math.round(parsed);
 }
 
-/** The inverse of parseSize, used when printing the effective configuration. */
+const SIZE_UNITS: readonly [string, number][] = [
+  ['TB', 1024 ** 4],
+  ['GB', 1024 ** 3],
+  ['MB', 1024 ** 2],
+  ['KB', 1024],
+];
+
+const DURATION_UNITS: readonly [string, number][] = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+];
+
+/**
+ * The inverse of parseSize, used when printing the effective configuration: the largest unit that
+ * keeps the value exact (`"500MB"`, `"1.5GB"`), else a number of bytes, so the output parses back
+ * to the same number.
+ */
 export function formatSize(value: number): string {
   if (value === 0) return '0';
-  return bytes.format(value, { unitSeparator: '', decimalPlaces: 2 }) ?? String(value);
+  return formatExact(value, SIZE_UNITS, 'B', parseSize);
 }
 
-/** The inverse of parseDuration, used when printing the effective configuration. */
+/** The inverse of parseDuration, exact in the same way: `"30m"`, `"1.5h"`, `"25h"`, `"1500ms"`. */
 export function formatDuration(value: number): string {
   if (value === 0) return '0';
-  return ms(value);
+  return formatExact(value, DURATION_UNITS, 'ms', parseDuration);
+}
+
+/** Up to two decimals (`1.5GB`), and only when the text parses back to exactly `value`. */
+function formatExact(
+  value: number,
+  units: readonly [string, number][],
+  base: string,
+  parse: (text: string) => number,
+): string {
+  for (const [unit, multiple] of units) {
+    if (value < multiple) continue;
+    const hundredths = (value * 100) / multiple;
+    if (!Number.isInteger(hundredths)) continue;
+    const text = `${hundredths / 100}${unit}`;
+    if (parse(text) === value) return text;
+  }
+  return `${value}${base}`;
 }
