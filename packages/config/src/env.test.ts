@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${VAR}` is the config syntax under test.
 import { describe, expect, it } from 'vitest';
 import { expandEnvironment, isPlainObject } from './env.js';
 

@@ -13,6 +13,7 @@ import {
 } from './locations.js';
 import { mergeConfigLayers } from './merge.js';
 import { configSchema, type GlciConfig } from './schema.js';
+import { describeTomlError } from './toml-syntax-error.js';
 
 export interface LoadConfigOptions {
   /** Where to start looking for `.glciconfig.toml`; defaults to `process.cwd()`. */
@@ -124,14 +125,7 @@ function parseLayerText(
     raw = parseToml(text) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof TomlError) {
-      const reason = error.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? 'syntax error';
-      issues.push({
-        file,
-        key: '',
-        message: `invalid TOML: ${reason}`,
-        line: error.line,
-        column: error.column,
-      });
+      issues.push({ file, ...describeTomlError(text, error) });
       return undefined;
     }
     throw error;

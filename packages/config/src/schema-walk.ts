@@ -14,7 +14,8 @@ export function unwrap(schema: z.ZodType): z.ZodType {
     ) {
       current = current.unwrap() as z.ZodType;
     } else if (current instanceof z.ZodPipe) {
-      current = current.in as z.ZodType;
+      // `preprocess` puts the transform first and the real schema after it; `transform` the reverse.
+      current = (current.in instanceof z.ZodTransform ? current.out : current.in) as z.ZodType;
     } else {
       return current;
     }

@@ -55,6 +55,7 @@ const bindAddress = z
   .string()
   .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/, {
     message: 'expected "host:port", e.g. "127.0.0.1:0" or "[::1]:5000"',
+    abort: true,
   })
   .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, {
     message: 'port must be between 0 and 65535',
@@ -150,10 +151,17 @@ export const pushThroughUpstreamSchema = z.strictObject({
   insecure: z.boolean().default(false),
 });
 
-export const storageSchema = z.discriminatedUnion('driver', [
-  z.strictObject({ driver: z.literal('filesystem'), root: z.string().min(1).default('~/.glci/registry') }),
-  z.strictObject({ driver: z.literal('memory') }),
-]);
+/** `driver` defaults to "filesystem", so `[registry.storage] root = "..."` alone is enough. */
+export const storageSchema = z.preprocess(
+  (value) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !('driver' in value)
+      ? { ...value, driver: 'filesystem' }
+      : value,
+  z.discriminatedUnion('driver', [
+    z.strictObject({ driver: z.literal('filesystem'), root: z.string().min(1).default('~/.glci/registry') }),
+    z.strictObject({ driver: z.literal('memory') }),
+  ]),
+);
 
 export const registrySchema = z.strictObject({
   /** An external registry used instead of the embedded one (user config only). */
@@ -163,7 +171,7 @@ export const registrySchema = z.strictObject({
   push_through: z.boolean().default(false),
   upstreams: z.array(upstreamSchema).prefault(DEFAULT_UPSTREAMS.map((url) => ({ url }))),
   upstream: pushThroughUpstreamSchema.prefault({}),
-  storage: storageSchema.prefault({ driver: 'filesystem' }),
+  storage: storageSchema.prefault({}),
 });
 
 export const configSchema = z.strictObject({
