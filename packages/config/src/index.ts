@@ -19,7 +19,7 @@ export {
 } from './logger.js';
 export { ADDITIVE_LISTS, mergeConfigLayers } from './merge.js';
 export { formatNetworkText, type ResolvedNetwork, resolveNetwork } from './network.js';
-export { REDACTED, redactSecrets } from './redact.js';
+export { isSecretKey, REDACTED, redactSecrets } from './redact.js';
 export {
   configSchema,
   DEFAULT_UPSTREAMS,
