@@ -1,1 +1,67 @@
-export {};
+export {
+  type ConnectDockerOptions,
+  classifyConnectionError,
+  compareApiVersions,
+  connectDocker,
+  type DockerConnection,
+  dockerodeOptions,
+  MAX_API_VERSION,
+  MIN_API_VERSION,
+} from './connection.js';
+export {
+  type ContainerSpec,
+  type FileToCopy,
+  type HealthcheckSpec,
+  type MountSpec,
+  type PortSpec,
+  toCreateOptions,
+} from './container-spec.js';
+export {
+  buildkitdToml,
+  DIND_CLIENT_CERT_DIR,
+  DIND_PLAIN_PORT,
+  DIND_TLS_PORT,
+  type DindReadinessOptions,
+  dindClientEnv,
+  dindDaemonJson,
+  dindServiceEnv,
+  waitForDind,
+} from './dind.js';
+export { dockerCall } from './docker-call.js';
+export { DockerOrchestrator, type DockerOrchestratorOptions } from './docker-orchestrator.js';
+export {
+  DockerConnectionError,
+  type DockerConnectionProblem,
+  DockerOperationError,
+  ImageNotPresentError,
+  isConflict,
+  isNotFound,
+  WaitTimeoutError,
+} from './errors.js';
+export { PullProgressTracker, pullImage } from './image-pull.js';
+export { type DaemonFacts, jobExtraHosts, rewriteRegistryImage, supportsHostGateway } from './job-wiring.js';
+export * from './labels.js';
+export { DockerStartedNetwork } from './network.js';
+export type * from './orchestrator.js';
+export { type DiskUsageEntry, type DiskUsageReport, diskUsage, reapGlciObjects } from './reaper.js';
+export { type RecoveryReport, recoverPipelines, type SurvivingPipeline } from './recovery.js';
+export {
+  DOCKER_HUB_AUTH_KEY,
+  dockerConfigAuth,
+  normalizeImageReference,
+  registryHost,
+} from './registry-auth.js';
+export { DockerStartedContainer } from './started-container.js';
+export { createTar, type TarEntry } from './tar.js';
+export {
+  dockerNamePart,
+  GlciTopology,
+  MOCK_ALIAS,
+  type MockOptions,
+  type PipelineNetworks,
+  RUNNER_CONFIG_DIR,
+  type RunnerSpec,
+  type RunnerTier,
+  runnerName,
+  type TopologyOptions,
+} from './topology.js';

@@ -1,0 +1,100 @@
+import { WaitTimeoutError } from './errors.js';
+import type { StartedContainer } from './orchestrator.js';
+
+/** Where DinD's TLS material lives, as the official `docker:dind` image lays it out. */
+export const DIND_CERT_DIR = '/certs';
+export const DIND_CLIENT_CERT_DIR = '/certs/client';
+export const DIND_TLS_PORT = 2376;
+export const DIND_PLAIN_PORT = 2375;
+
+/**
+ * The `daemon.json` a job's DinD service gets: the mock's registry (reached on the per-DinD-job
+ * network as `mockHost`, e.g. `glci-mock:39741`) as insecure registry and as Docker Hub mirror.
+ */
+export function dindDaemonJson(mockHost: string): string {
+  const config = {
+    'insecure-registries': [mockHost],
+    'registry-mirrors': [`http://${mockHost}`],
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/**
+ * The `buildkitd.toml` for `docker buildx create --config`: the mock's registry over plain HTTP,
+ * and as mirror for `docker.io`.
+ */
+export function buildkitdToml(mockHost: string): string {
+  return [
+    `[registry."${mockHost}"]`,
+    '  http = true',
+    '  insecure = true',
+    '',
+    '[registry."docker.io"]',
+    `  mirrors = ["${mockHost}"]`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * The environment of a DinD job: `DOCKER_HOST` on the TLS port with `DOCKER_TLS_VERIFY` and
+ * `DOCKER_CERT_PATH` (the client certs the service writes to the shared `/certs/client`), or the
+ * plain port with TLS disabled.
+ */
+export function dindClientEnv(options: { tls: boolean; host?: string }): Record<string, string> {
+  const host = options.host ?? 'docker';
+  if (options.tls) {
+    return {
+      DOCKER_HOST: `tcp://${host}:${DIND_TLS_PORT}`,
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: DIND_CLIENT_CERT_DIR,
+      DOCKER_TLS_CERTDIR: DIND_CERT_DIR,
+    };
+  }
+  return { DOCKER_HOST: `tcp://${host}:${DIND_PLAIN_PORT}`, DOCKER_TLS_CERTDIR: '' };
+}
+
+/** The environment of the `docker:dind` service itself. */
+export function dindServiceEnv(options: { tls: boolean }): Record<string, string> {
+  return { DOCKER_TLS_CERTDIR: options.tls ? DIND_CERT_DIR : '' };
+}
+
+export interface DindReadinessOptions {
+  readonly tls: boolean;
+  readonly timeoutMs?: number;
+  readonly intervalMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The readiness gate: polls inside `container` (the DinD service, or the job container that
+ * shares its certs) until the client certificates exist (TLS) and `docker info` answers.
+ */
+export async function waitForDind(container: StartedContainer, options: DindReadinessOptions): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const intervalMs = options.intervalMs ?? 500;
+  const probe = options.tls
+    ? `test -f ${DIND_CLIENT_CERT_DIR}/ca.pem && test -f ${DIND_CLIENT_CERT_DIR}/cert.pem && docker info >/dev/null`
+    : 'docker info >/dev/null';
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const result = await container.exec(['sh', '-c', probe], {
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (result.exitCode === 0) return;
+    last = (result.stderr || result.stdout).trim();
+    const state = await container.state();
+    if (!state.running) {
+      throw new WaitTimeoutError(
+        `the DinD daemon in ${container.name}`,
+        0,
+        `the container is ${state.status}`,
+      );
+    }
+    if (Date.now() >= deadline) {
+      throw new WaitTimeoutError(`the DinD daemon in ${container.name}`, timeoutMs, last || undefined);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

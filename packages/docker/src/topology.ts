@@ -1,0 +1,423 @@
+import type { Logger, ResolvedNetwork } from '@glci/config';
+import type { ContainerSpec } from './container-spec.js';
+import { buildkitdToml, dindDaemonJson } from './dind.js';
+import { dockerCall } from './docker-call.js';
+import type { DockerOrchestrator } from './docker-orchestrator.js';
+import { WaitTimeoutError } from './errors.js';
+import { type DaemonFacts, jobExtraHosts } from './job-wiring.js';
+import {
+  DEFAULT_INSTANCE,
+  type GlciRole,
+  glciLabels,
+  LABEL_RUNNER_NAME,
+  LABEL_RUNNER_TIER,
+} from './labels.js';
+import type { PullPolicy, StartedContainer, StartedNetwork } from './orchestrator.js';
+
+/** The alias the mock has on every glci network; runners and DinD daemons reach it by this name. */
+export const MOCK_ALIAS = 'glci-mock';
+/** Where runner containers find their `config.toml`. */
+export const RUNNER_CONFIG_DIR = '/etc/gitlab-runner';
+
+export interface MockOptions {
+  readonly image: string;
+  readonly cmd?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** Shell command run inside the mock; exit 0 means healthy. Defaults to a GET of `/health` on the port. */
+  readonly healthcheck?: string;
+  readonly healthTimeoutMs?: number;
+  readonly pullPolicy?: PullPolicy;
+}
+
+export interface TopologyOptions {
+  readonly orchestrator: DockerOrchestrator;
+  /** `@glci/config`'s `resolveNetwork(config)`: port, container host, extra hosts, container socket. */
+  readonly network: ResolvedNetwork;
+  /** `[docker] privileged`: runner containers run privileged (needed by DinD). */
+  readonly privileged: boolean;
+  readonly logger: Logger;
+  readonly mock: MockOptions;
+  /** The orchestrating process; a new one on every daemon start. */
+  readonly session: string;
+  /** Separates glci installations (and tests) on one daemon; `default` for the real one. */
+  readonly instance?: string;
+  /** Prefix of every object name: `glci` for the default instance. */
+  readonly namePrefix?: string;
+}
+
+export type RunnerTier = 'shared' | 'project' | 'named';
+
+export interface RunnerSpec {
+  readonly pipelineId: string;
+  /** The `{suffix}` in `glci-runner-{suffix}`. */
+  readonly suffix: string;
+  readonly tier: RunnerTier;
+  /** Required for `project` and `named` runners. */
+  readonly project?: string;
+  /** Required for `named` runners. */
+  readonly name?: string;
+  readonly image: string;
+  readonly cmd?: readonly string[];
+  /** The `config.toml` content, rendered by the caller. */
+  readonly configToml: string;
+  readonly pullPolicy?: PullPolicy;
+}
+
+export interface PipelineNetworks {
+  readonly pipelineId: string;
+  readonly network: StartedNetwork;
+  readonly mock: StartedContainer;
+}
+
+/**
+ * Builds and maintains glci's Docker topology:
+ *
+ *   volumes   glci-registry, glci-registry-ca, glci-cache            persistent, kept by a plain prune
+ *   mock      glci-mock            127.0.0.1:<port> → <port>, health-checked, shared by all pipelines
+ *   networks  glci-net-<pipeline>                 mock (alias glci-mock) + runner containers
+ *             glci-net-<pipeline>-job-<job>       DinD job + docker:dind + mock (attached)
+ *   runners   glci-runner-<suffix>[-<project>[-<name>]]   config volume at /etc/gitlab-runner,
+ *             the Docker socket mounted, privileged per config; config changes → SIGHUP
+ */
+export class GlciTopology {
+  readonly instance: string;
+  readonly session: string;
+  readonly prefix: string;
+  readonly #orchestrator: DockerOrchestrator;
+  readonly #network: ResolvedNetwork;
+  readonly #options: TopologyOptions;
+  readonly #logger: Logger;
+  #daemonFacts: DaemonFacts | undefined;
+
+  constructor(options: TopologyOptions) {
+    this.#options = options;
+    this.#orchestrator = options.orchestrator;
+    this.#network = options.network;
+    this.instance = options.instance ?? DEFAULT_INSTANCE;
+    this.session = options.session;
+    this.prefix = options.namePrefix ?? 'glci';
+    this.#logger = options.logger.child({ module: 'topology', instance: this.instance });
+  }
+
+  get names() {
+    const p = this.prefix;
+    return {
+      mock: `${p}-mock`,
+      registryVolume: `${p}-registry`,
+      registryCaVolume: `${p}-registry-ca`,
+      cacheVolume: `${p}-cache`,
+      pipelineNetwork: (pipelineId: string) => `${p}-net-${pipelineId}`,
+      jobNetwork: (pipelineId: string, jobId: string) => `${p}-net-${pipelineId}-job-${jobId}`,
+      dindConfigVolume: (pipelineId: string) => `${p}-dind-${pipelineId}`,
+      runner: (spec: Pick<RunnerSpec, 'suffix' | 'tier' | 'project' | 'name'>) => runnerName(p, spec),
+    };
+  }
+
+  labels(
+    role: GlciRole,
+    extra: { pipeline?: string; project?: string; job?: string; persistent?: boolean } = {},
+  ) {
+    return glciLabels({ instance: this.instance, session: this.session, role, ...extra });
+  }
+
+  /** Creates the persistent volumes if they are missing. */
+  async ensurePersistentVolumes(): Promise<void> {
+    const n = this.names;
+    await this.#orchestrator.ensureVolume({
+      name: n.registryVolume,
+      labels: this.labels('registry', { persistent: true }),
+    });
+    await this.#orchestrator.ensureVolume({
+      name: n.registryCaVolume,
+      labels: this.labels('registry-ca', { persistent: true }),
+    });
+    await this.#orchestrator.ensureVolume({
+      name: n.cacheVolume,
+      labels: this.labels('cache', { persistent: true }),
+    });
+  }
+
+  /**
+   * Returns the running, healthy mock, creating it (and the persistent volumes) when it is
+   * missing, or replacing it when it has stopped.
+   */
+  async ensureMock(options: { signal?: AbortSignal } = {}): Promise<StartedContainer> {
+    const name = this.names.mock;
+    const existing = await this.#orchestrator.getContainer(name);
+    if (existing) {
+      const state = await existing.state();
+      if (state.running) {
+        await this.#waitHealthy(existing, options.signal);
+        return existing;
+      }
+      this.#logger.info('replacing the stopped mock container', { container: name, status: state.status });
+      await existing.stop({ timeoutMs: 0, remove: true });
+    }
+    await this.ensurePersistentVolumes();
+    const mock = this.#options.mock;
+    await this.#orchestrator.pull(mock.image, { policy: mock.pullPolicy ?? 'if-not-present' });
+    const port = this.#network.mockServer.port;
+    const n = this.names;
+    const spec: ContainerSpec = {
+      image: mock.image,
+      name,
+      labels: this.labels('mock'),
+      ...(mock.cmd ? { cmd: mock.cmd } : {}),
+      env: { GLCI_MOCK_PORT: String(port), ...mock.env },
+      // Published on loopback only: the host's daemon and host processes reach it there, nothing else.
+      ports: [{ containerPort: port, hostPort: port, hostIp: '127.0.0.1' }],
+      mounts: [
+        { type: 'volume', source: n.registryVolume, target: '/registry' },
+        { type: 'volume', source: n.registryCaVolume, target: '/registry-ca' },
+        { type: 'volume', source: n.cacheVolume, target: '/cache' },
+      ],
+      healthcheck: {
+        command: mock.healthcheck ?? `wget -q -O /dev/null http://127.0.0.1:${port}/health || exit 1`,
+        intervalMs: 500,
+        timeoutMs: 3000,
+        retries: 60,
+      },
+    };
+    this.#logger.info('starting the mock container', { container: name, image: mock.image, port });
+    const started = await this.#orchestrator.run(spec);
+    await this.#waitHealthy(started, options.signal);
+    return started;
+  }
+
+  async #waitHealthy(container: StartedContainer, signal: AbortSignal | undefined): Promise<void> {
+    const timeoutMs = this.#options.mock.healthTimeoutMs ?? 60_000;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      signal?.throwIfAborted();
+      const state = await container.state();
+      if (state.health === 'healthy' || (state.running && state.health === undefined)) return;
+      if (!state.running) {
+        throw new WaitTimeoutError(
+          `the mock container ${container.name} to become healthy`,
+          0,
+          `it is ${state.status}`,
+        );
+      }
+      if (Date.now() >= deadline) {
+        throw new WaitTimeoutError(
+          `the mock container ${container.name} to become healthy`,
+          timeoutMs,
+          state.health,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /** The pipeline network with the mock attached as `glci-mock` (both created on demand). */
+  async startPipeline(pipelineId: string, options: { signal?: AbortSignal } = {}): Promise<PipelineNetworks> {
+    const mock = await this.ensureMock(options);
+    const network = await this.#orchestrator.createNetwork({
+      name: this.names.pipelineNetwork(pipelineId),
+      labels: this.labels('pipeline-network', { pipeline: pipelineId }),
+    });
+    await network.connect(mock.id, { aliases: [MOCK_ALIAS] });
+    this.#logger.info('pipeline network ready', { pipeline: pipelineId, network: network.name });
+    return { pipelineId, network, mock };
+  }
+
+  /**
+   * Starts a runner container on the pipeline network, or, when one of that name runs already,
+   * applies a changed `config.toml` to it with SIGHUP instead of restarting it.
+   */
+  async ensureRunner(spec: RunnerSpec): Promise<StartedContainer> {
+    const name = this.names.runner(spec);
+    const existing = await this.#orchestrator.getContainer(name);
+    if (existing && (await existing.state()).running) {
+      await this.updateRunnerConfig(existing, spec.configToml);
+      return existing;
+    }
+    if (existing) await existing.stop({ timeoutMs: 0, remove: true });
+    const configVolume = `${name}-config`;
+    const runnerLabels = {
+      pipeline: spec.pipelineId,
+      ...(spec.project !== undefined ? { project: spec.project } : {}),
+    };
+    await this.#orchestrator.ensureVolume({
+      name: configVolume,
+      labels: this.labels('runner-config', runnerLabels),
+    });
+    await this.#orchestrator.pull(spec.image, { policy: spec.pullPolicy ?? 'if-not-present' });
+    const socket = this.#network.docker.containerSocket;
+    const container = await this.#orchestrator.run({
+      image: spec.image,
+      name,
+      labels: {
+        ...this.labels('runner', runnerLabels),
+        [LABEL_RUNNER_TIER]: spec.tier,
+        ...(spec.name !== undefined ? { [LABEL_RUNNER_NAME]: spec.name } : {}),
+      },
+      ...(spec.cmd ? { cmd: spec.cmd } : {}),
+      networks: [{ name: this.names.pipelineNetwork(spec.pipelineId) }],
+      mounts: [
+        { type: 'volume', source: configVolume, target: RUNNER_CONFIG_DIR },
+        { type: 'bind', source: socket, target: '/var/run/docker.sock' },
+      ],
+      privileged: this.#options.privileged,
+      files: [{ path: `${RUNNER_CONFIG_DIR}/config.toml`, content: spec.configToml, mode: 0o600 }],
+    });
+    this.#logger.info('runner started', { runner: name, tier: spec.tier, pipeline: spec.pipelineId });
+    return container;
+  }
+
+  /** Writes a new `config.toml` into the runner's config volume and sends SIGHUP if it changed. */
+  async updateRunnerConfig(runner: StartedContainer, configToml: string): Promise<boolean> {
+    const current = await runner.exec(['cat', `${RUNNER_CONFIG_DIR}/config.toml`]);
+    if (current.exitCode === 0 && current.stdout === configToml) {
+      this.#logger.debug('runner config unchanged', { runner: runner.name });
+      return false;
+    }
+    await runner.copyFiles([{ path: `${RUNNER_CONFIG_DIR}/config.toml`, content: configToml, mode: 0o600 }]);
+    await runner.kill('SIGHUP');
+    this.#logger.info('runner config reloaded with SIGHUP', { runner: runner.name });
+    return true;
+  }
+
+  /** The per-DinD-job network with the mock attached as `glci-mock`. */
+  async startDindJob(pipelineId: string, jobId: string): Promise<StartedNetwork> {
+    const mock = await this.ensureMock();
+    const network = await this.#orchestrator.createNetwork({
+      name: this.names.jobNetwork(pipelineId, jobId),
+      labels: this.labels('job-network', { pipeline: pipelineId, job: jobId }),
+    });
+    await network.connect(mock.id, { aliases: [MOCK_ALIAS] });
+    return network;
+  }
+
+  /** Removes a DinD job's network and the containers on it (never the mock). */
+  async stopDindJob(pipelineId: string, jobId: string): Promise<void> {
+    const found = await this.#orchestrator.find({
+      instance: this.instance,
+      pipeline: pipelineId,
+      job: jobId,
+    });
+    for (const container of found.containers) {
+      if (container.labels['dev.glci.role'] === 'mock') continue;
+      await (await this.#orchestrator.getContainer(container.id))?.stop({ timeoutMs: 1000, remove: true });
+    }
+    for (const network of found.networks) await (await this.#orchestrator.getNetwork(network.name))?.remove();
+  }
+
+  /**
+   * A volume holding the DinD `daemon.json` and `buildkitd.toml` for a pipeline, filled through a
+   * short-lived helper container; runner config templates mount it into `docker:dind` services.
+   */
+  async writeDindConfig(
+    pipelineId: string,
+    helperImage: string,
+  ): Promise<{ volume: string; files: string[] }> {
+    const volume = this.names.dindConfigVolume(pipelineId);
+    await this.#orchestrator.ensureVolume({
+      name: volume,
+      labels: this.labels('dind-config', { pipeline: pipelineId }),
+    });
+    const mockHost = `${MOCK_ALIAS}:${this.#network.mockServer.port}`;
+    const docker = this.#orchestrator.docker;
+    const helper = await dockerCall(
+      this.#logger,
+      `creating a helper container to fill volume ${volume}`,
+      {},
+      () =>
+        docker.createContainer({
+          Image: helperImage,
+          Cmd: ['true'],
+          Labels: this.labels('helper', { pipeline: pipelineId }),
+          HostConfig: { Mounts: [{ Type: 'volume', Source: volume, Target: '/glci-dind' }] },
+        }),
+    );
+    try {
+      const started = await this.#orchestrator.getContainer(helper.id);
+      await started?.copyFiles([
+        { path: '/glci-dind/daemon.json', content: dindDaemonJson(mockHost) },
+        { path: '/glci-dind/buildkitd.toml', content: buildkitdToml(mockHost) },
+      ]);
+    } finally {
+      await dockerCall(this.#logger, 'removing the helper container', {}, () =>
+        helper.remove({ force: true }),
+      );
+    }
+    return { volume, files: ['daemon.json', 'buildkitd.toml'] };
+  }
+
+  /** The `extra_hosts` job containers need to reach the mock (see `jobExtraHosts`). */
+  async jobExtraHosts(): Promise<string[]> {
+    this.#daemonFacts ??= {
+      serverVersion: this.#orchestrator.serverVersion ?? (await this.#orchestrator.docker.version()).Version,
+      bridgeGateway: await this.#orchestrator.bridgeGateway(),
+    };
+    return jobExtraHosts(this.#network, this.#daemonFacts);
+  }
+
+  /**
+   * Removes a pipeline's containers, networks and runner config volumes, found by label; objects
+   * already gone are fine. The shared mock is detached, not removed.
+   */
+  async stopPipeline(
+    pipelineId: string,
+  ): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
+    const found = await this.#orchestrator.find({ instance: this.instance, pipeline: pipelineId });
+    const removed = { containers: [] as string[], networks: [] as string[], volumes: [] as string[] };
+    for (const info of found.containers) {
+      if (info.labels['dev.glci.role'] === 'mock') continue;
+      const container = await this.#orchestrator.getContainer(info.id);
+      await container?.stop({ timeoutMs: 2000, remove: true });
+      removed.containers.push(info.name);
+    }
+    // DinD job networks before the pipeline network; both detach the mock first.
+    const networks = [...found.networks].sort((a, b) => b.name.length - a.name.length);
+    for (const info of networks) {
+      await (await this.#orchestrator.getNetwork(info.name))?.remove();
+      removed.networks.push(info.name);
+    }
+    for (const info of found.volumes) {
+      try {
+        await dockerCall(this.#logger, `removing volume ${info.name}`, { pipeline: pipelineId }, () =>
+          this.#orchestrator.docker.getVolume(info.name).remove(),
+        );
+        removed.volumes.push(info.name);
+      } catch (error) {
+        if (!String(error).includes('no such volume')) throw error;
+      }
+    }
+    this.#logger.info('pipeline stopped', { pipeline: pipelineId, ...counts(removed) });
+    return removed;
+  }
+}
+
+function counts(removed: { containers: string[]; networks: string[]; volumes: string[] }) {
+  return {
+    containers: removed.containers.length,
+    networks: removed.networks.length,
+    volumes: removed.volumes.length,
+  };
+}
+
+/** `glci-runner-<suffix>`, `glci-runner-<suffix>-<project>`, `glci-runner-<suffix>-<project>-<name>`. */
+export function runnerName(
+  prefix: string,
+  spec: Pick<RunnerSpec, 'suffix' | 'tier' | 'project' | 'name'>,
+): string {
+  const parts = [`${prefix}-runner`, spec.suffix];
+  if (spec.tier !== 'shared') {
+    if (!spec.project) throw new Error(`a ${spec.tier} runner needs a project`);
+    parts.push(dockerNamePart(spec.project));
+  }
+  if (spec.tier === 'named') {
+    if (!spec.name) throw new Error('a named runner needs a name');
+    parts.push(dockerNamePart(spec.name));
+  }
+  return parts.join('-');
+}
+
+/** A project path or runner name as a Docker name part (`group/app` → `group-app`). */
+export function dockerNamePart(value: string): string {
+  return value
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '');
+}
