@@ -6,7 +6,13 @@ import { dindClientEnv, waitForDind } from './dind.js';
 import type { DockerOrchestrator } from './docker-orchestrator.js';
 import { LABEL_PIPELINE, LABEL_ROLE, LABEL_RUNNER_TIER } from './labels.js';
 import type { StartedContainer } from './orchestrator.js';
-import { connectOrchestrator, PEER_IMAGE, TRANSPORTS, testInstance, testTopology } from './test-support/docker-env.js';
+import {
+  connectOrchestrator,
+  PEER_IMAGE,
+  TRANSPORTS,
+  testInstance,
+  testTopology,
+} from './test-support/docker-env.js';
 import { type GlciTopology, MOCK_ALIAS } from './topology.js';
 
 const RUNNER_CMD = ['/bin/record-signals'];
@@ -106,7 +112,9 @@ describe.each(TRANSPORTS)('the pipeline topology over $transport', ({ host }) =>
       pullPolicy: 'never',
     });
     expect(again.id).toBe(shared.id);
-    await waitUntil(async () => (await shared.exec(['cat', '/etc/gitlab-runner/signals'])).stdout === 'HUP\n');
+    await waitUntil(
+      async () => (await shared.exec(['cat', '/etc/gitlab-runner/signals'])).stdout === 'HUP\n',
+    );
     expect((await shared.exec(['cat', '/etc/gitlab-runner/config.toml'])).stdout).toBe('concurrent = 4\n');
     expect((await shared.exec(['cat', '/etc/gitlab-runner/starts'])).stdout).toBe('started\n');
     const after = await orchestrator.docker.getContainer(shared.id).inspect();
@@ -171,7 +179,7 @@ describe.each(TRANSPORTS)('the pipeline topology over $transport', ({ host }) =>
       expect(dindHostname).not.toBe('');
     });
 
-    it('the readiness gate gives up with the daemon's last answer when DinD never becomes ready', async () => {
+    it('the readiness gate gives up with the last answer of the daemon when DinD never becomes ready', async () => {
       const broken = await orchestrator.run({
         image: PEER_IMAGE,
         name: `${ids.prefix}-dind-broken`,
@@ -207,7 +215,9 @@ describe.each(TRANSPORTS)('the pipeline topology over $transport', ({ host }) =>
     expect((await mock.state()).health).toBe('healthy');
     // The pipeline network gets it back through startPipeline (idempotent).
     await topology.startPipeline('42');
-    expect((await shared.exec(['wget', '-q', '-O', '-', `http://${MOCK_ALIAS}:${port}/health`])).stdout).toBe('ok\n');
+    expect((await shared.exec(['wget', '-q', '-O', '-', `http://${MOCK_ALIAS}:${port}/health`])).stdout).toBe(
+      'ok\n',
+    );
   });
 
   it('stops a pipeline even when some of its objects are already gone, keeping the mock', async () => {
