@@ -13,11 +13,18 @@ import type { Readable } from 'node:stream';
  * Consistency a store may rely on:
  * - `putContent` and `FileWriter.commit` are atomic: a reader sees the old content or the new, never
  *   a part. `move` is atomic for a single file and replaces the destination.
- * - A writer's bytes are invisible at its path until `commit`; after `close` (without commit) they
- *   are durable and `writer(path, { append: true })` continues where it stopped, in this process or
- *   another node sharing the backend.
- * - `list` returns the direct children of a path, sorted in byte order, as full paths; with
- *   `startAfter`/`limit` it pages without reading the rest.
+ * - A writer's bytes are invisible at its path until `commit` (to `getContent`, `reader`, `stat` and
+ *   `list`); after `close` (without commit) they are durable and `writer(path, { append: true })`
+ *   continues where it stopped, in this process or another node sharing the backend. `append` on a
+ *   path with no closed, uncommitted writer rejects with `PathNotFoundError`; a writer without
+ *   `append` discards any such pending content and starts empty. One writer per path at a time.
+ * - `list` returns the direct children of a path (files and directories), sorted in byte order, as
+ *   full paths; `startAfter` is a full path and only children sorting after it are returned,
+ *   `limit` caps the count. A path that is a file, or has nothing under it, is `PathNotFoundError`.
+ * - `move` creates the destination's parents; `delete` of a directory removes everything under it
+ *   (and discards pending writers there), but never a sibling sharing a prefix (`/a/b` vs `/a/bc`).
+ * - `stat(...).modifiedAt` changes on every `putContent`/`commit` (GC grace periods rely on it).
+ * - `putContent` is safe to call concurrently on one path: the last rename wins, whole.
  *
  * Every method rejects with `PathNotFoundError` for a missing path (except `delete`, which is a no-op
  * there), `InvalidPathError` for a malformed one, `InvalidOffsetError` for a read past the end.

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Digest } from '../digest.js';
+import type { Digest, DigestAlgorithm } from '../digest.js';
 
 /**
  * The content-aware stores the HTTP layer (and decorators such as @glci/proxy) work with. They sit
@@ -44,11 +44,17 @@ export interface BlobIngester {
   /** Stores a small blob given whole; verifies nothing beyond computing its digest. */
   put(mediaType: string, content: Uint8Array): Promise<Descriptor>;
   /**
-   * Starts an upload session. With `mount`, links an existing blob instead (from `from`, or from
-   * anywhere when the registry knows it) and returns its descriptor; `undefined` from `mount`
-   * means it could not be mounted and a normal session was started.
+   * Starts an upload session. With `mount`, first tries to link an existing blob instead: from the
+   * repository `from` when given (only if linked there), else from anywhere in the registry. A
+   * successful mount returns a `MountedBlob` (`mounted: true`); when the blob cannot be mounted a
+   * normal session starts and a `BlobWriter` is returned (`mounted` not true), as the spec's 202.
+   * `digestAlgorithm` (default sha256) is the algorithm hashed while receiving; committing with
+   * another algorithm still works, by re-reading the upload.
    */
-  createUpload(options?: { mount?: { digest: Digest; from?: string } }): Promise<BlobWriter | MountedBlob>;
+  createUpload(options?: {
+    mount?: { digest: Digest; from?: string };
+    digestAlgorithm?: DigestAlgorithm;
+  }): Promise<BlobWriter | MountedBlob>;
   /** Resumes a session by id, in this process or after a restart; BlobUploadUnknownError if none. */
   resumeUpload(id: string): Promise<BlobWriter>;
 }

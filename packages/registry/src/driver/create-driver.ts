@@ -1,0 +1,31 @@
+import type { StorageConfig } from '@glci/config';
+import { FsDriver } from './fs-driver.js';
+import { MemoryDriver } from './memory-driver.js';
+import type { StorageDriver } from './storage-driver.js';
+
+export interface CreateStorageDriverOptions {
+  /** Passed to drivers that stamp times (the in-memory one). */
+  readonly clock?: () => Date;
+  /** Passed to drivers that name temporary files. */
+  readonly uuid?: () => string;
+}
+
+/**
+ * The driver a `registry.storage` config section names. `root` arrives already resolved by
+ * @glci/config (`~/.glci` and relative paths expanded). A new backend adds one `case` here.
+ */
+export function createStorageDriver(
+  config: StorageConfig,
+  options: CreateStorageDriverOptions = {},
+): StorageDriver {
+  switch (config.driver) {
+    case 'filesystem':
+      return new FsDriver({ root: config.root, ...(options.uuid ? { uuid: options.uuid } : {}) });
+    case 'memory':
+      return new MemoryDriver(options.clock ? { clock: options.clock } : {});
+    default: {
+      const unknown: never = config;
+      throw new Error(`unknown storage driver ${JSON.stringify((unknown as { driver: string }).driver)}`);
+    }
+  }
+}

@@ -1,0 +1,385 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+} from 'node:fs/promises';
+import nodePath from 'node:path';
+import { Readable } from 'node:stream';
+import { compareBytes } from './memory-driver.js';
+import {
+  assertValidPath,
+  type FileInfo,
+  type FileWriter,
+  InvalidOffsetError,
+  PathNotFoundError,
+  type StorageDriver,
+  StorageDriverError,
+} from './storage-driver.js';
+
+/*
+ * On disk, under `root`:
+ *
+ *   <root>/
+ *   ├── <path>                 committed files, at their driver path (`/a/b` → <root>/a/b)
+ *   ├── ~pending/<path>        writers closed but not committed (resumed with `append`)
+ *   └── ~tmp/<uuid>            `putContent` in progress
+ *
+ * `~` can never appear in a driver path, so neither staging area can collide with real content and
+ * `list` hides both. Staging lives on the same filesystem as the content, so publishing is one
+ * `rename(2)`: atomic, and replacing the destination. Every publish is `write → fsync(file) →
+ * rename → fsync(directory)`; a crash or SIGKILL at any point leaves either the old file or the new
+ * one visible, never part of one. Leftovers in `~tmp` are removed by `purgeStaleTemporaryFiles`.
+ */
+const PENDING_DIR = '~pending';
+const TMP_DIR = '~tmp';
+const NAME = 'filesystem';
+/** Read-stream buffer: large reads keep syscalls per GiB low (64 KiB is Node's default). */
+const DEFAULT_READ_BUFFER = 1024 * 1024;
+/** Writers gather small chunks (HTTP bodies arrive in 16–64 KiB pieces) into writes this large. */
+const DEFAULT_WRITE_BUFFER = 4 * 1024 * 1024;
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+export interface FsDriverOptions {
+  /** The storage directory; created when missing. */
+  readonly root: string;
+  /** Unique names for temporary files; defaults to `crypto.randomUUID`. */
+  readonly uuid?: () => string;
+  readonly readBufferSize?: number;
+  readonly writeBufferSize?: number;
+  /** fsync files and directories before publishing (default true). Turn off only for throwaway data. */
+  readonly fsync?: boolean;
+}
+
+/** The filesystem driver: the default, crash-safe store (see the layout comment above). */
+export class FsDriver implements StorageDriver {
+  readonly name = NAME;
+  readonly root: string;
+  readonly #uuid: () => string;
+  readonly #readBuffer: number;
+  readonly #writeBuffer: number;
+  readonly #fsync: boolean;
+
+  constructor(options: FsDriverOptions) {
+    this.root = nodePath.resolve(options.root);
+    this.#uuid = options.uuid ?? randomUUID;
+    this.#readBuffer = options.readBufferSize ?? DEFAULT_READ_BUFFER;
+    this.#writeBuffer = options.writeBufferSize ?? DEFAULT_WRITE_BUFFER;
+    this.#fsync = options.fsync ?? true;
+  }
+
+  async getContent(path: string): Promise<Uint8Array> {
+    const file = this.#resolve(path);
+    try {
+      return await readFile(file);
+    } catch (error) {
+      throw this.#mapError(error, path);
+    }
+  }
+
+  async putContent(path: string, content: Uint8Array): Promise<void> {
+    const target = this.#resolve(path);
+    const temporary = nodePath.join(this.root, TMP_DIR, this.#uuid());
+    await mkdir(nodePath.dirname(temporary), { recursive: true });
+    const handle = await open(temporary, 'w');
+    try {
+      await handle.writeFile(content);
+      if (this.#fsync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await this.#publish(temporary, target, path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  }
+
+  async reader(path: string, options: { offset?: number; length?: number } = {}): Promise<Readable> {
+    const file = this.#resolve(path);
+    const offset = options.offset ?? 0;
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'r');
+    } catch (error) {
+      throw this.#mapError(error, path);
+    }
+    try {
+      const info = await handle.stat();
+      if (info.isDirectory()) throw new PathNotFoundError(NAME, path);
+      if (!Number.isInteger(offset) || offset < 0 || offset > info.size) {
+        throw new InvalidOffsetError(NAME, path, offset);
+      }
+      const end = options.length === undefined ? info.size : Math.min(info.size, offset + options.length);
+      if (end <= offset) {
+        await handle.close();
+        return Readable.from([]);
+      }
+      return createReadStream('', {
+        fd: handle,
+        start: offset,
+        end: end - 1,
+        highWaterMark: this.#readBuffer,
+        autoClose: true,
+      });
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  async writer(path: string, options: { append?: boolean } = {}): Promise<FileWriter> {
+    const target = this.#resolve(path);
+    const pending = nodePath.join(this.root, PENDING_DIR, path);
+    let handle: FileHandle;
+    if (options.append) {
+      try {
+        handle = await open(pending, 'r+');
+      } catch (error) {
+        throw this.#mapError(error, path);
+      }
+    } else {
+      await mkdir(nodePath.dirname(pending), { recursive: true });
+      handle = await open(pending, 'w');
+    }
+    const { size } = await handle.stat();
+    return new FsFileWriter(path, handle, size, this.#writeBuffer, {
+      sync: this.#fsync,
+      publish: () => this.#publish(pending, target, path),
+      discard: async () => {
+        await rm(pending, { force: true });
+        await this.#prune(nodePath.dirname(pending), nodePath.join(this.root, PENDING_DIR));
+      },
+    });
+  }
+
+  async stat(path: string): Promise<FileInfo> {
+    const file = this.#resolve(path);
+    try {
+      const info = await stat(file);
+      return {
+        path,
+        size: info.isDirectory() ? 0 : info.size,
+        modifiedAt: info.mtime,
+        isDirectory: info.isDirectory(),
+      };
+    } catch (error) {
+      throw this.#mapError(error, path);
+    }
+  }
+
+  async list(path: string, options: { startAfter?: string; limit?: number } = {}): Promise<string[]> {
+    const directory = this.#resolve(path);
+    let names: string[];
+    try {
+      names = await readdir(directory);
+    } catch (error) {
+      throw this.#mapError(error, path);
+    }
+    let children = names
+      .filter((name) => SEGMENT.test(name))
+      .map((name) => `${path}/${name}`)
+      .sort(compareBytes);
+    if (children.length === 0) throw new PathNotFoundError(NAME, path);
+    if (options.startAfter !== undefined) {
+      const after = options.startAfter;
+      children = children.filter((child) => compareBytes(child, after) > 0);
+    }
+    if (options.limit !== undefined) children = children.slice(0, Math.max(0, options.limit));
+    return children;
+  }
+
+  async move(sourcePath: string, destinationPath: string): Promise<void> {
+    const source = this.#resolve(sourcePath);
+    const destination = this.#resolve(destinationPath);
+    try {
+      await stat(source);
+    } catch (error) {
+      throw this.#mapError(error, sourcePath);
+    }
+    await this.#publish(source, destination, destinationPath);
+    await this.#prune(nodePath.dirname(source), this.root);
+  }
+
+  async delete(path: string): Promise<void> {
+    const file = this.#resolve(path);
+    const pending = nodePath.join(this.root, PENDING_DIR, path);
+    await rm(file, { recursive: true, force: true });
+    await rm(pending, { recursive: true, force: true });
+    await this.#prune(nodePath.dirname(file), this.root);
+    await this.#prune(nodePath.dirname(pending), nodePath.join(this.root, PENDING_DIR));
+  }
+
+  /** Removes `putContent` leftovers of crashed processes older than `olderThan`; returns how many. */
+  async purgeStaleTemporaryFiles(olderThan: Date): Promise<number> {
+    const directory = nodePath.join(this.root, TMP_DIR);
+    let removed = 0;
+    let names: string[];
+    try {
+      names = await readdir(directory);
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      const file = nodePath.join(directory, name);
+      try {
+        if ((await stat(file)).mtime < olderThan) {
+          await unlink(file);
+          removed += 1;
+        }
+      } catch {
+        // Renamed or removed meanwhile: nothing to purge.
+      }
+    }
+    return removed;
+  }
+
+  /** `rename` into place, creating the parents; retried when a concurrent prune removed them. */
+  async #publish(source: string, target: string, path: string): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      await mkdir(nodePath.dirname(target), { recursive: true });
+      try {
+        await rename(source, target);
+        break;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' && attempt < 5) {
+          await stat(source).catch((cause: unknown) => {
+            throw this.#mapError(cause, path);
+          });
+          continue;
+        }
+        if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'ENOTDIR') {
+          throw new StorageDriverError(`cannot replace ${path}: ${code}`, NAME, path, { cause: error });
+        }
+        throw error;
+      }
+    }
+    if (this.#fsync) await syncDirectory(nodePath.dirname(target));
+  }
+
+  /** Removes now-empty directories from `directory` up to (not including) `stop`. */
+  async #prune(directory: string, stop: string): Promise<void> {
+    let current = directory;
+    while (current.startsWith(`${stop}${nodePath.sep}`)) {
+      try {
+        await rmdir(current);
+      } catch {
+        return; // not empty, gone, or in use: stop here
+      }
+      current = nodePath.dirname(current);
+    }
+  }
+
+  #resolve(path: string): string {
+    assertValidPath(NAME, path);
+    return nodePath.join(this.root, path);
+  }
+
+  #mapError(error: unknown, path: string): unknown {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
+      return new PathNotFoundError(NAME, path);
+    return error;
+  }
+}
+
+class FsFileWriter implements FileWriter {
+  #size: number;
+  #position: number;
+  #buffered: Buffer[] = [];
+  #bufferedBytes = 0;
+  #done = false;
+
+  constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+    size: number,
+    private readonly bufferSize: number,
+    private readonly actions: {
+      readonly sync: boolean;
+      publish(): Promise<void>;
+      discard(): Promise<void>;
+    },
+  ) {
+    this.#size = size;
+    this.#position = size;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.#assertOpen();
+    if (chunk.length === 0) return;
+    // Copy: the caller may reuse its buffer once the promise resolves.
+    this.#buffered.push(Buffer.from(chunk));
+    this.#bufferedBytes += chunk.length;
+    this.#size += chunk.length;
+    if (this.#bufferedBytes >= this.bufferSize) await this.#flush();
+  }
+
+  async close(): Promise<void> {
+    this.#assertOpen();
+    this.#done = true;
+    try {
+      await this.#flush();
+      if (this.actions.sync) await this.handle.sync();
+    } finally {
+      await this.handle.close();
+    }
+  }
+
+  async commit(): Promise<void> {
+    await this.close();
+    await this.actions.publish();
+  }
+
+  async cancel(): Promise<void> {
+    if (!this.#done) {
+      this.#done = true;
+      await this.handle.close();
+    }
+    await this.actions.discard();
+  }
+
+  async #flush(): Promise<void> {
+    const buffers = this.#buffered;
+    const bytes = this.#bufferedBytes;
+    if (bytes === 0) return;
+    this.#buffered = [];
+    this.#bufferedBytes = 0;
+    let written = 0;
+    while (written < bytes) {
+      const { bytesWritten } = await this.handle.writev(
+        written === 0 ? buffers : [Buffer.concat(buffers).subarray(written)],
+        this.#position + written,
+      );
+      written += bytesWritten;
+    }
+    this.#position += bytes;
+  }
+
+  #assertOpen(): void {
+    if (this.#done) throw new StorageDriverError('writer is already closed', NAME, this.path);
+  }
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

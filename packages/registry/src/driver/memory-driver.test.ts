@@ -1,0 +1,4 @@
+import { describeStorageDriver } from './conformance.js';
+import { MemoryDriver } from './memory-driver.js';
+
+describeStorageDriver('MemoryDriver', () => new MemoryDriver(), { largeFileBytes: 16 * 1024 * 1024 });
