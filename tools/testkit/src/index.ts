@@ -1,3 +1,10 @@
 export { type DistributionOptions, type RunningDistribution, startDistribution } from './distribution.js';
 export { ensureTestImages, requireDocker, TEST_IMAGES } from './docker.js';
 export { freePort, type ManagedProcess, run, spawnManaged, waitFor } from './processes.js';
+export {
+  distributionS3StorageConfig,
+  type RunningS3,
+  type S3Options,
+  startS3,
+  VERSITYGW_BINARY,
+} from './s3.js';
