@@ -1,0 +1,209 @@
+import path from 'node:path';
+import { createSilentLogger, type Logger } from '@glci/config';
+import { json, Router } from 'express';
+import { type ArtifactStore, FsArtifactStore } from './artifact-store.js';
+import { FsCacheStore, MAX_CACHE_ENTRY_SIZE } from './cache-store.js';
+import { type Clock, systemClock } from './clock.js';
+import { BadRequestError, NotFoundError } from './errors.js';
+import { GitServer, type Published, type PublishOptions } from './git-server.js';
+import { artifactRoutes } from './http/artifacts.js';
+import { cacheRoutes } from './http/cache.js';
+import { type ApiContext, runningJobForToken } from './http/context.js';
+import { gitRoutes } from './http/git.js';
+import { errorHandler, sendJson } from './http/http-errors.js';
+import { jobRoutes } from './http/jobs.js';
+import { runnerRoutes } from './http/runners.js';
+import { traceRoutes } from './http/trace.js';
+import { JobEvents } from './job-events.js';
+import { type JobQueue, type JobRecord, MemoryJobQueue } from './job-queue.js';
+import { MemoryRunnerStore, type Runner, type RunnerInfo, type RunnerStore } from './runner-store.js';
+import { type JobSpecInput, jobSpecSchema } from './schemas.js';
+import { TokenIssuer } from './tokens.js';
+import { MemoryTraceStore, type TraceStore } from './trace-store.js';
+import { registryImage } from './variables.js';
+
+export interface CreateRunnerApiOptions {
+  /** The mock's URL as runners and job containers reach it, e.g. `http://host.docker.internal:39741`. */
+  readonly externalUrl: string | URL;
+  /** Artifacts (`<dataDir>/artifacts`), git serving repositories (`<dataDir>/git`). */
+  readonly dataDir: string;
+  /** `CI_REGISTRY` (`host[:port]`); defaults to the external URL's host. */
+  readonly registryHost?: string;
+  /** `DOCKER_REGISTRY_MIRROR`; defaults to the external URL. */
+  readonly registryMirror?: string;
+  /** Legacy registration token for `POST /api/v4/runners`; derived from the secret when omitted. */
+  readonly registrationToken?: string;
+  /** HMAC secret for runner and job tokens; random per instance when omitted. */
+  readonly secret?: string | Uint8Array;
+  /** How long `POST /jobs/request` may wait for a job (long poll); 0 answers at once. */
+  readonly longPollMs?: number;
+  /** `X-GitLab-Trace-Update-Interval` in seconds (the runner's default is 3). */
+  readonly traceUpdateInterval?: number;
+  /** Per-upload artifact cap; 1 GiB by default (413 beyond). */
+  readonly maxArtifactSize?: number;
+  /** Per-job log cap. */
+  readonly maxTraceSize?: number;
+  readonly cache?: {
+    /** Bucket name in the runner's `[runners.cache.s3] BucketName`. */
+    readonly bucket?: string;
+    /** The cache volume; `<dataDir>/cache` by default. */
+    readonly root?: string;
+    readonly maxSize?: number;
+    readonly ttlMs?: number;
+    readonly maxEntrySize?: number;
+  };
+  readonly serverVersion?: string;
+  readonly runners?: RunnerStore;
+  readonly queue?: JobQueue;
+  readonly traces?: TraceStore;
+  readonly artifacts?: ArtifactStore;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/** What `verifyJobToken` tells the registry's auth hook. */
+export interface JobTokenClaims {
+  readonly jobId: number;
+  readonly projectPath: string;
+  /** The only repository prefix the job may push to (`CI_REGISTRY_IMAGE` without the host). */
+  readonly registryPath: string;
+}
+
+export interface RunnerApi {
+  /** Mount at `/` (next to the registry's `/v2/`): `/api/v4/…`, `/<project>.git/…`, `/<bucket>/…`. */
+  readonly handler: Router;
+  readonly events: JobEvents;
+  readonly registrationToken: string;
+  /** Validates a job specification and queues it. Throws `BadRequestError` naming the bad field. */
+  enqueue(spec: JobSpecInput): JobRecord;
+  /** Graceful (`Job-Status: canceling`, after_script runs) unless `force`. */
+  cancel(jobId: number, options?: { force?: boolean }): JobRecord;
+  job(jobId: number): JobRecord | undefined;
+  jobs(): readonly JobRecord[];
+  trace(jobId: number): Buffer;
+  /** Creates a runner (as GitLab's UI does) and returns its `glrt-` token. */
+  registerRunner(info?: RunnerInfo): { runner: Runner; token: string };
+  /** Serves a repository (or its dirty work tree) to jobs of `projectPath`. */
+  publishRepository(options: PublishOptions): Promise<Published>;
+  /** The job a token belongs to while that job runs; undefined for anything else. */
+  verifyJobToken(token: unknown): JobTokenClaims | undefined;
+  readonly cache: {
+    clean(): Promise<{ entries: number; bytes: number }>;
+    usage(): number;
+  };
+}
+
+/**
+ * Builds the Runner API. Returns a handler and never listens: the caller (apps/mock, a test)
+ * binds the port.
+ */
+export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
+  const clock = options.clock ?? systemClock;
+  const logger = (options.logger ?? createSilentLogger()).child({ module: 'runner-api' });
+  const tokens = new TokenIssuer(options.secret);
+  const events = new JobEvents();
+  const serverUrl = new URL(options.externalUrl);
+  if (serverUrl.protocol !== 'http:' && serverUrl.protocol !== 'https:') {
+    throw new TypeError('externalUrl must be an http(s) URL');
+  }
+  const queue = options.queue ?? new MemoryJobQueue({ clock });
+  const traces = options.traces ?? new MemoryTraceStore({ maxBytes: options.maxTraceSize ?? 64 * 1024 ** 2 });
+  const cacheBucket = options.cache?.bucket ?? 'runner-cache';
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(cacheBucket) || cacheBucket === 'api') {
+    throw new TypeError(`invalid cache bucket name: ${cacheBucket}`);
+  }
+  const ctx: ApiContext = {
+    runners: options.runners ?? new MemoryRunnerStore({ tokens, clock }),
+    queue,
+    traces,
+    artifacts:
+      options.artifacts ?? new FsArtifactStore({ root: path.join(options.dataDir, 'artifacts'), clock }),
+    cache: new FsCacheStore({
+      root: options.cache?.root ?? path.join(options.dataDir, 'cache'),
+      clock,
+      maxSize: options.cache?.maxSize ?? 500 * 1000 ** 2,
+      ttlMs: options.cache?.ttlMs ?? 24 * 3600 * 1000,
+      maxEntrySize: options.cache?.maxEntrySize ?? MAX_CACHE_ENTRY_SIZE,
+    }),
+    git: new GitServer({ root: path.join(options.dataDir, 'git') }),
+    tokens,
+    events,
+    clock,
+    logger,
+    server: {
+      serverUrl,
+      registryHost: options.registryHost ?? serverUrl.host,
+      registryMirror: options.registryMirror ?? serverUrl.toString().replace(/\/$/, ''),
+      serverVersion: options.serverVersion ?? '18.4.0',
+    },
+    registrationToken: options.registrationToken ?? tokens.registrationToken(),
+    longPollMs: options.longPollMs ?? 0,
+    traceUpdateInterval: options.traceUpdateInterval ?? 3,
+    maxArtifactSize: options.maxArtifactSize ?? 1024 ** 3,
+    cacheBucket,
+  };
+
+  queue.subscribe((job, previous) => {
+    events.publish({
+      type: 'state',
+      jobId: job.id,
+      state: job.state,
+      previous,
+      ...(job.failureReason ? { failureReason: job.failureReason } : {}),
+      ...(job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
+    });
+  });
+
+  const api = Router();
+  api.use(json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  api.use(runnerRoutes(ctx));
+  api.use(jobRoutes(ctx));
+  api.use(traceRoutes(ctx));
+  api.use(artifactRoutes(ctx));
+  api.use((req, res) => sendJson(res, 404, { message: `404 ${req.method} ${req.path} not found` }));
+
+  const handler = Router();
+  handler.use('/api/v4', api);
+  handler.use(cacheRoutes(ctx));
+  handler.use(gitRoutes(ctx));
+  handler.use(errorHandler(logger));
+
+  return {
+    handler,
+    events,
+    registrationToken: ctx.registrationToken,
+    enqueue(input) {
+      const parsed = jobSpecSchema.safeParse(input);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new BadRequestError(`job spec: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      }
+      const job = queue.enqueue(parsed.data);
+      logger.info('job queued', { jobId: job.id, name: job.spec.name, tags: job.spec.tags });
+      return job;
+    },
+    cancel(jobId, cancelOptions) {
+      if (!queue.get(jobId)) throw new NotFoundError(`job ${jobId} not found`);
+      return queue.cancel(jobId, cancelOptions);
+    },
+    job: (jobId) => queue.get(jobId),
+    jobs: () => queue.list(),
+    trace: (jobId) => traces.read(jobId),
+    registerRunner: (info = {}) => ctx.runners.register(info),
+    publishRepository: (publishOptions) => ctx.git.publish(publishOptions),
+    verifyJobToken(token) {
+      const job = runningJobForToken(ctx, token);
+      if (!job) return undefined;
+      const image = registryImage(ctx.server, job.spec.project.path);
+      return {
+        jobId: job.id,
+        projectPath: job.spec.project.path,
+        registryPath: image.slice(ctx.server.registryHost.length + 1),
+      };
+    },
+    cache: {
+      clean: () => ctx.cache.clean(),
+      usage: () => ctx.cache.usage(),
+    },
+  };
+}
