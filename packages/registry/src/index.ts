@@ -1,5 +1,16 @@
+export * from './auth/anonymous-auth.js';
+export * from './auth/authorizer.js';
+export * from './auth/basic-auth.js';
+export * from './auth/htpasswd.js';
+export * from './auth/reads-anonymous.js';
+export * from './auth/token-auth.js';
+export * from './create-registry.js';
 export * from './digest.js';
 export * from './driver/storage-driver.js';
 export * from './errors.js';
+export { HttpError, RangeNotSatisfiableError, toOciError } from './http/oci-errors.js';
+export { matchPath, type RequestListener, ROUTES } from './http/router.js';
+export { UploadLocations } from './http/upload-url.js';
+export * from './metrics.js';
 export * from './reference.js';
 export type * from './store/contracts.js';

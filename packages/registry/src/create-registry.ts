@@ -1,0 +1,177 @@
+import { readFile } from 'node:fs/promises';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@glci/config';
+import express from 'express';
+import { type AuthorizeHook, type RegistryAuth, toRegistryAuth } from './auth/authorizer.js';
+import type { HandlerSettings } from './http/context.js';
+import { createRouter, type RequestListener } from './http/router.js';
+import { UploadLocations } from './http/upload-url.js';
+import { RegistryMetrics } from './metrics.js';
+import type { Namespace } from './store/contracts.js';
+
+export interface CreateRegistryOptions {
+  /** The repositories to serve (a store namespace, or a decorator such as @glci/proxy's). */
+  readonly namespace: Namespace;
+  /** Authorization hook; default anonymous (everyone may do everything). */
+  readonly auth?: AuthorizeHook | RegistryAuth;
+  readonly logger: Logger;
+  /** DELETE of manifests, tags and blobs; default true. When false, 405 UNSUPPORTED. */
+  readonly deleteEnabled?: boolean;
+  /** Serve reads only: upload and manifest PUT routes are not registered (405). Default false. */
+  readonly readOnly?: boolean;
+  /** Redirect blob GETs to the storage driver's URL when it offers one (S3 presigned). Default false. */
+  readonly redirect?: boolean;
+  /** Lifetime of redirect URLs; default 1200 s. */
+  readonly redirectExpiresInSeconds?: number;
+  /**
+   * Shared secret (≥ 16 bytes) that signs upload-session locations. Nodes sharing one storage
+   * backend must share it; random per instance when absent.
+   */
+  readonly secret?: string | Uint8Array;
+  /** Largest manifest accepted (413 beyond); default 4 MiB. */
+  readonly maxManifestBytes?: number;
+  /** Most entries per tags/catalog/referrers response without `n` (and the cap on `n`); default 10000. */
+  readonly pageSize?: number;
+  /** Serve Prometheus metrics at `/metrics` (default true), or pass your own `RegistryMetrics`. */
+  readonly metrics?: boolean | RegistryMetrics;
+}
+
+export interface ListenOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 0 (any free port). */
+  readonly port?: number;
+  /** Serve HTTPS with this certificate and key (PEM text, or paths read at listen time). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** How long `close()` lets in-flight requests finish before cutting connections; default 5000 ms. */
+  readonly closeTimeoutMs?: number;
+}
+
+export interface RunningRegistry extends AsyncDisposable {
+  /** `http(s)://host:port`, with the bound port. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly server: Server;
+  /** Stops accepting connections, lets in-flight requests finish (up to the timeout), then closes. */
+  close(): Promise<void>;
+}
+
+export interface Registry {
+  /** An express app serving the registry; mount it in another app or serve it yourself. */
+  readonly app: express.Express;
+  /** The plain Node request listener behind `app` (what `listen` serves, without express' per-request work). */
+  readonly handler: RequestListener;
+  readonly namespace: Namespace;
+  readonly metrics: RegistryMetrics | undefined;
+  /** Binds a server. This is the only place the registry listens. */
+  listen(options?: ListenOptions): Promise<RunningRegistry>;
+}
+
+const HTTP_HIGH_WATER_MARK = 256 * 1024;
+
+/**
+ * Builds an OCI distribution registry over `namespace`. Nothing listens until `listen()` is called;
+ * `app`/`handler` can be embedded instead.
+ */
+export function createRegistry(options: CreateRegistryOptions): Registry {
+  const logger = options.logger.child({ module: 'registry' });
+  const auth = toRegistryAuth(options.auth);
+  const metrics =
+    options.metrics instanceof RegistryMetrics
+      ? options.metrics
+      : options.metrics === false
+        ? undefined
+        : new RegistryMetrics();
+  const settings: HandlerSettings = {
+    deleteEnabled: options.deleteEnabled ?? true,
+    readOnly: options.readOnly ?? false,
+    redirect: options.redirect ?? false,
+    redirectExpiresInSeconds: options.redirectExpiresInSeconds ?? 1200,
+    maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024,
+    pageSize: options.pageSize ?? 10_000,
+  };
+  const endpoints = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
+  if (metrics) endpoints.set('/metrics', (req, res) => metrics.handle(req, res));
+  for (const endpoint of auth.endpoints ?? []) {
+    if (endpoint.path.startsWith('/v2')) throw new Error(`auth endpoint ${endpoint.path} collides with /v2/`);
+    endpoints.set(endpoint.path, (req, res) => endpoint.handle(req, res));
+  }
+  const handler = createRouter({
+    deps: {
+      namespace: options.namespace,
+      logger,
+      settings,
+      uploads: new UploadLocations(options.secret),
+      auth,
+      ...(metrics ? { metrics } : {}),
+    },
+    endpoints,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use((req, res, next) => handler(req, res, next));
+
+  async function listen(listenOptions: ListenOptions = {}): Promise<RunningRegistry> {
+    const host = listenOptions.host ?? '127.0.0.1';
+    const serverOptions = { highWaterMark: HTTP_HIGH_WATER_MARK, keepAlive: true, noDelay: true };
+    const server: Server = listenOptions.tls
+      ? createHttpsServer(
+          {
+            ...serverOptions,
+            cert: await pem(listenOptions.tls.cert),
+            key: await pem(listenOptions.tls.key),
+          },
+          handler,
+        )
+      : createHttpServer(serverOptions, handler);
+    // Large uploads may take long; only the headers have a deadline.
+    server.requestTimeout = 0;
+    server.headersTimeout = 60_000;
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listenOptions.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address() as AddressInfo;
+    const scheme = listenOptions.tls ? 'https' : 'http';
+    const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `${scheme}://${urlHost}:${address.port}`;
+    logger.info('registry listening', { url });
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), listenOptions.closeTimeoutMs ?? 5000);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          logger.info('registry stopped', { url });
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    };
+    return { url, host: address.address, port: address.port, server, close, [Symbol.asyncDispose]: close };
+  }
+
+  return { app, handler, namespace: options.namespace, metrics, listen };
+}
+
+/** PEM text as given, or the content of the file it names. */
+async function pem(value: string | Buffer): Promise<string | Buffer> {
+  if (Buffer.isBuffer(value) || value.includes('-----BEGIN')) return value;
+  return readFile(value);
+}
