@@ -107,6 +107,8 @@ function receiveFile(
         stream.resume();
         return;
       }
+      // Busboy destroys the part's stream on a truncated body; the save's pipeline reports it.
+      stream.on('error', () => {});
       const filename = info.filename && info.filename.length <= 255 ? info.filename : 'artifacts.zip';
       saving = ctx.artifacts.save(jobId, { ...meta, filename }, stream, { maxBytes: ctx.maxArtifactSize });
       saving.catch((error: unknown) => {

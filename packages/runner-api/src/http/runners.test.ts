@@ -84,7 +84,10 @@ describe('runner endpoints', () => {
     expect(gone.status).toBe(204);
     const again = await client.call('DELETE', 'runners', { headers: json, body: JSON.stringify({ token }) });
     expect(again.status).toBe(403);
-    const verify = await client.call('POST', 'runners/verify', { headers: json, body: JSON.stringify({ token }) });
+    const verify = await client.call('POST', 'runners/verify', {
+      headers: json,
+      body: JSON.stringify({ token }),
+    });
     expect(verify.status).toBe(403);
     const managers = await client.call('DELETE', 'runners/managers', {
       headers: json,
