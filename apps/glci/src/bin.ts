@@ -1,11 +1,21 @@
 #!/usr/bin/env node
 import { ConfigError } from '@glci/config';
-import { CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { createProgram } from './program.js';
+
+/**
+ * Commander exits the process itself (with code 1) on a subcommand's usage error unless every
+ * command has its own exit override; set them all, so that `main` decides every exit code.
+ */
+function throwInsteadOfExit(command: Command): Command {
+  command.exitOverride();
+  for (const subcommand of command.commands) throwInsteadOfExit(subcommand);
+  return command;
+}
 
 /** Exit codes: 0 ok, 1 failure, 2 usage or configuration error. */
 async function main(argv: readonly string[]): Promise<number> {
-  const program = createProgram().exitOverride();
+  const program = throwInsteadOfExit(createProgram());
   try {
     await program.parseAsync(argv as string[]);
     return 0;
