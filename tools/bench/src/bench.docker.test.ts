@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { createBlobFactory } from './blob-source.js';
+import { runBench } from './harness.js';
+import { distributionLauncher } from './registry-under-test.js';
+import { formatReport } from './report.js';
+import { type BenchContext, QUICK_SIZES } from './scenario.js';
+import { allScenarios } from './scenarios/index.js';
+
+// The harness itself in --quick mode against real registries: every row must come out measured and
+// well-formed. This checks the benchmark, not anyone's speed: no timing is asserted.
+describe('pnpm bench --quick', () => {
+  it('measures every row on both sides and reports a ratio, a verdict and peak RSS', async () => {
+    const context: BenchContext = {
+      sizes: { ...QUICK_SIZES, manifestSeconds: 0.5 },
+      blob: createBlobFactory(),
+      progress: () => {},
+    };
+    const groups = allScenarios(context);
+    const result = await runBench({
+      baseline: distributionLauncher(),
+      candidate: distributionLauncher('distribution-b'),
+      context,
+      groups,
+    });
+
+    expect(result.rows.map((row) => row.id)).toEqual(
+      groups.flatMap((group) => group.rows.map((row) => row.id)),
+    );
+    for (const row of result.rows) {
+      expect(row.error, row.id).toBeUndefined();
+      for (const side of [row.baseline, row.candidate]) {
+        expect(side.samples, row.id).toHaveLength(1);
+        expect(side.median, row.id).toBeGreaterThan(0);
+        expect(side.rssPeak, row.id).toBeGreaterThan(1024 * 1024);
+      }
+      expect(row.ratio, row.id).toBeGreaterThan(0);
+      expect(typeof row.pass, row.id).toBe('boolean');
+    }
+    expect(result.rows.filter((row) => row.rssTarget !== undefined).map((row) => row.id)).toEqual([
+      'push-monolithic',
+      'push-chunked',
+      'pull',
+    ]);
+
+    const report = formatReport(result);
+    for (const row of result.rows) {
+      expect(report).toMatch(
+        new RegExp(`${row.title.replace(/[+]/g, '\\+')}\\s.*x\\s+>= .*x\\s+(PASS|MISS)\\n`),
+      );
+    }
+    expect(report).toMatch(/\d+ PASS, \d+ MISS, 0 ERROR/);
+  }, 300_000);
+});

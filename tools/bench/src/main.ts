@@ -1,0 +1,70 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createBlobFactory } from './blob-source.js';
+import { runBench } from './harness.js';
+import { parseOptions, USAGE } from './options.js';
+import { distributionLauncher, glciLauncher, type RegistryLauncher } from './registry-under-test.js';
+import { formatReport, summarize } from './report.js';
+import { type BenchContext, FULL_SIZES, QUICK_SIZES } from './scenario.js';
+import { allScenarios } from './scenarios/index.js';
+
+/** The repository root (this file is tools/bench/{src,dist}/main.*). */
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
+/** The built CLI the glci side runs (`pnpm bench` builds it first). */
+export const GLCI_CLI = path.join(REPO_ROOT, 'apps/glci/dist/bin.js');
+
+async function main(argv: readonly string[]): Promise<number> {
+  const options = parseOptions(argv);
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const base = options.quick ? QUICK_SIZES : FULL_SIZES;
+  const sizes = options.repetitions ? { ...base, repetitions: options.repetitions } : base;
+  const began = performance.now();
+  const context: BenchContext = {
+    sizes,
+    blob: createBlobFactory(),
+    progress: (message) => {
+      process.stderr.write(
+        `[bench ${((performance.now() - began) / 1000).toFixed(0).padStart(4)}s] ${message}\n`,
+      );
+    },
+  };
+  const groups = allScenarios(context);
+  if (options.list) {
+    for (const group of groups)
+      for (const row of group.rows) process.stdout.write(`${row.id}\t${row.title}\n`);
+    return 0;
+  }
+  const known = new Set(groups.flatMap((group) => group.rows.map((row) => row.id)));
+  for (const id of options.only ?? []) {
+    if (!known.has(id)) throw new Error(`unknown row ${id}; rows: ${[...known].join(', ')}`);
+  }
+  const candidate: RegistryLauncher =
+    options.candidate === 'glci'
+      ? glciLauncher({ cliPath: GLCI_CLI })
+      : distributionLauncher('distribution-b');
+  const result = await runBench({
+    baseline: distributionLauncher(),
+    candidate,
+    context,
+    groups,
+    ...(options.only ? { only: options.only } : {}),
+  });
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  if (typeof options.json === 'string') writeFileSync(options.json, json);
+  process.stdout.write(options.json === true ? json : formatReport(result));
+  return summarize(result).error > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  },
+);

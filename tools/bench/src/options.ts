@@ -1,0 +1,96 @@
+/** Command line of `pnpm bench`. */
+export interface CliOptions {
+  readonly quick: boolean;
+  /** `true`: JSON on stdout instead of the table; a string: also write JSON to that file. */
+  readonly json: boolean | string;
+  readonly only?: ReadonlySet<string>;
+  /** Which registry is measured against distribution (`distribution` checks the harness itself). */
+  readonly candidate: 'glci' | 'distribution';
+  readonly repetitions?: number;
+  readonly help: boolean;
+  readonly list: boolean;
+}
+
+export const USAGE = `usage: pnpm bench [--quick] [--only ROW,ROW] [--json [FILE]] [--runs N] [--candidate glci|distribution] [--list]
+
+Runs CNCF distribution 2.8.2 and glci's registry side by side and prints one ratio per row.
+  --quick              small sizes and one run per side: a smoke run of the harness
+  --only ROW,ROW       run only these rows (see --list)
+  --json [FILE]        write machine-readable results to FILE, or print them instead of the table
+  --runs N             timed runs per row and side (default 3, 1 with --quick); the median is reported
+  --candidate NAME     glci (default), or distribution to check the harness (ratios near 1.00x)
+  --list               list the rows and exit
+Progress goes to stderr, results to stdout.`;
+
+export function parseOptions(argv: readonly string[]): CliOptions {
+  let quick = false;
+  let json: boolean | string = false;
+  let only: Set<string> | undefined;
+  let candidate: CliOptions['candidate'] = 'glci';
+  let repetitions: number | undefined;
+  let help = false;
+  let list = false;
+  const args = [...argv];
+  const value = (flag: string, inline: string | undefined) => {
+    const next = inline ?? args.shift();
+    if (next === undefined || next.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
+    return next;
+  };
+  while (args.length > 0) {
+    const arg = args.shift()!;
+    if (arg === '--') continue;
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg];
+    switch (flag) {
+      case '--quick':
+        quick = true;
+        break;
+      case '--json':
+        if (inline !== undefined) json = inline;
+        else if (args[0] !== undefined && !args[0].startsWith('--')) json = args.shift()!;
+        else json = true;
+        break;
+      case '--only':
+        only = new Set(
+          value(flag, inline)
+            .split(',')
+            .map((id) => id.trim())
+            .filter(Boolean),
+        );
+        break;
+      case '--candidate': {
+        const name = value(flag, inline);
+        if (name !== 'glci' && name !== 'distribution')
+          throw new Error(`--candidate must be glci or distribution\n${USAGE}`);
+        candidate = name;
+        break;
+      }
+      case '--runs': {
+        const runs = Number(value(flag, inline));
+        if (!Number.isInteger(runs) || runs < 1 || runs > 20)
+          throw new Error(`--runs must be 1..20\n${USAGE}`);
+        repetitions = runs;
+        break;
+      }
+      case '--list':
+        list = true;
+        break;
+      case '--help':
+      case '-h':
+        help = true;
+        break;
+      default:
+        throw new Error(`unknown argument ${arg}\n${USAGE}`);
+    }
+  }
+  return {
+    quick,
+    json,
+    candidate,
+    help,
+    list,
+    ...(only ? { only } : {}),
+    ...(repetitions !== undefined ? { repetitions } : {}),
+  };
+}

@@ -1,0 +1,131 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, type ManagedProcess, spawnManaged, startDistribution, waitFor } from '@glci/testkit';
+
+/** One running registry the benchmark talks to. */
+export interface RegistryUnderTest extends AsyncDisposable {
+  /** Short name for tables and progress lines (`distribution`, `glci`). */
+  readonly name: string;
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  /** `127.0.0.1:PORT`, for docker image references. */
+  readonly host: string;
+  /** The registry process itself (not a wrapper), whose RSS is sampled. */
+  readonly pid: number;
+  /** Where it stores data (removed by {@link stop}). */
+  readonly storageDirectory: string;
+  /** Last lines the process printed, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * How to start one kind of registry. Each scenario group starts a fresh instance of the baseline
+ * and the candidate, so rows never see each other's data. Further kinds (S3 storage, proxy mode)
+ * implement this interface in their own file.
+ */
+export interface RegistryLauncher {
+  readonly name: string;
+  /** One line for the report header: version, storage kind and location. */
+  readonly description: string;
+  start(): Promise<RegistryUnderTest>;
+}
+
+/** CNCF distribution 2.8.2 (Debian's `docker-registry`) with the filesystem driver under os.tmpdir(). */
+export function distributionLauncher(name = 'distribution'): RegistryLauncher {
+  return {
+    name,
+    description: `CNCF distribution 2.8.2 (docker-registry), filesystem storage under ${os.tmpdir()}`,
+    async start() {
+      const registry = await startDistribution();
+      const pid = registry.process.child.pid;
+      if (pid === undefined) throw new Error('docker-registry started without a pid');
+      return {
+        name,
+        url: registry.url,
+        host: registry.host,
+        pid,
+        storageDirectory: registry.rootDirectory,
+        output: () => registry.process.output(),
+        stop: () => registry.stop(),
+        [Symbol.asyncDispose]: () => registry.stop(),
+      };
+    },
+  };
+}
+
+export interface GlciLauncherOptions {
+  /** The built CLI entry point (`apps/glci/dist/bin.js`). */
+  readonly cliPath: string;
+  readonly name?: string;
+  /** Extra arguments for `glci registry serve`. */
+  readonly extraArgs?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * glci's registry from the built CLI: `node apps/glci/dist/bin.js registry serve --listen
+ * 127.0.0.1:PORT --storage DIR`, filesystem storage under os.tmpdir() like distribution's.
+ */
+export function glciLauncher(options: GlciLauncherOptions): RegistryLauncher {
+  const name = options.name ?? 'glci';
+  return {
+    name,
+    description: `glci registry serve (${path.relative(process.cwd(), options.cliPath) || options.cliPath}, node ${process.version}), filesystem storage under ${os.tmpdir()}`,
+    async start() {
+      if (!existsSync(options.cliPath)) {
+        throw new Error(
+          `${options.cliPath} is missing: build the CLI first (pnpm --filter @glci/cli... build)`,
+        );
+      }
+      const port = await freePort();
+      const work = mkdtempSync(path.join(os.tmpdir(), 'glci-bench-glci-'));
+      const storageDirectory = path.join(work, 'data');
+      const args = [
+        options.cliPath,
+        'registry',
+        'serve',
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--storage',
+        storageDirectory,
+        ...(options.extraArgs ?? []),
+      ];
+      // Same verbosity as the distribution side (log level error, no access log).
+      const env = { ...process.env, GLCI_LOG_LEVEL: 'error', ...options.env };
+      const child: ManagedProcess = spawnManaged(process.execPath, args, env);
+      const url = `http://127.0.0.1:${port}`;
+      const stop = async () => {
+        await child.kill('SIGTERM');
+        rmSync(work, { recursive: true, force: true });
+      };
+      try {
+        await waitFor(`glci registry on ${url}`, async () => {
+          if (child.child.exitCode !== null) {
+            throw new Error(`glci registry serve exited ${child.child.exitCode}: ${child.output().trim()}`);
+          }
+          const response = await fetch(`${url}/v2/`);
+          await response.arrayBuffer();
+          return response.status === 200 || response.status === 401;
+        });
+      } catch (error) {
+        await child.kill('SIGKILL');
+        rmSync(work, { recursive: true, force: true });
+        throw error;
+      }
+      const pid = child.child.pid;
+      if (pid === undefined) throw new Error('glci started without a pid');
+      return {
+        name,
+        url,
+        host: `127.0.0.1:${port}`,
+        pid,
+        storageDirectory,
+        output: () => child.output(),
+        stop,
+        [Symbol.asyncDispose]: stop,
+      };
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import os from 'node:os';
+import { type BenchResult, formatValue, type RowResult } from './harness.js';
+import { MiB } from './scenario.js';
+
+/** The result table for stdout: one ratio per row, its target and PASS/MISS, then peak RSS. */
+export function formatReport(result: BenchResult): string {
+  const { baseline, candidate, machine, sizes } = result;
+  const lines: string[] = [];
+  lines.push(
+    `${candidate.name} vs ${baseline.name}: median of ${sizes.repetitions} run${sizes.repetitions === 1 ? '' : 's'} per side${sizes.quick ? ' (--quick sizes)' : ''}`,
+    `machine: ${machine.cores} cores (${machine.cpu}), ${Math.round(machine.memoryBytes / 1024 ** 3)} GiB, ${os.type()} ${os.release()}, node ${machine.node}; load average ${machine.loadAverageBefore.map((n) => n.toFixed(2)).join(' ')} before, ${machine.loadAverageAfter.map((n) => n.toFixed(2)).join(' ')} after`,
+    `${baseline.name}: ${baseline.description}`,
+    `${candidate.name}: ${candidate.description}`,
+    `started ${result.startedAt}, took ${Math.round(result.seconds)} s`,
+    '',
+  );
+  const ratioHeader = `ratio`;
+  const table: string[][] = [['row', baseline.name, candidate.name, ratioHeader, 'target', 'result']];
+  for (const row of result.rows) {
+    table.push([
+      row.title,
+      sideValue(row, 'baseline'),
+      sideValue(row, 'candidate'),
+      row.ratio === undefined ? '-' : `${row.ratio.toFixed(2)}x`,
+      `>= ${row.target.toFixed(2)}x`,
+      verdict(row),
+    ]);
+  }
+  lines.push(...renderTable(table));
+  lines.push(
+    '',
+    `ratio: ${candidate.name} ÷ ${baseline.name} for throughput, ${baseline.name} time ÷ ${candidate.name} time for time rows; above 1 means ${candidate.name} is faster.`,
+  );
+
+  const rssRows = result.rows.filter((row) => row.rssTarget !== undefined);
+  if (rssRows.length > 0) {
+    lines.push('');
+    const rss: string[][] = [
+      [`peak RSS of ${candidate.name}`, candidate.name, `(${baseline.name})`, 'target', 'result'],
+    ];
+    for (const row of rssRows) {
+      const peak = row.candidate.rssPeak;
+      const target = row.rssTarget ?? 0;
+      rss.push([
+        `during ${row.title}`,
+        peak === undefined ? '-' : `${(peak / MiB).toFixed(0)} MiB`,
+        row.baseline.rssPeak === undefined ? '-' : `${(row.baseline.rssPeak / MiB).toFixed(0)} MiB`,
+        `< ${(target / MiB).toFixed(0)} MiB`,
+        peak === undefined ? 'ERROR' : peak < target ? 'PASS' : 'MISS',
+      ]);
+    }
+    lines.push(...renderTable(rss));
+  }
+
+  const summary = summarize(result);
+  lines.push(
+    '',
+    `${summary.pass} PASS, ${summary.miss} MISS, ${summary.error} ERROR (${summary.total} checks: ${result.rows.length} rows and ${rssRows.length} RSS checks)`,
+  );
+  for (const row of result.rows) if (row.error) lines.push(`ERROR ${row.id}: ${row.error}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function summarize(result: BenchResult): { pass: number; miss: number; error: number; total: number } {
+  let pass = 0;
+  let miss = 0;
+  let error = 0;
+  for (const row of result.rows) {
+    if (row.error || row.pass === undefined) error++;
+    else if (row.pass) pass++;
+    else miss++;
+    if (row.rssTarget !== undefined) {
+      if (row.candidate.rssPeak === undefined) error++;
+      else if (row.candidate.rssPeak < row.rssTarget) pass++;
+      else miss++;
+    }
+  }
+  return { pass, miss, error, total: pass + miss + error };
+}
+
+function sideValue(row: RowResult, side: 'baseline' | 'candidate'): string {
+  const value = row[side].median;
+  return value === undefined ? '-' : formatValue(value, row.unit);
+}
+
+function verdict(row: RowResult): string {
+  if (row.error || row.pass === undefined) return 'ERROR';
+  return row.pass ? 'PASS' : 'MISS';
+}
+
+function renderTable(table: string[][]): string[] {
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => (line[column] ?? '').length)));
+  return table.map((line, index) => {
+    const cells = line.map((cell, column) =>
+      column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!),
+    );
+    const text = cells.join('  ').trimEnd();
+    return index === 0 ? `${text}\n${'-'.repeat(text.length)}` : text;
+  });
+}

@@ -1,0 +1,15 @@
+import type { BenchContext, ScenarioGroup } from '../scenario.js';
+import { blobPullScenarios } from './blob-pull.js';
+import { blobPushScenarios } from './blob-push.js';
+import { dockerScenarios } from './docker-e2e.js';
+import { manifestScenarios } from './manifests.js';
+
+/** Every scenario group, in report order. New groups (S3, proxy) add one line here. */
+export function allScenarios(context: BenchContext): ScenarioGroup[] {
+  return [
+    blobPushScenarios(context),
+    blobPullScenarios(context),
+    manifestScenarios(context),
+    dockerScenarios(context),
+  ];
+}
