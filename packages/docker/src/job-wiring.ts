@@ -39,7 +39,8 @@ export function jobExtraHosts(network: ResolvedNetwork, daemon: DaemonFacts): st
  */
 export function rewriteRegistryImage(image: string, network: Pick<ResolvedNetwork, 'registry'>): string {
   const { ciRegistry, hostRegistry } = network.registry;
-  for (const prefix of ['$CI_REGISTRY/', '$' + '{CI_REGISTRY}/', `${ciRegistry}/`]) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: GitLab's variable syntax, literally
+  for (const prefix of ['$CI_REGISTRY/', '${CI_REGISTRY}/', `${ciRegistry}/`]) {
     if (image.startsWith(prefix)) return `${hostRegistry}/${image.slice(prefix.length)}`;
   }
   return image;

@@ -1,0 +1,82 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createSilentLogger, resolveDockerHost } from '@glci/config';
+import { freePort, requireDocker } from '@glci/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connectDocker } from './connection.js';
+import { DockerConnectionError } from './errors.js';
+import { TRANSPORTS } from './test-support/docker-env.js';
+
+const logger = createSilentLogger();
+
+beforeAll(async () => {
+  await requireDocker();
+});
+
+describe.each(TRANSPORTS)('connecting over $transport', ({ host }) => {
+  it('negotiates the API version with the daemon', async () => {
+    const connection = await connectDocker({ host, source: 'config' }, { logger });
+    expect(connection.apiVersion).toMatch(/^1\.\d+$/);
+    expect(connection.serverVersion).toMatch(/^\d+\.\d+/);
+    expect((connection.docker.modem as { version?: string }).version).toBe(`v${connection.apiVersion}`);
+    await expect(connection.docker.ping()).resolves.toBeTruthy();
+  });
+
+  it('follows resolveDockerHost: DOCKER_HOST when neither config nor context names a host', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'glci-home-'));
+    const endpoint = resolveDockerHost(
+      { docker: { container_socket: 'auto', privileged: true } },
+      { DOCKER_HOST: host },
+      home,
+    );
+    expect(endpoint).toEqual({ host, source: 'DOCKER_HOST' });
+    const connection = await connectDocker(endpoint, { logger, env: {} });
+    expect(connection.serverVersion).toBeTruthy();
+  });
+});
+
+describe('connection failures', () => {
+  it('says the daemon is not running when the socket does not exist', async () => {
+    const host = `unix://${path.join(os.tmpdir(), `glci-no-such-${process.pid}.sock`)}`;
+    const failure = connectDocker({ host, source: 'config' }, { logger });
+    await expect(failure).rejects.toBeInstanceOf(DockerConnectionError);
+    await expect(failure).rejects.toMatchObject({ problem: 'not-running' });
+    await expect(failure).rejects.toThrow(/the Docker daemon is not running: nothing listens on/);
+  });
+
+  it('says no daemon answers at a TCP address that refuses connections', async () => {
+    const host = `tcp://127.0.0.1:${await freePort()}`;
+    await expect(connectDocker({ host, source: 'config' }, { logger })).rejects.toMatchObject({
+      problem: 'not-running',
+      message: expect.stringContaining(`no Docker daemon answers at ${host}`),
+    });
+  });
+
+  it('says which TLS file is missing when DOCKER_TLS_VERIFY is set', async () => {
+    const certPath = mkdtempSync(path.join(os.tmpdir(), 'glci-certs-'));
+    await expect(
+      connectDocker(
+        { host: 'tcp://127.0.0.1:2376', source: 'DOCKER_HOST', tls: { verify: true, certPath } },
+        { logger },
+      ),
+    ).rejects.toMatchObject({
+      problem: 'tls',
+      message: expect.stringContaining(path.join(certPath, 'ca.pem')),
+    });
+  });
+
+  it('reports unusable TLS material as a TLS problem', async () => {
+    const certPath = mkdtempSync(path.join(os.tmpdir(), 'glci-certs-'));
+    for (const name of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(certPath, name), '');
+    await expect(
+      connectDocker(
+        { host: 'tcp://127.0.0.1:2375', source: 'config', tls: { verify: true, certPath } },
+        { logger },
+      ),
+    ).rejects.toMatchObject({
+      problem: 'tls',
+      message: expect.stringContaining('TLS handshake with tcp://127.0.0.1:2375'),
+    });
+  });
+});

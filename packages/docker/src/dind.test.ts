@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { buildkitdToml, dindClientEnv, dindDaemonJson, dindServiceEnv } from './dind.js';
+
+describe('DinD configuration', () => {
+  it('makes the mock an insecure registry and a mirror in daemon.json', () => {
+    expect(JSON.parse(dindDaemonJson('glci-mock:39741'))).toEqual({
+      'insecure-registries': ['glci-mock:39741'],
+      'registry-mirrors': ['http://glci-mock:39741'],
+    });
+  });
+
+  it('marks the mock http and insecure in buildkitd.toml and mirrors docker.io through it', () => {
+    expect(buildkitdToml('glci-mock:39741')).toBe(
+      '[registry."glci-mock:39741"]\n  http = true\n  insecure = true\n\n[registry."docker.io"]\n  mirrors = ["glci-mock:39741"]\n',
+    );
+  });
+
+  it('points jobs at the TLS port with the client certificates, or at the plain port', () => {
+    expect(dindClientEnv({ tls: true })).toEqual({
+      DOCKER_HOST: 'tcp://docker:2376',
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: '/certs/client',
+      DOCKER_TLS_CERTDIR: '/certs',
+    });
+    expect(dindClientEnv({ tls: false })).toEqual({
+      DOCKER_HOST: 'tcp://docker:2375',
+      DOCKER_TLS_CERTDIR: '',
+    });
+    expect(dindServiceEnv({ tls: true })).toEqual({ DOCKER_TLS_CERTDIR: '/certs' });
+  });
+});
