@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
-import { type Environment, expandEnvironment, isPlainObject } from './env.js';
+import { type Environment, expandEnvironment } from './env.js';
 import { ConfigError, type ConfigIssue, formatKeyPath } from './errors.js';
 import { toConfigIssues } from './issues.js';
 import {
@@ -14,6 +14,7 @@ import {
 import { mergeConfigLayers } from './merge.js';
 import { configSchema, type GlciConfig } from './schema.js';
 import { describeTomlError } from './toml-syntax-error.js';
+import { userOnlyViolations, valueAt } from './user-only.js';
 
 export interface LoadConfigOptions {
   /** Where to start looking for `.glciconfig.toml`; defaults to `process.cwd()`. */
@@ -34,18 +35,6 @@ export interface LoadedConfig {
   readonly sources: { readonly global?: string; readonly project?: string };
   readonly glciHome: string;
 }
-
-/**
- * Keys a project file may not set: a repository's `.glciconfig.toml` must not redirect pushes or
- * receive registry credentials (it could name any `$VAR` of the user's environment as a password).
- */
-const USER_ONLY_KEYS: readonly (readonly string[])[] = [
-  ['registry', 'url'],
-  ['registry', 'username'],
-  ['registry', 'password'],
-  ['registry', 'upstream'],
-];
-const USER_ONLY_UPSTREAM_KEYS = ['username', 'password'];
 
 interface Layer {
   readonly file: string;
@@ -147,35 +136,6 @@ function parseLayerText(
   const result = configSchema.safeParse(value, { reportInput: true });
   if (!result.success) issues.push(...toConfigIssues(result.error.issues, configSchema, file));
   return issues.length > before ? undefined : (value as Record<string, unknown>);
-}
-
-function userOnlyViolations(raw: Record<string, unknown>, file: string): ConfigIssue[] {
-  const message = 'may only be set in the user config ($GLCI_HOME/config.toml), not in a project file';
-  const found: ConfigIssue[] = [];
-  for (const keyPath of USER_ONLY_KEYS) {
-    if (valueAt(raw, keyPath) !== undefined) found.push({ file, key: keyPath.join('.'), message });
-  }
-  const upstreams = valueAt(raw, ['registry', 'upstreams']);
-  if (Array.isArray(upstreams)) {
-    upstreams.forEach((upstream, index) => {
-      if (!isPlainObject(upstream)) return;
-      for (const key of USER_ONLY_UPSTREAM_KEYS) {
-        if (upstream[key] !== undefined) {
-          found.push({ file, key: formatKeyPath(['registry', 'upstreams', index, key]), message });
-        }
-      }
-    });
-  }
-  return found;
-}
-
-function valueAt(data: unknown, keyPath: readonly string[]): unknown {
-  let node = data;
-  for (const key of keyPath) {
-    if (!isPlainObject(node)) return undefined;
-    node = node[key];
-  }
-  return node;
 }
 
 function resolvePaths(

@@ -1,0 +1,61 @@
+import { isPlainObject } from './env.js';
+import { type ConfigIssue, formatKeyPath } from './errors.js';
+import { isSecretKey } from './redact.js';
+
+/**
+ * Keys a project file may not set: a repository's `.glciconfig.toml` must not redirect pushes or
+ * stored images, nor receive credentials (it could name any `$VAR` of the user's environment as a
+ * password and send it to a server of its choosing).
+ */
+const USER_ONLY_KEYS: readonly (readonly string[])[] = [
+  ['registry', 'url'],
+  ['registry', 'username'],
+  ['registry', 'password'],
+  ['registry', 'upstream'],
+  ['registry', 'storage', 'endpoint'],
+  ['registry', 'storage', 'access_key_id'],
+];
+/** Under each `[[registry.upstreams]]`. */
+const USER_ONLY_UPSTREAM_KEYS = ['username', 'password'];
+
+export const USER_ONLY_MESSAGE =
+  'may only be set in the user config ($GLCI_HOME/config.toml), not in a project file';
+
+/** Every user-only key a project file sets, plus any secret-named key (`password`, `token`, ...) anywhere. */
+export function userOnlyViolations(raw: Record<string, unknown>, file: string): ConfigIssue[] {
+  const keys = new Set<string>();
+  for (const keyPath of USER_ONLY_KEYS) {
+    if (valueAt(raw, keyPath) !== undefined) keys.add(formatKeyPath(keyPath));
+  }
+  const upstreams = valueAt(raw, ['registry', 'upstreams']);
+  if (Array.isArray(upstreams)) {
+    upstreams.forEach((upstream, index) => {
+      if (!isPlainObject(upstream)) return;
+      for (const key of USER_ONLY_UPSTREAM_KEYS) {
+        if (upstream[key] !== undefined) keys.add(formatKeyPath(['registry', 'upstreams', index, key]));
+      }
+    });
+  }
+  for (const keyPath of secretKeyPaths(raw, [])) {
+    // `[registry.upstream]` as a whole is already reported; its password need not be again.
+    if (![...keys].some((reported) => keyPath.startsWith(`${reported}.`))) keys.add(keyPath);
+  }
+  return [...keys].map((key) => ({ file, key, message: USER_ONLY_MESSAGE }));
+}
+
+function secretKeyPaths(node: unknown, path: readonly (string | number)[]): string[] {
+  if (Array.isArray(node)) return node.flatMap((item, index) => secretKeyPaths(item, [...path, index]));
+  if (!isPlainObject(node)) return [];
+  return Object.entries(node).flatMap(([key, value]) =>
+    isSecretKey(key) ? [formatKeyPath([...path, key])] : secretKeyPaths(value, [...path, key]),
+  );
+}
+
+export function valueAt(data: unknown, keyPath: readonly string[]): unknown {
+  let node = data;
+  for (const key of keyPath) {
+    if (!isPlainObject(node)) return undefined;
+    node = node[key];
+  }
+  return node;
+}
