@@ -1,1 +1,30 @@
-export {};
+export { type CachedEntry, type CachedTag, CacheIndex } from './cache-index.js';
+export { type Clock, systemClock } from './clock.js';
+export {
+  createProxyNamespace,
+  type ProxyNamespace,
+  type ProxyNamespaceOptions,
+  type ProxyRepository,
+  type ProxyStats,
+} from './create-proxy.js';
+export {
+  ProxyBlobUnknownError,
+  ProxyManifestUnknownError,
+  UpstreamNotConfiguredError,
+} from './errors.js';
+export { HttpUpstreamClient, type HttpUpstreamClientOptions } from './http-upstream-client.js';
+export { Inflight } from './inflight.js';
+export type { CacheOptions } from './proxy-context.js';
+export { parseChallenge, realmMayReceiveCredentials, TokenAuth } from './token-auth.js';
+export {
+  MANIFEST_MEDIA_TYPES,
+  type UpstreamClient,
+  UpstreamRequestError,
+} from './upstream-client.js';
+export {
+  type ProxyUpstreamConfig,
+  type Route,
+  Upstream,
+  UpstreamSet,
+  type UpstreamStats,
+} from './upstream-set.js';

@@ -1,0 +1,128 @@
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import type { Logger } from '@glci/config';
+import type { Digest, Namespace, ReferrersStore, Repository } from '@glci/registry';
+import { type Clock, systemClock } from './clock.js';
+import { ProxyBlobStore } from './proxy-blob-store.js';
+import { type CacheOptions, ProxyContext, RequestScope } from './proxy-context.js';
+import { ProxyManifestStore } from './proxy-manifest-store.js';
+import { ProxyTagStore } from './proxy-tag-store.js';
+import type { UpstreamClient } from './upstream-client.js';
+import { type ProxyUpstreamConfig, UpstreamSet, type UpstreamStats } from './upstream-set.js';
+
+export interface ProxyNamespaceOptions {
+  /** The registry's own namespace: where pushes land and where cached content is stored. */
+  readonly local: Namespace;
+  /** Upstreams in priority order. */
+  readonly upstreams: readonly ProxyUpstreamConfig[];
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** HTTP(S) agents for upstream connections (proxies, keep-alive tuning). */
+  readonly agent?: { http?: HttpAgent; https?: HttpsAgent };
+  /** Replaces the HTTP client of each upstream (embedding; tests use the real one). */
+  readonly createClient?: (
+    config: ProxyUpstreamConfig,
+    onRateLimit: (value: string) => void,
+  ) => UpstreamClient;
+  readonly cache?: CacheOptions;
+}
+
+/** A repository handle from the proxy: a `Repository` plus what its response must carry. */
+export interface ProxyRepository extends Repository {
+  /** `Warning` header values (`299 - "…"`), filled when a stale copy was served. */
+  readonly warnings: readonly string[];
+  /** The `ns` value that chose the upstream, to echo as `OCI-Namespace`. */
+  readonly ociNamespace?: string;
+}
+
+export interface ProxyStats {
+  readonly upstreams: readonly UpstreamStats[];
+  readonly cache: {
+    readonly bytes: number;
+    readonly maxBytes?: number;
+    readonly unusedExpiryMs?: number;
+    readonly downloadsInFlight: number;
+  };
+}
+
+export interface ProxyNamespace extends Namespace {
+  /**
+   * A repository handle. `options.namespace` is the request's `ns` query parameter, when present.
+   * Take one handle per request: its `warnings` belong to that request.
+   */
+  repository(name: string, options?: { namespace?: string }): Promise<ProxyRepository>;
+  /** Counters per upstream and the cache's size, for `glci registry stats` and `/metrics`. */
+  stats(): ProxyStats;
+  /** Applies the size bound and unused expiry now; returns the digests removed. */
+  evict(): Promise<string[]>;
+}
+
+/**
+ * A `Namespace` decorator that serves a pull-through cache over ordered upstreams on top of any
+ * local namespace (any storage driver). See the package README for the guarantees.
+ */
+export function createProxyNamespace(options: ProxyNamespaceOptions): ProxyNamespace {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger.child({ module: 'proxy' });
+  const upstreams = new UpstreamSet(options.upstreams, {
+    logger,
+    clock,
+    agent: options.agent,
+    createClient: options.createClient,
+  });
+  const context = new ProxyContext(options.local, upstreams, logger, clock, options.cache ?? {});
+  const { local } = options;
+
+  return {
+    async repository(name: string, repositoryOptions: { namespace?: string } = {}): Promise<ProxyRepository> {
+      const repository = await local.repository(name);
+      const scope = new RequestScope(name, upstreams.route(name, repositoryOptions.namespace));
+      const manifests = new ProxyManifestStore(context, scope, repository);
+      return {
+        name,
+        blobs: new ProxyBlobStore(context, scope, repository),
+        manifests,
+        tags: new ProxyTagStore(context, scope, repository),
+        referrers: repository.referrers satisfies ReferrersStore,
+        warnings: scope.warnings,
+        ...(scope.route.namespace !== undefined ? { ociNamespace: scope.route.namespace } : {}),
+      };
+    },
+    async hasRepository(name: string): Promise<boolean> {
+      return context.index.hasRepository(name) || (await local.hasRepository(name));
+    },
+    async catalog(catalogOptions: { last?: string; n?: number } = {}) {
+      const names = new Set(context.index.repositories());
+      let last: string | undefined;
+      for (;;) {
+        const page = await local.catalog({ last, n: 1000 });
+        for (const name of page.repositories) names.add(name);
+        if (!page.more || page.repositories.length === 0) break;
+        last = page.repositories[page.repositories.length - 1];
+      }
+      const sorted = [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const after =
+        catalogOptions.last === undefined ? sorted : sorted.filter((name) => name > catalogOptions.last!);
+      const n = catalogOptions.n ?? after.length;
+      return { repositories: after.slice(0, n), more: after.length > n };
+    },
+    blobExists(digest: Digest): Promise<boolean> {
+      return local.blobExists(digest);
+    },
+    stats(): ProxyStats {
+      return {
+        upstreams: upstreams.upstreams.map((upstream) => ({ ...upstream.stats })),
+        cache: {
+          bytes: context.index.bytes,
+          maxBytes: options.cache?.maxBytes,
+          unusedExpiryMs: options.cache?.unusedExpiryMs,
+          downloadsInFlight: context.downloads.size,
+        },
+      };
+    },
+    async evict(): Promise<string[]> {
+      await context.settled();
+      return await context.evict();
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import type { Logger } from '@glci/config';
+import { BlobUnknownError, type Descriptor, type Namespace, type Repository } from '@glci/registry';
+import { CacheIndex } from './cache-index.js';
+import type { Clock } from './clock.js';
+import { UpstreamNotConfiguredError } from './errors.js';
+import { Inflight } from './inflight.js';
+import { manifestReferences } from './manifest-references.js';
+import type { SharedDownload } from './shared-download.js';
+import type { UpstreamManifest, UpstreamRequestError } from './upstream-client.js';
+import type { Route, Upstream, UpstreamSet } from './upstream-set.js';
+
+export interface CacheOptions {
+  /** Upper bound on bytes the proxy keeps cached; least recently used images go first. */
+  readonly maxBytes?: number;
+  /** Cached content not read for this long is removed. */
+  readonly unusedExpiryMs?: number;
+  /** How long a blob download may take before the cache write is abandoned (default 30 min). */
+  readonly writeTimeoutMs?: number;
+  /** Where in-flight downloads are buffered for readers (default the OS temp directory). */
+  readonly tempDirectory?: string;
+}
+
+/** State shared by every repository handle of one proxy namespace: nothing lives at module level. */
+export class ProxyContext {
+  readonly index = new CacheIndex();
+  /** Tag resolutions and revalidations in flight, by `repository\ntag`. */
+  readonly tagFlights = new Inflight<string, Descriptor>();
+  /** Manifest fetches by digest in flight, by `repository@digest`. */
+  readonly manifestFlights = new Inflight<string, UpstreamManifest & { upstream: Upstream }>();
+  /** Upstream tag lists in flight, by repository. */
+  readonly tagListFlights = new Inflight<string, readonly string[] | undefined>();
+  /** Blob downloads, by digest, held until committed so late readers can join them. */
+  readonly downloads = new Inflight<string, SharedDownload>();
+  #evicting: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly local: Namespace,
+    readonly upstreams: UpstreamSet,
+    readonly logger: Logger,
+    readonly clock: Clock,
+    readonly cache: CacheOptions,
+  ) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Stores upstream manifest bytes in `repository` and indexes them. */
+  async cacheManifest(repository: Repository, upstream: Upstream, manifest: UpstreamManifest): Promise<void> {
+    await repository.blobs.put(manifest.descriptor.mediaType, manifest.content);
+    this.index.add(
+      {
+        kind: 'manifest',
+        digest: String(manifest.descriptor.digest),
+        size: manifest.content.byteLength,
+        upstream: upstream.url,
+        mediaType: manifest.descriptor.mediaType,
+        references: manifestReferences(manifest.content),
+      },
+      repository.name,
+      this.now(),
+    );
+    this.index.setOrigin(repository.name, upstream.url);
+    upstream.stats.bytesFetched += manifest.content.byteLength;
+    this.scheduleEviction();
+  }
+
+  /** Reads cached manifest bytes; `undefined` (and the entry forgotten) when the store lost them. */
+  async cachedManifest(repository: Repository, digest: Descriptor['digest']) {
+    const entry = this.index.entry(String(digest));
+    if (entry?.kind !== 'manifest') return undefined;
+    try {
+      const content = await repository.blobs.get(digest);
+      return { descriptor: { mediaType: entry.mediaType, digest, size: content.byteLength }, content, entry };
+    } catch (error) {
+      if (!(error instanceof BlobUnknownError)) throw error;
+      if (entry.repositories.has(repository.name)) this.index.remove(String(digest));
+      return undefined;
+    }
+  }
+
+  /** Records that a stale copy was served because `failure` happened, for the response and the log. */
+  serveStale(scope: RequestScope, upstream: Upstream, failure: UpstreamRequestError, what: string): void {
+    upstream.stats.staleServed += 1;
+    upstream.stats.lastError = failure.message;
+    const text = `glci proxy: upstream ${upstream.url} failed (${failure.kind}${failure.status ? ` ${failure.status}` : ''}); serving the cached copy of ${what}`;
+    scope.warnings.push(`299 - ${JSON.stringify(text)}`);
+    this.logger.warn('upstream failed; serving cached copy', {
+      upstream: upstream.url,
+      repo: scope.name,
+      what,
+      kind: failure.kind,
+      status: failure.status,
+    });
+  }
+
+  recordFailure(upstream: Upstream, failure: UpstreamRequestError, repo: string): void {
+    upstream.stats.lastError = failure.message;
+    this.logger.warn('upstream request failed', {
+      upstream: upstream.url,
+      repo,
+      kind: failure.kind,
+      status: failure.status,
+      error: failure.message,
+    });
+  }
+
+  /** Runs eviction after the current one, never concurrently. */
+  scheduleEviction(): void {
+    if (this.cache.maxBytes === undefined && this.cache.unusedExpiryMs === undefined) return;
+    this.#evicting = this.#evicting
+      .then(async () => {
+        await this.evict();
+      })
+      .catch((error) => {
+        this.logger.warn('cache eviction failed', { error: String(error) });
+      });
+  }
+
+  /** Removes what the size bound and unused expiry ask for; returns the digests removed. */
+  async evict(): Promise<string[]> {
+    const plan = this.index.plan({
+      maxBytes: this.cache.maxBytes,
+      unusedExpiryMs: this.cache.unusedExpiryMs,
+      now: this.now(),
+    });
+    const removed: string[] = [];
+    for (const { entry, reason } of plan) {
+      for (const name of entry.repositories) {
+        const repository = await this.local.repository(name);
+        await repository.blobs.delete(entry.digest as never).catch((error: unknown) => {
+          if (!(error instanceof BlobUnknownError)) throw error;
+        });
+      }
+      this.index.remove(entry.digest);
+      removed.push(entry.digest);
+      this.logger.info('evicted cached content', { digest: entry.digest, size: entry.size, reason });
+    }
+    return removed;
+  }
+
+  /** Waits for scheduled eviction (tests, shutdown). */
+  async settled(): Promise<void> {
+    await this.#evicting;
+  }
+}
+
+/** One `repository()` handle: the route for its name and what the response must carry. */
+export class RequestScope {
+  /** `Warning` header values (`299 - "…"`) to send with the response. */
+  readonly warnings: string[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly route: Route,
+  ) {}
+
+  /** Targets in order, with the upstream that served this repository before moved to the front. */
+  targets(preferred?: string): Route['targets'] {
+    if (this.route.refused) throw new UpstreamNotConfiguredError(this.name, this.route.refused);
+    if (!preferred) return this.route.targets;
+    const first = this.route.targets.filter((target) => target.upstream.url === preferred);
+    return [...first, ...this.route.targets.filter((target) => target.upstream.url !== preferred)];
+  }
+}

@@ -1,0 +1,180 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { type FileHandle, open, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { Logger } from '@glci/config';
+import type { BlobWriter, Descriptor } from '@glci/registry';
+
+const READ_CHUNK = 256 * 1024;
+const SINK_BATCH = 1024 * 1024;
+
+/**
+ * One upstream blob download shared by every client that wants the blob, however late it arrives.
+ *
+ * The bytes go to a temporary file (which readers follow: a reader that arrives half-way gets what
+ * has arrived so far at disk speed, then waits for the rest) and, in batches, to the local store's
+ * upload session. The digest is verified before anything is committed; a reader's stream only ends
+ * once the digest is verified, and errors if it is not. The download runs under its own signal (the
+ * cache-write timeout), never a client's: a client that disconnects only stops its own reader.
+ */
+export class SharedDownload {
+  readonly descriptor: Descriptor;
+  /** The upstream URL the bytes come from and the repository the blob is committed into. */
+  readonly upstream: string;
+  readonly repository: string;
+  /** Repositories whose clients read this download (linked to the blob once it is committed). */
+  readonly joined = new Set<string>();
+  /** Bytes received from upstream so far. */
+  received = 0;
+  #state: 'receiving' | 'verified' | 'failed' = 'receiving';
+  #error: Error | undefined;
+  #waiters: (() => void)[] = [];
+  #readers = 0;
+  #settled = false;
+  #file: FileHandle | undefined;
+  readonly #path: string;
+  /** Resolves when the blob is committed to the store (or rejects); readers never wait for it. */
+  readonly committed: Promise<Descriptor>;
+
+  constructor(options: {
+    descriptor: Descriptor;
+    upstream: string;
+    repository: string;
+    source: Readable;
+    sink: BlobWriter;
+    tempDirectory: string;
+    signal: AbortSignal;
+    logger: Logger;
+    onBytes?: (bytes: number) => void;
+  }) {
+    this.descriptor = options.descriptor;
+    this.upstream = options.upstream;
+    this.repository = options.repository;
+    this.joined.add(options.repository);
+    this.#path = path.join(options.tempDirectory, `glci-proxy-${randomUUID()}.part`);
+    this.committed = this.#run(options);
+    // Failures reach readers through #error and callers through `committed`; never unhandled.
+    this.committed.catch(() => {});
+  }
+
+  get state(): 'receiving' | 'verified' | 'failed' {
+    return this.#state;
+  }
+
+  async #run(options: ConstructorParameters<typeof SharedDownload>[0]): Promise<Descriptor> {
+    const { source, sink, signal, descriptor } = options;
+    const hash = createHash(descriptor.digest.algorithm);
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      const batch = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await sink.write(new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength), { signal });
+    };
+    try {
+      this.#file = await open(this.#path, 'w+');
+      const abort = () =>
+        source.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      signal.addEventListener('abort', abort, { once: true });
+      try {
+        for await (const chunk of source) {
+          const buffer = chunk as Buffer;
+          await this.#file.write(buffer, 0, buffer.length, this.received);
+          hash.update(buffer);
+          this.received += buffer.length;
+          options.onBytes?.(buffer.length);
+          this.#notify();
+          pending.push(buffer);
+          pendingBytes += buffer.length;
+          if (pendingBytes >= SINK_BATCH) await flush();
+        }
+      } finally {
+        signal.removeEventListener('abort', abort);
+      }
+      const actual = hash.digest('hex');
+      if (this.received !== descriptor.size) {
+        throw new Error(`blob ${descriptor.digest} ended after ${this.received} of ${descriptor.size} bytes`);
+      }
+      if (actual !== descriptor.digest.hex) {
+        throw new Error(
+          `blob ${descriptor.digest} arrived with digest ${descriptor.digest.algorithm}:${actual}`,
+        );
+      }
+      this.#state = 'verified';
+      this.#notify();
+      await flush();
+      return await sink.commit(descriptor.digest);
+    } catch (error) {
+      if (this.#state === 'receiving') {
+        this.#state = 'failed';
+        this.#error = error instanceof Error ? error : new Error(String(error));
+        this.#notify();
+      }
+      source.destroy();
+      await sink.cancel().catch(() => {});
+      options.logger.warn('blob download failed', {
+        digest: String(descriptor.digest),
+        error: String(error),
+      });
+      throw error;
+    } finally {
+      this.#settled = true;
+      await this.#cleanup();
+    }
+  }
+
+  /**
+   * A stream of `[offset, offset + length)` that follows the download, or `undefined` once the
+   * download is over and its file gone (read the store instead).
+   */
+  read(offset = 0, length = this.descriptor.size - offset): Readable | undefined {
+    if (this.#settled && !this.#file) return undefined;
+    this.#readers += 1;
+    const end = offset + length;
+    const self = this;
+    async function* follow(): AsyncGenerator<Buffer> {
+      try {
+        let position = offset;
+        while (position < end) {
+          if (position < self.received && self.#file) {
+            const size = Math.min(READ_CHUNK, self.received - position, end - position);
+            const buffer = Buffer.allocUnsafe(size);
+            const { bytesRead } = await self.#file.read(buffer, 0, size, position);
+            position += bytesRead;
+            yield buffer.subarray(0, bytesRead);
+            continue;
+          }
+          if (self.#state === 'failed') throw self.#error;
+          await self.#changed();
+        }
+        // The last byte is out only when the whole blob is known to be right.
+        while (self.#state === 'receiving') await self.#changed();
+        if (self.#state === 'failed') throw self.#error;
+      } finally {
+        self.#readers -= 1;
+        await self.#cleanup();
+      }
+    }
+    return Readable.from(follow(), { objectMode: false });
+  }
+
+  #changed(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  async #cleanup(): Promise<void> {
+    if (!this.#settled || this.#readers > 0 || !this.#file) return;
+    const file = this.#file;
+    this.#file = undefined;
+    await file.close().catch(() => {});
+    await unlink(this.#path).catch(() => {});
+  }
+}
