@@ -1,7 +1,7 @@
 import type { StorageConfig } from '@glci/config';
 import { FsDriver } from './fs-driver.js';
 import { MemoryDriver } from './memory-driver.js';
-import type { StorageDriver } from './storage-driver.js';
+import { type StorageDriver, UnsupportedMethodError } from './storage-driver.js';
 
 export interface CreateStorageDriverOptions {
   /** Passed to drivers that stamp times (the in-memory one). */
@@ -23,9 +23,8 @@ export function createStorageDriver(
       return new FsDriver({ root: config.root, ...(options.uuid ? { uuid: options.uuid } : {}) });
     case 'memory':
       return new MemoryDriver(options.clock ? { clock: options.clock } : {});
-    default: {
-      const unknown: never = config;
-      throw new Error(`unknown storage driver ${JSON.stringify((unknown as { driver: string }).driver)}`);
-    }
+    default:
+      // Drivers configured but not built into this version (the config schema may know more).
+      throw new UnsupportedMethodError(String((config as { driver: unknown }).driver), 'createStorageDriver');
   }
 }

@@ -1,0 +1,63 @@
+import type { Readable } from 'node:stream';
+import type { Digest } from '../digest.js';
+import { InvalidOffsetError, PathNotFoundError, type StorageDriver } from '../driver/storage-driver.js';
+import { BlobUnknownError } from '../errors.js';
+import type { ByteRange } from './contracts.js';
+import { orUndefined } from './links.js';
+import { blobDataPath } from './paths.js';
+
+/**
+ * The global content-addressed store under `/v1/blobs`: each distinct content once, whatever the
+ * number of repositories linking it. Repositories never use it directly; they go through their
+ * `LinkedBlobStore`, which checks the repository's link first.
+ */
+export class GlobalBlobStore {
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly redirectExpirySeconds: number,
+  ) {}
+
+  /** The stored size, or `undefined` when the blob is not in the registry. */
+  async size(digest: Digest): Promise<number | undefined> {
+    return (await orUndefined(this.driver.stat(blobDataPath(digest))))?.size;
+  }
+
+  async exists(digest: Digest): Promise<boolean> {
+    return (await this.size(digest)) !== undefined;
+  }
+
+  async open(digest: Digest, options: { range?: ByteRange; signal?: AbortSignal } = {}): Promise<Readable> {
+    try {
+      return await this.driver.reader(blobDataPath(digest), {
+        ...(options.range ? { offset: options.range.offset, length: options.range.length } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      if (error instanceof PathNotFoundError) throw new BlobUnknownError(digest);
+      if (error instanceof InvalidOffsetError) throw error;
+      throw error;
+    }
+  }
+
+  async get(digest: Digest): Promise<Uint8Array> {
+    const content = await orUndefined(this.driver.getContent(blobDataPath(digest)));
+    if (content === undefined) throw new BlobUnknownError(digest);
+    return content;
+  }
+
+  /**
+   * Writes `content` at its content address. Always written (never skipped when present): the
+   * fresh modification time is what tells GC the blob was just pushed (see gc.ts).
+   */
+  async put(digest: Digest, content: Uint8Array): Promise<void> {
+    await this.driver.putContent(blobDataPath(digest), content);
+  }
+
+  async redirectUrl(digest: Digest, method: 'GET' | 'HEAD'): Promise<string | undefined> {
+    if (!this.driver.redirectUrl) return undefined;
+    return this.driver.redirectUrl(blobDataPath(digest), {
+      method,
+      expiresInSeconds: this.redirectExpirySeconds,
+    });
+  }
+}

@@ -1,0 +1,17 @@
+export { GlobalBlobStore } from './blob-store.js';
+export type * from './contracts.js';
+export { type HashingStrategy, nodeHashing, wasmHashing } from './hasher.js';
+export { LinkedBlobStore } from './linked-blob-store.js';
+export { RepositoryManifestStore } from './manifest-store.js';
+export { type ParsedManifest, parseManifest } from './manifest-validation.js';
+export {
+  type CreateNamespaceOptions,
+  createNamespace,
+  DEFAULT_MANIFEST_SIZE_LIMIT,
+  DEFAULT_UPLOAD_EXPIRY_MS,
+  RegistryNamespace,
+} from './namespace.js';
+export { RepositoryReferrersStore } from './referrers-store.js';
+export { RegistryRepository } from './repository.js';
+export { RepositoryTagStore } from './tag-store.js';
+export { UploadSession, type UploadSessionInfo, UploadStore } from './upload-store.js';

@@ -1,0 +1,134 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from '@glci/config';
+import type { Digest, DigestAlgorithm } from '../digest.js';
+import type { StorageDriver } from '../driver/storage-driver.js';
+import { BlobUnknownError, UnsupportedError } from '../errors.js';
+import { MediaType } from '../media-types.js';
+import { isValidRepositoryName } from '../reference.js';
+import type { GlobalBlobStore } from './blob-store.js';
+import type { BlobStore, BlobWriter, ByteRange, Descriptor, MountedBlob } from './contracts.js';
+import { digestOf } from './hasher.js';
+import { readLink, writeLink } from './links.js';
+import { layerLinkPath } from './paths.js';
+import type { UploadStore } from './upload-store.js';
+
+export interface LinkedBlobStoreOptions {
+  readonly repository: string;
+  readonly driver: StorageDriver;
+  readonly blobs: GlobalBlobStore;
+  readonly uploads: UploadStore;
+  readonly logger: Logger;
+  readonly deleteEnabled: boolean;
+}
+
+/**
+ * A repository's view of the global blob store: a blob is visible here only while the repository
+ * links it (`_layers/<algorithm>/<hex>/link`), so knowing a digest never grants access to content
+ * pushed elsewhere. Uploads and mounts end by linking.
+ */
+export class LinkedBlobStore implements BlobStore {
+  constructor(private readonly options: LinkedBlobStoreOptions) {}
+
+  async stat(digest: Digest): Promise<Descriptor> {
+    const link = await readLink(this.options.driver, layerLinkPath(this.options.repository, digest));
+    if (!link) throw new BlobUnknownError(digest, this.options.repository);
+    return { mediaType: MediaType.octetStream, digest, size: link.size };
+  }
+
+  async open(digest: Digest, options: { range?: ByteRange; signal?: AbortSignal } = {}): Promise<Readable> {
+    await this.stat(digest);
+    try {
+      return await this.options.blobs.open(digest, options);
+    } catch (error) {
+      if (error instanceof BlobUnknownError) throw new BlobUnknownError(digest, this.options.repository);
+      throw error;
+    }
+  }
+
+  async get(digest: Digest): Promise<Uint8Array> {
+    await this.stat(digest);
+    try {
+      return await this.options.blobs.get(digest);
+    } catch (error) {
+      if (error instanceof BlobUnknownError) throw new BlobUnknownError(digest, this.options.repository);
+      throw error;
+    }
+  }
+
+  async redirectUrl(digest: Digest, options: { method: 'GET' | 'HEAD' }): Promise<string | undefined> {
+    await this.stat(digest);
+    return this.options.blobs.redirectUrl(digest, options.method);
+  }
+
+  async put(mediaType: string, content: Uint8Array): Promise<Descriptor> {
+    const digest = digestOf(content);
+    await this.options.blobs.put(digest, content);
+    const descriptor: Descriptor = { mediaType, digest, size: content.length };
+    if (!(await this.link(descriptor))) {
+      // GC removed it between our write and our link: write it again, now that the link protects it.
+      await this.options.blobs.put(digest, content);
+    }
+    return descriptor;
+  }
+
+  async createUpload(
+    options: { mount?: { digest: Digest; from?: string }; digestAlgorithm?: DigestAlgorithm } = {},
+  ): Promise<BlobWriter | MountedBlob> {
+    if (options.mount) {
+      const mounted = await this.#mount(options.mount.digest, options.mount.from);
+      if (mounted) return { mounted: true, descriptor: mounted };
+    }
+    return this.options.uploads.create(this.options.repository, options.digestAlgorithm);
+  }
+
+  async resumeUpload(id: string): Promise<BlobWriter> {
+    return this.options.uploads.resume(this.options.repository, id);
+  }
+
+  async delete(digest: Digest): Promise<void> {
+    if (!this.options.deleteEnabled)
+      throw new UnsupportedError('deleting blobs is disabled on this registry');
+    const path = layerLinkPath(this.options.repository, digest);
+    if (!(await readLink(this.options.driver, path)))
+      throw new BlobUnknownError(digest, this.options.repository);
+    await this.options.driver.delete(path.slice(0, -'/link'.length));
+    this.options.logger.info('blob unlinked', { repo: this.options.repository, digest: String(digest) });
+  }
+
+  /**
+   * Links a blob whose global copy exists. The link is written first and the global copy checked
+   * after it: GC moves a blob to its trash before looking for links a last time, so either GC sees
+   * this link and restores the blob, or this check misses the blob and the link is withdrawn
+   * (returns false). Never a link to nothing.
+   */
+  async link(descriptor: Descriptor): Promise<boolean> {
+    const path = layerLinkPath(this.options.repository, descriptor.digest);
+    await writeLink(this.options.driver, path, {
+      mediaType: MediaType.octetStream,
+      digest: descriptor.digest,
+      size: descriptor.size,
+    });
+    if (await this.options.blobs.exists(descriptor.digest)) return true;
+    await this.options.driver.delete(path.slice(0, -'/link'.length));
+    return false;
+  }
+
+  async #mount(digest: Digest, from: string | undefined): Promise<Descriptor | undefined> {
+    let size: number | undefined;
+    if (from !== undefined) {
+      if (!isValidRepositoryName(from)) return undefined;
+      size = (await readLink(this.options.driver, layerLinkPath(from, digest)))?.size;
+    } else {
+      size = await this.options.blobs.size(digest);
+    }
+    if (size === undefined) return undefined;
+    const descriptor: Descriptor = { mediaType: MediaType.octetStream, digest, size };
+    if (!(await this.link(descriptor))) return undefined;
+    this.options.logger.debug('blob mounted', {
+      repo: this.options.repository,
+      digest: String(digest),
+      from,
+    });
+    return descriptor;
+  }
+}

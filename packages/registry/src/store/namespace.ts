@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@glci/config';
+import type { Digest } from '../digest.js';
+import type { StorageDriver } from '../driver/storage-driver.js';
+import { NameInvalidError } from '../errors.js';
+import { isValidRepositoryName } from '../reference.js';
+import { GlobalBlobStore } from './blob-store.js';
+import type { Namespace } from './contracts.js';
+import { type HashingStrategy, nodeHashing } from './hasher.js';
+import { listOrEmpty } from './links.js';
+import { baseName, REPOSITORIES_ROOT, repositoryPath } from './paths.js';
+import { RegistryRepository } from './repository.js';
+import { UploadStore } from './upload-store.js';
+
+export const DEFAULT_UPLOAD_EXPIRY_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_MANIFEST_SIZE_LIMIT = 4 * 1024 * 1024;
+
+export interface CreateNamespaceOptions {
+  readonly driver: StorageDriver;
+  readonly logger: Logger;
+  readonly clock?: () => Date;
+  /** Upload session ids; defaults to `crypto.randomUUID`. */
+  readonly uuid?: () => string;
+  /** Sessions idle this long are refused and purged (default 24 h). */
+  readonly uploadExpiryMs?: number;
+  /** Larger manifests are refused with ManifestTooLargeError (default 4 MiB). */
+  readonly manifestSizeLimit?: number;
+  /** When false, deleting tags, manifests and blob links throws UnsupportedError (default true). */
+  readonly deleteEnabled?: boolean;
+  /** How uploads are hashed (see hasher.ts); default node:crypto with re-hash after a restart. */
+  readonly hashing?: HashingStrategy;
+  /** Lifetime of redirect URLs the driver signs (default 20 min). */
+  readonly redirectExpirySeconds?: number;
+}
+
+/** The registry's repositories over one storage driver. */
+export class RegistryNamespace implements Namespace {
+  readonly driver: StorageDriver;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+  readonly blobs: GlobalBlobStore;
+  readonly uploads: UploadStore;
+  readonly manifestSizeLimit: number;
+  readonly deleteEnabled: boolean;
+  readonly uploadExpiryMs: number;
+
+  constructor(options: CreateNamespaceOptions) {
+    this.driver = options.driver;
+    this.logger = options.logger.child({ module: 'registry-store' });
+    this.clock = options.clock ?? (() => new Date());
+    this.manifestSizeLimit = options.manifestSizeLimit ?? DEFAULT_MANIFEST_SIZE_LIMIT;
+    this.deleteEnabled = options.deleteEnabled ?? true;
+    this.uploadExpiryMs = options.uploadExpiryMs ?? DEFAULT_UPLOAD_EXPIRY_MS;
+    this.blobs = new GlobalBlobStore(this.driver, options.redirectExpirySeconds ?? 20 * 60);
+    this.uploads = new UploadStore({
+      driver: this.driver,
+      logger: this.logger,
+      clock: this.clock,
+      uuid: options.uuid ?? randomUUID,
+      hashing: options.hashing ?? nodeHashing,
+      expiryMs: this.uploadExpiryMs,
+      link: (repository, descriptor) => this.#repository(repository).blobs.link(descriptor),
+    });
+  }
+
+  async repository(name: string): Promise<RegistryRepository> {
+    if (!isValidRepositoryName(name)) throw new NameInvalidError(name);
+    return this.#repository(name);
+  }
+
+  async hasRepository(name: string): Promise<boolean> {
+    if (!isValidRepositoryName(name)) return false;
+    const children = await listOrEmpty(this.driver, repositoryPath(name));
+    return children.some((child) => isContentMarker(baseName(child)));
+  }
+
+  async catalog(
+    options: { last?: string; n?: number } = {},
+  ): Promise<{ repositories: string[]; more: boolean }> {
+    const { last, n } = options;
+    if (n !== undefined && n <= 0) return { repositories: [], more: false };
+    const all = (await this.repositoryNames()).filter((name) => last === undefined || name > last);
+    return n !== undefined && all.length > n
+      ? { repositories: all.slice(0, n), more: true }
+      : { repositories: all, more: false };
+  }
+
+  async blobExists(digest: Digest): Promise<boolean> {
+    return this.blobs.exists(digest);
+  }
+
+  /**
+   * Every repository with content, in lexical order. Names nest as directories, and `a-b` sorts
+   * before `a/b` as a string but not as a tree, so the walk collects and then sorts.
+   */
+  async repositoryNames(options: { includeUploadsOnly?: boolean } = {}): Promise<string[]> {
+    const names: string[] = [];
+    const walk = async (directory: string, prefix: string): Promise<void> => {
+      const children = await listOrEmpty(this.driver, directory);
+      const markers = children.map(baseName).filter((child) => child.startsWith('_'));
+      const isRepository = options.includeUploadsOnly
+        ? markers.length > 0
+        : markers.some((marker) => isContentMarker(marker));
+      if (prefix !== '' && isRepository) names.push(prefix);
+      for (const child of children) {
+        const name = baseName(child);
+        if (!name.startsWith('_')) await walk(child, prefix === '' ? name : `${prefix}/${name}`);
+      }
+    };
+    await walk(REPOSITORIES_ROOT, '');
+    return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  #repository(name: string): RegistryRepository {
+    return new RegistryRepository({
+      name,
+      driver: this.driver,
+      blobs: this.blobs,
+      uploads: this.uploads,
+      logger: this.logger,
+      manifestSizeLimit: this.manifestSizeLimit,
+      deleteEnabled: this.deleteEnabled,
+    });
+  }
+}
+
+/** A namespace over `driver`: the entry point the HTTP layer receives. */
+export function createNamespace(options: CreateNamespaceOptions): RegistryNamespace {
+  return new RegistryNamespace(options);
+}
+
+function isContentMarker(name: string): boolean {
+  return name === '_layers' || name === '_manifests';
+}

@@ -1,0 +1,53 @@
+import type { Logger } from '@glci/config';
+import type { StorageDriver } from '../driver/storage-driver.js';
+import type { GlobalBlobStore } from './blob-store.js';
+import type { Repository } from './contracts.js';
+import { LinkedBlobStore } from './linked-blob-store.js';
+import { RepositoryManifestStore } from './manifest-store.js';
+import { RepositoryReferrersStore } from './referrers-store.js';
+import { RepositoryTagStore } from './tag-store.js';
+import type { UploadStore } from './upload-store.js';
+
+export interface RegistryRepositoryOptions {
+  readonly name: string;
+  readonly driver: StorageDriver;
+  readonly blobs: GlobalBlobStore;
+  readonly uploads: UploadStore;
+  readonly logger: Logger;
+  readonly manifestSizeLimit: number;
+  readonly deleteEnabled: boolean;
+}
+
+/** One repository's stores, all over the same driver; cheap to create per request. */
+export class RegistryRepository implements Repository {
+  readonly name: string;
+  readonly blobs: LinkedBlobStore;
+  readonly manifests: RepositoryManifestStore;
+  readonly tags: RepositoryTagStore;
+  readonly referrers: RepositoryReferrersStore;
+
+  constructor(options: RegistryRepositoryOptions) {
+    const { name, driver, logger, deleteEnabled } = options;
+    this.name = name;
+    const repositoryLogger = logger.child({ repo: name });
+    this.blobs = new LinkedBlobStore({
+      repository: name,
+      driver,
+      blobs: options.blobs,
+      uploads: options.uploads,
+      logger: repositoryLogger,
+      deleteEnabled,
+    });
+    this.tags = new RepositoryTagStore({ repository: name, driver, logger: repositoryLogger, deleteEnabled });
+    this.manifests = new RepositoryManifestStore({
+      repository: name,
+      driver,
+      blobs: options.blobs,
+      tags: this.tags,
+      logger: repositoryLogger,
+      sizeLimit: options.manifestSizeLimit,
+      deleteEnabled,
+    });
+    this.referrers = new RepositoryReferrersStore(name, driver);
+  }
+}
