@@ -56,13 +56,14 @@ export function jobRoutes(ctx: ApiContext): Router {
       const updated = ACTIVE_STATES.has(job.state) ? ctx.queue.cancel(jobId, { force: true }) : job;
       return respond(ctx, res, updated);
     }
-    if (body.state !== 'running' && ACTIVE_STATES.has(job.state)) verifyTrace(ctx, jobId, body);
+    const previous = job.state;
+    if (body.state !== 'running' && ACTIVE_STATES.has(previous)) verifyTrace(ctx, jobId, body);
     const updated = ctx.queue.update(jobId, {
       state: body.state,
       ...(body.failure_reason ? { failureReason: body.failure_reason } : {}),
       ...(body.exit_code !== undefined ? { exitCode: body.exit_code } : {}),
     });
-    if (FINAL_STATES.has(updated.state) && !FINAL_STATES.has(job.state)) {
+    if (FINAL_STATES.has(updated.state) && !FINAL_STATES.has(previous)) {
       log.info('job finished', { jobId, state: updated.state, failureReason: updated.failureReason });
     }
     respond(ctx, res, updated);
