@@ -2,6 +2,7 @@ import type { LogLevel } from '@glci/config';
 import { Command, Option } from 'commander';
 import { type CliContext, createCliContext } from './cli-context.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerSystemCommand } from './commands/system.js';
 import { cliVersion, registerVersionCommand } from './commands/version.js';
 
 /** Builds the command tree. Each command lives in its own module under `commands/`. */
@@ -27,5 +28,6 @@ export function createProgram(contextOverride?: CliContext): Command {
 
   registerConfigCommand(program, getContext);
   registerVersionCommand(program, getContext);
+  registerSystemCommand(program, getContext);
   return program;
 }
