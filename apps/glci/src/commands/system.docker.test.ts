@@ -62,6 +62,23 @@ describe.each(TRANSPORTS)('glci system over $transport', ({ host }) => {
     expect(JSON.parse(networks.stdout).map((n: { name: string }) => n.name)).toEqual([`${prefix}-net-5`]);
   });
 
+  it('pulls per policy, saying when the image was already there', async () => {
+    const present = await sandbox.run(['system', 'docker', 'pull', IMAGE, '--policy', 'if-not-present']);
+    expect(present).toMatchObject({ code: 0, stdout: `${IMAGE} is already present\n` });
+    const missing = await sandbox.run([
+      'system',
+      'docker',
+      'pull',
+      `glci-test/missing-${id}:1`,
+      '--policy',
+      'never',
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(
+      `glci: image glci-test/missing-${id}:1 is not present on the Docker daemon`,
+    );
+  });
+
   it('reports disk use', async () => {
     const df = await glci('df', '--json');
     expect(df.code).toBe(0);

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../cli-context.js';
 import { formatTable, humanSize } from './system/format.js';
+import { renderProgressBar } from './system/pull-progress.js';
 import { formatPruneReport, registerSystemCommand } from './system.js';
 
 function capture(): { ctx: CliContext; text(): string } {
@@ -61,5 +62,19 @@ describe('system formatting', () => {
     expect(humanSize(512)).toBe('512 B');
     expect(humanSize(1536)).toBe('1.5 kB');
     expect(formatTable(['A', 'LONGER'], [['xyz', '1']])).toBe('A    LONGER\nxyz  1\n');
+  });
+});
+
+describe('the pull progress bar', () => {
+  it('draws bytes and layers', () => {
+    expect(renderProgressBar({ current: 512 * 1024, total: 1024 * 1024, layers: 2, done: 1 }, 10)).toBe(
+      '[=====>    ]  50%  512.0 kB / 1.0 MB  1/2 layers',
+    );
+    expect(renderProgressBar({ current: 10, total: 10, layers: 1, done: 1 }, 4)).toBe(
+      '[====] 100%  10 B / 10 B  1/1 layers',
+    );
+    expect(renderProgressBar({ current: 0, total: 0, layers: 0, done: 0 }, 4)).toBe(
+      '[>   ]   0%  0 B / 0 B  0/0 layers',
+    );
   });
 });

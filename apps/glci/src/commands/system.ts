@@ -5,6 +5,7 @@ import {
   LABEL_PERSISTENT,
   LABEL_PIPELINE,
   LABEL_ROLE,
+  type PullPolicy,
   type ReapReport,
 } from '@glci/docker';
 import { type Command, Option } from 'commander';
@@ -12,6 +13,7 @@ import type { CliContext } from '../cli-context.js';
 import { type Confirm, confirmOnTerminal } from './system/confirm.js';
 import { openOrchestrator } from './system/docker-session.js';
 import { formatTable, humanSize } from './system/format.js';
+import { pullProgressPrinter } from './system/pull-progress.js';
 
 export interface SystemCommandOptions {
   /** How `prune` asks for confirmation; a terminal prompt by default. */
@@ -102,6 +104,26 @@ export function registerSystemCommand(
           options.json ? `${JSON.stringify(found[kind], null, 2)}\n` : formatObjects(kind, found),
         );
       });
+  docker
+    .command('pull')
+    .description('pull an image into the Docker daemon, showing per-layer progress')
+    .argument('<image>', 'image reference, e.g. registry.gitlab.com/group/app:1')
+    .addOption(
+      new Option('--policy <policy>', 'pull policy')
+        .choices(['always', 'if-not-present', 'never'])
+        .default('always'),
+    )
+    .action(async (image: string, options: { policy: PullPolicy }) => {
+      const ctx = context();
+      const orchestrator = await openOrchestrator(ctx);
+      const progress = pullProgressPrinter(process.stderr);
+      const result = await orchestrator.pull(image, {
+        policy: options.policy,
+        onProgress: progress.onProgress,
+      });
+      progress.finish();
+      ctx.out.write(result.pulled ? `Pulled ${result.image}\n` : `${result.image} is already present\n`);
+    });
   list('containers', "glci's containers: mock, runners, jobs, services");
   list('networks', "glci's networks: per pipeline and per DinD job");
   list('volumes', "glci's volumes: registry, registry CA, cache, runner config");

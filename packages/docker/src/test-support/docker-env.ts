@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { configSchema, createSilentLogger, type GlciConfig, resolveNetwork } from '@glci/config';
 import { ensureTestImages, requireDocker, TEST_IMAGES } from '@glci/testkit';
 import type Docker from 'dockerode';
@@ -11,9 +11,6 @@ export const TRANSPORTS = [
   { transport: 'unix', host: 'unix:///var/run/docker.sock' },
   { transport: 'tcp', host: 'tcp://127.0.0.1:2375' },
 ] as const;
-
-/** Images built locally from glci-test/busybox:1 for these tests. */
-export const PEER_IMAGE = 'glci-test/docker-peers:1';
 
 const PEER_FILES = {
   // The stand-in for the mock: busybox httpd on $GLCI_MOCK_PORT, serving /health.
@@ -47,6 +44,9 @@ trap 'exit 0' TERM INT
 while true; do sleep 1 & wait $!; done
 `,
 };
+
+/** Built locally from glci-test/busybox:1; the tag follows the scripts, so a change rebuilds it. */
+export const PEER_IMAGE = `glci-test/docker-peers:${createHash('sha256').update(JSON.stringify(PEER_FILES)).digest('hex').slice(0, 12)}`;
 
 export async function dockerPeers(): Promise<Docker> {
   const docker = await requireDocker();
