@@ -146,6 +146,48 @@ describe('git over smart HTTP', () => {
     expect(clean).toMatchObject({ sha: repo.head, snapshot: false });
   });
 
+  it('serves tag refspecs, and incremental fetches into an existing build directory', async () => {
+    await git(repo.dir, ['tag', 'v1.0']);
+    const tag = await h.api.publishRepository({
+      projectPath: 'group/demo',
+      repoDir: repo.dir,
+      ref: 'v1.0',
+      refType: 'tag',
+      pipelineId: 5,
+    });
+    h.api.enqueue(
+      jobSpec({ pipeline: { id: 5 }, git: { ref: 'v1.0', ref_type: 'tag', sha: tag.sha, depth: 0 } }),
+    );
+    const payload = (await runner.requestJob())!;
+    await runner.updateJob(payload.id, payload.token, { state: 'running' });
+    expect(payload.git_info.refspecs).toEqual([
+      '+refs/pipelines/5:refs/pipelines/5',
+      '+refs/tags/v1.0:refs/tags/v1.0',
+    ]);
+    const build = await fetchLikeTheRunner(payload, 0);
+    cleanup.push(build);
+    expect(await git(build, ['rev-parse', 'refs/tags/v1.0'])).toBe(repo.head);
+
+    // The fetch strategy reuses the directory: the next commit arrives through a negotiated fetch.
+    await writeFile(path.join(repo.dir, 'file.txt'), 'version 4\n');
+    await git(repo.dir, ['commit', '-q', '-am', 'commit 4']);
+    const next = await h.api.publishRepository({
+      projectPath: 'group/demo',
+      repoDir: repo.dir,
+      ref: 'main',
+      pipelineId: 6,
+    });
+    h.api.enqueue(jobSpec({ pipeline: { id: 6 }, git: { ref: 'main', sha: next.sha, depth: 0 } }));
+    const second = (await runner.requestJob())!;
+    await runner.updateJob(second.id, second.token, { state: 'running' });
+    await git(build, ['remote', 'set-url', 'origin', second.git_info.repo_url]);
+    await git(build, ['fetch', 'origin', ...second.git_info.refspecs, '--prune', '--quiet']);
+    await git(build, ['checkout', '-f', '-q', next.sha]);
+    expect(await readFile(path.join(build, 'file.txt'), 'utf8')).toBe('version 4\n');
+    await runner.runJob(payload, ['ok\n']);
+    await runner.runJob(second, ['ok\n']);
+  });
+
   it('refuses bad publish requests', async () => {
     const base = { projectPath: 'group/demo', repoDir: repo.dir, ref: 'main', pipelineId: 4 };
     await expect(h.api.publishRepository({ ...base, projectPath: '../etc' })).rejects.toThrow();
