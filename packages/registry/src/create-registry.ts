@@ -10,15 +10,22 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '@glci/config';
 import express from 'express';
 import { type AuthorizeHook, type RegistryAuth, toRegistryAuth } from './auth/authorizer.js';
+import type { StorageDriver } from './driver/storage-driver.js';
 import type { HandlerSettings } from './http/context.js';
 import { createRouter, type RequestListener } from './http/router.js';
 import { UploadLocations } from './http/upload-url.js';
 import { RegistryMetrics } from './metrics.js';
 import type { Namespace } from './store/contracts.js';
+import { createNamespace } from './store/namespace.js';
 
 export interface CreateRegistryOptions {
-  /** The repositories to serve (a store namespace, or a decorator such as @glci/proxy's). */
-  readonly namespace: Namespace;
+  /**
+   * The repositories to serve: a store namespace, or a decorator such as @glci/proxy's. Give either
+   * this or `storage`.
+   */
+  readonly namespace?: Namespace;
+  /** A storage driver to build the namespace on (`createNamespace({ driver, logger, ... })`). */
+  readonly storage?: StorageDriver;
   /** Authorization hook; default anonymous (everyone may do everything). */
   readonly auth?: AuthorizeHook | RegistryAuth;
   readonly logger: Logger;
@@ -98,6 +105,7 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
     maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024,
     pageSize: options.pageSize ?? 10_000,
   };
+  const namespace = resolveNamespace(options, settings);
   const endpoints = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
   if (metrics) endpoints.set('/metrics', (req, res) => metrics.handle(req, res));
   for (const endpoint of auth.endpoints ?? []) {
@@ -106,7 +114,7 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
   }
   const handler = createRouter({
     deps: {
-      namespace: options.namespace,
+      namespace,
       logger,
       settings,
       uploads: new UploadLocations(options.secret),
@@ -167,7 +175,21 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
     return { url, host: address.address, port: address.port, server, close, [Symbol.asyncDispose]: close };
   }
 
-  return { app, handler, namespace: options.namespace, metrics, listen };
+  return { app, handler, namespace, metrics, listen };
+}
+
+function resolveNamespace(options: CreateRegistryOptions, settings: HandlerSettings): Namespace {
+  if (options.namespace && options.storage)
+    throw new Error('createRegistry: give namespace or storage, not both');
+  if (options.namespace) return options.namespace;
+  if (!options.storage) throw new Error('createRegistry: give a namespace or a storage driver');
+  return createNamespace({
+    driver: options.storage,
+    logger: options.logger,
+    deleteEnabled: settings.deleteEnabled && !settings.readOnly,
+    manifestSizeLimit: settings.maxManifestBytes,
+    redirectExpirySeconds: settings.redirectExpiresInSeconds,
+  });
 }
 
 /** PEM text as given, or the content of the file it names. */

@@ -214,7 +214,6 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
   const headers: Record<string, string | number> = {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
-    'Docker-Distribution-API-Version': 'registry/2.0',
     ...response.headers,
   };
   if (!req.complete && req.readableLength !== undefined && hasBody(req)) headers.Connection = 'close';

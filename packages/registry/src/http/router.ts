@@ -144,6 +144,7 @@ export function createRouter(options: RouterOptions): RequestListener {
       sendError(req, res, new HttpError(404, 'NOT_FOUND', 'not found'), logger);
       return;
     }
+    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
     const started = httpLogging() ? process.hrtime.bigint() : 0n;
     metrics?.requestStarted();
     let routeLabel = 'unmatched';
@@ -170,15 +171,8 @@ export function createRouter(options: RouterOptions): RequestListener {
       if (!route) {
         const methods = allowed.get(match.resource);
         const allow = methods ? [...methods].join(', ') : '';
-        throw new HttpError(
-          405,
-          'UNSUPPORTED',
-          `${method} is not supported on ${match.resource}`,
-          undefined,
-          {
-            Allow: allow,
-          },
-        );
+        const message = `${method} is not supported on ${match.resource}`;
+        throw new HttpError(405, 'UNSUPPORTED', message, undefined, allow ? { Allow: allow } : undefined);
       }
       ctx = new RequestContext(req, res, deps, match.name, match.reference, rawQuery);
       await authorize(ctx, route, match);
