@@ -1,0 +1,143 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { createLogger } from '@glci/config';
+import { type BlobWriter, type Descriptor, parseDigest } from '@glci/registry';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SharedDownload } from './shared-download.js';
+
+const logger = createLogger({ silent: true });
+
+/**
+ * An upload session that records what it receives. The registry's own upload store is exercised by
+ * the end-to-end tests; here the point is what the tee hands its sink and when.
+ */
+class RecordingWriter implements BlobWriter {
+  readonly id = 'recording';
+  readonly startedAt = new Date(0);
+  readonly chunks: Buffer[] = [];
+  committedWith: string | undefined;
+  cancelled = false;
+  get size() {
+    return this.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  }
+  async write(source: Readable | Uint8Array): Promise<number> {
+    this.chunks.push(Buffer.from(source as Uint8Array));
+    return this.size;
+  }
+  async close() {}
+  async commit(expected: Descriptor['digest']): Promise<Descriptor> {
+    const actual = createHash('sha256').update(Buffer.concat(this.chunks)).digest('hex');
+    if (actual !== expected.hex) throw new Error('digest mismatch in sink');
+    this.committedWith = String(expected);
+    return { mediaType: 'application/octet-stream', digest: expected, size: this.size };
+  }
+  async cancel() {
+    this.cancelled = true;
+  }
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function waitForBytes(download: SharedDownload, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (download.received >= count ? resolve() : setImmediate(check));
+    check();
+  });
+}
+
+let temp: string;
+beforeEach(async () => {
+  temp = await mkdtemp(path.join(os.tmpdir(), 'glci-proxy-test-'));
+});
+afterEach(async () => {
+  await rm(temp, { recursive: true, force: true });
+});
+
+function start(content: Buffer, digestOf: Buffer = content) {
+  const source = new PassThrough();
+  const sink = new RecordingWriter();
+  const download = new SharedDownload({
+    descriptor: {
+      mediaType: 'application/octet-stream',
+      digest: parseDigest(`sha256:${createHash('sha256').update(digestOf).digest('hex')}`),
+      size: content.length,
+    },
+    upstream: 'http://upstream',
+    repository: 'r',
+    source,
+    sink,
+    tempDirectory: temp,
+    signal: new AbortController().signal,
+    logger,
+  });
+  return { source, sink, download };
+}
+
+describe('SharedDownload', () => {
+  it('gives a late reader what has arrived, then the rest, and commits once verified', async () => {
+    const content = randomBytes(3 * 300_000);
+    const { source, sink, download } = start(content);
+    const early = collect(download.read()!);
+    source.write(content.subarray(0, 300_000));
+    source.write(content.subarray(300_000, 600_000));
+    await waitForBytes(download, 600_000);
+    const late = collect(download.read()!);
+    const range = collect(download.read(100, 550_000)!);
+    source.end(content.subarray(600_000));
+    expect((await early).equals(content)).toBe(true);
+    expect((await late).equals(content)).toBe(true);
+    expect((await range).equals(content.subarray(100, 550_100))).toBe(true);
+    await download.committed;
+    expect(sink.committedWith).toBe(String(download.descriptor.digest));
+    expect(Buffer.concat(sink.chunks).equals(content)).toBe(true);
+    expect(readdirSync(temp)).toEqual([]);
+  });
+
+  it('keeps downloading for the cache when a reader goes away', async () => {
+    const content = randomBytes(400_000);
+    const { source, sink, download } = start(content);
+    const leaving = download.read()!;
+    source.write(content.subarray(0, 100_000));
+    await new Promise<void>((resolve) => leaving.once('data', () => resolve()));
+    leaving.destroy();
+    source.end(content.subarray(100_000));
+    await download.committed;
+    expect(Buffer.concat(sink.chunks).equals(content)).toBe(true);
+    expect(sink.cancelled).toBe(false);
+  });
+
+  it('fails its readers and commits nothing when the digest is wrong', async () => {
+    const content = randomBytes(10_000);
+    const { source, sink, download } = start(content, Buffer.from('something else'));
+    const reader = collect(download.read()!);
+    source.end(content);
+    await expect(reader).rejects.toThrow(/arrived with digest/);
+    await expect(download.committed).rejects.toThrow(/arrived with digest/);
+    expect(sink.committedWith).toBeUndefined();
+    expect(sink.cancelled).toBe(true);
+  });
+
+  it('fails its readers when upstream stops short', async () => {
+    const content = randomBytes(10_000);
+    const { source, download } = start(content);
+    const reader = collect(download.read()!);
+    source.end(content.subarray(0, 5000));
+    await expect(reader).rejects.toThrow(/ended after 5000 of 10000/);
+  });
+
+  it('hands out no reader once the download is over', async () => {
+    const content = randomBytes(1000);
+    const { source, download } = start(content);
+    source.end(content);
+    await download.committed;
+    expect(download.read()).toBeUndefined();
+  });
+});

@@ -1,0 +1,98 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A small HTTP forwarder put in front of a real upstream (CNCF distribution) that records every
+ * request (method and path) it forwards, so tests count exactly what the proxy asked upstream. It
+ * can also answer in the upstream's place: `failWith({ status: 429 })` plays a rate-limiting
+ * upstream, `failWith({ status: 503 })` a failing one; `stop()` makes it unreachable.
+ */
+export interface CountingProxy extends AsyncDisposable {
+  readonly url: string;
+  readonly host: string;
+  /** `METHOD /path STATUS` of each request, in arrival order (query strings dropped). */
+  readonly requests: string[];
+  count(pattern?: RegExp): number;
+  reset(): void;
+  failWith(failure: { status: number; retryAfter?: string } | undefined): void;
+  /** Stops listening (the upstream becomes unreachable); `start()` listens on the same port again. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export async function startCountingProxy(target: string): Promise<CountingProxy> {
+  const requests: string[] = [];
+  const upstream = new URL(target);
+  let failure: { status: number; retryAfter?: string } | undefined;
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const record = (status: number | undefined) =>
+      requests.push(`${req.method} ${path} ${status ?? 'error'}`);
+    if (failure) {
+      record(failure.status);
+      const body = JSON.stringify({
+        errors: [{ code: failure.status === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE', message: 'injected' }],
+      });
+      res.writeHead(failure.status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        ...(failure.retryAfter ? { 'retry-after': failure.retryAfter } : {}),
+      });
+      res.end(body);
+      return;
+    }
+    const forwarded = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
+      (answer) => {
+        record(answer.statusCode);
+        const headers = { ...answer.headers };
+        // Keep redirects and upload locations pointing at this proxy.
+        if (typeof headers.location === 'string')
+          headers.location = headers.location.replace(upstream.origin, '');
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
+      },
+    );
+    forwarded.on('error', () => {
+      record(undefined);
+      res.destroy();
+    });
+    req.pipe(forwarded);
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  const start = async () => {
+    if (!stopped) return;
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    stopped = false;
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    requests,
+    count: (pattern) => (pattern ? requests.filter((line) => pattern.test(line)).length : requests.length),
+    reset: () => {
+      requests.length = 0;
+    },
+    failWith: (next) => {
+      failure = next;
+    },
+    stop,
+    start,
+    [Symbol.asyncDispose]: stop,
+  };
+}

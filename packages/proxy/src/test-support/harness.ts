@@ -1,0 +1,98 @@
+import { createLogger } from '@glci/config';
+import { createNamespace, MemoryDriver, type Namespace } from '@glci/registry';
+import { startDistribution } from '@glci/testkit';
+import { type CacheOptions, createProxyNamespace, type ProxyNamespace } from '../index.js';
+import { type CountingProxy, startCountingProxy } from './counting-proxy.js';
+import { startTokenServer, type TokenServer } from './token-server.js';
+import { preloadImage, pushManifestList } from './upstreams.js';
+
+export const credentials = { username: 'glci-user', password: 'glci-secret-password' };
+
+/** A clock the tests move by hand (validity windows, token and cache expiry). */
+export class TestClock {
+  current = Date.now();
+  now(): number {
+    return this.current;
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+export interface Upstreams extends AsyncDisposable {
+  /** Anonymous distribution: glci/busybox:1. */
+  readonly a: CountingProxy;
+  /** Token-auth distribution: glci/multilayer:{1,busybox,multi,moving}. */
+  readonly b: CountingProxy;
+  readonly tokens: TokenServer;
+  readonly multiDigest: string;
+  readonly bUrl: string;
+}
+
+/**
+ * Two real CNCF distribution upstreams on loopback, each behind a counting proxy: `a` anonymous,
+ * `b` requiring token auth whose JWTs distribution itself validates. Preloaded with locally built
+ * images and a multi-arch manifest list.
+ */
+export async function startUpstreams(): Promise<Upstreams> {
+  const tokens = await startTokenServer(credentials);
+  const distA = await startDistribution();
+  const distB = await startDistribution({ extraConfig: tokens.distributionConfig() });
+  await preloadImage(distA.host, 'glci-test/busybox:1', 'glci/busybox:1');
+  await preloadImage(distB.host, 'glci-test/multilayer:1', 'glci/multilayer:1', credentials);
+  await preloadImage(distB.host, 'glci-test/busybox:1', 'glci/multilayer:busybox', credentials);
+  await preloadImage(distB.host, 'glci-test/busybox:1', 'glci/multilayer:moving', credentials);
+  const multiDigest = await pushManifestList(
+    distB.url,
+    'glci/multilayer',
+    'multi',
+    [
+      { tag: '1', architecture: 'amd64' },
+      { tag: 'busybox', architecture: 'arm64' },
+    ],
+    credentials,
+  );
+  const a = await startCountingProxy(distA.url);
+  const b = await startCountingProxy(distB.url);
+  const stop = async () => {
+    await a.stop();
+    await b.stop();
+    await distA.stop();
+    await distB.stop();
+    await tokens.stop();
+  };
+  return { a, b, tokens, multiDigest, bUrl: distB.url, [Symbol.asyncDispose]: stop };
+}
+
+export function localNamespace(): Namespace {
+  return createNamespace({ driver: new MemoryDriver(), logger: createLogger({ silent: true }) });
+}
+
+export function proxyOver(
+  upstreams: Upstreams,
+  options: { clock?: TestClock; cache?: CacheOptions; local?: Namespace; validityHours?: number } = {},
+): { proxy: ProxyNamespace; local: Namespace; clock: TestClock } {
+  const clock = options.clock ?? new TestClock();
+  const local = options.local ?? localNamespace();
+  const proxy = createProxyNamespace({
+    local,
+    upstreams: [
+      {
+        url: upstreams.a.url,
+        aliases: ['upstream-a.test'],
+        cache_validity_hours: options.validityHours ?? 24,
+      },
+      {
+        url: upstreams.b.url,
+        aliases: ['upstream-b.test'],
+        username: credentials.username,
+        password: credentials.password,
+        cache_validity_hours: options.validityHours ?? 24,
+      },
+    ],
+    logger: createLogger({ silent: true }),
+    clock,
+    ...(options.cache ? { cache: options.cache } : {}),
+  });
+  return { proxy, local, clock };
+}
