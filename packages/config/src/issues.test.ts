@@ -106,8 +106,8 @@ describe('values out of range or in the wrong form', () => {
       'registry.url: expected an http:// or https:// URL, got "ftp://registry.corp"',
     ],
     [
-      '[registry.storage]\ndriver = "s3"',
-      'registry.storage.driver: expected "filesystem" or "memory", got "s3"',
+      '[registry.storage]\ndriver = "gcs"',
+      'registry.storage.driver: expected "filesystem" or "memory" or "s3", got "gcs"',
     ],
     [
       '[cache]\nmax_size = "lots"',

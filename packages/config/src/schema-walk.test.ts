@@ -15,7 +15,22 @@ describe('knownKeysAt', () => {
   });
 
   it('lists every option of a discriminated table, or the one its input selects', () => {
-    expect(knownKeysAt(configSchema, ['registry', 'storage'])).toEqual(['driver', 'root']);
+    expect(knownKeysAt(configSchema, ['registry', 'storage'])).toEqual([
+      'driver',
+      'root',
+      'bucket',
+      'region',
+      'endpoint',
+      'path_style',
+      'prefix',
+      'access_key_id',
+      'secret_access_key',
+      'session_token',
+      'sse',
+      'kms_key_id',
+      'insecure',
+      'redirect',
+    ]);
     expect(knownKeysAt(configSchema, ['registry', 'storage'], { driver: 'memory' })).toEqual(['driver']);
   });
 
@@ -30,7 +45,8 @@ describe('optionsAccepting', () => {
     expect(optionsAccepting(configSchema, ['registry', 'storage'], 'root')).toEqual([
       'driver = "filesystem"',
     ]);
-    expect(optionsAccepting(configSchema, ['registry', 'storage'], 'bucket')).toEqual([]);
+    expect(optionsAccepting(configSchema, ['registry', 'storage'], 'bucket')).toEqual(['driver = "s3"']);
+    expect(optionsAccepting(configSchema, ['registry', 'storage'], 'bogus')).toEqual([]);
     expect(optionsAccepting(configSchema, ['cache'], 'bogus')).toEqual([]);
   });
 });

@@ -152,6 +152,47 @@ export const pushThroughUpstreamSchema = z.strictObject({
 });
 
 /** `driver` defaults to "filesystem", so `[registry.storage] root = "..."` alone is enough. */
+/**
+ * `driver = "s3"`: any S3-compatible store (AWS S3, MinIO, Ceph RGW). Several registry nodes may share
+ * one bucket. Credentials left unset come from the AWS SDK's default chain (environment, shared
+ * files, instance or container roles); `$VAR` references are expanded like everywhere else.
+ */
+const s3StorageSchema = z
+  .strictObject({
+    driver: z.literal('s3'),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+      message: 'expected an S3 bucket name (3-63 characters: lower-case letters, digits, "." and "-")',
+    }),
+    region: z.string().min(1).default('us-east-1'),
+    /** A custom endpoint (MinIO, Ceph RGW, ...); unset means AWS's endpoint for `region`. */
+    endpoint: httpUrl.optional(),
+    /** Path-style addressing (`endpoint/bucket/key`), which most S3-compatible servers need. */
+    path_style: z.boolean().default(false),
+    /** Key prefix inside the bucket, so that one bucket can hold several registries. */
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9._/-]*$/, { message: 'expected a key prefix such as "registry/prod"' })
+      .default(''),
+    access_key_id: z.string().min(1).optional(),
+    secret_access_key: z.string().min(1).optional(),
+    session_token: z.string().min(1).optional(),
+    /** Server-side encryption of every object written. */
+    sse: z.enum(['AES256', 'aws:kms']).optional(),
+    kms_key_id: z.string().min(1).optional(),
+    /** Skip TLS certificate verification of an https:// endpoint (self-signed test servers). */
+    insecure: z.boolean().default(false),
+    /** Answer blob GETs with a redirect to a presigned URL instead of streaming through the node. */
+    redirect: z.boolean().default(false),
+  })
+  .refine((value) => (value.access_key_id === undefined) === (value.secret_access_key === undefined), {
+    message: 'access_key_id and secret_access_key go together (or leave both unset for the default chain)',
+    path: ['secret_access_key'],
+  })
+  .refine((value) => value.kms_key_id === undefined || value.sse === 'aws:kms', {
+    message: 'kms_key_id needs sse = "aws:kms"',
+    path: ['kms_key_id'],
+  });
+
 export const storageSchema = z.preprocess(
   (value) =>
     typeof value === 'object' && value !== null && !Array.isArray(value) && !('driver' in value)
@@ -160,6 +201,7 @@ export const storageSchema = z.preprocess(
   z.discriminatedUnion('driver', [
     z.strictObject({ driver: z.literal('filesystem'), root: z.string().min(1).default('~/.glci/registry') }),
     z.strictObject({ driver: z.literal('memory') }),
+    s3StorageSchema,
   ]),
 );
 
