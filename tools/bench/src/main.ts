@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +14,20 @@ import { allScenarios } from './scenarios/index.js';
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 /** The built CLI the glci side runs (`pnpm bench` builds it first). */
 export const GLCI_CLI = path.join(REPO_ROOT, 'apps/glci/dist/bin.js');
+
+/** Builds the CLI and the packages it depends on; its output goes to stderr. */
+async function buildCli(): Promise<void> {
+  const child = spawn('pnpm', ['--filter', '@glci/cli...', 'run', 'build'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', process.stderr, process.stderr],
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0)
+    throw new Error(`building the CLI failed (exit ${code}); see above. Or run with --no-build.`);
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseOptions(argv);
@@ -41,6 +56,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const known = new Set(groups.flatMap((group) => group.rows.map((row) => row.id)));
   for (const id of options.only ?? []) {
     if (!known.has(id)) throw new Error(`unknown row ${id}; rows: ${[...known].join(', ')}`);
+  }
+  if (options.candidate === 'glci' && options.build) {
+    context.progress('building the CLI: pnpm --filter @glci/cli... run build');
+    await buildCli();
   }
   const candidate: RegistryLauncher =
     options.candidate === 'glci'

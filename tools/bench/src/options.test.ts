@@ -7,6 +7,7 @@ describe('parseOptions', () => {
       quick: false,
       json: false,
       candidate: 'glci',
+      build: true,
       help: false,
       list: false,
     });
@@ -26,6 +27,7 @@ describe('parseOptions', () => {
     expect([...(options.only ?? [])]).toEqual(['pull', 'manifest-get']);
     expect(parseOptions(['--json', 'out.json', '--quick'])).toMatchObject({ json: 'out.json', quick: true });
     expect(parseOptions(['--', '--json=r.json']).json).toBe('r.json');
+    expect(parseOptions(['--no-build']).build).toBe(false);
   });
 
   it('refuses unknown arguments and bad values with the usage', () => {

@@ -7,11 +7,13 @@ export interface CliOptions {
   /** Which registry is measured against distribution (`distribution` checks the harness itself). */
   readonly candidate: 'glci' | 'distribution';
   readonly repetitions?: number;
+  /** Build the CLI first (`--no-build` runs whatever apps/glci/dist holds). */
+  readonly build: boolean;
   readonly help: boolean;
   readonly list: boolean;
 }
 
-export const USAGE = `usage: pnpm bench [--quick] [--only ROW,ROW] [--json [FILE]] [--runs N] [--candidate glci|distribution] [--list]
+export const USAGE = `usage: pnpm bench [--quick] [--only ROW,ROW] [--json [FILE]] [--runs N] [--candidate glci|distribution] [--no-build] [--list]
 
 Runs CNCF distribution 2.8.2 and glci's registry side by side and prints one ratio per row.
   --quick              small sizes and one run per side: a smoke run of the harness
@@ -19,6 +21,7 @@ Runs CNCF distribution 2.8.2 and glci's registry side by side and prints one rat
   --json [FILE]        write machine-readable results to FILE, or print them instead of the table
   --runs N             timed runs per row and side (default 3, 1 with --quick); the median is reported
   --candidate NAME     glci (default), or distribution to check the harness (ratios near 1.00x)
+  --no-build           do not build the CLI first (pnpm --filter @glci/cli... run build)
   --list               list the rows and exit
 Progress goes to stderr, results to stdout.`;
 
@@ -28,6 +31,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
   let only: Set<string> | undefined;
   let candidate: CliOptions['candidate'] = 'glci';
   let repetitions: number | undefined;
+  let build = true;
   let help = false;
   let list = false;
   const args = [...argv];
@@ -73,6 +77,9 @@ export function parseOptions(argv: readonly string[]): CliOptions {
         repetitions = runs;
         break;
       }
+      case '--no-build':
+        build = false;
+        break;
       case '--list':
         list = true;
         break;
@@ -88,6 +95,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     quick,
     json,
     candidate,
+    build,
     help,
     list,
     ...(only ? { only } : {}),

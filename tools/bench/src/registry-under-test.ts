@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, type ManagedProcess, spawnManaged, startDistribution, waitFor } from '@glci/testkit';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, type ManagedProcess, spawnManaged, startDistribution } from '@glci/testkit';
 
 /** One running registry the benchmark talks to. */
 export interface RegistryUnderTest extends AsyncDisposable {
@@ -101,14 +102,7 @@ export function glciLauncher(options: GlciLauncherOptions): RegistryLauncher {
         rmSync(work, { recursive: true, force: true });
       };
       try {
-        await waitFor(`glci registry on ${url}`, async () => {
-          if (child.child.exitCode !== null) {
-            throw new Error(`glci registry serve exited ${child.child.exitCode}: ${child.output().trim()}`);
-          }
-          const response = await fetch(`${url}/v2/`);
-          await response.arrayBuffer();
-          return response.status === 200 || response.status === 401;
-        });
+        await waitUntilServing(url, child);
       } catch (error) {
         await child.kill('SIGKILL');
         rmSync(work, { recursive: true, force: true });
@@ -128,4 +122,29 @@ export function glciLauncher(options: GlciLauncherOptions): RegistryLauncher {
       };
     },
   };
+}
+
+/** Polls `GET /v2/` until it answers 200 or 401; fails at once when the process exits. */
+async function waitUntilServing(url: string, child: ManagedProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.child.exitCode !== null || child.child.signalCode !== null) {
+      throw new Error(
+        `glci registry serve exited (${child.child.exitCode ?? child.child.signalCode}): ${child.output().trim().slice(-2000)}`,
+      );
+    }
+    try {
+      const response = await fetch(`${url}/v2/`);
+      await response.arrayBuffer();
+      if (response.status === 200 || response.status === 401) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `glci registry on ${url} did not answer within ${timeoutMs} ms: ${child.output().trim()}`,
+      );
+    }
+    await sleep(100);
+  }
 }
