@@ -141,6 +141,7 @@ export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
     traceUpdateInterval: options.traceUpdateInterval ?? 3,
     maxArtifactSize: options.maxArtifactSize ?? 1024 ** 3,
     cacheBucket,
+    pendingTraceResets: new Set(),
   };
 
   queue.subscribe((job, previous) => {

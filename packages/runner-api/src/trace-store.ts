@@ -31,6 +31,8 @@ export interface TraceStore {
   length(jobId: number): number;
   /** `crc32:%08x` of the stored bytes. */
   checksum(jobId: number): string;
+  /** Empties the log (before the runner's full re-send that follows a 412). */
+  truncate(jobId: number): void;
   delete(jobId: number): void;
 }
 
@@ -91,6 +93,13 @@ export class MemoryTraceStore implements TraceStore {
 
   checksum(jobId: number): string {
     return formatChecksum(this.#traces.get(jobId)?.crc ?? 0);
+  }
+
+  truncate(jobId: number): void {
+    const trace = this.#traces.get(jobId);
+    if (!trace) return;
+    trace.length = 0;
+    trace.crc = 0;
   }
 
   delete(jobId: number): void {

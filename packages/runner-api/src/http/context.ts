@@ -30,6 +30,8 @@ export interface ApiContext {
   readonly traceUpdateInterval: number;
   readonly maxArtifactSize: number;
   readonly cacheBucket: string;
+  /** Jobs answered 412: their next PATCH from offset 0 starts the log afresh. */
+  readonly pendingTraceResets: Set<number>;
 }
 
 /** A header's single value (Express joins repeated ones; a list is refused). */

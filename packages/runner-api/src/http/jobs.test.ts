@@ -183,6 +183,20 @@ describe('POST /jobs/request and PUT /jobs/:id', () => {
     expect(h.api.trace(payload.id).toString()).toBe('correct');
   });
 
+  it('starts the log afresh on the re-send after a 412, even when the server held extra bytes', async () => {
+    h.api.enqueue(jobSpec());
+    const payload = (await runner.requestJob())!;
+    await runner.updateJob(payload.id, payload.token, { state: 'running' });
+    await runner.patchTrace(payload.id, payload.token, Buffer.from('abcdef'), 0);
+    const resets: number[] = [];
+    h.api.events.on('trace-reset', (event) => resets.push(event.jobId));
+    // The runner believes it sent only "abc": 412, full re-send from 0, then 200.
+    const result = await runner.runJob(payload, ['abc']);
+    expect(result).toMatchObject({ finalStatus: 200, updates: 2 });
+    expect(h.api.trace(payload.id).toString()).toBe('abc');
+    expect(resets).toEqual([payload.id]);
+  });
+
   it('cancels gracefully (Job-Status: canceling) and hard (canceled)', async () => {
     h.api.enqueue(jobSpec());
     h.api.enqueue(jobSpec());

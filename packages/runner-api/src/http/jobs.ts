@@ -84,12 +84,17 @@ function verifyTrace(ctx: ApiContext, jobId: number, body: UpdateJobBody): void 
   const bytesize = body.output?.bytesize;
   const storedSize = ctx.traces.length(jobId);
   const storedChecksum = ctx.traces.checksum(jobId);
-  if (bytesize !== undefined && bytesize !== storedSize) {
-    throw new TraceMismatchError(`trace size mismatch: runner has ${bytesize} bytes, server ${storedSize}`);
+  const sizeDiffers = bytesize !== undefined && bytesize !== storedSize;
+  if (sizeDiffers || (checksum !== undefined && checksum.toLowerCase() !== storedChecksum)) {
+    // The runner answers a 412 by re-sending its whole log from offset 0.
+    ctx.pendingTraceResets.add(jobId);
+    throw new TraceMismatchError(
+      sizeDiffers
+        ? `trace size mismatch: runner has ${bytesize} bytes, server ${storedSize}`
+        : 'trace checksum mismatch',
+    );
   }
-  if (checksum !== undefined && checksum.toLowerCase() !== storedChecksum) {
-    throw new TraceMismatchError('trace checksum mismatch');
-  }
+  ctx.pendingTraceResets.delete(jobId);
   if (checksum !== undefined || bytesize !== undefined) {
     ctx.events.publish({
       type: 'trace-verified',

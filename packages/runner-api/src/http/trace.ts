@@ -24,8 +24,13 @@ export function traceRoutes(ctx: ApiContext): Router {
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (body.length === 0) throw new BadRequestError('the trace patch is empty');
 
+    let reset = false;
+    if (start === 0 && ctx.pendingTraceResets.delete(jobId)) {
+      ctx.traces.truncate(jobId);
+      reset = true;
+    }
     const result = ctx.traces.append(jobId, body, { start, end });
-    if (result.reset) ctx.events.publish({ type: 'trace-reset', jobId });
+    if (reset || result.reset) ctx.events.publish({ type: 'trace-reset', jobId });
     if (result.appended.length > 0) {
       ctx.events.publish({
         type: 'trace',
