@@ -97,10 +97,13 @@ export class DockerStartedNetwork implements StartedNetwork {
 
   async #containerLabels(id: string): Promise<Record<string, string> | undefined> {
     try {
-      const info = await this.#docker.getContainer(id).inspect();
+      const info = await dockerCall(this.#logger, `inspecting container ${id.slice(0, 12)}`, {}, () =>
+        this.#docker.getContainer(id).inspect(),
+      );
       return info.Config.Labels ?? {};
-    } catch {
-      return undefined;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
     }
   }
 

@@ -44,10 +44,12 @@ export async function reapGlciObjects(
   const networks = await dockerCall(logger, 'listing glci networks', {}, () => docker.listNetworks());
   for (const network of networks) {
     if (!matchesLabels(network.Labels, wanted)) continue;
-    const inspected = await docker
-      .getNetwork(network.Id)
-      .inspect()
-      .catch(() => undefined);
+    const inspected = await dockerCall(logger, `inspecting network ${network.Name}`, {}, () =>
+      docker.getNetwork(network.Id).inspect(),
+    ).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    });
     if (!inspected) continue;
     const attached = Object.keys(inspected.Containers ?? {});
     if (attached.length > 0 && !options.all) continue;

@@ -62,26 +62,33 @@ export class DockerStartedContainer implements StartedContainer {
   }
 
   async copyFiles(files: readonly FileToCopy[]): Promise<void> {
-    // One archive per directory, extracted at that directory.
+    // One archive per directory, extracted there; a directory that does not exist yet is created
+    // by extracting the files with their full paths at the root instead.
     const byDirectory = new Map<string, FileToCopy[]>();
     for (const file of files) {
       const directory = path.posix.dirname(file.path);
       byDirectory.set(directory, [...(byDirectory.get(directory) ?? []), file]);
     }
     for (const [directory, entries] of byDirectory) {
-      const tar = createTar(
-        entries.map((file) => ({
-          path: path.posix.basename(file.path),
-          content: file.content,
-          ...(file.mode !== undefined ? { mode: file.mode } : {}),
-        })),
-      );
-      await dockerCall(
-        this.#logger,
-        `copying ${entries.map((file) => file.path).join(', ')} into container ${this.name}`,
-        { directory },
-        () => this.#container.putArchive(tar, { path: directory }),
-      );
+      const action = `copying ${entries.map((file) => file.path).join(', ')} into container ${this.name}`;
+      const tarAt = (base: string) =>
+        createTar(
+          entries.map((file) => ({
+            path: path.posix.relative(base, file.path),
+            content: file.content,
+            ...(file.mode !== undefined ? { mode: file.mode } : {}),
+          })),
+        );
+      try {
+        await dockerCall(this.#logger, action, { directory }, () =>
+          this.#container.putArchive(tarAt(directory), { path: directory }),
+        );
+      } catch (error) {
+        if (!isNotFound(error) || !/could not find the file/i.test(String(error))) throw error;
+        await dockerCall(this.#logger, action, { directory: '/' }, () =>
+          this.#container.putArchive(tarAt('/'), { path: '/' }),
+        );
+      }
     }
   }
 

@@ -213,8 +213,7 @@ describe.each(TRANSPORTS)('the pipeline topology over $transport', ({ host }) =>
     await orchestrator.docker.getContainer(`${ids.prefix}-mock`).remove({ force: true });
     const mock = await topology.ensureMock();
     expect((await mock.state()).health).toBe('healthy');
-    // The pipeline network gets it back through startPipeline (idempotent).
-    await topology.startPipeline('42');
+    // The new mock rejoins the pipeline network that outlived the old one.
     expect((await shared.exec(['wget', '-q', '-O', '-', `http://${MOCK_ALIAS}:${port}/health`])).stdout).toBe(
       'ok\n',
     );

@@ -181,7 +181,20 @@ export class GlciTopology {
     this.#logger.info('starting the mock container', { container: name, image: mock.image, port });
     const started = await this.#orchestrator.run(spec);
     await this.#waitHealthy(started, options.signal);
+    await this.#reattachMock(started);
     return started;
+  }
+
+  /** A recreated mock rejoins the pipeline and DinD job networks that outlived its predecessor. */
+  async #reattachMock(mock: StartedContainer): Promise<void> {
+    const found = await this.#orchestrator.find({ instance: this.instance });
+    for (const info of found.networks) {
+      const role = info.labels['dev.glci.role'];
+      if (role !== 'pipeline-network' && role !== 'job-network') continue;
+      const network = await this.#orchestrator.getNetwork(info.name);
+      await network?.connect(mock.id, { aliases: [MOCK_ALIAS] });
+      this.#logger.info('reattached the mock', { network: info.name });
+    }
   }
 
   async #waitHealthy(container: StartedContainer, signal: AbortSignal | undefined): Promise<void> {
@@ -347,7 +360,13 @@ export class GlciTopology {
   /** The `extra_hosts` job containers need to reach the mock (see `jobExtraHosts`). */
   async jobExtraHosts(): Promise<string[]> {
     this.#daemonFacts ??= {
-      serverVersion: this.#orchestrator.serverVersion ?? (await this.#orchestrator.docker.version()).Version,
+      serverVersion:
+        this.#orchestrator.serverVersion ??
+        (
+          await dockerCall(this.#logger, 'reading the Docker daemon version', {}, () =>
+            this.#orchestrator.docker.version(),
+          )
+        ).Version,
       bridgeGateway: await this.#orchestrator.bridgeGateway(),
     };
     return jobExtraHosts(this.#network, this.#daemonFacts);
