@@ -1,6 +1,13 @@
 export { GlobalBlobStore } from './blob-store.js';
 export type * from './contracts.js';
+export {
+  DEFAULT_GC_GRACE_PERIOD_MS,
+  type GarbageCollectOptions,
+  type GarbageCollectReport,
+  garbageCollect,
+} from './gc.js';
 export { type HashingStrategy, nodeHashing, wasmHashing } from './hasher.js';
+export { listRepositories, type RegistryStats, type RepositoryListing, registryStats } from './inspect.js';
 export { LinkedBlobStore } from './linked-blob-store.js';
 export { RepositoryManifestStore } from './manifest-store.js';
 export { type ParsedManifest, parseManifest } from './manifest-validation.js';

@@ -90,3 +90,26 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
   return Buffer.concat(chunks);
 }
+
+/** Every file under /v1 with its content, to prove an operation changed nothing. */
+export async function snapshotStorage(driver: StorageDriver): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  const walk = async (path: string): Promise<void> => {
+    let children: string[];
+    try {
+      children = await driver.list(path);
+    } catch {
+      return;
+    }
+    for (const child of children) {
+      const info = await driver.stat(child);
+      if (info.isDirectory) await walk(child);
+      else
+        files[child] = createHash('sha256')
+          .update(await driver.getContent(child))
+          .digest('hex');
+    }
+  };
+  await walk('/v1');
+  return files;
+}
