@@ -42,10 +42,8 @@ export async function listChildren(
 ): Promise<{ names: string[]; sawAnything: boolean }> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const after = options.startAfter;
-  const pageSize = Math.min(
-    1000,
-    Math.max(options.pageSize ?? 100, Number.isFinite(limit) ? limit + 1 : 1000),
-  );
+  const pageSize =
+    options.pageSize ?? Math.min(1000, Math.max(100, Number.isFinite(limit) ? limit + 1 : 1000));
   const names: string[] = [];
   const emitted = new Set<string>();
   const pending: string[] = [];
