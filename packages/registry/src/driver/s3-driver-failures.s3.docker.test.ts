@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { freePort, type RunningS3, startS3 } from '@glci/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import winston from 'winston';
@@ -48,12 +49,17 @@ async function failureOf(promise: Promise<unknown>): Promise<StorageBackendError
   return error as StorageBackendError;
 }
 
-class Capture extends winston.Transport {
-  readonly entries: Array<Record<string, unknown>> = [];
-  override log(info: Record<string, unknown>, next: () => void): void {
-    this.entries.push(info);
-    next();
-  }
+/** A winston transport keeping every entry, to assert what the driver logged. */
+function capture(): { entries: Array<Record<string, unknown>>; transport: winston.transport } {
+  const entries: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    objectMode: true,
+    write(info: Record<string, unknown>, _encoding, done) {
+      entries.push(info);
+      done();
+    },
+  });
+  return { entries, transport: new winston.transports.Stream({ stream }) };
 }
 
 describe('S3Driver failures', () => {
@@ -113,8 +119,8 @@ describe('S3Driver failures', () => {
 
   it('retries throttled requests with backoff and succeeds', async () => {
     await using proxy = await startFaultProxy(s3.endpoint);
-    const capture = new Capture();
-    const logger = winston.createLogger({ level: 'debug', transports: [capture] });
+    const logs = capture();
+    const logger = winston.createLogger({ level: 'debug', transports: [logs.transport] });
     const throttled = driver({ endpoint: proxy.endpoint, logger, maxAttempts: 4 });
     let slowDowns = 0;
     proxy.rule = (request) =>
@@ -126,9 +132,7 @@ describe('S3Driver failures', () => {
     expect(sha256(await throttled.getContent('/blob'))).toBe(sha256(content));
     const parts = proxy.requests.filter((request) => request.operation === 'UploadPart');
     expect(parts.length).toBe(3 + 2); // 5 + 5 + 1 MiB, two of them answered SlowDown once
-    expect(capture.entries.some((entry) => entry.message === 'S3 request succeeded after retries')).toBe(
-      true,
-    );
+    expect(logs.entries.some((entry) => entry.message === 'S3 request succeeded after retries')).toBe(true);
     await throttled.close();
   });
 
