@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createSilentLogger, type Logger } from '@glci/config';
-import { json, Router } from 'express';
+import { json, type RequestHandler, Router } from 'express';
 import { type ArtifactStore, FsArtifactStore } from './artifact-store.js';
 import { FsCacheStore, MAX_CACHE_ENTRY_SIZE } from './cache-store.js';
 import { type Clock, systemClock } from './clock.js';
@@ -69,8 +69,12 @@ export interface JobTokenClaims {
   readonly registryPath: string;
 }
 
-export interface RunnerApi {
-  /** Mount at `/` (next to the registry's `/v2/`): `/api/v4/…`, `/<project>.git/…`, `/<bucket>/…`. */
+/**
+ * The Runner API is itself a request handler: `app.use(api)` (or `app.use(api.handler)`) at `/`,
+ * next to the registry's `/v2/`. It serves `/api/v4/…`, `/<project>.git/…` and `/<bucket>/…`
+ * and passes every other path on.
+ */
+export interface RunnerApi extends RequestHandler {
   readonly handler: Router;
   readonly events: JobEvents;
   readonly registrationToken: string;
@@ -169,7 +173,7 @@ export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
   handler.use(gitRoutes(ctx));
   handler.use(errorHandler(logger));
 
-  return {
+  const controls: Omit<RunnerApi, keyof RequestHandler> = {
     handler,
     events,
     registrationToken: ctx.registrationToken,
@@ -207,4 +211,6 @@ export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
       usage: () => ctx.cache.usage(),
     },
   };
+  const mountable: RequestHandler = (req, res, next) => handler(req, res, next);
+  return Object.assign(mountable, controls) as RunnerApi;
 }

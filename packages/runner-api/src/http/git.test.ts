@@ -180,6 +180,8 @@ describe('git over smart HTTP', () => {
     h.api.enqueue(jobSpec({ pipeline: { id: 6 }, git: { ref: 'main', sha: next.sha, depth: 0 } }));
     const second = (await runner.requestJob())!;
     await runner.updateJob(second.id, second.token, { state: 'running' });
+    // Local commits the server lacks make git send many `have` lines: a gzip-encoded POST body.
+    for (let i = 0; i < 40; i++) await git(build, ['commit', '-q', '--allow-empty', '-m', `local ${i}`]);
     await git(build, ['remote', 'set-url', 'origin', second.git_info.repo_url]);
     await git(build, ['fetch', 'origin', ...second.git_info.refspecs, '--prune', '--quiet']);
     await git(build, ['checkout', '-f', '-q', next.sha]);

@@ -22,7 +22,7 @@ export async function startApi(options: Partial<CreateRunnerApiOptions> = {}): P
   let api!: RunnerApi;
   const app = express();
   app.disable('x-powered-by');
-  app.use((req, res, next) => api.handler(req, res, next));
+  app.use((req, res, next) => api(req, res, next));
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
