@@ -6,7 +6,7 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
   version: string;
 };
 
-describe.concurrent('glci version', () => {
+describe('glci version', () => {
   it('prints the glci, Node and platform versions', async ({ expect, onTestFinished }) => {
     const sandbox = createCliSandbox();
     onTestFinished(() => sandbox.remove());
