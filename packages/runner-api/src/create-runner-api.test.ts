@@ -82,6 +82,32 @@ describe('createRunnerApi', () => {
     expect(logs).not.toContain('glrt-');
   });
 
+  it('mounts at / next to a registry on /v2/ and passes every other path on', async () => {
+    const express = (await import('express')).default;
+    const http = await import('node:http');
+    const { createRunnerApi } = await import('./create-runner-api.js');
+    const app = express();
+    const server = http.createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    const api = createRunnerApi({ externalUrl: url, dataDir: h.dataDir });
+    expect(typeof api).toBe('function');
+    app.use('/v2', (_req, res) => void res.json({ registry: true }));
+    app.use(api);
+    app.use((_req, res) => void res.status(418).end());
+    try {
+      expect(await (await fetch(`${url}/v2/`)).json()).toEqual({ registry: true });
+      expect(await (await fetch(`${url}/v2/group/demo/manifests/latest`)).json()).toEqual({ registry: true });
+      expect((await fetch(`${url}/api/v4/jobs/request`, { method: 'POST' })).status).toBe(403);
+      expect((await fetch(`${url}/runner-cache?location`)).status).toBe(200);
+      expect((await fetch(`${url}/group/demo.git/info/refs?service=git-upload-pack`)).status).toBe(401);
+      expect((await fetch(`${url}/somewhere/else`)).status).toBe(418);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('refuses a non-http external URL and a bad bucket name', async () => {
     const { createRunnerApi } = await import('./create-runner-api.js');
     expect(() => createRunnerApi({ externalUrl: 'ftp://x', dataDir: h.dataDir })).toThrow(/http/);
