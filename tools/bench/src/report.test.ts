@@ -35,7 +35,12 @@ const result: BenchResult = {
   baseline: { name: 'distribution', description: 'CNCF distribution 2.8.2' },
   candidate: { name: 'glci', description: 'glci registry serve' },
   rows: [
-    row({ id: 'push-monolithic', rssTarget: 200 * MiB }),
+    row({
+      id: 'push-monolithic',
+      rssTarget: 200 * MiB,
+      baseline: { name: 'distribution', samples: [95, 100, 105], median: 100, rssPeak: 30 * MiB },
+      candidate: { name: 'glci', samples: [150, 140, 155], median: 150, rssPeak: 90 * MiB },
+    }),
     row({
       id: 'manifest-get',
       unit: 'req/s',
@@ -68,10 +73,12 @@ describe('formatReport', () => {
   it('prints every row with its values, ratio, target and PASS, MISS or ERROR', () => {
     const text = formatReport(result);
     const line = (id: string) => text.split('\n').find((each) => each.startsWith(id)) ?? '';
-    expect(line('push-monolithic')).toMatch(/100\.0 MiB\/s\s+150\.0 MiB\/s\s+1\.50x\s+>= 1\.25x\s+PASS$/);
-    expect(line('manifest-get')).toMatch(/1000 req\/s\s+2000 req\/s\s+2\.00x\s+>= 3\.00x\s+MISS$/);
-    expect(line('docker-push-pull')).toMatch(/4\.00 s\s+2\.00 s\s+2\.00x\s+>= 1\.25x\s+PASS$/);
-    expect(line('pull')).toMatch(/-\s+>= 1\.25x\s+ERROR$/);
+    expect(line('push-monolithic')).toMatch(
+      /100\.0 MiB\/s\s+150\.0 MiB\/s\s+1\.50x\s+>= 1\.25x\s+PASS\s+10%$/,
+    );
+    expect(line('manifest-get')).toMatch(/1000 req\/s\s+2000 req\/s\s+2\.00x\s+>= 3\.00x\s+MISS\s+-$/);
+    expect(line('docker-push-pull')).toMatch(/4\.00 s\s+2\.00 s\s+2\.00x\s+>= 1\.25x\s+PASS\s+-$/);
+    expect(line('pull')).toMatch(/-\s+>= 1\.25x\s+ERROR\s+-$/);
     expect(text).toMatch(/during push-monolithic\s+90 MiB\s+30 MiB\s+< 200 MiB\s+PASS/);
     expect(text).toMatch(/during pull\s+-\s+30 MiB\s+< 200 MiB\s+ERROR/);
     expect(text).toContain('ERROR pull: glci: GET answered 500');

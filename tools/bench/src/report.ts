@@ -15,7 +15,9 @@ export function formatReport(result: BenchResult): string {
     '',
   );
   const ratioHeader = `ratio`;
-  const table: string[][] = [['row', baseline.name, candidate.name, ratioHeader, 'target', 'result']];
+  const table: string[][] = [
+    ['row', baseline.name, candidate.name, ratioHeader, 'target', 'result', 'spread'],
+  ];
   for (const row of result.rows) {
     table.push([
       row.title,
@@ -24,12 +26,14 @@ export function formatReport(result: BenchResult): string {
       row.ratio === undefined ? '-' : `${row.ratio.toFixed(2)}x`,
       `>= ${row.target.toFixed(2)}x`,
       verdict(row),
+      spread(row),
     ]);
   }
   lines.push(...renderTable(table));
   lines.push(
     '',
     `ratio: ${candidate.name} ÷ ${baseline.name} for throughput, ${baseline.name} time ÷ ${candidate.name} time for time rows; above 1 means ${candidate.name} is faster.`,
+    `spread: (slowest - fastest run) ÷ median, the larger of the two sides: how noisy the machine was for that row.`,
   );
 
   const rssRows = result.rows.filter((row) => row.rssTarget !== undefined);
@@ -81,6 +85,14 @@ export function summarize(result: BenchResult): { pass: number; miss: number; er
 function sideValue(row: RowResult, side: 'baseline' | 'candidate'): string {
   const value = row[side].median;
   return value === undefined ? '-' : formatValue(value, row.unit);
+}
+
+/** The larger relative spread of the two sides' runs, as a percentage (`-` with fewer than 2 runs). */
+function spread(row: RowResult): string {
+  const spreads = [row.baseline, row.candidate]
+    .filter((side) => side.samples.length > 1 && side.median)
+    .map((side) => (Math.max(...side.samples) - Math.min(...side.samples)) / side.median!);
+  return spreads.length === 0 ? '-' : `${Math.round(Math.max(...spreads) * 100)}%`;
 }
 
 function verdict(row: RowResult): string {
