@@ -62,6 +62,31 @@ describe('formatConfigToml', () => {
     expect(parseConfig(printed, { env: {} })).toEqual(loaded.config);
   });
 
+  it('prints S3 storage that parses back to the same configuration, with its secret redacted', () => {
+    const loaded = loadWith(
+      [
+        '[registry.storage]',
+        'driver = "s3"',
+        'bucket = "team-images"',
+        'endpoint = "http://127.0.0.1:9000"',
+        'path_style = true',
+        'prefix = "glci/prod"',
+        'access_key_id = "AKIAEXAMPLE"',
+        'secret_access_key = "$S3_SECRET"',
+      ].join('\n'),
+      undefined,
+      { S3_SECRET: 'wJalrXUtnFEMI' },
+    );
+    const printed = formatConfigToml(loaded);
+    expect(printed).not.toContain('wJalrXUtnFEMI');
+    expect(printed).toContain('secret_access_key = "<redacted>"');
+    const reparsed = parseConfig(printed, { env: {} });
+    expect(reparsed.registry.storage).toEqual({
+      ...loaded.config.registry.storage,
+      secret_access_key: '<redacted>',
+    });
+  });
+
   it('names the files it merged in a comment header', () => {
     const loaded = loadWith('', '');
     expect(formatConfigToml(loaded).split('\n').slice(0, 4)).toEqual([

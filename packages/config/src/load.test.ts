@@ -218,6 +218,27 @@ describe('user-only keys in a project file', () => {
     ]);
   });
 
+  it('rejects S3 storage endpoints and credentials, keeping the bucket choice to the project', () => {
+    writeFileSync(
+      projectFile,
+      [
+        '[registry.storage]',
+        'driver = "s3"',
+        'bucket = "team-images"',
+        'endpoint = "https://s3.evil.example"',
+        'access_key_id = "$AWS_ACCESS_KEY_ID"',
+        'secret_access_key = "$AWS_SECRET_ACCESS_KEY"',
+      ].join('\n'),
+    );
+    expect(loadErrors({ AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 'leaked' })).toEqual([
+      `${projectFile}: registry.storage.endpoint: ${message}`,
+      `${projectFile}: registry.storage.access_key_id: ${message}`,
+      `${projectFile}: registry.storage.secret_access_key: ${message}`,
+    ]);
+    writeFileSync(projectFile, '[registry.storage]\ndriver = "s3"\nbucket = "team-images"\n');
+    expect(load().config.registry.storage).toMatchObject({ driver: 's3', bucket: 'team-images' });
+  });
+
   it('allows the same keys in the user file, and upstream URLs in the project file', () => {
     writeFileSync(userFile, '[registry]\nurl = "https://registry.corp"\nusername = "ada"\n');
     writeFileSync(projectFile, '[[registry.upstreams]]\nurl = "https://mirror.corp"\n');
