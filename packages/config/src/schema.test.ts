@@ -72,6 +72,20 @@ describe('configSchema defaults', () => {
     });
   });
 
+  it('fills in the S3 storage defaults around a bucket', () => {
+    expect(
+      configSchema.parse({ registry: { storage: { driver: 's3', bucket: 'team-images' } } }).registry.storage,
+    ).toEqual({
+      driver: 's3',
+      bucket: 'team-images',
+      region: 'us-east-1',
+      path_style: false,
+      prefix: '',
+      insecure: false,
+      redirect: false,
+    });
+  });
+
   it('accepts the memory storage driver, which has no root', () => {
     expect(configSchema.parse({ registry: { storage: { driver: 'memory' } } }).registry.storage).toEqual({
       driver: 'memory',
