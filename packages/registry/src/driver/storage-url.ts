@@ -1,6 +1,8 @@
 import os from 'node:os';
 import nodePath from 'node:path';
-import { configSchema, type StorageConfig } from '@glci/config';
+import { configSchema, type Logger, type StorageConfig } from '@glci/config';
+import { createStorageDriver } from './create-driver.js';
+import type { StorageDriver } from './storage-driver.js';
 
 /** A `--storage` value that is not a storage location glci understands. */
 export class StorageUrlError extends Error {
@@ -64,6 +66,21 @@ export function parseStorageUrl(value: string, options: { cwd?: string; home?: s
     throw new StorageUrlError(value, reasons.join('; '));
   }
   return parsed.data.registry.storage;
+}
+
+/**
+ * The driver a `--storage` value names (`parseStorageUrl` + `createStorageDriver`). The S3 driver
+ * loads the AWS SDK on first use.
+ */
+export function createStorageDriverFromUrl(
+  value: string,
+  options: { logger?: Logger; cwd?: string; home?: string } = {},
+): StorageDriver {
+  const config = parseStorageUrl(value, {
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    ...(options.home !== undefined ? { home: options.home } : {}),
+  });
+  return createStorageDriver(config, options.logger ? { logger: options.logger } : {});
 }
 
 function s3Section(value: string): Record<string, unknown> {

@@ -61,6 +61,8 @@ export class S3FileWriter implements FileWriter {
   #nextPart: number;
   #failure: unknown;
   #done = false;
+  /** Whether `close()` has anything to persist: a fresh writer, or one written to since resuming. */
+  #dirty: boolean;
 
   constructor(options: S3FileWriterOptions) {
     this.path = options.path;
@@ -69,6 +71,7 @@ export class S3FileWriter implements FileWriter {
     this.#uploadId = options.resumed?.uploadId;
     this.#parts = [...(options.resumed?.parts ?? [])];
     this.#nextPart = this.#parts.length + 1;
+    this.#dirty = options.resumed === undefined;
     this.#size = this.#parts.reduce((total, part) => total + part.size, 0);
     const tail = options.resumed?.tail;
     if (tail && tail.length > 0) {
@@ -86,6 +89,8 @@ export class S3FileWriter implements FileWriter {
 
   async write(chunk: Uint8Array): Promise<void> {
     this.#assertUsable();
+    if (chunk.length === 0) return;
+    this.#dirty = true;
     this.#size += chunk.length;
     await this.#copyInAndDispatch(chunk);
   }
@@ -94,6 +99,8 @@ export class S3FileWriter implements FileWriter {
     this.#assertUsable();
     this.#done = true;
     await this.#drain();
+    // A resumed writer nothing was written to (a store probing the size) leaves the state as it is.
+    if (!this.#dirty) return;
     await this.#ops.putState(
       encodeWriterState({ uploadId: this.#uploadId, parts: this.#sortedParts(), tail: this.#tail() }),
     );
