@@ -1,0 +1,54 @@
+import { type Command, Option } from 'commander';
+import type { CliContext } from '../../cli-context.js';
+import { UsageError } from './options.js';
+import { serveRegistry } from './serve.js';
+
+/** `glci registry serve | list | stats | gc`. */
+export function registerRegistryCommand(program: Command, context: () => CliContext): void {
+  const registry = program
+    .command('registry')
+    .description('run the OCI registry standalone, and inspect or clean its storage');
+
+  registry
+    .command('serve')
+    .description('serve an OCI distribution registry until SIGINT/SIGTERM; prints the bound URL')
+    .option('--listen <host:port>', 'address to bind (port 0 picks a free port)', '127.0.0.1:5000')
+    .option(
+      '--storage <dir|url>',
+      'storage directory, file:// or memory: (default: registry.storage from the config)',
+    )
+    .option('--auth <mode>', 'none, basic:HTPASSWD or token:HTPASSWD (bcrypt hashes only)', 'none')
+    .option('--anonymous-pull', 'with --auth: pulls need no credentials, pushes and deletes do')
+    .option(
+      '--secret-file <file>',
+      'shared secret signing upload URLs and tokens (default: $GLCI_REGISTRY_SECRET, else random)',
+    )
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key for --tls-cert')
+    .option('--no-delete', 'refuse DELETE of manifests, tags and blobs (405 UNSUPPORTED)')
+    .option('--read-only', 'refuse pushes and deletes')
+    .option('--no-metrics', 'do not serve /metrics')
+    .addOption(
+      new Option(
+        '--upstream <url>',
+        'pull-through cache over this upstream registry (repeat for several, in order)',
+      )
+        .argParser((value: string, previous: string[] = []) => [...previous, value])
+        .default([]),
+    )
+    .option('--proxy', 'pull-through cache over the configured registry.upstreams')
+    .action(async (options, command: Command) => {
+      await withUsageErrors(command, () => serveRegistry(options, context()));
+    });
+}
+
+/** Mistakes in the command line exit with status 2 and a one-line message, like commander's own. */
+async function withUsageErrors(command: Command, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    if (error instanceof UsageError)
+      command.error(`error: ${error.message}`, { exitCode: 2, code: 'glci.usage' });
+    throw error;
+  }
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger, StorageConfig } from '@glci/config';
+import {
+  basicAuth,
+  createStorageDriver,
+  HtpasswdUsers,
+  MemoryDriver,
+  type RegistryAuth,
+  readsAnonymous,
+  type StorageDriver,
+  tokenAuth,
+} from '@glci/registry';
+
+/** `--listen host:port` → host and port; only loopback or an explicit address, never a hostname lookup. */
+export function parseListen(value: string): { host: string; port: number } {
+  const match =
+    /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):([0-9]{1,5})$/.exec(value) ?? /^:?([0-9]{1,5})$/.exec(value);
+  if (!match) throw new UsageError(`--listen expects host:port, got ${JSON.stringify(value)}`);
+  if (match.length === 2) return { host: '127.0.0.1', port: checkPort(match[1] as string) };
+  return { host: (match[1] ?? match[2]) as string, port: checkPort(match[3] as string) };
+}
+
+function checkPort(text: string): number {
+  const port = Number(text);
+  if (port > 65_535) throw new UsageError(`port ${port} is out of range`);
+  return port;
+}
+
+export type AuthSpec =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'basic'; readonly file: string }
+  | { readonly kind: 'token'; readonly file: string };
+
+/** `--auth none | basic:FILE | token:FILE` (FILE: htpasswd with bcrypt hashes). */
+export function parseAuthSpec(value: string): AuthSpec {
+  if (value === 'none') return { kind: 'none' };
+  const colon = value.indexOf(':');
+  const kind = colon < 0 ? value : value.slice(0, colon);
+  const file = colon < 0 ? '' : value.slice(colon + 1);
+  if ((kind === 'basic' || kind === 'token') && file) return { kind, file };
+  throw new UsageError(`--auth expects none, basic:FILE or token:FILE, got ${JSON.stringify(value)}`);
+}
+
+/** Builds the auth hook for `serve`; `secret` signs tokens (shared by nodes with the same secret). */
+export async function buildAuth(
+  spec: AuthSpec,
+  options: { anonymousPull: boolean; secret: Uint8Array },
+): Promise<RegistryAuth | undefined> {
+  if (spec.kind === 'none') return undefined;
+  const users = await HtpasswdUsers.load(spec.file);
+  if (spec.kind === 'basic') {
+    const auth = { authorize: basicAuth({ users, realm: 'glci registry' }) };
+    return options.anonymousPull ? readsAnonymous(auth) : auth;
+  }
+  return tokenAuth({ users, anonymousPull: options.anonymousPull, secret: options.secret });
+}
+
+/** The shared secret: from `--secret-file`, else `GLCI_REGISTRY_SECRET`, else random for this process. */
+export async function loadSecret(file: string | undefined, env: NodeJS.ProcessEnv): Promise<Uint8Array> {
+  if (file) {
+    const text = (await readFile(file, 'utf8')).trim();
+    if (text.length < 32) throw new UsageError(`${file}: the secret must be at least 32 characters`);
+    return new TextEncoder().encode(text);
+  }
+  const fromEnv = env.GLCI_REGISTRY_SECRET;
+  if (fromEnv) {
+    if (fromEnv.length < 32) throw new UsageError('GLCI_REGISTRY_SECRET must be at least 32 characters');
+    return new TextEncoder().encode(fromEnv);
+  }
+  return new Uint8Array(randomBytes(32));
+}
+
+/**
+ * `--storage DIR|URL`: a path (or `file://`) is the filesystem driver, `memory:` the in-memory one,
+ * other schemes go to the registry's URL parser when it has one. Without `--storage`, the
+ * configuration's `registry.storage`.
+ */
+export async function openStorage(
+  value: string | undefined,
+  config: StorageConfig,
+  cwd: string,
+  logger: Logger,
+): Promise<{ driver: StorageDriver; description: string }> {
+  if (value === undefined) {
+    return {
+      driver: createStorageDriver(config, { logger }),
+      description: config.driver === 'filesystem' ? config.root : config.driver,
+    };
+  }
+  // @glci/registry parses storage URLs (s3://bucket/prefix?endpoint=..., memory:, file://, paths)
+  // when it offers createStorageDriverFromUrl; it is looked up at run time so that this command
+  // works with and without it. Without it, only paths, file:// and memory: are understood.
+  const registry = (await import('@glci/registry')) as Record<string, unknown>;
+  const fromUrl = registry.createStorageDriverFromUrl;
+  if (typeof fromUrl === 'function') {
+    try {
+      const driver = (await fromUrl(value, { logger, cwd })) as StorageDriver;
+      return {
+        driver,
+        description: /^[a-z][a-z0-9+.-]*:/i.test(value) ? redactUrl(value) : path.resolve(cwd, value),
+      };
+    } catch (error) {
+      if (error instanceof Error && error.name === 'StorageUrlError')
+        throw new UsageError(`--storage: ${error.message}`);
+      throw error;
+    }
+  }
+  if (value === 'memory:' || value === 'memory://')
+    return { driver: new MemoryDriver(), description: 'memory' };
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme === 'file') {
+    const root = scheme === 'file' ? fileURLToPath(value) : path.resolve(cwd, value);
+    return { driver: createStorageDriver({ driver: 'filesystem', root }, { logger }), description: root };
+  }
+  throw new UsageError(
+    `--storage: ${scheme}:// storage is not available in this build (use a path or memory:)`,
+  );
+}
+
+/** A storage URL without credentials, for messages. */
+function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    url.username = '';
+    url.password = '';
+    for (const key of [...url.searchParams.keys()]) {
+      if (/secret|password|token|key/i.test(key)) url.searchParams.set(key, 'REDACTED');
+    }
+    return url.toString();
+  } catch {
+    return '(storage URL)';
+  }
+}
+
+/** A mistake in the command line: exit code 2, no stack. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

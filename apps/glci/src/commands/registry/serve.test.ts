@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type ManagedProcess, spawnManaged, waitFor } from '@glci/testkit';
+import bcrypt from 'bcryptjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCliSandbox } from '../../test-support/run-glci.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '../../../../..');
+/** tsx as a loader inside one node process (the tsx CLI wraps a child and answers SIGINT itself). */
+const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+const bin = path.join(repoRoot, 'apps/glci/src/bin.ts');
+const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'glci-serve-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Starts `glci registry serve` from source and waits for the URL it prints. */
+async function serve(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ url: string; process: ManagedProcess }> {
+  const sandbox = createCliSandbox();
+  cleanups.push(() => sandbox.remove());
+  const child = spawnManaged(
+    process.execPath,
+    [
+      '--import',
+      tsxLoader,
+      '--conditions=source',
+      bin,
+      'registry',
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      ...args,
+    ],
+    {
+      PATH: process.env.PATH ?? '',
+      HOME: sandbox.home,
+      ...env,
+    },
+  );
+  cleanups.push(() => child.kill('SIGKILL'));
+  let url = '';
+  await waitFor('the registry URL on stdout', async () => {
+    const match = /^(https?:\/\/127\.0\.0\.1:\d+)$/m.exec(child.output());
+    if (child.child.exitCode !== null) throw new Error(`glci exited: ${child.output()}`);
+    url = match?.[1] ?? '';
+    return url !== '';
+  });
+  return { url, process: child };
+}
+
+describe('glci registry serve', () => {
+  it('serves the storage directory, survives a restart, and stops cleanly on SIGTERM', async () => {
+    const storage = tempDir();
+    const first = await serve(['--storage', storage]);
+    expect((await fetch(`${first.url}/v2/`)).status).toBe(200);
+    const digest = sha256('kept across restarts');
+    const pushed = await fetch(`${first.url}/v2/cli/app/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      body: 'kept across restarts',
+    });
+    expect(pushed.status).toBe(201);
+    await first.process.kill('SIGTERM');
+    expect(first.process.child.exitCode).toBe(0);
+    expect(first.process.output()).toContain('shutting down');
+
+    const second = await serve(['--storage', storage]);
+    expect(await (await fetch(`${second.url}/v2/cli/app/blobs/${digest}`)).text()).toBe(
+      'kept across restarts',
+    );
+    await second.process.kill('SIGINT');
+    expect(second.process.child.exitCode).toBe(0);
+  });
+
+  it('uses registry.storage from the configuration by default', async () => {
+    const storage = tempDir();
+    const configHome = tempDir();
+    writeFileSync(path.join(configHome, 'config.toml'), `[registry.storage]\nroot = "${storage}"\n`);
+    const { url } = await serve([], { GLCI_HOME: configHome });
+    const digest = sha256('configured');
+    await fetch(`${url}/v2/cfg/blobs/uploads/?digest=${digest}`, { method: 'POST', body: 'configured' });
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(storage)).not.toHaveLength(0);
+  });
+
+  it('--auth basic:FILE --anonymous-pull: anonymous pulls, authenticated pushes', async () => {
+    const dir = tempDir();
+    const users = path.join(dir, 'users.htpasswd');
+    writeFileSync(users, `ci:${bcrypt.hashSync('ci-secret-password', 4)}\n`);
+    const { url, process: child } = await serve([
+      '--storage',
+      'memory:',
+      '--auth',
+      `basic:${users}`,
+      '--anonymous-pull',
+    ]);
+    const digest = sha256('auth');
+    const anonymous = await fetch(`${url}/v2/a/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      body: 'auth',
+    });
+    expect(anonymous.status).toBe(401);
+    const push = await fetch(`${url}/v2/a/blobs/uploads/?digest=${digest}`, {
+      method: 'POST',
+      body: 'auth',
+      headers: { Authorization: `Basic ${Buffer.from('ci:ci-secret-password').toString('base64')}` },
+    });
+    expect(push.status).toBe(201);
+    expect((await fetch(`${url}/v2/a/blobs/${digest}`)).status).toBe(200);
+    expect(child.output()).not.toContain('ci-secret-password');
+  });
+});
+
+describe('glci registry serve: command-line mistakes', () => {
+  it.each([
+    [['--listen', 'nonsense'], 2, /--listen expects host:port/],
+    [['--auth', 'ldap:x'], 2, /--auth expects none, basic:FILE or token:FILE/],
+    [['--tls-cert', 'cert.pem'], 2, /--tls-cert and --tls-key go together/],
+    [['--upstream', 'ftp://example'], 2, /--upstream expects an http\(s\) URL/],
+    [['--storage', 'gopher://x/y'], 2, /--storage: .*gopher/],
+    [
+      ['--auth', 'basic:/nonexistent/users.htpasswd', '--storage', 'memory:'],
+      1,
+      /nonexistent\/users\.htpasswd/,
+    ],
+  ])('%j → exit %i', async (args, code, message) => {
+    const sandbox = createCliSandbox();
+    cleanups.push(() => sandbox.remove());
+    const result = await sandbox.run(['registry', 'serve', '--listen', '127.0.0.1:0', ...args]);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/^\s+at\s/m);
+  });
+});

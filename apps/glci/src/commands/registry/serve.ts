@@ -1,0 +1,97 @@
+import type { UpstreamConfig } from '@glci/config';
+import { createProxyNamespace } from '@glci/proxy';
+import { createNamespace, createRegistry, type Namespace } from '@glci/registry';
+import type { CliContext } from '../../cli-context.js';
+import { buildAuth, loadSecret, openStorage, parseAuthSpec, parseListen, UsageError } from './options.js';
+
+export interface ServeOptions {
+  readonly listen: string;
+  readonly storage?: string;
+  readonly auth: string;
+  readonly anonymousPull?: boolean;
+  readonly secretFile?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly delete: boolean;
+  readonly readOnly?: boolean;
+  readonly metrics: boolean;
+  readonly upstream: string[];
+  readonly proxy?: boolean;
+}
+
+/**
+ * `glci registry serve`: a standalone registry on the configured (or given) storage until SIGINT or
+ * SIGTERM, which close it gracefully (in-flight requests finish, then the storage is released).
+ * Prints the bound URL on stdout; everything else goes to the log on stderr.
+ */
+export async function serveRegistry(options: ServeOptions, ctx: CliContext): Promise<void> {
+  const { host, port } = parseListen(options.listen);
+  if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
+    throw new UsageError('--tls-cert and --tls-key go together');
+  }
+  const authSpec = parseAuthSpec(options.auth);
+  const upstreams = upstreamsFor(options, ctx);
+  const logger = ctx.logger();
+  const secret = await loadSecret(options.secretFile, ctx.env);
+  const auth = await buildAuth(authSpec, { anonymousPull: options.anonymousPull ?? false, secret });
+  const storage = await openStorage(options.storage, ctx.config().config.registry.storage, ctx.cwd, logger);
+  const deleteEnabled = options.delete && !options.readOnly;
+  let namespace: Namespace = createNamespace({ driver: storage.driver, logger, deleteEnabled });
+  if (upstreams.length > 0) {
+    namespace = createProxyNamespace({ local: namespace, upstreams, logger });
+    logger.info('pull-through cache enabled', { upstreams: upstreams.map((u) => u.url) });
+  }
+  const registry = createRegistry({
+    namespace,
+    logger,
+    ...(auth ? { auth } : {}),
+    deleteEnabled,
+    readOnly: options.readOnly ?? false,
+    // Blob GETs redirect only when the driver offers URLs (s3 with redirect=true); others stream.
+    redirect: true,
+    metrics: options.metrics,
+    secret,
+  });
+  const running = await registry.listen({
+    host,
+    port,
+    ...(options.tlsCert && options.tlsKey ? { tls: { cert: options.tlsCert, key: options.tlsKey } } : {}),
+  });
+  logger.info('registry serving', { url: running.url, storage: storage.description, auth: authSpec.kind });
+  ctx.out.write(`${running.url}\n`);
+
+  // The handlers stay installed until the registry is closed: a second signal does not kill a
+  // graceful shutdown half way (close() cuts lingering connections after its own timeout).
+  let onSignal: (received: NodeJS.Signals) => void = () => undefined;
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (received) => resolve(received);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  try {
+    logger.info('shutting down', { signal });
+    await running.close();
+    await storage.driver.close?.();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function upstreamsFor(options: ServeOptions, ctx: CliContext): UpstreamConfig[] | { url: string }[] {
+  if (options.upstream.length > 0) {
+    return options.upstream.map((value) => {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        throw new UsageError(`--upstream expects an http(s) URL, got ${JSON.stringify(value)}`);
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new UsageError(`--upstream expects an http(s) URL, got ${JSON.stringify(value)}`);
+      }
+      return { url: value };
+    });
+  }
+  return options.proxy ? ctx.config().config.registry.upstreams : [];
+}
