@@ -302,7 +302,10 @@ export class HttpUpstreamClient implements UpstreamClient {
         method: method as 'GET',
         headers,
         signal,
-        ...(body ? { body: Buffer.from(body) } : {}),
+        // A stream request with a method that carries a body waits for one: always give it.
+        ...(body || method === 'POST' || method === 'PUT'
+          ? { body: Buffer.from(body ?? new Uint8Array()) }
+          : {}),
       });
       stream.once('response', (response: { statusCode: number; headers: Answer['headers'] }) => {
         const remaining = header(response.headers, 'ratelimit-remaining');

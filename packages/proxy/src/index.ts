@@ -15,6 +15,14 @@ export {
 export { HttpUpstreamClient, type HttpUpstreamClientOptions } from './http-upstream-client.js';
 export { Inflight } from './inflight.js';
 export type { CacheOptions } from './proxy-context.js';
+export {
+  createPushThrough,
+  type PushThrough,
+  type PushThroughConfig,
+  type PushThroughOptions,
+  type PushThroughWatcher,
+  parsePushThroughConfig,
+} from './push-through.js';
 export { parseChallenge, realmMayReceiveCredentials, TokenAuth } from './token-auth.js';
 export {
   MANIFEST_MEDIA_TYPES,

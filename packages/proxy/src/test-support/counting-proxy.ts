@@ -15,6 +15,8 @@ export interface CountingProxy extends AsyncDisposable {
   count(pattern?: RegExp): number;
   reset(): void;
   failWith(failure: { status: number; retryAfter?: string } | undefined): void;
+  /** Holds the next request matching `pattern` (`METHOD /path`) until `release()`. */
+  hold(pattern: RegExp): { arrived: Promise<void>; release(): void };
   /** Stops listening (the upstream becomes unreachable); `start()` listens on the same port again. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -24,8 +26,15 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const requests: string[] = [];
   const upstream = new URL(target);
   let failure: { status: number; retryAfter?: string } | undefined;
-  const server: Server = createServer((req, res) => {
+  const holds: { pattern: RegExp; arrive: () => void; released: Promise<void> }[] = [];
+  const server: Server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
+    const held = holds.findIndex((hold) => hold.pattern.test(`${req.method} ${path}`));
+    if (held >= 0) {
+      const [hold] = holds.splice(held, 1);
+      hold!.arrive();
+      await hold!.released;
+    }
     const record = (status: number | undefined) =>
       requests.push(`${req.method} ${path} ${status ?? 'error'}`);
     if (failure) {
@@ -87,6 +96,18 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     count: (pattern) => (pattern ? requests.filter((line) => pattern.test(line)).length : requests.length),
     reset: () => {
       requests.length = 0;
+    },
+    hold: (pattern) => {
+      let arrive!: () => void;
+      let release!: () => void;
+      const arrived = new Promise<void>((resolve) => {
+        arrive = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      holds.push({ pattern, arrive, released });
+      return { arrived, release };
     },
     failWith: (next) => {
       failure = next;
