@@ -13,6 +13,7 @@ import { readsAnonymous } from './auth/reads-anonymous.js';
 import { createRegistry } from './create-registry.js';
 import { MemoryDriver } from './driver/memory-driver.js';
 import { logger, pushBlob, sha256, startTestRegistry } from './http/test-support/fixture.js';
+import type { Namespace } from './store/contracts.js';
 import { createNamespace } from './store/index.js';
 
 describe('createRegistry', () => {
@@ -125,6 +126,51 @@ describe('createRegistry', () => {
     expect(
       (await registry.fetch(`/v2/pub/blobs/${digest}`, { headers: { Authorization: wrong } })).status,
     ).toBe(401);
+  });
+
+  it('passes ?ns= to a proxying namespace and answers its Warning and OCI-Namespace hints', async () => {
+    const local = createNamespace({ driver: new MemoryDriver(), logger });
+    const seen: (string | undefined)[] = [];
+    const proxying: Namespace = {
+      ...local,
+      hasRepository: (name) => local.hasRepository(name),
+      catalog: (options) => local.catalog(options),
+      blobExists: (digest) => local.blobExists(digest),
+      repository: (async (name: string, options?: { namespace?: string }) => {
+        seen.push(options?.namespace);
+        const repository = await local.repository(name);
+        const warnings: string[] = [];
+        return {
+          name,
+          blobs: repository.blobs,
+          tags: {
+            ...repository.tags,
+            resolve: async (tag: string) => {
+              warnings.push('299 - "served a stale copy: upstream unreachable"');
+              return repository.tags.resolve(tag);
+            },
+            tag: (t: string, d: Parameters<typeof repository.tags.tag>[1]) => repository.tags.tag(t, d),
+            untag: (t: string) => repository.tags.untag(t),
+            list: (o?: { last?: string; n?: number }) => repository.tags.list(o),
+            lookup: (d: Parameters<typeof repository.tags.lookup>[0]) => repository.tags.lookup(d),
+          },
+          manifests: repository.manifests,
+          referrers: repository.referrers,
+          warnings,
+          ...(options?.namespace ? { ociNamespace: options.namespace } : {}),
+        };
+      }) as Namespace['repository'],
+    };
+    const registry = createRegistry({ logger, namespace: proxying });
+    await using running = await registry.listen({ port: 0 });
+    const response = await fetch(`${running.url}/v2/library/alpine/manifests/3?ns=docker.io`);
+    expect(response.status).toBe(404);
+    expect(seen).toEqual(['docker.io']);
+    expect(response.headers.get('oci-namespace')).toBe('docker.io');
+    expect(response.headers.get('warning')).toBe('299 - "served a stale copy: upstream unreachable"');
+    const plain = await fetch(`${running.url}/v2/library/alpine/tags/list`);
+    expect(plain.headers.get('oci-namespace')).toBeNull();
+    expect(seen).toEqual(['docker.io', undefined]);
   });
 
   describe('HTTPS', () => {

@@ -12,6 +12,14 @@ import type { Namespace, Repository } from '../store/contracts.js';
 import { HttpError } from './oci-errors.js';
 import type { UploadLocations } from './upload-url.js';
 
+/** What a namespace decorator (the pull-through proxy) may attach to a repository handle. */
+interface RepositoryResponseHints {
+  /** `Warning` header values (`299 - "..."`), e.g. when a stale cached copy was served. */
+  readonly warnings?: readonly string[];
+  /** The `ns` value that chose the upstream, echoed as `OCI-Namespace`. */
+  readonly ociNamespace?: string;
+}
+
 /** Settings the handlers read; fixed for the life of a registry. */
 export interface HandlerSettings {
   readonly deleteEnabled: boolean;
@@ -41,6 +49,7 @@ export class RequestContext {
   bytesOut = 0;
   #query: URLSearchParams | undefined;
   #credentials: Credentials | undefined;
+  #repository: Repository | undefined;
   #controller: AbortController | undefined;
 
   constructor(
@@ -80,8 +89,33 @@ export class RequestContext {
     return this.#controller.signal;
   }
 
-  repository(): Promise<Repository> {
-    return this.deps.namespace.repository(this.name);
+  /**
+   * The request's repository. The `ns` query parameter (OCI proxying) is passed to namespaces that
+   * take it; a decorator's `warnings` become `Warning` headers and its `ociNamespace` the
+   * `OCI-Namespace` header.
+   */
+  async repository(): Promise<Repository> {
+    if (this.#repository) return this.#repository;
+    const ns = this.rawQuery ? this.query.get('ns') : null;
+    const lookup = this.deps.namespace.repository as (
+      name: string,
+      options?: { namespace?: string },
+    ) => Promise<Repository & RepositoryResponseHints>;
+    const repository = ns
+      ? await lookup.call(this.deps.namespace, this.name, { namespace: ns })
+      : await lookup.call(this.deps.namespace, this.name);
+    if (repository.ociNamespace) this.res.setHeader('OCI-Namespace', repository.ociNamespace);
+    const warnings = repository.warnings;
+    if (Array.isArray(warnings)) {
+      const res = this.res;
+      const writeHead = res.writeHead;
+      res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+        if (warnings.length > 0 && !res.headersSent) res.setHeader('Warning', [...new Set(warnings)]);
+        return writeHead.apply(this, args);
+      } as ServerResponse['writeHead'];
+    }
+    this.#repository = repository;
+    return repository;
   }
 
   /** Asks the auth hook about another repository (cross-repository mount); true when allowed. */
