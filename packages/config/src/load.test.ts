@@ -106,6 +106,19 @@ describe('loadConfig with a user file and a project file', () => {
     expect(load().config.registry.storage).toEqual({ driver: 'memory' });
   });
 
+  it('lets the project change a key of the user S3 storage without naming the driver again', () => {
+    writeFileSync(
+      userFile,
+      '[registry.storage]\ndriver = "s3"\nbucket = "team-images"\nregion = "eu-west-1"\n',
+    );
+    writeFileSync(projectFile, '[registry.storage]\nbucket = "project-images"\n');
+    expect(load().config.registry.storage).toMatchObject({
+      driver: 's3',
+      bucket: 'project-images',
+      region: 'eu-west-1',
+    });
+  });
+
   it('resolves environment references in both files', () => {
     writeFileSync(
       userFile,

@@ -11,7 +11,7 @@ import {
   GLOBAL_CONFIG_NAME,
   resolveConfigPath,
 } from './locations.js';
-import { mergeConfigLayers } from './merge.js';
+import { inheritDiscriminators, mergeConfigLayers } from './merge.js';
 import { configSchema, type GlciConfig } from './schema.js';
 import { describeTomlError } from './toml-syntax-error.js';
 import { userOnlyViolations, valueAt } from './user-only.js';
@@ -53,8 +53,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
       : (options.projectFile ?? findProjectConfig(options.cwd ?? process.cwd()));
 
   const issues: ConfigIssue[] = [];
-  const globalLayer = readLayer(globalFile, env, 'user', issues);
-  const projectLayer = projectFile ? readLayer(projectFile, env, 'project', issues) : undefined;
+  const globalLayer = readLayer(globalFile, env, { kind: 'user' }, issues);
+  const projectLayer = projectFile
+    ? readLayer(projectFile, env, { kind: 'project', base: globalLayer?.data ?? {} }, issues)
+    : undefined;
   if (issues.length > 0) throw new ConfigError(issues);
 
   const merged = mergeConfigLayers(globalLayer?.data ?? {}, projectLayer?.data ?? {});
@@ -76,17 +78,22 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 export function parseConfig(text: string, options: { file?: string; env?: Environment } = {}): GlciConfig {
   const file = options.file ?? '<config>';
   const issues: ConfigIssue[] = [];
-  const data = parseLayerText(text, file, options.env ?? process.env, 'user', issues);
+  const data = parseLayerText(text, file, options.env ?? process.env, { kind: 'user' }, issues);
   if (issues.length > 0 || !data) throw new ConfigError(issues);
   const result = configSchema.safeParse(data, { reportInput: true });
   if (!result.success) throw new ConfigError(toConfigIssues(result.error.issues, configSchema, file));
   return result.data;
 }
 
+/** The user file stands alone; the project file is read on top of the user file's data. */
+type LayerKind =
+  | { readonly kind: 'user' }
+  | { readonly kind: 'project'; readonly base: Record<string, unknown> };
+
 function readLayer(
   file: string,
   env: Environment,
-  kind: 'user' | 'project',
+  layer: LayerKind,
   issues: ConfigIssue[],
 ): Layer | undefined {
   let text: string;
@@ -98,7 +105,7 @@ function readLayer(
     issues.push({ file, key: '', message: `cannot be read (${code ?? (error as Error).message})` });
     return undefined;
   }
-  const data = parseLayerText(text, file, env, kind, issues);
+  const data = parseLayerText(text, file, env, layer, issues);
   return data ? { file, data } : undefined;
 }
 
@@ -106,7 +113,7 @@ function parseLayerText(
   text: string,
   file: string,
   env: Environment,
-  kind: 'user' | 'project',
+  layer: LayerKind,
   issues: ConfigIssue[],
 ): Record<string, unknown> | undefined {
   let raw: Record<string, unknown>;
@@ -121,7 +128,7 @@ function parseLayerText(
   }
 
   const before = issues.length;
-  if (kind === 'project') issues.push(...userOnlyViolations(raw, file));
+  if (layer.kind === 'project') issues.push(...userOnlyViolations(raw, file));
 
   const { value, unset } = expandEnvironment(raw, env);
   for (const { path: keyPath, variable } of unset) {
@@ -133,7 +140,8 @@ function parseLayerText(
   }
 
   // Validate each file on its own so that every problem is reported against the file it is in.
-  const result = configSchema.safeParse(value, { reportInput: true });
+  const standalone = layer.kind === 'project' ? inheritDiscriminators(layer.base, value) : value;
+  const result = configSchema.safeParse(standalone, { reportInput: true });
   if (!result.success) issues.push(...toConfigIssues(result.error.issues, configSchema, file));
   return issues.length > before ? undefined : (value as Record<string, unknown>);
 }

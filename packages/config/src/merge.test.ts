@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeConfigLayers } from './merge.js';
+import { inheritDiscriminators, mergeConfigLayers } from './merge.js';
 
 describe('mergeConfigLayers', () => {
   it('keeps the user value when the project does not set the key', () => {
@@ -81,5 +81,28 @@ describe('mergeConfigLayers', () => {
     mergeConfigLayers(base, override);
     expect(base).toEqual({ network: { extra_hosts: { entries: ['a.corp:10.0.0.1'] } } });
     expect(override).toEqual({ network: { extra_hosts: { entries: ['c.corp:10.0.0.3'] } } });
+  });
+});
+
+describe('inheritDiscriminators', () => {
+  it('gives a storage table without a driver the base driver', () => {
+    expect(
+      inheritDiscriminators(
+        { registry: { storage: { driver: 's3', bucket: 'a' } } },
+        { cache: { ttl: '1h' }, registry: { push_through: true, storage: { bucket: 'b' } } },
+      ),
+    ).toEqual({
+      cache: { ttl: '1h' },
+      registry: { push_through: true, storage: { driver: 's3', bucket: 'b' } },
+    });
+  });
+
+  it('leaves an override alone when it names its driver, has no storage table, or the base names none', () => {
+    const named = { registry: { storage: { driver: 'memory' } } };
+    expect(inheritDiscriminators({ registry: { storage: { driver: 's3' } } }, named)).toBe(named);
+    const none = { cache: { ttl: '1h' } };
+    expect(inheritDiscriminators({ registry: { storage: { driver: 's3' } } }, none)).toBe(none);
+    const rootOnly = { registry: { storage: { root: '/x' } } };
+    expect(inheritDiscriminators({ registry: { storage: { root: '/y' } } }, rootOnly)).toBe(rootOnly);
   });
 });

@@ -34,3 +34,38 @@ export function mergeConfigLayers(base: unknown, override: unknown, path: readon
   }
   return override;
 }
+
+/**
+ * The override as it reads on top of `base`: a discriminated table that leaves its discriminator out
+ * keeps the base's (a project that sets only `bucket` stays on the user's `driver = "s3"`). Used to
+ * validate a project file on its own without false errors; the merge gives the same result.
+ */
+export function inheritDiscriminators(base: unknown, override: unknown): unknown {
+  let result = override;
+  for (const [tablePath, discriminator] of Object.entries(DISCRIMINATED_TABLES)) {
+    const keys = tablePath.split('.');
+    const baseTable = tableAt(base, keys);
+    const overrideTable = tableAt(override, keys);
+    if (!baseTable || !overrideTable || overrideTable[discriminator.field] !== undefined) continue;
+    const inherited = baseTable[discriminator.field];
+    if (inherited === undefined) continue;
+    result = withTable(result, keys, { [discriminator.field]: inherited, ...overrideTable });
+  }
+  return result;
+}
+
+function tableAt(data: unknown, keys: readonly string[]): Record<string, unknown> | undefined {
+  let node = data;
+  for (const key of keys) {
+    if (!isPlainObject(node)) return undefined;
+    node = node[key];
+  }
+  return isPlainObject(node) ? node : undefined;
+}
+
+/** A copy of `data` with the table at `keys` replaced; the tables along the way must exist. */
+function withTable(data: unknown, keys: readonly string[], table: Record<string, unknown>): unknown {
+  if (keys.length === 0) return table;
+  const node = data as Record<string, unknown>;
+  return { ...node, [keys[0]!]: withTable(node[keys[0]!], keys.slice(1), table) };
+}
