@@ -1,19 +1,21 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createBlobFactory } from './blob-source.js';
 import { runBench } from './harness.js';
 import { parseOptions, USAGE } from './options.js';
-import { distributionLauncher, glciLauncher, type RegistryLauncher } from './registry-under-test.js';
+import {
+  distributionLauncher,
+  GLCI_CLI,
+  glciLauncher,
+  REPO_ROOT,
+  type RegistryLauncher,
+  type RegistryUnderTest,
+} from './registry-under-test.js';
 import { formatReport, summarize } from './report.js';
 import { type BenchContext, FULL_SIZES, QUICK_SIZES } from './scenario.js';
+import { removeBenchImages } from './scenarios/docker-e2e.js';
 import { allScenarios } from './scenarios/index.js';
-
-/** The repository root (this file is tools/bench/{src,dist}/main.*). */
-export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
-/** The built CLI the glci side runs (`pnpm bench` builds it first). */
-export const GLCI_CLI = path.join(REPO_ROOT, 'apps/glci/dist/bin.js');
 
 /** Builds the CLI and the packages it depends on; its output goes to stderr. */
 async function buildCli(): Promise<void> {
@@ -65,9 +67,40 @@ async function main(argv: readonly string[]): Promise<number> {
     options.candidate === 'glci'
       ? glciLauncher({ cliPath: GLCI_CLI })
       : distributionLauncher('distribution-b');
+  // Ctrl-C: stop the registries (and remove their 1 GiB blobs) and this run's docker images.
+  const running = new Set<RegistryUnderTest>();
+  let interrupted = false;
+  const tracked = (launcher: RegistryLauncher): RegistryLauncher => ({
+    ...launcher,
+    async start() {
+      if (interrupted) throw new Error('interrupted');
+      const registry = await launcher.start();
+      if (interrupted) {
+        await registry.stop();
+        throw new Error('interrupted');
+      }
+      running.add(registry);
+      return {
+        ...registry,
+        stop: async () => {
+          running.delete(registry);
+          await registry.stop();
+        },
+      };
+    },
+  });
+  const interrupt = (signal: NodeJS.Signals) => {
+    interrupted = true;
+    context.progress(`${signal}: stopping the registries and removing this run's images`);
+    void Promise.allSettled([...running].map((registry) => registry.stop()))
+      .then(() => removeBenchImages(process.pid))
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   const result = await runBench({
-    baseline: distributionLauncher(),
-    candidate,
+    baseline: tracked(distributionLauncher()),
+    candidate: tracked(candidate),
     context,
     groups,
     ...(options.only ? { only: options.only } : {}),

@@ -4,6 +4,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, type ManagedProcess, spawnManaged, startDistribution } from '@glci/testkit';
 
+/** The repository root (this file is tools/bench/{src,dist}/registry-under-test.*). */
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
+/** The built CLI the glci side runs (`pnpm bench` builds it first). */
+export const GLCI_CLI = path.join(REPO_ROOT, 'apps/glci/dist/bin.js');
+
 /** One running registry the benchmark talks to. */
 export interface RegistryUnderTest extends AsyncDisposable {
   /** Short name for tables and progress lines (`distribution`, `glci`). */

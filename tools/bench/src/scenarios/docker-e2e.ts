@@ -32,7 +32,7 @@ export function dockerScenarios(context: BenchContext): ScenarioGroup {
         target: 1.25,
         warmup: !sizes.quick,
         async measure(side, run) {
-          const tag = `${side.registry.host}/glci-bench/e2e-${process.pid}-${Date.now()}-${counter++}:1`;
+          const tag = `${side.registry.host}/${imagePrefix(process.pid)}${Date.now()}-${counter++}:1`;
           const work = mkdtempSync(path.join(os.tmpdir(), 'glci-bench-image-'));
           try {
             const lines = [`FROM ${base}`, `LABEL ${BENCH_LABEL}="e2e"`];
@@ -60,4 +60,22 @@ export function dockerScenarios(context: BenchContext): ScenarioGroup {
       },
     ],
   };
+}
+
+/** Image names this process builds: `<registry>/glci-bench/e2e-<pid>-<time>-<n>:1`. */
+function imagePrefix(pid: number): string {
+  return `glci-bench/e2e-${pid}-`;
+}
+
+/** Removes the images a (possibly interrupted) run of process `pid` left behind. */
+export async function removeBenchImages(pid: number): Promise<void> {
+  const listing = await runCommand('docker', [
+    'images',
+    '--filter',
+    `label=${BENCH_LABEL}`,
+    '--format',
+    '{{.Repository}}:{{.Tag}}',
+  ]).catch(() => '');
+  const ours = listing.split('\n').filter((name) => name.includes(`/${imagePrefix(pid)}`));
+  if (ours.length > 0) await runCommand('docker', ['rmi', '--force', ...ours]).catch(() => undefined);
 }
