@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { connectDocker, type DockerConnection } from './connection.js';
 import { type ContainerSpec, toCreateOptions } from './container-spec.js';
 import { dockerCall } from './docker-call.js';
-import { DockerOperationError, isNotFound } from './errors.js';
+import { DockerOperationError, isConflict, isNotFound } from './errors.js';
 import { pullImage } from './image-pull.js';
 import { filterLabels, type GlciFilter, LABEL_MANAGED, labelFilters } from './labels.js';
 import { DockerStartedNetwork } from './network.js';
@@ -91,11 +91,9 @@ export class DockerOrchestrator implements Orchestrator {
       this.#logger.debug('reusing network', { network: spec.name });
       return existing;
     }
-    const created = await dockerCall(
-      this.#logger,
-      `creating network ${spec.name}`,
-      { network: spec.name },
-      () =>
+    let created: Docker.Network;
+    try {
+      created = await dockerCall(this.#logger, `creating network ${spec.name}`, { network: spec.name }, () =>
         this.docker.createNetwork({
           Name: spec.name,
           Driver: 'bridge',
@@ -104,7 +102,13 @@ export class DockerOrchestrator implements Orchestrator {
           Internal: spec.internal ?? false,
           Labels: { ...spec.labels },
         }),
-    );
+      );
+    } catch (error) {
+      // Another caller created it between our look and our create: adopt it if it is glci's.
+      const theirs = isConflict(error) ? await this.getNetwork(spec.name) : undefined;
+      if (theirs) return theirs;
+      throw error;
+    }
     this.#logger.info('created network', { network: spec.name });
     return new DockerStartedNetwork(
       this.docker,

@@ -41,6 +41,7 @@ export {
 export { PullProgressTracker, pullImage } from './image-pull.js';
 export { type DaemonFacts, jobExtraHosts, rewriteRegistryImage, supportsHostGateway } from './job-wiring.js';
 export * from './labels.js';
+export { type MockOptions, mockContainerSpec } from './mock-container.js';
 export { DockerStartedNetwork } from './network.js';
 export type * from './orchestrator.js';
 export { type DiskUsageEntry, type DiskUsageReport, diskUsage, reapGlciObjects } from './reaper.js';
@@ -51,17 +52,15 @@ export {
   normalizeImageReference,
   registryHost,
 } from './registry-auth.js';
+export { dockerNamePart, type RunnerNameParts, type RunnerTier, runnerName } from './runner-names.js';
 export { DockerStartedContainer } from './started-container.js';
 export { createTar, type TarEntry } from './tar.js';
 export {
-  dockerNamePart,
   GlciTopology,
   MOCK_ALIAS,
-  type MockOptions,
   type PipelineNetworks,
   RUNNER_CONFIG_DIR,
   type RunnerSpec,
-  type RunnerTier,
-  runnerName,
   type TopologyOptions,
 } from './topology.js';
+export { type WaitForHealthyOptions, waitForHealthy } from './wait/health.js';

@@ -33,16 +33,21 @@ export class DockerStartedNetwork implements StartedNetwork {
       this.#logger.debug('container already attached', { container });
       return;
     }
-    await dockerCall(
-      this.#logger,
-      `attaching container ${container} to network ${this.name}`,
-      { container },
-      () =>
-        this.#network.connect({
-          Container: container,
-          ...(options.aliases?.length ? { EndpointConfig: { Aliases: [...options.aliases] } } : {}),
-        }),
-    );
+    try {
+      await dockerCall(
+        this.#logger,
+        `attaching container ${container} to network ${this.name}`,
+        { container },
+        () =>
+          this.#network.connect({
+            Container: container,
+            ...(options.aliases?.length ? { EndpointConfig: { Aliases: [...options.aliases] } } : {}),
+          }),
+      );
+    } catch (error) {
+      // Someone attached it between our look and our call.
+      if (!/already exists in network/i.test(String(error))) throw error;
+    }
   }
 
   async disconnect(container: string): Promise<void> {

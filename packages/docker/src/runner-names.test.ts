@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dockerNamePart, runnerName } from './topology.js';
+import { dockerNamePart, runnerName } from './runner-names.js';
 
 describe('runner names', () => {
   it('follows the three tiers', () => {

@@ -250,3 +250,32 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 15_000): Pro
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+describe.each(TRANSPORTS)('pipelines starting at once over $transport', ({ host }) => {
+  const ids = testInstance();
+  let orchestrator: DockerOrchestrator | undefined;
+
+  afterAll(async () => {
+    await orchestrator?.reap({ instance: ids.instance }, { all: true });
+  });
+
+  it('share one mock, created once, attached to each pipeline network', async () => {
+    orchestrator = await connectOrchestrator(host);
+    const mockPort = await freePort();
+    const topology = testTopology(orchestrator, ids, mockPort);
+    // A second process's topology over the same instance races for the same mock and networks.
+    const other = testTopology(orchestrator, { ...ids, session: 'other' }, mockPort);
+    const started = await Promise.all([
+      topology.startPipeline('1'),
+      topology.startPipeline('2'),
+      other.startPipeline('3'),
+      other.startPipeline('1'),
+    ]);
+    expect(new Set(started.map((p) => p.mock.id)).size).toBe(1);
+    const found = await orchestrator.find({ instance: ids.instance, role: 'mock' });
+    expect(found.containers).toHaveLength(1);
+    expect([...(found.containers[0]?.networks ?? [])].sort()).toEqual(
+      ['bridge', `${ids.prefix}-net-1`, `${ids.prefix}-net-2`, `${ids.prefix}-net-3`].sort(),
+    );
+  });
+});

@@ -1,33 +1,26 @@
 import type { Logger, ResolvedNetwork } from '@glci/config';
-import type { ContainerSpec } from './container-spec.js';
 import { buildkitdToml, dindDaemonJson } from './dind.js';
 import { dockerCall } from './docker-call.js';
 import type { DockerOrchestrator } from './docker-orchestrator.js';
-import { WaitTimeoutError } from './errors.js';
+import { isConflict } from './errors.js';
 import { type DaemonFacts, jobExtraHosts } from './job-wiring.js';
 import {
   DEFAULT_INSTANCE,
   type GlciRole,
   glciLabels,
+  LABEL_ROLE,
   LABEL_RUNNER_NAME,
   LABEL_RUNNER_TIER,
 } from './labels.js';
+import { type MockOptions, mockContainerSpec } from './mock-container.js';
 import type { PullPolicy, StartedContainer, StartedNetwork } from './orchestrator.js';
+import { type RunnerNameParts, runnerName } from './runner-names.js';
+import { waitForHealthy } from './wait/health.js';
 
 /** The alias the mock has on every glci network; runners and DinD daemons reach it by this name. */
 export const MOCK_ALIAS = 'glci-mock';
 /** Where runner containers find their `config.toml`. */
 export const RUNNER_CONFIG_DIR = '/etc/gitlab-runner';
-
-export interface MockOptions {
-  readonly image: string;
-  readonly cmd?: readonly string[];
-  readonly env?: Readonly<Record<string, string>>;
-  /** Shell command run inside the mock; exit 0 means healthy. Defaults to a GET of `/health` on the port. */
-  readonly healthcheck?: string;
-  readonly healthTimeoutMs?: number;
-  readonly pullPolicy?: PullPolicy;
-}
 
 export interface TopologyOptions {
   readonly orchestrator: DockerOrchestrator;
@@ -45,17 +38,8 @@ export interface TopologyOptions {
   readonly namePrefix?: string;
 }
 
-export type RunnerTier = 'shared' | 'project' | 'named';
-
-export interface RunnerSpec {
+export interface RunnerSpec extends RunnerNameParts {
   readonly pipelineId: string;
-  /** The `{suffix}` in `glci-runner-{suffix}`. */
-  readonly suffix: string;
-  readonly tier: RunnerTier;
-  /** Required for `project` and `named` runners. */
-  readonly project?: string;
-  /** Required for `named` runners. */
-  readonly name?: string;
   readonly image: string;
   readonly cmd?: readonly string[];
   /** The `config.toml` content, rendered by the caller. */
@@ -88,6 +72,7 @@ export class GlciTopology {
   readonly #options: TopologyOptions;
   readonly #logger: Logger;
   #daemonFacts: DaemonFacts | undefined;
+  #mockInflight: Promise<StartedContainer> | undefined;
 
   constructor(options: TopologyOptions) {
     this.#options = options;
@@ -109,7 +94,7 @@ export class GlciTopology {
       pipelineNetwork: (pipelineId: string) => `${p}-net-${pipelineId}`,
       jobNetwork: (pipelineId: string, jobId: string) => `${p}-net-${pipelineId}-job-${jobId}`,
       dindConfigVolume: (pipelineId: string) => `${p}-dind-${pipelineId}`,
-      runner: (spec: Pick<RunnerSpec, 'suffix' | 'tier' | 'project' | 'name'>) => runnerName(p, spec),
+      runner: (spec: RunnerNameParts) => runnerName(p, spec),
     };
   }
 
@@ -139,15 +124,24 @@ export class GlciTopology {
 
   /**
    * Returns the running, healthy mock, creating it (and the persistent volumes) when it is
-   * missing, or replacing it when it has stopped.
+   * missing, or replacing it when it has stopped. Concurrent callers share one attempt; a mock
+   * another process created meanwhile is adopted.
    */
-  async ensureMock(options: { signal?: AbortSignal } = {}): Promise<StartedContainer> {
+  ensureMock(options: { signal?: AbortSignal } = {}): Promise<StartedContainer> {
+    this.#mockInflight ??= this.#ensureMock(options).finally(() => {
+      this.#mockInflight = undefined;
+    });
+    return this.#mockInflight;
+  }
+
+  async #ensureMock(options: { signal?: AbortSignal }): Promise<StartedContainer> {
     const name = this.names.mock;
+    const health = { timeoutMs: this.#options.mock.healthTimeoutMs ?? 60_000, ...signalOf(options) };
     const existing = await this.#orchestrator.getContainer(name);
     if (existing) {
       const state = await existing.state();
       if (state.running) {
-        await this.#waitHealthy(existing, options.signal);
+        await waitForHealthy(existing, health);
         return existing;
       }
       this.#logger.info('replacing the stopped mock container', { container: name, status: state.status });
@@ -156,69 +150,48 @@ export class GlciTopology {
     await this.ensurePersistentVolumes();
     const mock = this.#options.mock;
     await this.#orchestrator.pull(mock.image, { policy: mock.pullPolicy ?? 'if-not-present' });
-    const port = this.#network.mockServer.port;
     const n = this.names;
-    const spec: ContainerSpec = {
-      image: mock.image,
+    const spec = mockContainerSpec({
+      mock,
       name,
+      port: this.#network.mockServer.port,
       labels: this.labels('mock'),
-      ...(mock.cmd ? { cmd: mock.cmd } : {}),
-      env: { GLCI_MOCK_PORT: String(port), ...mock.env },
-      // Published on loopback only: the host's daemon and host processes reach it there, nothing else.
-      ports: [{ containerPort: port, hostPort: port, hostIp: '127.0.0.1' }],
-      mounts: [
-        { type: 'volume', source: n.registryVolume, target: '/registry' },
-        { type: 'volume', source: n.registryCaVolume, target: '/registry-ca' },
-        { type: 'volume', source: n.cacheVolume, target: '/cache' },
-      ],
-      healthcheck: {
-        command: mock.healthcheck ?? `wget -q -O /dev/null http://127.0.0.1:${port}/health || exit 1`,
-        intervalMs: 500,
-        timeoutMs: 3000,
-        retries: 60,
-      },
-    };
-    this.#logger.info('starting the mock container', { container: name, image: mock.image, port });
-    const started = await this.#orchestrator.run(spec);
-    await this.#waitHealthy(started, options.signal);
+      volumes: { registry: n.registryVolume, registryCa: n.registryCaVolume, cache: n.cacheVolume },
+    });
+    this.#logger.info('starting the mock container', { container: name, image: mock.image });
+    let started: StartedContainer;
+    try {
+      started = await this.#orchestrator.run(spec);
+    } catch (error) {
+      // Another process created it between our look and our create: use theirs.
+      const theirs = isConflict(error) ? await this.#adoptRacingContainer(name) : undefined;
+      if (!theirs) throw error;
+      started = theirs;
+    }
+    await waitForHealthy(started, health);
     await this.#reattachMock(started);
     return started;
+  }
+
+  /** The daemon reserves a name before the container can be inspected: look a few times. */
+  async #adoptRacingContainer(name: string): Promise<StartedContainer | undefined> {
+    for (let attempt = 0; attempt < 40; attempt += 1) {
+      const container = await this.#orchestrator.getContainer(name);
+      if (container) return container;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return undefined;
   }
 
   /** A recreated mock rejoins the pipeline and DinD job networks that outlived its predecessor. */
   async #reattachMock(mock: StartedContainer): Promise<void> {
     const found = await this.#orchestrator.find({ instance: this.instance });
     for (const info of found.networks) {
-      const role = info.labels['dev.glci.role'];
+      const role = info.labels[LABEL_ROLE];
       if (role !== 'pipeline-network' && role !== 'job-network') continue;
       const network = await this.#orchestrator.getNetwork(info.name);
       await network?.connect(mock.id, { aliases: [MOCK_ALIAS] });
       this.#logger.info('reattached the mock', { network: info.name });
-    }
-  }
-
-  async #waitHealthy(container: StartedContainer, signal: AbortSignal | undefined): Promise<void> {
-    const timeoutMs = this.#options.mock.healthTimeoutMs ?? 60_000;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      signal?.throwIfAborted();
-      const state = await container.state();
-      if (state.health === 'healthy' || (state.running && state.health === undefined)) return;
-      if (!state.running) {
-        throw new WaitTimeoutError(
-          `the mock container ${container.name} to become healthy`,
-          0,
-          `it is ${state.status}`,
-        );
-      }
-      if (Date.now() >= deadline) {
-        throw new WaitTimeoutError(
-          `the mock container ${container.name} to become healthy`,
-          timeoutMs,
-          state.health,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
 
@@ -310,7 +283,7 @@ export class GlciTopology {
       job: jobId,
     });
     for (const container of found.containers) {
-      if (container.labels['dev.glci.role'] === 'mock') continue;
+      if (container.labels[LABEL_ROLE] === 'mock') continue;
       await (await this.#orchestrator.getContainer(container.id))?.stop({ timeoutMs: 1000, remove: true });
     }
     for (const network of found.networks) await (await this.#orchestrator.getNetwork(network.name))?.remove();
@@ -382,7 +355,7 @@ export class GlciTopology {
     const found = await this.#orchestrator.find({ instance: this.instance, pipeline: pipelineId });
     const removed = { containers: [] as string[], networks: [] as string[], volumes: [] as string[] };
     for (const info of found.containers) {
-      if (info.labels['dev.glci.role'] === 'mock') continue;
+      if (info.labels[LABEL_ROLE] === 'mock') continue;
       const container = await this.#orchestrator.getContainer(info.id);
       await container?.stop({ timeoutMs: 2000, remove: true });
       removed.containers.push(info.name);
@@ -416,27 +389,6 @@ function counts(removed: { containers: string[]; networks: string[]; volumes: st
   };
 }
 
-/** `glci-runner-<suffix>`, `glci-runner-<suffix>-<project>`, `glci-runner-<suffix>-<project>-<name>`. */
-export function runnerName(
-  prefix: string,
-  spec: Pick<RunnerSpec, 'suffix' | 'tier' | 'project' | 'name'>,
-): string {
-  const parts = [`${prefix}-runner`, spec.suffix];
-  if (spec.tier !== 'shared') {
-    if (!spec.project) throw new Error(`a ${spec.tier} runner needs a project`);
-    parts.push(dockerNamePart(spec.project));
-  }
-  if (spec.tier === 'named') {
-    if (!spec.name) throw new Error('a named runner needs a name');
-    parts.push(dockerNamePart(spec.name));
-  }
-  return parts.join('-');
-}
-
-/** A project path or runner name as a Docker name part (`group/app` → `group-app`). */
-export function dockerNamePart(value: string): string {
-  return value
-    .toLowerCase()
-    .replace(/[^a-z0-9_.-]+/g, '-')
-    .replace(/^[-.]+|[-.]+$/g, '');
+function signalOf(options: { signal?: AbortSignal }): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { mockContainerSpec } from './mock-container.js';
+
+describe('mockContainerSpec', () => {
+  const volumes = { registry: 'glci-registry', registryCa: 'glci-registry-ca', cache: 'glci-cache' };
+
+  it('publishes the port on 127.0.0.1 only, mounts the persistent volumes and checks health', () => {
+    const spec = mockContainerSpec({
+      mock: { image: 'glci:local' },
+      name: 'glci-mock',
+      port: 39741,
+      labels: {},
+      volumes,
+    });
+    expect(spec.ports).toEqual([{ containerPort: 39741, hostPort: 39741, hostIp: '127.0.0.1' }]);
+    expect(spec.mounts?.map((m) => `${m.source}:${m.target}`)).toEqual([
+      'glci-registry:/registry',
+      'glci-registry-ca:/registry-ca',
+      'glci-cache:/cache',
+    ]);
+    expect(spec.healthcheck?.command).toContain('http://127.0.0.1:39741/health');
+    expect(spec.env).toEqual({ GLCI_MOCK_PORT: '39741' });
+  });
+
+  it('takes the image, command, environment and health check from the options', () => {
+    const spec = mockContainerSpec({
+      mock: { image: 'mock:2', cmd: ['serve'], env: { A: 'b' }, healthcheck: 'true' },
+      name: 'm',
+      port: 1,
+      labels: { x: 'y' },
+      volumes,
+    });
+    expect(spec).toMatchObject({
+      image: 'mock:2',
+      cmd: ['serve'],
+      env: { A: 'b', GLCI_MOCK_PORT: '1' },
+      labels: { x: 'y' },
+    });
+    expect(spec.healthcheck?.command).toBe('true');
+  });
+});

@@ -1,0 +1,45 @@
+import type { ContainerSpec } from './container-spec.js';
+
+export interface MockOptions {
+  readonly image: string;
+  readonly cmd?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** Shell command run inside the mock; exit 0 means healthy. Defaults to a GET of `/health` on the port. */
+  readonly healthcheck?: string;
+  readonly healthTimeoutMs?: number;
+  readonly pullPolicy?: 'always' | 'if-not-present' | 'never';
+}
+
+/**
+ * The `glci-mock` container: the port published on 127.0.0.1 only (the host's daemon and host
+ * processes reach it there, nothing else does) and served on the same port inside, the registry,
+ * registry CA and cache volumes mounted, and a Docker health check.
+ */
+export function mockContainerSpec(options: {
+  readonly mock: MockOptions;
+  readonly name: string;
+  readonly port: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly volumes: { readonly registry: string; readonly registryCa: string; readonly cache: string };
+}): ContainerSpec {
+  const { mock, port, volumes } = options;
+  return {
+    image: mock.image,
+    name: options.name,
+    labels: options.labels,
+    ...(mock.cmd ? { cmd: mock.cmd } : {}),
+    env: { GLCI_MOCK_PORT: String(port), ...mock.env },
+    ports: [{ containerPort: port, hostPort: port, hostIp: '127.0.0.1' }],
+    mounts: [
+      { type: 'volume', source: volumes.registry, target: '/registry' },
+      { type: 'volume', source: volumes.registryCa, target: '/registry-ca' },
+      { type: 'volume', source: volumes.cache, target: '/cache' },
+    ],
+    healthcheck: {
+      command: mock.healthcheck ?? `wget -q -O /dev/null http://127.0.0.1:${port}/health || exit 1`,
+      intervalMs: 500,
+      timeoutMs: 3000,
+      retries: 60,
+    },
+  };
+}
