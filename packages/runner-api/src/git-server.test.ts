@@ -1,4 +1,4 @@
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,33 @@ describe('GitServer', () => {
     );
     // Nothing was copied: the serving repository has no objects of its own.
     await expect(access(path.join(serving, 'objects', published.sha.slice(0, 2)))).rejects.toThrow();
+  });
+
+  it('snapshots deletions, staged and unstaged changes, leaving the user index byte-identical', async () => {
+    const { dir, head } = await makeRepository();
+    try {
+      await writeFile(path.join(dir, 'staged.txt'), 'staged\n');
+      await git(dir, ['add', 'staged.txt']);
+      await rm(path.join(dir, '.gitignore'));
+      await writeFile(path.join(dir, 'ignored.txt'), 'no longer ignored\n');
+      const index = await readFile(path.join(dir, '.git', 'index'));
+      const server = new GitServer({ root });
+      const published = await server.publish({
+        projectPath: 'group/dirty',
+        repoDir: dir,
+        ref: 'main',
+        pipelineId: 1,
+        dirty: true,
+      });
+      const serving = (await server.repository('group/dirty'))!;
+      const files = (await git(serving, ['ls-tree', '--name-only', published.sha])).split('\n');
+      expect(files.sort()).toEqual(['file.txt', 'ignored.txt', 'staged.txt']);
+      expect(await git(serving, ['rev-parse', `${published.sha}^`])).toBe(head);
+      expect((await readFile(path.join(dir, '.git', 'index'))).equals(index)).toBe(true);
+      expect(await git(dir, ['rev-parse', 'HEAD'])).toBe(head);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('knows nothing about malformed project paths', async () => {

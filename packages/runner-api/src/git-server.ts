@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +7,12 @@ import { BadRequestError, NotFoundError } from './errors.js';
 import { projectPathSchema } from './schemas.js';
 
 const run = promisify(execFile);
+
+/**
+ * Commands on the user's repository trust it even when another uid owns it (a bind mount in the
+ * mock's container); command-line config counts as protected configuration for this setting.
+ */
+const TRUST = ['-c', 'safe.directory=*'];
 
 export interface PublishOptions {
   readonly projectPath: string;
@@ -108,6 +114,7 @@ export class GitServer {
   async #objectsDir(repoDir: string): Promise<string> {
     try {
       const { stdout } = await run(this.#git, [
+        ...TRUST,
         '-C',
         repoDir,
         'rev-parse',
@@ -122,7 +129,15 @@ export class GitServer {
 
   async #revParse(repoDir: string, rev: string): Promise<string> {
     try {
-      const { stdout } = await run(this.#git, ['-C', repoDir, 'rev-parse', '--verify', '--quiet', rev]);
+      const { stdout } = await run(this.#git, [
+        ...TRUST,
+        '-C',
+        repoDir,
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        rev,
+      ]);
       return stdout.trim();
     } catch {
       throw new NotFoundError(`revision ${rev} not found in ${repoDir}`);
@@ -158,7 +173,9 @@ export class GitServer {
       GIT_OPTIONAL_LOCKS: '0',
     };
     const git = async (args: string[]) =>
-      (await run(this.#git, ['-C', repoDir, ...args], { env, maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
+      (
+        await run(this.#git, [...TRUST, '-C', repoDir, ...args], { env, maxBuffer: 64 * 1024 * 1024 })
+      ).stdout.trim();
     try {
       let parent: string | undefined;
       try {
@@ -166,7 +183,14 @@ export class GitServer {
       } catch {
         parent = undefined; // a repository without commits yet
       }
-      await git(parent ? ['read-tree', parent] : ['read-tree', '--empty']);
+      // Start from a copy of the user's index (read only) so unchanged files are not re-hashed;
+      // without one, from HEAD's tree. `add --all` then makes it match the work tree either way.
+      const userIndex = await git(['rev-parse', '--path-format=absolute', '--git-path', 'index']);
+      const copied = await copyFile(userIndex, env.GIT_INDEX_FILE).then(
+        () => true,
+        () => false,
+      );
+      if (!copied) await git(parent ? ['read-tree', parent] : ['read-tree', '--empty']);
       await git(['add', '--all']);
       const tree = await git(['write-tree']);
       if (parent && (await git(['rev-parse', `${parent}^{tree}`])) === tree)
