@@ -15,6 +15,7 @@ export {
 export { HttpUpstreamClient, type HttpUpstreamClientOptions } from './http-upstream-client.js';
 export { Inflight } from './inflight.js';
 export type { CacheOptions } from './proxy-context.js';
+export { formatProxyMetrics } from './proxy-metrics.js';
 export {
   createPushThrough,
   type PushThrough,
@@ -23,6 +24,7 @@ export {
   type PushThroughWatcher,
   parsePushThroughConfig,
 } from './push-through.js';
+export { createPushThroughConfigHandler } from './push-through-endpoint.js';
 export { parseChallenge, realmMayReceiveCredentials, TokenAuth } from './token-auth.js';
 export {
   MANIFEST_MEDIA_TYPES,
