@@ -200,7 +200,10 @@ describe('glci registry nodes sharing one S3 bucket', () => {
           controller.enqueue(blob.subarray(offset, offset + MiB));
         }
       },
-      pull: () => new Promise<void>((resolve) => (stall = resolve)),
+      pull: () =>
+        new Promise<void>((resolve) => {
+          stall = resolve;
+        }),
     });
     const inFlight = fetch(new URL(location, a.url), {
       method: 'PATCH',
