@@ -89,8 +89,14 @@ describe('tokenAuth (Docker token flow, end to end over HTTP)', () => {
     const wrong = await tokenFor(registry, challenge, basicHeader('alice', 'guess'));
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as { errors: { code: string }[] }).errors[0]?.code).toBe('UNAUTHORIZED');
+    // Anonymous clients get a token that grants nothing, so the registry refuses them at once.
     const anonymous = await tokenFor(registry, challenge);
-    expect(anonymous.status).toBe(401);
+    expect(anonymous.status).toBe(200);
+    const { token: empty } = (await anonymous.json()) as { token: string };
+    expect(decodeJwt(empty)).toMatchObject({ sub: 'anonymous', access: [] });
+    expect(
+      (await registry.fetch('/v2/a/tags/list', { headers: { Authorization: `Bearer ${empty}` } })).status,
+    ).toBe(401);
 
     await using other = await startTestRegistry({ auth: tokenAuth({ users, secret: `${SECRET}, another` }) });
     const foreignChallenge = parseChallenge(

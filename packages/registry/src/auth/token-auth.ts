@@ -150,10 +150,10 @@ export function tokenAuth(options: TokenAuthOptions = {}): RegistryAuth {
           throw new UnauthorizedError('invalid username or password', `Basic realm="${service}"`);
         }
         subject = credentials.username;
-      } else if (!options.anonymousPull && credentials.kind === 'none' && !options.grant) {
-        // Anonymous clients would get an empty token; tell them to authenticate instead.
-        throw new UnauthorizedError('authentication required', `Basic realm="${service}"`);
       }
+      // Anonymous clients always get a token, holding only what the policy grants them (possibly
+      // nothing): the registry then answers 401 for what it does not cover, which clients report
+      // at once, where a refused token request makes the Docker daemon retry for a minute.
       const access: AccessEntry[] = [];
       for (const scope of url.searchParams.getAll('scope').flatMap((s) => s.split(' '))) {
         const parsed = parseScope(scope);
