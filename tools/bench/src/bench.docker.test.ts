@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createBlobFactory } from './blob-source.js';
 import { runBench } from './harness.js';
-import { distributionLauncher } from './registry-under-test.js';
+import { distributionLauncher, GLCI_CLI, glciLauncher } from './registry-under-test.js';
 import { formatReport } from './report.js';
 import { type BenchContext, QUICK_SIZES } from './scenario.js';
 import { allScenarios } from './scenarios/index.js';
 
-// The harness itself in --quick mode against real registries: every row must come out measured and
+// The harness itself in --quick mode against both real registries, distribution and glci: every row must come out measured and
 // well-formed. This checks the benchmark, not anyone's speed: no timing is asserted.
 describe('pnpm bench --quick', () => {
-  it('measures every row on both sides and reports a ratio, a verdict and peak RSS', async () => {
+  it('measures every row on distribution and glci and reports a ratio, a verdict and peak RSS', async () => {
     const context: BenchContext = {
       sizes: { ...QUICK_SIZES, manifestSeconds: 0.5 },
       blob: createBlobFactory(),
@@ -18,7 +18,8 @@ describe('pnpm bench --quick', () => {
     const groups = allScenarios(context);
     const result = await runBench({
       baseline: distributionLauncher(),
-      candidate: distributionLauncher('distribution-b'),
+      // glci from the built CLI (turbo builds @glci/cli before this package's tests).
+      candidate: glciLauncher({ cliPath: GLCI_CLI }),
       context,
       groups,
     });
@@ -45,7 +46,7 @@ describe('pnpm bench --quick', () => {
     const report = formatReport(result);
     for (const row of result.rows) {
       expect(report).toMatch(
-        new RegExp(`${row.title.replace(/[+]/g, '\\+')}\\s.*x\\s+>= .*x\\s+(PASS|MISS)\\n`),
+        new RegExp(`${row.title.replace(/[+]/g, '\\+')}\\s.*x\\s+>= .*x\\s+(PASS|MISS)\\s+\\S+\\n`),
       );
     }
     expect(report).toMatch(/\d+ PASS, \d+ MISS, 0 ERROR/);

@@ -3,6 +3,7 @@ import { blobPullScenarios } from './blob-pull.js';
 import { blobPushScenarios } from './blob-push.js';
 import { dockerScenarios } from './docker-e2e.js';
 import { manifestScenarios } from './manifests.js';
+import { s3Scenarios } from './s3.js';
 
 /** Every scenario group, in report order. New groups (S3, proxy) add one line here. */
 export function allScenarios(context: BenchContext): ScenarioGroup[] {
@@ -11,5 +12,6 @@ export function allScenarios(context: BenchContext): ScenarioGroup[] {
     blobPullScenarios(context),
     manifestScenarios(context),
     dockerScenarios(context),
+    s3Scenarios(context),
   ];
 }
