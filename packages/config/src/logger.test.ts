@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger, type LogLevel } from './logger.js';
 
 /** A logger writing to memory; `lines()` waits for everything logged so far. */
@@ -62,6 +62,25 @@ describe('createLogger', () => {
     const written = await lines();
     expect(written).toHaveLength(1);
     expect(written[0]).toContain('warn loud');
+  });
+
+  describe('GLCI_LOG_LEVEL', () => {
+    afterEach(() => vi.unstubAllEnvs());
+
+    it('sets the level when no level is given', async () => {
+      vi.stubEnv('GLCI_LOG_LEVEL', 'debug');
+      const { logger, lines } = memoryLogger();
+      logger.debug('traced');
+      expect(await lines()).toEqual([expect.stringMatching(/ debug traced$/)]);
+    });
+
+    it('falls back to info when it names no level, instead of dropping every message', async () => {
+      vi.stubEnv('GLCI_LOG_LEVEL', 'loud');
+      const { logger, lines } = memoryLogger();
+      logger.debug('hidden');
+      logger.error('shown');
+      expect(await lines()).toEqual([expect.stringMatching(/ error shown$/)]);
+    });
   });
 
   it('writes nothing when silent', async () => {

@@ -40,7 +40,7 @@ const redactFormat = winston.format((info) => {
  * stdout stays clean for `--json` output.
  */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
-  const level = options.level ?? (process.env.GLCI_LOG_LEVEL as LogLevel | undefined) ?? 'info';
+  const level = options.level ?? levelFromEnvironment(process.env.GLCI_LOG_LEVEL);
   const consoleFormat = options.json
     ? winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json())
     : winston.format.combine(
@@ -68,6 +68,12 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     );
   }
   return winston.createLogger({ level, silent: options.silent ?? false, transports });
+}
+
+/** `GLCI_LOG_LEVEL` when it names a level; anything else would make winston drop every message. */
+function levelFromEnvironment(value: string | undefined): LogLevel {
+  const level = value?.trim().toLowerCase();
+  return level && level in winston.config.npm.levels ? (level as LogLevel) : 'info';
 }
 
 /** A logger that drops everything, for embedding and tests. */
