@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../../cli-context.js';
+import { gcCommand, listCommand, statsCommand } from './maintenance.js';
 import { UsageError } from './options.js';
 import { serveRegistry } from './serve.js';
 
@@ -39,6 +40,36 @@ export function registerRegistryCommand(program: Command, context: () => CliCont
     .option('--proxy', 'pull-through cache over the configured registry.upstreams')
     .action(async (options, command: Command) => {
       await withUsageErrors(command, () => serveRegistry(options, context()));
+    });
+
+  registry
+    .command('list')
+    .description('list repositories, their tags and digests in a registry storage')
+    .option('--storage <dir|url>', 'storage location (default: registry.storage from the config)')
+    .option('--json', 'machine-readable output')
+    .action(async (options, command: Command) => {
+      await withUsageErrors(command, () => listCommand(options, context()));
+    });
+
+  registry
+    .command('stats')
+    .description('count repositories, tags, manifests, blobs and bytes in a registry storage')
+    .option('--storage <dir|url>', 'storage location (default: registry.storage from the config)')
+    .option('--json', 'machine-readable output (sizes in bytes)')
+    .action(async (options, command: Command) => {
+      await withUsageErrors(command, () => statsCommand(options, context()));
+    });
+
+  registry
+    .command('gc')
+    .description('delete blobs no manifest references (safe while pushes are in flight)')
+    .option('--storage <dir|url>', 'storage location (default: registry.storage from the config)')
+    .option('--dry-run', 'report what would be deleted and change nothing')
+    .option('--delete-untagged', 'also delete manifests that no tag reaches')
+    .option('--grace-period <duration>', 'never delete content younger than this', '1h')
+    .option('--json', 'machine-readable report (sizes in bytes)')
+    .action(async (options, command: Command) => {
+      await withUsageErrors(command, () => gcCommand(options, context()));
     });
 }
 
