@@ -45,7 +45,9 @@ const NAME = 'filesystem';
 /** Read-stream buffer: large reads keep syscalls per GiB low (64 KiB is Node's default). */
 const DEFAULT_READ_BUFFER = 1024 * 1024;
 /** Writers gather small chunks (HTTP bodies arrive in 16–64 KiB pieces) into writes this large. */
-const DEFAULT_WRITE_BUFFER = 4 * 1024 * 1024;
+const DEFAULT_WRITE_BUFFER = 1024 * 1024;
+/** A large write starts a background `fdatasync` after this many unsynced bytes. */
+const WRITE_BEHIND_BYTES = 32 * 1024 * 1024;
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
 
 export interface FsDriverOptions {
@@ -296,9 +298,13 @@ export class FsDriver implements StorageDriver {
 class FsFileWriter implements FileWriter {
   #size: number;
   #position: number;
-  #buffered: Buffer[] = [];
-  #bufferedBytes = 0;
+  /** Small chunks are copied here and written together; allocated on first use. */
+  #buffer: Buffer | undefined;
+  #filled = 0;
   #done = false;
+  #unsynced = 0;
+  #syncing: Promise<void> | undefined;
+  #syncError: unknown;
 
   constructor(
     readonly path: string,
@@ -322,52 +328,98 @@ class FsFileWriter implements FileWriter {
   async write(chunk: Uint8Array): Promise<void> {
     this.#assertOpen();
     if (chunk.length === 0) return;
-    // Copy: the caller may reuse its buffer once the promise resolves.
-    this.#buffered.push(Buffer.from(chunk));
-    this.#bufferedBytes += chunk.length;
+    if (chunk.length >= this.bufferSize) {
+      // Large chunks go straight to the file; the caller gets its buffer back only afterwards.
+      await this.#flush();
+      await this.#writeAll(chunk);
+      this.#size += chunk.length;
+      return;
+    }
+    if (this.#filled + chunk.length > this.bufferSize) await this.#flush();
+    this.#buffer ??= Buffer.allocUnsafe(this.bufferSize);
+    this.#buffer.set(chunk, this.#filled);
+    this.#filled += chunk.length;
     this.#size += chunk.length;
-    if (this.#bufferedBytes >= this.bufferSize) await this.#flush();
+    if (this.#filled === this.bufferSize) await this.#flush();
   }
 
+  /**
+   * Flushes to the kernel without fsync: the pending bytes survive a process crash (SIGKILL), and
+   * after an OS crash a resumed writer reports the size that really reached the disk. Uploads
+   * verify their digest at commit, so a lost tail is re-sent or refused, never published.
+   */
   async close(): Promise<void> {
+    await this.#finish(false);
+  }
+
+  async commit(): Promise<void> {
+    await this.#finish(true);
+    await this.actions.publish();
+  }
+
+  async #finish(publishing: boolean): Promise<void> {
     this.#assertOpen();
     this.#done = true;
     try {
       await this.#flush();
-      if (this.actions.sync) await this.handle.sync();
+      await this.#syncing;
+      if (this.#syncError !== undefined) throw this.#syncError;
+      if (publishing) {
+        // The time stamp is the publish time, whenever the bytes arrived (GC's grace period uses it).
+        const now = new Date();
+        await this.handle.utimes(now, now);
+        if (this.actions.sync) await this.handle.sync();
+      }
     } finally {
+      this.#buffer = undefined;
       await this.handle.close();
     }
-  }
-
-  async commit(): Promise<void> {
-    await this.close();
-    await this.actions.publish();
   }
 
   async cancel(): Promise<void> {
     if (!this.#done) {
       this.#done = true;
+      this.#buffer = undefined;
+      await this.#syncing;
       await this.handle.close();
     }
     await this.actions.discard();
   }
 
   async #flush(): Promise<void> {
-    const buffers = this.#buffered;
-    const bytes = this.#bufferedBytes;
-    if (bytes === 0) return;
-    this.#buffered = [];
-    this.#bufferedBytes = 0;
+    if (this.#filled === 0 || !this.#buffer) return;
+    const filled = this.#filled;
+    this.#filled = 0;
+    await this.#writeAll(this.#buffer.subarray(0, filled));
+  }
+
+  async #writeAll(data: Uint8Array): Promise<void> {
     let written = 0;
-    while (written < bytes) {
-      const { bytesWritten } = await this.handle.writev(
-        written === 0 ? buffers : [Buffer.concat(buffers).subarray(written)],
+    while (written < data.length) {
+      const { bytesWritten } = await this.handle.write(
+        data,
+        written,
+        data.length - written,
         this.#position + written,
       );
       written += bytesWritten;
     }
-    this.#position += bytes;
+    this.#position += data.length;
+    this.#unsynced += data.length;
+    if (this.actions.sync && this.#unsynced >= WRITE_BEHIND_BYTES && !this.#syncing) {
+      // Write-behind: let the disk catch up while more bytes arrive, so the fsync before publishing
+      // only has the tail left to flush. Its outcome is awaited (and any error thrown) at the end.
+      this.#unsynced = 0;
+      this.#syncing = this.handle.datasync().then(
+        () => {
+          this.#syncing = undefined;
+        },
+        (error: unknown) => {
+          this.#syncing = undefined;
+          this.#syncError ??= error;
+        },
+      );
+    }
   }
 
   #assertOpen(): void {

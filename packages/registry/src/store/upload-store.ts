@@ -22,7 +22,7 @@ export interface UploadState {
   readonly startedAt: string;
   /** Last time bytes were received (expiry counts from here). */
   readonly updatedAt: string;
-  /** Bytes durable in the session's data writer at the last `close()`. */
+  /** Bytes in the session's data writer when the state was last saved (the writer's own size wins). */
   readonly size: number;
   readonly algorithm: DigestAlgorithm;
   /** Saved hash state (wasm hashing only), valid at `hashedSize` bytes. */
@@ -58,6 +58,8 @@ interface LiveHasher {
 
 /** Session ids the store hands out and accepts: one path segment, never `.`-led. */
 const SESSION_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
+/** How often `close()` refreshes a session's `updatedAt` when there is no hash state to save. */
+const STATE_REFRESH_MS = 60_000;
 /** Live hashers kept for sessions between requests; abandoned ones are dropped oldest first. */
 const MAX_LIVE_HASHERS = 4096;
 
@@ -94,15 +96,8 @@ export class UploadStore {
     }
     // The pending writer is the truth about the size: a request killed after writing but before
     // its close() leaves more bytes than the state says, and the client must resume after them.
-    let size: number;
-    try {
-      const writer = await this.options.driver.writer(uploadDataPath(repository, id), { append: true });
-      size = writer.size;
-      await writer.close();
-    } catch (error) {
-      if (error instanceof PathNotFoundError) throw new BlobUploadUnknownError(id);
-      throw error;
-    }
+    const size = await this.#pendingSize(repository, id);
+    if (size === undefined) throw new BlobUploadUnknownError(id);
     const restored = await this.#restoreHasher(state);
     const current = size === state.size ? state : { ...state, size };
     return restored.hashedSize === size
@@ -126,7 +121,7 @@ export class UploadStore {
         id,
         startedAt: new Date(state.startedAt),
         updatedAt: new Date(state.updatedAt),
-        size: state.size,
+        size: (await this.#pendingSize(repository, id)) ?? state.size,
       });
     }
     return sessions;
@@ -187,6 +182,17 @@ export class UploadStore {
       return { hasher, hashedSize: state.hashedSize };
     }
     return { hasher: undefined, hashedSize: 0 };
+  }
+
+  /** Bytes in the session's pending writer, or `undefined` when it has none. */
+  async #pendingSize(repository: string, id: string): Promise<number | undefined> {
+    const writer = await orUndefined(
+      this.options.driver.writer(uploadDataPath(repository, id), { append: true }),
+    );
+    if (!writer) return undefined;
+    const { size } = writer;
+    await writer.close();
+    return size;
   }
 
   #expired(state: UploadState): boolean {
@@ -288,10 +294,16 @@ export class UploadSession implements BlobWriter {
     }
     const hasher = this.#hasherAt(this.#size);
     const saved = hasher?.save?.();
+    this.store.keepLive(this.#state, hasher, this.#size);
+    const now = this.store.deps.clock();
+    // The pending writer knows the size, so without a hash state to save, the state file is only
+    // refreshed for expiry, at most once a minute: a chunked push does not pay an fsync per chunk.
+    const stale = now.getTime() - Date.parse(this.#state.updatedAt) >= STATE_REFRESH_MS;
+    if (!saved && !stale && this.#state.hashState === undefined) return;
     this.#state = {
       ...this.#state,
       size: this.#size,
-      updatedAt: this.store.deps.clock().toISOString(),
+      updatedAt: now.toISOString(),
       ...(saved ? { hashState: Buffer.from(saved).toString('base64'), hashedSize: this.#size } : {}),
     };
     if (!saved) {
@@ -299,7 +311,6 @@ export class UploadSession implements BlobWriter {
       this.#state = rest;
     }
     await this.store.saveState(this.#state);
-    this.store.keepLive(this.#state, hasher, this.#size);
   }
 
   async commit(expected: Digest, options: { mediaType?: string } = {}): Promise<Descriptor> {
