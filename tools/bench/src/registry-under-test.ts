@@ -67,6 +67,8 @@ export interface GlciLauncherOptions {
   readonly name?: string;
   /** Extra arguments for `glci registry serve`. */
   readonly extraArgs?: readonly string[];
+  /** Arguments for node itself, before the CLI path (`--cpu-prof`, `--max-old-space-size=…`). */
+  readonly nodeArgs?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -89,6 +91,7 @@ export function glciLauncher(options: GlciLauncherOptions): RegistryLauncher {
       const work = mkdtempSync(path.join(os.tmpdir(), 'glci-bench-glci-'));
       const storageDirectory = path.join(work, 'data');
       const args = [
+        ...(options.nodeArgs ?? []),
         options.cliPath,
         'registry',
         'serve',
