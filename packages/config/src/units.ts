@@ -6,7 +6,7 @@ import ms from 'ms';
  * Sizes use binary multiples as Docker does (`1KB` = 1024 bytes); durations use `ms` syntax.
  */
 
-const SIZE_PATTERN = /^\s*\d+(\.\d+)?\s*(b|kb|mb|gb|tb|pb|kib|mib|gib|tib)?\s*$/i;
+const SIZE_PATTERN = /^\s*\d+(\.\d+)?\s*(b|kb|mb|gb|tb|pb|kib|mib|gib|tib|pib)?\s*$/i;
 const DURATION_PATTERN = /^\s*\d+(\.\d+)?\s*(ms|s|m|h|d|w)?\s*$/i;
 
 export class UnitParseError extends Error {}
