@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createSilentLogger, resolveDockerHost } from '@glci/config';
@@ -32,6 +33,33 @@ describe.each(TRANSPORTS)('connecting over $transport', ({ host }) => {
     );
     expect(endpoint).toEqual({ host, source: 'DOCKER_HOST' });
     const connection = await connectDocker(endpoint, { logger, env: {} });
+    expect(connection.serverVersion).toBeTruthy();
+  });
+});
+
+describe('endpoint resolution', () => {
+  it('uses the active Docker context before DOCKER_HOST', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'glci-home-'));
+    const dockerConfig = path.join(home, '.docker');
+    const context = 'glci-test-tcp';
+    const meta = path.join(dockerConfig, 'contexts/meta', createHash('sha256').update(context).digest('hex'));
+    mkdirSync(meta, { recursive: true });
+    writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify({ currentContext: context }));
+    writeFileSync(
+      path.join(meta, 'meta.json'),
+      JSON.stringify({
+        Name: context,
+        Endpoints: { docker: { Host: 'tcp://127.0.0.1:2375', SkipTLSVerify: false } },
+      }),
+    );
+    const endpoint = resolveDockerHost(
+      { docker: { container_socket: 'auto', privileged: true } },
+      { DOCKER_HOST: 'unix:///nonexistent.sock' },
+      home,
+    );
+    expect(endpoint).toMatchObject({ host: 'tcp://127.0.0.1:2375', source: 'context', context });
+    // The context has no TLS material (contexts/tls/...), so it is plain HTTP, as for the Docker CLI.
+    const connection = await connectDocker(endpoint, { logger, env: { DOCKER_CONFIG: dockerConfig } });
     expect(connection.serverVersion).toBeTruthy();
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +35,33 @@ describe('dockerodeOptions', () => {
     expect(String(options.ca)).toBe('ca.pem');
     expect(String(options.cert)).toBe('cert.pem');
     expect(String(options.key)).toBe('key.pem');
+  });
+
+  it('takes a context TLS material from contexts/tls/<sha256 of the name>/docker', () => {
+    const dockerConfig = mkdtempSync(path.join(os.tmpdir(), 'glci-docker-config-'));
+    const tlsDir = path.join(
+      dockerConfig,
+      'contexts/tls',
+      createHash('sha256').update('remote').digest('hex'),
+      'docker',
+    );
+    mkdirSync(tlsDir, { recursive: true });
+    for (const name of ['ca.pem', 'cert.pem', 'key.pem'])
+      writeFileSync(path.join(tlsDir, name), `ctx-${name}`);
+    const endpoint = {
+      host: 'tcp://build:2376',
+      source: 'context',
+      context: 'remote',
+      tls: { verify: true },
+    } as const;
+    const options = dockerodeOptions(endpoint, { DOCKER_CONFIG: dockerConfig });
+    expect(options).toMatchObject({ protocol: 'https', port: 2376 });
+    expect(String(options.ca)).toBe('ctx-ca.pem');
+    expect(
+      dockerodeOptions({ ...endpoint, context: 'plain' }, { DOCKER_CONFIG: dockerConfig }),
+    ).toMatchObject({
+      protocol: 'http',
+    });
   });
 
   it('maps ssh:// with the user, port and the SSH agent', () => {

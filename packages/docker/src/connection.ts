@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Environment, Logger, ResolvedDockerHost } from '@glci/config';
@@ -95,10 +96,24 @@ export function dockerodeOptions(
     case 'tcp:':
     case 'http:':
     case 'https:': {
-      const tls = endpoint.tls?.verify === true || url.protocol === 'https:';
+      const dockerConfig = env.DOCKER_CONFIG ?? path.join(env.HOME ?? os.homedir(), '.docker');
+      // A context keeps its TLS material under contexts/tls/<sha256(name)>/docker, and uses TLS
+      // only when that material exists (as the Docker CLI does).
+      const contextTls = endpoint.context
+        ? path.join(
+            dockerConfig,
+            'contexts/tls',
+            createHash('sha256').update(endpoint.context).digest('hex'),
+            'docker',
+          )
+        : undefined;
+      const contextHasTls = contextTls !== undefined && existsSync(path.join(contextTls, 'ca.pem'));
+      const tls =
+        url.protocol === 'https:' ||
+        (endpoint.source === 'context' ? contextHasTls : endpoint.tls?.verify === true);
       const port = url.port ? Number(url.port) : tls ? 2376 : 2375;
       if (!tls) return { ...cleared, host: url.hostname, port, protocol: 'http' };
-      const certPath = endpoint.tls?.certPath ?? path.join(env.HOME ?? os.homedir(), '.docker');
+      const certPath = (contextHasTls ? contextTls : endpoint.tls?.certPath) ?? dockerConfig;
       return {
         ...cleared,
         host: url.hostname,
