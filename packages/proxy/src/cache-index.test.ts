@@ -81,3 +81,29 @@ describe('CacheIndex eviction plan', () => {
     expect(index.tag('r/a', 'latest')).toBeUndefined();
   });
 });
+
+describe('CacheIndex persistence', () => {
+  it('round-trips through JSON', () => {
+    const index = new CacheIndex();
+    image(index, 'r/a', 'a', ['a1', 'a2'], 7);
+    index.setTag('r/a', 'latest', { digest: d('a'), mediaType: 'm', size: 1, upstream: 'u', checkedAt: 5 });
+    index.setOrigin('r/a', 'u');
+    index.protect('r/b', [d('a1')]);
+    const restored = new CacheIndex();
+    restored.restore(JSON.parse(JSON.stringify(index)));
+    expect(restored.bytes).toBe(index.bytes);
+    expect(restored.tag('r/a', 'latest')).toEqual(index.tag('r/a', 'latest'));
+    expect(restored.entry(d('a1'))!.repositories).toEqual(new Set(['r/a']));
+    expect(restored.origin('r/a')).toBe('u');
+    expect(restored.toJSON()).toEqual(index.toJSON());
+    expect(() => restored.restore({ ...index.toJSON(), version: 2 as 1 })).toThrow(/version/);
+  });
+
+  it('counts revisions so a saver knows when to write', () => {
+    const index = new CacheIndex();
+    const start = index.revision;
+    index.setOrigin('r', 'u');
+    index.touch(d('none'), 1);
+    expect(index.revision).toBeGreaterThan(start);
+  });
+});

@@ -4,8 +4,9 @@
  * are, what each manifest references, and when each was last read. Locally pushed content is not
  * in here (except the digests it references, which eviction must never remove).
  *
- * The index lives in memory, scoped to one proxy instance. After a restart the local store still
- * holds the blobs, so a re-pull costs one manifest request per image and no blob downloads.
+ * The index lives in memory, scoped to one proxy instance, and is saved as JSON through a storage
+ * driver when the proxy is given one (`toJSON` / `restore`), so a restarted proxy still knows its
+ * cached tags — and can serve them while the upstream is down.
  */
 export interface CachedTag {
   readonly digest: string;
@@ -40,7 +41,18 @@ export interface Eviction {
   readonly reason: 'size' | 'unused';
 }
 
+/** The persisted form (version 1). */
+export interface CacheIndexState {
+  readonly version: 1;
+  readonly tags: [string, CachedTag][];
+  readonly entries: (Omit<CachedEntry, 'repositories'> & { repositories: string[] })[];
+  readonly origins: [string, string][];
+  readonly localReferences: [string, string[]][];
+}
+
 export class CacheIndex {
+  /** Bumped on every change; the saver compares it with what it last wrote. */
+  revision = 0;
   readonly #tags = new Map<string, CachedTag>();
   readonly #entries = new Map<string, CachedEntry>();
   readonly #tagLists = new Map<string, CachedTagList>();
@@ -70,10 +82,12 @@ export class CacheIndex {
   }
 
   setTag(repository: string, tag: string, value: CachedTag): void {
+    this.revision += 1;
     this.#tags.set(`${repository}\n${tag}`, value);
   }
 
   dropTag(repository: string, tag: string): void {
+    this.revision += 1;
     this.#tags.delete(`${repository}\n${tag}`);
   }
 
@@ -94,6 +108,7 @@ export class CacheIndex {
   }
 
   setTagList(repository: string, value: CachedTagList): void {
+    this.revision += 1;
     this.#tagLists.set(repository, value);
   }
 
@@ -102,6 +117,7 @@ export class CacheIndex {
   }
 
   setOrigin(repository: string, upstream: string): void {
+    this.revision += 1;
     this.#origins.set(repository, upstream);
   }
 
@@ -111,6 +127,7 @@ export class CacheIndex {
 
   /** Records content cached into `repository` (or adds the repository to a known entry). */
   add(entry: Omit<CachedEntry, 'repositories' | 'lastAccess'>, repository: string, now: number): CachedEntry {
+    this.revision += 1;
     const known = this.#entries.get(entry.digest);
     if (known) {
       known.repositories.add(repository);
@@ -124,6 +141,7 @@ export class CacheIndex {
   }
 
   touch(digest: string, now: number): CachedEntry | undefined {
+    this.revision += 1;
     const entry = this.#entries.get(digest);
     if (entry) entry.lastAccess = now;
     return entry;
@@ -131,6 +149,7 @@ export class CacheIndex {
 
   /** Forgets an entry (evicted, or found missing from the store) and the tags pointing at it. */
   remove(digest: string): void {
+    this.revision += 1;
     const entry = this.#entries.get(digest);
     if (!entry) return;
     this.#entries.delete(digest);
@@ -140,6 +159,7 @@ export class CacheIndex {
 
   /** Marks digests as referenced by a locally pushed manifest in `repository`. */
   protect(repository: string, digests: readonly string[]): void {
+    this.revision += 1;
     let set = this.#localReferences.get(repository);
     if (!set) {
       set = new Set();
@@ -193,5 +213,33 @@ export class CacheIndex {
       }
     }
     return evictions;
+  }
+
+  toJSON(): CacheIndexState {
+    return {
+      version: 1,
+      tags: [...this.#tags],
+      entries: [...this.#entries.values()].map((entry) => ({
+        ...entry,
+        repositories: [...entry.repositories],
+      })),
+      origins: [...this.#origins],
+      localReferences: [...this.#localReferences].map(([name, set]) => [name, [...set]]),
+    };
+  }
+
+  /** Loads a saved state (entries already known are kept). */
+  restore(state: CacheIndexState): void {
+    if (state.version !== 1) throw new Error(`unknown cache index version ${String(state.version)}`);
+    for (const [key, tag] of state.tags) if (!this.#tags.has(key)) this.#tags.set(key, { ...tag });
+    for (const entry of state.entries) {
+      if (this.#entries.has(entry.digest)) continue;
+      this.#entries.set(entry.digest, { ...entry, repositories: new Set(entry.repositories) });
+      this.#bytes += entry.size;
+    }
+    for (const [name, upstream] of state.origins)
+      if (!this.#origins.has(name)) this.#origins.set(name, upstream);
+    for (const [name, digests] of state.localReferences) this.protect(name, digests);
+    this.revision += 1;
   }
 }

@@ -55,6 +55,10 @@ export interface ProxyNamespace extends Namespace {
   stats(): ProxyStats;
   /** Applies the size bound and unused expiry now; returns the digests removed. */
   evict(): Promise<string[]>;
+  /** Saves the cache index now (when a `cache.stateDriver` is set). */
+  flush(): Promise<void>;
+  /** Stops the save timer and saves the index a last time. */
+  close(): Promise<void>;
 }
 
 /**
@@ -75,6 +79,7 @@ export function createProxyNamespace(options: ProxyNamespaceOptions): ProxyNames
 
   return {
     async repository(name: string, repositoryOptions: { namespace?: string } = {}): Promise<ProxyRepository> {
+      await context.ready;
       const repository = await local.repository(name);
       const scope = new RequestScope(name, upstreams.route(name, repositoryOptions.namespace));
       const manifests = new ProxyManifestStore(context, scope, repository);
@@ -89,9 +94,11 @@ export function createProxyNamespace(options: ProxyNamespaceOptions): ProxyNames
       };
     },
     async hasRepository(name: string): Promise<boolean> {
+      await context.ready;
       return context.index.hasRepository(name) || (await local.hasRepository(name));
     },
     async catalog(catalogOptions: { last?: string; n?: number } = {}) {
+      await context.ready;
       const names = new Set(context.index.repositories());
       let last: string | undefined;
       for (;;) {
@@ -121,8 +128,17 @@ export function createProxyNamespace(options: ProxyNamespaceOptions): ProxyNames
       };
     },
     async evict(): Promise<string[]> {
+      await context.ready;
       await context.settled();
       return await context.evict();
+    },
+    async flush(): Promise<void> {
+      await context.ready;
+      await context.save();
+    },
+    async close(): Promise<void> {
+      await context.ready;
+      await context.close();
     },
   };
 }

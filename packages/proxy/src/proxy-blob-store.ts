@@ -116,7 +116,10 @@ export class ProxyBlobStore implements BlobStore {
     const result = await this.local.blobs.createUpload({ mount: { digest } });
     if (result.mounted) {
       const entry = this.context.index.entry(String(digest));
-      if (entry) entry.repositories.add(this.local.name);
+      if (entry) {
+        entry.repositories.add(this.local.name);
+        this.context.index.revision += 1;
+      }
       return true;
     }
     await result.cancel();

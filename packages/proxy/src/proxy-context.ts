@@ -1,6 +1,13 @@
 import type { Logger } from '@glci/config';
-import { BlobUnknownError, type Descriptor, type Namespace, type Repository } from '@glci/registry';
-import { CacheIndex } from './cache-index.js';
+import {
+  BlobUnknownError,
+  type Descriptor,
+  type Namespace,
+  PathNotFoundError,
+  type Repository,
+  type StorageDriver,
+} from '@glci/registry';
+import { CacheIndex, type CacheIndexState } from './cache-index.js';
 import type { Clock } from './clock.js';
 import { UpstreamNotConfiguredError } from './errors.js';
 import { Inflight } from './inflight.js';
@@ -18,7 +25,16 @@ export interface CacheOptions {
   readonly writeTimeoutMs?: number;
   /** Where in-flight downloads are buffered for readers (default the OS temp directory). */
   readonly tempDirectory?: string;
+  /**
+   * Where the cache index is saved (`/proxy/cache-index.json`), normally the registry's own
+   * storage driver; without it the index lives in memory only.
+   */
+  readonly stateDriver?: StorageDriver;
+  /** How often a changed index is saved (default 5 s). */
+  readonly stateSaveIntervalMs?: number;
 }
+
+export const CACHE_STATE_PATH = '/proxy/cache-index.json';
 
 /** State shared by every repository handle of one proxy namespace: nothing lives at module level. */
 export class ProxyContext {
@@ -32,6 +48,11 @@ export class ProxyContext {
   /** Blob downloads, by digest, held until committed so late readers can join them. */
   readonly downloads = new Inflight<string, SharedDownload>();
   #evicting: Promise<void> = Promise.resolve();
+  /** Resolves once a saved index (if any) is loaded. */
+  readonly ready: Promise<void>;
+  #savedRevision = -1;
+  #saving: Promise<void> = Promise.resolve();
+  readonly #timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly local: Namespace,
@@ -39,7 +60,51 @@ export class ProxyContext {
     readonly logger: Logger,
     readonly clock: Clock,
     readonly cache: CacheOptions,
-  ) {}
+  ) {
+    this.ready = this.#load();
+    if (cache.stateDriver) {
+      this.#timer = setInterval(() => void this.save(), cache.stateSaveIntervalMs ?? 5000);
+      this.#timer.unref();
+    }
+  }
+
+  async #load(): Promise<void> {
+    const driver = this.cache.stateDriver;
+    if (!driver) return;
+    try {
+      const content = await driver.getContent(CACHE_STATE_PATH);
+      this.index.restore(JSON.parse(Buffer.from(content).toString('utf8')) as CacheIndexState);
+      this.#savedRevision = this.index.revision;
+      this.logger.info('cache index loaded', { bytes: this.index.bytes });
+    } catch (error) {
+      if (error instanceof PathNotFoundError) return;
+      this.logger.warn('cache index could not be loaded; starting empty', { error: String(error) });
+    }
+  }
+
+  /** Saves the index when it changed since the last save (never concurrently). */
+  save(): Promise<void> {
+    const driver = this.cache.stateDriver;
+    if (!driver) return Promise.resolve();
+    this.#saving = this.#saving.then(async () => {
+      const revision = this.index.revision;
+      if (revision === this.#savedRevision) return;
+      try {
+        await driver.putContent(CACHE_STATE_PATH, new TextEncoder().encode(JSON.stringify(this.index)));
+        this.#savedRevision = revision;
+      } catch (error) {
+        this.logger.warn('cache index could not be saved', { error: String(error) });
+      }
+    });
+    return this.#saving;
+  }
+
+  /** Stops the save timer and saves a last time. */
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.settled();
+    await this.save();
+  }
 
   now(): number {
     return this.clock.now();

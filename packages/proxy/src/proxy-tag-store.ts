@@ -67,6 +67,7 @@ export class ProxyTagStore implements TagStore {
       }
       if (head && String(head.digest) === cached.digest) {
         cached.checkedAt = context.now();
+        context.index.revision += 1;
         context.index.touch(cached.digest, context.now());
         return descriptor;
       }

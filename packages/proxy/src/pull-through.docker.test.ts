@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { createLogger } from '@glci/config';
 import {
   BlobUnknownError,
+  createNamespace,
+  FsDriver,
   ManifestUnknownError,
   parseDigest,
   TooManyRequestsError,
@@ -13,7 +18,7 @@ import { systemClock } from './clock.js';
 import { UpstreamNotConfiguredError } from './errors.js';
 import { HttpUpstreamClient } from './http-upstream-client.js';
 import { manifestBlobs } from './manifest-references.js';
-import { credentials, proxyOver, startUpstreams, type Upstreams } from './test-support/harness.js';
+import { credentials, proxyOver, startUpstreams, TestClock, type Upstreams } from './test-support/harness.js';
 import { pullThrough } from './test-support/pull.js';
 
 const HOUR = 3_600_000;
@@ -72,6 +77,19 @@ describe('pull-through over ordered real upstreams', () => {
     const stats = proxy.stats().upstreams[1]!;
     expect(stats.bytesFromCache).toBeGreaterThanOrEqual(second.bytes);
     expect(stats.hits).toBeGreaterThanOrEqual(2 + second.blobs.length);
+  });
+
+  it('answers 100 pulls of a cached tag with no upstream request, and 100 more after the window with one HEAD', async () => {
+    const { proxy, clock } = proxyOver(upstreams);
+    await pullThrough(proxy, 'glci/busybox', '1');
+    upstreams.a.reset();
+    upstreams.b.reset();
+    for (let pull = 0; pull < 100; pull++) await pullThrough(proxy, 'glci/busybox', '1');
+    expect(upstreams.a.requests).toEqual([]);
+    clock.advance(25 * HOUR);
+    await Promise.all(Array.from({ length: 100 }, () => pullThrough(proxy, 'glci/busybox', '1')));
+    expect(upstreams.a.requests).toEqual(['HEAD /v2/glci/busybox/manifests/1 200']);
+    expect(upstreams.b.requests).toEqual([]);
   });
 
   it('revalidates after the window with exactly one HEAD, and refetches only when the digest changed', async () => {
@@ -307,6 +325,44 @@ describe('pull-through over ordered real upstreams', () => {
     await pullThrough(proxy, 'glci/busybox', '1');
     expect(upstreams.a.requests).toContain('GET /v2/glci/busybox/manifests/1 200');
     for (const blob of shared) expect(upstreams.a.requests.join('\n')).not.toContain(blob);
+  });
+
+  it('remembers its cache across a restart and serves it while the upstream is down', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'glci-proxy-restart-'));
+    try {
+      const open = () => {
+        const driver = new FsDriver({ root, fsync: false });
+        const local = createNamespace({ driver, logger: createLogger({ silent: true }) });
+        return { driver, local };
+      };
+      const first = open();
+      const before = proxyOver(upstreams, { local: first.local, cache: { stateDriver: first.driver } });
+      const pulled = await pullThrough(before.proxy, 'glci/busybox', '1');
+      await before.proxy.close();
+
+      await upstreams.a.stop();
+      try {
+        const second = open();
+        const clock = new TestClock();
+        const after = proxyOver(upstreams, {
+          clock,
+          local: second.local,
+          cache: { stateDriver: second.driver },
+        });
+        const again = await pullThrough(after.proxy, 'glci/busybox', '1');
+        expect(again.digest).toBe(pulled.digest);
+        expect(again.warnings).toEqual([]);
+        clock.advance(25 * HOUR);
+        const stale = await pullThrough(after.proxy, 'glci/busybox', '1');
+        expect(stale.digest).toBe(pulled.digest);
+        expect(stale.warnings).toHaveLength(1);
+        await after.proxy.close();
+      } finally {
+        await upstreams.a.start();
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 
