@@ -22,7 +22,7 @@ export function registerRegistryCommand(program: Command, context: () => CliCont
     .option('--anonymous-pull', 'with --auth: pulls need no credentials, pushes and deletes do')
     .option(
       '--secret-file <file>',
-      'shared secret signing upload URLs and tokens (default: $GLCI_REGISTRY_SECRET, else random)',
+      'shared secret signing upload URLs and tokens (default: $GLCI_REGISTRY_SECRET, else ~/.glci/registry.secret)',
     )
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')

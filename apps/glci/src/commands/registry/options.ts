@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger, StorageConfig } from '@glci/config';
@@ -58,8 +58,16 @@ export async function buildAuth(
   return tokenAuth({ users, anonymousPull: options.anonymousPull, secret: options.secret });
 }
 
-/** The shared secret: from `--secret-file`, else `GLCI_REGISTRY_SECRET`, else random for this process. */
-export async function loadSecret(file: string | undefined, env: NodeJS.ProcessEnv): Promise<Uint8Array> {
+/**
+ * The shared secret that signs upload locations and tokens: `--secret-file`, else
+ * `GLCI_REGISTRY_SECRET`, else `<glci home>/registry.secret`, created (mode 0600) on first use so
+ * that upload sessions and tokens survive a restart. Nodes sharing a storage need the same secret.
+ */
+export async function loadSecret(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv,
+  glciHome: string,
+): Promise<Uint8Array> {
   if (file) {
     const text = (await readFile(file, 'utf8')).trim();
     if (text.length < 32) throw new UsageError(`${file}: the secret must be at least 32 characters`);
@@ -70,7 +78,23 @@ export async function loadSecret(file: string | undefined, env: NodeJS.ProcessEn
     if (fromEnv.length < 32) throw new UsageError('GLCI_REGISTRY_SECRET must be at least 32 characters');
     return new TextEncoder().encode(fromEnv);
   }
-  return new Uint8Array(randomBytes(32));
+  const persisted = path.join(glciHome, 'registry.secret');
+  try {
+    const text = (await readFile(persisted, 'utf8')).trim();
+    if (text.length >= 32) return new TextEncoder().encode(text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const generated = randomBytes(32).toString('hex');
+  await mkdir(glciHome, { recursive: true, mode: 0o700 });
+  try {
+    await writeFile(persisted, `${generated}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another process created it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadSecret(undefined, env, glciHome);
+    throw error;
+  }
+  return new TextEncoder().encode(generated);
 }
 
 /**

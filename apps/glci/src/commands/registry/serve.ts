@@ -32,7 +32,7 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
   const authSpec = parseAuthSpec(options.auth);
   const upstreams = upstreamsFor(options, ctx);
   const logger = ctx.logger();
-  const secret = await loadSecret(options.secretFile, ctx.env);
+  const secret = await loadSecret(options.secretFile, ctx.env, ctx.config().glciHome);
   const auth = await buildAuth(authSpec, { anonymousPull: options.anonymousPull ?? false, secret });
   const storage = await openStorage(options.storage, ctx.config().config.registry.storage, ctx.cwd, logger);
   const deleteEnabled = options.delete && !options.readOnly;
