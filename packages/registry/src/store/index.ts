@@ -14,6 +14,7 @@ export { type ParsedManifest, parseManifest } from './manifest-validation.js';
 export {
   type CreateNamespaceOptions,
   createNamespace,
+  DEFAULT_MANIFEST_CACHE_BYTES,
   DEFAULT_MANIFEST_SIZE_LIMIT,
   DEFAULT_UPLOAD_EXPIRY_MS,
   RegistryNamespace,

@@ -411,6 +411,7 @@ describe('manifest store', () => {
     const first = await pushImage(repository, 'first', { tag: 'v1' });
     await repository.tags.tag('latest', await repository.tags.resolve('v1'));
     const second = await pushImage(repository, 'second', { tag: 'v2' });
+    await repository.manifests.get(first.digest); // now in the namespace's manifest cache
     await repository.manifests.delete(first.digest);
     await expect(repository.manifests.get(first.digest)).rejects.toBeInstanceOf(ManifestUnknownError);
     await expect(repository.tags.resolve('v1')).rejects.toBeInstanceOf(ManifestUnknownError);

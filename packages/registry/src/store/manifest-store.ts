@@ -9,6 +9,7 @@ import {
   UnsupportedError,
 } from '../errors.js';
 import type { GlobalBlobStore } from './blob-store.js';
+import type { ContentCache } from './content-cache.js';
 import type { Descriptor, ManifestPutResult, ManifestStore, StoredManifest } from './contracts.js';
 import { digestOf } from './hasher.js';
 import { type LinkedDescriptor, readLink, writeLink } from './links.js';
@@ -24,6 +25,8 @@ export interface RepositoryManifestStoreOptions {
   readonly logger: Logger;
   readonly sizeLimit: number;
   readonly deleteEnabled: boolean;
+  /** Manifest bytes by digest, shared by the namespace's repositories. */
+  readonly cache?: ContentCache;
 }
 
 /**
@@ -47,16 +50,17 @@ export class RepositoryManifestStore implements ManifestStore {
   async get(digest: Digest): Promise<StoredManifest> {
     const link = await this.describe(digest);
     if (!link) throw new ManifestUnknownError(digest.toString(), this.options.repository);
-    let content: Uint8Array;
+    let content = this.options.cache?.get(digest);
+    if (content) return { descriptor: withoutSubject(link), content };
     try {
       content = await this.options.blobs.get(digest);
+      this.options.cache?.set(digest, content);
     } catch (error) {
       if (error instanceof BlobUnknownError)
         throw new ManifestUnknownError(digest.toString(), this.options.repository);
       throw error;
     }
-    const { subject: _subject, ...descriptor } = link;
-    return { descriptor, content };
+    return { descriptor: withoutSubject(link), content };
   }
 
   async put(
@@ -133,6 +137,11 @@ function uniqueDigests(digests: Digest[]): Digest[] {
   const seen = new Map<string, Digest>();
   for (const digest of digests) seen.set(digest.toString(), digest);
   return [...seen.values()];
+}
+
+function withoutSubject(link: LinkedDescriptor): Descriptor {
+  const { subject: _subject, ...descriptor } = link;
+  return descriptor;
 }
 
 function parentOf(path: string): string {

@@ -5,6 +5,7 @@ import type { StorageDriver } from '../driver/storage-driver.js';
 import { NameInvalidError } from '../errors.js';
 import { isValidRepositoryName } from '../reference.js';
 import { GlobalBlobStore } from './blob-store.js';
+import { ContentCache } from './content-cache.js';
 import type { Namespace } from './contracts.js';
 import { type HashingStrategy, nodeHashing } from './hasher.js';
 import { listOrEmpty } from './links.js';
@@ -14,6 +15,7 @@ import { UploadStore } from './upload-store.js';
 
 export const DEFAULT_UPLOAD_EXPIRY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_MANIFEST_SIZE_LIMIT = 4 * 1024 * 1024;
+export const DEFAULT_MANIFEST_CACHE_BYTES = 16 * 1024 * 1024;
 
 export interface CreateNamespaceOptions {
   readonly driver: StorageDriver;
@@ -31,6 +33,8 @@ export interface CreateNamespaceOptions {
   readonly hashing?: HashingStrategy;
   /** Lifetime of redirect URLs the driver signs (default 20 min). */
   readonly redirectExpirySeconds?: number;
+  /** Bytes of manifests kept in memory by digest (default 16 MiB; 0 turns the cache off). */
+  readonly manifestCacheBytes?: number;
 }
 
 /** The registry's repositories over one storage driver. */
@@ -43,6 +47,7 @@ export class RegistryNamespace implements Namespace {
   readonly manifestSizeLimit: number;
   readonly deleteEnabled: boolean;
   readonly uploadExpiryMs: number;
+  readonly #manifestCache: ContentCache;
 
   constructor(options: CreateNamespaceOptions) {
     this.driver = options.driver;
@@ -51,6 +56,7 @@ export class RegistryNamespace implements Namespace {
     this.manifestSizeLimit = options.manifestSizeLimit ?? DEFAULT_MANIFEST_SIZE_LIMIT;
     this.deleteEnabled = options.deleteEnabled ?? true;
     this.uploadExpiryMs = options.uploadExpiryMs ?? DEFAULT_UPLOAD_EXPIRY_MS;
+    this.#manifestCache = new ContentCache(options.manifestCacheBytes ?? DEFAULT_MANIFEST_CACHE_BYTES);
     this.blobs = new GlobalBlobStore(this.driver, options.redirectExpirySeconds ?? 20 * 60);
     this.uploads = new UploadStore({
       driver: this.driver,
@@ -120,6 +126,7 @@ export class RegistryNamespace implements Namespace {
       logger: this.logger,
       manifestSizeLimit: this.manifestSizeLimit,
       deleteEnabled: this.deleteEnabled,
+      manifestCache: this.#manifestCache,
     });
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '@glci/config';
 import type { StorageDriver } from '../driver/storage-driver.js';
 import type { GlobalBlobStore } from './blob-store.js';
+import type { ContentCache } from './content-cache.js';
 import type { Repository } from './contracts.js';
 import { LinkedBlobStore } from './linked-blob-store.js';
 import { RepositoryManifestStore } from './manifest-store.js';
@@ -16,6 +17,7 @@ export interface RegistryRepositoryOptions {
   readonly logger: Logger;
   readonly manifestSizeLimit: number;
   readonly deleteEnabled: boolean;
+  readonly manifestCache?: ContentCache;
 }
 
 /** One repository's stores, all over the same driver; cheap to create per request. */
@@ -47,6 +49,7 @@ export class RegistryRepository implements Repository {
       logger: repositoryLogger,
       sizeLimit: options.manifestSizeLimit,
       deleteEnabled,
+      ...(options.manifestCache ? { cache: options.manifestCache } : {}),
     });
     this.referrers = new RepositoryReferrersStore(name, driver);
   }
