@@ -36,12 +36,9 @@ export class ProxyManifestStore implements ManifestStore {
   }
 
   async get(digest: Digest): Promise<StoredManifest> {
-    try {
-      return await this.local.manifests.get(digest);
-    } catch (error) {
-      if (!(error instanceof ManifestUnknownError)) throw error;
-    }
     const { context } = this;
+    // Content by digest is the same wherever it is stored, so the cache is read first when it
+    // knows the digest (one read instead of a failed manifest lookup first).
     const cached = await context.cachedManifest(this.local, digest);
     if (cached) {
       context.index.touch(String(digest), context.now());
@@ -51,6 +48,11 @@ export class ProxyManifestStore implements ManifestStore {
         upstream.stats.bytesFromCache += cached.content.byteLength;
       }
       return { descriptor: cached.descriptor, content: cached.content };
+    }
+    try {
+      return await this.local.manifests.get(digest);
+    } catch (error) {
+      if (!(error instanceof ManifestUnknownError)) throw error;
     }
     const fetched = await this.fetch(digest);
     return { descriptor: fetched.descriptor, content: fetched.content };
