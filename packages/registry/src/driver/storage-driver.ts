@@ -14,8 +14,10 @@ import type { Readable } from 'node:stream';
  * - `putContent` and `FileWriter.commit` are atomic: a reader sees the old content or the new, never
  *   a part. `move` is atomic for a single file and replaces the destination.
  * - A writer's bytes are invisible at its path until `commit` (to `getContent`, `reader`, `stat` and
- *   `list`); after `close` (without commit) they are durable and `writer(path, { append: true })`
- *   continues where it stopped, in this process or another node sharing the backend. `append` on a
+ *   `list`); after `close` (without commit) they outlive the writing process (a SIGKILL loses
+ *   nothing; an OS crash may lose a tail, which the resumed writer's `size` then reports) and
+ *   `writer(path, { append: true })` continues where it stopped, in this process or another node
+ *   sharing the backend. `commit` is durable: it survives an OS crash. `append` on a
  *   path with no closed, uncommitted writer rejects with `PathNotFoundError`; a writer without
  *   `append` discards any such pending content and starts empty. One writer per path at a time.
  * - `list` returns the direct children of a path (files and directories), sorted in byte order, as
@@ -72,7 +74,7 @@ export interface FileWriter {
   /** Bytes written so far, including what a resumed writer found. */
   readonly size: number;
   write(chunk: Uint8Array): Promise<void>;
-  /** Makes the content durable without publishing it; the writer may be resumed with `append`. */
+  /** Keeps the content without publishing it; the writer may be resumed with `append`. */
   close(): Promise<void>;
   /** Publishes the content at `path` atomically and releases the writer. */
   commit(): Promise<void>;
