@@ -46,7 +46,9 @@ describe('pnpm bench --quick', () => {
     const report = formatReport(result);
     for (const row of result.rows) {
       expect(report).toMatch(
-        new RegExp(`${row.title.replace(/[+]/g, '\\+')}\\s.*x\\s+>= .*x\\s+(PASS|MISS)\\s+\\S+\\n`),
+        new RegExp(
+          `${row.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s.*x\\s+>= .*x\\s+(PASS|MISS)\\s+\\S+\\n`,
+        ),
       );
     }
     expect(report).toMatch(/\d+ PASS, \d+ MISS, 0 ERROR/);

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { RegistryClient } from './registry-client.js';
 import type { RegistryLauncher, RegistryUnderTest } from './registry-under-test.js';
 import { RssProbe } from './rss.js';
-import type { BenchContext, BenchSizes, Row, ScenarioGroup, Side } from './scenario.js';
+import type { BenchContext, BenchSizes, Row, ScenarioGroup, Side, SideLaunchers } from './scenario.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -79,12 +79,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   for (const group of options.groups) {
     const selected = group.rows.filter((row) => !options.only || options.only.has(row.id));
     if (selected.length === 0) continue;
-    context.progress(`${group.id}: starting ${options.baseline.name} and ${options.candidate.name}`);
+    const launchers =
+      group.launchers?.({ baseline: options.baseline, candidate: options.candidate }) ?? options;
+    context.progress(`${group.id}: starting ${launchers.baseline.name} and ${launchers.candidate.name}`);
     const sides: OpenSide[] = [];
     let failing = '';
     let failingRegistry: RegistryUnderTest | undefined;
     try {
-      for (const launcher of [options.baseline, options.candidate]) {
+      for (const launcher of [launchers.baseline, launchers.candidate]) {
         failing = launcher.name;
         failingRegistry = undefined;
         const side = await openSide(launcher);
@@ -98,7 +100,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     } catch (error) {
       const message = `${failing}: ${describeFailure(error, failingRegistry)}`;
       context.progress(`${group.id}: set-up failed: ${message}`);
-      for (const row of selected) rows.push(failedRow(group, row, options, message));
+      for (const row of selected) rows.push(failedRow(group, row, launchers, message));
       await Promise.all(sides.map((side) => side.close()));
       continue;
     }
@@ -240,7 +242,7 @@ function rowHead(group: ScenarioGroup, row: Row) {
   };
 }
 
-function failedRow(group: ScenarioGroup, row: Row, options: BenchOptions, error: string): RowResult {
+function failedRow(group: ScenarioGroup, row: Row, options: SideLaunchers, error: string): RowResult {
   return {
     ...rowHead(group, row),
     baseline: { name: options.baseline.name, samples: [] },

@@ -1,6 +1,6 @@
 import type { BlobSource } from './blob-source.js';
 import type { RegistryClient } from './registry-client.js';
-import type { RegistryUnderTest } from './registry-under-test.js';
+import type { RegistryLauncher, RegistryUnderTest } from './registry-under-test.js';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -107,6 +107,18 @@ export interface ScenarioGroup {
   readonly rows: readonly Row[];
   /** Once per side before the rows (untimed): push what the rows read. */
   prepare?(side: Side): Promise<void>;
+  /**
+   * The registries this group runs on, when not the run's own (e.g. both sides on S3, or in proxy
+   * mode in front of one upstream): receives the run's launchers, returns the group's. The harness
+   * starts them per group, samples their RSS and stops them, as for any group.
+   */
+  launchers?(run: SideLaunchers): SideLaunchers;
+}
+
+/** The two registries a group compares. */
+export interface SideLaunchers {
+  readonly baseline: RegistryLauncher;
+  readonly candidate: RegistryLauncher;
 }
 
 /** `1 GiB`, `16 MiB`, `256 KiB` */
