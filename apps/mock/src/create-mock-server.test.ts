@@ -1,0 +1,288 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { configSchema } from '@glci/config';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMockServer, type MockServer, type RunningMockServer } from './create-mock-server.js';
+import { basic, pushTinyImage } from './test-support/oci-push.js';
+import { SimulatedRunner } from './test-support/simulated-runner.js';
+
+const SECRET = 'internal-secret-for-tests-0123456789';
+const SHA = 'a'.repeat(40);
+
+let dataDir: string;
+let mock: MockServer;
+let running: RunningMockServer;
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'glci-mock-test-'));
+  mock = createMockServer({ secret: SECRET, dataDir, longPollMs: 0 });
+  running = await mock.listen({ host: '127.0.0.1', port: 0, closeTimeoutMs: 100 });
+});
+
+afterEach(async () => {
+  await running?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const internal = (pathname: string, init: RequestInit = {}, secret = SECRET) =>
+  fetch(`${running.url}${pathname}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${secret}`, ...(init.headers as Record<string, string>) },
+  });
+
+/** A job of `group/demo` claimed by a simulated runner: its id and token. */
+async function claimJob(projectPath = 'group/demo') {
+  const { token } = running.runnerApi.registerRunner({ tags: [] });
+  const runner = new SimulatedRunner(running.url, token);
+  const queued = running.runnerApi.enqueue({
+    name: 'build',
+    project: { path: projectPath },
+    pipeline: { id: 1 },
+    git: { ref: 'main', sha: SHA },
+    script: ['docker push "$CI_REGISTRY_IMAGE/app:1"'],
+  });
+  const payload = await runner.requestJob();
+  expect(payload.id).toBe(queued.id);
+  expect(await runner.update(payload.id, payload.token, { state: 'running' })).toBe(200);
+  return { runner, payload };
+}
+
+describe('createMockServer', () => {
+  it('returns the app unstarted: no Runner API before listen() when no external URL is given', async () => {
+    const unstarted = createMockServer({ secret: SECRET, dataDir });
+    expect(() => unstarted.runnerApi).toThrow(/listen/);
+    expect(typeof unstarted.app).toBe('function');
+  });
+
+  it('refuses a short internal secret', () => {
+    expect(() => createMockServer({ secret: 'short', dataDir })).toThrow(/16 characters/);
+  });
+
+  it('listens on a free port and derives the job variables from the bound address', async () => {
+    expect(running.port).toBeGreaterThan(0);
+    expect(running.url).toBe(`http://127.0.0.1:${running.port}`);
+    const { payload } = await claimJob();
+    const variables = Object.fromEntries(payload.variables.map((v) => [v.key, v.value]));
+    expect(variables.CI_REGISTRY).toBe(`127.0.0.1:${running.port}`);
+    expect(variables.CI_REGISTRY_IMAGE).toBe(`127.0.0.1:${running.port}/group/demo`);
+    expect(variables.CI_REGISTRY_USER).toBe('gitlab-ci-token');
+    expect(variables.CI_REGISTRY_PASSWORD).toBe(payload.token);
+  });
+
+  it('uses the given external URL for what jobs see', async () => {
+    const other = createMockServer({
+      secret: SECRET,
+      dataDir,
+      externalUrl: 'http://glci-mock:39741',
+      longPollMs: 0,
+    });
+    const job = other.runnerApi.enqueue({
+      name: 'x',
+      project: { path: 'g/p' },
+      pipeline: { id: 1 },
+      git: { ref: 'main', sha: SHA },
+      script: ['true'],
+    });
+    const started = await other.listen({ closeTimeoutMs: 100 });
+    try {
+      const { token } = started.runnerApi.registerRunner();
+      const payload = await new SimulatedRunner(started.url, token).requestJob();
+      expect(payload.id).toBe(job.id);
+      const variables = Object.fromEntries(payload.variables.map((v) => [v.key, v.value]));
+      expect(variables.CI_SERVER_URL).toBe('http://glci-mock:39741');
+      expect(variables.CI_REGISTRY_IMAGE).toBe('glci-mock:39741/g/p');
+    } finally {
+      await started.close();
+    }
+  });
+});
+
+describe('/internal', () => {
+  it('serves health and stats with the secret', async () => {
+    const health = await internal('/internal/health');
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok' });
+    await claimJob();
+    const stats = await internal('/internal/stats');
+    expect(stats.status).toBe(200);
+    const body = (await stats.json()) as { jobs: Record<string, number>; pushThrough: { enabled: boolean } };
+    expect(body.jobs).toEqual({ running: 1 });
+    expect(body.pushThrough.enabled).toBe(false);
+  });
+
+  it.each([
+    ['no Authorization', undefined],
+    ['a wrong secret', `Bearer ${SECRET}x`],
+    ['a prefix of the secret', `Bearer ${SECRET.slice(0, -1)}`],
+    ['the secret as Basic', basic('glci', SECRET)],
+    ['the bare secret', SECRET],
+  ])('refuses %s with 401', async (_what, authorization) => {
+    for (const pathname of ['/internal/health', '/internal/stats', '/internal/metrics', '/internal/nope']) {
+      const response = await fetch(`${running.url}${pathname}`, {
+        headers: authorization ? { Authorization: authorization } : {},
+      });
+      expect(response.status, pathname).toBe(401);
+      expect(await response.text()).not.toContain(SECRET);
+    }
+    const swap = await fetch(`${running.url}/internal/push-through-config`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        ...(authorization ? { Authorization: authorization } : {}),
+      },
+      body: JSON.stringify({ url: 'http://127.0.0.1:1' }),
+    });
+    expect(swap.status).toBe(401);
+    expect(mock.pushThrough.current().enabled).toBe(false);
+  });
+
+  it('keeps the registry metrics behind the secret too', async () => {
+    expect((await fetch(`${running.url}/metrics`)).status).toBe(401);
+    const metrics = await internal('/internal/metrics');
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^# HELP/m);
+  });
+
+  it('swaps the push-through settings live', async () => {
+    const swap = await internal('/internal/push-through-config', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ url: 'http://127.0.0.1:9', enabled: true }),
+    });
+    expect(swap.status).toBe(204);
+    expect(mock.pushThrough.current()).toEqual({ enabled: true, url: 'http://127.0.0.1:9' });
+    const stats = (await (await internal('/internal/stats')).json()) as { pushThrough: unknown };
+    expect(stats.pushThrough).toEqual({ enabled: true, url: 'http://127.0.0.1:9' });
+    const bad = await internal('/internal/push-through-config', { method: 'POST', body: '{"url": 3}' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('answers unknown internal paths 404 only with the secret', async () => {
+    expect((await internal('/internal/nope')).status).toBe(404);
+  });
+});
+
+describe('/v2/ with job tokens', () => {
+  it('challenges /v2/ without credentials, lets anonymous clients read', async () => {
+    const base = await fetch(`${running.url}/v2/`);
+    expect(base.status).toBe(401);
+    expect(base.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+    const catalog = await fetch(`${running.url}/v2/_catalog`);
+    expect(catalog.status).toBe(200);
+    expect(await catalog.json()).toEqual({ repositories: [] });
+  });
+
+  it('lets a running job push under its CI_REGISTRY_IMAGE and nowhere else, until it ends', async () => {
+    const { runner, payload } = await claimJob();
+    const auth = basic('gitlab-ci-token', payload.token);
+    const login = await fetch(`${running.url}/v2/`, { headers: { Authorization: auth } });
+    expect(login.status).toBe(200);
+
+    expect((await pushTinyImage(running.url, 'group/demo', 'root', auth)).status).toBe(201);
+    expect((await pushTinyImage(running.url, 'group/demo/app', 'v1', auth)).status).toBe(201);
+
+    for (const elsewhere of ['group/other', 'group/demo-evil/app', 'group', 'library/busybox']) {
+      const refused = await pushTinyImage(running.url, elsewhere, 'v1', auth);
+      expect(refused.status, elsewhere).toBe(403);
+      expect(JSON.parse(refused.body).errors[0].code).toBe('DENIED');
+    }
+    const wrongUser = await pushTinyImage(running.url, 'group/demo/app', 'v2', basic('root', payload.token));
+    expect(wrongUser.status).toBe(401);
+    expect(JSON.parse(wrongUser.body).errors[0].code).toBe('UNAUTHORIZED');
+    const anonymous = await pushTinyImage(running.url, 'group/demo/app', 'v2');
+    expect(anonymous.status).toBe(401);
+
+    // Anonymous pulls.
+    const manifest = await fetch(`${running.url}/v2/group/demo/app/manifests/v1`, {
+      headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
+    expect(manifest.status).toBe(200);
+    const tags = await fetch(`${running.url}/v2/group/demo/app/tags/list`);
+    expect(await tags.json()).toEqual({ name: 'group/demo/app', tags: ['v1'] });
+
+    expect(await runner.finish(payload.id, payload.token, '')).toBe(200);
+    expect(running.runnerApi.job(payload.id)?.state).toBe('success');
+    const after = await pushTinyImage(running.url, 'group/demo/app', 'v3', auth);
+    expect(after.status).toBe(401);
+    expect(JSON.parse(after.body).errors[0].code).toBe('UNAUTHORIZED');
+    expect((await fetch(`${running.url}/v2/`, { headers: { Authorization: auth } })).status).toBe(401);
+    // Stale credentials do not break reads.
+    const stale = await fetch(`${running.url}/v2/group/demo/app/manifests/v1`, {
+      headers: { Authorization: auth, Accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
+    expect(stale.status).toBe(200);
+  });
+
+  it('refuses forged tokens and the token of another project', async () => {
+    const { payload } = await claimJob('group/demo');
+    const forged = `${payload.token.slice(0, -1)}${payload.token.endsWith('A') ? 'B' : 'A'}`;
+    expect(
+      (await pushTinyImage(running.url, 'group/demo/app', 'x', basic('gitlab-ci-token', forged))).status,
+    ).toBe(401);
+    const { payload: second } = await claimJob('team/other');
+    const cross = await pushTinyImage(
+      running.url,
+      'group/demo/app',
+      'x',
+      basic('gitlab-ci-token', second.token),
+    );
+    expect(cross.status).toBe(403);
+    expect(
+      (await pushTinyImage(running.url, 'team/other/img', 'x', basic('gitlab-ci-token', second.token)))
+        .status,
+    ).toBe(201);
+  });
+});
+
+describe('routing', () => {
+  it('serves the Runner API, the cache bucket and a JSON 404 for everything else', async () => {
+    const api = await fetch(`${running.url}/api/v4/nothing`);
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toMatch(/^application\/json/);
+    const cacheMiss = await fetch(`${running.url}/runner-cache/project/1/key`, { method: 'HEAD' });
+    expect(cacheMiss.status).toBe(404);
+    const put = await fetch(`${running.url}/runner-cache/project/1/key`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/octet-stream' },
+      body: 'cached bytes',
+    });
+    expect(put.status).toBe(200);
+    expect(await (await fetch(`${running.url}/runner-cache/project/1/key`)).text()).toBe('cached bytes');
+    const other = await fetch(`${running.url}/somewhere/else`);
+    expect(other.status).toBe(404);
+    expect(await other.json()).toEqual({ message: '404 GET /somewhere/else not found' });
+  });
+});
+
+describe('storage', () => {
+  it('keeps pushed images on the configured filesystem storage across restarts', async () => {
+    const root = path.join(dataDir, 'registry');
+    const config = configSchema.parse({ registry: { storage: { root }, upstreams: [] } });
+    const first = await createMockServer({ secret: SECRET, dataDir, config, longPollMs: 0 }).listen({
+      closeTimeoutMs: 100,
+    });
+    const { token } = first.runnerApi.registerRunner();
+    first.runnerApi.enqueue({
+      name: 'x',
+      project: { path: 'keep/me' },
+      pipeline: { id: 1 },
+      git: { ref: 'main', sha: SHA },
+      script: ['true'],
+    });
+    const payload = await new SimulatedRunner(first.url, token).requestJob();
+    expect(
+      (await pushTinyImage(first.url, 'keep/me', 'v1', basic('gitlab-ci-token', payload.token))).status,
+    ).toBe(201);
+    await first.close();
+    const second = await createMockServer({ secret: SECRET, dataDir, config, longPollMs: 0 }).listen({
+      closeTimeoutMs: 100,
+    });
+    try {
+      const tags = await fetch(`${second.url}/v2/keep/me/tags/list`);
+      expect(await tags.json()).toEqual({ name: 'keep/me', tags: ['v1'] });
+    } finally {
+      await second.close();
+    }
+  });
+});
