@@ -106,8 +106,12 @@ export class FsDriver implements StorageDriver {
     }
   }
 
-  async reader(path: string, options: { offset?: number; length?: number } = {}): Promise<Readable> {
+  async reader(
+    path: string,
+    options: { offset?: number; length?: number; signal?: AbortSignal } = {},
+  ): Promise<Readable> {
     const file = this.#resolve(path);
+    options.signal?.throwIfAborted();
     const offset = options.offset ?? 0;
     let handle: FileHandle;
     try {
@@ -132,6 +136,7 @@ export class FsDriver implements StorageDriver {
         end: end - 1,
         highWaterMark: this.#readBuffer,
         autoClose: true,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (error) {
       await handle.close();

@@ -1,4 +1,8 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FsDriver } from '../driver/fs-driver.js';
 import { MemoryDriver } from '../driver/memory-driver.js';
 import { BlobUnknownError, ManifestUnknownError } from '../errors.js';
 import { MediaType } from '../media-types.js';
@@ -215,5 +219,33 @@ describe('garbage collection', () => {
     expect(await namespace.blobExists(layer)).toBe(true);
     await expect(driver.list('/v1/gc-trash')).rejects.toThrow();
     expect((await driver.getContent(layerLinkPath('app', layer))).length).toBeGreaterThan(0);
+  });
+
+  it('collects on the filesystem driver and leaves no empty directories behind', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'glci-gc-'));
+    try {
+      // The real clock, one hour ahead: everything on disk is past a one-minute grace period.
+      const namespace = testNamespace({
+        driver: new FsDriver({ root }),
+        clock: () => new Date(Date.now() + HOUR),
+      });
+      const repository = await namespace.repository('app');
+      const kept = await pushImage(repository, 'kept', { tag: 'v1' });
+      const gone = await pushImage(repository, 'gone', { tag: 'v2', layers: ['only here'] });
+      await repository.manifests.delete(gone.digest);
+      const report = await garbageCollect(namespace, { gracePeriodMs: 60_000 });
+      expect(report).toMatchObject({ blobsDeleted: 3, manifestsKept: 1 });
+      expect(await namespace.blobExists(gone.layers[0]!.digest)).toBe(false);
+      expect(await namespace.blobExists(kept.layers[0]!.digest)).toBe(true);
+      // What is left: the kept image's manifest, config and layer, and no empty directory.
+      const entries = await readdir(path.join(root, 'v1/blobs'), { recursive: true, withFileTypes: true });
+      expect(entries.filter((entry) => entry.isFile())).toHaveLength(3);
+      for (const entry of entries.filter((e) => e.isDirectory())) {
+        expect((await readdir(path.join(entry.parentPath, entry.name))).length).toBeGreaterThan(0);
+      }
+      await expect(readdir(path.join(root, 'v1/gc-trash'))).rejects.toThrow();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
