@@ -13,9 +13,9 @@ import {
   UploadRangeError,
 } from '../errors.js';
 import type { BlobWriter } from './contracts.js';
-import { digestOf, nodeHashing, wasmHashing } from './hasher.js';
+import { digestOf, type HashingStrategy, nodeHashing, wasmHashing } from './hasher.js';
 import { listOrEmpty } from './links.js';
-import { blobDataPath, uploadDataPath, uploadsPath } from './paths.js';
+import { blobDataPath, uploadDataPath, uploadStatePath, uploadsPath } from './paths.js';
 import { bytes, pushBlob, readAll, sha256, TestClock, testNamespace } from './test-support/fixtures.js';
 
 let root: string;
@@ -78,6 +78,57 @@ describe('upload sessions', () => {
       expect((await readAll(await repository.blobs.open(descriptor.digest))).equals(content)).toBe(true);
     });
   }
+
+  it('continues a session on another node from the saved hash state, without re-reading (wasm)', async () => {
+    const driver = new MemoryDriver();
+    let restores = 0;
+    const counting: HashingStrategy = {
+      name: 'wasm',
+      create: (algorithm) => wasmHashing.create(algorithm),
+      restore: (algorithm, state) => {
+        restores += 1;
+        return wasmHashing.restore!(algorithm, state);
+      },
+    };
+    // Two namespaces over one backend: two registry nodes sharing a bucket.
+    const nodeA = await testNamespace({ driver, hashing: counting }).repository('app');
+    const nodeB = await testNamespace({ driver, hashing: counting }).repository('app');
+    const writer = await start(nodeA);
+    await writer.write(bytes('from node A, '));
+    await writer.close();
+    const state = JSON.parse(
+      Buffer.from(await driver.getContent(uploadStatePath('app', writer.id))).toString(),
+    );
+    expect(state).toMatchObject({ size: 13, hashedSize: 13, hashState: expect.any(String) });
+    const onB = await nodeB.blobs.resumeUpload(writer.id);
+    await onB.write(bytes('then node B'), { expectedOffset: 13 });
+    // A reader that fails proves the commit does not read the upload back.
+    const reader = driver.reader.bind(driver);
+    driver.reader = async (path, options) => {
+      if (path.includes('/_uploads/')) throw new Error('re-read the upload');
+      return reader(path, options);
+    };
+    await onB.commit(sha256('from node A, then node B'));
+    expect(restores).toBe(1);
+  });
+
+  it('re-reads the upload once at commit when the live hasher is gone (node hashing, another process)', async () => {
+    const driver = new MemoryDriver();
+    const writer = await start(await testNamespace({ driver }).repository('app'));
+    await writer.write(bytes('before the restart, '));
+    await writer.close();
+    const repository = await testNamespace({ driver }).repository('app');
+    const resumed = await repository.blobs.resumeUpload(writer.id);
+    await resumed.write(bytes('after it'));
+    const reads: string[] = [];
+    const reader = driver.reader.bind(driver);
+    driver.reader = async (path, options) => {
+      reads.push(path);
+      return reader(path, options);
+    };
+    await resumed.commit(sha256('before the restart, after it'));
+    expect(reads).toEqual([uploadDataPath('app', writer.id)]);
+  });
 
   it('reports the bytes a killed request wrote before its close, so the client resumes after them', async () => {
     const driver = new MemoryDriver();
