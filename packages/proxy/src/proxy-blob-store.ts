@@ -153,11 +153,10 @@ export class ProxyBlobStore implements BlobStore {
       try {
         const blob = await target.upstream.client.getBlob(target.name, String(digest), { signal });
         if (!blob) continue;
-        const sink = await this.local.blobs.createUpload();
-        if (sink.mounted) {
-          blob.stream.destroy();
-          throw new Error('the store mounted a blob it does not hold');
-        }
+        const sink = this.local.blobs.createUpload().then((writer) => {
+          if (writer.mounted) throw new Error('the store mounted a blob it does not hold');
+          return writer;
+        });
         const upstream = target.upstream;
         upstream.stats.misses += 1;
         context.logger.debug('downloading blob', {

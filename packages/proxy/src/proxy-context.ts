@@ -48,6 +48,9 @@ export class ProxyContext {
   /** Blob downloads, by digest, held until committed so late readers can join them. */
   readonly downloads = new Inflight<string, SharedDownload>();
   #evicting: Promise<void> = Promise.resolve();
+  /** Fetched manifests whose store write has not finished, by `repository@digest`. */
+  readonly #pendingManifests = new Map<string, Uint8Array>();
+  readonly #storing = new Set<Promise<void>>();
   /** Resolves once a saved index (if any) is loaded. */
   readonly ready: Promise<void>;
   #savedRevision = -1;
@@ -110,13 +113,19 @@ export class ProxyContext {
     return this.clock.now();
   }
 
-  /** Stores upstream manifest bytes in `repository` and indexes them. */
+  /**
+   * Indexes upstream manifest bytes at once and stores them in `repository` in the background: the
+   * client's answer does not wait for the store's write (and fsync); until it lands, reads are
+   * served from memory. A failed write forgets the entry (the next request fetches it again).
+   */
   async cacheManifest(repository: Repository, upstream: Upstream, manifest: UpstreamManifest): Promise<void> {
-    await repository.blobs.put(manifest.descriptor.mediaType, manifest.content);
+    const digest = String(manifest.descriptor.digest);
+    const key = `${repository.name}@${digest}`;
+    this.#pendingManifests.set(key, manifest.content);
     this.index.add(
       {
         kind: 'manifest',
-        digest: String(manifest.descriptor.digest),
+        digest,
         size: manifest.content.byteLength,
         upstream: upstream.url,
         mediaType: manifest.descriptor.mediaType,
@@ -127,13 +136,37 @@ export class ProxyContext {
     );
     this.index.setOrigin(repository.name, upstream.url);
     upstream.stats.bytesFetched += manifest.content.byteLength;
-    this.scheduleEviction();
+    const storing: Promise<void> = repository.blobs
+      .put(manifest.descriptor.mediaType, manifest.content)
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        this.logger.warn('could not store a fetched manifest', {
+          repo: repository.name,
+          digest,
+          error: String(error),
+        });
+        this.index.remove(digest);
+      })
+      .finally(() => {
+        this.#pendingManifests.delete(key);
+        this.#storing.delete(storing);
+        this.scheduleEviction();
+      });
+    this.#storing.add(storing);
   }
 
   /** Reads cached manifest bytes; `undefined` (and the entry forgotten) when the store lost them. */
   async cachedManifest(repository: Repository, digest: Descriptor['digest']) {
     const entry = this.index.entry(String(digest));
     if (entry?.kind !== 'manifest') return undefined;
+    const pending = this.#pendingManifests.get(`${repository.name}@${String(digest)}`);
+    if (pending) {
+      return {
+        descriptor: { mediaType: entry.mediaType, digest, size: pending.byteLength },
+        content: pending,
+        entry,
+      };
+    }
     try {
       const content = await repository.blobs.get(digest);
       return { descriptor: { mediaType: entry.mediaType, digest, size: content.byteLength }, content, entry };
@@ -204,8 +237,9 @@ export class ProxyContext {
     return removed;
   }
 
-  /** Waits for scheduled eviction (tests, shutdown). */
+  /** Waits for background manifest writes and scheduled eviction (tests, shutdown). */
   async settled(): Promise<void> {
+    await Promise.all(this.#storing);
     await this.#evicting;
   }
 }

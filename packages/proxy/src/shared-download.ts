@@ -41,7 +41,8 @@ export class SharedDownload {
     upstream: string;
     repository: string;
     source: Readable;
-    sink: BlobWriter;
+    /** The store's upload session; opened while the first bytes already flow to readers. */
+    sink: BlobWriter | Promise<BlobWriter>;
     tempDirectory: string;
     signal: AbortSignal;
     logger: Logger;
@@ -62,7 +63,10 @@ export class SharedDownload {
   }
 
   async #run(options: ConstructorParameters<typeof SharedDownload>[0]): Promise<Descriptor> {
-    const { source, sink, signal, descriptor } = options;
+    const { source, signal, descriptor } = options;
+    const opening = Promise.resolve(options.sink);
+    // Settled either way below; never an unhandled rejection while bytes are still arriving.
+    opening.catch(() => {});
     const hash = createHash(descriptor.digest.algorithm);
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -71,7 +75,9 @@ export class SharedDownload {
       const batch = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await sink.write(new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength), { signal });
+      await (await opening).write(new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength), {
+        signal,
+      });
     };
     try {
       this.#file = await open(this.#path, 'w+');
@@ -105,7 +111,7 @@ export class SharedDownload {
       this.#state = 'verified';
       this.#notify();
       await flush();
-      return await sink.commit(descriptor.digest);
+      return await (await opening).commit(descriptor.digest);
     } catch (error) {
       if (this.#state === 'receiving') {
         this.#state = 'failed';
@@ -113,7 +119,7 @@ export class SharedDownload {
         this.#notify();
       }
       source.destroy();
-      await sink.cancel().catch(() => {});
+      await opening.then((sink) => sink.cancel()).catch(() => {});
       options.logger.warn('blob download failed', {
         digest: String(descriptor.digest),
         error: String(error),
