@@ -10,7 +10,7 @@ import {
   type RunningRegistry,
   UpstreamError,
 } from '@glci/registry';
-import { ensureTestImages, type RunningDistribution, startDistribution } from '@glci/testkit';
+import { ensureTestImages, type RunningDistribution, run, startDistribution } from '@glci/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from './clock.js';
 import { HttpUpstreamClient } from './http-upstream-client.js';
@@ -82,6 +82,18 @@ describe('push-through mirror', () => {
       counted.requests.filter((line) => line.startsWith('HEAD ') && line.endsWith(' 200')).length,
     ).toBeGreaterThan(0);
     expect(await skopeoDigest(`${upstream.host}/${name}:again`)).toBe(here);
+  });
+
+  it('mirrors a docker push byte-identical', async () => {
+    const name = unique('docker');
+    const tag = `${registryHost()}/${name}:1`;
+    await run('docker', ['tag', 'glci-test/multilayer:1', tag]);
+    try {
+      await run('docker', ['push', tag], { timeoutMs: 180_000 });
+    } finally {
+      await run('docker', ['rmi', tag]).catch(() => {});
+    }
+    expect(await skopeoDigest(`${upstream.host}/${name}:1`)).toBe(await skopeoDigest(tag));
   });
 
   it('mirrors an index bottom-up: children and their blobs before the index', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyNamespace } from './create-proxy.js';
 import { type CountingProxy, startCountingProxy } from './test-support/counting-proxy.js';
 import { localNamespace } from './test-support/harness.js';
-import { preloadImage, skopeoDigest } from './test-support/upstreams.js';
+import { preloadImage, pushManifestList, skopeoDigest } from './test-support/upstreams.js';
 
 /** The port dockerd on this machine uses as its registry mirror (reserved for these tests). */
 const MIRROR_PORT = 39749;
@@ -22,12 +22,18 @@ let upstream: RunningDistribution;
 let counted: CountingProxy;
 let mirror: RunningRegistry;
 let temp: string;
+let listDigest: string;
 
 beforeAll(async () => {
   await ensureTestImages();
   upstream = await startDistribution();
   await preloadImage(upstream.host, 'glci-test/multilayer:1', `library/${hubName}:1`);
   await preloadImage(upstream.host, 'glci-test/multilayer:1', 'glci/multilayer:1');
+  await preloadImage(upstream.host, 'glci-test/busybox:1', 'glci/multilayer:busybox');
+  listDigest = await pushManifestList(upstream.url, 'glci/multilayer', 'multi', [
+    { tag: '1', architecture: 'amd64' },
+    { tag: 'busybox', architecture: 'arm64' },
+  ]);
   counted = await startCountingProxy(upstream.url);
   const proxy = createProxyNamespace({ local: localNamespace(), upstreams: [{ url: counted.url }], logger });
   mirror = await createRegistry({ namespace: proxy, logger }).listen({
@@ -84,5 +90,34 @@ describe('real clients pulling through glci', () => {
     expect(await skopeoDigest(`${host}/glci/multilayer:1`)).toBe(
       await skopeoDigest(`${upstream.host}/glci/multilayer:1`),
     );
+  });
+
+  it('skopeo copies a multi-arch manifest list through glci with every child byte-identical', async () => {
+    const host = `127.0.0.1:${MIRROR_PORT}`;
+    await run(
+      'skopeo',
+      [
+        'copy',
+        '--all',
+        '--src-tls-verify=false',
+        `docker://${host}/glci/multilayer:multi`,
+        `dir:${temp}/multi`,
+      ],
+      { timeoutMs: 180_000 },
+    );
+    expect(await skopeoDigest(`${host}/glci/multilayer:multi`)).toBe(listDigest);
+    const list = JSON.parse(
+      await run('skopeo', [
+        'inspect',
+        '--raw',
+        '--tls-verify=false',
+        `docker://${host}/glci/multilayer:multi`,
+      ]),
+    ) as {
+      manifests: { digest: string }[];
+    };
+    for (const child of list.manifests) {
+      expect(await skopeoDigest(`${host}/glci/multilayer@${child.digest}`)).toBe(child.digest);
+    }
   });
 });
