@@ -3,6 +3,7 @@ import { MemoryDriver } from '../driver/memory-driver.js';
 import { InvalidOffsetError } from '../driver/storage-driver.js';
 import { BlobUnknownError } from '../errors.js';
 import type { BlobWriter, MountedBlob } from './contracts.js';
+import { blobDataPath } from './paths.js';
 import { bytes, pushBlob, readAll, sha256, testNamespace } from './test-support/fixtures.js';
 
 describe('linked blob store', () => {
@@ -106,5 +107,51 @@ describe('linked blob store', () => {
       },
     );
     expect(plain).toBeUndefined();
+  });
+
+  describe('racing a garbage collection (GC trashes the blob right after a link is written)', () => {
+    /** A driver on which a GC moves a blob to its trash just after the next layer link lands. */
+    class RacingDriver extends MemoryDriver {
+      trashNext: string | undefined;
+      override async putContent(path: string, content: Uint8Array): Promise<void> {
+        await super.putContent(path, content);
+        if (this.trashNext && path.includes('/_layers/')) {
+          const victim = this.trashNext;
+          this.trashNext = undefined;
+          await this.delete(victim);
+        }
+      }
+    }
+
+    it('withdraws a mount whose blob vanished and starts a normal upload instead', async () => {
+      const driver = new RacingDriver();
+      const namespace = testNamespace({ driver });
+      const pushed = await pushBlob(await namespace.repository('holder'), 'content');
+      const target = await namespace.repository('target');
+      driver.trashNext = blobDataPath(pushed.digest);
+      const result = await target.blobs.createUpload({ mount: { digest: pushed.digest } });
+      expect(result.mounted).toBeFalsy();
+      // No link to nothing was left behind.
+      await expect(target.blobs.stat(pushed.digest)).rejects.toBeInstanceOf(BlobUnknownError);
+      await (result as BlobWriter).cancel();
+    });
+
+    it('writes a small blob again when it vanished before its link was checked', async () => {
+      const driver = new RacingDriver();
+      const repository = await testNamespace({ driver }).repository('app');
+      driver.trashNext = blobDataPath(sha256('{}'));
+      const descriptor = await repository.blobs.put('application/json', bytes('{}'));
+      expect(Buffer.from(await repository.blobs.get(descriptor.digest)).toString()).toBe('{}');
+    });
+
+    it('fails an upload commit rather than leave a link to nothing', async () => {
+      const driver = new RacingDriver();
+      const repository = await testNamespace({ driver }).repository('app');
+      const writer = (await repository.blobs.createUpload()) as BlobWriter;
+      await writer.write(bytes('committed'));
+      driver.trashNext = blobDataPath(sha256('committed'));
+      await expect(writer.commit(sha256('committed'))).rejects.toThrow(/garbage-collected/);
+      await expect(repository.blobs.stat(sha256('committed'))).rejects.toBeInstanceOf(BlobUnknownError);
+    });
   });
 });

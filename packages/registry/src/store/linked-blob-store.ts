@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from '@glci/config';
 import type { Digest, DigestAlgorithm } from '../digest.js';
 import type { StorageDriver } from '../driver/storage-driver.js';
-import { BlobUnknownError, UnsupportedError } from '../errors.js';
+import { BlobUnknownError, UnsupportedError, UpstreamError } from '../errors.js';
 import { MediaType } from '../media-types.js';
 import { isValidRepositoryName } from '../reference.js';
 import type { GlobalBlobStore } from './blob-store.js';
@@ -62,13 +62,13 @@ export class LinkedBlobStore implements BlobStore {
 
   async put(mediaType: string, content: Uint8Array): Promise<Descriptor> {
     const digest = digestOf(content);
-    await this.options.blobs.put(digest, content);
     const descriptor: Descriptor = { mediaType, digest, size: content.length };
-    if (!(await this.link(descriptor))) {
-      // GC removed it between our write and our link: write it again, now that the link protects it.
+    // Written again if a concurrent GC trashed it between our write and our link (see link()).
+    for (let attempt = 0; attempt < 3; attempt += 1) {
       await this.options.blobs.put(digest, content);
+      if (await this.link(descriptor)) return descriptor;
     }
-    return descriptor;
+    throw new UpstreamError(`blob ${String(digest)} keeps disappearing from storage (a GC running?)`, 503);
   }
 
   async createUpload(

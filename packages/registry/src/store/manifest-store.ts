@@ -7,6 +7,7 @@ import {
   ManifestTooLargeError,
   ManifestUnknownError,
   UnsupportedError,
+  UpstreamError,
 } from '../errors.js';
 import type { GlobalBlobStore } from './blob-store.js';
 import type { ContentCache } from './content-cache.js';
@@ -91,7 +92,12 @@ export class RepositoryManifestStore implements ManifestStore {
       // The same protocol as blob links (see LinkedBlobStore.link): a concurrent GC either saw
       // the link and keeps the content, or we see the content gone and write it again.
       if (await this.options.blobs.exists(digest)) break;
-      if (attempt >= 2) throw new Error(`manifest ${String(digest)} keeps disappearing from storage`);
+      if (attempt >= 2) {
+        throw new UpstreamError(
+          `manifest ${String(digest)} keeps disappearing from storage (a GC running?)`,
+          503,
+        );
+      }
     }
     if (subject) {
       await writeLink(driver, referrerLinkPath(repository, subject, digest), {
