@@ -207,6 +207,40 @@ describe('garbage collection', () => {
     expect(report.blobsDeleted).toBe(3); // manifest, its config, 'only in a'
   });
 
+  it('restores a blob that a push linked while GC was deleting it', async () => {
+    const clock = new TestClock();
+    /** A mount lands in another repository right after GC moved the blob to its trash. */
+    class RacingDriver extends MemoryDriver {
+      onTrash: ((destination: string) => Promise<void>) | undefined;
+      override async move(source: string, destination: string): Promise<void> {
+        await super.move(source, destination);
+        if (destination.includes('/gc-trash/') && this.onTrash) await this.onTrash(destination);
+      }
+    }
+    const driver = new RacingDriver({ clock: clock.read });
+    const namespace = testNamespace({ driver, clock: clock.read });
+    const old = await pushBlob(await namespace.repository('old'), 'old orphan');
+    clock.advance(2 * HOUR);
+    driver.onTrash = async () => {
+      driver.onTrash = undefined;
+      await driver.putContent(
+        layerLinkPath('late/mount', old.digest),
+        bytes(
+          JSON.stringify({
+            mediaType: 'application/octet-stream',
+            digest: String(old.digest),
+            size: old.size,
+          }),
+        ),
+      );
+    };
+    const report = await garbageCollect(namespace);
+    expect(report.blobsDeleted).toBe(0);
+    expect(await namespace.blobExists(old.digest)).toBe(true);
+    const late = await namespace.repository('late/mount');
+    expect((await late.blobs.get(old.digest)).length).toBe(old.size);
+  });
+
   it('finishes the work of an interrupted GC: restores linked blobs from the trash, deletes the rest', async () => {
     const { driver, namespace } = setup();
     const repository = await namespace.repository('app');
