@@ -167,7 +167,9 @@ describe('/v2/ with job tokens', () => {
   it('challenges /v2/ without credentials, lets anonymous clients read', async () => {
     const base = await fetch(`${running.url}/v2/`);
     expect(base.status).toBe(401);
-    expect(base.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+    expect(base.headers.get('www-authenticate')).toBe(
+      `Bearer realm="${running.url}/jwt/auth",service="container_registry"`,
+    );
     const catalog = await fetch(`${running.url}/v2/_catalog`);
     expect(catalog.status).toBe(200);
     expect(await catalog.json()).toEqual({ repositories: [] });

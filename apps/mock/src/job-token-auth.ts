@@ -1,4 +1,12 @@
-import { ALLOW, type AuthDecision, type AuthorizeHook, type AuthRequest } from '@glci/registry';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  ALLOW,
+  type AuthDecision,
+  type AuthRequest,
+  type Credentials,
+  parseCredentials,
+  type RegistryAuth,
+} from '@glci/registry';
 
 /** What the hook needs from the Runner API: `RunnerApi.verifyJobToken`. */
 export type JobTokenVerifier = (
@@ -9,34 +17,69 @@ export interface JobTokenAuthOptions {
   readonly verifyJobToken: JobTokenVerifier;
   /** User names accepted with a job token as password; default `['gitlab-ci-token']` (`CI_REGISTRY_USER`). */
   readonly users?: readonly string[];
-  readonly realm?: string;
+  /** Path of the token endpoint; default `/jwt/auth`, as on GitLab. */
+  readonly tokenPath?: string;
+  /** The `service` of the challenge; default `container_registry`, as on GitLab. */
+  readonly service?: string;
 }
 
+/** The token handed to clients without credentials: it can read, which everyone can anyway. */
+export const ANONYMOUS_TOKEN = 'anonymous';
+
 /**
- * The embedded registry's authorization, as GitLab's container registry treats `CI_JOB_TOKEN`:
+ * The embedded registry's authorization, as GitLab's container registry treats `CI_JOB_TOKEN`,
+ * over the Docker token flow (the only scheme with which dockerd both pulls anonymously and sends
+ * credentials for pushes; with a Basic challenge it refuses to pull without credentials):
  *
- * - reads (pull, catalog) are anonymous, with or without credentials (stale credentials of a
- *   finished job do not break a pull);
- * - `/v2/` with no or invalid credentials is challenged (401 `WWW-Authenticate: Basic`), so
- *   `docker login` really checks the token;
- * - writes (push, delete) need HTTP Basic `gitlab-ci-token:<job token>` of a job that is running
- *   right now, and only on its own `CI_REGISTRY_IMAGE` (`<project path>` or below it); anything
- *   else is 403 DENIED. The token is checked on every request, so it stops working the moment its
- *   job ends (HTTP Basic rather than the token flow, whose JWTs would outlive the job).
+ * - `401 WWW-Authenticate: Bearer realm="<origin>/jwt/auth",service=…,scope=…` for requests that
+ *   need credentials; the realm gives `gitlab-ci-token:<job token>` (HTTP Basic) a bearer token
+ *   and anonymous clients a read-only one; wrong credentials get 401 there, so `docker login`
+ *   really checks the token;
+ * - reads (pull, catalog) are anonymous, with any credentials or none;
+ * - writes (push, delete) need the token of a job that is running *at the time of the request*,
+ *   and only on its own `CI_REGISTRY_IMAGE` path (`<project path>` or below it): elsewhere
+ *   403 DENIED. The bearer token is the job token itself, checked again on every request, so it
+ *   stops working the moment its job ends (a JWT would outlive the job). Plain HTTP Basic with
+ *   the job token is accepted too (curl, scripts).
  */
-export function jobTokenAuth(options: JobTokenAuthOptions): AuthorizeHook {
+export function jobTokenAuth(options: JobTokenAuthOptions): RegistryAuth {
   const users = new Set(options.users ?? ['gitlab-ci-token']);
-  const challenge: AuthDecision = {
-    kind: 'challenge',
-    challenge: `Basic realm="${(options.realm ?? 'glci mock registry').replace(/"/g, '')}"`,
+  const tokenPath = options.tokenPath ?? '/jwt/auth';
+  const service = options.service ?? 'container_registry';
+
+  const challenge = (request: AuthRequest, message?: string): AuthDecision => {
+    let text = `Bearer realm="${request.origin}${tokenPath}",service="${service}"`;
+    if (request.repository) text += `,scope="repository:${request.repository}:${request.actions.join(',')}"`;
+    return { kind: 'challenge', challenge: text, ...(message ? { message } : {}) };
   };
-  return (request: AuthRequest): AuthDecision => {
+
+  /** The job a request's credentials belong to, `'anonymous'`, or undefined (none or invalid). */
+  const identify = (credentials: Credentials) => {
+    if (credentials.kind === 'bearer') {
+      if (credentials.token === ANONYMOUS_TOKEN) return 'anonymous' as const;
+      return options.verifyJobToken(credentials.token);
+    }
+    if (credentials.kind === 'basic' && users.has(credentials.username)) {
+      return options.verifyJobToken(credentials.password);
+    }
+    return undefined;
+  };
+
+  const authorize = (request: AuthRequest): AuthDecision => {
     if (request.actions.length > 0 && request.actions.every((action) => action === 'pull')) return ALLOW;
-    const credentials = request.credentials;
-    if (credentials.kind !== 'basic') return challenge;
-    const claims = users.has(credentials.username) ? options.verifyJobToken(credentials.password) : undefined;
-    if (!claims) return { ...challenge, message: 'invalid or expired job token' };
-    if (request.actions.length === 0) return { kind: 'allow', subject: `job ${claims.jobId}` };
+    const claims = identify(request.credentials);
+    if (request.actions.length === 0) {
+      // `/v2/`: any valid identity, the anonymous one included (a client that fetched a token).
+      return claims
+        ? ALLOW
+        : challenge(
+            request,
+            request.credentials.kind === 'none' ? undefined : 'invalid or expired job token',
+          );
+    }
+    if (!claims || claims === 'anonymous') {
+      return challenge(request, claims ? 'pushing needs a job token' : 'invalid or expired job token');
+    }
     const repository = request.repository;
     if (repository === undefined || !withinPath(repository, claims.registryPath)) {
       return {
@@ -46,6 +89,38 @@ export function jobTokenAuth(options: JobTokenAuthOptions): AuthorizeHook {
     }
     return { kind: 'allow', subject: `job ${claims.jobId}` };
   };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    req.resume();
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return json(res, 405, { errors: [{ code: 'UNSUPPORTED', message: 'GET only' }] });
+    }
+    const credentials = parseCredentials(req.headers.authorization);
+    let token = ANONYMOUS_TOKEN;
+    if (credentials.kind !== 'none') {
+      const claims = credentials.kind === 'basic' ? identify(credentials) : undefined;
+      if (!claims || claims === 'anonymous') {
+        res.setHeader('WWW-Authenticate', `Basic realm="${service}"`);
+        return json(res, 401, {
+          errors: [{ code: 'UNAUTHORIZED', message: 'invalid or expired job token' }],
+        });
+      }
+      token = (credentials as { password: string }).password;
+    }
+    json(res, 200, { token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() });
+  };
+
+  return { authorize, endpoints: [{ path: tokenPath, handle }] };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
 }
 
 /** `group/app` is within `group/app` and `group/app/x`, never `group/application`. */
