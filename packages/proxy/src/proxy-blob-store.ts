@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   type BlobStore,
   BlobUnknownError,
@@ -168,7 +168,8 @@ export class ProxyBlobStore implements BlobStore {
           descriptor: blob.descriptor,
           upstream: upstream.url,
           repository: scope.name,
-          source: blob.stream.pipe(new PassThrough({ highWaterMark: 1024 * 1024 })),
+          // The response itself: an upstream that drops the connection fails the download at once.
+          source: blob.stream,
           sink,
           tempDirectory: context.cache.tempDirectory ?? os.tmpdir(),
           signal,

@@ -34,6 +34,8 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
+  upstreams.a.cutBlobsAfter(undefined);
+  upstreams.b.cutBlobsAfter(undefined);
   upstreams.a.failWith(undefined);
   upstreams.b.failWith(undefined);
   upstreams.a.reset();
@@ -278,6 +280,44 @@ describe('pull-through over ordered real upstreams', () => {
     await pullThrough(proxy, 'glci/busybox', '1');
     const catalog = await proxy.catalog();
     expect(catalog.repositories).toEqual(expect.arrayContaining(['glci/busybox', 'glci/multilayer']));
+  });
+
+  it('fails every reader of a download the upstream cuts short, caches nothing, and fetches again next time', async () => {
+    const { proxy, local } = proxyOver(upstreams);
+    const repository = await proxy.repository('glci/multilayer');
+    const manifest = await repository.manifests.get((await repository.tags.resolve('1')).digest);
+    const largest = manifestBlobs(manifest.content).sort((x, y) => y.size - x.size)[0]!;
+    const digest = parseDigest(largest.digest);
+    upstreams.b.cutBlobsAfter(100_000);
+    const readers = await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        const handle = await proxy.repository('glci/multilayer');
+        return await handle.blobs.open(digest);
+      }),
+    );
+    for (const reader of readers) {
+      await expect(
+        (async () => {
+          for await (const _ of reader) {
+            // drain
+          }
+        })(),
+      ).rejects.toThrow();
+    }
+    await waitFor(
+      'the failed download to be released',
+      async () => proxy.stats().cache.downloadsInFlight === 0,
+    );
+    await expect((await local.repository('glci/multilayer')).blobs.stat(digest)).rejects.toBeInstanceOf(
+      BlobUnknownError,
+    );
+    upstreams.b.cutBlobsAfter(undefined);
+    upstreams.b.reset();
+    const chunks: Buffer[] = [];
+    for await (const chunk of await (await proxy.repository('glci/multilayer')).blobs.open(digest))
+      chunks.push(chunk as Buffer);
+    expect(`sha256:${createHash('sha256').update(Buffer.concat(chunks)).digest('hex')}`).toBe(largest.digest);
+    expect(answered(upstreams.b.requests)).toEqual([`GET /v2/glci/multilayer/blobs/${largest.digest} 200`]);
   });
 
   it('keeps downloading for the cache when the only client disconnects', async () => {

@@ -15,6 +15,8 @@ export interface CountingProxy extends AsyncDisposable {
   count(pattern?: RegExp): number;
   reset(): void;
   failWith(failure: { status: number; retryAfter?: string } | undefined): void;
+  /** Cuts every blob GET response after `bytes` bytes (the connection drops mid-body). */
+  cutBlobsAfter(bytes: number | undefined): void;
   /** Holds the next request matching `pattern` (`METHOD /path`) until `release()`. */
   hold(pattern: RegExp): { arrived: Promise<void>; release(): void };
   /** Stops listening (the upstream becomes unreachable); `start()` listens on the same port again. */
@@ -26,6 +28,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const requests: string[] = [];
   const upstream = new URL(target);
   let failure: { status: number; retryAfter?: string } | undefined;
+  let cutAfter: number | undefined;
   const holds: { pattern: RegExp; arrive: () => void; released: Promise<void> }[] = [];
   const server: Server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -65,6 +68,26 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
         if (typeof headers.location === 'string')
           headers.location = headers.location.replace(upstream.origin, '');
         res.writeHead(answer.statusCode ?? 502, headers);
+        const limit = cutAfter;
+        if (
+          limit !== undefined &&
+          req.method === 'GET' &&
+          path.includes('/blobs/') &&
+          answer.statusCode === 200
+        ) {
+          let sent = 0;
+          answer.on('data', (chunk: Buffer) => {
+            if (sent >= limit) return;
+            const part = chunk.subarray(0, limit - sent);
+            sent += part.length;
+            res.write(part);
+            if (sent >= limit) {
+              answer.destroy();
+              res.socket?.destroy();
+            }
+          });
+          return;
+        }
         answer.pipe(res);
       },
     );
@@ -108,6 +131,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       });
       holds.push({ pattern, arrive, released });
       return { arrived, release };
+    },
+    cutBlobsAfter: (bytes) => {
+      cutAfter = bytes;
     },
     failWith: (next) => {
       failure = next;
