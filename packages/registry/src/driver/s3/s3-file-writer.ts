@@ -54,6 +54,8 @@ export class S3FileWriter implements FileWriter {
   #creating: Promise<string> | undefined;
   readonly #parts: UploadedPart[];
   readonly #inflight = new Set<Promise<void>>();
+  /** Part buffers whose upload finished, reused so memory stays at (queueSize + 1) parts. */
+  readonly #spare: Buffer[] = [];
   #buffer: Buffer | undefined;
   #filled = 0;
   #size: number;
@@ -155,7 +157,7 @@ export class S3FileWriter implements FileWriter {
   /** Copies as much of `chunk` as fits into the current part buffer; returns the bytes taken. */
   #copyIn(chunk: Uint8Array): number {
     if (!this.#buffer) {
-      this.#buffer = Buffer.allocUnsafe(this.#partSizeFor(this.#nextPart));
+      this.#buffer = this.#allocate(this.#partSizeFor(this.#nextPart));
       this.#filled = 0;
     }
     const taken = Math.min(chunk.length, this.#buffer.length - this.#filled);
@@ -177,8 +179,17 @@ export class S3FileWriter implements FileWriter {
       })
       .finally(() => {
         this.#inflight.delete(task);
+        // The SDK is done with the body: the next part reuses it instead of a fresh allocation.
+        if (this.#spare.length < this.#options.queueSize && !this.#done) this.#spare.push(body);
       });
     this.#inflight.add(task);
+  }
+
+  /** A part buffer: a spare one of that size when there is one. */
+  #allocate(size: number): Buffer {
+    const index = this.#spare.findIndex((buffer) => buffer.length === size);
+    if (index === -1) return Buffer.allocUnsafe(size);
+    return this.#spare.splice(index, 1)[0]!;
   }
 
   #partSizeFor(partNumber: number): number {
@@ -197,6 +208,7 @@ export class S3FileWriter implements FileWriter {
 
   async #drain(): Promise<void> {
     await Promise.allSettled([...this.#inflight]);
+    this.#spare.length = 0;
     if (this.#failure !== undefined) throw this.#failure;
   }
 
