@@ -82,7 +82,8 @@ export interface Registry {
   listen(options?: ListenOptions): Promise<RunningRegistry>;
 }
 
-const HTTP_HIGH_WATER_MARK = 256 * 1024;
+/** Socket and body stream buffers: large, so reading the network overlaps storage writes. */
+const HTTP_HIGH_WATER_MARK = 1024 * 1024;
 
 /**
  * Builds an OCI distribution registry over `namespace`. Nothing listens until `listen()` is called;

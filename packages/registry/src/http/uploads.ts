@@ -2,6 +2,7 @@ import { type Digest, type DigestAlgorithm, isDigestAlgorithm, parseDigest } fro
 import { BlobUploadUnknownError, SizeInvalidError, UploadRangeError } from '../errors.js';
 import { isValidRepositoryName } from '../reference.js';
 import type { BlobWriter, Descriptor, Repository } from '../store/contracts.js';
+import { coalescedBody } from './body.js';
 import type { RequestContext } from './context.js';
 import { HttpError, uploadRange } from './oci-errors.js';
 
@@ -76,7 +77,7 @@ export async function patchUpload(ctx: RequestContext): Promise<void> {
   }
   const before = writer.size;
   try {
-    await writer.write(ctx.req, { expectedOffset: before, signal: ctx.signal });
+    await writer.write(coalescedBody(ctx.req), { expectedOffset: before, signal: ctx.signal });
   } finally {
     ctx.bytesIn += writer.size - before;
   }
@@ -150,7 +151,7 @@ async function writeAndCommit(
   const before = writer.size;
   if (length !== 0 && (length !== undefined || ctx.req.headers['transfer-encoding'] !== undefined)) {
     try {
-      await writer.write(ctx.req, { expectedOffset: before, signal: ctx.signal });
+      await writer.write(coalescedBody(ctx.req), { expectedOffset: before, signal: ctx.signal });
     } catch (error) {
       ctx.bytesIn += writer.size - before;
       // The session stays resumable unless the client gave up; a broken write is not committed.
