@@ -21,7 +21,7 @@ Runs CNCF distribution 2.8.2 and glci's registry side by side and prints one rat
   --json [FILE]        write machine-readable results to FILE, or print them instead of the table
   --runs N             timed runs per row and side (default 3, 1 with --quick); the median is reported
   --candidate NAME     glci (default), or distribution to check the harness (ratios near 1.00x)
-  --no-build           do not build the CLI first (pnpm --filter @glci/cli... run build)
+  --no-build           do not build the CLI first (turbo run build --filter=@glci/cli)
   --list               list the rows and exit
 Progress goes to stderr, results to stdout.`;
 
