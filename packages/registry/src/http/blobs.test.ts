@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryDriver } from '../driver/memory-driver.js';
 import { errorsOf, pushBlob, sha256, startTestRegistry, type TestRegistry } from './test-support/fixture.js';
 
 describe('blobs', () => {
@@ -94,5 +95,33 @@ describe('blobs', () => {
     const response = await registry.fetch(`/v2/team/del/blobs/${other}`, { method: 'DELETE' });
     expect(response.status).toBe(202);
     expect((await registry.fetch(`/v2/team/del/blobs/${other}`, { method: 'HEAD' })).status).toBe(404);
+  });
+
+  it('redirects to the driver URL when redirects are on and the driver offers one; streams otherwise', async () => {
+    class RedirectingDriver extends MemoryDriver {
+      async redirectUrl(path: string, options: { method: 'GET' | 'HEAD'; expiresInSeconds: number }) {
+        return `http://storage.invalid${path}?method=${options.method}&expires=${options.expiresInSeconds}`;
+      }
+    }
+    const driver = new RedirectingDriver();
+    await using redirecting = await startTestRegistry({
+      driver,
+      redirect: true,
+      redirectExpiresInSeconds: 600,
+    });
+    const redirectDigest = await pushBlob(redirecting, 'team/r', 'redirect me');
+    const response = await redirecting.fetch(`/v2/team/r/blobs/${redirectDigest}`);
+    expect(response.status).toBe(307);
+    expect(response.headers.get('docker-content-digest')).toBe(redirectDigest);
+    expect(response.headers.get('location')).toMatch(
+      new RegExp(`^http://storage\\.invalid/.*${redirectDigest.slice(7)}.*method=GET`),
+    );
+    // Unknown blobs are still 404, never a redirect.
+    expect((await redirecting.fetch(`/v2/team/r/blobs/${sha256('absent')}`)).status).toBe(404);
+
+    await using streaming = await startTestRegistry({ driver, redirect: false });
+    const streamed = await streaming.fetch(`/v2/team/r/blobs/${redirectDigest}`);
+    expect(streamed.status).toBe(200);
+    expect(await streamed.text()).toBe('redirect me');
   });
 });
