@@ -18,8 +18,13 @@ describe('mockContainerSpec', () => {
       'glci-registry-ca:/registry-ca',
       'glci-cache:/cache',
     ]);
-    expect(spec.healthcheck?.command).toContain('http://127.0.0.1:39741/health');
-    expect(spec.env).toEqual({ GLCI_MOCK_PORT: '39741' });
+    expect(spec.healthcheck?.command).toBe('glci-mock healthcheck');
+    expect(spec.env).toEqual({
+      GLCI_MOCK_HOST: '0.0.0.0',
+      GLCI_MOCK_PORT: '39741',
+      GLCI_MOCK_STORAGE: '/registry',
+      GLCI_MOCK_CACHE_DIR: '/cache',
+    });
   });
 
   it('takes the image, command, environment and health check from the options', () => {

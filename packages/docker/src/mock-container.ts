@@ -4,7 +4,7 @@ export interface MockOptions {
   readonly image: string;
   readonly cmd?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
-  /** Shell command run inside the mock; exit 0 means healthy. Defaults to a GET of `/health` on the port. */
+  /** Shell command run inside the mock; exit 0 means healthy. Defaults to `glci-mock healthcheck`. */
   readonly healthcheck?: string;
   readonly healthTimeoutMs?: number;
   readonly pullPolicy?: 'always' | 'if-not-present' | 'never';
@@ -13,7 +13,8 @@ export interface MockOptions {
 /**
  * The `glci-mock` container: the port published on 127.0.0.1 only (the host's daemon and host
  * processes reach it there, nothing else does) and served on the same port inside, the registry,
- * registry CA and cache volumes mounted, and a Docker health check.
+ * registry CA and cache volumes mounted, and a Docker health check (`glci-mock healthcheck`,
+ * which asks the mock's `/internal/health`).
  */
 export function mockContainerSpec(options: {
   readonly mock: MockOptions;
@@ -28,7 +29,15 @@ export function mockContainerSpec(options: {
     name: options.name,
     labels: options.labels,
     ...(mock.cmd ? { cmd: mock.cmd } : {}),
-    env: { GLCI_MOCK_PORT: String(port), ...mock.env },
+    // @glci/mock's settings: bind every interface inside (the publish below keeps it on loopback
+    // outside), serve the registry and the cache from the mounted volumes.
+    env: {
+      GLCI_MOCK_HOST: '0.0.0.0',
+      GLCI_MOCK_PORT: String(port),
+      GLCI_MOCK_STORAGE: '/registry',
+      GLCI_MOCK_CACHE_DIR: '/cache',
+      ...mock.env,
+    },
     ports: [{ containerPort: port, hostPort: port, hostIp: '127.0.0.1' }],
     mounts: [
       { type: 'volume', source: volumes.registry, target: '/registry' },
@@ -36,7 +45,7 @@ export function mockContainerSpec(options: {
       { type: 'volume', source: volumes.cache, target: '/cache' },
     ],
     healthcheck: {
-      command: mock.healthcheck ?? `wget -q -O /dev/null http://127.0.0.1:${port}/health || exit 1`,
+      command: mock.healthcheck ?? 'glci-mock healthcheck',
       intervalMs: 500,
       timeoutMs: 3000,
       retries: 60,

@@ -115,6 +115,11 @@ export function testTopology(
     session: ids.session,
     instance: ids.instance,
     namePrefix: ids.prefix,
-    mock: { image: PEER_IMAGE, pullPolicy: 'never', healthTimeoutMs: 60_000 },
+    mock: {
+      image: PEER_IMAGE,
+      pullPolicy: 'never',
+      healthTimeoutMs: 60_000,
+      healthcheck: `wget -q -O /dev/null http://127.0.0.1:${mockPort}/health || exit 1`,
+    },
   });
 }
