@@ -113,9 +113,14 @@ export interface ManifestStore {
   /**
    * Validates (JSON, media type, size limit, referenced blobs and child manifests present except
    * `subject`) and stores the exact bytes; indexes referrers. Throws ManifestInvalidError,
-   * ManifestBlobUnknownError, ManifestTooLargeError.
+   * ManifestBlobUnknownError, ManifestTooLargeError. `digestAlgorithm` (default sha256) names
+   * the digest it is stored under: pass the algorithm of a PUT by digest (`sha512:...`).
    */
-  put(content: Uint8Array, mediaType: string): Promise<ManifestPutResult>;
+  put(
+    content: Uint8Array,
+    mediaType: string,
+    options?: { digestAlgorithm?: DigestAlgorithm },
+  ): Promise<ManifestPutResult>;
   /** Removes the manifest and every tag pointing at it. */
   delete(digest: Digest): Promise<void>;
 }
