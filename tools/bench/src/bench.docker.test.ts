@@ -41,6 +41,8 @@ describe('pnpm bench --quick', () => {
       'push-monolithic',
       'push-chunked',
       'pull',
+      's3-push',
+      's3-pull',
     ]);
 
     const report = formatReport(result);

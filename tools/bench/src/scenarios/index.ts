@@ -12,6 +12,6 @@ export function allScenarios(context: BenchContext): ScenarioGroup[] {
     blobPullScenarios(context),
     manifestScenarios(context),
     dockerScenarios(context),
-    s3Scenarios(context),
+    ...s3Scenarios(context),
   ];
 }

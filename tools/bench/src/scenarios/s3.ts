@@ -1,192 +1,206 @@
 import { randomBytes } from 'node:crypto';
 import { distributionS3StorageConfig, type RunningS3, startDistribution, startS3 } from '@glci/testkit';
-import { OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, RegistryClient } from '../registry-client.js';
-import { GLCI_CLI, glciLauncher, type RegistryUnderTest } from '../registry-under-test.js';
-import { RssProbe } from '../rss.js';
-import { type BenchContext, formatBytes, MiB, type Run, type ScenarioGroup, type Side } from '../scenario.js';
+import type { BlobSource } from '../blob-source.js';
+import { OCI_CONFIG, OCI_LAYER, OCI_MANIFEST } from '../registry-client.js';
+import {
+  GLCI_CLI,
+  glciLauncher,
+  type RegistryLauncher,
+  type RegistryUnderTest,
+} from '../registry-under-test.js';
+import {
+  type BenchContext,
+  formatBytes,
+  MiB,
+  type Run,
+  type ScenarioGroup,
+  type SideLaunchers,
+} from '../scenario.js';
 
 const REPO = 'bench/s3';
-/** Peak RSS target of the glci node during the large push. */
-const RSS_TARGET = 200 * MiB;
 
 /**
- * Rows: the registries on S3 storage. Every run starts a fresh S3 server (versitygw on loopback,
- * the one the tests use), one bucket, and the side's registry on it — distribution 2.8.2 with its
- * own S3 driver (aws-sdk-go), glci with `--storage s3://bucket/...` (AWS SDK v3) — so both sides
- * talk to the same kind of store in the same run. Rows: monolithic push and pull of the large
- * blob, and push then pull of a multi-layer image. The harness samples RSS of the side's
- * filesystem registry, so the S3 node's own peak RSS is sampled here and printed as a progress
- * line (`s3 glci: peak RSS ... during ...`), with the 200 MiB target.
+ * Rows on S3 storage. Each side runs on its own fresh S3 server (versitygw on loopback, the one the
+ * tests use) and bucket: distribution 2.8.2 with its own S3 driver (aws-sdk-go), glci with
+ * `registry serve --storage s3://bucket/...` (AWS SDK v3), so both talk to the same kind of store in
+ * the same run. Two groups, so that `--only s3-push` does not pay for the pull row's upload:
+ *
+ * - `s3-push`: monolithic push of the large blob (peak RSS of the glci node checked against
+ *   200 MiB), and push-then-pull of a multi-layer image;
+ * - `s3-pull`: pull of the large blob, pushed and verified once beforehand.
  */
-export function s3Scenarios(context: BenchContext): ScenarioGroup {
+export function s3Scenarios(context: BenchContext): ScenarioGroup[] {
   const { sizes } = context;
   const sizeOf = (run: Run) => (run.warmup ? sizes.warmupBlob : sizes.blob);
-
-  /** Times `work` on an S3-backed registry, sampling that registry's RSS. */
-  const timedOn = async (run: Run, node: S3Node, what: string, work: () => Promise<void>) => {
-    const probe = new RssProbe(node.registry.pid);
-    let seconds: number;
-    try {
-      seconds = await run.timed(work);
-    } finally {
-      const peak = probe.stop();
-      const verdict = node.glci
-        ? ` (target < ${formatBytes(RSS_TARGET)}: ${peak < RSS_TARGET ? 'PASS' : 'MISS'})`
-        : '';
-      context.progress(`s3 ${node.registry.name}: peak RSS ${formatBytes(peak)} during ${what}${verdict}`);
-    }
-    return seconds;
-  };
-
-  return {
-    id: 's3',
-    rows: [
-      {
-        id: 's3-push',
-        title: `S3 storage: monolithic push, ${formatBytes(sizes.blob)} blob`,
-        unit: 'MiB/s',
-        better: 'higher',
-        target: 1.25,
-        async measure(side, run) {
-          await using node = await startS3Node(side);
-          const blob = context.blob(sizeOf(run));
-          void blob.digest; // computed before the clock starts
-          const seconds = await timedOn(run, node, `a ${formatBytes(blob.size)} push`, () =>
-            node.client.pushMonolithic(`${REPO}/push`, blob),
-          );
-          return blob.size / MiB / seconds;
+  let pulled: BlobSource | undefined;
+  return [
+    {
+      id: 's3-push',
+      launchers: onS3,
+      rows: [
+        {
+          id: 's3-push',
+          title: `S3 storage: monolithic push, ${formatBytes(sizes.blob)} blob`,
+          unit: 'MiB/s',
+          better: 'higher',
+          target: 1.25,
+          rssTarget: 200 * MiB,
+          async measure(side, run) {
+            const blob = context.blob(sizeOf(run));
+            void blob.digest; // computed before the clock starts
+            const seconds = await run.timed(() => side.client.pushMonolithic(`${REPO}/push`, blob));
+            return blob.size / MiB / seconds;
+          },
         },
-      },
-      {
-        id: 's3-pull',
-        title: `S3 storage: pull, ${formatBytes(sizes.blob)} blob`,
-        unit: 'MiB/s',
-        better: 'higher',
-        target: 1.25,
-        async measure(side, run) {
-          await using node = await startS3Node(side);
-          const blob = context.blob(sizeOf(run));
-          await node.client.pushMonolithic(`${REPO}/pull`, blob);
-          let bytes = 0;
-          const seconds = await timedOn(run, node, `a ${formatBytes(blob.size)} pull`, async () => {
-            bytes = await node.client.pullBlob(`${REPO}/pull`, blob.digest);
-          });
-          if (bytes !== blob.size) throw new Error(`pulled ${bytes} of ${blob.size} bytes`);
-          return blob.size / MiB / seconds;
-        },
-      },
-      {
-        id: 's3-image',
-        title: `S3 storage: push then pull of a ${sizes.dockerLayers}-layer image (${formatBytes(sizes.dockerLayerBytes)} layers)`,
-        unit: 's',
-        better: 'lower',
-        target: 1.25,
-        async measure(side, run) {
-          await using node = await startS3Node(side);
-          const layers = Array.from({ length: sizes.dockerLayers }, () =>
-            randomBytes(sizes.dockerLayerBytes),
-          );
-          const config = Buffer.from(
-            JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
-          );
-          return await timedOn(run, node, 'an image push and pull', async () => {
-            // Layers three at a time, like dockerd, then the manifest; the pull mirrors it.
-            const digests = await inParallel(layers, (layer) =>
-              node.client.pushBytes(`${REPO}/image`, layer),
+        {
+          id: 's3-image',
+          title: `S3 storage: push then pull of a ${sizes.dockerLayers}-layer image (${formatBytes(sizes.dockerLayerBytes)} layers)`,
+          unit: 's',
+          better: 'lower',
+          target: 1.25,
+          async measure(side, run) {
+            const repo = `${REPO}/image-${run.index}${run.warmup ? '-warmup' : ''}`;
+            const layers = Array.from({ length: sizes.dockerLayers }, () =>
+              randomBytes(sizes.dockerLayerBytes),
             );
-            const configDigest = await node.client.pushBytes(`${REPO}/image`, config);
-            const manifest = Buffer.from(
+            const config = Buffer.from(
               JSON.stringify({
-                schemaVersion: 2,
-                mediaType: OCI_MANIFEST,
-                config: { mediaType: OCI_CONFIG, digest: configDigest, size: config.length },
-                layers: digests.map((digest, index) => ({
-                  mediaType: OCI_LAYER,
-                  digest,
-                  size: layers[index]!.length,
-                })),
+                architecture: 'amd64',
+                os: 'linux',
+                rootfs: { type: 'layers', diff_ids: [] },
               }),
             );
-            await node.client.putManifest(`${REPO}/image`, 'latest', manifest, OCI_MANIFEST);
-            await node.client.request('GET', `/v2/${REPO}/image/manifests/latest`, {
-              headers: { accept: OCI_MANIFEST },
-              expect: [200],
+            return await run.timed(async () => {
+              // Layers three at a time, like dockerd, then the manifest; the pull mirrors it.
+              const digests = await inParallel(layers, (layer) => side.client.pushBytes(repo, layer));
+              const configDigest = await side.client.pushBytes(repo, config);
+              const manifest = Buffer.from(
+                JSON.stringify({
+                  schemaVersion: 2,
+                  mediaType: OCI_MANIFEST,
+                  config: { mediaType: OCI_CONFIG, digest: configDigest, size: config.length },
+                  layers: digests.map((digest, index) => ({
+                    mediaType: OCI_LAYER,
+                    digest,
+                    size: layers[index]!.length,
+                  })),
+                }),
+              );
+              await side.client.putManifest(repo, 'latest', manifest, OCI_MANIFEST);
+              await side.client.request('GET', `/v2/${repo}/manifests/latest`, {
+                headers: { accept: OCI_MANIFEST },
+                expect: [200],
+              });
+              await inParallel([configDigest, ...digests], (digest) =>
+                side.client.pullBlob(repo, digest, { verify: true }),
+              );
             });
-            await inParallel([configDigest, ...digests], (digest) =>
-              node.client.pullBlob(`${REPO}/image`, digest, { verify: true }),
-            );
-          });
+          },
         },
+      ],
+    },
+    {
+      id: 's3-pull',
+      launchers: onS3,
+      async prepare(side) {
+        pulled ??= context.blob(sizes.blob);
+        await side.client.pushMonolithic(`${REPO}/pull`, pulled);
+        const bytes = await side.client.pullBlob(`${REPO}/pull`, pulled.digest, { verify: true });
+        if (bytes !== pulled.size)
+          throw new Error(`${side.registry.name} returned ${bytes} of ${pulled.size} bytes`);
       },
-    ],
+      rows: [
+        {
+          id: 's3-pull',
+          title: `S3 storage: pull, ${formatBytes(sizes.blob)} blob`,
+          unit: 'MiB/s',
+          better: 'higher',
+          target: 1.25,
+          rssTarget: 200 * MiB,
+          async measure(side, run) {
+            const source = pulled;
+            if (!source) throw new Error('s3-pull was not prepared');
+            let bytes = 0;
+            const seconds = await run.timed(async () => {
+              bytes = await side.client.pullBlob(`${REPO}/pull`, source.digest);
+            });
+            if (bytes !== source.size) throw new Error(`pulled ${bytes} of ${source.size} bytes`);
+            return bytes / MiB / seconds;
+          },
+        },
+      ],
+    },
+  ];
+}
+
+/** The run's two sides, each on a fresh S3 server: distribution's S3 driver, or glci's. */
+function onS3(run: SideLaunchers): SideLaunchers {
+  const on = (launcher: RegistryLauncher): RegistryLauncher =>
+    launcher.name.startsWith('distribution') ? distributionOnS3(launcher.name) : glciOnS3(launcher.name);
+  return { baseline: on(run.baseline), candidate: on(run.candidate) };
+}
+
+function glciOnS3(name: string): RegistryLauncher {
+  return {
+    name,
+    description: 'glci registry serve --storage s3://… (AWS SDK v3) on versitygw v1.8.0 (loopback)',
+    start: () =>
+      withS3(async (s3, bucket) => {
+        const storage = `s3://${bucket}/glci?endpoint=${encodeURIComponent(s3.endpoint)}&region=${s3.region}&path_style=true`;
+        return await glciLauncher({
+          cliPath: GLCI_CLI,
+          name,
+          extraArgs: ['--storage', storage],
+          env: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
+        }).start();
+      }),
   };
 }
 
-interface S3Node extends AsyncDisposable {
-  readonly registry: RegistryUnderTest;
-  readonly client: RegistryClient;
-  readonly glci: boolean;
+function distributionOnS3(name: string): RegistryLauncher {
+  return {
+    name,
+    description: 'CNCF distribution 2.8.2 with its S3 driver (aws-sdk-go) on versitygw v1.8.0 (loopback)',
+    start: () =>
+      withS3(async (s3, bucket) => {
+        const registry = await startDistribution({
+          storageConfig: distributionS3StorageConfig(s3, bucket, '/distribution'),
+          // distribution's S3 driver refuses to start with this machine's AWS_CA_BUNDLE (ENVIRONMENT.md).
+          env: { AWS_CA_BUNDLE: undefined },
+        });
+        const pid = registry.process.child.pid;
+        if (pid === undefined) throw new Error('docker-registry started without a pid');
+        return {
+          name,
+          url: registry.url,
+          host: registry.host,
+          pid,
+          storageDirectory: s3.dataDirectory,
+          output: () => registry.process.output(),
+          stop: () => registry.stop(),
+          [Symbol.asyncDispose]: () => registry.stop(),
+        };
+      }),
+  };
 }
 
-/** A fresh S3 server and bucket, and the side's kind of registry on it. */
-async function startS3Node(side: Side): Promise<S3Node> {
+/** Starts an S3 server and a bucket, then the registry on them; stopping the registry stops the server. */
+async function withS3(
+  start: (s3: RunningS3, bucket: string) => Promise<RegistryUnderTest>,
+): Promise<RegistryUnderTest> {
   const s3 = await startS3();
-  let registry: RegistryUnderTest | undefined;
+  let registry: RegistryUnderTest;
   try {
-    const bucket = await s3.createBucket();
-    const glci = !side.registry.name.startsWith('distribution');
-    registry = glci
-      ? await startGlci(side.registry.name, s3, bucket)
-      : await startDistributionOnS3(side.registry.name, s3, bucket);
-    const client = new RegistryClient(registry.url, { connections: 4 });
-    const started = registry;
-    return {
-      registry: started,
-      client,
-      glci,
-      async [Symbol.asyncDispose]() {
-        await client.close();
-        await started.stop();
-        await s3.stop();
-      },
-    };
+    registry = await start(s3, await s3.createBucket());
   } catch (error) {
-    await registry?.stop();
     await s3.stop();
     throw error;
   }
-}
-
-async function startGlci(name: string, s3: RunningS3, bucket: string): Promise<RegistryUnderTest> {
-  const url = `s3://${bucket}/glci?endpoint=${encodeURIComponent(s3.endpoint)}&region=${s3.region}&path_style=true`;
-  return await glciLauncher({
-    cliPath: GLCI_CLI,
-    name,
-    extraArgs: ['--storage', url],
-    env: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
-  }).start();
-}
-
-async function startDistributionOnS3(
-  name: string,
-  s3: RunningS3,
-  bucket: string,
-): Promise<RegistryUnderTest> {
-  const registry = await startDistribution({
-    storageConfig: distributionS3StorageConfig(s3, bucket, '/distribution'),
-    // distribution's S3 driver refuses to start with this machine's AWS_CA_BUNDLE (ENVIRONMENT.md).
-    env: { AWS_CA_BUNDLE: undefined },
-  });
-  return {
-    name,
-    url: registry.url,
-    host: registry.host,
-    pid: registry.process.child.pid ?? 0,
-    storageDirectory: s3.dataDirectory,
-    output: () => registry.process.output(),
-    stop: () => registry.stop(),
-    [Symbol.asyncDispose]: () => registry.stop(),
+  const stop = async () => {
+    await registry.stop();
+    await s3.stop();
   };
+  return { ...registry, output: () => registry.output(), stop, [Symbol.asyncDispose]: stop };
 }
 
 async function inParallel<T, R>(items: readonly T[], work: (item: T) => Promise<R>, width = 3): Promise<R[]> {
