@@ -182,7 +182,8 @@ export class ProxyBlobStore implements BlobStore {
       } catch (error) {
         if (!(error instanceof UpstreamRequestError)) throw error;
         context.recordFailure(target.upstream, error, scope.name);
-        failures.push(error);
+        if (error.meansAbsent) tried[tried.length - 1] += ` (refused access: ${error.status ?? error.kind})`;
+        else failures.push(error);
       }
     }
     if (failures.length > 0) throw upstreamFailure(failures, `blob ${String(digest)} of ${scope.name}`);

@@ -75,7 +75,9 @@ export class ProxyManifestStore implements ManifestStore {
         } catch (error) {
           if (!(error instanceof UpstreamRequestError)) throw error;
           context.recordFailure(target.upstream, error, scope.name);
-          failures.push(error);
+          if (error.meansAbsent)
+            tried[tried.length - 1] += ` (refused access: ${error.status ?? error.kind})`;
+          else failures.push(error);
         }
       }
       if (failures.length > 0) throw upstreamFailure(failures, `manifest ${String(digest)} of ${scope.name}`);

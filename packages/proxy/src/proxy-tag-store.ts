@@ -58,12 +58,11 @@ export class ProxyTagStore implements TagStore {
         head = await cachedUpstream.client.headManifest(target.name, tag);
       } catch (error) {
         if (!(error instanceof UpstreamRequestError)) throw error;
-        if (error.allowsStale) {
+        // A HEAD without a digest falls through to a GET; any other failure serves the cached copy.
+        if (error.kind !== 'invalid') {
           context.serveStale(scope, cachedUpstream, error, `${scope.name}:${tag}`);
           return descriptor;
         }
-        if (error.kind !== 'invalid') throw upstreamFailure([error], `tag ${tag} of ${scope.name}`);
-        // A HEAD without a digest: fall through to a GET.
       }
       if (head && String(head.digest) === cached.digest) {
         cached.checkedAt = context.now();
@@ -101,7 +100,8 @@ export class ProxyTagStore implements TagStore {
       } catch (error) {
         if (!(error instanceof UpstreamRequestError)) throw error;
         context.recordFailure(target.upstream, error, scope.name);
-        failures.push(error);
+        if (error.meansAbsent) tried[tried.length - 1] += ` (refused access: ${error.status ?? error.kind})`;
+        else failures.push(error);
       }
     }
     if (failures.length > 0) {
@@ -214,7 +214,7 @@ export class ProxyTagStore implements TagStore {
         } catch (error) {
           if (!(error instanceof UpstreamRequestError)) throw error;
           context.recordFailure(target.upstream, error, scope.name);
-          failures.push(error);
+          if (!error.meansAbsent) failures.push(error);
         }
       }
       const first = failures[0];

@@ -226,6 +226,21 @@ describe('pull-through over ordered real upstreams', () => {
     expect((blobError as Error).message).toContain(upstreams.b.url);
   });
 
+  it('moves past an upstream that refuses access, and names the refusal when nothing else has it', async () => {
+    const { proxy } = proxyOver(upstreams, {
+      credentialsB: { username: credentials.username, password: 'wrong' },
+    });
+    const error = await pullThrough(proxy, 'glci/multilayer', '1').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ManifestUnknownError);
+    expect((error as Error).message).toContain(`${upstreams.b.url} (refused access`);
+    // An anonymous upstream that has it still serves, after the refusing one.
+    const { proxy: other } = proxyOver(upstreams, {
+      credentialsB: { username: credentials.username, password: 'wrong' },
+    });
+    const busybox = await pullThrough(other, 'upstream-a.test/glci/busybox', '1');
+    expect(busybox.blobs.length).toBeGreaterThan(0);
+  });
+
   it('routes host-prefixed names and ns to one upstream and refuses unconfigured hosts without contacting anyone', async () => {
     const { proxy } = proxyOver(upstreams);
     const pulled = await pullThrough(proxy, 'upstream-b.test/glci/multilayer', 'busybox');

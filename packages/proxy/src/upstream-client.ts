@@ -105,6 +105,15 @@ export class UpstreamRequestError extends Error {
     return this.details.retryAfterSeconds;
   }
 
+  /**
+   * Whether this upstream refused access (401 after authenticating, 403): for a lookup over several
+   * upstreams it means "not here" (an anonymous token on GitLab for a name it does not hold is
+   * refused, not 404), so the next upstream is asked and nothing found anywhere stays a 404.
+   */
+  get meansAbsent(): boolean {
+    return this.kind === 'unauthorized' || this.kind === 'denied';
+  }
+
   /** Whether a cached copy should be served instead (upstream down, slow, failing or limiting). */
   get allowsStale(): boolean {
     return (

@@ -70,7 +70,13 @@ export function localNamespace(): Namespace {
 
 export function proxyOver(
   upstreams: Upstreams,
-  options: { clock?: TestClock; cache?: CacheOptions; local?: Namespace; validityHours?: number } = {},
+  options: {
+    clock?: TestClock;
+    cache?: CacheOptions;
+    local?: Namespace;
+    validityHours?: number;
+    credentialsB?: { username: string; password: string };
+  } = {},
 ): { proxy: ProxyNamespace; local: Namespace; clock: TestClock } {
   const clock = options.clock ?? new TestClock();
   const local = options.local ?? localNamespace();
@@ -85,8 +91,8 @@ export function proxyOver(
       {
         url: upstreams.b.url,
         aliases: ['upstream-b.test'],
-        username: credentials.username,
-        password: credentials.password,
+        username: (options.credentialsB ?? credentials).username,
+        password: (options.credentialsB ?? credentials).password,
         cache_validity_hours: options.validityHours ?? 24,
       },
     ],
