@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RunningDistribution, startDistribution } from '@glci/testkit';
-import { RegistryClient } from '../registry-client.js';
+import { RegistryClient, RegistryRequestError } from '../registry-client.js';
 import { GLCI_CLI, glciLauncher, type RegistryUnderTest } from '../registry-under-test.js';
 import { type BenchContext, formatBytes, type ScenarioGroup, type Side } from '../scenario.js';
 
@@ -24,6 +24,8 @@ const CACHED_PULLS = 100;
 export function proxyScenarios(context: BenchContext): ScenarioGroup {
   const { sizes } = context;
   let upstream: Upstream | undefined;
+  /** Blob GETs retried after a 5xx since the last progress line. */
+  const retries = { count: 0 };
 
   const fresh = async (side: Side): Promise<ProxySide> => {
     upstream ??= await startUpstream(context, sizes.dockerLayers, sizes.dockerLayerBytes);
@@ -40,8 +42,10 @@ export function proxyScenarios(context: BenchContext): ScenarioGroup {
   };
   const report = (side: Side, what: string) => {
     const counted = upstream!.take();
+    const retried = retries.count;
+    retries.count = 0;
     context.progress(
-      `proxy ${side.registry.name}: ${what} fetched ${formatBytes(counted.bytes)} in ${counted.requests} upstream requests (${counted.heads} HEAD, ${counted.blobGets} blob GETs)`,
+      `proxy ${side.registry.name}: ${what} fetched ${formatBytes(counted.bytes)} in ${counted.requests} upstream requests (${counted.heads} HEAD, ${counted.blobGets} blob GETs)${retried > 0 ? `; ${retried} blob GETs retried after a 5xx` : ''}`,
     );
   };
 
@@ -57,7 +61,7 @@ export function proxyScenarios(context: BenchContext): ScenarioGroup {
         async measure(side, run) {
           await using proxy = await fresh(side);
           upstream!.take();
-          const seconds = await run.timed(() => pullImage(proxy.client));
+          const seconds = await run.timed(() => pullImage(proxy.client, retries));
           report(side, 'a cold pull');
           return seconds;
         },
@@ -70,9 +74,9 @@ export function proxyScenarios(context: BenchContext): ScenarioGroup {
         target: 1.25,
         async measure(side, run) {
           await using proxy = await fresh(side);
-          await pullImage(proxy.client);
+          await pullImage(proxy.client, retries);
           upstream!.take();
-          const seconds = await run.timed(() => pullImage(proxy.client));
+          const seconds = await run.timed(() => pullImage(proxy.client, retries));
           report(side, 'a warm pull');
           return seconds;
         },
@@ -87,7 +91,9 @@ export function proxyScenarios(context: BenchContext): ScenarioGroup {
           await using proxy = await fresh(side);
           upstream!.take();
           const seconds = await run.timed(async () => {
-            await Promise.all(Array.from({ length: CONCURRENT_PULLS }, () => pullImage(proxy.client)));
+            await Promise.all(
+              Array.from({ length: CONCURRENT_PULLS }, () => pullImage(proxy.client, retries)),
+            );
           });
           report(side, `${CONCURRENT_PULLS} concurrent cold pulls`);
           return seconds;
@@ -101,10 +107,10 @@ export function proxyScenarios(context: BenchContext): ScenarioGroup {
         target: 1.25,
         async measure(side, run) {
           await using proxy = await fresh(side);
-          await pullImage(proxy.client);
+          await pullImage(proxy.client, retries);
           upstream!.take();
           const seconds = await run.timed(async () => {
-            for (let pull = 0; pull < CACHED_PULLS; pull++) await pullImage(proxy.client);
+            for (let pull = 0; pull < CACHED_PULLS; pull++) await pullImage(proxy.client, retries);
           });
           report(side, `${CACHED_PULLS} pulls of the cached tag`);
           return seconds;
@@ -144,7 +150,7 @@ async function startProxy(side: Side, upstreamUrl: string): Promise<RegistryUnde
 }
 
 /** A client pull: the manifest by tag, then config and layers, three at a time like dockerd. */
-async function pullImage(client: RegistryClient): Promise<void> {
+async function pullImage(client: RegistryClient, retries: { count: number }): Promise<void> {
   const manifest = await client.request('GET', `/v2/${REPO}/manifests/${TAG}`, {
     headers: { accept: MANIFEST_TYPE },
     expect: [200],
@@ -155,7 +161,17 @@ async function pullImage(client: RegistryClient): Promise<void> {
   await Promise.all(
     Array.from({ length: 3 }, async () => {
       for (let digest = queue.shift(); digest; digest = queue.shift()) {
-        await client.request('GET', `/v2/${REPO}/blobs/${digest}`, { expect: [200], drop: true });
+        // Like dockerd, retry a layer that failed with a 5xx (distribution's proxy answers 500
+        // to some concurrent cold pulls); each retry is counted and printed.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.request('GET', `/v2/${REPO}/blobs/${digest}`, { expect: [200], drop: true });
+            break;
+          } catch (error) {
+            if (attempt >= 3 || !(error instanceof RegistryRequestError) || error.status < 500) throw error;
+            retries.count += 1;
+          }
+        }
       }
     }),
   );
