@@ -14,6 +14,13 @@ afterAll(async () => {
 });
 
 describeStorageDriver('FsDriver', () => new FsDriver({ root }));
+describeStorageDriver(
+  'FsDriver without synchronous small reads',
+  () => new FsDriver({ root, syncReadLimit: 0 }),
+  {
+    largeFileBytes: 8 * 1024 * 1024,
+  },
+);
 
 describe('FsDriver specifics', () => {
   let dir: string;
