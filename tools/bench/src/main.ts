@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createBlobFactory } from './blob-source.js';
 import { runBench } from './harness.js';
@@ -34,6 +34,33 @@ async function buildCli(): Promise<void> {
   });
   if (code !== 0)
     throw new Error(`building the CLI failed (exit ${code}); see above. Or run with --no-build.`);
+}
+
+/**
+ * SIGTERM to every process this one started that is still running (registries or S3 servers a
+ * scenario started inside a run), found through /proc.
+ */
+async function stopChildren(): Promise<void> {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state, ppid, ...
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (const pid of children) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already exited
+    }
+  }
+  if (children.length > 0) await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -98,6 +125,7 @@ async function main(argv: readonly string[]): Promise<number> {
     interrupted = true;
     context.progress(`${signal}: stopping the registries and removing this run's images`);
     void Promise.allSettled([...running].map((registry) => registry.stop()))
+      .then(() => stopChildren())
       .then(() => removeBenchImages(process.pid))
       .finally(() => process.exit(130));
   };
