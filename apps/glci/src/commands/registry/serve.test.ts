@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { type ManagedProcess, spawnManaged, waitFor } from '@glci/testkit';
 import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -121,6 +124,62 @@ describe('glci registry serve', () => {
     expect(push.status).toBe(201);
     expect((await fetch(`${url}/v2/a/blobs/${digest}`)).status).toBe(200);
     expect(child.output()).not.toContain('ci-secret-password');
+  });
+});
+
+describe('glci registry serve: token auth and TLS', () => {
+  it('--auth token:FILE answers the Bearer challenge and issues tokens for the users in FILE', async () => {
+    const dir = tempDir();
+    const users = path.join(dir, 'users.htpasswd');
+    writeFileSync(users, `ci:${bcrypt.hashSync('token-password', 4)}\n`);
+    const { url } = await serve(['--storage', 'memory:', '--auth', `token:${users}`]);
+    const challenge = (await fetch(`${url}/v2/team/app/tags/list`)).headers.get('www-authenticate') ?? '';
+    expect(challenge).toBe(
+      `Bearer realm="${url}/auth/token",service="glci-registry",scope="repository:team/app:pull"`,
+    );
+    const token = await fetch(`${url}/auth/token?service=glci-registry&scope=repository:team/app:pull`, {
+      headers: { Authorization: `Basic ${Buffer.from('ci:token-password').toString('base64')}` },
+    });
+    expect(token.status).toBe(200);
+    const { token: jwt } = (await token.json()) as { token: string };
+    const listed = await fetch(`${url}/v2/team/app/tags/list`, {
+      headers: { Authorization: `Bearer ${jwt}` },
+    });
+    expect(listed.status).toBe(404); // authorized; the repository does not exist
+  });
+
+  it('--tls-cert/--tls-key serve HTTPS', async () => {
+    const dir = tempDir();
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    await promisify(execFile)('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-days',
+      '1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]);
+    const { url } = await serve(['--storage', 'memory:', '--tls-cert', cert, '--tls-key', key]);
+    expect(url).toMatch(/^https:/);
+    const status = await new Promise<number>((resolve, reject) => {
+      httpsGet(`${url}/v2/`, { ca: readFileSync(cert) }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    expect(status).toBe(200);
   });
 });
 
