@@ -63,4 +63,12 @@ describe('RegistryNamespace', () => {
     expect((await namespace.catalog()).repositories).toEqual([]);
     expect(await namespace.hasRepository('pending')).toBe(false);
   });
+
+  it('skips foreign directories in the repository tree', async () => {
+    const driver = new MemoryDriver();
+    const namespace = testNamespace({ driver });
+    await pushBlob(await namespace.repository('good'), 'x');
+    await driver.putContent('/v1/repositories/BAD/_layers/sha256/x/link', Buffer.from('{}'));
+    expect((await namespace.catalog()).repositories).toEqual(['good']);
+  });
 });

@@ -107,7 +107,8 @@ export class RegistryNamespace implements Namespace {
       const isRepository = options.includeUploadsOnly
         ? markers.length > 0
         : markers.some((marker) => isContentMarker(marker));
-      if (prefix !== '' && isRepository) names.push(prefix);
+      // Foreign directories (not a valid name) are skipped rather than failing GC or the catalog.
+      if (prefix !== '' && isRepository && isValidRepositoryName(prefix)) names.push(prefix);
       for (const child of children) {
         const name = baseName(child);
         if (!name.startsWith('_')) await walk(child, prefix === '' ? name : `${prefix}/${name}`);
