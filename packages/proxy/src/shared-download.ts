@@ -7,6 +7,8 @@ import type { BlobWriter, Descriptor } from '@glci/registry';
 
 const READ_CHUNK = 256 * 1024;
 const SINK_BATCH = 1024 * 1024;
+/** Bytes a download may hold in memory ahead of its disk writes before it stops reading upstream. */
+const MAX_QUEUED = 16 * 1024 * 1024;
 
 /**
  * One upstream blob download shared by every client that wants the blob, however late it arrives.
@@ -68,17 +70,18 @@ export class SharedDownload {
     // Settled either way below; never an unhandled rejection while bytes are still arriving.
     opening.catch(() => {});
     const hash = createHash(descriptor.digest.algorithm);
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = async () => {
-      if (pendingBytes === 0) return;
-      const batch = Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      await (await opening).write(new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength), {
-        signal,
-      });
-    };
+    let arrived = 0;
+    // Disk writes run behind the network reads, in batches, so a slow disk (or a busy thread pool)
+    // never stalls the upstream stream chunk by chunk; bounded so memory stays small.
+    const toFile = new BatchingWriter(async (batch) => {
+      await this.#file!.write(batch, 0, batch.length, this.received);
+      this.received += batch.length;
+      this.#notify();
+    }, 0);
+    const toSink = new BatchingWriter(async (batch) => {
+      const sink = await opening;
+      await sink.write(new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength), { signal });
+    }, SINK_BATCH);
     try {
       this.#file = await open(this.#path, 'w+');
       const abort = () =>
@@ -87,21 +90,21 @@ export class SharedDownload {
       try {
         for await (const chunk of source) {
           const buffer = chunk as Buffer;
-          await this.#file.write(buffer, 0, buffer.length, this.received);
           hash.update(buffer);
-          this.received += buffer.length;
+          arrived += buffer.length;
           options.onBytes?.(buffer.length);
-          this.#notify();
-          pending.push(buffer);
-          pendingBytes += buffer.length;
-          if (pendingBytes >= SINK_BATCH) await flush();
+          toFile.push(buffer);
+          toSink.push(buffer);
+          await toFile.below(MAX_QUEUED);
+          await toSink.below(MAX_QUEUED);
         }
       } finally {
         signal.removeEventListener('abort', abort);
       }
+      await toFile.drain();
       const actual = hash.digest('hex');
-      if (this.received !== descriptor.size) {
-        throw new Error(`blob ${descriptor.digest} ended after ${this.received} of ${descriptor.size} bytes`);
+      if (arrived !== descriptor.size) {
+        throw new Error(`blob ${descriptor.digest} ended after ${arrived} of ${descriptor.size} bytes`);
       }
       if (actual !== descriptor.digest.hex) {
         throw new Error(
@@ -110,7 +113,7 @@ export class SharedDownload {
       }
       this.#state = 'verified';
       this.#notify();
-      await flush();
+      await toSink.drain();
       return await (await opening).commit(descriptor.digest);
     } catch (error) {
       if (this.#state === 'receiving') {
@@ -182,5 +185,68 @@ export class SharedDownload {
     this.#file = undefined;
     await file.close().catch(() => {});
     await unlink(this.#path).catch(() => {});
+  }
+}
+
+/**
+ * Serial writes that run behind whoever pushes: pushed buffers are written in batches of at least
+ * `minBatch` bytes (everything left on `drain`), one write at a time. A failed write is rethrown by
+ * the next `below` or `drain`.
+ */
+class BatchingWriter {
+  #queue: Buffer[] = [];
+  #queued = 0;
+  #running = false;
+  #draining = false;
+  #error: unknown;
+  #failed = false;
+  #tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly write: (batch: Buffer) => Promise<void>,
+    private readonly minBatch: number,
+  ) {}
+
+  push(buffer: Buffer): void {
+    this.#queue.push(buffer);
+    this.#queued += buffer.length;
+    this.#pump();
+  }
+
+  /** Waits while more than `limit` bytes wait to be written. */
+  async below(limit: number): Promise<void> {
+    while (this.#queued > limit && !this.#failed) await this.#tail;
+    if (this.#failed) throw this.#error;
+  }
+
+  /** Waits until everything pushed is written. */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    for (;;) {
+      this.#pump();
+      await this.#tail;
+      if (this.#failed) throw this.#error;
+      if (!this.#running && this.#queued === 0) return;
+    }
+  }
+
+  #pump(): void {
+    if (this.#running || this.#failed || this.#queued === 0) return;
+    if (!this.#draining && this.#queued < this.minBatch) return;
+    const batch = this.#queue.length === 1 ? this.#queue[0]! : Buffer.concat(this.#queue, this.#queued);
+    this.#queue = [];
+    this.#queued = 0;
+    this.#running = true;
+    this.#tail = this.write(batch).then(
+      () => {
+        this.#running = false;
+        this.#pump();
+      },
+      (error: unknown) => {
+        this.#running = false;
+        this.#failed = true;
+        this.#error = error;
+      },
+    );
   }
 }
