@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createBlobFactory } from './blob-source.js';
 import { runBench } from './harness.js';
@@ -139,7 +140,12 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(options.only ? { only: options.only } : {}),
   });
   const json = `${JSON.stringify(result, null, 2)}\n`;
-  if (typeof options.json === 'string') writeFileSync(options.json, json);
+  if (typeof options.json === 'string') {
+    // Relative to where `pnpm bench` was typed, not tools/bench where pnpm runs the script.
+    const file = path.resolve(process.env.INIT_CWD ?? process.cwd(), options.json);
+    writeFileSync(file, json);
+    context.progress(`results written to ${file}`);
+  }
   process.stdout.write(options.json === true ? json : formatReport(result));
   return summarize(result).error > 0 ? 1 : 0;
 }
