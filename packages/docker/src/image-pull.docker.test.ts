@@ -109,7 +109,7 @@ describe.each(TRANSPORTS)('pulling images over $transport', ({ host }) => {
 
 /** A fresh image with a random 1 MiB layer on top of busybox, pushed to the registry and removed locally. */
 async function buildAndPush(docker: Docker, image: string): Promise<void> {
-  const context = createTar([
+  const context = await createTar([
     { path: 'Dockerfile', content: `FROM ${TEST_IMAGES.busybox}\nCOPY random.bin /random.bin\n` },
     { path: 'random.bin', content: randomBytes(1024 * 1024) },
   ]);

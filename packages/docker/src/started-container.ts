@@ -79,14 +79,16 @@ export class DockerStartedContainer implements StartedContainer {
             ...(file.mode !== undefined ? { mode: file.mode } : {}),
           })),
         );
+      const archive = await tarAt(directory);
       try {
         await dockerCall(this.#logger, action, { directory }, () =>
-          this.#container.putArchive(tarAt(directory), { path: directory }),
+          this.#container.putArchive(archive, { path: directory }),
         );
       } catch (error) {
         if (!isNotFound(error) || !/could not find the file/i.test(String(error))) throw error;
+        const fromRoot = await tarAt('/');
         await dockerCall(this.#logger, action, { directory: '/' }, () =>
-          this.#container.putArchive(tarAt('/'), { path: '/' }),
+          this.#container.putArchive(fromRoot, { path: '/' }),
         );
       }
     }

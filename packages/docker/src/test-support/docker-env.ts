@@ -61,7 +61,7 @@ export async function dockerPeers(): Promise<Docker> {
 COPY mock-server record-signals docker fake-dind wait-forever /bin/
 CMD ["/bin/mock-server"]
 `;
-  const context = createTar([
+  const context = await createTar([
     { path: 'Dockerfile', content: dockerfile },
     ...Object.entries(PEER_FILES).map(([name, content]) => ({ path: name, content, mode: 0o755 })),
   ]);
