@@ -130,7 +130,7 @@ export class S3Driver implements StorageDriver {
       client: this.#client,
       params: { Bucket: this.bucket, Key: key, Body: content, ContentLength: content.length, ...this.#sse() },
       partSize: this.#partSize(),
-      queueSize: this.#options.queueSize ?? 4,
+      queueSize: this.#options.queueSize ?? 2,
     });
     try {
       await upload.done();
@@ -187,7 +187,7 @@ export class S3Driver implements StorageDriver {
       driver: NAME,
       path,
       partSize: this.#partSize(),
-      queueSize: this.#options.queueSize ?? 4,
+      queueSize: this.#options.queueSize ?? 2,
       operations: this.#writerOperations(path, key, stateKey),
       ...(options.append && pending ? { resumed: pending } : {}),
     });

@@ -27,7 +27,7 @@ export interface S3DriverOptions {
   readonly maxAttempts?: number;
   /** Multipart part size (default 8 MiB, at least 5 MiB). */
   readonly partSize?: number;
-  /** Parts uploaded concurrently per writer (default 4). */
+  /** Parts uploaded concurrently per writer (default 2). */
   readonly queueSize?: number;
   /** Concurrent connections to the store (default 64). */
   readonly maxSockets?: number;
