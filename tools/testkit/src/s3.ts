@@ -1,8 +1,10 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, type ManagedProcess, spawnManaged, waitFor } from './processes.js';
+import { freePort, type ManagedProcess, run, spawnManaged, waitFor } from './processes.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
@@ -13,6 +15,8 @@ export interface S3Options {
   /** Directory the POSIX backend keeps buckets in; a temporary one by default (removed on stop). */
   readonly dataDirectory?: string;
   readonly region?: string;
+  /** Serve HTTPS with a fresh self-signed certificate for 127.0.0.1 (made with `openssl`). */
+  readonly tls?: boolean;
 }
 
 export interface RunningS3 extends AsyncDisposable {
@@ -46,20 +50,41 @@ export async function startS3(options: S3Options = {}): Promise<RunningS3> {
   const region = options.region ?? 'us-east-1';
   const accessKeyId = `glci${randomBytes(6).toString('hex')}`;
   const secretAccessKey = randomBytes(24).toString('base64url');
+  const tlsArgs: string[] = [];
+  if (options.tls) {
+    const cert = path.join(work, 'cert.pem');
+    const key = path.join(work, 'key.pem');
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]);
+    tlsArgs.push('--cert', cert, '--key', key);
+  }
   const child = spawnManaged(
     VERSITYGW_BINARY,
-    ['--port', `127.0.0.1:${port}`, '--region', region, '--quiet', 'posix', dataDirectory],
+    ['--port', `127.0.0.1:${port}`, '--region', region, '--quiet', ...tlsArgs, 'posix', dataDirectory],
     // The root credentials go through the environment, not argv, so `ps` does not show them.
     { ...process.env, ROOT_ACCESS_KEY_ID: accessKeyId, ROOT_SECRET_ACCESS_KEY: secretAccessKey },
   );
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   try {
     await waitFor(`versitygw on ${endpoint}`, async () => {
       if (child.child.exitCode !== null) throw new Error(`versitygw exited: ${child.output()}`);
       // Any S3 answer (403 for an unsigned request) means the gateway is serving.
-      const response = await fetch(`${endpoint}/`);
-      await response.arrayBuffer();
-      return response.status > 0;
+      return (await anyAnswer(`${endpoint}/`)) > 0;
     });
   } catch (error) {
     await child.kill('SIGKILL');
@@ -81,11 +106,10 @@ export async function startS3(options: S3Options = {}): Promise<RunningS3> {
     dataDirectory,
     process: child,
     async createBucket(name = `glci-${randomBytes(5).toString('hex')}`) {
-      const response = await signedFetch(credentials, 'PUT', new URL(`${endpoint}/${name}`));
+      const response = await signedRequest(credentials, 'PUT', new URL(`${endpoint}/${name}`));
       if (response.status !== 200) {
-        throw new Error(`CreateBucket ${name} answered ${response.status}: ${await response.text()}`);
+        throw new Error(`CreateBucket ${name} answered ${response.status}: ${response.body}`);
       }
-      await response.arrayBuffer().catch(() => undefined);
       return name;
     },
     stop,
@@ -97,11 +121,11 @@ export async function startS3(options: S3Options = {}): Promise<RunningS3> {
  * One AWS Signature V4 request with an empty body: enough for bucket administration in tests
  * without making the testkit depend on the AWS SDK.
  */
-async function signedFetch(
+async function signedRequest(
   credentials: { accessKeyId: string; secretAccessKey: string; region: string },
   method: string,
   url: URL,
-): Promise<Response> {
+): Promise<{ status: number; body: string }> {
   const now = new Date();
   const amzDate = now
     .toISOString()
@@ -137,12 +161,36 @@ async function signedFetch(
   let key = hmac(`AWS4${credentials.secretAccessKey}`, day);
   for (const part of [credentials.region, 's3', 'aws4_request']) key = hmac(key, part);
   const signature = createHmac('sha256', key).update(toSign).digest('hex');
-  return await fetch(url, {
-    method,
-    headers: {
-      ...headers,
-      authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
-    },
+  return await loopbackRequest(url, method, {
+    ...headers,
+    authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
+  });
+}
+
+/** The status of any answer at `url` (HTTPS with the test server's self-signed certificate too). */
+async function anyAnswer(url: string): Promise<number> {
+  return (await loopbackRequest(new URL(url), 'GET', {})).status;
+}
+
+/** One request to the loopback test server; TLS is not verified (its certificate is self-signed). */
+function loopbackRequest(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const outgoing = send(url, { method, headers, rejectUnauthorized: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
   });
 }
 

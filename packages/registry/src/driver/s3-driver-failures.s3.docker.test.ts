@@ -93,6 +93,26 @@ describe('S3Driver failures', () => {
     await closed.close();
   });
 
+  it('talks to an https endpoint with a self-signed certificate only when insecure', async () => {
+    await using tls = await startS3({ tls: true });
+    const tlsBucket = await tls.createBucket();
+    const options = {
+      bucket: tlsBucket,
+      endpoint: tls.endpoint,
+      credentials: { accessKeyId: tls.accessKeyId, secretAccessKey: tls.secretAccessKey },
+    };
+    expect(tls.endpoint.startsWith('https://')).toBe(true);
+    const trusting = driver({ ...options, insecure: true });
+    await trusting.putContent('/over-tls', new Uint8Array([4, 2]));
+    expect([...(await trusting.getContent('/over-tls'))]).toEqual([4, 2]);
+    const verifying = driver({ ...options, insecure: false, maxAttempts: 1 });
+    const error = await failureOf(verifying.getContent('/over-tls'));
+    expect(error.failure).toBe('tls');
+    expect(error.retryable).toBe(false);
+    await trusting.close();
+    await verifying.close();
+  });
+
   it('names missing credentials when the default chain finds none', async () => {
     const saved = { ...process.env };
     const home = mkdtempSync(path.join(os.tmpdir(), 'glci-no-aws-'));

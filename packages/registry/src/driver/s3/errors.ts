@@ -13,6 +13,8 @@ export type StorageBackendFailure =
   | 'access-denied'
   /** The endpoint could not be reached (refused, DNS, timeout, reset). */
   | 'unreachable'
+  /** The endpoint's TLS certificate is not trusted (self-signed, unknown CA, wrong name, expired). */
+  | 'tls'
   /** Throttled (SlowDown, 503) even after the retries with backoff. */
   | 'throttled'
   /** The store answered 5xx even after the retries. */
@@ -62,6 +64,16 @@ const THROTTLED = new Set([
   'ThrottlingException',
   'RequestLimitExceeded',
   'TooManyRequestsException',
+]);
+const TLS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 const NETWORK = new Set([
   'ECONNREFUSED',
@@ -131,6 +143,12 @@ export function mapS3Error(
   }
   if ((code !== undefined && THROTTLED.has(code)) || status === 503 || status === 429) {
     return fail('throttled', `throttled by the store (${code ?? status}) after ${attempts ?? 1} attempts`);
+  }
+  if (networkCode !== undefined && TLS.has(networkCode)) {
+    return fail(
+      'tls',
+      `the endpoint's TLS certificate is not trusted (${networkCode}): add its CA to NODE_EXTRA_CA_CERTS, or set insecure = true for a test server`,
+    );
   }
   if ((networkCode !== undefined && NETWORK.has(networkCode)) || (code !== undefined && NETWORK.has(code))) {
     return fail('unreachable', `endpoint unreachable (${networkCode ?? code})`);
