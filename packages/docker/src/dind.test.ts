@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildkitdToml, dindClientEnv, dindDaemonJson, dindServiceEnv } from './dind.js';
+import { buildkitdToml, dindClientEnv, dindDaemonConfig, dindDaemonJson, dindServiceEnv } from './dind.js';
 
 describe('DinD configuration', () => {
   it('makes the mock an insecure registry and a mirror in daemon.json', () => {
@@ -7,6 +7,22 @@ describe('DinD configuration', () => {
       'insecure-registries': ['glci-mock:39741'],
       'registry-mirrors': ['http://glci-mock:39741'],
     });
+  });
+
+  it("adds the daemon's other settings but keeps the registry settings glci's", () => {
+    const extra = { hosts: ['unix:///var/run/docker.sock'], 'log-level': 'warn' };
+    expect(dindDaemonConfig('127.0.0.1:39749', extra)).toEqual({
+      hosts: ['unix:///var/run/docker.sock'],
+      'log-level': 'warn',
+      'insecure-registries': ['127.0.0.1:39749'],
+      'registry-mirrors': ['http://127.0.0.1:39749'],
+    });
+    expect(JSON.parse(dindDaemonJson('glci-mock:39741', extra))).toEqual(
+      dindDaemonConfig('glci-mock:39741', extra),
+    );
+    expect(() => dindDaemonConfig('glci-mock:39741', { 'registry-mirrors': ['http://elsewhere'] })).toThrow(
+      /registry-mirrors come from glci's registry/,
+    );
   });
 
   it('marks the mock http and insecure in buildkitd.toml and mirrors docker.io through it', () => {

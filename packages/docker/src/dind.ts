@@ -7,16 +7,36 @@ export const DIND_CLIENT_CERT_DIR = '/certs/client';
 export const DIND_TLS_PORT = 2376;
 export const DIND_PLAIN_PORT = 2375;
 
+/** The settings glci owns in a `daemon.json`; `dindDaemonConfig` refuses them in `extra`. */
+export const DAEMON_REGISTRY_KEYS = ['insecure-registries', 'registry-mirrors'] as const;
+
+export type DaemonConfig = Readonly<Record<string, unknown>> & {
+  readonly 'insecure-registries': readonly string[];
+  readonly 'registry-mirrors': readonly string[];
+};
+
 /**
- * The `daemon.json` a job's DinD service gets: the mock's registry (reached on the per-DinD-job
- * network as `mockHost`, e.g. `glci-mock:39741`) as insecure registry and as Docker Hub mirror.
+ * The `daemon.json` settings a dockerd needs to pull through the mock's registry (`mockHost`,
+ * e.g. `glci-mock:39741` on a per-DinD-job network): the registry as insecure registry and as
+ * Docker Hub mirror, plus whatever else the daemon needs (`extra`: `hosts`, `log-level`, ...).
+ * `extra` may not set the registry settings itself.
  */
-export function dindDaemonJson(mockHost: string): string {
-  const config = {
-    'insecure-registries': [mockHost],
-    'registry-mirrors': [`http://${mockHost}`],
-  };
-  return `${JSON.stringify(config, null, 2)}\n`;
+export function dindDaemonConfig(
+  mockHost: string,
+  extra: Readonly<Record<string, unknown>> = {},
+): DaemonConfig {
+  const clash = DAEMON_REGISTRY_KEYS.filter((key) => key in extra);
+  if (clash.length > 0) {
+    throw new Error(
+      `daemon.json: ${clash.join(', ')} come from glci's registry (${mockHost}), not from extra settings`,
+    );
+  }
+  return { ...extra, 'insecure-registries': [mockHost], 'registry-mirrors': [`http://${mockHost}`] };
+}
+
+/** `dindDaemonConfig` as the file: the `daemon.json` a job's DinD service gets. */
+export function dindDaemonJson(mockHost: string, extra: Readonly<Record<string, unknown>> = {}): string {
+  return `${JSON.stringify(dindDaemonConfig(mockHost, extra), null, 2)}\n`;
 }
 
 /**

@@ -18,11 +18,14 @@ export {
 } from './container-spec.js';
 export {
   buildkitdToml,
+  DAEMON_REGISTRY_KEYS,
+  type DaemonConfig,
   DIND_CLIENT_CERT_DIR,
   DIND_PLAIN_PORT,
   DIND_TLS_PORT,
   type DindReadinessOptions,
   dindClientEnv,
+  dindDaemonConfig,
   dindDaemonJson,
   dindServiceEnv,
   waitForDind,
