@@ -125,6 +125,15 @@ export class CacheIndex {
     return this.#entries.get(digest);
   }
 
+  /** Cached manifests that reference `digest`. */
+  referencing(digest: string): string[] {
+    const found: string[] = [];
+    for (const entry of this.#entries.values()) {
+      if (entry.kind === 'manifest' && entry.references.includes(digest)) found.push(entry.digest);
+    }
+    return found;
+  }
+
   /** Records content cached into `repository` (or adds the repository to a known entry). */
   add(entry: Omit<CachedEntry, 'repositories' | 'lastAccess'>, repository: string, now: number): CachedEntry {
     this.revision += 1;

@@ -135,7 +135,11 @@ export class ProxyBlobStore implements BlobStore {
       context.downloads.runHeld(
         key,
         () => this.#start(digest),
-        (started) => this.#finish(started),
+        (started) => {
+          const finishing = this.#finish(started);
+          context.track(finishing);
+          return finishing;
+        },
       ));
     download.joined.add(scope.name);
     return download;
@@ -214,6 +218,9 @@ export class ProxyBlobStore implements BlobStore {
       const mounted = await repository.blobs.createUpload({ mount: { digest, from: origin.repository } });
       if (!mounted.mounted) await mounted.cancel();
       else context.index.add({ ...context.index.entry(String(digest))! }, name, context.now());
+    }
+    for (const name of origin.joined) {
+      await context.promote(await context.local.repository(name), String(digest));
     }
     context.scheduleEviction();
   }

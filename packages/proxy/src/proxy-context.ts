@@ -2,12 +2,14 @@ import type { Logger } from '@glci/config';
 import {
   BlobUnknownError,
   type Descriptor,
+  ManifestUnknownError,
   type Namespace,
   PathNotFoundError,
+  parseDigest,
   type Repository,
   type StorageDriver,
 } from '@glci/registry';
-import { CacheIndex, type CacheIndexState } from './cache-index.js';
+import { type CachedEntry, CacheIndex, type CacheIndexState } from './cache-index.js';
 import type { Clock } from './clock.js';
 import { UpstreamNotConfiguredError } from './errors.js';
 import { Inflight } from './inflight.js';
@@ -149,10 +151,11 @@ export class ProxyContext {
       })
       .finally(() => {
         this.#pendingManifests.delete(key);
-        this.#storing.delete(storing);
         this.scheduleEviction();
-      });
-    this.#storing.add(storing);
+      })
+      .then(() => this.promote(repository, digest))
+      .catch(() => {});
+    this.track(storing);
   }
 
   /** Reads cached manifest bytes; `undefined` (and the entry forgotten) when the store lost them. */
@@ -172,6 +175,13 @@ export class ProxyContext {
       return { descriptor: { mediaType: entry.mediaType, digest, size: content.byteLength }, content, entry };
     } catch (error) {
       if (!(error instanceof BlobUnknownError)) throw error;
+    }
+    try {
+      // Promoted into the manifest store (and its blob link collected by GC since).
+      const stored = await repository.manifests.get(digest);
+      return { descriptor: stored.descriptor, content: stored.content, entry };
+    } catch (error) {
+      if (!(error instanceof ManifestUnknownError)) throw error;
       if (entry.repositories.has(repository.name)) this.index.remove(String(digest));
       return undefined;
     }
@@ -224,11 +234,15 @@ export class ProxyContext {
     });
     const removed: string[] = [];
     for (const { entry, reason } of plan) {
+      const digest = parseDigest(entry.digest);
       for (const name of entry.repositories) {
         const repository = await this.local.repository(name);
-        await repository.blobs.delete(entry.digest as never).catch((error: unknown) => {
-          if (!(error instanceof BlobUnknownError)) throw error;
-        });
+        if (entry.kind === 'manifest' && (await repository.manifests.exists(digest))) {
+          // A promoted manifest goes too, unless something here tags it.
+          const tags = await repository.tags.lookup(digest).catch(() => []);
+          if (tags.length === 0) await repository.manifests.delete(digest).catch(ignoreUnknown);
+        }
+        await repository.blobs.delete(digest).catch(ignoreUnknown);
       }
       this.index.remove(entry.digest);
       removed.push(entry.digest);
@@ -237,10 +251,73 @@ export class ProxyContext {
     return removed;
   }
 
+  /**
+   * Puts cached manifests of `repository` that are complete here (every blob stored, every child
+   * manifest put) into the manifest store, children first, so the registry's GC sees their content
+   * as referenced. `changed` is a digest that just arrived; manifests referencing it are checked.
+   */
+  async promote(repository: Repository, changed: string): Promise<void> {
+    const queue = [changed];
+    const seen = new Set<string>();
+    for (let digest = queue.shift(); digest !== undefined; digest = queue.shift()) {
+      if (seen.has(digest)) continue;
+      seen.add(digest);
+      const entry = this.index.entry(digest);
+      if (entry?.kind === 'manifest' && entry.repositories.has(repository.name)) {
+        if (!(await this.#promoteOne(repository, entry))) continue;
+      }
+      for (const parent of this.index.referencing(digest)) queue.push(parent);
+    }
+  }
+
+  async #promoteOne(repository: Repository, entry: CachedEntry): Promise<boolean> {
+    const digest = parseDigest(entry.digest);
+    try {
+      if (await repository.manifests.exists(digest)) return true;
+      for (const reference of entry.references) {
+        const child = this.index.entry(reference);
+        const parsed = parseDigest(reference);
+        const present =
+          child?.kind === 'manifest'
+            ? await repository.manifests.exists(parsed)
+            : await repository.blobs.stat(parsed).then(
+                () => true,
+                () => false,
+              );
+        if (!present) return false;
+      }
+      const cached = await this.cachedManifest(repository, digest);
+      if (!cached) return false;
+      await repository.manifests.put(cached.content, entry.mediaType);
+      this.logger.debug('cached manifest complete; stored as a manifest', {
+        repo: repository.name,
+        digest: entry.digest,
+      });
+      return true;
+    } catch (error) {
+      this.logger.warn('could not store a complete cached manifest', {
+        repo: repository.name,
+        digest: entry.digest,
+        error: String(error),
+      });
+      return false;
+    }
+  }
+
   /** Waits for background manifest writes and scheduled eviction (tests, shutdown). */
   async settled(): Promise<void> {
-    await Promise.all(this.#storing);
+    while (this.#storing.size > 0) await Promise.allSettled([...this.#storing]);
     await this.#evicting;
+  }
+
+  /** Keeps background work (cache writes, promotion) in view of `settled()`. */
+  track(work: Promise<unknown>): void {
+    const tracked: Promise<void> = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#storing.add(tracked);
+    void tracked.finally(() => this.#storing.delete(tracked));
   }
 }
 
@@ -261,4 +338,8 @@ export class RequestScope {
     const first = this.route.targets.filter((target) => target.upstream.url === preferred);
     return [...first, ...this.route.targets.filter((target) => target.upstream.url !== preferred)];
   }
+}
+
+function ignoreUnknown(error: unknown): void {
+  if (!(error instanceof BlobUnknownError) && !(error instanceof ManifestUnknownError)) throw error;
 }

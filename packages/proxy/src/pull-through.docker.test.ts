@@ -7,8 +7,10 @@ import {
   BlobUnknownError,
   createNamespace,
   FsDriver,
+  garbageCollect,
   ManifestUnknownError,
   parseDigest,
+  type RegistryNamespace,
   TooManyRequestsError,
   UpstreamError,
 } from '@glci/registry';
@@ -18,7 +20,14 @@ import { systemClock } from './clock.js';
 import { UpstreamNotConfiguredError } from './errors.js';
 import { HttpUpstreamClient } from './http-upstream-client.js';
 import { manifestBlobs } from './manifest-references.js';
-import { credentials, proxyOver, startUpstreams, TestClock, type Upstreams } from './test-support/harness.js';
+import {
+  credentials,
+  localNamespace,
+  proxyOver,
+  startUpstreams,
+  TestClock,
+  type Upstreams,
+} from './test-support/harness.js';
 import { pullThrough } from './test-support/pull.js';
 
 const HOUR = 3_600_000;
@@ -369,6 +378,14 @@ describe('pull-through over ordered real upstreams', () => {
         (await local.repository('glci/busybox')).blobs.stat(parseDigest(blob)),
       ).resolves.toBeDefined();
     }
+    // busybox's own blobs were unlinked from its repository.
+    const own = busybox.blobs.filter((blob) => !shared.includes(blob));
+    expect(own.length).toBeGreaterThan(0);
+    for (const blob of own) {
+      await expect(
+        (await local.repository('glci/busybox')).blobs.stat(parseDigest(blob)),
+      ).rejects.toBeInstanceOf(BlobUnknownError);
+    }
     // multilayer (read last) is untouched: pulling it again asks nothing upstream.
     upstreams.a.reset();
     upstreams.b.reset();
@@ -380,6 +397,24 @@ describe('pull-through over ordered real upstreams', () => {
     await pullThrough(proxy, 'glci/busybox', '1');
     expect(upstreams.a.requests).toContain('GET /v2/glci/busybox/manifests/1 200');
     for (const blob of shared) expect(upstreams.a.requests.join('\n')).not.toContain(blob);
+  });
+
+  it('stores complete cached images as manifests, so the registry GC keeps them', async () => {
+    const local = localNamespace() as RegistryNamespace;
+    const { proxy } = proxyOver(upstreams, { local });
+    const pulled = await pullThrough(proxy, 'glci/multilayer', 'multi');
+    const repository = await local.repository('glci/multilayer');
+    await waitFor('the list and its pulled children to be stored as manifests', async () =>
+      repository.manifests.exists(parseDigest(pulled.digest)),
+    );
+    const report = await garbageCollect(local, { gracePeriodMs: 0 });
+    expect(report.blobsDeleted).toBe(0);
+    upstreams.a.reset();
+    upstreams.b.reset();
+    const again = await pullThrough(proxy, 'glci/multilayer', 'multi');
+    expect(again.blobs).toEqual(pulled.blobs);
+    expect(upstreams.a.requests).toEqual([]);
+    expect(upstreams.b.requests).toEqual([]);
   });
 
   it('remembers its cache across a restart and serves it while the upstream is down', async () => {
