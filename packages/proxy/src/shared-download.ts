@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { Logger } from '@glci/config';
 import type { BlobWriter, Descriptor } from '@glci/registry';
 
-const READ_CHUNK = 256 * 1024;
+const READ_CHUNK = 1024 * 1024;
 const SINK_BATCH = 1024 * 1024;
 /** Bytes a download may hold in memory ahead of its disk writes before it stops reading upstream. */
 const MAX_QUEUED = 16 * 1024 * 1024;
