@@ -1,56 +1,76 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type RunningDistribution, startDistribution } from '@glci/testkit';
-import { RegistryClient, RegistryRequestError } from '../registry-client.js';
-import { GLCI_CLI, glciLauncher, type RegistryUnderTest } from '../registry-under-test.js';
-import { type BenchContext, formatBytes, type ScenarioGroup, type Side } from '../scenario.js';
+import { startDistribution } from '@glci/testkit';
+import {
+  OCI_CONFIG,
+  OCI_LAYER,
+  OCI_MANIFEST,
+  RegistryClient,
+  RegistryRequestError,
+} from '../registry-client.js';
+import {
+  GLCI_CLI,
+  glciLauncher,
+  type RegistryLauncher,
+  type RegistryUnderTest,
+} from '../registry-under-test.js';
+import {
+  type BenchContext,
+  formatBytes,
+  type ScenarioGroup,
+  type Side,
+  type SideLaunchers,
+} from '../scenario.js';
 
-const REPO = 'bench/proxied';
 const TAG = '1';
-const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 const CONCURRENT_PULLS = 20;
 const CACHED_PULLS = 100;
 
 /**
- * Rows: pull-through caching. One CNCF distribution holds a multi-layer image (the upstream, behind
- * a counting forwarder); each side runs in proxy mode in front of it — distribution 2.8.2 with
- * `proxy.remoteurl`, glci with `registry serve --upstream` — started fresh (empty cache) for every
- * run. Rows: a cold pull, a warm pull, 20 concurrent cold pulls of the same image, and 100 pulls of
- * the cached tag. Bytes and requests each side caused upstream are printed as progress lines (the
- * report's units are times), e.g. `proxy glci: 20 concurrent cold pulls fetched 24.0 MiB in 7
- * upstream requests`.
+ * Rows: pull-through caching. One CNCF distribution is the upstream (behind a forwarder that counts
+ * requests and bytes); each side runs in proxy mode in front of it, on the group's own launchers —
+ * distribution 2.8.2 with `proxy.remoteurl`, glci with `registry serve --upstream` — so the harness
+ * samples the proxies' RSS. Every run pushes a fresh random image to the upstream first (untimed), so
+ * "cold" really is cold. Rows: a cold pull, a warm pull, 20 concurrent cold pulls of one image, and
+ * 100 pulls of a cached tag. What each side caused upstream is printed as a progress line (the
+ * report's units are times), e.g. `proxy glci: 20 concurrent cold pulls fetched 40 MiB in 7 upstream
+ * requests (0 HEAD, 6 blob GETs)`.
  */
 export function proxyScenarios(context: BenchContext): ScenarioGroup {
   const { sizes } = context;
-  let upstream: Upstream | undefined;
+  let upstream: Promise<Upstream> | undefined;
+  const shared = () => {
+    upstream ??= startUpstream();
+    return upstream;
+  };
+  let images = 0;
   /** Blob GETs retried after a 5xx since the last progress line. */
   const retries = { count: 0 };
 
-  const fresh = async (side: Side): Promise<ProxySide> => {
-    upstream ??= await startUpstream(context, sizes.dockerLayers, sizes.dockerLayerBytes);
-    const registry = await startProxy(side, upstream.url);
-    const client = new RegistryClient(registry.url, { connections: CONCURRENT_PULLS });
-    return {
-      registry,
-      client,
-      async [Symbol.asyncDispose]() {
-        await client.close();
-        await registry.stop();
-      },
-    };
+  const freshImage = async (): Promise<string> => {
+    const repository = `bench/proxied-${process.pid}-${images++}`;
+    await (await shared()).pushImage(repository, sizes.dockerLayers, sizes.dockerLayerBytes);
+    return repository;
   };
-  const report = (side: Side, what: string) => {
-    const counted = upstream!.take();
+  const report = async (side: Side, what: string) => {
+    const counted = (await shared()).take();
     const retried = retries.count;
     retries.count = 0;
     context.progress(
       `proxy ${side.registry.name}: ${what} fetched ${formatBytes(counted.bytes)} in ${counted.requests} upstream requests (${counted.heads} HEAD, ${counted.blobGets} blob GETs)${retried > 0 ? `; ${retried} blob GETs retried after a 5xx` : ''}`,
     );
   };
+  const proxyLaunchers = (run: SideLaunchers): SideLaunchers => ({
+    baseline: distributionProxyLauncher(run.baseline.name, shared),
+    candidate: run.candidate.name.startsWith('distribution')
+      ? distributionProxyLauncher(run.candidate.name, shared)
+      : glciProxyLauncher(run.candidate.name, shared),
+  });
 
   return {
     id: 'proxy',
+    launchers: proxyLaunchers,
     rows: [
       {
         id: 'proxy-cold-pull',
@@ -59,10 +79,10 @@ export function proxyScenarios(context: BenchContext): ScenarioGroup {
         better: 'lower',
         target: 1.0,
         async measure(side, run) {
-          await using proxy = await fresh(side);
-          upstream!.take();
-          const seconds = await run.timed(() => pullImage(proxy.client, retries));
-          report(side, 'a cold pull');
+          const repository = await freshImage();
+          (await shared()).take();
+          const seconds = await run.timed(() => pullImage(side.client, repository, retries));
+          await report(side, 'a cold pull');
           return seconds;
         },
       },
@@ -73,11 +93,11 @@ export function proxyScenarios(context: BenchContext): ScenarioGroup {
         better: 'lower',
         target: 1.25,
         async measure(side, run) {
-          await using proxy = await fresh(side);
-          await pullImage(proxy.client, retries);
-          upstream!.take();
-          const seconds = await run.timed(() => pullImage(proxy.client, retries));
-          report(side, 'a warm pull');
+          const repository = await freshImage();
+          await pullImage(side.client, repository, retries);
+          (await shared()).take();
+          const seconds = await run.timed(() => pullImage(side.client, repository, retries));
+          await report(side, 'a warm pull');
           return seconds;
         },
       },
@@ -88,14 +108,15 @@ export function proxyScenarios(context: BenchContext): ScenarioGroup {
         better: 'lower',
         target: 1.0,
         async measure(side, run) {
-          await using proxy = await fresh(side);
-          upstream!.take();
+          const repository = await freshImage();
+          (await shared()).take();
+          const client = side.connect(CONCURRENT_PULLS);
           const seconds = await run.timed(async () => {
             await Promise.all(
-              Array.from({ length: CONCURRENT_PULLS }, () => pullImage(proxy.client, retries)),
+              Array.from({ length: CONCURRENT_PULLS }, () => pullImage(client, repository, retries)),
             );
           });
-          report(side, `${CONCURRENT_PULLS} concurrent cold pulls`);
+          await report(side, `${CONCURRENT_PULLS} concurrent cold pulls`);
           return seconds;
         },
       },
@@ -106,13 +127,13 @@ export function proxyScenarios(context: BenchContext): ScenarioGroup {
         better: 'lower',
         target: 1.25,
         async measure(side, run) {
-          await using proxy = await fresh(side);
-          await pullImage(proxy.client, retries);
-          upstream!.take();
+          const repository = await freshImage();
+          await pullImage(side.client, repository, retries);
+          (await shared()).take();
           const seconds = await run.timed(async () => {
-            for (let pull = 0; pull < CACHED_PULLS; pull++) await pullImage(proxy.client, retries);
+            for (let pull = 0; pull < CACHED_PULLS; pull++) await pullImage(side.client, repository, retries);
           });
-          report(side, `${CACHED_PULLS} pulls of the cached tag`);
+          await report(side, `${CACHED_PULLS} pulls of the cached tag`);
           return seconds;
         },
       },
@@ -120,52 +141,62 @@ export function proxyScenarios(context: BenchContext): ScenarioGroup {
   };
 }
 
-interface ProxySide extends AsyncDisposable {
-  readonly registry: RegistryUnderTest;
-  readonly client: RegistryClient;
+/** distribution 2.8.2 in proxy mode (`proxy.remoteurl`) in front of the shared upstream. */
+function distributionProxyLauncher(name: string, upstream: () => Promise<Upstream>): RegistryLauncher {
+  return {
+    name,
+    description: 'CNCF distribution 2.8.2 (docker-registry) with proxy.remoteurl, filesystem storage',
+    async start(): Promise<RegistryUnderTest> {
+      const { url } = await upstream();
+      const registry = await startDistribution({ extraConfig: `proxy:\n  remoteurl: ${url}\n` });
+      const pid = registry.process.child.pid;
+      if (pid === undefined) throw new Error('docker-registry started without a pid');
+      return {
+        name,
+        url: registry.url,
+        host: registry.host,
+        pid,
+        storageDirectory: registry.rootDirectory,
+        output: () => registry.process.output(),
+        stop: () => registry.stop(),
+        [Symbol.asyncDispose]: () => registry.stop(),
+      };
+    },
+  };
 }
 
-/** The side's registry kind, in proxy mode in front of `upstreamUrl`, with an empty cache. */
-async function startProxy(side: Side, upstreamUrl: string): Promise<RegistryUnderTest> {
-  if (side.registry.name.startsWith('distribution')) {
-    const registry: RunningDistribution = await startDistribution({
-      extraConfig: `proxy:\n  remoteurl: ${upstreamUrl}\n`,
-    });
-    return {
-      name: side.registry.name,
-      url: registry.url,
-      host: registry.host,
-      pid: registry.process.child.pid ?? 0,
-      storageDirectory: registry.rootDirectory,
-      output: () => registry.process.output(),
-      stop: () => registry.stop(),
-      [Symbol.asyncDispose]: () => registry.stop(),
-    };
-  }
-  return await glciLauncher({
-    cliPath: GLCI_CLI,
-    name: side.registry.name,
-    extraArgs: ['--upstream', upstreamUrl],
-  }).start();
+/** `glci registry serve --upstream <shared upstream>`. */
+function glciProxyLauncher(name: string, upstream: () => Promise<Upstream>): RegistryLauncher {
+  return {
+    name,
+    description: 'glci registry serve --upstream, filesystem storage',
+    async start() {
+      const { url } = await upstream();
+      return await glciLauncher({ cliPath: GLCI_CLI, name, extraArgs: ['--upstream', url] }).start();
+    },
+  };
 }
 
 /** A client pull: the manifest by tag, then config and layers, three at a time like dockerd. */
-async function pullImage(client: RegistryClient, retries: { count: number }): Promise<void> {
-  const manifest = await client.request('GET', `/v2/${REPO}/manifests/${TAG}`, {
-    headers: { accept: MANIFEST_TYPE },
+async function pullImage(
+  client: RegistryClient,
+  repository: string,
+  retries: { count: number },
+): Promise<void> {
+  const manifest = await client.request('GET', `/v2/${repository}/manifests/${TAG}`, {
+    headers: { accept: OCI_MANIFEST },
     expect: [200],
   });
   const parsed = JSON.parse(manifest.text) as { config: { digest: string }; layers: { digest: string }[] };
-  const digests = [parsed.config.digest, ...parsed.layers.map((layer) => layer.digest)];
-  const queue = [...digests];
+  const queue = [parsed.config.digest, ...parsed.layers.map((layer) => layer.digest)];
   await Promise.all(
     Array.from({ length: 3 }, async () => {
       for (let digest = queue.shift(); digest; digest = queue.shift()) {
-        // Like dockerd, retry a layer that failed with a 5xx (distribution's proxy answers 500
-        // to some concurrent cold pulls); each retry is counted and printed.
+        // Like dockerd, retry a layer that failed with a 5xx (distribution's proxy answers 500 to
+        // some concurrent cold pulls); each retry is counted and printed.
         for (let attempt = 1; ; attempt++) {
           try {
-            await client.request('GET', `/v2/${REPO}/blobs/${digest}`, { expect: [200], drop: true });
+            await client.request('GET', `/v2/${repository}/blobs/${digest}`, { expect: [200], drop: true });
             break;
           } catch (error) {
             if (attempt >= 3 || !(error instanceof RegistryRequestError) || error.status < 500) throw error;
@@ -179,45 +210,15 @@ async function pullImage(client: RegistryClient, retries: { count: number }): Pr
 
 interface Upstream {
   readonly url: string;
+  /** Pushes a fresh random image as `<repository>:1` (straight to the upstream, uncounted). */
+  pushImage(repository: string, layers: number, layerBytes: number): Promise<void>;
   /** Counts since the last call: requests, HEADs, blob GETs, response bytes. */
   take(): { requests: number; heads: number; blobGets: number; bytes: number };
 }
 
-/** A distribution holding `bench/proxied:1` (random layers), behind a forwarder that counts. */
-async function startUpstream(context: BenchContext, layers: number, layerBytes: number): Promise<Upstream> {
+/** A distribution behind a forwarder that counts what the proxies ask; stopped when the process exits. */
+async function startUpstream(): Promise<Upstream> {
   const registry = await startDistribution();
-  const client = new RegistryClient(registry.url);
-  const descriptors = [];
-  for (let layer = 0; layer < layers; layer++) {
-    const bytes = randomBytes(layerBytes);
-    descriptors.push({
-      mediaType: 'application/vnd.oci.image.layer.v1.tar',
-      digest: await client.pushBytes(REPO, bytes),
-      size: bytes.length,
-    });
-  }
-  const config = Buffer.from(
-    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers' } }),
-  );
-  const configDigest = await client.pushBytes(REPO, config);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MANIFEST_TYPE,
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: configDigest,
-        size: config.length,
-      },
-      layers: descriptors,
-    }),
-  );
-  await client.putManifest(REPO, TAG, manifest, MANIFEST_TYPE);
-  await client.close();
-  context.progress(
-    `proxy upstream: ${registry.url} holds ${REPO}:${TAG} (${layers} layers, sha256:${createHash('sha256').update(manifest).digest('hex').slice(0, 12)}…)`,
-  );
-
   let counts = { requests: 0, heads: 0, blobGets: 0, bytes: 0 };
   const target = new URL(registry.url);
   const server: Server = createServer((req, res) => {
@@ -246,6 +247,35 @@ async function startUpstream(context: BenchContext, layers: number, layerBytes: 
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    async pushImage(repository, layers, layerBytes) {
+      const client = new RegistryClient(registry.url);
+      try {
+        const descriptors = [];
+        for (let layer = 0; layer < layers; layer++) {
+          const bytes = randomBytes(layerBytes);
+          descriptors.push({
+            mediaType: OCI_LAYER,
+            digest: await client.pushBytes(repository, bytes),
+            size: bytes.length,
+          });
+        }
+        const config = Buffer.from(
+          JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers' } }),
+        );
+        const configDigest = await client.pushBytes(repository, config);
+        const manifest = Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: OCI_MANIFEST,
+            config: { mediaType: OCI_CONFIG, digest: configDigest, size: config.length },
+            layers: descriptors,
+          }),
+        );
+        await client.putManifest(repository, TAG, manifest, OCI_MANIFEST);
+      } finally {
+        await client.close();
+      }
+    },
     take() {
       const taken = counts;
       counts = { requests: 0, heads: 0, blobGets: 0, bytes: 0 };
