@@ -6,7 +6,7 @@ import { DockerOrchestrator } from '../docker-orchestrator.js';
 import { createTar } from '../tar.js';
 import { GlciTopology } from '../topology.js';
 
-/** Every Docker test runs once over the unix socket and once over TCP (scripts/dockerd.json serves both). */
+/** Every Docker test runs once over the unix socket and once over TCP (scripts/dockerd.json lists both). */
 export const TRANSPORTS = [
   { transport: 'unix', host: 'unix:///var/run/docker.sock' },
   { transport: 'tcp', host: 'tcp://127.0.0.1:2375' },
