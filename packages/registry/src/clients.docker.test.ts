@@ -6,6 +6,7 @@ import { createSilentLogger } from '@glci/config';
 import { ensureTestImages, requireDocker, run } from '@glci/testkit';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basicAuth } from './auth/basic-auth.js';
 import { HtpasswdUsers } from './auth/htpasswd.js';
 import { tokenAuth } from './auth/token-auth.js';
 import { type CreateRegistryOptions, createRegistry, type RunningRegistry } from './create-registry.js';
@@ -88,10 +89,44 @@ describe('docker CLI', () => {
     expect(pulledId).toBe(originalId);
   });
 
-  it('docker login + push + pull through the token flow', async () => {
+  it('docker login + push + pull with HTTP Basic (htpasswd, bcrypt)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'glci-docker-config-'));
+    const users = HtpasswdUsers.parse(`basic-${suffix}:${bcrypt.hashSync('basic-password', 4)}`);
+    const secured = await startRegistry({ auth: basicAuth({ users }) });
+    try {
+      const config = ['--config', dir];
+      const target = `${secured.host}/glci-test/basic-${suffix}:1`;
+      await dockerTag(images.busybox, target);
+      await expect(run('docker', [...config, 'push', target])).rejects.toThrow(
+        /no basic auth credentials|unauthorized/i,
+      );
+      await expect(
+        run('docker', [...config, 'login', secured.host, '-u', `basic-${suffix}`, '--password-stdin'], {
+          input: 'not it',
+        }),
+      ).rejects.toThrow(/unauthorized|401/i);
+      const login = await run(
+        'docker',
+        [...config, 'login', secured.host, '-u', `basic-${suffix}`, '--password-stdin'],
+        { input: 'basic-password' },
+      );
+      expect(login).toMatch(/Login Succeeded/);
+      expect(await run('docker', [...config, 'push', target])).toMatch(/digest: sha256:/);
+      await run('docker', ['rmi', target]);
+      expect(await run('docker', [...config, 'pull', target])).toMatch(/Downloaded newer image/);
+    } finally {
+      await secured.running.close();
+      rmSync(secured.root, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('docker login + push + pull through the token flow; anonymous pulls with pull-only tokens', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'glci-docker-config-'));
     const users = HtpasswdUsers.parse(`ci-${suffix}:${bcrypt.hashSync('token-flow-password', 4)}`);
-    const secured = await startRegistry({ auth: tokenAuth({ users, secret: randomBytes(32) }) });
+    const secured = await startRegistry({
+      auth: tokenAuth({ users, secret: randomBytes(32), anonymousPull: true }),
+    });
     try {
       const config = ['--config', dir];
       const target = `${secured.host}/glci-test/token-${suffix}:1`;
@@ -118,7 +153,10 @@ describe('docker CLI', () => {
       await run('docker', ['rmi', target]);
       await run('docker', [...config, 'pull', target]);
       await run('docker', [...config, 'logout', secured.host]);
-      await expect(run('docker', [...config, 'pull', target])).rejects.toThrow(
+      // Logged out: pulls are anonymous (pull-only tokens), pushes are refused.
+      await run('docker', ['rmi', target]);
+      expect(await run('docker', [...config, 'pull', target])).toMatch(/Downloaded newer image/);
+      await expect(run('docker', [...config, 'push', target])).rejects.toThrow(
         /unauthorized|authentication required|access to the resource is denied/i,
       );
     } finally {

@@ -223,6 +223,19 @@ describe('uploads', () => {
     expect(await (await a.fetch(`/v2/multi/node/blobs/${digest}`)).text()).toBe('from a from b');
   });
 
+  it('two concurrent uploads of the same blob both succeed, in one or two repositories', async () => {
+    const content = Buffer.alloc(3 * 1024 * 1024, 7);
+    const digest = sha256(content);
+    const push = (name: string) =>
+      registry.fetch(`/v2/${name}/blobs/uploads/?digest=${digest}`, { method: 'POST', body: content });
+    const responses = await Promise.all([push('race/one'), push('race/one'), push('race/two')]);
+    expect(responses.map((r) => r.status)).toEqual([201, 201, 201]);
+    for (const name of ['race/one', 'race/two']) {
+      const response = await registry.fetch(`/v2/${name}/blobs/${digest}`);
+      expect(sha256(Buffer.from(await response.arrayBuffer()))).toBe(digest);
+    }
+  });
+
   describe('cross-repository mount', () => {
     it('mounts from a named repository → 201 without uploading', async () => {
       const digest = await pushBlob(registry, 'mount/source', 'shared layer');

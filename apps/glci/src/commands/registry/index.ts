@@ -19,7 +19,10 @@ export function registerRegistryCommand(program: Command, context: () => CliCont
       'storage directory, file:// or memory: (default: registry.storage from the config)',
     )
     .option('--auth <mode>', 'none, basic:HTPASSWD or token:HTPASSWD (bcrypt hashes only)', 'none')
-    .option('--anonymous-pull', 'with --auth: pulls need no credentials, pushes and deletes do')
+    .option(
+      '--anonymous-pull',
+      'pulls need no credentials, pushes and deletes do (for anonymous docker pulls use --auth token:FILE)',
+    )
     .option(
       '--secret-file <file>',
       'shared secret signing upload URLs and tokens (default: $GLCI_REGISTRY_SECRET, else ~/.glci/registry.secret)',
