@@ -105,4 +105,18 @@ describe('HttpUpstreamClient', () => {
     const client = new HttpUpstreamClient({ url: registry.url, logger, clock });
     await expect(client.getManifest('a', digest)).rejects.toMatchObject({ kind: 'invalid' });
   });
+
+  it('takes credentials out of the URL so it can be shown, and still uses them', async () => {
+    const seen: (string | undefined)[] = [];
+    await using registry = await serve((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(req.headers.authorization ? 200 : 401, { 'www-authenticate': 'Basic realm="r"' });
+      res.end();
+    });
+    const withSecret = registry.url.replace('http://', 'http://ci%40corp:s3cr%3At@');
+    const client = new HttpUpstreamClient({ url: withSecret, logger, clock });
+    expect(client.url).toBe(registry.url);
+    await client.ping();
+    expect(seen).toEqual([undefined, `Basic ${Buffer.from('ci@corp:s3cr:t').toString('base64')}`]);
+  });
 });

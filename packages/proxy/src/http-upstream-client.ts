@@ -48,7 +48,13 @@ export class HttpUpstreamClient implements UpstreamClient {
   readonly #log: Logger;
 
   constructor(private readonly options: HttpUpstreamClientOptions) {
-    this.url = options.url.replace(/\/+$/, '');
+    // Credentials written into the URL are taken out of it, so the URL can be logged and shown.
+    const parsed = new URL(options.url);
+    const urlUsername = decodeURIComponent(parsed.username);
+    const urlPassword = decodeURIComponent(parsed.password);
+    parsed.username = '';
+    parsed.password = '';
+    this.url = parsed.toString().replace(/\/+$/, '');
     this.#log = options.logger.child({ module: 'proxy-upstream', upstream: this.url });
     this.#http = got.extend({
       retry: { limit: 0 },
@@ -68,7 +74,9 @@ export class HttpUpstreamClient implements UpstreamClient {
       credentials:
         options.username !== undefined
           ? { username: options.username, password: options.password ?? '' }
-          : undefined,
+          : urlUsername
+            ? { username: urlUsername, password: urlPassword }
+            : undefined,
       http: this.#http,
       clock: options.clock,
       logger: this.#log,
