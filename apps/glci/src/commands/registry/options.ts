@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger, StorageConfig } from '@glci/config';
 import {
   basicAuth,
   createStorageDriver,
   HtpasswdUsers,
-  MemoryDriver,
+  parseStorageUrl,
   type RegistryAuth,
   readsAnonymous,
   type StorageDriver,
+  StorageUrlError,
   tokenAuth,
 } from '@glci/registry';
 
@@ -98,9 +98,9 @@ export async function loadSecret(
 }
 
 /**
- * `--storage DIR|URL`: a path (or `file://`) is the filesystem driver, `memory:` the in-memory one,
- * other schemes go to the registry's URL parser when it has one. Without `--storage`, the
- * configuration's `registry.storage`.
+ * `--storage DIR|URL` through @glci/registry's parser: `s3://bucket/prefix?endpoint=...`,
+ * `memory:`, `file:///dir` or a directory (relative to the working directory). Without `--storage`,
+ * the configuration's `registry.storage`.
  */
 export async function openStorage(
   value: string | undefined,
@@ -114,34 +114,16 @@ export async function openStorage(
       description: config.driver === 'filesystem' ? config.root : config.driver,
     };
   }
-  // @glci/registry parses storage URLs (s3://bucket/prefix?endpoint=..., memory:, file://, paths)
-  // when it offers createStorageDriverFromUrl; it is looked up at run time so that this command
-  // works with and without it. Without it, only paths, file:// and memory: are understood.
-  const registry = (await import('@glci/registry')) as Record<string, unknown>;
-  const fromUrl = registry.createStorageDriverFromUrl;
-  if (typeof fromUrl === 'function') {
-    try {
-      const driver = (await fromUrl(value, { logger, cwd })) as StorageDriver;
-      return {
-        driver,
-        description: /^[a-z][a-z0-9+.-]*:/i.test(value) ? redactUrl(value) : path.resolve(cwd, value),
-      };
-    } catch (error) {
-      if (error instanceof Error && error.name === 'StorageUrlError')
-        throw new UsageError(`--storage: ${error.message}`);
-      throw error;
-    }
+  let parsed: StorageConfig;
+  try {
+    parsed = parseStorageUrl(value, { cwd });
+  } catch (error) {
+    if (error instanceof StorageUrlError) throw new UsageError(`--storage: ${error.message}`);
+    throw error;
   }
-  if (value === 'memory:' || value === 'memory://')
-    return { driver: new MemoryDriver(), description: 'memory' };
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
-  if (scheme === undefined || scheme === 'file') {
-    const root = scheme === 'file' ? fileURLToPath(value) : path.resolve(cwd, value);
-    return { driver: createStorageDriver({ driver: 'filesystem', root }, { logger }), description: root };
-  }
-  throw new UsageError(
-    `--storage: ${scheme}:// storage is not available in this build (use a path or memory:)`,
-  );
+  const description =
+    parsed.driver === 'filesystem' ? parsed.root : parsed.driver === 'memory' ? 'memory' : redactUrl(value);
+  return { driver: createStorageDriver(parsed, { logger }), description };
 }
 
 /** A storage URL without credentials, for messages. */
