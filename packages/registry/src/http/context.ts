@@ -169,16 +169,6 @@ export function originOf(req: IncomingMessage): string {
   return `${encrypted ? 'https' : 'http'}://${host}`;
 }
 
-/** Sends a response without a body (but possibly with a Content-Length for HEAD). */
-export function sendEmpty(
-  res: ServerResponse,
-  status: number,
-  headers: Record<string, string | number>,
-): void {
-  res.writeHead(status, headers);
-  res.end();
-}
-
 /** Sends a JSON body; for HEAD only the headers. */
 export function sendJson(
   ctx: RequestContext,

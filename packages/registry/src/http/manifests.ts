@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Digest, isDigest, parseDigest } from '../digest.js';
+import { isDigest, parseDigest } from '../digest.js';
 import {
   DigestMismatchError,
   ManifestTooLargeError,
@@ -7,7 +7,7 @@ import {
   TagInvalidError,
 } from '../errors.js';
 import { isValidTag } from '../reference.js';
-import type { Descriptor, Repository } from '../store/contracts.js';
+import type { Repository } from '../store/contracts.js';
 import type { RequestContext } from './context.js';
 
 /**
@@ -141,5 +141,3 @@ class NotAcceptableManifest extends ManifestUnknownError {
     this.message = `manifest ${reference} is stored as ${mediaType}, which the Accept header excludes`;
   }
 }
-
-export type { Descriptor, Digest };

@@ -1,7 +1,7 @@
 import { type Digest, type DigestAlgorithm, isDigestAlgorithm, parseDigest } from '../digest.js';
 import { BlobUploadUnknownError, SizeInvalidError, UploadRangeError } from '../errors.js';
 import { isValidRepositoryName } from '../reference.js';
-import type { BlobWriter, Descriptor, Repository } from '../store/contracts.js';
+import type { BlobWriter, Descriptor } from '../store/contracts.js';
 import { coalescedBody } from './body.js';
 import type { RequestContext } from './context.js';
 import { HttpError, uploadRange } from './oci-errors.js';
@@ -51,7 +51,7 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
     }
     const writer = (await repository.blobs.createUpload({ digestAlgorithm: digest.algorithm })) as BlobWriter;
     ctx.deps.metrics?.uploadSession('started');
-    const descriptor = await writeAndCommit(ctx, repository, writer, digest, length);
+    const descriptor = await writeAndCommit(ctx, writer, digest, length);
     blobCreated(ctx, descriptor);
     return;
   }
@@ -117,8 +117,7 @@ export async function finishUpload(ctx: RequestContext): Promise<void> {
   if (range && range.start !== writer.size) {
     throw new UploadRangeError(writer.id, range.start, writer.size);
   }
-  const repository = await ctx.repository();
-  const descriptor = await writeAndCommit(ctx, repository, writer, digest, length);
+  const descriptor = await writeAndCommit(ctx, writer, digest, length);
   blobCreated(ctx, descriptor);
 }
 
@@ -143,7 +142,6 @@ async function resume(ctx: RequestContext): Promise<BlobWriter> {
 
 async function writeAndCommit(
   ctx: RequestContext,
-  _repository: Repository,
   writer: BlobWriter,
   digest: Digest,
   length: number | undefined,
