@@ -94,6 +94,7 @@ describe('uploads', () => {
     const wrong = await patch(registry, location, 'xyz', '5-7');
     expect(wrong.status).toBe(416);
     expect(wrong.headers.get('range')).toBe('0-2');
+    expect(wrong.headers.get('location')).toBe(location);
     expect((await errorsOf(wrong))[0]?.code).toBe('BLOB_UPLOAD_INVALID');
     const replay = await patch(registry, location, 'abc', '0-2');
     expect(replay.status).toBe(416);

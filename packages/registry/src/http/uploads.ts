@@ -70,6 +70,7 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
 /** `PATCH <location>`: appends a streamed body, or a chunk with `Content-Range`. */
 export async function patchUpload(ctx: RequestContext): Promise<void> {
   const writer = await resume(ctx);
+  resyncHeaders(ctx, writer);
   const length = ctx.contentLength();
   const range = parseContentRange(ctx, length);
   if (range && range.start !== writer.size) {
@@ -112,6 +113,7 @@ export async function finishUpload(ctx: RequestContext): Promise<void> {
   if (!raw) throw new HttpError(400, 'DIGEST_INVALID', 'the closing PUT needs ?digest=');
   const digest = parseDigest(raw);
   const writer = await resume(ctx);
+  resyncHeaders(ctx, writer);
   const length = ctx.contentLength();
   const range = parseContentRange(ctx, length);
   if (range && range.start !== writer.size) {
@@ -128,6 +130,12 @@ export async function cancelUpload(ctx: RequestContext): Promise<void> {
   ctx.deps.metrics?.uploadSession('cancelled');
   ctx.res.writeHead(204, {});
   ctx.res.end();
+}
+
+/** A 416 (chunk out of order) must tell the client where to resynchronise: the session's Location. */
+function resyncHeaders(ctx: RequestContext, writer: BlobWriter): void {
+  ctx.res.setHeader('Location', ctx.deps.uploads.location(ctx.name, writer.id));
+  ctx.res.setHeader('Docker-Upload-UUID', writer.id);
 }
 
 async function resume(ctx: RequestContext): Promise<BlobWriter> {
