@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { configSchema } from '@glci/config';
+import { PassThrough } from 'node:stream';
+import { configSchema, createLogger } from '@glci/config';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer, type RunningMockServer } from './create-mock-server.js';
 import { basic, pushTinyImage } from './test-support/oci-push.js';
@@ -13,10 +14,22 @@ const SHA = 'a'.repeat(40);
 let dataDir: string;
 let mock: MockServer;
 let running: RunningMockServer;
+/** Everything the mock logged in the current test, at debug level. */
+let logged = '';
 
 beforeEach(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'glci-mock-test-'));
-  mock = createMockServer({ secret: SECRET, dataDir, longPollMs: 0 });
+  logged = '';
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => {
+    logged += chunk.toString();
+  });
+  mock = createMockServer({
+    secret: SECRET,
+    dataDir,
+    longPollMs: 0,
+    logger: createLogger({ level: 'debug', stream }),
+  });
   running = await mock.listen({ host: '127.0.0.1', port: 0, closeTimeoutMs: 100 });
 });
 
@@ -214,6 +227,9 @@ describe('/v2/ with job tokens', () => {
       headers: { Authorization: auth, Accept: 'application/vnd.oci.image.manifest.v1+json' },
     });
     expect(stale.status).toBe(200);
+    expect(logged).toContain('job queued');
+    expect(logged).not.toContain(payload.token);
+    expect(logged).not.toContain(SECRET);
   });
 
   it('refuses forged tokens and the token of another project', async () => {
