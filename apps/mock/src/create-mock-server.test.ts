@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { configSchema, createLogger } from '@glci/config';
+import { configSchema, createLogger, createSilentLogger } from '@glci/config';
+import { createRegistry, MemoryDriver } from '@glci/registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer, type RunningMockServer } from './create-mock-server.js';
 import { basic, pushTinyImage } from './test-support/oci-push.js';
@@ -301,6 +302,73 @@ describe('storage', () => {
       expect(await tags.json()).toEqual({ name: 'keep/me', tags: ['v1'] });
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe('pull-through and push-through', () => {
+  it('serves an upstream image anonymously and mirrors job pushes to the push-through upstream', async () => {
+    const upstream = await createRegistry({
+      storage: new MemoryDriver(),
+      logger: createSilentLogger(),
+    }).listen({
+      port: 0,
+    });
+    const mirror = await createRegistry({ storage: new MemoryDriver(), logger: createSilentLogger() }).listen(
+      {
+        port: 0,
+      },
+    );
+    try {
+      expect((await pushTinyImage(upstream.url, 'vendor/base', '1')).status).toBe(201);
+      const config = configSchema.parse({
+        registry: {
+          storage: { driver: 'memory' },
+          upstreams: [{ url: upstream.url }],
+          push_through: true,
+          upstream: { url: mirror.url },
+        },
+      });
+      const proxied = await createMockServer({ secret: SECRET, dataDir, config, longPollMs: 0 }).listen({
+        closeTimeoutMs: 100,
+      });
+      try {
+        const pulled = await fetch(`${proxied.url}/v2/vendor/base/manifests/1`, {
+          headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+        });
+        expect(pulled.status).toBe(200);
+        const stats = (await (
+          await fetch(`${proxied.url}/internal/stats`, { headers: { Authorization: `Bearer ${SECRET}` } })
+        ).json()) as { proxy: { upstreams: { misses: number }[] }; pushThrough: unknown };
+        expect(stats.proxy.upstreams[0]!.misses).toBeGreaterThan(0);
+        expect(stats.pushThrough).toEqual({ enabled: true, url: mirror.url });
+
+        const { token } = proxied.runnerApi.registerRunner();
+        proxied.runnerApi.enqueue({
+          name: 'x',
+          project: { path: 'team/app' },
+          pipeline: { id: 1 },
+          git: { ref: 'main', sha: SHA },
+          script: ['true'],
+        });
+        const payload = await new SimulatedRunner(proxied.url, token).requestJob();
+        const pushed = await pushTinyImage(
+          proxied.url,
+          'team/app',
+          'v1',
+          basic('gitlab-ci-token', payload.token),
+        );
+        expect(pushed.status).toBe(201);
+        expect(await (await fetch(`${mirror.url}/v2/team/app/tags/list`)).json()).toEqual({
+          name: 'team/app',
+          tags: ['v1'],
+        });
+      } finally {
+        await proxied.close();
+      }
+    } finally {
+      await upstream.close();
+      await mirror.close();
     }
   });
 });
