@@ -156,6 +156,9 @@ describe('/internal', () => {
     const metrics = await internal('/internal/metrics');
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/^# HELP/m);
+    const publicPath = await internal('/metrics');
+    expect(publicPath.status).toBe(200);
+    expect(await publicPath.text()).toMatch(/^# HELP/m);
   });
 
   it('swaps the push-through settings live', async () => {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSilentLogger, type GlciConfig, type Logger, type UpstreamConfig } from '@glci/config';
 import {
@@ -161,12 +161,21 @@ export function createMockServer(options: MockServerOptions): MockServer {
   const registry = createRegistry({
     namespace,
     logger,
-    auth: jobTokenAuth({ verifyJobToken: (token) => requireRunnerApi().verifyJobToken(token) }),
+    // Before the Runner API exists (an embedded app that never listened) no token is valid.
+    auth: jobTokenAuth({ verifyJobToken: (token) => runnerApi?.verifyJobToken(token) }),
     metrics,
     secret: derive('glci-mock registry uploads'),
     redirect: true,
   });
 
+  const metricsText = async (_req: IncomingMessage, res: ServerResponse) => {
+    const text = `${await metrics.registry.metrics()}${proxy ? formatProxyMetrics(proxy.stats()) : ''}`;
+    res.writeHead(200, {
+      'Content-Type': metrics.registry.contentType,
+      'Content-Length': Buffer.byteLength(text),
+    });
+    res.end(text);
+  };
   const pushThroughConfig = createPushThroughConfigHandler({ pushThrough, secret: options.secret, logger });
   const app = express();
   app.disable('x-powered-by');
@@ -180,18 +189,13 @@ export function createMockServer(options: MockServerOptions): MockServer {
         'GET /health': (_req, res) =>
           sendJson(res, 200, { status: 'ok', listening: runnerApi !== undefined }),
         'GET /stats': (_req, res) => sendJson(res, 200, stats()),
-        'GET /metrics': async (req, res) => {
-          const text = `${await metrics.registry.metrics()}${proxy ? formatProxyMetrics(proxy.stats()) : ''}`;
-          void req;
-          res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
-          res.end(text);
-        },
+        'GET /metrics': metricsText,
         'POST /push-through-config': pushThroughConfig,
       },
     }),
   );
   // The registry would serve its metrics publicly at /metrics; here they need the secret.
-  app.use('/metrics', internalRoutes({ secret: options.secret, logger, routes: {} }));
+  app.use('/metrics', internalRoutes({ secret: options.secret, logger, routes: { 'GET /': metricsText } }));
   app.use((req, res, next) => registry.handler(req, res, next));
   app.use((req, res, next) => (runnerApi ? runnerApi(req, res, next) : next()));
   app.use((req, res) => sendJson(res, 404, { message: `404 ${req.method} ${req.path} not found` }));
