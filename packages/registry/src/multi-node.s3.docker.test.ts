@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import {
   ensureTestImages,
   type ManagedProcess,
@@ -54,9 +56,7 @@ interface Node {
 
 /** One `glci registry serve` node on the shared bucket; credentials come through the AWS environment. */
 async function startNode(prefix: string): Promise<Node> {
-  const home = path.join(work, `home-${randomBytes(4).toString('hex')}`);
-  mkdirSync(home, { recursive: true });
-  const storage = `s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(proxy.endpoint)}&region=${s3.region}&path_style=true`;
+  const storage = storageUrl(prefix);
   const child = spawnManaged(
     process.execPath,
     [
@@ -73,15 +73,7 @@ async function startNode(prefix: string): Promise<Node> {
       '--secret-file',
       secretFile,
     ],
-    {
-      PATH: process.env.PATH ?? '',
-      HOME: home,
-      AWS_ACCESS_KEY_ID: s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      // As on the CI machines: the SDK must not care about a CA bundle for a plain-http endpoint.
-      AWS_CA_BUNDLE: process.env.AWS_CA_BUNDLE ?? path.join(work, 'no-such-bundle.pem'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-    },
+    glciEnv(),
   );
   processes.push(child);
   let url = '';
@@ -95,6 +87,25 @@ async function startNode(prefix: string): Promise<Node> {
     60_000,
   );
   return { url, host: url.slice('http://'.length), process: child };
+}
+
+function storageUrl(prefix: string): string {
+  return `s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(proxy.endpoint)}&region=${s3.region}&path_style=true`;
+}
+
+/** The environment of a glci process: a throwaway HOME and the S3 credentials. */
+function glciEnv(): NodeJS.ProcessEnv {
+  const home = path.join(work, `home-${randomBytes(4).toString('hex')}`);
+  mkdirSync(home, { recursive: true });
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    // As on the CI machines: the SDK must not care about a CA bundle for a plain-http endpoint.
+    AWS_CA_BUNDLE: process.env.AWS_CA_BUNDLE ?? path.join(work, 'no-such-bundle.pem'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
 }
 
 function digestOf(bytes: Uint8Array): string {
@@ -235,5 +246,46 @@ describe('glci registry nodes sharing one S3 bucket', () => {
     await finish(b, location, digestOf(blob));
     const back = await fetch(`${b.url}/v2/killed/blobs/${digestOf(blob)}`);
     expect(Buffer.from(await back.arrayBuffer()).equals(blob)).toBe(true);
+  });
+  it('runs glci registry gc on the bucket while node A has a push in flight', async () => {
+    const prefix = `gc-${randomBytes(4).toString('hex')}`;
+    const a = await startNode(prefix);
+    const orphan = randomBytes(64 * 1024);
+    const pushed = await fetch(`${a.url}/v2/gc/app/blobs/uploads/?digest=${digestOf(orphan)}`, {
+      method: 'POST',
+      body: orphan,
+    });
+    expect(pushed.status).toBe(201);
+    // A layer upload in flight on A: one chunk in, not committed.
+    const layer = randomBytes(9 * MiB);
+    const start = await fetch(`${a.url}/v2/gc/app/blobs/uploads/`, { method: 'POST' });
+    let location = await patch(a, start.headers.get('location')!, 0, layer.subarray(0, 6 * MiB));
+
+    // No grace period: everything not referenced and not in flight goes.
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        tsxLoader,
+        '--conditions=source',
+        bin,
+        'registry',
+        'gc',
+        '--storage',
+        storageUrl(prefix),
+        '--grace-period',
+        '0s',
+        '--json',
+      ],
+      { timeout: 120_000, env: glciEnv() },
+    );
+    const report = JSON.parse(stdout) as { blobsDeleted: number; uploadsPurged: number };
+    expect(report).toMatchObject({ blobsDeleted: 1, uploadsPurged: 0 });
+    expect((await fetch(`${a.url}/v2/gc/app/blobs/${digestOf(orphan)}`)).status).toBe(404);
+
+    // The push carries on: the session survived and the layer commits whole.
+    location = await patch(a, location, 6 * MiB, layer.subarray(6 * MiB));
+    await finish(a, location, digestOf(layer));
+    expect(await pullDigest(a, 'gc/app', digestOf(layer))).toBe(digestOf(layer));
   });
 });
