@@ -186,6 +186,26 @@ describe('uploads', () => {
     expect(head.status).toBe(404);
   });
 
+  it('an interrupted monolithic POST leaves no session behind (the client never saw its location)', async () => {
+    await using fresh = await startTestRegistry({ secret: SECRET });
+    const digest = sha256('0123456789');
+    const url = new URL(`/v2/up/abort/blobs/uploads/?digest=${digest}`, fresh.url);
+    await new Promise<void>((resolve) => {
+      const req = httpRequest(url, { method: 'POST', headers: { 'Content-Length': '10' } });
+      req.on('error', () => resolve());
+      req.on('close', () => resolve());
+      req.write('01234', () => setTimeout(() => req.destroy(), 50));
+    });
+    let files: string[] = [];
+    for (let attempt = 0; attempt < 100; attempt++) {
+      files = Object.keys(await fresh.snapshot());
+      if (!files.some((file) => file.includes('/_uploads/'))) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(files.filter((file) => file.includes('/_uploads/'))).toEqual([]);
+    expect((await fresh.fetch(`/v2/up/abort/blobs/${digest}`, { method: 'HEAD' })).status).toBe(404);
+  });
+
   it('DELETE cancels the session → 204, then the session is unknown', async () => {
     const location = await startSession(registry, 'up/cancel');
     expect((await patch(registry, location, 'bytes', '0-4')).status).toBe(202);

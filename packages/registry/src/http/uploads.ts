@@ -51,7 +51,7 @@ export async function startUpload(ctx: RequestContext): Promise<void> {
     }
     const writer = (await repository.blobs.createUpload({ digestAlgorithm: digest.algorithm })) as BlobWriter;
     ctx.deps.metrics?.uploadSession('started');
-    const descriptor = await writeAndCommit(ctx, writer, digest, length);
+    const descriptor = await writeAndCommit(ctx, writer, digest, length, true);
     blobCreated(ctx, descriptor);
     return;
   }
@@ -148,26 +148,39 @@ async function resume(ctx: RequestContext): Promise<BlobWriter> {
   return repository.blobs.resumeUpload(id);
 }
 
+/**
+ * Streams the body (if any) into the session and commits it. A monolithic POST's session is the
+ * registry's own (the client never saw its location), so a broken body cancels it; a session the
+ * client owns is kept (closed) so the client can resynchronise and continue.
+ */
 async function writeAndCommit(
   ctx: RequestContext,
   writer: BlobWriter,
   digest: Digest,
   length: number | undefined,
+  ownSession = false,
 ): Promise<Descriptor> {
   const before = writer.size;
+  const abandon = async () => {
+    if (ownSession) {
+      await writer.cancel().catch(() => undefined);
+      ctx.deps.metrics?.uploadSession('failed');
+    } else {
+      await writer.close().catch(() => undefined);
+    }
+  };
   if (length !== 0 && (length !== undefined || ctx.req.headers['transfer-encoding'] !== undefined)) {
     try {
       await writer.write(coalescedBody(ctx.req), { expectedOffset: before, signal: ctx.signal });
     } catch (error) {
       ctx.bytesIn += writer.size - before;
-      // The session stays resumable unless the client gave up; a broken write is not committed.
-      await writer.close().catch(() => undefined);
+      await abandon();
       throw error;
     }
     ctx.bytesIn += writer.size - before;
     const received = writer.size - before;
     if (length !== undefined && received !== length) {
-      await writer.close().catch(() => undefined);
+      await abandon();
       throw new SizeInvalidError(`received ${received} bytes, Content-Length said ${length}`);
     }
   }
