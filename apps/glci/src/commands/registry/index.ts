@@ -16,7 +16,7 @@ export function registerRegistryCommand(program: Command, context: () => CliCont
     .option('--listen <host:port>', 'address to bind (port 0 picks a free port)', '127.0.0.1:5000')
     .option(
       '--storage <dir|url>',
-      'storage directory, file:// or memory: (default: registry.storage from the config)',
+      'storage: a directory, file:///dir, memory: or s3://bucket/prefix?endpoint=... (default: registry.storage from the config)',
     )
     .option('--auth <mode>', 'none, basic:HTPASSWD or token:HTPASSWD (bcrypt hashes only)', 'none')
     .option(
