@@ -258,7 +258,7 @@ describe('/v2/ with job tokens', () => {
 });
 
 describe('routing', () => {
-  it('serves the Runner API, the cache bucket and a JSON 404 for everything else', async () => {
+  it('serves the Runner API, the cache bucket, git and a JSON 404 for everything else', async () => {
     const api = await fetch(`${running.url}/api/v4/nothing`);
     expect(api.status).toBe(404);
     expect(api.headers.get('content-type')).toMatch(/^application\/json/);
@@ -271,6 +271,9 @@ describe('routing', () => {
     });
     expect(put.status).toBe(200);
     expect(await (await fetch(`${running.url}/runner-cache/project/1/key`)).text()).toBe('cached bytes');
+    const git = await fetch(`${running.url}/group/demo.git/info/refs?service=git-upload-pack`);
+    expect(git.status).toBe(401);
+    expect(git.headers.get('www-authenticate')).toMatch(/^Basic /);
     const other = await fetch(`${running.url}/somewhere/else`);
     expect(other.status).toBe(404);
     expect(await other.json()).toEqual({ message: '404 GET /somewhere/else not found' });
