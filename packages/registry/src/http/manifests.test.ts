@@ -48,6 +48,18 @@ describe('manifests', () => {
     expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(manifest)));
   });
 
+  it('answers 304 to If-None-Match with the manifest ETag (conditional GET of a tag)', async () => {
+    const response = await registry.fetch('/v2/img/app/manifests/v1', {
+      headers: { 'If-None-Match': `"${digest}"` },
+    });
+    expect(response.status).toBe(304);
+    expect(response.headers.get('docker-content-digest')).toBe(digest);
+    const changed = await registry.fetch('/v2/img/app/manifests/v1', {
+      headers: { 'If-None-Match': '"sha256:old"' },
+    });
+    expect(changed.status).toBe(200);
+  });
+
   it('an Accept header that excludes the stored type → 404 MANIFEST_UNKNOWN; */* is fine', async () => {
     const refused = await registry.fetch('/v2/img/app/manifests/v1', {
       headers: { Accept: MEDIA.dockerManifest },

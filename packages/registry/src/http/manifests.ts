@@ -37,7 +37,13 @@ export async function getManifest(ctx: RequestContext): Promise<void> {
   const mediaType = stored.descriptor.mediaType;
   negotiate(ctx, mediaType, reference);
   const content = stored.content;
-  ctx.res.writeHead(200, manifestHeaders(mediaType, content.byteLength, String(stored.descriptor.digest)));
+  const headers = manifestHeaders(mediaType, content.byteLength, String(stored.descriptor.digest));
+  if (ctx.req.headers['if-none-match'] === headers.ETag) {
+    ctx.res.writeHead(304, headers);
+    ctx.res.end();
+    return;
+  }
+  ctx.res.writeHead(200, headers);
   if (ctx.isHead) {
     ctx.res.end();
     return;
