@@ -41,7 +41,8 @@ running_daemon_matches() {
 start_dockerd() {
   log "starting dockerd with $DAEMON_CONFIG"
   mkdir -p /var/log
-  nohup dockerd --config-file "$DAEMON_CONFIG" >/var/log/glci-dockerd.log 2>&1 &
+  # setsid: its own session, so the daemon outlives the shell (and process group) that started it.
+  setsid nohup dockerd --config-file "$DAEMON_CONFIG" >/var/log/glci-dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && return 0
     sleep 1
