@@ -53,6 +53,8 @@ export class ProxyContext {
   /** Fetched manifests whose store write has not finished, by `repository@digest`. */
   readonly #pendingManifests = new Map<string, Uint8Array>();
   readonly #storing = new Set<Promise<void>>();
+  /** `repository@digest` of cached manifests also stored in the manifest store (served from there). */
+  readonly #promoted = new Set<string>();
   /** Resolves once a saved index (if any) is loaded. */
   readonly ready: Promise<void>;
   #savedRevision = -1;
@@ -156,6 +158,11 @@ export class ProxyContext {
       .then(() => this.promote(repository, digest))
       .catch(() => {});
     this.track(storing);
+  }
+
+  /** Whether a cached manifest is also in `repository`'s manifest store (the faster read). */
+  isPromoted(repository: string, digest: string): boolean {
+    return this.#promoted.has(`${repository}@${digest}`);
   }
 
   /** Reads cached manifest bytes; `undefined` (and the entry forgotten) when the store lost them. */
@@ -273,7 +280,10 @@ export class ProxyContext {
   async #promoteOne(repository: Repository, entry: CachedEntry): Promise<boolean> {
     const digest = parseDigest(entry.digest);
     try {
-      if (await repository.manifests.exists(digest)) return true;
+      if (await repository.manifests.exists(digest)) {
+        this.#promoted.add(`${repository.name}@${entry.digest}`);
+        return true;
+      }
       for (const reference of entry.references) {
         const child = this.index.entry(reference);
         const parsed = parseDigest(reference);
@@ -289,6 +299,7 @@ export class ProxyContext {
       const cached = await this.cachedManifest(repository, digest);
       if (!cached) return false;
       await repository.manifests.put(cached.content, entry.mediaType);
+      this.#promoted.add(`${repository.name}@${entry.digest}`);
       this.logger.debug('cached manifest complete; stored as a manifest', {
         repo: repository.name,
         digest: entry.digest,

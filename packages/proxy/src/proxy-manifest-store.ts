@@ -37,16 +37,20 @@ export class ProxyManifestStore implements ManifestStore {
 
   async get(digest: Digest): Promise<StoredManifest> {
     const { context } = this;
+    if (context.isPromoted(this.local.name, String(digest))) {
+      try {
+        const stored = await this.local.manifests.get(digest);
+        this.#countHit(String(digest), stored.content.byteLength);
+        return stored;
+      } catch (error) {
+        if (!(error instanceof ManifestUnknownError)) throw error;
+      }
+    }
     // Content by digest is the same wherever it is stored, so the cache is read first when it
     // knows the digest (one read instead of a failed manifest lookup first).
     const cached = await context.cachedManifest(this.local, digest);
     if (cached) {
-      context.index.touch(String(digest), context.now());
-      const upstream = context.upstreams.byUrl(cached.entry.upstream);
-      if (upstream) {
-        upstream.stats.hits += 1;
-        upstream.stats.bytesFromCache += cached.content.byteLength;
-      }
+      this.#countHit(String(digest), cached.content.byteLength);
       return { descriptor: cached.descriptor, content: cached.content };
     }
     try {
@@ -56,6 +60,16 @@ export class ProxyManifestStore implements ManifestStore {
     }
     const fetched = await this.fetch(digest);
     return { descriptor: fetched.descriptor, content: fetched.content };
+  }
+
+  #countHit(digest: string, bytes: number): void {
+    const { context } = this;
+    const entry = context.index.touch(digest, context.now());
+    const upstream = entry && context.upstreams.byUrl(entry.upstream);
+    if (upstream) {
+      upstream.stats.hits += 1;
+      upstream.stats.bytesFromCache += bytes;
+    }
   }
 
   /** Fetches a manifest by digest from the upstreams (one request however many ask) and caches it. */
