@@ -60,6 +60,7 @@ export class ProxyContext {
   #savedRevision = -1;
   #saving: Promise<void> = Promise.resolve();
   readonly #timer: NodeJS.Timeout | undefined;
+  readonly #expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly local: Namespace,
@@ -72,6 +73,12 @@ export class ProxyContext {
     if (cache.stateDriver) {
       this.#timer = setInterval(() => void this.save(), cache.stateSaveIntervalMs ?? 5000);
       this.#timer.unref();
+    }
+    if (cache.unusedExpiryMs !== undefined) {
+      // Unused entries expire even when nothing new is cached to trigger an eviction pass.
+      const every = Math.max(1000, Math.min(cache.unusedExpiryMs / 4, 10 * 60_000));
+      this.#expiryTimer = setInterval(() => this.scheduleEviction(), every);
+      this.#expiryTimer.unref();
     }
   }
 
@@ -109,6 +116,7 @@ export class ProxyContext {
   /** Stops the save timer and saves a last time. */
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#expiryTimer) clearInterval(this.#expiryTimer);
     await this.settled();
     await this.save();
   }

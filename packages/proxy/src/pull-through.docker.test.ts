@@ -399,6 +399,22 @@ describe('pull-through over ordered real upstreams', () => {
     for (const blob of shared) expect(upstreams.a.requests.join('\n')).not.toContain(blob);
   });
 
+  it('expires cached images nobody read for longer than the unused expiry', async () => {
+    const { proxy, clock } = proxyOver(upstreams, { cache: { unusedExpiryMs: 2 * HOUR } });
+    const busybox = await pullThrough(proxy, 'glci/busybox', '1');
+    clock.advance(HOUR);
+    const multilayer = await pullThrough(proxy, 'glci/multilayer', '1');
+    // Let background cache writes (and the eviction passes they schedule) finish first.
+    expect(await proxy.evict()).toEqual([]);
+    clock.advance(90 * 60_000);
+    // busybox was last read 2.5 h ago, multilayer 1.5 h ago.
+    const evicted = await proxy.evict();
+    expect(evicted).toContain(busybox.digest);
+    expect(evicted).not.toContain(multilayer.digest);
+    for (const blob of multilayer.blobs) expect(evicted).not.toContain(blob);
+    await proxy.close();
+  });
+
   it('stores complete cached images as manifests, so the registry GC keeps them', async () => {
     const local = localNamespace() as RegistryNamespace;
     const { proxy } = proxyOver(upstreams, { local });
