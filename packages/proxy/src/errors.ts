@@ -30,9 +30,10 @@ export class ProxyBlobUnknownError extends BlobUnknownError {
     digest: Digest,
     repository: string,
     readonly upstreamsTried: readonly string[],
+    reason?: string,
   ) {
     super(digest, repository);
-    this.message = `blob ${digest.toString()} is not known in ${repository}${triedText(upstreamsTried)}`;
+    this.message = `blob ${digest.toString()} is not known in ${repository}${reason ? ` (${reason})` : triedText(upstreamsTried)}`;
   }
 }
 

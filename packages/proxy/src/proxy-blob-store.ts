@@ -40,6 +40,7 @@ export class ProxyBlobStore implements BlobStore {
       if (!(error instanceof BlobUnknownError)) throw error;
     }
     if (await this.#mount(digest)) return await this.local.blobs.stat(digest);
+    this.#requireProxied(digest);
     const download = await this.#download(digest);
     return download.descriptor;
   }
@@ -53,6 +54,7 @@ export class ProxyBlobStore implements BlobStore {
       if (!(error instanceof BlobUnknownError)) throw error;
     }
     if (await this.#mount(digest)) return await this.local.blobs.open(digest, options);
+    this.#requireProxied(digest);
     const download = await this.#download(digest);
     const stream = download.read(options.range?.offset, options.range?.length);
     if (!stream) return await this.local.blobs.open(digest, options);
@@ -108,6 +110,22 @@ export class ProxyBlobStore implements BlobStore {
     if (!upstream) return;
     upstream.stats.hits += 1;
     upstream.stats.bytesFromCache += bytes ?? entry.size;
+  }
+
+  /**
+   * Blobs are fetched only for repositories whose manifest came through the proxy (clients always
+   * read a manifest first). A push probing its layers with HEAD therefore costs no upstream round
+   * trips (nor rate-limit quota) for repositories that only hold pushed content.
+   */
+  #requireProxied(digest: Digest): void {
+    const { context, scope } = this;
+    if (context.index.origin(scope.name) !== undefined || context.downloads.get(String(digest))) return;
+    throw new ProxyBlobUnknownError(
+      digest,
+      scope.name,
+      [],
+      'no manifest of this repository was pulled through the proxy, so no upstream was asked',
+    );
   }
 
   /** Links a blob the registry already holds elsewhere into this repository. */

@@ -230,9 +230,20 @@ describe('pull-through over ordered real upstreams', () => {
     expect((error as Error).message).toContain(upstreams.a.url);
     expect((error as Error).message).toContain(upstreams.b.url);
     const digest = parseDigest(`sha256:${createHash('sha256').update('absent').digest('hex')}`);
-    const blobError = await repository.blobs.stat(digest).catch((caught: unknown) => caught);
+    // In a repository whose manifest came from upstream, a missing blob is asked of the upstreams.
+    const proxied = await proxy.repository('glci/multilayer');
+    await proxied.tags.resolve('1');
+    const blobError = await proxied.blobs.stat(digest).catch((caught: unknown) => caught);
     expect(blobError).toBeInstanceOf(BlobUnknownError);
     expect((blobError as Error).message).toContain(upstreams.b.url);
+    // Elsewhere (a push probing its layers) no upstream is asked at all.
+    upstreams.a.reset();
+    upstreams.b.reset();
+    const pushed = await repository.blobs.stat(digest).catch((caught: unknown) => caught);
+    expect(pushed).toBeInstanceOf(BlobUnknownError);
+    expect((pushed as Error).message).toContain('no upstream was asked');
+    expect(upstreams.a.requests).toEqual([]);
+    expect(upstreams.b.requests).toEqual([]);
   });
 
   it('moves past an upstream that refuses access, and names the refusal when nothing else has it', async () => {

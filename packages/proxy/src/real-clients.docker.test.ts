@@ -120,4 +120,21 @@ describe('real clients pulling through glci', () => {
       expect(await skopeoDigest(`${host}/glci/multilayer@${child.digest}`)).toBe(child.digest);
     }
   });
+
+  it('a skopeo push through the proxying registry asks no upstream anything', async () => {
+    counted.reset();
+    const name = `glci/pushed-${suffix}`;
+    await run(
+      'skopeo',
+      [
+        'copy',
+        '--dest-tls-verify=false',
+        'docker-daemon:glci-test/busybox:1',
+        `docker://127.0.0.1:${MIRROR_PORT}/${name}:1`,
+      ],
+      { timeoutMs: 180_000 },
+    );
+    expect(counted.requests).toEqual([]);
+    expect(await skopeoDigest(`127.0.0.1:${MIRROR_PORT}/${name}:1`)).toMatch(/^sha256:/);
+  });
 });
