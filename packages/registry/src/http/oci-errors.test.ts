@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DigestFormatError, parseDigest } from '../digest.js';
+import { StorageBackendError } from '../driver/s3/errors.js';
 import { InvalidPathError, PathNotFoundError } from '../driver/storage-driver.js';
 import {
   BlobUnknownError,
@@ -53,6 +54,16 @@ describe('toOciError', () => {
     [new UpstreamError('upstream x failed', 503), 503, 'UNAVAILABLE'],
     [new UpstreamError('upstream x failed', 404), 502, 'UNKNOWN'],
     [new HttpError(411, 'SIZE_INVALID', 'length'), 411, 'SIZE_INVALID'],
+    [
+      new StorageBackendError('slow down', 's3', 'throttled', { operation: 'UploadPart', bucket: 'b' }),
+      503,
+      'UNAVAILABLE',
+    ],
+    [
+      new StorageBackendError('denied', 's3', 'access-denied', { operation: 'PutObject', bucket: 'b' }),
+      500,
+      'UNKNOWN',
+    ],
   ])('%s → %i %s', (error, status, code) => {
     expect(toOciError(error)).toMatchObject({ status, code });
   });
@@ -62,6 +73,11 @@ describe('toOciError', () => {
       'WWW-Authenticate': 'Bearer realm="r"',
     });
     expect(toOciError(new TooManyRequestsError('x', 2.5))?.headers).toEqual({ 'Retry-After': '3' });
+    const throttled = new StorageBackendError('slow', 's3', 'throttled', {
+      operation: 'GetObject',
+      bucket: 'b',
+    });
+    expect(toOciError(throttled)?.headers).toEqual({ 'Retry-After': '5' });
     expect(toOciError(new UploadRangeError('id', 10, 5))?.headers).toEqual({ Range: '0-4' });
     expect(toOciError(new RangeNotSatisfiableError('bytes=9-', 3))?.headers).toEqual({
       'Content-Range': 'bytes */3',

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@glci/config';
 import { DigestFormatError } from '../digest.js';
+import { StorageBackendError } from '../driver/s3/errors.js';
 import { InvalidPathError } from '../driver/storage-driver.js';
 import {
   BlobUnknownError,
@@ -172,6 +173,17 @@ export function toOciError(error: unknown): OciErrorResponse | undefined {
       message: error.message,
       headers: { 'Content-Range': `bytes */${error.size}` },
     };
+  }
+  if (error instanceof StorageBackendError) {
+    // The object store failed: transient failures invite a retry, the rest need an operator.
+    return error.retryable
+      ? {
+          status: 503,
+          code: 'UNAVAILABLE',
+          message: `storage unavailable: ${error.message}`,
+          headers: { 'Retry-After': '5' },
+        }
+      : { status: 500, code: 'UNKNOWN', message: `storage failed: ${error.message}` };
   }
   if (error instanceof UpstreamError) {
     const status = error.status >= 500 && error.status <= 599 ? error.status : 502;

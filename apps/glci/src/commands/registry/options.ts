@@ -107,11 +107,12 @@ export async function openStorage(
   config: StorageConfig,
   cwd: string,
   logger: Logger,
-): Promise<{ driver: StorageDriver; description: string }> {
+): Promise<{ driver: StorageDriver; description: string; kind: StorageConfig['driver'] }> {
   if (value === undefined) {
     return {
       driver: createStorageDriver(config, { logger }),
       description: config.driver === 'filesystem' ? config.root : config.driver,
+      kind: config.driver,
     };
   }
   let parsed: StorageConfig;
@@ -123,7 +124,7 @@ export async function openStorage(
   }
   const description =
     parsed.driver === 'filesystem' ? parsed.root : parsed.driver === 'memory' ? 'memory' : redactUrl(value);
-  return { driver: createStorageDriver(parsed, { logger }), description };
+  return { driver: createStorageDriver(parsed, { logger }), description, kind: parsed.driver };
 }
 
 /** A storage URL without credentials, for messages. */

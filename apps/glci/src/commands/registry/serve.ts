@@ -1,6 +1,6 @@
 import type { UpstreamConfig } from '@glci/config';
 import { createProxyNamespace } from '@glci/proxy';
-import { createNamespace, createRegistry, type Namespace } from '@glci/registry';
+import { createNamespace, createRegistry, type Namespace, wasmHashing } from '@glci/registry';
 import type { CliContext } from '../../cli-context.js';
 import { buildAuth, loadSecret, openStorage, parseAuthSpec, parseListen, UsageError } from './options.js';
 
@@ -36,7 +36,17 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
   const auth = await buildAuth(authSpec, { anonymousPull: options.anonymousPull ?? false, secret });
   const storage = await openStorage(options.storage, ctx.config().config.registry.storage, ctx.cwd, logger);
   const deleteEnabled = options.delete && !options.readOnly;
-  let namespace: Namespace = createNamespace({ driver: storage.driver, logger, deleteEnabled });
+  // A shared bucket: fail now on a wrong bucket or key rather than on the first push.
+  const verifiable = storage.driver as { verify?: () => Promise<void> };
+  if (typeof verifiable.verify === 'function') await verifiable.verify();
+  let namespace: Namespace = createNamespace({
+    driver: storage.driver,
+    logger,
+    deleteEnabled,
+    // On shared object storage a session may continue on another node: keep its hash state with it,
+    // so committing never reads the blob back.
+    ...(storage.kind === 's3' ? { hashing: wasmHashing } : {}),
+  });
   if (upstreams.length > 0) {
     namespace = createProxyNamespace({ local: namespace, upstreams, logger });
     logger.info('pull-through cache enabled', { upstreams: upstreams.map((u) => u.url) });
