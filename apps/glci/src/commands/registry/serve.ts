@@ -1,5 +1,6 @@
+import path from 'node:path';
 import type { UpstreamConfig } from '@glci/config';
-import { createProxyNamespace } from '@glci/proxy';
+import { createProxyNamespace, createPushThrough, type ProxyNamespace } from '@glci/proxy';
 import { createNamespace, createRegistry, type Namespace, wasmHashing } from '@glci/registry';
 import type { CliContext } from '../../cli-context.js';
 import { buildAuth, loadSecret, openStorage, parseAuthSpec, parseListen, UsageError } from './options.js';
@@ -47,9 +48,27 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     // so committing never reads the blob back.
     ...(storage.kind === 's3' ? { hashing: wasmHashing } : {}),
   });
+  let proxy: ProxyNamespace | undefined;
   if (upstreams.length > 0) {
-    namespace = createProxyNamespace({ local: namespace, upstreams, logger });
+    // The cache index lives in the registry's own storage, so a restarted mirror still knows its cache.
+    proxy = createProxyNamespace({
+      local: namespace,
+      upstreams,
+      logger,
+      cache: { stateDriver: storage.driver },
+    });
+    namespace = proxy;
     logger.info('pull-through cache enabled', { upstreams: upstreams.map((u) => u.url) });
+  }
+  const registryConfig = ctx.config().config.registry;
+  const pushThrough = registryConfig.push_through
+    ? createPushThrough({ upstream: registryConfig.upstream, logger })
+    : undefined;
+  // push-through.json next to the config swaps the mirror's settings live (polled every 2 s).
+  const pushThroughWatcher = pushThrough?.watchFile(path.join(ctx.config().glciHome, 'push-through.json'));
+  if (pushThrough) {
+    namespace = pushThrough.wrap(namespace);
+    logger.info('push-through mirror enabled', { upstream: registryConfig.upstream.url });
   }
   const registry = createRegistry({
     namespace,
@@ -81,6 +100,8 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
   try {
     logger.info('shutting down', { signal });
     await running.close();
+    pushThroughWatcher?.stop();
+    await proxy?.close();
     await storage.driver.close?.();
   } finally {
     process.off('SIGINT', onSignal);
