@@ -35,15 +35,21 @@ export function dockerScenarios(context: BenchContext): ScenarioGroup {
           const tag = `${side.registry.host}/${imagePrefix(process.pid)}${Date.now()}-${counter++}:1`;
           const work = mkdtempSync(path.join(os.tmpdir(), 'glci-bench-image-'));
           try {
-            const lines = [`FROM ${base}`, `LABEL ${BENCH_LABEL}="e2e"`];
+            // A label unique to this build and --no-cache: no step is shared with another build
+            // (a concurrent run's `docker rmi` could remove a shared cached step mid-build).
+            const lines = [`FROM ${base}`, `LABEL ${BENCH_LABEL}="${tag}"`];
             for (let layer = 0; layer < sizes.dockerLayers; layer++) {
               writeFileSync(path.join(work, `layer-${layer}.bin`), randomBytes(sizes.dockerLayerBytes));
               lines.push(`COPY layer-${layer}.bin /bench/layer-${layer}.bin`);
             }
             writeFileSync(path.join(work, 'Dockerfile'), `${lines.join('\n')}\n`);
-            await runCommand('env', ['DOCKER_BUILDKIT=0', 'docker', 'build', '-q', '-t', tag, work], {
-              timeoutMs: 300_000,
-            });
+            await runCommand(
+              'env',
+              ['DOCKER_BUILDKIT=0', 'docker', 'build', '--no-cache', '-q', '-t', tag, work],
+              {
+                timeoutMs: 300_000,
+              },
+            );
             const push = await run.timed(async () => {
               await runCommand('docker', ['push', tag], { timeoutMs: 600_000 });
             });
