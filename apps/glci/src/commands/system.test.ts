@@ -2,9 +2,10 @@ import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../cli-context.js';
+import { formatPruneReport } from './system/actions.js';
 import { formatTable, humanSize } from './system/format.js';
 import { renderProgressBar } from './system/pull-progress.js';
-import { formatPruneReport, registerSystemCommand } from './system.js';
+import { registerSystemCommand } from './system.js';
 
 function capture(): { ctx: CliContext; text(): string } {
   const out = new PassThrough();

@@ -1,8 +1,11 @@
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../../cli-context.js';
-import { gcCommand, listCommand, statsCommand } from './maintenance.js';
-import { UsageError } from './options.js';
-import { serveRegistry } from './serve.js';
+import { UsageError } from './usage-error.js';
+
+// The implementations (and @glci/registry, @glci/proxy behind them) load only when a registry
+// command runs, so `glci --help`, `glci config` and `glci version` start fast.
+const loadServe = () => import('./serve.js');
+const loadMaintenance = () => import('./maintenance.js');
 
 /** `glci registry serve | list | stats | gc`. */
 export function registerRegistryCommand(program: Command, context: () => CliContext): void {
@@ -42,7 +45,7 @@ export function registerRegistryCommand(program: Command, context: () => CliCont
     )
     .option('--proxy', 'pull-through cache over the configured registry.upstreams')
     .action(async (options, command: Command) => {
-      await withUsageErrors(command, () => serveRegistry(options, context()));
+      await withUsageErrors(command, async () => (await loadServe()).serveRegistry(options, context()));
     });
 
   registry
@@ -51,7 +54,7 @@ export function registerRegistryCommand(program: Command, context: () => CliCont
     .option('--storage <dir|url>', 'storage location (default: registry.storage from the config)')
     .option('--json', 'machine-readable output')
     .action(async (options, command: Command) => {
-      await withUsageErrors(command, () => listCommand(options, context()));
+      await withUsageErrors(command, async () => (await loadMaintenance()).listCommand(options, context()));
     });
 
   registry
@@ -60,7 +63,7 @@ export function registerRegistryCommand(program: Command, context: () => CliCont
     .option('--storage <dir|url>', 'storage location (default: registry.storage from the config)')
     .option('--json', 'machine-readable output (sizes in bytes)')
     .action(async (options, command: Command) => {
-      await withUsageErrors(command, () => statsCommand(options, context()));
+      await withUsageErrors(command, async () => (await loadMaintenance()).statsCommand(options, context()));
     });
 
   registry
@@ -72,7 +75,7 @@ export function registerRegistryCommand(program: Command, context: () => CliCont
     .option('--grace-period <duration>', 'never delete content younger than this', '1h')
     .option('--json', 'machine-readable report (sizes in bytes)')
     .action(async (options, command: Command) => {
-      await withUsageErrors(command, () => gcCommand(options, context()));
+      await withUsageErrors(command, async () => (await loadMaintenance()).gcCommand(options, context()));
     });
 }
 

@@ -13,6 +13,7 @@ import {
   StorageUrlError,
   tokenAuth,
 } from '@glci/registry';
+import { UsageError } from './usage-error.js';
 
 /** `--listen host:port` → host and port; only loopback or an explicit address, never a hostname lookup. */
 export function parseListen(value: string): { host: string; port: number } {
@@ -142,7 +143,4 @@ function redactUrl(value: string): string {
   }
 }
 
-/** A mistake in the command line: exit code 2, no stack. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError } from './usage-error.js';
