@@ -49,6 +49,7 @@ describe('configSchema defaults', () => {
       ],
       upstream: { url: 'https://registry.gitlab.com', insecure: false },
       storage: { driver: 'filesystem', root: '~/.glci/registry' },
+      proxy_cache: { max_size: 0, unused_ttl: 0 },
     });
     expect(defaults.registry.upstreams.map((upstream) => upstream.url)).toEqual([...DEFAULT_UPSTREAMS]);
   });

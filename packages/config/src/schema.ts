@@ -214,6 +214,15 @@ export const registrySchema = z.strictObject({
   upstreams: z.array(upstreamSchema).prefault(DEFAULT_UPSTREAMS.map((url) => ({ url }))),
   upstream: pushThroughUpstreamSchema.prefault({}),
   storage: storageSchema.prefault({}),
+  /** Bounds on what the pull-through cache keeps; "0" means no bound. */
+  proxy_cache: z
+    .strictObject({
+      /** Least recently read cached images are evicted beyond this size. */
+      max_size: size('0'),
+      /** Cached content nobody read for this long is removed. */
+      unused_ttl: duration('0'),
+    })
+    .prefault({}),
 });
 
 export const configSchema = z.strictObject({

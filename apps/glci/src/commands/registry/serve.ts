@@ -51,11 +51,16 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
   let proxy: ProxyNamespace | undefined;
   if (upstreams.length > 0) {
     // The cache index lives in the registry's own storage, so a restarted mirror still knows its cache.
+    const { max_size: maxBytes, unused_ttl: unusedExpiryMs } = ctx.config().config.registry.proxy_cache;
     proxy = createProxyNamespace({
       local: namespace,
       upstreams,
       logger,
-      cache: { stateDriver: storage.driver },
+      cache: {
+        stateDriver: storage.driver,
+        ...(maxBytes > 0 ? { maxBytes } : {}),
+        ...(unusedExpiryMs > 0 ? { unusedExpiryMs } : {}),
+      },
     });
     namespace = proxy;
     logger.info('pull-through cache enabled', { upstreams: upstreams.map((u) => u.url) });
