@@ -40,8 +40,15 @@ beforeAll(async () => {
   const published = (await run('docker', ['port', name, '39741/tcp'])).trim().split('\n')[0]!;
   expect(published).toMatch(/^127\.0\.0\.1:\d+$/);
   url = `http://${published}`;
-  await waitFor('the mock container to answer', async () => (await fetch(`${url}/v2/_catalog`)).ok, 60_000);
-}, 900_000);
+  // docker-proxy accepts connections before the server in the container listens, and such a
+  // connection may never be answered: every attempt has its own timeout.
+  await waitFor(
+    'the mock container to answer',
+    async () => (await fetch(`${url}/v2/_catalog`, { signal: AbortSignal.timeout(2000) })).ok,
+    60_000,
+    250,
+  );
+}, 720_000);
 
 afterAll(async () => {
   if (started) await run('docker', ['rm', '-f', name]).catch(() => undefined);
