@@ -8,9 +8,12 @@ export {
 } from './create-mock-server.js';
 export { internalSecretGuard } from './internal-routes.js';
 export {
+  ANONYMOUS_TOKEN,
   type JobTokenAuthOptions,
   type JobTokenVerifier,
   jobTokenAuth,
   withinPath,
 } from './job-token-auth.js';
+export { healthcheck, type StartedMock, startMock } from './main.js';
 export { type RunnerConfigOptions, renderRunnerConfig } from './runner-config.js';
+export { type MockSettings, readMockSettings, SettingsError } from './settings.js';
