@@ -96,6 +96,16 @@ export function describeStorageDriver(
         expect(new Set(result).size).toBe(1);
       });
 
+      it('publishes whole versions atomically with the durable: false hint too', async () => {
+        const versions = Array.from({ length: 8 }, (_, index) => new Uint8Array(16 * 1024).fill(index + 1));
+        await Promise.all(
+          versions.map((version) => driver.putContent(at('/hint'), version, { durable: false })),
+        );
+        const result = await driver.getContent(at('/hint'));
+        expect(result.length).toBe(16 * 1024);
+        expect(new Set(result).size).toBe(1);
+      });
+
       it('rejects a missing path with PathNotFoundError', async () => {
         await expect(driver.getContent(at('/missing'))).rejects.toBeInstanceOf(PathNotFoundError);
       });

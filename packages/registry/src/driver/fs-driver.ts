@@ -100,19 +100,21 @@ export class FsDriver implements StorageDriver {
     }
   }
 
-  async putContent(path: string, content: Uint8Array): Promise<void> {
+  async putContent(path: string, content: Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
     const target = this.#resolve(path);
     const temporary = nodePath.join(this.root, TMP_DIR, this.#uuid());
+    // Still write-then-rename (atomic against a crashed process); only the flushes are skipped.
+    const sync = this.#fsync && options.durable !== false;
     await mkdir(nodePath.dirname(temporary), { recursive: true });
     const handle = await open(temporary, 'w');
     try {
       await handle.writeFile(content);
-      if (this.#fsync) await handle.sync();
+      if (sync) await handle.sync();
     } finally {
       await handle.close();
     }
     try {
-      await this.#publish(temporary, target, path);
+      await this.#publish(temporary, target, path, sync);
     } catch (error) {
       await rm(temporary, { force: true });
       throw error;
@@ -264,7 +266,7 @@ export class FsDriver implements StorageDriver {
   }
 
   /** `rename` into place, creating the parents; retried when a concurrent prune removed them. */
-  async #publish(source: string, target: string, path: string): Promise<void> {
+  async #publish(source: string, target: string, path: string, sync = this.#fsync): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
       await mkdir(nodePath.dirname(target), { recursive: true });
       try {
@@ -284,7 +286,7 @@ export class FsDriver implements StorageDriver {
         throw error;
       }
     }
-    if (this.#fsync) await syncDirectory(nodePath.dirname(target));
+    if (sync) await syncDirectory(nodePath.dirname(target));
   }
 
   /** Removes now-empty directories from `directory` up to (not including) `stop`. */

@@ -35,7 +35,12 @@ export interface StorageDriver {
   /** A short identifier: `filesystem`, `inmemory`, `s3`. */
   readonly name: string;
   getContent(path: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
-  putContent(path: string, content: Uint8Array): Promise<void>;
+  /**
+   * Writes the whole file atomically. `durable: false` is a hint that the content (e.g. upload
+   * session state) need only survive a process crash, not an OS crash, so a driver may skip its
+   * flush to disk; drivers without such a cost ignore it.
+   */
+  putContent(path: string, content: Uint8Array, options?: { durable?: boolean }): Promise<void>;
   /** A stream of the file from `offset` (default 0), at most `length` bytes when given. */
   reader(
     path: string,
