@@ -32,4 +32,18 @@ describe('toCreateOptions', () => {
     });
     expect(Object.keys(options.NetworkingConfig?.EndpointsConfig ?? {})).toEqual(['glci-net-1']);
   });
+
+  it('runs an argument-list health check without a shell (CMD), a string through the shell (CMD-SHELL)', () => {
+    const direct = toCreateOptions({
+      image: 'mock:1',
+      healthcheck: { command: ['glci-mock', 'healthcheck'] },
+    });
+    expect(direct.Healthcheck?.Test).toEqual(['CMD', 'glci-mock', 'healthcheck']);
+    const shell = toCreateOptions({
+      image: 'mock:1',
+      labels: {},
+      healthcheck: { command: 'wget -q -O- localhost' },
+    });
+    expect(shell.Healthcheck?.Test).toEqual(['CMD-SHELL', 'wget -q -O- localhost']);
+  });
 });

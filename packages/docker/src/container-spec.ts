@@ -25,8 +25,11 @@ export interface PortSpec {
 }
 
 export interface HealthcheckSpec {
-  /** Run through the container's shell (`CMD-SHELL`); exit 0 means healthy. */
-  readonly command: string;
+  /**
+   * Exit 0 means healthy. A string runs through the container's shell (`CMD-SHELL`); an argument
+   * list runs directly (`CMD`), for images without a shell such as glci-mock.
+   */
+  readonly command: string | readonly string[];
   readonly intervalMs?: number;
   readonly timeoutMs?: number;
   readonly retries?: number;
@@ -82,7 +85,10 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
     ...(spec.healthcheck
       ? {
           Healthcheck: {
-            Test: ['CMD-SHELL', spec.healthcheck.command],
+            Test:
+              typeof spec.healthcheck.command === 'string'
+                ? ['CMD-SHELL', spec.healthcheck.command]
+                : ['CMD', ...spec.healthcheck.command],
             Interval: (spec.healthcheck.intervalMs ?? 1000) * NANOS_PER_MS,
             Timeout: (spec.healthcheck.timeoutMs ?? 3000) * NANOS_PER_MS,
             Retries: spec.healthcheck.retries ?? 30,

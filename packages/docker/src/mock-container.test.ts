@@ -18,7 +18,7 @@ describe('mockContainerSpec', () => {
       'glci-registry-ca:/registry-ca',
       'glci-cache:/cache',
     ]);
-    expect(spec.healthcheck?.command).toBe('glci-mock healthcheck');
+    expect(spec.healthcheck?.command).toEqual(['glci-mock', 'healthcheck']);
     expect(spec.env).toEqual({
       GLCI_MOCK_HOST: '0.0.0.0',
       GLCI_MOCK_PORT: '39741',

@@ -4,8 +4,11 @@ export interface MockOptions {
   readonly image: string;
   readonly cmd?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
-  /** Shell command run inside the mock; exit 0 means healthy. Defaults to `glci-mock healthcheck`. */
-  readonly healthcheck?: string;
+  /**
+   * Run inside the mock; exit 0 means healthy. Defaults to the image's own `glci-mock healthcheck`,
+   * run without a shell (the glci-mock image has none).
+   */
+  readonly healthcheck?: string | readonly string[];
   readonly healthTimeoutMs?: number;
   readonly pullPolicy?: 'always' | 'if-not-present' | 'never';
 }
@@ -45,7 +48,7 @@ export function mockContainerSpec(options: {
       { type: 'volume', source: volumes.cache, target: '/cache' },
     ],
     healthcheck: {
-      command: mock.healthcheck ?? 'glci-mock healthcheck',
+      command: mock.healthcheck ?? ['glci-mock', 'healthcheck'],
       intervalMs: 500,
       timeoutMs: 3000,
       retries: 60,
