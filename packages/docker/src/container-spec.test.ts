@@ -36,6 +36,7 @@ describe('toCreateOptions', () => {
   it('runs an argument-list health check without a shell (CMD), a string through the shell (CMD-SHELL)', () => {
     const direct = toCreateOptions({
       image: 'mock:1',
+      labels: {},
       healthcheck: { command: ['glci-mock', 'healthcheck'] },
     });
     expect(direct.Healthcheck?.Test).toEqual(['CMD', 'glci-mock', 'healthcheck']);
