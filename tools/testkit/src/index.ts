@@ -8,3 +8,4 @@ export {
   startS3,
   VERSITYGW_BINARY,
 } from './s3.js';
+export { OCI_MANIFEST, pushTinyImage, sha256Digest, type TinyImage } from './tiny-image.js';

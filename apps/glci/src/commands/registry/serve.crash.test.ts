@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type ManagedProcess, spawnManaged, waitFor } from '@glci/testkit';
+import { type ManagedProcess, pushTinyImage, spawnManaged, waitFor } from '@glci/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCliSandbox } from '../../test-support/run-glci.js';
 
@@ -116,33 +116,9 @@ describe('glci registry serve, killed with SIGKILL mid-push', { timeout: 240_000
   it('serves everything committed, shows nothing partial, resumes the session, and the same push succeeds', async () => {
     const first = await serve();
     // Committed before the crash: a config, a layer and a tagged manifest.
-    const config = '{"architecture":"amd64","os":"linux"}';
-    const layer = 'a committed layer';
-    for (const content of [config, layer]) {
-      const response = await fetch(`${first.url}/v2/crash/app/blobs/uploads/?digest=${sha256(content)}`, {
-        method: 'POST',
-        body: content,
-      });
-      expect(response.status).toBe(201);
-    }
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: sha256(config),
-        size: config.length,
-      },
-      layers: [
-        { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length },
-      ],
+    const { manifest, layer } = await pushTinyImage(first.url, 'crash/app', 'committed', {
+      layer: 'a committed layer',
     });
-    const put = await fetch(`${first.url}/v2/crash/app/manifests/committed`, {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
-      body: manifest,
-    });
-    expect(put.status).toBe(201);
 
     // Two large pushes in flight: a streamed PATCH into a session, and a monolithic POST ?digest=.
     const started = await fetch(`${first.url}/v2/crash/app/blobs/uploads/`, { method: 'POST' });

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { type ManagedProcess, spawnManaged, waitFor } from '@glci/testkit';
+import { type ManagedProcess, pushTinyImage, spawnManaged, waitFor } from '@glci/testkit';
 import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCliSandbox } from '../../test-support/run-glci.js';
@@ -186,33 +186,9 @@ describe('glci registry serve: token auth and TLS', () => {
 describe('glci registry serve --upstream', () => {
   it('serves content of the upstream registry through the pull-through cache', async () => {
     const upstream = await serve(['--storage', 'memory:']);
-    const layer = 'upstream layer';
-    const config = '{"architecture":"amd64","os":"linux"}';
-    for (const content of [config, layer]) {
-      const pushed = await fetch(`${upstream.url}/v2/lib/app/blobs/uploads/?digest=${sha256(content)}`, {
-        method: 'POST',
-        body: content,
-      });
-      expect(pushed.status).toBe(201);
-    }
-    const manifest = JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.oci.image.config.v1+json',
-        digest: sha256(config),
-        size: config.length,
-      },
-      layers: [
-        { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length },
-      ],
+    const { manifest, layer } = await pushTinyImage(upstream.url, 'lib/app', '1', {
+      layer: 'upstream layer',
     });
-    const put = await fetch(`${upstream.url}/v2/lib/app/manifests/1`, {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
-      body: manifest,
-    });
-    expect(put.status).toBe(201);
 
     const cache = await serve(['--storage', tempDir(), '--upstream', upstream.url]);
     const pulled = await fetch(`${cache.url}/v2/lib/app/manifests/1`, {
