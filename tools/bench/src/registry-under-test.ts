@@ -2,7 +2,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, type ManagedProcess, spawnManaged, startDistribution } from '@glci/testkit';
+import {
+  type DistributionOptions,
+  freePort,
+  type ManagedProcess,
+  spawnManaged,
+  startDistribution,
+} from '@glci/testkit';
 
 /** The repository root (this file is tools/bench/{src,dist}/registry-under-test.*). */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -43,21 +49,31 @@ export function distributionLauncher(name = 'distribution'): RegistryLauncher {
   return {
     name,
     description: `CNCF distribution 2.8.2 (docker-registry), filesystem storage under ${os.tmpdir()}`,
-    async start() {
-      const registry = await startDistribution();
-      const pid = registry.process.child.pid;
-      if (pid === undefined) throw new Error('docker-registry started without a pid');
-      return {
-        name,
-        url: registry.url,
-        host: registry.host,
-        pid,
-        storageDirectory: registry.rootDirectory,
-        output: () => registry.process.output(),
-        stop: () => registry.stop(),
-        [Symbol.asyncDispose]: () => registry.stop(),
-      };
-    },
+    start: () => startDistributionUnderTest(name),
+  };
+}
+
+/**
+ * Starts distribution 2.8.2 with `options` (proxy mode, S3 storage, ...) as a registry under test;
+ * `storageDirectory` names where its data lands when that is not its filesystem root.
+ */
+export async function startDistributionUnderTest(
+  name: string,
+  options: DistributionOptions = {},
+  storageDirectory?: string,
+): Promise<RegistryUnderTest> {
+  const registry = await startDistribution(options);
+  const pid = registry.process.child.pid;
+  if (pid === undefined) throw new Error('docker-registry started without a pid');
+  return {
+    name,
+    url: registry.url,
+    host: registry.host,
+    pid,
+    storageDirectory: storageDirectory ?? registry.rootDirectory,
+    output: () => registry.process.output(),
+    stop: () => registry.stop(),
+    [Symbol.asyncDispose]: () => registry.stop(),
   };
 }
 

@@ -14,6 +14,7 @@ import {
   glciLauncher,
   type RegistryLauncher,
   type RegistryUnderTest,
+  startDistributionUnderTest,
 } from '../registry-under-test.js';
 import {
   type BenchContext,
@@ -148,19 +149,7 @@ function distributionProxyLauncher(name: string, upstream: () => Promise<Upstrea
     description: 'CNCF distribution 2.8.2 (docker-registry) with proxy.remoteurl, filesystem storage',
     async start(): Promise<RegistryUnderTest> {
       const { url } = await upstream();
-      const registry = await startDistribution({ extraConfig: `proxy:\n  remoteurl: ${url}\n` });
-      const pid = registry.process.child.pid;
-      if (pid === undefined) throw new Error('docker-registry started without a pid');
-      return {
-        name,
-        url: registry.url,
-        host: registry.host,
-        pid,
-        storageDirectory: registry.rootDirectory,
-        output: () => registry.process.output(),
-        stop: () => registry.stop(),
-        [Symbol.asyncDispose]: () => registry.stop(),
-      };
+      return await startDistributionUnderTest(name, { extraConfig: `proxy:\n  remoteurl: ${url}\n` });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { distributionS3StorageConfig, type RunningS3, startDistribution, startS3 } from '@glci/testkit';
+import { distributionS3StorageConfig, type RunningS3, startS3 } from '@glci/testkit';
 import type { BlobSource } from '../blob-source.js';
 import { OCI_CONFIG, OCI_LAYER, OCI_MANIFEST } from '../registry-client.js';
 import {
@@ -7,6 +7,7 @@ import {
   glciLauncher,
   type RegistryLauncher,
   type RegistryUnderTest,
+  startDistributionUnderTest,
 } from '../registry-under-test.js';
 import {
   type BenchContext,
@@ -163,23 +164,15 @@ function distributionOnS3(name: string): RegistryLauncher {
     description: 'CNCF distribution 2.8.2 with its S3 driver (aws-sdk-go) on versitygw v1.8.0 (loopback)',
     start: () =>
       withS3(async (s3, bucket) => {
-        const registry = await startDistribution({
-          storageConfig: distributionS3StorageConfig(s3, bucket, '/distribution'),
-          // distribution's S3 driver refuses to start with this machine's AWS_CA_BUNDLE (ENVIRONMENT.md).
-          env: { AWS_CA_BUNDLE: undefined },
-        });
-        const pid = registry.process.child.pid;
-        if (pid === undefined) throw new Error('docker-registry started without a pid');
-        return {
+        return await startDistributionUnderTest(
           name,
-          url: registry.url,
-          host: registry.host,
-          pid,
-          storageDirectory: s3.dataDirectory,
-          output: () => registry.process.output(),
-          stop: () => registry.stop(),
-          [Symbol.asyncDispose]: () => registry.stop(),
-        };
+          {
+            storageConfig: distributionS3StorageConfig(s3, bucket, '/distribution'),
+            // distribution's S3 driver refuses to start with this machine's AWS_CA_BUNDLE (ENVIRONMENT.md).
+            env: { AWS_CA_BUNDLE: undefined },
+          },
+          s3.dataDirectory,
+        );
       }),
   };
 }
