@@ -3,14 +3,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import {
   ensureTestImages,
+  GLCI_FROM_SOURCE,
   type ManagedProcess,
   type RunningS3,
   run,
-  spawnManaged,
+  startGlciRegistry,
   startS3,
   waitFor,
 } from '@glci/testkit';
@@ -20,9 +20,6 @@ import { type FaultProxy, startFaultProxy } from './driver/s3/test-support/fault
 // Several `glci registry serve` processes sharing nothing but one bucket (on a real S3 server) and
 // one secret: what runs behind a load balancer. The nodes reach S3 through a recording loopback
 // proxy, so the test can see which node read what.
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
-const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
-const bin = path.join(repoRoot, 'apps/glci/src/bin.ts');
 const MiB = 1024 * 1024;
 
 let s3: RunningS3;
@@ -56,37 +53,15 @@ interface Node {
 
 /** One `glci registry serve` node on the shared bucket; credentials come through the AWS environment. */
 async function startNode(prefix: string): Promise<Node> {
-  const storage = storageUrl(prefix);
-  const child = spawnManaged(
-    process.execPath,
-    [
-      '--import',
-      tsxLoader,
-      '--conditions=source',
-      bin,
-      'registry',
-      'serve',
-      '--listen',
-      '127.0.0.1:0',
-      '--storage',
-      storage,
-      '--secret-file',
-      secretFile,
-    ],
+  const node = await startGlciRegistry(
+    ['--storage', storageUrl(prefix), '--secret-file', secretFile],
     glciEnv(),
-  );
-  processes.push(child);
-  let url = '';
-  await waitFor(
-    'the registry URL on stdout',
-    async () => {
-      if (child.child.exitCode !== null) throw new Error(`glci exited: ${child.output()}`);
-      url = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(child.output())?.[1] ?? '';
-      return url !== '';
+    {
+      timeoutMs: 60_000,
     },
-    60_000,
   );
-  return { url, host: url.slice('http://'.length), process: child };
+  processes.push(node.process);
+  return node;
 }
 
 function storageUrl(prefix: string): string {
@@ -265,10 +240,7 @@ describe('glci registry nodes sharing one S3 bucket', () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [
-        '--import',
-        tsxLoader,
-        '--conditions=source',
-        bin,
+        ...GLCI_FROM_SOURCE,
         'registry',
         'gc',
         '--storage',

@@ -1,5 +1,6 @@
 export { type DistributionOptions, type RunningDistribution, startDistribution } from './distribution.js';
 export { ensureTestImages, requireDocker, TEST_IMAGES } from './docker.js';
+export { GLCI_FROM_SOURCE, type RunningGlciRegistry, startGlciRegistry } from './glci.js';
 export { freePort, type ManagedProcess, run, spawnManaged, waitFor } from './processes.js';
 export {
   distributionS3StorageConfig,

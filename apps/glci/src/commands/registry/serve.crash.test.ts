@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { type ManagedProcess, pushTinyImage, spawnManaged, waitFor } from '@glci/testkit';
+import { type ManagedProcess, pushTinyImage, startGlciRegistry, waitFor } from '@glci/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCliSandbox } from '../../test-support/run-glci.js';
 
@@ -13,9 +12,6 @@ import { createCliSandbox } from '../../test-support/run-glci.js';
  * pushes, then restarted on the same storage directory. Everything committed before is served,
  * nothing partial is visible, the interrupted session can be resumed, and the same push succeeds.
  */
-const repoRoot = path.resolve(import.meta.dirname, '../../../../..');
-const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
-const bin = path.join(repoRoot, 'apps/glci/src/bin.ts');
 const MiB = 1024 * 1024;
 /** The large blob: one random MiB repeated, so any offset's bytes can be produced again. */
 const unit = randomBytes(MiB);
@@ -38,30 +34,12 @@ afterAll(async () => {
 });
 
 async function serve(): Promise<{ url: string; child: ManagedProcess }> {
-  const child = spawnManaged(
-    process.execPath,
-    [
-      '--import',
-      tsxLoader,
-      '--conditions=source',
-      bin,
-      'registry',
-      'serve',
-      '--listen',
-      '127.0.0.1:0',
-      '--storage',
-      storage,
-    ],
-    { PATH: process.env.PATH ?? '', HOME: sandbox.home },
-  );
-  processes.push(child);
-  let url = '';
-  await waitFor('glci registry serve to print its URL', async () => {
-    if (child.child.exitCode !== null) throw new Error(`glci exited early: ${child.output()}`);
-    url = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(child.output())?.[1] ?? '';
-    return url !== '';
+  const running = await startGlciRegistry(['--storage', storage], {
+    PATH: process.env.PATH ?? '',
+    HOME: sandbox.home,
   });
-  return { url, child };
+  processes.push(running.process);
+  return { url: running.url, child: running.process };
 }
 
 /**

@@ -4,17 +4,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { type ManagedProcess, pushTinyImage, spawnManaged, waitFor } from '@glci/testkit';
+import { type ManagedProcess, pushTinyImage, startGlciRegistry } from '@glci/testkit';
 import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCliSandbox } from '../../test-support/run-glci.js';
 
-const repoRoot = path.resolve(import.meta.dirname, '../../../../..');
-/** tsx as a loader inside one node process (the tsx CLI wraps a child and answers SIGINT itself). */
-const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
-const bin = path.join(repoRoot, 'apps/glci/src/bin.ts');
 const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -28,41 +23,16 @@ function tempDir(): string {
   return dir;
 }
 
-/** Starts `glci registry serve` from source and waits for the URL it prints. */
+/** Starts `glci registry serve` from source in a throwaway HOME and waits for the URL it prints. */
 async function serve(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ url: string; process: ManagedProcess }> {
   const sandbox = createCliSandbox();
   cleanups.push(() => sandbox.remove());
-  const child = spawnManaged(
-    process.execPath,
-    [
-      '--import',
-      tsxLoader,
-      '--conditions=source',
-      bin,
-      'registry',
-      'serve',
-      '--listen',
-      '127.0.0.1:0',
-      ...args,
-    ],
-    {
-      PATH: process.env.PATH ?? '',
-      HOME: sandbox.home,
-      ...env,
-    },
-  );
-  cleanups.push(() => child.kill('SIGKILL'));
-  let url = '';
-  await waitFor('the registry URL on stdout', async () => {
-    const match = /^(https?:\/\/127\.0\.0\.1:\d+)$/m.exec(child.output());
-    if (child.child.exitCode !== null) throw new Error(`glci exited: ${child.output()}`);
-    url = match?.[1] ?? '';
-    return url !== '';
-  });
-  return { url, process: child };
+  const running = await startGlciRegistry(args, { PATH: process.env.PATH ?? '', HOME: sandbox.home, ...env });
+  cleanups.push(() => running.process.kill('SIGKILL'));
+  return running;
 }
 
 describe('glci registry serve', () => {
