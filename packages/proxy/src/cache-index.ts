@@ -36,6 +36,21 @@ export interface CachedTagList {
   readonly upstream: string;
 }
 
+/** An upstream's referrers of one subject, as descriptors with string digests (the saved form). */
+export interface CachedReferrers {
+  readonly descriptors: readonly CachedReferrer[];
+  readonly fetchedAt: number;
+  readonly upstream: string;
+}
+
+export interface CachedReferrer {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly artifactType?: string;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
 export interface Eviction {
   readonly entry: CachedEntry;
   readonly reason: 'size' | 'unused';
@@ -48,6 +63,8 @@ export interface CacheIndexState {
   readonly entries: (Omit<CachedEntry, 'repositories'> & { repositories: string[] })[];
   readonly origins: [string, string][];
   readonly localReferences: [string, string[]][];
+  /** `repository\nsubject` → the upstream's referrers (absent in files saved before they were kept). */
+  readonly referrers?: [string, CachedReferrers][];
 }
 
 export class CacheIndex {
@@ -56,6 +73,7 @@ export class CacheIndex {
   readonly #tags = new Map<string, CachedTag>();
   readonly #entries = new Map<string, CachedEntry>();
   readonly #tagLists = new Map<string, CachedTagList>();
+  readonly #referrers = new Map<string, CachedReferrers>();
   /** repository → upstream URL that served its last manifest (blobs are asked there first). */
   readonly #origins = new Map<string, string>();
   /** repository → digests referenced by manifests pushed locally (never evicted). */
@@ -110,6 +128,16 @@ export class CacheIndex {
   setTagList(repository: string, value: CachedTagList): void {
     this.revision += 1;
     this.#tagLists.set(repository, value);
+  }
+
+  /** The upstream's referrers of `subject` as last fetched for `repository`. */
+  referrers(repository: string, subject: string): CachedReferrers | undefined {
+    return this.#referrers.get(`${repository}\n${subject}`);
+  }
+
+  setReferrers(repository: string, subject: string, value: CachedReferrers): void {
+    this.revision += 1;
+    this.#referrers.set(`${repository}\n${subject}`, value);
   }
 
   origin(repository: string): string | undefined {
@@ -234,6 +262,7 @@ export class CacheIndex {
       })),
       origins: [...this.#origins],
       localReferences: [...this.#localReferences].map(([name, set]) => [name, [...set]]),
+      referrers: [...this.#referrers],
     };
   }
 
@@ -249,6 +278,8 @@ export class CacheIndex {
     for (const [name, upstream] of state.origins)
       if (!this.#origins.has(name)) this.#origins.set(name, upstream);
     for (const [name, digests] of state.localReferences) this.protect(name, digests);
+    for (const [key, value] of state.referrers ?? [])
+      if (!this.#referrers.has(key)) this.#referrers.set(key, value);
     this.revision += 1;
   }
 }

@@ -1,11 +1,12 @@
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from '@glci/config';
-import type { Digest, Namespace, ReferrersStore, Repository } from '@glci/registry';
+import type { Digest, Namespace, Repository } from '@glci/registry';
 import { type Clock, systemClock } from './clock.js';
 import { ProxyBlobStore } from './proxy-blob-store.js';
 import { type CacheOptions, ProxyContext, RequestScope } from './proxy-context.js';
 import { ProxyManifestStore } from './proxy-manifest-store.js';
+import { ProxyReferrersStore } from './proxy-referrers-store.js';
 import { ProxyTagStore } from './proxy-tag-store.js';
 import type { UpstreamClient } from './upstream-client.js';
 import { type ProxyUpstreamConfig, UpstreamSet, type UpstreamStats } from './upstream-set.js';
@@ -88,7 +89,7 @@ export function createProxyNamespace(options: ProxyNamespaceOptions): ProxyNames
         blobs: new ProxyBlobStore(context, scope, repository),
         manifests,
         tags: new ProxyTagStore(context, scope, repository),
-        referrers: repository.referrers satisfies ReferrersStore,
+        referrers: new ProxyReferrersStore(context, scope, repository),
         warnings: scope.warnings,
         ...(scope.route.namespace !== undefined ? { ociNamespace: scope.route.namespace } : {}),
       };

@@ -119,4 +119,54 @@ describe('HttpUpstreamClient', () => {
     await client.ping();
     expect(seen).toEqual([undefined, `Basic ${Buffer.from('ci@corp:s3cr:t').toString('base64')}`]);
   });
+
+  it('follows the pages of the referrers API, and goes to the referrers tag only when the API is missing', async () => {
+    const index = (manifests: unknown[]) =>
+      JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests });
+    const referrer = (n: number) => ({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: `sha256:${String(n).repeat(64)}`,
+      size: n,
+      artifactType: 'application/vnd.example.sbom',
+    });
+    const seen: string[] = [];
+    await using registry = await serve((req, res) => {
+      seen.push(req.url ?? '');
+      if (req.url === `/v2/paged/referrers/${digest}`) {
+        res.writeHead(200, {
+          'content-type': 'application/vnd.oci.image.index.v1+json',
+          link: `</v2/paged/referrers/${digest}?n=1&last=x>; rel="next"`,
+        });
+        res.end(index([referrer(1)]));
+      } else if (req.url === `/v2/paged/referrers/${digest}?n=1&last=x`) {
+        res.writeHead(200, { 'content-type': 'application/vnd.oci.image.index.v1+json' });
+        res.end(index([referrer(2)]));
+      } else if (req.url?.startsWith('/v2/unknown/referrers/')) {
+        // An API that exists, for a repository that does not: the OCI error format.
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end('{"errors":[{"code":"NAME_UNKNOWN"}]}');
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('404 page not found');
+      }
+    });
+    const client = new HttpUpstreamClient({ url: registry.url, logger, clock });
+    const paged = await client.getReferrers('paged', digest);
+    expect(paged?.source).toBe('api');
+    expect(paged?.descriptors.map((descriptor) => descriptor.size)).toEqual([1, 2]);
+    expect(await client.getReferrers('unknown', digest)).toBeUndefined();
+    expect(seen.slice(2)).toEqual([
+      `/v2/unknown/referrers/${digest}`,
+      `/v2/unknown/manifests/${digest.replace(':', '-')}`,
+    ]);
+    // The JSON 404 did not make the client give up on the API; a route it does not know does.
+    seen.length = 0;
+    expect(await client.getReferrers('unknown', digest)).toBeUndefined();
+    expect(seen[0]).toBe(`/v2/unknown/referrers/${digest}`);
+    const withoutApi = new HttpUpstreamClient({ url: registry.url, logger, clock });
+    await withoutApi.getReferrers('plain', digest);
+    seen.length = 0;
+    await withoutApi.getReferrers('plain', digest);
+    expect(seen).toEqual([`/v2/plain/manifests/${digest.replace(':', '-')}`]);
+  });
 });

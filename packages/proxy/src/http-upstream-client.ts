@@ -6,6 +6,7 @@ import type { Logger } from '@glci/config';
 import { type Descriptor, parseDigest } from '@glci/registry';
 import got, { type Got, type Request, RequestError } from 'got';
 import type { Clock } from './clock.js';
+import { INDEX_MEDIA_TYPE, parseReferrersIndex, referrersTag } from './referrers-index.js';
 import { parseRetryAfter, TokenAuth } from './token-auth.js';
 import {
   MANIFEST_MEDIA_TYPES,
@@ -13,6 +14,7 @@ import {
   type UpstreamBlob,
   type UpstreamClient,
   type UpstreamManifest,
+  type UpstreamReferrers,
   UpstreamRequestError,
 } from './upstream-client.js';
 
@@ -46,6 +48,8 @@ export class HttpUpstreamClient implements UpstreamClient {
   readonly auth: TokenAuth;
   readonly #http: Got;
   readonly #log: Logger;
+  /** Whether the upstream has the referrers API: unknown until it answered once. */
+  #referrersApi: boolean | undefined;
 
   constructor(private readonly options: HttpUpstreamClientOptions) {
     // Credentials written into the URL are taken out of it, so the URL can be logged and shown.
@@ -182,6 +186,65 @@ export class HttpUpstreamClient implements UpstreamClient {
     };
   }
 
+  async getReferrers(
+    repository: string,
+    digest: string,
+    options: RequestOptions = {},
+  ): Promise<UpstreamReferrers | undefined> {
+    if (this.#referrersApi !== false) {
+      const fromApi = await this.#referrersFromApi(repository, digest, options);
+      if (fromApi) return fromApi;
+    }
+    // The spec's fallback for registries without the API: the index clients keep under the tag.
+    const tagged = await this.getManifest(repository, referrersTag(parseDigest(digest)), options);
+    if (!tagged) return undefined;
+    return {
+      descriptors: parseReferrersIndex(tagged.content) ?? [],
+      source: 'tag',
+      bytes: tagged.content.byteLength,
+    };
+  }
+
+  /** The referrers API's pages; `undefined` when the upstream answered that it has no such API. */
+  async #referrersFromApi(
+    repository: string,
+    digest: string,
+    options: RequestOptions,
+  ): Promise<UpstreamReferrers | undefined> {
+    const descriptors: Descriptor[] = [];
+    let bytes = 0;
+    let path: string | undefined = `/v2/${repository}/referrers/${digest}`;
+    for (let page = 0; path && page < MAX_TAG_PAGES; page += 1) {
+      const answer = await this.#send('GET', path, repository, options, { accept: INDEX_MEDIA_TYPE });
+      if (page === 0 && (answer.status === 404 || answer.status === 405)) {
+        const text = Buffer.from(await collect(answer.stream, 64 * 1024, this.url)).toString();
+        // A route the upstream does not know (distribution 2.8.2: "404 page not found") means no
+        // API at all: later lookups go straight to the tag. A 404 in the OCI error format may be
+        // just an unknown repository, so the API is asked again next time.
+        if (!text.trimStart().startsWith('{')) this.#referrersApi = false;
+        return undefined;
+      }
+      if (answer.status !== 200) {
+        await drain(answer.stream);
+        throw this.#failure(answer, `GET referrers of ${repository}@${digest}`);
+      }
+      const content = await collect(answer.stream, MAX_MANIFEST_BYTES, this.url);
+      bytes += content.byteLength;
+      const found = parseReferrersIndex(content);
+      if (!found) {
+        throw new UpstreamRequestError(
+          this.url,
+          'invalid',
+          `referrers of ${repository}@${digest}: not an index`,
+        );
+      }
+      descriptors.push(...found);
+      this.#referrersApi = true;
+      path = nextPath(header(answer.headers, 'link'), this.url);
+    }
+    return { descriptors, source: 'api', bytes };
+  }
+
   async listTags(repository: string, options: RequestOptions = {}): Promise<string[] | undefined> {
     const tags: string[] = [];
     let path: string | undefined = `/v2/${repository}/tags/list?n=1000`;
@@ -201,8 +264,7 @@ export class HttpUpstreamClient implements UpstreamClient {
         tags?: string[] | null;
       };
       tags.push(...(body.tags ?? []));
-      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(header(answer.headers, 'link') ?? '')?.[1];
-      path = next ? new URL(next, `${this.url}/`).pathname + new URL(next, `${this.url}/`).search : undefined;
+      path = nextPath(header(answer.headers, 'link'), this.url);
     }
     return tags;
   }
@@ -361,6 +423,14 @@ export class HttpUpstreamClient implements UpstreamClient {
 
 export function scopeFor(repository: string, actions: readonly string[]): string {
   return `repository:${repository}:${actions.join(',')}`;
+}
+
+/** The path and query of a `Link: <…>; rel="next"` header, resolved against the upstream. */
+function nextPath(link: string | undefined, base: string): string | undefined {
+  const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link ?? '')?.[1];
+  if (!next) return undefined;
+  const url = new URL(next, `${base}/`);
+  return url.pathname + url.search;
 }
 
 function header(headers: Answer['headers'], name: string): string | undefined {

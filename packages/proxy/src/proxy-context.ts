@@ -14,6 +14,7 @@ import type { Clock } from './clock.js';
 import { UpstreamNotConfiguredError } from './errors.js';
 import { Inflight } from './inflight.js';
 import { manifestReferences } from './manifest-references.js';
+import type { ReferrersLookup } from './proxy-referrers-store.js';
 import type { SharedDownload } from './shared-download.js';
 import type { UpstreamManifest, UpstreamRequestError } from './upstream-client.js';
 import type { Route, Upstream, UpstreamSet } from './upstream-set.js';
@@ -47,6 +48,8 @@ export class ProxyContext {
   readonly manifestFlights = new Inflight<string, UpstreamManifest & { upstream: Upstream }>();
   /** Upstream tag lists in flight, by repository. */
   readonly tagListFlights = new Inflight<string, readonly string[] | undefined>();
+  /** Upstream referrers lookups in flight, by `repository\nsubject`. */
+  readonly referrerFlights = new Inflight<string, ReferrersLookup>();
   /** Blob downloads, by digest, held until committed so late readers can join them. */
   readonly downloads = new Inflight<string, SharedDownload>();
   #evicting: Promise<void> = Promise.resolve();

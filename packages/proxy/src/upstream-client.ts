@@ -25,6 +25,16 @@ export interface UpstreamClient {
   headBlob(repository: string, digest: string, options?: RequestOptions): Promise<Descriptor | undefined>;
   /** Opens the blob; the caller must consume or destroy `stream`. */
   getBlob(repository: string, digest: string, options?: RequestOptions): Promise<UpstreamBlob | undefined>;
+  /**
+   * The referrers of `digest`: from the OCI 1.1 referrers API when the upstream has it, else from
+   * the referrers tag schema (an index under `sha256-<hex>`). Unfiltered, every page. `undefined`
+   * when the upstream has neither the API nor that tag.
+   */
+  getReferrers(
+    repository: string,
+    digest: string,
+    options?: RequestOptions,
+  ): Promise<UpstreamReferrers | undefined>;
   /** Every tag, following `Link` pages (bounded); `undefined` when the repository is unknown. */
   listTags(repository: string, options?: RequestOptions): Promise<string[] | undefined>;
   /** Uploads a blob monolithically from a stream of exactly `size` bytes. */
@@ -53,6 +63,14 @@ export interface RequestOptions {
 export interface UpstreamManifest {
   readonly descriptor: Descriptor;
   readonly content: Uint8Array;
+}
+
+export interface UpstreamReferrers {
+  readonly descriptors: readonly Descriptor[];
+  /** Where they came from: the referrers API or the referrers tag. */
+  readonly source: 'api' | 'tag';
+  /** Bytes the answer took (all pages). */
+  readonly bytes: number;
 }
 
 export interface UpstreamBlob {
