@@ -5,6 +5,7 @@ import { MemoryDriver } from '../../driver/memory-driver.js';
 import { PathNotFoundError, type StorageDriver } from '../../driver/storage-driver.js';
 import { createNamespace } from '../../store/index.js';
 import { LAYOUT_ROOT } from '../../store/paths.js';
+import type { TestStorage } from './test-storage.js';
 
 export const logger = createSilentLogger();
 
@@ -18,13 +19,19 @@ export interface TestRegistry extends AsyncDisposable {
   snapshot(): Promise<Record<string, string>>;
 }
 
-/** A registry on a fresh MemoryDriver, listening on 127.0.0.1:0. */
-export async function startTestRegistry(
-  options: Partial<Omit<CreateRegistryOptions, 'namespace'>> & { driver?: StorageDriver } = {},
-): Promise<TestRegistry> {
-  const driver = options.driver ?? new MemoryDriver();
-  const namespace = createNamespace({ driver, logger });
-  const registry = createRegistry({ logger, ...options, namespace });
+export type TestRegistryOptions = Partial<Omit<CreateRegistryOptions, 'namespace' | 'storage'>> & {
+  /** The driver to serve; a fresh one from `storage` by default. */
+  readonly driver?: StorageDriver;
+  /** Where fresh drivers come from, and how uploads are hashed; memory by default. */
+  readonly storage?: TestStorage;
+};
+
+/** A registry on a fresh driver (MemoryDriver unless `storage` says otherwise), listening on 127.0.0.1:0. */
+export async function startTestRegistry(options: TestRegistryOptions = {}): Promise<TestRegistry> {
+  const { driver: given, storage, ...registryOptions } = options;
+  const driver = given ?? (storage ? await storage.create() : new MemoryDriver());
+  const namespace = createNamespace({ driver, logger, ...(storage ? { hashing: storage.hashing } : {}) });
+  const registry = createRegistry({ logger, ...registryOptions, namespace });
   const running = await registry.listen({ port: 0 });
   return {
     url: running.url,
@@ -36,20 +43,30 @@ export async function startTestRegistry(
   };
 }
 
+/**
+ * Every file under the layout root with a hash of its content. A file or directory that goes away
+ * between being listed and being read (a request still cleaning up, as S3's virtual directories
+ * vanish with their last key) is left out rather than failing the walk.
+ */
 export async function snapshot(driver: StorageDriver): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
-  const walk = async (path: string): Promise<void> => {
-    let children: string[];
+  const unlessGone = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
     try {
-      children = await driver.list(path);
+      return await read();
     } catch (error) {
-      if (error instanceof PathNotFoundError) return;
+      if (error instanceof PathNotFoundError) return undefined;
       throw error;
     }
-    for (const child of children) {
-      const info = await driver.stat(child);
-      if (info.isDirectory) await walk(child);
-      else files[child] = sha256(await driver.getContent(child));
+  };
+  const walk = async (path: string): Promise<void> => {
+    for (const child of (await unlessGone(() => driver.list(path))) ?? []) {
+      const info = await unlessGone(() => driver.stat(child));
+      if (info?.isDirectory) {
+        await walk(child);
+        continue;
+      }
+      const content = info && (await unlessGone(() => driver.getContent(child)));
+      if (content !== undefined) files[child] = sha256(content);
     }
   };
   await walk(LAYOUT_ROOT);
