@@ -2,6 +2,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from '@glci/config';
 import type { Digest, Namespace, Repository } from '@glci/registry';
+import { type CacheRootsProvider, cacheRoots } from './cache-roots.js';
 import { type Clock, systemClock } from './clock.js';
 import { ProxyBlobStore } from './proxy-blob-store.js';
 import { type CacheOptions, ProxyContext, RequestScope } from './proxy-context.js';
@@ -56,6 +57,12 @@ export interface ProxyNamespace extends Namespace {
   stats(): ProxyStats;
   /** Applies the size bound and unused expiry now; returns the digests removed. */
   evict(): Promise<string[]>;
+  /**
+   * Roots for the registry's GC (`garbageCollect(local, { extraRoots: proxy.gcRoots() })`) from the
+   * live cache index: what is cached is never collected. `savedCacheRoots(driver)` reads the
+   * saved index instead, for a GC run outside the proxy's process.
+   */
+  gcRoots(): CacheRootsProvider;
   /** Saves the cache index now (when a `cache.stateDriver` is set). */
   flush(): Promise<void>;
   /** Stops the save timer and saves the index a last time. */
@@ -132,6 +139,12 @@ export function createProxyNamespace(options: ProxyNamespaceOptions): ProxyNames
       await context.ready;
       await context.settled();
       return await context.evict();
+    },
+    gcRoots(): CacheRootsProvider {
+      return async () => {
+        await context.ready;
+        return cacheRoots(context.index.toJSON());
+      };
     },
     async flush(): Promise<void> {
       await context.ready;

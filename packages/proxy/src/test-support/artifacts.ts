@@ -41,31 +41,15 @@ export async function pushSignedImage(
   tag: string,
   options: { referrersTag: boolean; layer?: string },
 ): Promise<SignedImage> {
-  const client = new HttpUpstreamClient({ url, logger: createLogger({ silent: true }), clock: systemClock });
-  const blob = async (content: string) => {
-    const bytes = Buffer.from(content);
-    await client.pushBlob(repository, digestOf(content), async () => Readable.from([bytes]), bytes.length);
-    return { digest: digestOf(content), size: bytes.length };
-  };
-  const manifest = async (body: unknown, reference?: string): Promise<PushedManifest> => {
-    const content = JSON.stringify(body);
-    await client.pushManifest(repository, reference ?? digestOf(content), Buffer.from(content), OCI_MANIFEST);
+  const client = clientFor(url);
+  const image = await pushImage(url, repository, tag, options.layer ? { layer: options.layer } : {});
+  await pushBlobOf(client, repository, '{}');
+  const manifest = async (content: string): Promise<PushedManifest> => {
+    await client.pushManifest(repository, digestOf(content), Buffer.from(content), OCI_MANIFEST);
     return { digest: digestOf(content), size: Buffer.byteLength(content), content };
   };
-  const config = await blob(`{"architecture":"amd64","os":"linux","repository":"${repository}"}`);
-  const layer = await blob(options.layer ?? `layer of ${repository}:${tag}`);
-  await blob('{}');
-  const image = await manifest(
-    {
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
-    },
-    tag,
-  );
   const artifact = (artifactType: string, kind: string) =>
-    manifest(JSON.parse(artifactManifest(image, artifactType, kind).content));
+    manifest(artifactManifest(image, artifactType, kind).content);
   const sbom = await artifact(SBOM_TYPE, 'sbom');
   const signature = await artifact(SIGNATURE_TYPE, 'signature');
   if (!options.referrersTag) return { image, sbom, signature };
@@ -87,6 +71,65 @@ export async function pushSignedImage(
     INDEX_MEDIA_TYPE,
   );
   return { image, sbom, signature, tagged };
+}
+
+function clientFor(url: string): HttpUpstreamClient {
+  return new HttpUpstreamClient({ url, logger: createLogger({ silent: true }), clock: systemClock });
+}
+
+async function pushBlobOf(client: HttpUpstreamClient, repository: string, content: string) {
+  const bytes = Buffer.from(content);
+  await client.pushBlob(repository, digestOf(content), async () => Readable.from([bytes]), bytes.length);
+  return { digest: digestOf(content), size: bytes.length };
+}
+
+/**
+ * Pushes a one-layer OCI image (config and layer unique to `repository` and `reference` unless
+ * given) under `reference` with POST + PUT uploads (distribution 2.8.2 and glci both take them).
+ */
+export async function pushImage(
+  url: string,
+  repository: string,
+  reference: string,
+  options: { layer?: string; architecture?: string } = {},
+): Promise<PushedManifest> {
+  const client = clientFor(url);
+  const architecture = options.architecture ?? 'amd64';
+  const config = await pushBlobOf(
+    client,
+    repository,
+    `{"architecture":"${architecture}","os":"linux","repository":"${repository}"}`,
+  );
+  const layer = await pushBlobOf(client, repository, options.layer ?? `layer of ${repository}:${reference}`);
+  const content = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+  });
+  await client.pushManifest(repository, reference, Buffer.from(content), OCI_MANIFEST);
+  return { digest: digestOf(content), size: Buffer.byteLength(content), content };
+}
+
+/** Pushes an OCI index of images already in `repository` (one per architecture) under `tag`. */
+export async function pushIndex(
+  url: string,
+  repository: string,
+  tag: string,
+  children: readonly { manifest: PushedManifest; architecture: string }[],
+): Promise<PushedManifest> {
+  const content = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: INDEX_MEDIA_TYPE,
+    manifests: children.map(({ manifest, architecture }) => ({
+      mediaType: OCI_MANIFEST,
+      digest: manifest.digest,
+      size: manifest.size,
+      platform: { architecture, os: 'linux' },
+    })),
+  });
+  await clientFor(url).pushManifest(repository, tag, Buffer.from(content), INDEX_MEDIA_TYPE);
+  return { digest: digestOf(content), size: Buffer.byteLength(content), content };
 }
 
 /**

@@ -192,6 +192,63 @@ describe('garbage collection', () => {
     expect(await namespace.blobExists(amd.layers[0]!.digest)).toBe(true);
   });
 
+  it('keeps what extra roots name (a manifest with its content, a loose blob link) and still collects the rest', async () => {
+    const { clock, namespace } = setup();
+    const repository = await namespace.repository('app');
+    const pinned = await pushImage(repository, 'pinned, untagged');
+    const loose = await pushBlob(repository, 'a blob only the extra roots know');
+    const untagged = await pushImage(repository, 'untagged, not pinned');
+    const orphan = await pushBlob(repository, 'orphan');
+    clock.advance(2 * HOUR);
+    let calls = 0;
+    const extraRoots = async () => {
+      calls += 1;
+      return [
+        { repository: 'app', digest: String(pinned.digest) },
+        { repository: 'app', digest: String(loose.digest) },
+        { repository: 'app', digest: String(loose.digest) },
+        { repository: 'gone', digest: String(sha256('never stored')) },
+      ];
+    };
+
+    // The control: without the roots the same run would take the pinned image and the loose blob.
+    const without = await garbageCollect(namespace, { deleteUntagged: true, dryRun: true });
+    expect(without.manifestsDeleted.map((entry) => entry.digest).sort()).toEqual(
+      [pinned.digest, untagged.digest].map(String).sort(),
+    );
+    expect(without.extraRoots).toBe(0);
+
+    const report = await garbageCollect(namespace, { deleteUntagged: true, extraRoots });
+    expect(calls).toBe(1);
+    expect(report.extraRoots).toBe(3);
+    expect(report.manifestsDeleted).toEqual([{ repository: 'app', digest: String(untagged.digest) }]);
+    expect((await repository.manifests.get(pinned.digest)).content).toEqual(pinned.content);
+    for (const digest of [pinned.config.digest, pinned.layers[0]!.digest, loose.digest]) {
+      await expect(repository.blobs.stat(digest)).resolves.toBeDefined();
+    }
+    for (const digest of [orphan.digest, untagged.layers[0]!.digest]) {
+      expect(await namespace.blobExists(digest)).toBe(false);
+    }
+  });
+
+  it('changes nothing when the extra roots provider fails', async () => {
+    const { clock, driver, namespace } = setup();
+    const repository = await namespace.repository('app');
+    await pushImage(repository, 'untagged');
+    await pushBlob(repository, 'orphan');
+    clock.advance(2 * HOUR);
+    const before = await snapshotStorage(driver);
+    await expect(
+      garbageCollect(namespace, {
+        deleteUntagged: true,
+        extraRoots: async () => {
+          throw new Error('cache index unreadable');
+        },
+      }),
+    ).rejects.toThrow('cache index unreadable');
+    expect(await snapshotStorage(driver)).toEqual(before);
+  });
+
   it('collects the blobs of a deleted manifest, but not those another repository shares', async () => {
     const { clock, namespace } = setup();
     const a = await namespace.repository('a');

@@ -21,6 +21,23 @@ export const DEFAULT_GC_GRACE_PERIOD_MS = 60 * 60 * 1000;
 /** Blobs moved to the trash together before the one repository walk that checks them. */
 const SWEEP_BATCH = 256;
 
+/**
+ * Content GC must keep although no tag reaches it: a manifest or blob `digest` linked into
+ * `repository` (the link and the stored bytes are kept). A root naming a manifest in the
+ * repository's manifest store keeps what that manifest references too, as a tag would.
+ */
+export interface GcRoot {
+  readonly repository: string;
+  readonly digest: string;
+}
+
+/**
+ * Supplies extra roots, called once per run before anything is changed. Embedders that keep their
+ * own record of content (the pull-through cache's index in @glci/proxy) pass one, so GC never
+ * removes what that record relies on; a provider that rejects aborts the run.
+ */
+export type GcRootsProvider = () => Promise<Iterable<GcRoot>>;
+
 export interface GarbageCollectOptions {
   /** Report what would be removed and change nothing. */
   readonly dryRun?: boolean;
@@ -31,6 +48,8 @@ export interface GarbageCollectOptions {
    * push has between uploading a blob and pushing the manifest that references it.
    */
   readonly gracePeriodMs?: number;
+  /** Roots beyond tags (and, without `deleteUntagged`, every manifest): see `GcRootsProvider`. */
+  readonly extraRoots?: GcRootsProvider;
   readonly logger?: Logger;
 }
 
@@ -38,6 +57,8 @@ export interface GarbageCollectReport {
   readonly dryRun: boolean;
   readonly repositories: number;
   readonly manifestsKept: number;
+  /** Distinct roots the `extraRoots` provider supplied (0 without one). */
+  readonly extraRoots: number;
   /** Untagged manifests removed (`deleteUntagged` only). */
   readonly manifestsDeleted: ReadonlyArray<{ repository: string; digest: string }>;
   /** Repository links to blobs that no kept manifest references, older than the grace period. */
@@ -62,7 +83,8 @@ interface RepositoryPlan {
  * Mark and sweep over the whole namespace, safe to run while pushes are in flight.
  *
  * Mark, per repository: the roots are every tagged manifest, every manifest when `deleteUntagged`
- * is off, and every manifest pushed within the grace period. From the roots it follows index
+ * is off, every manifest pushed within the grace period, and what `extraRoots` names (whose
+ * repository links are kept too, manifest or blob). From the roots it follows index
  * children, configs and layers. Referrers: a manifest whose `subject` is kept is kept too (a
  * signature lives as long as its image); a `subject` is never kept alive by its referrers.
  * Blob links that no kept manifest references and that are older than the grace period are removed.
@@ -86,6 +108,18 @@ export async function garbageCollect(
   const cutoff = namespace.clock().getTime() - grace;
   const isRecent = (date: Date | undefined) => date !== undefined && date.getTime() >= cutoff;
 
+  // Extra roots first: a provider that fails stops the run before anything changed.
+  const extra = new Map<string, Set<string>>();
+  for (const root of (await options.extraRoots?.()) ?? []) {
+    let digests = extra.get(root.repository);
+    if (!digests) {
+      digests = new Set();
+      extra.set(root.repository, digests);
+    }
+    digests.add(root.digest);
+  }
+  const extraRoots = [...extra.values()].reduce((total, digests) => total + digests.size, 0);
+
   if (!dryRun) await recoverTrash(namespace, logger);
 
   // Expired upload sessions.
@@ -103,8 +137,11 @@ export async function garbageCollect(
   const manifestsDeleted: Array<{ repository: string; digest: string }> = [];
   let manifestsKept = 0;
   let layerLinksRemoved = 0;
+  // What extra roots name is kept wherever it is stored, even if its repository link is gone.
+  for (const digests of extra.values()) for (const digest of digests) marked.add(digest);
   for (const name of repositories) {
-    const plan = await planRepository(namespace, name, options.deleteUntagged ?? false, isRecent);
+    const pinned = extra.get(name) ?? new Set<string>();
+    const plan = await planRepository(namespace, name, options.deleteUntagged ?? false, isRecent, pinned);
     manifestsKept += plan.keptManifests.size;
     for (const digest of plan.keptManifests) marked.add(digest);
     for (const digest of plan.referencedBlobs) marked.add(digest);
@@ -114,7 +151,7 @@ export async function garbageCollect(
     }
     for (const digest of await listDigests(driver, layersPath(name))) {
       const key = digest.toString();
-      if (plan.referencedBlobs.has(key) || plan.keptManifests.has(key)) continue;
+      if (plan.referencedBlobs.has(key) || plan.keptManifests.has(key) || pinned.has(key)) continue;
       const link = await orUndefined(driver.stat(layerLinkPath(name, digest)));
       if (!link || isRecent(link.modifiedAt)) {
         marked.add(key);
@@ -199,6 +236,7 @@ export async function garbageCollect(
     dryRun,
     repositories: repositories.length,
     manifestsKept,
+    extraRoots,
     manifestsDeleted,
     layerLinksRemoved,
     blobsKept,
@@ -220,6 +258,7 @@ async function planRepository(
   name: string,
   deleteUntagged: boolean,
   isRecent: (date: Date | undefined) => boolean,
+  pinned: ReadonlySet<string>,
 ): Promise<RepositoryPlan> {
   const { driver } = namespace;
   const repository = await namespace.repository(name);
@@ -237,6 +276,7 @@ async function planRepository(
     }
   }
   for (const [, digest] of await repository.tags.entries()) roots.push(digest.toString());
+  for (const digest of pinned) if (revisions.has(digest)) roots.push(digest);
 
   const kept = new Set<string>();
   const referencedBlobs = new Set<string>();

@@ -1,4 +1,5 @@
 import { formatSize, parseDuration, UnitParseError } from '@glci/config';
+import { savedCacheRoots } from '@glci/proxy';
 import {
   createNamespace,
   DEFAULT_GC_GRACE_PERIOD_MS,
@@ -88,7 +89,9 @@ export interface GcOptions {
 
 /**
  * Mark and sweep. Safe while a server pushes into the same storage (see the registry's gc.ts): content
- * younger than the grace period is never removed. Progress goes to the log every few seconds.
+ * younger than the grace period is never removed. What the pull-through cache's saved index
+ * (`/proxy/cache-index.json`) records is a root too, tagged or not. Progress goes to the log every
+ * few seconds.
  */
 export async function gcCommand(options: GcOptions, ctx: CliContext): Promise<void> {
   let gracePeriodMs = DEFAULT_GC_GRACE_PERIOD_MS;
@@ -114,6 +117,8 @@ export async function gcCommand(options: GcOptions, ctx: CliContext): Promise<vo
         dryRun: options.dryRun ?? false,
         deleteUntagged: options.deleteUntagged ?? false,
         gracePeriodMs,
+        // A pull-through cache serving from this storage keeps its index here: what it holds stays.
+        extraRoots: savedCacheRoots(namespace.driver),
         logger,
       });
     } finally {
@@ -130,6 +135,7 @@ function formatReport(report: GarbageCollectReport): string {
     table([
       ['repositories', String(report.repositories)],
       ['manifests kept', String(report.manifestsKept)],
+      ...(report.extraRoots > 0 ? [['kept for the proxy cache', `${report.extraRoots} digest(s)`]] : []),
       [`manifests ${verb}`, String(report.manifestsDeleted.length)],
       [`layer links ${verb}`, String(report.layerLinksRemoved)],
       ['blobs kept', String(report.blobsKept)],
