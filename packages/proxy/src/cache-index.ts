@@ -84,6 +84,11 @@ export class CacheIndex {
     return this.#bytes;
   }
 
+  /** How many manifests and blobs are cached. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
   repositories(): string[] {
     const names = new Set<string>();
     for (const entry of this.#entries.values()) for (const name of entry.repositories) names.add(name);

@@ -1,6 +1,6 @@
 import { type GarbageCollectOptions, PathNotFoundError, type StorageDriver } from '@glci/registry';
 import type { CacheIndexState } from './cache-index.js';
-import { CACHE_STATE_PATH } from './proxy-context.js';
+import { CACHE_STATE_PATH } from './proxy-state.js';
 
 /** The registry GC's roots-provider option (`garbageCollect(namespace, { extraRoots })`). */
 export type CacheRootsProvider = NonNullable<GarbageCollectOptions['extraRoots']>;

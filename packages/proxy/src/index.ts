@@ -18,6 +18,12 @@ export { Inflight } from './inflight.js';
 export type { CacheOptions } from './proxy-context.js';
 export { formatProxyMetrics } from './proxy-metrics.js';
 export {
+  CACHE_STATE_PATH,
+  readSavedProxyStats,
+  type SavedProxyStats,
+  STATS_STATE_PATH,
+} from './proxy-state.js';
+export {
   createPushThrough,
   type PushThrough,
   type PushThroughConfig,

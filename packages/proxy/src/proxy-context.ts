@@ -4,17 +4,17 @@ import {
   type Descriptor,
   ManifestUnknownError,
   type Namespace,
-  PathNotFoundError,
   parseDigest,
   type Repository,
   type StorageDriver,
 } from '@glci/registry';
-import { type CachedEntry, CacheIndex, type CacheIndexState } from './cache-index.js';
+import { type CachedEntry, CacheIndex } from './cache-index.js';
 import type { Clock } from './clock.js';
 import { UpstreamNotConfiguredError } from './errors.js';
 import { Inflight } from './inflight.js';
 import { manifestReferences } from './manifest-references.js';
 import type { ReferrersLookup } from './proxy-referrers-store.js';
+import { ProxyStateStore } from './proxy-state.js';
 import type { SharedDownload } from './shared-download.js';
 import type { UpstreamManifest, UpstreamRequestError } from './upstream-client.js';
 import type { Route, Upstream, UpstreamSet } from './upstream-set.js';
@@ -29,15 +29,14 @@ export interface CacheOptions {
   /** Where in-flight downloads are buffered for readers (default the OS temp directory). */
   readonly tempDirectory?: string;
   /**
-   * Where the cache index is saved (`/proxy/cache-index.json`), normally the registry's own
-   * storage driver; without it the index lives in memory only.
+   * Where the cache index (`/proxy/cache-index.json`) and the per-upstream counters
+   * (`/proxy/upstream-stats.json`) are saved, normally the registry's own storage driver; without
+   * it both live in memory only.
    */
   readonly stateDriver?: StorageDriver;
-  /** How often a changed index is saved (default 5 s). */
+  /** How often a changed index and changed counters are saved (default 5 s). */
   readonly stateSaveIntervalMs?: number;
 }
-
-export const CACHE_STATE_PATH = '/proxy/cache-index.json';
 
 /** State shared by every repository handle of one proxy namespace: nothing lives at module level. */
 export class ProxyContext {
@@ -58,10 +57,9 @@ export class ProxyContext {
   readonly #storing = new Set<Promise<void>>();
   /** `repository@digest` of cached manifests also stored in the manifest store (served from there). */
   readonly #promoted = new Set<string>();
-  /** Resolves once a saved index (if any) is loaded. */
+  /** Resolves once a saved index and saved counters (if any) are loaded. */
   readonly ready: Promise<void>;
-  #savedRevision = -1;
-  #saving: Promise<void> = Promise.resolve();
+  readonly #state: ProxyStateStore | undefined;
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #expiryTimer: NodeJS.Timeout | undefined;
 
@@ -72,7 +70,10 @@ export class ProxyContext {
     readonly clock: Clock,
     readonly cache: CacheOptions,
   ) {
-    this.ready = this.#load();
+    this.#state = cache.stateDriver
+      ? new ProxyStateStore(cache.stateDriver, this.index, upstreams, logger, clock)
+      : undefined;
+    this.ready = this.#state?.load() ?? Promise.resolve();
     if (cache.stateDriver) {
       this.#timer = setInterval(() => void this.save(), cache.stateSaveIntervalMs ?? 5000);
       this.#timer.unref();
@@ -85,35 +86,9 @@ export class ProxyContext {
     }
   }
 
-  async #load(): Promise<void> {
-    const driver = this.cache.stateDriver;
-    if (!driver) return;
-    try {
-      const content = await driver.getContent(CACHE_STATE_PATH);
-      this.index.restore(JSON.parse(Buffer.from(content).toString('utf8')) as CacheIndexState);
-      this.#savedRevision = this.index.revision;
-      this.logger.info('cache index loaded', { bytes: this.index.bytes });
-    } catch (error) {
-      if (error instanceof PathNotFoundError) return;
-      this.logger.warn('cache index could not be loaded; starting empty', { error: String(error) });
-    }
-  }
-
-  /** Saves the index when it changed since the last save (never concurrently). */
+  /** Saves the index and the counters when they changed since the last save (never concurrently). */
   save(): Promise<void> {
-    const driver = this.cache.stateDriver;
-    if (!driver) return Promise.resolve();
-    this.#saving = this.#saving.then(async () => {
-      const revision = this.index.revision;
-      if (revision === this.#savedRevision) return;
-      try {
-        await driver.putContent(CACHE_STATE_PATH, new TextEncoder().encode(JSON.stringify(this.index)));
-        this.#savedRevision = revision;
-      } catch (error) {
-        this.logger.warn('cache index could not be saved', { error: String(error) });
-      }
-    });
-    return this.#saving;
+    return this.#state?.save() ?? Promise.resolve();
   }
 
   /** Stops the save timer and saves a last time. */

@@ -59,7 +59,9 @@ export function registerRegistryCommand(program: Command, context: () => CliCont
 
   registry
     .command('stats')
-    .description('count repositories, tags, manifests, blobs and bytes in a registry storage')
+    .description(
+      'count repositories, tags, manifests, blobs and bytes in a registry storage, and the per-upstream counters a pull-through cache saved there',
+    )
     .option('--storage <dir|url>', 'storage location (default: registry.storage from the config)')
     .option('--json', 'machine-readable output (sizes in bytes)')
     .action(async (options, command: Command) => {

@@ -1,5 +1,5 @@
 import { formatSize, parseDuration, UnitParseError } from '@glci/config';
-import { savedCacheRoots } from '@glci/proxy';
+import { readSavedProxyStats, type SavedProxyStats, savedCacheRoots } from '@glci/proxy';
 import {
   createNamespace,
   DEFAULT_GC_GRACE_PERIOD_MS,
@@ -55,16 +55,23 @@ export async function statsCommand(
   options: { storage?: string; json?: boolean },
   ctx: CliContext,
 ): Promise<void> {
-  const { stats, description } = await withNamespace(
+  const logger = ctx.logger();
+  const { stats, proxy, description } = await withNamespace(
     options.storage,
     ctx,
     async (namespace, description) => ({
       stats: await registryStats(namespace),
+      // A pull-through cache serving from this storage saves its counters here.
+      proxy: await readSavedProxyStats(namespace.driver).catch((error: unknown) => {
+        logger.warn('the proxy counters in this storage could not be read', { error: String(error) });
+        return undefined;
+      }),
       description,
     }),
   );
   if (options.json) {
-    ctx.out.write(`${JSON.stringify({ storage: description, ...stats }, null, 2)}\n`);
+    const proxyJson = proxy ? { proxy: { ...proxy, savedAt: new Date(proxy.savedAt).toISOString() } } : {};
+    ctx.out.write(`${JSON.stringify({ storage: description, ...stats, ...proxyJson }, null, 2)}\n`);
     return;
   }
   ctx.out.write(
@@ -77,6 +84,42 @@ export async function statsCommand(
       ['uploads in progress', `${stats.uploads.sessions} (${size(stats.uploads.bytes)})`],
     ]),
   );
+  if (proxy) ctx.out.write(formatProxyStats(proxy));
+}
+
+/** The pull-through cache's saved counters: the cache's size, then one row per upstream. */
+function formatProxyStats(proxy: SavedProxyStats): string {
+  const saved = new Date(proxy.savedAt).toISOString();
+  const lines = [
+    '',
+    `pull-through cache: ${proxy.cache.entries} cached manifests and blobs (${size(proxy.cache.bytes)}), counters as saved ${saved}`,
+    table([
+      [
+        'UPSTREAM',
+        'HITS',
+        'MISSES',
+        'REVALIDATIONS',
+        'STALE SERVED',
+        'FROM CACHE',
+        'FETCHED',
+        'RATELIMIT-REMAINING',
+      ],
+      ...proxy.upstreams.map((upstream) => [
+        upstream.url,
+        String(upstream.hits),
+        String(upstream.misses),
+        String(upstream.revalidations),
+        String(upstream.staleServed),
+        size(upstream.bytesFromCache),
+        size(upstream.bytesFetched),
+        upstream.rateLimitRemaining ?? '-',
+      ]),
+    ]).trimEnd(),
+  ];
+  for (const upstream of proxy.upstreams) {
+    if (upstream.lastError) lines.push(`last error of ${upstream.url}: ${upstream.lastError}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 export interface GcOptions {

@@ -148,4 +148,99 @@ describe('glci registry gc | stats on a pull-through cache storage', { timeout: 
       await offline.process.kill('SIGTERM');
     }
   });
+
+  it('stats prints the per-upstream counters the proxy saved, accumulated over restarts', async () => {
+    const own = await startDistribution();
+    const root = mkdtempSync(path.join(os.tmpdir(), 'glci-proxy-stats-'));
+    try {
+      const pushed = await pushImage(own.url, 'lib/counted', '1');
+      const total = [pushed.manifest, pushed.config, pushed.layer].reduce(
+        (sum, content) => sum + Buffer.byteLength(content),
+        0,
+      );
+      const serveOwn = () =>
+        startGlciRegistry(['--storage', root, '--upstream', own.url], {
+          PATH: process.env.PATH ?? '',
+          HOME: sandbox.home,
+        });
+      const statsJson = async () => {
+        const result = await sandbox.run(['registry', 'stats', '--storage', root, '--json']);
+        expect(result.code).toBe(0);
+        return JSON.parse(result.stdout) as {
+          blobs: number;
+          proxy?: {
+            savedAt: string;
+            cache: { bytes: number; entries: number };
+            upstreams: {
+              url: string;
+              hits: number;
+              misses: number;
+              revalidations: number;
+              staleServed: number;
+              bytesFromCache: number;
+              bytesFetched: number;
+            }[];
+          };
+        };
+      };
+
+      const first = await serveOwn();
+      try {
+        await pull(first.url, 'lib/counted', '1', pushed);
+      } finally {
+        await first.process.kill('SIGTERM');
+      }
+      const afterFirst = await statsJson();
+      expect(afterFirst.proxy?.cache).toEqual({ bytes: total, entries: 3 });
+      expect(Date.parse(afterFirst.proxy?.savedAt ?? '')).toBeGreaterThan(Date.now() - 120_000);
+      const [counted] = afterFirst.proxy?.upstreams ?? [];
+      // The tag's manifest and both blobs came from the upstream; the manifest was then read once.
+      expect(counted).toMatchObject({ url: own.url, misses: 3, bytesFetched: total, revalidations: 0 });
+      expect(counted!.hits).toBeGreaterThanOrEqual(1);
+
+      // A second run adds to the saved counters: only hits, nothing fetched again.
+      const second = await serveOwn();
+      try {
+        await pull(second.url, 'lib/counted', '1', pushed);
+      } finally {
+        await second.process.kill('SIGTERM');
+      }
+      const afterSecond = await statsJson();
+      const [again] = afterSecond.proxy?.upstreams ?? [];
+      expect(again).toMatchObject({ url: own.url, misses: 3, bytesFetched: total });
+      expect(again!.hits).toBeGreaterThanOrEqual(counted!.hits + 4);
+      expect(again!.bytesFromCache).toBeGreaterThanOrEqual(counted!.bytesFromCache + total);
+
+      const text = await sandbox.run(['registry', 'stats', '--storage', root]);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(
+        /pull-through cache: 3 cached manifests and blobs \(\d+ ?B\), counters as saved /,
+      );
+      expect(text.stdout).toMatch(
+        /^UPSTREAM +HITS +MISSES +REVALIDATIONS +STALE SERVED +FROM CACHE +FETCHED +RATELIMIT-REMAINING$/m,
+      );
+      expect(text.stdout).toMatch(
+        new RegExp(
+          `^${own.url.replace(/\./g, '\\.')} +${again!.hits} +3 +0 +0 +\\d+ ?B +${total} ?B +-$`,
+          'm',
+        ),
+      );
+    } finally {
+      await own.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('stats on a storage no proxy ever used prints no proxy section', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'glci-proxy-none-'));
+    try {
+      const json = await sandbox.run(['registry', 'stats', '--storage', empty, '--json']);
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).not.toHaveProperty('proxy');
+      const text = await sandbox.run(['registry', 'stats', '--storage', empty]);
+      expect(text.stdout).not.toContain('pull-through cache');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
 });
