@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
   type FileHandle,
   mkdir,
@@ -13,7 +13,8 @@ import {
   unlink,
 } from 'node:fs/promises';
 import nodePath from 'node:path';
-import { Readable } from 'node:stream';
+import { addAbortSignal, Readable } from 'node:stream';
+import { FileRangeStream } from './file-range-stream.js';
 import { compareBytes } from './memory-driver.js';
 import {
   assertValidPath,
@@ -145,14 +146,9 @@ export class FsDriver implements StorageDriver {
         await handle.close();
         return Readable.from([]);
       }
-      return createReadStream('', {
-        fd: handle,
-        start: offset,
-        end: end - 1,
-        highWaterMark: this.#readBuffer,
-        autoClose: true,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      const stream = new FileRangeStream(handle, offset, end, this.#readBuffer);
+      if (options.signal) addAbortSignal(options.signal, stream);
+      return stream;
     } catch (error) {
       await handle.close();
       throw error;

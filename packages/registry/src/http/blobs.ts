@@ -1,8 +1,10 @@
 import { pipeline } from 'node:stream/promises';
 import { parseDigest } from '../digest.js';
+import { FileRangeStream } from '../driver/file-range-stream.js';
 import type { ByteRange } from '../store/contracts.js';
 import type { RequestContext } from './context.js';
 import { RangeNotSatisfiableError } from './oci-errors.js';
+import { relayPositional } from './relay-positional.js';
 
 /**
  * `GET|HEAD /v2/<name>/blobs/<digest>`: streams the blob (never buffered) with
@@ -58,6 +60,15 @@ export async function getBlob(ctx: RequestContext): Promise<void> {
   );
   ctx.res.writeHead(status, headers);
   ctx.bytesOut += range ? range.length : size;
+  if (stream instanceof FileRangeStream) {
+    // A file: relay it through reused buffers rather than a fresh one per chunk.
+    try {
+      await relayPositional(stream.positional, ctx.res);
+    } finally {
+      stream.destroy();
+    }
+    return;
+  }
   await pipeline(stream, ctx.res);
 }
 
