@@ -13,6 +13,7 @@ import { readsAnonymous } from './auth/reads-anonymous.js';
 import { createRegistry } from './create-registry.js';
 import { MemoryDriver } from './driver/memory-driver.js';
 import { logger, pushBlob, sha256, startTestRegistry } from './http/test-support/fixture.js';
+import { RegistryMetrics } from './metrics.js';
 import type { Namespace } from './store/contracts.js';
 import { createNamespace } from './store/index.js';
 
@@ -92,6 +93,18 @@ describe('createRegistry', () => {
     expect(text).toContain('glci_registry_upload_sessions_total{outcome="completed"} 1');
     expect(text).toContain('glci_registry_upload_sessions_total{outcome="cancelled"} 1');
     expect(text).toContain('glci_registry_process_resident_memory_bytes');
+  });
+
+  it('/metrics appends the text of added sources, read at each request', async () => {
+    const metrics = new RegistryMetrics({ defaultMetrics: false });
+    await using registry = await startTestRegistry({ metrics });
+    let hits = 1;
+    metrics.addTextSource(() => `# TYPE extra_hits counter\nextra_hits ${hits}\n`);
+    expect(await (await registry.fetch('/metrics')).text()).toMatch(/^extra_hits 1$/m);
+    hits = 2;
+    const text = await (await registry.fetch('/metrics')).text();
+    expect(text).toMatch(/^extra_hits 2$/m);
+    expect(text).toContain('glci_registry_http_requests_total');
   });
 
   it('metrics: false serves no /metrics', async () => {

@@ -20,6 +20,8 @@ export class RegistryMetrics {
   readonly #sessions: Counter<'outcome'>;
   readonly #sessionsInProgress: Gauge;
   readonly #inFlight: Gauge;
+  /** Text appended to `/metrics` by collaborators that keep their own counters (the proxy's). */
+  readonly #extraText: Array<() => string> = [];
   /** Label children cached by key: prom-client hashes labels on every `inc` otherwise. */
   readonly #requestChildren = new Map<string, Counter.Internal>();
   readonly #receivedChildren = new Map<string, Counter.Internal>();
@@ -89,9 +91,22 @@ export class RegistryMetrics {
     else this.#sessionsInProgress.dec();
   }
 
+  /**
+   * Appends `source()` (Prometheus text, each line ending in a newline) to every `/metrics` answer,
+   * for components that count on their own, like the pull-through cache.
+   */
+  addTextSource(source: () => string): void {
+    this.#extraText.push(source);
+  }
+
+  /** The whole `/metrics` text: the registry's counters, then every added source. */
+  async text(): Promise<string> {
+    return `${await this.registry.metrics()}${this.#extraText.map((source) => source()).join('')}`;
+  }
+
   /** The `/metrics` endpoint. */
   async handle(_req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await this.registry.metrics();
+    const body = await this.text();
     res.writeHead(200, {
       'Content-Type': this.registry.contentType,
       'Content-Length': Buffer.byteLength(body),

@@ -202,6 +202,11 @@ describe('glci registry gc | stats on a pull-through cache storage', { timeout: 
       const second = await serveOwn();
       try {
         await pull(second.url, 'lib/counted', '1', pushed);
+        // The live counters, restored and then counted on, are in the server's /metrics too.
+        const metrics = await (await fetch(`${second.url}/metrics`)).text();
+        expect(metrics).toContain('glci_registry_http_requests_total');
+        expect(metrics).toContain(`glci_proxy_misses_total{upstream="${own.url}"} 3`);
+        expect(metrics).toMatch(/^glci_proxy_cache_bytes \d+$/m);
       } finally {
         await second.process.kill('SIGTERM');
       }

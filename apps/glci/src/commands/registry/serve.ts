@@ -1,6 +1,11 @@
 import path from 'node:path';
 import type { UpstreamConfig } from '@glci/config';
-import { createProxyNamespace, createPushThrough, type ProxyNamespace } from '@glci/proxy';
+import {
+  createProxyNamespace,
+  createPushThrough,
+  formatProxyMetrics,
+  type ProxyNamespace,
+} from '@glci/proxy';
 import { createNamespace, createRegistry, type Namespace, wasmHashing } from '@glci/registry';
 import type { CliContext } from '../../cli-context.js';
 import { buildAuth, loadSecret, openStorage, parseAuthSpec, parseListen, UsageError } from './options.js';
@@ -86,6 +91,11 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     metrics: options.metrics,
     secret,
   });
+  // The proxy keeps its per-upstream counters itself; /metrics shows them next to the registry's.
+  if (proxy && registry.metrics) {
+    const counted = proxy;
+    registry.metrics.addTextSource(() => formatProxyMetrics(counted.stats()));
+  }
   const running = await registry.listen({
     host,
     port,
