@@ -3,9 +3,10 @@ import { blobPullScenarios } from './blob-pull.js';
 import { blobPushScenarios } from './blob-push.js';
 import { dockerScenarios } from './docker-e2e.js';
 import { manifestScenarios } from './manifests.js';
+import { proxyScenarios } from './proxy.js';
 import { s3Scenarios } from './s3.js';
 
-/** Every scenario group, in report order. New groups (S3, proxy) add one line here. */
+/** Every scenario group, in report order. A new group adds one line here. */
 export function allScenarios(context: BenchContext): ScenarioGroup[] {
   return [
     blobPushScenarios(context),
@@ -13,5 +14,6 @@ export function allScenarios(context: BenchContext): ScenarioGroup[] {
     manifestScenarios(context),
     dockerScenarios(context),
     ...s3Scenarios(context),
+    proxyScenarios(context),
   ];
 }
