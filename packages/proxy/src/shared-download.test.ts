@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { createLogger } from '@glci/config';
-import { type BlobWriter, type Descriptor, parseDigest } from '@glci/registry';
+import { type BlobWriter, type Descriptor, FileRangeStream, parseDigest } from '@glci/registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SharedDownload } from './shared-download.js';
 
@@ -61,9 +61,23 @@ afterEach(async () => {
   await rm(temp, { recursive: true, force: true });
 });
 
-function start(content: Buffer, digestOf: Buffer = content) {
+/** A sink whose commit waits for `release()`: the window between verification and commit. */
+class SlowCommitWriter extends RecordingWriter {
+  #release: () => void = () => undefined;
+  readonly #gate = new Promise<void>((resolve) => {
+    this.#release = resolve;
+  });
+  release(): void {
+    this.#release();
+  }
+  override async commit(expected: Descriptor['digest']): Promise<Descriptor> {
+    await this.#gate;
+    return super.commit(expected);
+  }
+}
+
+function start(content: Buffer, digestOf: Buffer = content, sink = new RecordingWriter()) {
   const source = new PassThrough();
-  const sink = new RecordingWriter();
   const download = new SharedDownload({
     descriptor: {
       mediaType: 'application/octet-stream',
@@ -99,6 +113,27 @@ describe('SharedDownload', () => {
     expect(sink.committedWith).toBe(String(download.descriptor.digest));
     expect(Buffer.concat(sink.chunks).equals(content)).toBe(true);
     expect(readdirSync(temp)).toEqual([]);
+  });
+
+  it('between verification and commit, openVerified hands out the temporary file as a FileRangeStream', async () => {
+    const content = randomBytes(3 * 1024 * 1024 + 17);
+    const sink = new SlowCommitWriter();
+    const { source, download } = start(content, content, sink);
+    source.write(content.subarray(0, 1000));
+    await waitForBytes(download, 1000);
+    expect(await download.openVerified()).toBeUndefined(); // still receiving
+    source.end(content.subarray(1000));
+    while (download.state !== 'verified') await new Promise((resolve) => setImmediate(resolve));
+    const whole = await download.openVerified();
+    const part = await download.openVerified(5, 2 * 1024 * 1024);
+    expect(whole).toBeInstanceOf(FileRangeStream);
+    expect((await collect(whole!)).equals(content)).toBe(true);
+    expect((await collect(part!)).equals(content.subarray(5, 5 + 2 * 1024 * 1024))).toBe(true);
+    expect(sink.committedWith).toBeUndefined(); // all of it served before the commit
+    sink.release();
+    await download.committed;
+    expect(readdirSync(temp)).toEqual([]);
+    expect(await download.openVerified()).toBeUndefined(); // over: the store has it now
   });
 
   it('keeps downloading for the cache when a reader goes away', async () => {

@@ -3,7 +3,7 @@ import { type FileHandle, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Logger } from '@glci/config';
-import type { BlobWriter, Descriptor } from '@glci/registry';
+import { type BlobWriter, type Descriptor, FileRangeStream } from '@glci/registry';
 
 const READ_CHUNK = 1024 * 1024;
 const SINK_BATCH = 1024 * 1024;
@@ -132,6 +132,25 @@ export class SharedDownload {
       this.#settled = true;
       await this.#cleanup();
     }
+  }
+
+  /**
+   * Once the download is verified (every byte in the temporary file, digest checked) but perhaps
+   * not yet committed to the store: `[offset, offset + length)` of the file on its own handle, a
+   * {@link FileRangeStream} the blob GET handler relays through reused buffers. A client that comes
+   * back for the blob right after its first pull is served this way while the commit finishes.
+   * `undefined` while still receiving, or when the file is gone (read the store instead).
+   */
+  async openVerified(offset = 0, length = this.descriptor.size - offset): Promise<Readable | undefined> {
+    if (this.#state !== 'verified' || !this.#file) return undefined;
+    let handle: FileHandle;
+    try {
+      // Its own handle: the download's may close (and the file be unlinked) while this one reads.
+      handle = await open(this.#path, 'r');
+    } catch {
+      return undefined;
+    }
+    return new FileRangeStream(handle, offset, offset + length, READ_CHUNK);
   }
 
   /**

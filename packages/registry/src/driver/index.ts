@@ -1,5 +1,6 @@
 export type { StorageDriverSuiteOptions } from './conformance.js';
 export { type CreateStorageDriverOptions, createStorageDriver } from './create-driver.js';
+export { FileRangeStream, type PositionalRange } from './file-range-stream.js';
 export { FsDriver, type FsDriverOptions } from './fs-driver.js';
 export { MemoryDriver, type MemoryDriverOptions } from './memory-driver.js';
 // S3: the lazy driver and its types only; the AWS SDK loads on first use (s3/lazy-s3-driver.ts).
