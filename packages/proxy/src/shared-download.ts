@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Logger } from '@glci/config';
 import { type BlobWriter, type Descriptor, FileRangeStream } from '@glci/registry';
 
@@ -150,42 +150,46 @@ export class SharedDownload {
     } catch {
       return undefined;
     }
-    return new FileRangeStream(handle, offset, offset + length, READ_CHUNK);
+    return FileRangeStream.fromHandle(handle, offset, offset + length, READ_CHUNK);
   }
 
   /**
    * A stream of `[offset, offset + length)` that follows the download, or `undefined` once the
-   * download is over and its file gone (read the store instead).
+   * download is over and its file gone (read the store instead). It is a {@link FileRangeStream}
+   * whose reads wait for the bytes to reach the temporary file, so the blob GET handler relays it
+   * through reused buffers; the read that would hand out the range's last byte waits for the
+   * digest check, so a client never receives a complete body that turns out to be wrong.
    */
   read(offset = 0, length = this.descriptor.size - offset): Readable | undefined {
     if (this.#settled && !this.#file) return undefined;
     this.#readers += 1;
     const end = offset + length;
-    const self = this;
-    async function* follow(): AsyncGenerator<Buffer> {
-      try {
-        let position = offset;
-        while (position < end) {
-          if (position < self.received && self.#file) {
-            const size = Math.min(READ_CHUNK, self.received - position, end - position);
-            const buffer = Buffer.allocUnsafe(size);
-            const { bytesRead } = await self.#file.read(buffer, 0, size, position);
-            position += bytesRead;
-            yield buffer.subarray(0, bytesRead);
-            continue;
+    return new FileRangeStream(
+      {
+        start: offset,
+        end,
+        read: async (buffer, size, position) => {
+          for (;;) {
+            if (this.#state === 'failed') throw this.#error;
+            const file = this.#file; // opened by #run shortly after the download starts
+            if (!file && this.#settled) throw new Error(`the download of ${this.descriptor.digest} is gone`);
+            const count = Math.min(size, this.received - position, end - position);
+            const last = position + count === end;
+            if (file && count > 0 && (!last || this.#state === 'verified')) {
+              return (await file.read(buffer, 0, count, position)).bytesRead;
+            }
+            await this.#changed();
           }
-          if (self.#state === 'failed') throw self.#error;
-          await self.#changed();
-        }
-        // The last byte is out only when the whole blob is known to be right.
-        while (self.#state === 'receiving') await self.#changed();
-        if (self.#state === 'failed') throw self.#error;
-      } finally {
-        self.#readers -= 1;
-        await self.#cleanup();
-      }
-    }
-    return Readable.from(follow(), { objectMode: false });
+        },
+      },
+      {
+        chunkSize: READ_CHUNK,
+        close: async () => {
+          this.#readers -= 1;
+          await this.#cleanup();
+        },
+      },
+    );
   }
 
   #changed(): Promise<void> {

@@ -23,24 +23,39 @@ export interface PositionalRange {
  * glci as much CPU as the copying itself on large pulls (about 35 full GCs per GiB).
  */
 export class FileRangeStream extends Readable {
+  /** `[start, end)` of an open file; destroying the stream closes the handle. */
+  static fromHandle(handle: FileHandle, start: number, end: number, chunkSize: number): FileRangeStream {
+    return new FileRangeStream(
+      {
+        start,
+        end,
+        read: async (buffer, length, position) => (await handle.read(buffer, 0, length, position)).bytesRead,
+      },
+      { chunkSize, close: () => handle.close() },
+    );
+  }
+
   readonly positional: PositionalRange;
-  readonly #handle: FileHandle;
   readonly #chunkSize: number;
+  readonly #close: () => Promise<void>;
   #position: number;
   #closed = false;
 
-  constructor(handle: FileHandle, start: number, end: number, chunkSize: number) {
-    super({ highWaterMark: chunkSize });
-    this.#handle = handle;
-    this.#chunkSize = chunkSize;
-    this.#position = start;
+  /**
+   * A stream over any positional source (a file, or one still being written whose `read` waits for
+   * the bytes); `close` runs once when the stream is destroyed or ends.
+   */
+  constructor(range: PositionalRange, options: { chunkSize: number; close?: () => Promise<void> }) {
+    super({ highWaterMark: options.chunkSize });
+    this.#chunkSize = options.chunkSize;
+    this.#close = options.close ?? (async () => undefined);
+    this.#position = range.start;
     this.positional = {
-      start,
-      end,
+      start: range.start,
+      end: range.end,
       read: async (buffer, length, position) => {
         if (this.#closed) throw new Error('the file range was closed');
-        const { bytesRead } = await handle.read(buffer, 0, length, position);
-        return bytesRead;
+        return await range.read(buffer, length, position);
       },
     };
   }
@@ -53,8 +68,8 @@ export class FileRangeStream extends Readable {
       return;
     }
     const buffer = Buffer.allocUnsafeSlow(length);
-    this.#handle.read(buffer, 0, length, this.#position).then(
-      ({ bytesRead }) => {
+    this.positional.read(buffer, length, this.#position).then(
+      (bytesRead) => {
         if (bytesRead === 0) {
           this.destroy(new Error(`the file ended at ${this.#position}, before ${end}`));
           return;
@@ -68,7 +83,7 @@ export class FileRangeStream extends Readable {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#closed = true;
-    this.#handle.close().then(
+    this.#close().then(
       () => callback(error),
       (closeError: unknown) => callback(error ?? (closeError as Error)),
     );

@@ -146,7 +146,7 @@ export class FsDriver implements StorageDriver {
         await handle.close();
         return Readable.from([]);
       }
-      const stream = new FileRangeStream(handle, offset, end, this.#readBuffer);
+      const stream = FileRangeStream.fromHandle(handle, offset, end, this.#readBuffer);
       if (options.signal) addAbortSignal(options.signal, stream);
       return stream;
     } catch (error) {

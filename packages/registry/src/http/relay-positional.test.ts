@@ -83,7 +83,7 @@ describe('relayPositional and FileRangeStream', () => {
   afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
   const fileRange = async (start: number, end: number) => {
-    const stream = new FileRangeStream(await open(file, 'r'), start, end, MiB);
+    const stream = FileRangeStream.fromHandle(await open(file, 'r'), start, end, MiB);
     return { positional: stream.positional, close: () => stream.destroy() };
   };
 
@@ -162,14 +162,14 @@ describe('relayPositional and FileRangeStream', () => {
 
   it('FileRangeStream read as a stream gives the range, and destroying it unread closes the file', async () => {
     const handle = await open(file, 'r');
-    const stream = new FileRangeStream(handle, MiB + 3, 3 * MiB + 5, 256 * 1024);
+    const stream = FileRangeStream.fromHandle(handle, MiB + 3, 3 * MiB + 5, 256 * 1024);
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
     expect(sha256(Buffer.concat(chunks))).toBe(sha256(content.subarray(MiB + 3, 3 * MiB + 5)));
     expect(chunks.length).toBe(9); // 2 MiB + 2 bytes in 256 KiB reads
 
     const unread = await open(file, 'r');
-    const idle = new FileRangeStream(unread, 0, 10, 1024);
+    const idle = FileRangeStream.fromHandle(unread, 0, 10, 1024);
     idle.destroy();
     await new Promise((resolve) => idle.once('close', resolve));
     expect(unread.fd).toBe(-1);
