@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { createSilentLogger } from '@glci/config';
-import { HttpUpstreamClient, systemClock } from '@glci/proxy';
+import { HttpUpstreamClient, systemClock, type UpstreamStats } from '@glci/proxy';
 import {
   type RunningDistribution,
   type RunningGlciRegistry,
@@ -171,15 +171,7 @@ describe('glci registry gc | stats on a pull-through cache storage', { timeout: 
           proxy?: {
             savedAt: string;
             cache: { bytes: number; entries: number };
-            upstreams: {
-              url: string;
-              hits: number;
-              misses: number;
-              revalidations: number;
-              staleServed: number;
-              bytesFromCache: number;
-              bytesFetched: number;
-            }[];
+            upstreams: UpstreamStats[];
           };
         };
       };
