@@ -35,13 +35,13 @@ export function defineGlciProject(dirname: string) {
       hookTimeout: 120_000,
       fileParallelism: true,
       pool: 'forks',
-      // scripts/test.sh collects one JSON report per package and prints the overall count.
-      ...(process.env.GLCI_TEST_REPORT_DIR
+      // scripts/test.sh collects one JSON report per package and prints the overall count. The
+      // report lives in the package (`.test-report/`, a turbo output of the test task), so a test
+      // run that turbo replays from its cache restores its report too and is still counted.
+      ...(process.env.GLCI_TEST_REPORT
         ? {
             reporters: ['default', 'json'],
-            outputFile: {
-              json: path.join(process.env.GLCI_TEST_REPORT_DIR, `${path.basename(dirname)}.json`),
-            },
+            outputFile: { json: path.join(dirname, '.test-report', 'vitest.json') },
           }
         : {}),
     },

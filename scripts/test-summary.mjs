@@ -1,15 +1,20 @@
 // Sums the per-package vitest JSON reports into one closing line: "Tests: N passed, N failed, N skipped".
 // No report or no test at all counts as a failure: a suite that ran nothing proves nothing.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const dir = process.argv[2];
+// Arguments: the workspace folders (packages apps tools); each package's report is <package>/.test-report/vitest.json.
+const files = process.argv
+  .slice(2)
+  .flatMap((folder) =>
+    readdirSync(folder).map((name) => path.join(folder, name, '.test-report', 'vitest.json')),
+  )
+  .filter((file) => existsSync(file));
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-const files = readdirSync(dir).filter((name) => name.endsWith('.json'));
-for (const name of files) {
-  const report = JSON.parse(readFileSync(path.join(dir, name), 'utf8'));
+for (const file of files) {
+  const report = JSON.parse(readFileSync(file, 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests;
   skipped += report.numPendingTests + (report.numTodoTests ?? 0);

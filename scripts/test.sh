@@ -9,9 +9,11 @@ export PATH="$PWD/.peers/bin:$PATH"
 bash scripts/services.sh
 pnpm exec biome ci .
 pnpm exec turbo run typecheck --output-logs=errors-only
-rm -rf .turbo/test-reports && mkdir -p .turbo/test-reports
+# Each package's report is written to (or, for a run turbo replays from its cache, restored into)
+# its .test-report/ directory; stale ones are removed first so only this run's reports count.
+rm -rf packages/*/.test-report apps/*/.test-report tools/*/.test-report
 # Test files share one dockerd, so packages take turns; files inside a package still run in parallel.
 status=0
-GLCI_TEST_REPORT_DIR="$PWD/.turbo/test-reports" pnpm exec turbo run test --concurrency=1 --continue || status=$?
-node scripts/test-summary.mjs .turbo/test-reports || status=1
+GLCI_TEST_REPORT=1 pnpm exec turbo run test --concurrency=1 --continue || status=$?
+node scripts/test-summary.mjs packages apps tools || status=1
 exit "$status"
