@@ -1,10 +1,10 @@
-import { type GarbageCollectOptions, PathNotFoundError, type StorageDriver } from '@glci/registry';
+import { type GcRoot, type GcRootsProvider, PathNotFoundError, type StorageDriver } from '@glci/registry';
 import type { CacheIndexState } from './cache-index.js';
 import { CACHE_STATE_PATH } from './proxy-state.js';
 
 /** The registry GC's roots-provider option (`garbageCollect(namespace, { extraRoots })`). */
-export type CacheRootsProvider = NonNullable<GarbageCollectOptions['extraRoots']>;
-export type CacheRoot = Awaited<ReturnType<CacheRootsProvider>> extends Iterable<infer T> ? T : never;
+export type CacheRootsProvider = GcRootsProvider;
+export type CacheRoot = GcRoot;
 
 /**
  * The registry GC's roots for what a pull-through cache holds: every cached manifest and blob in

@@ -4,6 +4,8 @@ export {
   DEFAULT_GC_GRACE_PERIOD_MS,
   type GarbageCollectOptions,
   type GarbageCollectReport,
+  type GcRoot,
+  type GcRootsProvider,
   garbageCollect,
 } from './gc.js';
 export { type HashingStrategy, nodeHashing, wasmHashing } from './hasher.js';
