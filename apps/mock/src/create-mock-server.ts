@@ -168,14 +168,8 @@ export function createMockServer(options: MockServerOptions): MockServer {
     redirect: true,
   });
 
-  const metricsText = async (_req: IncomingMessage, res: ServerResponse) => {
-    const text = `${await metrics.registry.metrics()}${proxy ? formatProxyMetrics(proxy.stats()) : ''}`;
-    res.writeHead(200, {
-      'Content-Type': metrics.registry.contentType,
-      'Content-Length': Buffer.byteLength(text),
-    });
-    res.end(text);
-  };
+  if (proxy) metrics.addTextSource(() => formatProxyMetrics(proxy.stats()));
+  const metricsText = (req: IncomingMessage, res: ServerResponse) => metrics.handle(req, res);
   const pushThroughConfig = createPushThroughConfigHandler({ pushThrough, secret: options.secret, logger });
   const app = express();
   app.disable('x-powered-by');
@@ -254,7 +248,7 @@ export function createMockServer(options: MockServerOptions): MockServer {
           });
           server.closeIdleConnections();
         });
-        await (proxy as { close?: () => Promise<void> } | undefined)?.close?.();
+        await proxy?.close();
         await ownedStorage?.close?.();
         logger.info('mock stopped', { url });
       })();
