@@ -56,9 +56,7 @@ export class ProxyBlobStore implements BlobStore {
     if (await this.#mount(digest)) return await this.local.blobs.open(digest, options);
     this.#requireProxied(digest);
     const download = await this.#download(digest);
-    const stream =
-      (await download.openVerified(options.range?.offset, options.range?.length)) ??
-      download.read(options.range?.offset, options.range?.length);
+    const stream = download.read(options.range?.offset, options.range?.length);
     if (!stream) return await this.local.blobs.open(digest, options);
     // The client's signal ends only this reader; the download goes on for others and the cache.
     options.signal?.addEventListener('abort', () => stream.destroy(), { once: true });

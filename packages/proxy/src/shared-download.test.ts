@@ -115,17 +115,14 @@ describe('SharedDownload', () => {
     expect(readdirSync(temp)).toEqual([]);
   });
 
-  it('between verification and commit, openVerified hands out the temporary file as a FileRangeStream', async () => {
+  it('between verification and commit, readers get the temporary file as a FileRangeStream', async () => {
     const content = randomBytes(3 * 1024 * 1024 + 17);
     const sink = new SlowCommitWriter();
     const { source, download } = start(content, content, sink);
-    source.write(content.subarray(0, 1000));
-    await waitForBytes(download, 1000);
-    expect(await download.openVerified()).toBeUndefined(); // still receiving
-    source.end(content.subarray(1000));
+    source.end(content);
     while (download.state !== 'verified') await new Promise((resolve) => setImmediate(resolve));
-    const whole = await download.openVerified();
-    const part = await download.openVerified(5, 2 * 1024 * 1024);
+    const whole = download.read();
+    const part = download.read(5, 2 * 1024 * 1024);
     expect(whole).toBeInstanceOf(FileRangeStream);
     expect((await collect(whole!)).equals(content)).toBe(true);
     expect((await collect(part!)).equals(content.subarray(5, 5 + 2 * 1024 * 1024))).toBe(true);
@@ -133,7 +130,7 @@ describe('SharedDownload', () => {
     sink.release();
     await download.committed;
     expect(readdirSync(temp)).toEqual([]);
-    expect(await download.openVerified()).toBeUndefined(); // over: the store has it now
+    expect(download.read()).toBeUndefined(); // over: the store has it now
   });
 
   it('keeps downloading for the cache when a reader goes away', async () => {

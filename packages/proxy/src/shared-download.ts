@@ -135,30 +135,13 @@ export class SharedDownload {
   }
 
   /**
-   * Once the download is verified (every byte in the temporary file, digest checked) but perhaps
-   * not yet committed to the store: `[offset, offset + length)` of the file on its own handle, a
-   * {@link FileRangeStream} the blob GET handler relays through reused buffers. A client that comes
-   * back for the blob right after its first pull is served this way while the commit finishes.
-   * `undefined` while still receiving, or when the file is gone (read the store instead).
-   */
-  async openVerified(offset = 0, length = this.descriptor.size - offset): Promise<Readable | undefined> {
-    if (this.#state !== 'verified' || !this.#file) return undefined;
-    let handle: FileHandle;
-    try {
-      // Its own handle: the download's may close (and the file be unlinked) while this one reads.
-      handle = await open(this.#path, 'r');
-    } catch {
-      return undefined;
-    }
-    return FileRangeStream.fromHandle(handle, offset, offset + length, READ_CHUNK);
-  }
-
-  /**
    * A stream of `[offset, offset + length)` that follows the download, or `undefined` once the
    * download is over and its file gone (read the store instead). It is a {@link FileRangeStream}
    * whose reads wait for the bytes to reach the temporary file, so the blob GET handler relays it
-   * through reused buffers; the read that would hand out the range's last byte waits for the
-   * digest check, so a client never receives a complete body that turns out to be wrong.
+   * through reused buffers, before and after verification (a client back for the blob while its
+   * commit finishes reads the finished file the same way); the read that would hand out the
+   * range's last byte waits for the digest check, so a client never receives a complete body that
+   * turns out to be wrong.
    */
   read(offset = 0, length = this.descriptor.size - offset): Readable | undefined {
     if (this.#settled && !this.#file) return undefined;
