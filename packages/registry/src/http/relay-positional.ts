@@ -65,10 +65,15 @@ export async function relayPositional(range: PositionalRange, res: ServerRespons
       );
       if (!more && !gone) {
         await new Promise<void>((resolve) => {
-          wakeDrainWaiter = resolve;
-          res.once('drain', resolve);
+          // Woken by 'drain' or by the client leaving; either way the other wake-up is removed.
+          const wake = () => {
+            res.off('drain', wake);
+            wakeDrainWaiter = undefined;
+            resolve();
+          };
+          wakeDrainWaiter = wake;
+          res.once('drain', wake);
         });
-        wakeDrainWaiter = undefined;
       }
     }
     if (!gone) {
