@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createSilentLogger, type GlciConfig, type Logger, type UpstreamConfig } from '@glci/config';
 import {
   createProxyNamespace,
@@ -20,6 +19,7 @@ import {
   type Registry,
   RegistryMetrics,
   type StorageDriver,
+  serveHttp,
 } from '@glci/registry';
 import { createRunnerApi, type RunnerApi } from '@glci/runner-api';
 import express from 'express';
@@ -209,22 +209,13 @@ export function createMockServer(options: MockServerOptions): MockServer {
   async function listen(listenOptions: MockListenOptions = {}): Promise<RunningMockServer> {
     if (listened) throw new Error('createMockServer: listen() was already called');
     listened = true;
-    const host = listenOptions.host ?? '127.0.0.1';
     const server = createServer({ keepAlive: true, noDelay: true }, app);
-    // Layer uploads and artifacts may take long; only the headers have a deadline.
-    server.requestTimeout = 0;
-    server.headersTimeout = 60_000;
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(listenOptions.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
+    const served = await serveHttp(server, {
+      host: listenOptions.host ?? '127.0.0.1',
+      port: listenOptions.port ?? 0,
+      ...(listenOptions.closeTimeoutMs !== undefined ? { closeTimeoutMs: listenOptions.closeTimeoutMs } : {}),
     });
-    const address = server.address() as AddressInfo;
-    const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `http://${urlHost}:${address.port}`;
+    const { address, url } = served;
     if (!runnerApi) {
       const reachable =
         address.address === '0.0.0.0' || address.address === '::' ? `http://127.0.0.1:${address.port}` : url;
@@ -239,15 +230,7 @@ export function createMockServer(options: MockServerOptions): MockServer {
     const close = () => {
       closing ??= (async () => {
         watcher?.stop();
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => server.closeAllConnections(), listenOptions.closeTimeoutMs ?? 5000);
-          timer.unref();
-          server.close(() => {
-            clearTimeout(timer);
-            resolve();
-          });
-          server.closeIdleConnections();
-        });
+        await served.close();
         await proxy?.close();
         await ownedStorage?.close?.();
         logger.info('mock stopped', { url });

@@ -6,13 +6,13 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '@glci/config';
 import express from 'express';
 import { type AuthorizeHook, type RegistryAuth, toRegistryAuth } from './auth/authorizer.js';
 import type { StorageDriver } from './driver/storage-driver.js';
 import type { HandlerSettings } from './http/context.js';
 import { createRouter, type RequestListener } from './http/router.js';
+import { serveHttp } from './http/serve-http.js';
 import { UploadLocations } from './http/upload-url.js';
 import { RegistryMetrics } from './metrics.js';
 import type { Namespace } from './store/contracts.js';
@@ -143,33 +143,18 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
           handler,
         )
       : createHttpServer(serverOptions, handler);
-    // Large uploads may take long; only the headers have a deadline.
-    server.requestTimeout = 0;
-    server.headersTimeout = 60_000;
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(listenOptions.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
+    const served = await serveHttp(server, {
+      host,
+      port: listenOptions.port ?? 0,
+      scheme: listenOptions.tls ? 'https' : 'http',
+      ...(listenOptions.closeTimeoutMs !== undefined ? { closeTimeoutMs: listenOptions.closeTimeoutMs } : {}),
     });
-    const address = server.address() as AddressInfo;
-    const scheme = listenOptions.tls ? 'https' : 'http';
-    const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `${scheme}://${urlHost}:${address.port}`;
+    const { address, url } = served;
     logger.info('registry listening', { url });
     let closing: Promise<void> | undefined;
-    const close = () => {
-      closing ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.closeAllConnections(), listenOptions.closeTimeoutMs ?? 5000);
-        timer.unref();
-        server.close(() => {
-          clearTimeout(timer);
-          logger.info('registry stopped', { url });
-          resolve();
-        });
-        server.closeIdleConnections();
+    const close = (): Promise<void> => {
+      closing ??= served.close().then(() => {
+        logger.info('registry stopped', { url });
       });
       return closing;
     };

@@ -10,6 +10,7 @@ export * from './driver/index.js';
 export * from './errors.js';
 export { HttpError, RangeNotSatisfiableError, toOciError } from './http/oci-errors.js';
 export { matchPath, type RequestListener, ROUTES } from './http/router.js';
+export { type ServedHttp, type ServeHttpOptions, serveHttp } from './http/serve-http.js';
 export { UploadLocations } from './http/upload-url.js';
 export * from './metrics.js';
 export * from './reference.js';
