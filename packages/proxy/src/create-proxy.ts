@@ -65,6 +65,12 @@ export interface ProxyNamespace extends Namespace {
   gcRoots(): CacheRootsProvider;
   /** Saves the cache index now (when a `cache.stateDriver` is set). */
   flush(): Promise<void>;
+  /**
+   * Resolves once the cache writes in flight are done: downloads committed and indexed, manifests
+   * stored. A client gets its last byte before then, so tests and embedders that inspect the store
+   * or `stats().cache` right after a pull wait for this first.
+   */
+  settled(): Promise<void>;
   /** Stops the save timer and saves the index a last time. */
   close(): Promise<void>;
 }
@@ -145,6 +151,10 @@ export function createProxyNamespace(options: ProxyNamespaceOptions): ProxyNames
         await context.ready;
         return cacheRoots(context.index.toJSON());
       };
+    },
+    async settled(): Promise<void> {
+      await context.ready;
+      await context.settled();
     },
     async flush(): Promise<void> {
       await context.ready;

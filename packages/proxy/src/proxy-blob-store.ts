@@ -12,7 +12,7 @@ import {
 } from '@glci/registry';
 import { ProxyBlobUnknownError, upstreamFailure } from './errors.js';
 import type { ProxyContext, RequestScope } from './proxy-context.js';
-import { SharedDownload } from './shared-download.js';
+import { type DownloadDestination, SharedDownload } from './shared-download.js';
 import { UpstreamRequestError } from './upstream-client.js';
 
 const DEFAULT_WRITE_TIMEOUT_MS = 30 * 60_000;
@@ -55,9 +55,12 @@ export class ProxyBlobStore implements BlobStore {
     }
     if (await this.#mount(digest)) return await this.local.blobs.open(digest, options);
     this.#requireProxied(digest);
+    const joining = this.context.downloads.get(String(digest)) !== undefined;
     const download = await this.#download(digest);
     const stream = download.read(options.range?.offset, options.range?.length);
     if (!stream) return await this.local.blobs.open(digest, options);
+    // Served from another request's download: no upstream request of its own, so a hit.
+    if (joining) this.#countHit(download.upstream, options.range?.length ?? download.descriptor.size);
     // The client's signal ends only this reader; the download goes on for others and the cache.
     options.signal?.addEventListener('abort', () => stream.destroy(), { once: true });
     return stream;
@@ -105,11 +108,14 @@ export class ProxyBlobStore implements BlobStore {
 
   #countCacheRead(digest: Digest, bytes: number | undefined): void {
     const entry = this.context.index.touch(String(digest), this.context.now());
-    if (!entry) return;
-    const upstream = this.context.upstreams.byUrl(entry.upstream);
+    if (entry) this.#countHit(entry.upstream, bytes ?? entry.size);
+  }
+
+  #countHit(upstreamUrl: string, bytes: number): void {
+    const upstream = this.context.upstreams.byUrl(upstreamUrl);
     if (!upstream) return;
     upstream.stats.hits += 1;
-    upstream.stats.bytesFromCache += bytes ?? entry.size;
+    upstream.stats.bytesFromCache += bytes;
   }
 
   /**
@@ -175,10 +181,6 @@ export class ProxyBlobStore implements BlobStore {
       try {
         const blob = await target.upstream.client.getBlob(target.name, String(digest), { signal });
         if (!blob) continue;
-        const sink = this.local.blobs.createUpload().then((writer) => {
-          if (writer.mounted) throw new Error('the store mounted a blob it does not hold');
-          return writer;
-        });
         const upstream = target.upstream;
         upstream.stats.misses += 1;
         context.logger.debug('downloading blob', {
@@ -192,8 +194,7 @@ export class ProxyBlobStore implements BlobStore {
           repository: scope.name,
           // The response itself: an upstream that drops the connection fails the download at once.
           source: blob.stream,
-          sink,
-          tempDirectory: context.cache.tempDirectory ?? os.tmpdir(),
+          destination: this.#destination(),
           signal,
           logger: context.logger,
           onBytes: (bytes) => {
@@ -210,6 +211,17 @@ export class ProxyBlobStore implements BlobStore {
     }
     if (failures.length > 0) throw upstreamFailure(failures, `blob ${String(digest)} of ${scope.name}`);
     throw new ProxyBlobUnknownError(digest, scope.name, tried);
+  }
+
+  /** A filesystem store adopts the download's file (written once); any other store gets an upload. */
+  #destination(): DownloadDestination {
+    const files = this.local.blobs.localFiles;
+    if (files) return { files };
+    const sink = this.local.blobs.createUpload().then((writer) => {
+      if (writer.mounted) throw new Error('the store mounted a blob it does not hold');
+      return writer;
+    });
+    return { sink, tempDirectory: this.context.cache.tempDirectory ?? os.tmpdir() };
   }
 
   /** After commit: index the blob and link it into every other repository that joined. */

@@ -26,7 +26,10 @@ export interface CacheOptions {
   readonly unusedExpiryMs?: number;
   /** How long a blob download may take before the cache write is abandoned (default 30 min). */
   readonly writeTimeoutMs?: number;
-  /** Where in-flight downloads are buffered for readers (default the OS temp directory). */
+  /**
+   * Where in-flight downloads are buffered for readers when the local store is not a filesystem
+   * (default the OS temp directory); a filesystem store stages them in its own temporary directory.
+   */
   readonly tempDirectory?: string;
   /**
    * Where the cache index (`/proxy/cache-index.json`) and the per-upstream counters

@@ -372,6 +372,7 @@ describe('pull-through over ordered real upstreams', () => {
   it('evicts by last access within the size bound, keeping blobs another cached image needs', async () => {
     const probe = proxyOver(upstreams).proxy;
     await pullThrough(probe, 'glci/multilayer', '1');
+    await probe.settled();
     const multilayerBytes = probe.stats().cache.bytes;
     const maxBytes = multilayerBytes + 100;
 

@@ -1,11 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { createLogger } from '@glci/config';
-import { type BlobWriter, type Descriptor, FileRangeStream, parseDigest } from '@glci/registry';
+import {
+  type BlobWriter,
+  type Descriptor,
+  FileRangeStream,
+  FsDriver,
+  type LocalBlobIngester,
+  parseDigest,
+} from '@glci/registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SharedDownload } from './shared-download.js';
 
@@ -79,20 +86,69 @@ class SlowCommitWriter extends RecordingWriter {
 function start(content: Buffer, digestOf: Buffer = content, sink = new RecordingWriter()) {
   const source = new PassThrough();
   const download = new SharedDownload({
-    descriptor: {
-      mediaType: 'application/octet-stream',
-      digest: parseDigest(`sha256:${createHash('sha256').update(digestOf).digest('hex')}`),
-      size: content.length,
-    },
+    descriptor: descriptorOf(content, digestOf),
     upstream: 'http://upstream',
     repository: 'r',
     source,
-    sink,
-    tempDirectory: temp,
+    destination: { sink, tempDirectory: temp },
     signal: new AbortController().signal,
     logger,
   });
   return { source, sink, download };
+}
+
+function descriptorOf(content: Buffer, digestOf: Buffer = content): Descriptor {
+  return {
+    mediaType: 'application/octet-stream',
+    digest: parseDigest(`sha256:${createHash('sha256').update(digestOf).digest('hex')}`),
+    size: content.length,
+  };
+}
+
+/**
+ * A store that adopts files: the real FsDriver's staging and rename, publishing at `/blob`, with a
+ * gate to hold an adoption half-way (after the rename, before it returns).
+ */
+function fileStore() {
+  const driver = new FsDriver({ root: temp });
+  let release: () => void = () => undefined;
+  let gate: Promise<void> | undefined;
+  const adopted: Descriptor[] = [];
+  const files: LocalBlobIngester = {
+    stagingPath: () => driver.localFiles.stagingPath(),
+    async adopt(file, descriptor) {
+      await driver.localFiles.adopt(file, '/blob');
+      await gate;
+      adopted.push(descriptor);
+      return descriptor;
+    },
+  };
+  return {
+    files,
+    adopted,
+    published: () => readFile(path.join(temp, 'blob')),
+    staged: () => readdirSync(path.join(temp, '~tmp')),
+    hold() {
+      gate = new Promise((resolve) => {
+        release = resolve;
+      });
+      return () => release();
+    },
+  };
+}
+
+function startAdopting(content: Buffer, store: ReturnType<typeof fileStore>, digestOf: Buffer = content) {
+  const source = new PassThrough();
+  const download = new SharedDownload({
+    descriptor: descriptorOf(content, digestOf),
+    upstream: 'http://upstream',
+    repository: 'r',
+    source,
+    destination: { files: store.files },
+    signal: new AbortController().signal,
+    logger,
+  });
+  return { source, download };
 }
 
 describe('SharedDownload', () => {
@@ -171,5 +227,60 @@ describe('SharedDownload', () => {
     source.end(content);
     await download.committed;
     expect(download.read()).toBeUndefined();
+  });
+
+  describe('into a store that adopts files', () => {
+    it('writes the bytes once, to a staging file the store then adopts; readers follow it throughout', async () => {
+      const content = randomBytes(3 * 1024 * 1024 + 5);
+      const store = fileStore();
+      const release = store.hold();
+      const { source, download } = startAdopting(content, store);
+      const early = collect(download.read()!);
+      source.write(content.subarray(0, 1024 * 1024));
+      await waitForBytes(download, 1024 * 1024);
+      expect(store.staged()).toHaveLength(1); // the file readers follow lives in the store's staging area
+      const range = download.read(7, 2 * 1024 * 1024)!;
+      source.end(content.subarray(1024 * 1024));
+      expect((await early).equals(content)).toBe(true);
+      // Renamed into place while this reader (opened before) and a new one still read the same file.
+      while (store.staged().length > 0) await new Promise((resolve) => setImmediate(resolve));
+      const late = download.read()!;
+      expect((await collect(range)).equals(content.subarray(7, 7 + 2 * 1024 * 1024))).toBe(true);
+      expect((await collect(late)).equals(content)).toBe(true);
+      release();
+      expect(await download.committed).toEqual(download.descriptor);
+      expect(store.adopted).toEqual([download.descriptor]);
+      expect((await store.published()).equals(content)).toBe(true);
+      expect(download.read()).toBeUndefined();
+    });
+
+    it('adopts nothing and removes its staging file when the digest is wrong', async () => {
+      const content = randomBytes(50_000);
+      const store = fileStore();
+      const { source, download } = startAdopting(content, store, Buffer.from('other'));
+      const reader = collect(download.read()!);
+      source.end(content);
+      await expect(reader).rejects.toThrow(/arrived with digest/);
+      await expect(download.committed).rejects.toThrow(/arrived with digest/);
+      expect(store.adopted).toEqual([]);
+      expect(store.staged()).toEqual([]);
+      await expect(store.published()).rejects.toThrow(/ENOENT/);
+    });
+
+    it('flushes large files in the background and still adopts every byte', async () => {
+      const content = randomBytes(40 * 1024 * 1024 + 3); // past the 32 MiB write-behind mark
+      const store = fileStore();
+      const { source, download } = startAdopting(content, store);
+      const reader = collect(download.read()!);
+      for (let offset = 0; offset < content.length; offset += 4 * 1024 * 1024) {
+        if (!source.write(content.subarray(offset, offset + 4 * 1024 * 1024))) {
+          await new Promise((resolve) => source.once('drain', resolve));
+        }
+      }
+      source.end();
+      expect((await reader).equals(content)).toBe(true);
+      await download.committed;
+      expect((await store.published()).equals(content)).toBe(true);
+    });
   });
 });

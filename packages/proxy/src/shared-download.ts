@@ -3,19 +3,36 @@ import { type FileHandle, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '@glci/config';
-import { type BlobWriter, type Descriptor, FileRangeStream } from '@glci/registry';
+import { type BlobWriter, type Descriptor, FileRangeStream, type LocalBlobIngester } from '@glci/registry';
 
 const READ_CHUNK = 1024 * 1024;
 const SINK_BATCH = 1024 * 1024;
 /** Bytes a download may hold in memory ahead of its disk writes before it stops reading upstream. */
 const MAX_QUEUED = 16 * 1024 * 1024;
+/** A file the store will adopt is flushed in the background every this many bytes (write-behind). */
+const WRITE_BEHIND_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Where a verified blob goes: the store adopts the download's own file (a local filesystem store:
+ * the bytes are written and hashed once), or they are streamed into an upload session as they
+ * arrive (any other store, e.g. S3).
+ */
+export type DownloadDestination =
+  | { readonly files: LocalBlobIngester }
+  | {
+      /** The store's upload session; opened while the first bytes already flow to readers. */
+      readonly sink: BlobWriter | Promise<BlobWriter>;
+      /** Where the file readers follow is kept meanwhile. */
+      readonly tempDirectory: string;
+    };
 
 /**
  * One upstream blob download shared by every client that wants the blob, however late it arrives.
  *
- * The bytes go to a temporary file (which readers follow: a reader that arrives half-way gets what
- * has arrived so far at disk speed, then waits for the rest) and, in batches, to the local store's
- * upload session. The digest is verified before anything is committed; a reader's stream only ends
+ * The bytes go to a file (which readers follow: a reader that arrives half-way gets what has
+ * arrived so far at disk speed, then waits for the rest). On a filesystem store that file is staged
+ * on the store's filesystem and adopted by rename once verified; otherwise the bytes also go, in
+ * batches, to an upload session of the store. The digest is verified before anything is committed; a reader's stream only ends
  * once the digest is verified, and errors if it is not. The download runs under its own signal (the
  * cache-write timeout), never a client's: a client that disconnects only stops its own reader.
  */
@@ -34,7 +51,9 @@ export class SharedDownload {
   #readers = 0;
   #settled = false;
   #file: FileHandle | undefined;
-  readonly #path: string;
+  #path: string | undefined;
+  /** Set once the store took the file over: it is no longer ours to delete. */
+  #adopted = false;
   /** Resolves when the blob is committed to the store (or rejects); readers never wait for it. */
   readonly committed: Promise<Descriptor>;
 
@@ -43,9 +62,7 @@ export class SharedDownload {
     upstream: string;
     repository: string;
     source: Readable;
-    /** The store's upload session; opened while the first bytes already flow to readers. */
-    sink: BlobWriter | Promise<BlobWriter>;
-    tempDirectory: string;
+    destination: DownloadDestination;
     signal: AbortSignal;
     logger: Logger;
     onBytes?: (bytes: number) => void;
@@ -54,7 +71,6 @@ export class SharedDownload {
     this.upstream = options.upstream;
     this.repository = options.repository;
     this.joined.add(options.repository);
-    this.#path = path.join(options.tempDirectory, `glci-proxy-${randomUUID()}.part`);
     this.committed = this.#run(options);
     // Failures reach readers through #error and callers through `committed`; never unhandled.
     this.committed.catch(() => {});
@@ -65,24 +81,44 @@ export class SharedDownload {
   }
 
   async #run(options: ConstructorParameters<typeof SharedDownload>[0]): Promise<Descriptor> {
-    const { source, signal, descriptor } = options;
-    const opening = Promise.resolve(options.sink);
+    const { source, signal, descriptor, destination } = options;
+    const files = 'files' in destination ? destination.files : undefined;
+    const opening = 'sink' in destination ? Promise.resolve(destination.sink) : undefined;
     // Settled either way below; never an unhandled rejection while bytes are still arriving.
-    opening.catch(() => {});
+    opening?.catch(() => {});
     const hash = createHash(descriptor.digest.algorithm);
     let arrived = 0;
+    let unsynced = 0;
+    let syncing: Promise<void> = Promise.resolve();
     // Disk writes run behind the network reads, in batches, so a slow disk (or a busy thread pool)
     // never stalls the upstream stream chunk by chunk; bounded so memory stays small.
     const toFile = new BatchingWriter(async (batch) => {
-      await this.#file!.write(batch, 0, batch.length, this.received);
+      const file = this.#file!;
+      await file.write(batch, 0, batch.length, this.received);
       this.received += batch.length;
       this.#notify();
+      unsynced += batch.length;
+      if (files && unsynced >= WRITE_BEHIND_BYTES) {
+        // Flush while more arrives, so the flush before adoption is short (as FsDriver's writers do).
+        unsynced = 0;
+        await syncing;
+        syncing = file.datasync();
+        syncing.catch(() => {}); // awaited (and rethrown) before adoption
+      }
     }, 0);
-    const toSink = new BatchingWriter(async (batch) => {
-      const sink = await opening;
-      await sink.write(new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength), { signal });
-    }, SINK_BATCH);
+    const toSink =
+      opening &&
+      new BatchingWriter(async (batch) => {
+        const sink = await opening;
+        await sink.write(new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength), { signal });
+      }, SINK_BATCH);
     try {
+      this.#path = files
+        ? await files.stagingPath()
+        : path.join(
+            (destination as { tempDirectory: string }).tempDirectory,
+            `glci-proxy-${randomUUID()}.part`,
+          );
       this.#file = await open(this.#path, 'w+');
       const abort = () =>
         source.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -94,9 +130,9 @@ export class SharedDownload {
           arrived += buffer.length;
           options.onBytes?.(buffer.length);
           toFile.push(buffer);
-          toSink.push(buffer);
+          toSink?.push(buffer);
           await toFile.below(MAX_QUEUED);
-          await toSink.below(MAX_QUEUED);
+          await toSink?.below(MAX_QUEUED);
         }
       } finally {
         signal.removeEventListener('abort', abort);
@@ -113,8 +149,14 @@ export class SharedDownload {
       }
       this.#state = 'verified';
       this.#notify();
-      await toSink.drain();
-      return await (await opening).commit(descriptor.digest);
+      if (files) {
+        await syncing;
+        const adopted = await files.adopt(this.#path, descriptor);
+        this.#adopted = true;
+        return adopted;
+      }
+      await toSink!.drain();
+      return await (await opening!).commit(descriptor.digest);
     } catch (error) {
       if (this.#state === 'receiving') {
         this.#state = 'failed';
@@ -122,7 +164,7 @@ export class SharedDownload {
         this.#notify();
       }
       source.destroy();
-      await opening.then((sink) => sink.cancel()).catch(() => {});
+      await opening?.then((sink) => sink.cancel()).catch(() => {});
       options.logger.warn('blob download failed', {
         digest: String(descriptor.digest),
         error: String(error),
@@ -186,11 +228,14 @@ export class SharedDownload {
   }
 
   async #cleanup(): Promise<void> {
-    if (!this.#settled || this.#readers > 0 || !this.#file) return;
+    if (!this.#settled || this.#readers > 0) return;
     const file = this.#file;
+    const filePath = this.#path;
     this.#file = undefined;
-    await file.close().catch(() => {});
-    await unlink(this.#path).catch(() => {});
+    this.#path = undefined;
+    await file?.close().catch(() => {});
+    // A failed adoption may have moved the file already; then the path is simply gone.
+    if (filePath !== undefined && !this.#adopted) await unlink(filePath).catch(() => {});
   }
 }
 

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createLogger } from '@glci/config';
-import { createNamespace, MemoryDriver, type Namespace } from '@glci/registry';
+import { createNamespace, FsDriver, MemoryDriver, type Namespace } from '@glci/registry';
 import { startDistribution } from '@glci/testkit';
+import { afterAll } from 'vitest';
 import { type CacheOptions, createProxyNamespace, type ProxyNamespace } from '../index.js';
 import { type CountingProxy, startCountingProxy } from './counting-proxy.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
@@ -64,8 +68,29 @@ export async function startUpstreams(): Promise<Upstreams> {
   return { a, b, tokens, multiDigest, bUrl: distB.url, [Symbol.asyncDispose]: stop };
 }
 
+let localStorage: 'memory' | 'filesystem' = 'memory';
+
+/**
+ * From now on in this test file, `localNamespace()` (and so `proxyOver`) stores on the filesystem,
+ * each namespace in its own temporary directory: the store then adopts downloaded files instead of
+ * receiving them through an upload session, so suites run once per path.
+ */
+export function useFilesystemStores(): void {
+  localStorage = 'filesystem';
+  const roots: string[] = [];
+  filesystemRoots = roots;
+  afterAll(() => {
+    for (const root of roots) rmSync(root, { recursive: true, force: true });
+  });
+}
+let filesystemRoots: string[] = [];
+
 export function localNamespace(): Namespace {
-  return createNamespace({ driver: new MemoryDriver(), logger: createLogger({ silent: true }) });
+  const logger = createLogger({ silent: true });
+  if (localStorage === 'memory') return createNamespace({ driver: new MemoryDriver(), logger });
+  const root = mkdtempSync(path.join(os.tmpdir(), 'glci-proxy-store-'));
+  filesystemRoots.push(root);
+  return createNamespace({ driver: new FsDriver({ root }), logger });
 }
 
 export function proxyOver(

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -73,6 +73,37 @@ describe('FsDriver specifics', () => {
     await utimes(path.join(dir, '~tmp', 'old'), hourAgo, hourAgo);
     expect(await driver.purgeStaleTemporaryFiles(new Date(Date.now() - 60_000))).toBe(1);
     expect(await readdir(path.join(dir, '~tmp'))).toEqual(['new']);
+  });
+
+  it('adopts a staging file by rename: published atomically, open handles still valid', async () => {
+    const staging = await driver.localFiles.stagingPath();
+    expect(path.dirname(staging)).toBe(path.join(dir, '~tmp'));
+    await writeFile(staging, 'downloaded once');
+    const handle = await open(staging, 'r');
+    await driver.localFiles.adopt(staging, '/blobs/a/data');
+    expect(Buffer.from(await driver.getContent('/blobs/a/data')).toString()).toBe('downloaded once');
+    expect((await handle.readFile()).toString()).toBe('downloaded once');
+    await handle.close();
+    expect(await readdir(path.join(dir, '~tmp'))).toEqual([]);
+    // Replaces what is there, like a commit.
+    const again = await driver.localFiles.stagingPath();
+    expect(again).not.toBe(staging);
+    await writeFile(again, 'second');
+    await driver.localFiles.adopt(again, '/blobs/a/data');
+    expect(Buffer.from(await driver.getContent('/blobs/a/data')).toString()).toBe('second');
+  });
+
+  it('refuses to adopt a file outside its staging area, or at an invalid path', async () => {
+    const outside = path.join(dir, 'outside');
+    await writeFile(outside, 'not staged');
+    await expect(driver.localFiles.adopt(outside, '/blobs/x')).rejects.toThrow(/not a staging file/);
+    await expect(driver.localFiles.adopt(`${dir}/~tmp/../outside`, '/blobs/x')).rejects.toThrow(
+      /not a staging file/,
+    );
+    const staging = await driver.localFiles.stagingPath();
+    await writeFile(staging, 'x');
+    await expect(driver.localFiles.adopt(staging, '/blobs/../x')).rejects.toThrow(/invalid path/);
+    expect(await tree()).toEqual(['outside', '~tmp', `~tmp/${path.basename(staging)}`]);
   });
 
   it('reads with a large buffer (fewer, bigger chunks than the 64 KiB default)', async () => {

@@ -21,6 +21,7 @@ import {
   type FileInfo,
   type FileWriter,
   InvalidOffsetError,
+  type LocalFileAdopter,
   PathNotFoundError,
   type StorageDriver,
   StorageDriverError,
@@ -32,7 +33,7 @@ import {
  *   <root>/
  *   ├── <path>                 committed files, at their driver path (`/a/b` → <root>/a/b)
  *   ├── ~pending/<path>        writers closed but not committed (resumed with `append`)
- *   └── ~tmp/<uuid>            `putContent` in progress
+ *   └── ~tmp/<uuid>            `putContent` in progress, and `localFiles` staging files
  *
  * `~` can never appear in a driver path, so neither staging area can collide with real content and
  * `list` hides both. Staging lives on the same filesystem as the content, so publishing is one
@@ -78,6 +79,29 @@ export class FsDriver implements StorageDriver {
   readonly #writeBuffer: number;
   readonly #fsync: boolean;
   readonly #syncReadLimit: number;
+  readonly localFiles: LocalFileAdopter = {
+    stagingPath: async () => {
+      const directory = nodePath.join(this.root, TMP_DIR);
+      await mkdir(directory, { recursive: true });
+      return nodePath.join(directory, this.#uuid());
+    },
+    adopt: async (file, path) => {
+      const target = this.#resolve(path);
+      // Only our own staging area: never rename an arbitrary file of the machine into the store.
+      if (nodePath.dirname(nodePath.resolve(file)) !== nodePath.join(this.root, TMP_DIR)) {
+        throw new StorageDriverError(`not a staging file of this driver: ${file}`, NAME, path);
+      }
+      if (this.#fsync) {
+        const handle = await open(file, 'r');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      }
+      await this.#publish(file, target, path);
+    },
+  };
 
   constructor(options: FsDriverOptions) {
     this.root = nodePath.resolve(options.root);

@@ -61,8 +61,29 @@ export interface StorageDriver {
     path: string,
     options: { method: 'GET' | 'HEAD'; expiresInSeconds: number },
   ): Promise<string | undefined>;
+  /**
+   * Present on drivers whose files live on the local filesystem: publish a file built outside the
+   * driver by renaming it, so content already written once (a pull-through download) is not
+   * written again. Optional.
+   */
+  readonly localFiles?: LocalFileAdopter;
   /** Releases connections, timers and handles. */
   close?(): Promise<void>;
+}
+
+/** See `StorageDriver.localFiles`. */
+export interface LocalFileAdopter {
+  /**
+   * A fresh, unused file path on the driver's filesystem (so `adopt` is a rename). The caller
+   * creates and writes the file; one never adopted is the caller's to delete, and one a crashed
+   * process left behind is removed with the driver's other stale temporary files.
+   */
+  stagingPath(): Promise<string>;
+  /**
+   * Publishes `file` (a `stagingPath`) at `path` as `FileWriter.commit` would: flushed to disk,
+   * renamed atomically over any previous content, durable. Open handles on the file stay valid.
+   */
+  adopt(file: string, path: string): Promise<void>;
 }
 
 export interface FileInfo {

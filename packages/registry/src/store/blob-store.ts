@@ -53,6 +53,21 @@ export class GlobalBlobStore {
     await this.driver.putContent(blobDataPath(digest), content);
   }
 
+  /**
+   * Publishes a staging file of the driver's `localFiles` at `digest`'s address (see
+   * `LocalFileAdopter`); `undefined` when the driver has no local files.
+   */
+  get localFiles():
+    | { stagingPath(): Promise<string>; adopt(file: string, digest: Digest): Promise<void> }
+    | undefined {
+    const local = this.driver.localFiles;
+    if (!local) return undefined;
+    return {
+      stagingPath: () => local.stagingPath(),
+      adopt: (file, digest) => local.adopt(file, blobDataPath(digest)),
+    };
+  }
+
   async redirectUrl(digest: Digest, method: 'GET' | 'HEAD'): Promise<string | undefined> {
     if (!this.driver.redirectUrl) return undefined;
     return this.driver.redirectUrl(blobDataPath(digest), {

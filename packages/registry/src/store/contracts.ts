@@ -57,6 +57,23 @@ export interface BlobIngester {
   }): Promise<BlobWriter | MountedBlob>;
   /** Resumes a session by id, in this process or after a restart; BlobUploadUnknownError if none. */
   resumeUpload(id: string): Promise<BlobWriter>;
+  /**
+   * Present when the storage is a local filesystem: takes in a whole blob file by rename instead of
+   * a second write. For in-process callers that wrote and verified the bytes themselves.
+   */
+  readonly localFiles?: LocalBlobIngester;
+}
+
+/** See `BlobIngester.localFiles`. */
+export interface LocalBlobIngester {
+  /** A fresh path on the store's filesystem to write a blob file at (the caller deletes it if unused). */
+  stagingPath(): Promise<string>;
+  /**
+   * Publishes `file` (a `stagingPath` the caller wrote) as the blob `descriptor` and links it into
+   * the repository. The store checks the size, not the digest: the caller has hashed the bytes. The
+   * file is moved; handles open on it stay valid.
+   */
+  adopt(file: string, descriptor: Descriptor): Promise<Descriptor>;
 }
 
 export interface MountedBlob {

@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FsDriver } from '../driver/fs-driver.js';
 import { MemoryDriver } from '../driver/memory-driver.js';
 import { InvalidOffsetError } from '../driver/storage-driver.js';
 import { BlobUnknownError } from '../errors.js';
@@ -152,6 +156,55 @@ describe('linked blob store', () => {
       driver.trashNext = blobDataPath(sha256('committed'));
       await expect(writer.commit(sha256('committed'))).rejects.toThrow(/garbage-collected/);
       await expect(repository.blobs.stat(sha256('committed'))).rejects.toBeInstanceOf(BlobUnknownError);
+    });
+  });
+
+  describe('local files (a filesystem store)', () => {
+    async function withFsNamespace(test: (namespace: ReturnType<typeof testNamespace>) => Promise<void>) {
+      const root = await mkdtemp(path.join(tmpdir(), 'glci-linked-local-'));
+      try {
+        await test(testNamespace({ driver: new FsDriver({ root }) }));
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    }
+
+    it('adopts a verified file as the blob and links it into the repository only', async () => {
+      await withFsNamespace(async (namespace) => {
+        const repository = await namespace.repository('cache');
+        const files = repository.blobs.localFiles!;
+        const file = await files.stagingPath();
+        await writeFile(file, 'layer bytes');
+        const descriptor = { mediaType: 'application/octet-stream', digest: sha256('layer bytes'), size: 11 };
+        expect(await files.adopt(file, descriptor)).toEqual(descriptor);
+        expect((await readAll(await repository.blobs.open(descriptor.digest))).toString()).toBe(
+          'layer bytes',
+        );
+        const other = await namespace.repository('other');
+        await expect(other.blobs.stat(descriptor.digest)).rejects.toBeInstanceOf(BlobUnknownError);
+      });
+    });
+
+    it("refuses a file whose size is not the descriptor's, and publishes nothing", async () => {
+      await withFsNamespace(async (namespace) => {
+        const repository = await namespace.repository('cache');
+        const file = await repository.blobs.localFiles!.stagingPath();
+        await writeFile(file, 'short');
+        const descriptor = {
+          mediaType: 'application/octet-stream',
+          digest: sha256('longer bytes'),
+          size: 12,
+        };
+        await expect(repository.blobs.localFiles!.adopt(file, descriptor)).rejects.toThrow(
+          /holds 5 bytes, not 12/,
+        );
+        await expect(repository.blobs.stat(descriptor.digest)).rejects.toBeInstanceOf(BlobUnknownError);
+      });
+    });
+
+    it('is absent on stores that are not local files', async () => {
+      const repository = await testNamespace({ driver: new MemoryDriver() }).repository('app');
+      expect(repository.blobs.localFiles).toBeUndefined();
     });
   });
 });

@@ -1,12 +1,20 @@
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from '@glci/config';
 import type { Digest, DigestAlgorithm } from '../digest.js';
 import type { StorageDriver } from '../driver/storage-driver.js';
-import { BlobUnknownError, UnsupportedError, UpstreamError } from '../errors.js';
+import { BlobUnknownError, BlobUploadInvalidError, UnsupportedError, UpstreamError } from '../errors.js';
 import { MediaType } from '../media-types.js';
 import { isValidRepositoryName } from '../reference.js';
 import type { GlobalBlobStore } from './blob-store.js';
-import type { BlobStore, BlobWriter, ByteRange, Descriptor, MountedBlob } from './contracts.js';
+import type {
+  BlobStore,
+  BlobWriter,
+  ByteRange,
+  Descriptor,
+  LocalBlobIngester,
+  MountedBlob,
+} from './contracts.js';
 import { digestOf } from './hasher.js';
 import { readLink, writeLink } from './links.js';
 import { layerLinkPath } from './paths.js';
@@ -27,7 +35,29 @@ export interface LinkedBlobStoreOptions {
  * pushed elsewhere. Uploads and mounts end by linking.
  */
 export class LinkedBlobStore implements BlobStore {
-  constructor(private readonly options: LinkedBlobStoreOptions) {}
+  readonly localFiles: LocalBlobIngester | undefined;
+
+  constructor(private readonly options: LinkedBlobStoreOptions) {
+    const global = options.blobs.localFiles;
+    this.localFiles = global && {
+      stagingPath: () => global.stagingPath(),
+      adopt: async (file, descriptor) => {
+        const { size } = await stat(file);
+        if (size !== descriptor.size) {
+          throw new BlobUploadInvalidError(
+            `file for ${String(descriptor.digest)} holds ${size} bytes, not ${descriptor.size}`,
+          );
+        }
+        await global.adopt(file, descriptor.digest);
+        // The file was written moments ago, so GC's grace period spares it until the link exists.
+        if (await this.link(descriptor)) return descriptor;
+        throw new UpstreamError(
+          `blob ${String(descriptor.digest)} was garbage-collected while it was being linked`,
+          503,
+        );
+      },
+    };
+  }
 
   async stat(digest: Digest): Promise<Descriptor> {
     const link = await readLink(this.options.driver, layerLinkPath(this.options.repository, digest));
