@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=128
+// Node flags: see apps/glci/src/bin.ts (the registry relays gigabytes; V8 needs them at start-up).
 import { healthcheck, main } from './main.js';
 import { SettingsError } from './settings.js';
 
