@@ -14,7 +14,7 @@ import {
   parseDigest,
 } from '@glci/registry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SharedDownload } from './shared-download.js';
+import { type DownloadDestination, SharedDownload } from './shared-download.js';
 
 const logger = createLogger({ silent: true });
 
@@ -84,17 +84,21 @@ class SlowCommitWriter extends RecordingWriter {
 }
 
 function start(content: Buffer, digestOf: Buffer = content, sink = new RecordingWriter()) {
+  return { ...startInto({ sink, tempDirectory: temp }, content, digestOf), sink };
+}
+
+function startInto(destination: DownloadDestination, content: Buffer, digestOf: Buffer = content) {
   const source = new PassThrough();
   const download = new SharedDownload({
     descriptor: descriptorOf(content, digestOf),
     upstream: 'http://upstream',
     repository: 'r',
     source,
-    destination: { sink, tempDirectory: temp },
+    destination,
     signal: new AbortController().signal,
     logger,
   });
-  return { source, sink, download };
+  return { source, download };
 }
 
 function descriptorOf(content: Buffer, digestOf: Buffer = content): Descriptor {
@@ -138,17 +142,7 @@ function fileStore() {
 }
 
 function startAdopting(content: Buffer, store: ReturnType<typeof fileStore>, digestOf: Buffer = content) {
-  const source = new PassThrough();
-  const download = new SharedDownload({
-    descriptor: descriptorOf(content, digestOf),
-    upstream: 'http://upstream',
-    repository: 'r',
-    source,
-    destination: { files: store.files },
-    signal: new AbortController().signal,
-    logger,
-  });
-  return { source, download };
+  return startInto({ files: store.files }, content, digestOf);
 }
 
 describe('SharedDownload', () => {
