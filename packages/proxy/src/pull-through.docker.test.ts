@@ -378,6 +378,9 @@ describe('pull-through over ordered real upstreams', () => {
 
     const { proxy, local, clock } = proxyOver(upstreams, { cache: { maxBytes } });
     const busybox = await pullThrough(proxy, 'glci/busybox', '1');
+    // Cached blobs are indexed when their commit ends (on a filesystem store, just after the
+    // client's last byte): settle so that busybox's entries carry the earlier time.
+    await proxy.settled();
     clock.advance(1000);
     const multilayer = await pullThrough(proxy, 'glci/multilayer', '1');
     await proxy.evict();
@@ -414,6 +417,7 @@ describe('pull-through over ordered real upstreams', () => {
   it('expires cached images nobody read for longer than the unused expiry', async () => {
     const { proxy, clock } = proxyOver(upstreams, { cache: { unusedExpiryMs: 2 * HOUR } });
     const busybox = await pullThrough(proxy, 'glci/busybox', '1');
+    await proxy.settled(); // indexed at the earlier time (see the eviction test)
     clock.advance(HOUR);
     const multilayer = await pullThrough(proxy, 'glci/multilayer', '1');
     // Let background cache writes (and the eviction passes they schedule) finish first.
