@@ -1,9 +1,4 @@
-#!/usr/bin/env -S node --initial-old-space-size=128
-// The shebang's flag matters to the servers (`registry serve`, the mock): they relay gigabytes
-// through short-lived Buffers, and with V8's default start-up sizing about two in three processes
-// fell into back-to-back full GCs: 2.2 s of CPU per GiB pushed instead of 0.8 s (measured: a floor
-// of 128 MiB for the old generation's GC limit kept every process in the fast state). V8 reads the
-// flag only at start-up, so it is given here (and in the mock image's ENTRYPOINT), not at run time.
+#!/usr/bin/env node
 import { ConfigError } from '@glci/config';
 import { type Command, CommanderError } from 'commander';
 import { createProgram } from './program.js';

@@ -81,7 +81,7 @@ changes=(
   --change 'WORKDIR /app'
   --change 'USER 10001:10001'
   --change 'HEALTHCHECK --interval=5s --timeout=3s --retries=12 CMD ["/usr/bin/node", "/app/dist/bin.js", "healthcheck"]'
-  --change 'ENTRYPOINT ["/usr/bin/node", "--initial-old-space-size=128", "/app/dist/bin.js"]'
+  --change 'ENTRYPOINT ["/usr/bin/node", "/app/dist/bin.js"]'
   --change 'CMD ["serve"]'
 )
 tar --numeric-owner -C "$rootfs" -cf - . | docker import "${changes[@]}" - "$tag"

@@ -1,5 +1,4 @@
-#!/usr/bin/env -S node --initial-old-space-size=128
-// Node flags: see apps/glci/src/bin.ts (the registry relays gigabytes; V8 needs them at start-up).
+#!/usr/bin/env node
 import { healthcheck, main } from './main.js';
 import { SettingsError } from './settings.js';
 

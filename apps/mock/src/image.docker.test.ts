@@ -67,7 +67,7 @@ describe('the glci-mock image', () => {
     };
     expect(config.User).toBe('10001:10001');
     expect(Object.keys(config.ExposedPorts)).toEqual(['39741/tcp']);
-    expect(config.Entrypoint).toEqual(['/usr/bin/node', '--initial-old-space-size=128', '/app/dist/bin.js']);
+    expect(config.Entrypoint).toEqual(['/usr/bin/node', '/app/dist/bin.js']);
     expect(config.Healthcheck.Test).toEqual(['CMD', '/usr/bin/node', '/app/dist/bin.js', 'healthcheck']);
   });
 

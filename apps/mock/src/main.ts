@@ -1,7 +1,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger, type Logger } from '@glci/config';
-import { createStorageDriverFromUrl, type StorageDriver } from '@glci/registry';
+import { configureServerHeap, createStorageDriverFromUrl, type StorageDriver } from '@glci/registry';
 import { createMockServer, type RunningMockServer } from './create-mock-server.js';
 import { renderRunnerConfig } from './runner-config.js';
 import { type MockSettings, readMockSettings } from './settings.js';
@@ -66,6 +66,7 @@ export async function startMock(settings: MockSettings, logger: Logger): Promise
 
 /** `glci-mock`: start, serve until SIGINT/SIGTERM, then close gracefully. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  configureServerHeap();
   const logger = createLogger({ json: env.GLCI_LOG_JSON === '1' || env.GLCI_LOG_JSON === 'true' });
   const settings = await readMockSettings(env);
   const started = await startMock(settings, logger);

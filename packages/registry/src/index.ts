@@ -14,4 +14,5 @@ export { type ServedHttp, type ServeHttpOptions, serveHttp } from './http/serve-
 export { UploadLocations } from './http/upload-url.js';
 export * from './metrics.js';
 export * from './reference.js';
+export { configureServerHeap, SERVER_HEAP_GROWING_PERCENT } from './server-heap.js';
 export * from './store/index.js';

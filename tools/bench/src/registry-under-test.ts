@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -89,9 +89,8 @@ export interface GlciLauncherOptions {
 }
 
 /**
- * glci's registry from the built CLI as its installed `glci` command runs it: node with the flags
- * of the CLI's shebang (see {@link shebangNodeFlags}), then `apps/glci/dist/bin.js registry serve
- * --listen 127.0.0.1:PORT --storage DIR`, filesystem storage under os.tmpdir() like distribution's.
+ * glci's registry from the built CLI: `node apps/glci/dist/bin.js registry serve --listen
+ * 127.0.0.1:PORT --storage DIR`, filesystem storage under os.tmpdir() like distribution's.
  */
 export function glciLauncher(options: GlciLauncherOptions): RegistryLauncher {
   const name = options.name ?? 'glci';
@@ -108,7 +107,6 @@ export function glciLauncher(options: GlciLauncherOptions): RegistryLauncher {
       const work = mkdtempSync(path.join(os.tmpdir(), 'glci-bench-glci-'));
       const storageDirectory = path.join(work, 'data');
       const args = [
-        ...shebangNodeFlags(firstLine(options.cliPath)),
         ...(options.nodeArgs ?? []),
         options.cliPath,
         'registry',
@@ -172,31 +170,5 @@ async function waitUntilServing(url: string, child: ManagedProcess, timeoutMs = 
       );
     }
     await sleep(100);
-  }
-}
-
-/**
- * The node flags a script's shebang gives (`#!/usr/bin/env -S node --flag` → `['--flag']`), which
- * the package manager's `glci` shim passes too; none for a plain `#!/usr/bin/env node`. The bench
- * adds them so that it measures the CLI as users run it, not a bare `node bin.js`.
- */
-export function shebangNodeFlags(script: string): string[] {
-  const first = script.split('\n', 1)[0] ?? '';
-  const match = /^#!\s*(?:\/usr\/bin\/env\s+(?:-S\s+)?)?\S*node(?:\s+(.*))?$/.exec(first.trim());
-  return match?.[1] ? match[1].split(/\s+/).filter(Boolean) : [];
-}
-
-function firstLine(file: string): string {
-  const head = Buffer.alloc(512);
-  const fd = openSync(file, 'r');
-  try {
-    return (
-      head
-        .subarray(0, readSync(fd, head, 0, head.length, 0))
-        .toString('utf8')
-        .split('\n', 1)[0] ?? ''
-    );
-  } finally {
-    closeSync(fd);
   }
 }

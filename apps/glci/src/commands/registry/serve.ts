@@ -6,7 +6,13 @@ import {
   formatProxyMetrics,
   type ProxyNamespace,
 } from '@glci/proxy';
-import { createNamespace, createRegistry, type Namespace, wasmHashing } from '@glci/registry';
+import {
+  configureServerHeap,
+  createNamespace,
+  createRegistry,
+  type Namespace,
+  wasmHashing,
+} from '@glci/registry';
 import type { CliContext } from '../../cli-context.js';
 import { buildAuth, loadSecret, openStorage, parseAuthSpec, parseListen, UsageError } from './options.js';
 
@@ -31,6 +37,7 @@ export interface ServeOptions {
  * Prints the bound URL on stdout; everything else goes to the log on stderr.
  */
 export async function serveRegistry(options: ServeOptions, ctx: CliContext): Promise<void> {
+  configureServerHeap();
   const { host, port } = parseListen(options.listen);
   if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) {
     throw new UsageError('--tls-cert and --tls-key go together');
