@@ -50,6 +50,8 @@ const DEFAULT_READ_BUFFER = 1024 * 1024;
 const DEFAULT_WRITE_BUFFER = 1024 * 1024;
 /** A large write starts a background `fdatasync` after this many unsynced bytes. */
 const WRITE_BEHIND_BYTES = 32 * 1024 * 1024;
+/** A writer closed (not committed) with at least this many unsynced bytes starts flushing them. */
+const WRITE_BEHIND_ON_CLOSE_BYTES = 4 * 1024 * 1024;
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
 const DEFAULT_SYNC_READ_LIMIT = 64 * 1024;
 
@@ -196,6 +198,7 @@ export class FsDriver implements StorageDriver {
     const { size } = await handle.stat();
     return new FsFileWriter(path, handle, size, this.#writeBuffer, {
       sync: this.#fsync,
+      file: pending,
       publish: () => this.#publish(pending, target, path),
       discard: async () => {
         await rm(pending, { force: true });
@@ -353,6 +356,8 @@ class FsFileWriter implements FileWriter {
     private readonly bufferSize: number,
     private readonly actions: {
       readonly sync: boolean;
+      /** The pending file on disk. */
+      readonly file: string;
       publish(): Promise<void>;
       discard(): Promise<void>;
     },
@@ -413,6 +418,12 @@ class FsFileWriter implements FileWriter {
     } finally {
       this.#buffer = undefined;
       await this.handle.close();
+    }
+    if (!publishing && this.actions.sync && this.#unsynced >= WRITE_BEHIND_ON_CLOSE_BYTES) {
+      // Write-behind across requests: a chunked push closes its writer after every PATCH, so the
+      // in-writer write-behind never fires and the commit's fsync would flush the whole blob at
+      // once (2–3 s per GiB here). Start the flush now, without waiting for it.
+      startWriteBack(this.actions.file);
     }
   }
 
@@ -484,6 +495,16 @@ function readSmallFileSync(file: string, limit: number): Buffer | undefined {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Starts the disk writing `file`'s dirty pages and returns at once: a hint, so that a later fsync
+ * has little left to flush. Failures (the file moved or removed meanwhile) do not matter.
+ */
+function startWriteBack(file: string): void {
+  open(file, 'r')
+    .then((handle) => handle.datasync().finally(() => handle.close()))
+    .catch(() => undefined);
 }
 
 async function syncDirectory(directory: string): Promise<void> {
