@@ -51,9 +51,8 @@ export class SharedDownload {
   #readers = 0;
   #settled = false;
   #file: FileHandle | undefined;
+  /** The file's path while it is ours to delete (cleared once the store adopted it). */
   #path: string | undefined;
-  /** Set once the store took the file over: it is no longer ours to delete. */
-  #adopted = false;
   /** Resolves when the blob is committed to the store (or rejects); readers never wait for it. */
   readonly committed: Promise<Descriptor>;
 
@@ -83,7 +82,8 @@ export class SharedDownload {
   async #run(options: ConstructorParameters<typeof SharedDownload>[0]): Promise<Descriptor> {
     const { source, signal, descriptor, destination } = options;
     const files = 'files' in destination ? destination.files : undefined;
-    const opening = 'sink' in destination ? Promise.resolve(destination.sink) : undefined;
+    const upload = 'sink' in destination ? destination : undefined;
+    const opening = upload && Promise.resolve(upload.sink);
     // Settled either way below; never an unhandled rejection while bytes are still arriving.
     opening?.catch(() => {});
     const hash = createHash(descriptor.digest.algorithm);
@@ -113,12 +113,9 @@ export class SharedDownload {
         await sink.write(new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength), { signal });
       }, SINK_BATCH);
     try {
-      this.#path = files
-        ? await files.stagingPath()
-        : path.join(
-            (destination as { tempDirectory: string }).tempDirectory,
-            `glci-proxy-${randomUUID()}.part`,
-          );
+      this.#path = upload
+        ? path.join(upload.tempDirectory, `glci-proxy-${randomUUID()}.part`)
+        : await files!.stagingPath();
       this.#file = await open(this.#path, 'w+');
       const abort = () =>
         source.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
@@ -152,7 +149,7 @@ export class SharedDownload {
       if (files) {
         await syncing;
         const adopted = await files.adopt(this.#path, descriptor);
-        this.#adopted = true;
+        this.#path = undefined; // the store's file now
         return adopted;
       }
       await toSink!.drain();
@@ -235,7 +232,7 @@ export class SharedDownload {
     this.#path = undefined;
     await file?.close().catch(() => {});
     // A failed adoption may have moved the file already; then the path is simply gone.
-    if (filePath !== undefined && !this.#adopted) await unlink(filePath).catch(() => {});
+    if (filePath !== undefined) await unlink(filePath).catch(() => {});
   }
 }
 

@@ -69,6 +69,7 @@ export async function startUpstreams(): Promise<Upstreams> {
 }
 
 let localStorage: 'memory' | 'filesystem' = 'memory';
+const filesystemRoots: string[] = [];
 
 /**
  * From now on in this test file, `localNamespace()` (and so `proxyOver`) stores on the filesystem,
@@ -77,13 +78,10 @@ let localStorage: 'memory' | 'filesystem' = 'memory';
  */
 export function useFilesystemStores(): void {
   localStorage = 'filesystem';
-  const roots: string[] = [];
-  filesystemRoots = roots;
   afterAll(() => {
-    for (const root of roots) rmSync(root, { recursive: true, force: true });
+    for (const root of filesystemRoots) rmSync(root, { recursive: true, force: true });
   });
 }
-let filesystemRoots: string[] = [];
 
 export function localNamespace(): Namespace {
   const logger = createLogger({ silent: true });

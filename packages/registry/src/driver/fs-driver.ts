@@ -93,14 +93,7 @@ export class FsDriver implements StorageDriver {
       if (nodePath.dirname(nodePath.resolve(file)) !== nodePath.join(this.root, TMP_DIR)) {
         throw new StorageDriverError(`not a staging file of this driver: ${file}`, NAME, path);
       }
-      if (this.#fsync) {
-        const handle = await open(file, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      }
+      if (this.#fsync) await syncPath(file);
       await this.#publish(file, target, path);
     },
   };
@@ -309,7 +302,7 @@ export class FsDriver implements StorageDriver {
         throw error;
       }
     }
-    if (sync) await syncDirectory(nodePath.dirname(target));
+    if (sync) await syncPath(nodePath.dirname(target));
   }
 
   /** Removes now-empty directories from `directory` up to (not including) `stop`. */
@@ -507,8 +500,9 @@ function startWriteBack(file: string): void {
     .catch(() => undefined);
 }
 
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r');
+/** fsync of a file or a directory (a directory's entries: a rename into it). */
+async function syncPath(file: string): Promise<void> {
+  const handle = await open(file, 'r');
   try {
     await handle.sync();
   } finally {
