@@ -84,6 +84,44 @@ describe('runBench', () => {
     expect(row?.candidate.rssPeak).toBeGreaterThan(0);
   });
 
+  it("records the registry's CPU time inside timed() only, once per timed run", async () => {
+    // Both fake registries are this process: the candidate burns 100 ms of CPU inside timed(), the
+    // baseline burns it outside.
+    const burn = (ms: number) => {
+      const start = process.cpuUsage();
+      while ((process.cpuUsage(start).user + process.cpuUsage(start).system) / 1000 < ms);
+    };
+    const group: ScenarioGroup = {
+      id: 'g',
+      rows: [
+        {
+          id: 'cpu',
+          title: 'cpu',
+          unit: 's',
+          better: 'lower',
+          target: 1.25,
+          warmup: false,
+          async measure(side, run) {
+            if (side.registry.name === 'cand') return run.timed(async () => burn(100));
+            burn(100);
+            return run.timed(async () => {});
+          },
+        },
+      ],
+    };
+    const result = await runBench({
+      baseline: fakeLauncher('base', []),
+      candidate: fakeLauncher('cand', []),
+      context,
+      groups: [group],
+    });
+    const [row] = result.rows;
+    expect(row?.candidate.cpuSeconds).toHaveLength(3);
+    for (const seconds of row!.candidate.cpuSeconds!) expect(seconds).toBeGreaterThanOrEqual(0.08);
+    expect(row?.baseline.cpuSeconds).toHaveLength(3);
+    for (const seconds of row!.baseline.cpuSeconds!) expect(seconds).toBeLessThan(0.06);
+  });
+
   it('runs a group on its own launchers, and turns failures into ERROR rows', async () => {
     const events: string[] = [];
     const group: ScenarioGroup = {

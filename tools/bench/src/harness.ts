@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import { CpuProbe } from './cpu.js';
 import { RegistryClient } from './registry-client.js';
 import type { RegistryLauncher, RegistryUnderTest } from './registry-under-test.js';
 import { RssProbe } from './rss.js';
@@ -16,6 +17,12 @@ export interface SideResult {
   readonly median?: number;
   /** Peak RSS of the registry process over the row's runs, in bytes. */
   readonly rssPeak?: number;
+  /**
+   * CPU seconds (user + system, all threads) the registry process spent in each timed run, where
+   * /proc could tell. It shows how much work the registry itself did, apart from the client, the
+   * docker daemon or the S3 server that share the machine with it.
+   */
+  readonly cpuSeconds?: number[];
 }
 
 export interface RowResult {
@@ -141,19 +148,27 @@ async function runRow(
     [candidate, []],
   ]);
   const peaks = new Map<OpenSide, number>();
+  const cpu = new Map<OpenSide, number[]>([
+    [baseline, []],
+    [candidate, []],
+  ]);
   const measureOnce = async (side: OpenSide, index: number, warmup: boolean) => {
     await execFileAsync('sync');
     let peak = 0;
+    let cpuSeconds: number | undefined = 0;
     const value = await row.measure(side, {
       warmup,
       index,
       async timed(work) {
         const probe = new RssProbe(side.registry.pid);
+        const cpuProbe = new CpuProbe(side.registry.pid);
         const start = performance.now();
         try {
           await work();
         } finally {
           peak = Math.max(peak, probe.stop());
+          const used = cpuProbe.stop();
+          cpuSeconds = used === undefined || cpuSeconds === undefined ? undefined : cpuSeconds + used;
         }
         return (performance.now() - start) / 1000;
       },
@@ -161,10 +176,14 @@ async function runRow(
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${row.id} measured ${value}`);
     peaks.set(side, Math.max(peaks.get(side) ?? 0, peak));
     const label = warmup ? 'warm-up' : `run ${index + 1}/${context.sizes.repetitions}`;
+    const cpuNote = cpuSeconds === undefined ? '' : `, CPU ${cpuSeconds.toFixed(2)} s`;
     context.progress(
-      `${row.id} ${side.registry.name} ${label}: ${formatValue(value, row.unit)} (peak RSS ${Math.round(peak / 1048576)} MiB)`,
+      `${row.id} ${side.registry.name} ${label}: ${formatValue(value, row.unit)} (peak RSS ${Math.round(peak / 1048576)} MiB${cpuNote})`,
     );
-    if (!warmup) samples.get(side)?.push(value);
+    if (!warmup) {
+      samples.get(side)?.push(value);
+      if (cpuSeconds !== undefined) cpu.get(side)?.push(cpuSeconds);
+    }
   };
   let current: OpenSide = baseline;
   try {
@@ -199,11 +218,14 @@ async function runRow(
   function sideResults() {
     const side = (open: OpenSide): SideResult => {
       const values = samples.get(open) ?? [];
+      const cpuSeconds = cpu.get(open) ?? [];
       return {
         name: open.registry.name,
         samples: values,
         ...(values.length > 0 ? { median: median(values) } : {}),
         ...(peaks.has(open) ? { rssPeak: peaks.get(open) } : {}),
+        // Only when every timed run could be measured, so a median never mixes in missing runs.
+        ...(cpuSeconds.length > 0 && cpuSeconds.length === values.length ? { cpuSeconds } : {}),
       };
     };
     return { baseline: side(baseline), candidate: side(candidate) };

@@ -54,8 +54,8 @@ const result: BenchResult = {
       id: 'docker-push-pull',
       unit: 's',
       better: 'lower',
-      baseline: { name: 'distribution', samples: [4], median: 4 },
-      candidate: { name: 'glci', samples: [2], median: 2 },
+      baseline: { name: 'distribution', samples: [4], median: 4, cpuSeconds: [0.3] },
+      candidate: { name: 'glci', samples: [2], median: 2, cpuSeconds: [0.2] },
       ratio: 2,
     }),
     row({
@@ -83,6 +83,15 @@ describe('formatReport', () => {
     expect(text).toMatch(/during pull\s+-\s+30 MiB\s+< 200 MiB\s+ERROR/);
     expect(text).toContain('ERROR pull: glci: GET answered 500');
     expect(text).toContain('machine: 2 cores (test cpu)');
+  });
+
+  it('prints the registry CPU table only for rows where both sides were measured', () => {
+    const text = formatReport(result);
+    const cpuTable = text.slice(text.indexOf('registry CPU per run'));
+    expect(cpuTable).toMatch(/^docker-push-pull\s+0\.30 s\s+0\.20 s\s+1\.50x$/m);
+    expect(cpuTable).not.toMatch(/^push-monolithic/m);
+    const withoutCpu = { ...result, rows: result.rows.filter((each) => each.id !== 'docker-push-pull') };
+    expect(formatReport(withoutCpu)).not.toContain('registry CPU per run');
   });
 
   it('counts a check as missed, never as passed, when the target is not reached', () => {

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { type BenchResult, formatValue, type RowResult } from './harness.js';
+import { type BenchResult, formatValue, median, type RowResult } from './harness.js';
 import { MiB } from './scenario.js';
 
 /** The result table for stdout: one ratio per row, its target and PASS/MISS, then peak RSS. */
@@ -54,6 +54,24 @@ export function formatReport(result: BenchResult): string {
       ]);
     }
     lines.push(...renderTable(rss));
+  }
+
+  const cpuRows = result.rows.filter((row) => row.baseline.cpuSeconds && row.candidate.cpuSeconds);
+  if (cpuRows.length > 0) {
+    lines.push('');
+    const cpu: string[][] = [
+      ['registry CPU per run (user + system)', baseline.name, candidate.name, 'ratio'],
+    ];
+    for (const row of cpuRows) {
+      const b = median(row.baseline.cpuSeconds!);
+      const c = median(row.candidate.cpuSeconds!);
+      cpu.push([row.title, `${b.toFixed(2)} s`, `${c.toFixed(2)} s`, c > 0 ? `${(b / c).toFixed(2)}x` : '-']);
+    }
+    lines.push(
+      ...renderTable(cpu),
+      '',
+      `CPU: median over the timed runs of the registry process alone (clients, dockerd and the S3 server not counted); ratio above 1 means ${candidate.name} did the same work with less CPU. Not a target: it shows where a row's time goes.`,
+    );
   }
 
   const summary = summarize(result);
