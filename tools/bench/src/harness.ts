@@ -58,6 +58,8 @@ export interface BenchResult {
   readonly baseline: { readonly name: string; readonly description: string };
   readonly candidate: { readonly name: string; readonly description: string };
   readonly rows: RowResult[];
+  /** Page-cache ballast written before the groups (absent when the page cache was not primed). */
+  readonly pageCacheBallastBytes?: number;
 }
 
 export interface BenchOptions {
@@ -67,6 +69,8 @@ export interface BenchOptions {
   readonly groups: readonly ScenarioGroup[];
   /** Row ids to run (all when absent). */
   readonly only?: ReadonlySet<string>;
+  /** Untimed, before each scenario group starts its registries: e.g. priming the page cache. */
+  readonly beforeGroup?: () => Promise<void>;
 }
 
 interface OpenSide extends Side {
@@ -88,6 +92,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     if (selected.length === 0) continue;
     const launchers =
       group.launchers?.({ baseline: options.baseline, candidate: options.candidate }) ?? options;
+    await options.beforeGroup?.();
     context.progress(`${group.id}: starting ${launchers.baseline.name} and ${launchers.candidate.name}`);
     const sides: OpenSide[] = [];
     let failing = '';

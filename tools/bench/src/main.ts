@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createBlobFactory } from './blob-source.js';
 import { runBench } from './harness.js';
 import { parseOptions, USAGE } from './options.js';
+import { PageCachePrimer } from './page-cache-primer.js';
 import {
   distributionLauncher,
   GLCI_CLI,
@@ -122,8 +124,17 @@ async function main(argv: readonly string[]): Promise<number> {
       };
     },
   });
+  // See PageCachePrimer: without it, how much memory happens to be free decides a push's speed.
+  const primer =
+    options.prime && !options.quick
+      ? new PageCachePrimer({
+          directory: path.join(os.tmpdir(), `glci-bench-ballast-${process.pid}`),
+          progress: context.progress,
+        })
+      : undefined;
   const interrupt = (signal: NodeJS.Signals) => {
     interrupted = true;
+    primer?.dispose();
     context.progress(`${signal}: stopping the registries and removing this run's images`);
     void Promise.allSettled([...running].map((registry) => registry.stop()))
       .then(() => stopChildren())
@@ -132,13 +143,20 @@ async function main(argv: readonly string[]): Promise<number> {
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
-  const result = await runBench({
-    baseline: tracked(distributionLauncher()),
-    candidate: tracked(candidate),
-    context,
-    groups,
-    ...(options.only ? { only: options.only } : {}),
-  });
+  let result: Awaited<ReturnType<typeof runBench>>;
+  try {
+    result = await runBench({
+      baseline: tracked(distributionLauncher()),
+      candidate: tracked(candidate),
+      context,
+      groups,
+      ...(options.only ? { only: options.only } : {}),
+      ...(primer ? { beforeGroup: async () => void (await primer.prime()) } : {}),
+    });
+  } finally {
+    primer?.dispose();
+  }
+  if (primer) result = { ...result, pageCacheBallastBytes: primer.written };
   const json = `${JSON.stringify(result, null, 2)}\n`;
   if (typeof options.json === 'string') {
     // Relative to where `pnpm bench` was typed, not tools/bench where pnpm runs the script.

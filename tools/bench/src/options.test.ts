@@ -8,6 +8,7 @@ describe('parseOptions', () => {
       json: false,
       candidate: 'glci',
       build: true,
+      prime: true,
       help: false,
       list: false,
     });
@@ -28,6 +29,7 @@ describe('parseOptions', () => {
     expect(parseOptions(['--json', 'out.json', '--quick'])).toMatchObject({ json: 'out.json', quick: true });
     expect(parseOptions(['--', '--json=r.json']).json).toBe('r.json');
     expect(parseOptions(['--no-build']).build).toBe(false);
+    expect(parseOptions(['--no-prime']).prime).toBe(false);
   });
 
   it('refuses unknown arguments and bad values with the usage', () => {

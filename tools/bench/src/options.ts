@@ -9,11 +9,13 @@ export interface CliOptions {
   readonly repetitions?: number;
   /** Build the CLI first (`--no-build` runs whatever apps/glci/dist holds). */
   readonly build: boolean;
+  /** Keep free memory low with page-cache ballast before every run (`--no-prime`; never with --quick). */
+  readonly prime: boolean;
   readonly help: boolean;
   readonly list: boolean;
 }
 
-export const USAGE = `usage: pnpm bench [--quick] [--only ROW,ROW] [--json [FILE]] [--runs N] [--candidate glci|distribution] [--no-build] [--list]
+export const USAGE = `usage: pnpm bench [--quick] [--only ROW,ROW] [--json [FILE]] [--runs N] [--candidate glci|distribution] [--no-build] [--no-prime] [--list]
 
 Runs CNCF distribution 2.8.2 and glci's registry side by side and prints one ratio per row.
   --quick              small sizes and one run per side: a smoke run of the harness
@@ -22,6 +24,7 @@ Runs CNCF distribution 2.8.2 and glci's registry side by side and prints one rat
   --runs N             timed runs per row and side (default 3, 1 with --quick); the median is reported
   --candidate NAME     glci (default), or distribution to check the harness (ratios near 1.00x)
   --no-build           do not build the CLI first (turbo run build --filter=@glci/cli)
+  --no-prime           do not fill free memory with page-cache ballast before each run (see README)
   --list               list the rows and exit
 Progress goes to stderr, results to stdout.`;
 
@@ -32,6 +35,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
   let candidate: CliOptions['candidate'] = 'glci';
   let repetitions: number | undefined;
   let build = true;
+  let prime = true;
   let help = false;
   let list = false;
   const args = [...argv];
@@ -80,6 +84,9 @@ export function parseOptions(argv: readonly string[]): CliOptions {
       case '--no-build':
         build = false;
         break;
+      case '--no-prime':
+        prime = false;
+        break;
       case '--list':
         list = true;
         break;
@@ -96,6 +103,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     json,
     candidate,
     build,
+    prime,
     help,
     list,
     ...(only ? { only } : {}),

@@ -12,6 +12,9 @@ export function formatReport(result: BenchResult): string {
     `${baseline.name}: ${baseline.description}`,
     `${candidate.name}: ${candidate.description}`,
     `started ${result.startedAt}, took ${Math.round(result.seconds)} s`,
+    result.pageCacheBallastBytes === undefined
+      ? 'page cache: not primed (--no-prime or --quick); writes may land in free memory, see the README'
+      : `page cache: free memory filled with clean ballast before each group (${(result.pageCacheBallastBytes / 1024 ** 3).toFixed(1)} GiB written, untimed)`,
     '',
   );
   const ratioHeader = `ratio`;
