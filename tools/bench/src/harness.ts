@@ -161,17 +161,21 @@ async function runRow(
     await execFileAsync('sync');
     let peak = 0;
     let cpuSeconds: number | undefined = 0;
+    let clientCpuSeconds = 0;
     const value = await row.measure(side, {
       warmup,
       index,
       async timed(work) {
         const probe = new RssProbe(side.registry.pid);
         const cpuProbe = new CpuProbe(side.registry.pid);
+        const clientCpu = process.cpuUsage();
         const start = performance.now();
         try {
           await work();
         } finally {
           peak = Math.max(peak, probe.stop());
+          const client = process.cpuUsage(clientCpu);
+          clientCpuSeconds += (client.user + client.system) / 1e6;
           const used = cpuProbe.stop();
           cpuSeconds = used === undefined || cpuSeconds === undefined ? undefined : cpuSeconds + used;
         }
@@ -181,7 +185,8 @@ async function runRow(
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${row.id} measured ${value}`);
     peaks.set(side, Math.max(peaks.get(side) ?? 0, peak));
     const label = warmup ? 'warm-up' : `run ${index + 1}/${context.sizes.repetitions}`;
-    const cpuNote = cpuSeconds === undefined ? '' : `, CPU ${cpuSeconds.toFixed(2)} s`;
+    // The bench's own CPU too: on a small machine the client can be what limits a row.
+    const cpuNote = `${cpuSeconds === undefined ? '' : `, CPU ${cpuSeconds.toFixed(2)} s`}, bench client CPU ${clientCpuSeconds.toFixed(2)} s`;
     context.progress(
       `${row.id} ${side.registry.name} ${label}: ${formatValue(value, row.unit)} (peak RSS ${Math.round(peak / 1048576)} MiB${cpuNote})`,
     );

@@ -57,22 +57,37 @@ describe('PageCachePrimer', () => {
     expect(() => readdirSync(directory)).toThrow();
   });
 
-  it('never writes more than its limit, however much memory is free', async () => {
+  it('never writes more than its limit, and makes room by deleting its oldest files', async () => {
     const directory = scratch();
-    const memory = fakeMemory(100 * MiB);
+    const read = () => ({ free: 100 * MiB - ballastBytes(directory), total: 64 * MiB });
     const primer = new PageCachePrimer({
       directory,
       keepFree: 0,
+      minimumWrite: MiB,
       segmentBytes: 4 * MiB,
       maxBytes: 8 * MiB,
-      memory: memory.read,
+      memory: read,
     });
-    // Free memory never drops (as if something freed as much): stop at the limit, and make room on
-    // the next call by deleting the oldest files.
     expect(await primer.prime()).toBe(8 * MiB);
     expect(readdirSync(directory).sort()).toEqual(['ballast-0', 'ballast-1']);
-    expect(await primer.prime()).toBe(8 * MiB);
-    expect(readdirSync(directory).sort()).toEqual(['ballast-2', 'ballast-3']);
+    // Still 92 MiB free: the oldest file goes to make room for a new one, which frees and takes as
+    // much, so free memory did not drop and it stops there.
+    expect(await primer.prime()).toBe(4 * MiB);
+    expect(readdirSync(directory).sort()).toEqual(['ballast-1', 'ballast-2']);
+  });
+
+  it('stops as soon as a write no longer lowers free memory (the kernel is reclaiming)', async () => {
+    const directory = scratch();
+    const primer = new PageCachePrimer({
+      directory,
+      keepFree: 0,
+      minimumWrite: MiB,
+      segmentBytes: 4 * MiB,
+      maxBytes: 64 * MiB,
+      memory: fakeMemory(100 * MiB).read,
+    });
+    expect(await primer.prime()).toBe(4 * MiB);
+    expect(readdirSync(directory)).toEqual(['ballast-0']);
   });
 
   it('does nothing where free memory cannot be read or the disk has no room', async () => {

@@ -65,6 +65,7 @@ export class PageCachePrimer {
   /** Ballast files on disk, oldest first. */
   readonly #files: { readonly path: string; readonly bytes: number }[] = [];
   #nextName = 0;
+  #zeros: Buffer | undefined;
   #written = 0;
 
   constructor(options: PrimerOptions) {
@@ -98,6 +99,10 @@ export class PageCachePrimer {
       this.#makeRoom(bytes);
       await this.#writeFile(bytes);
       written += bytes;
+      // Memory is full once writing no longer lowers free memory: the kernel now reclaims (the
+      // oldest ballast first) to make room, and more ballast would only replace ballast.
+      const after = this.#memory()?.free;
+      if (after === undefined || free - after < bytes / 2) break;
     }
     this.#written += written;
     return written;
@@ -119,7 +124,7 @@ export class PageCachePrimer {
   }
 
   async #writeFile(bytes: number): Promise<void> {
-    const zeros = Buffer.alloc(8 * MiB);
+    const zeros = (this.#zeros ??= Buffer.alloc(8 * MiB));
     const filePath = path.join(this.#directory, `ballast-${this.#nextName++}`);
     const file = await open(filePath, 'w');
     try {
