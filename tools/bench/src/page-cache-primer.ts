@@ -65,7 +65,7 @@ export class PageCachePrimer {
   /** Ballast files on disk, oldest first. */
   readonly #files: { readonly path: string; readonly bytes: number }[] = [];
   #nextName = 0;
-  #zeros: Buffer | undefined;
+  readonly #zeros = Buffer.alloc(8 * MiB);
   #written = 0;
 
   constructor(options: PrimerOptions) {
@@ -124,7 +124,7 @@ export class PageCachePrimer {
   }
 
   async #writeFile(bytes: number): Promise<void> {
-    const zeros = (this.#zeros ??= Buffer.alloc(8 * MiB));
+    const zeros = this.#zeros;
     const filePath = path.join(this.#directory, `ballast-${this.#nextName++}`);
     const file = await open(filePath, 'w');
     try {
