@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createSilentLogger, resolveDockerHost } from '@glci/config';
 import { freePort, requireDocker } from '@glci/testkit';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { connectDocker } from './connection.js';
 import { DockerConnectionError } from './errors.js';
 import { TRANSPORTS } from './test-support/docker-env.js';
@@ -26,6 +26,7 @@ describe.each(TRANSPORTS)('connecting over $transport', ({ host }) => {
 
   it('follows resolveDockerHost: DOCKER_HOST when neither config nor context names a host', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'glci-home-'));
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     const endpoint = resolveDockerHost(
       { docker: { container_socket: 'auto', privileged: true } },
       { DOCKER_HOST: host },
@@ -40,6 +41,7 @@ describe.each(TRANSPORTS)('connecting over $transport', ({ host }) => {
 describe('endpoint resolution', () => {
   it('uses the active Docker context before DOCKER_HOST', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'glci-home-'));
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     const dockerConfig = path.join(home, '.docker');
     const context = 'glci-test-tcp';
     const meta = path.join(dockerConfig, 'contexts/meta', createHash('sha256').update(context).digest('hex'));
@@ -83,6 +85,7 @@ describe('connection failures', () => {
 
   it('says which TLS file is missing when DOCKER_TLS_VERIFY is set', async () => {
     const certPath = mkdtempSync(path.join(os.tmpdir(), 'glci-certs-'));
+    onTestFinished(() => rmSync(certPath, { recursive: true, force: true }));
     await expect(
       connectDocker(
         { host: 'tcp://127.0.0.1:2376', source: 'DOCKER_HOST', tls: { verify: true, certPath } },
@@ -96,6 +99,7 @@ describe('connection failures', () => {
 
   it('reports unusable TLS material as a TLS problem', async () => {
     const certPath = mkdtempSync(path.join(os.tmpdir(), 'glci-certs-'));
+    onTestFinished(() => rmSync(certPath, { recursive: true, force: true }));
     for (const name of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(certPath, name), '');
     await expect(
       connectDocker(

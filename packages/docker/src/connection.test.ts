@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { classifyConnectionError, compareApiVersions, dockerodeOptions } from './connection.js';
 
 const errno = (code: string) => Object.assign(new Error(`connect ${code}`), { code });
@@ -25,6 +25,7 @@ describe('dockerodeOptions', () => {
 
   it('maps tcp:// with DOCKER_TLS_VERIFY to HTTPS with the client certificates from DOCKER_CERT_PATH', () => {
     const certPath = mkdtempSync(path.join(os.tmpdir(), 'glci-certs-'));
+    onTestFinished(() => rmSync(certPath, { recursive: true, force: true }));
     for (const name of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(certPath, name), name);
     const options = dockerodeOptions({
       host: 'tcp://build:2376',
@@ -39,6 +40,7 @@ describe('dockerodeOptions', () => {
 
   it('takes a context TLS material from contexts/tls/<sha256 of the name>/docker', () => {
     const dockerConfig = mkdtempSync(path.join(os.tmpdir(), 'glci-docker-config-'));
+    onTestFinished(() => rmSync(dockerConfig, { recursive: true, force: true }));
     const tlsDir = path.join(
       dockerConfig,
       'contexts/tls',

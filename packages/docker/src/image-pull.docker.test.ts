@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createSilentLogger } from '@glci/config';
@@ -24,11 +24,12 @@ describe.each(TRANSPORTS)('pulling images over $transport', ({ host }) => {
   let image: string;
 
   let configDir: string;
+  let work: string | undefined;
 
   beforeAll(async () => {
     const base = await connectOrchestrator(host);
     // A registry that wants a password; the orchestrator finds it in DOCKER_CONFIG's config.json.
-    const work = mkdtempSync(path.join(os.tmpdir(), 'glci-pull-'));
+    work = mkdtempSync(path.join(os.tmpdir(), 'glci-pull-'));
     writeFileSync(path.join(work, 'htpasswd'), `${USER}:${HTPASSWD_HASH}\n`);
     configDir = path.join(work, 'docker-config');
     mkdirSync(configDir);
@@ -56,6 +57,7 @@ describe.each(TRANSPORTS)('pulling images over $transport', ({ host }) => {
       .remove({ force: true })
       .catch(() => undefined);
     await registry?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('pulls with per-layer byte progress under policy "always"', async () => {

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   DOCKER_HUB_AUTH_KEY,
   dockerConfigAuth,
@@ -11,6 +11,7 @@ import {
 
 function dockerConfig(content: object): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'glci-docker-config-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(content));
   return dir;
 }
@@ -55,6 +56,7 @@ describe('dockerConfigAuth', () => {
 
   it('falls back to ~/.docker and tolerates a missing file', () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'glci-home-'));
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     expect(dockerConfigAuth('busybox', { env: {}, home })).toBeUndefined();
   });
 });

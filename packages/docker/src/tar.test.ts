@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createTar } from './tar.js';
 
 describe('createTar', () => {
   it('writes an archive that tar extracts with contents and modes', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'glci-tar-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const longName = `${'d'.repeat(60)}/${'f'.repeat(60)}.toml`;
     // Too long for ustar's name + prefix fields: needs a pax header.
     const veryLongName = `${'e'.repeat(80)}/${'g'.repeat(180)}`;

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { freePort, type RunningS3, startS3 } from '@glci/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import winston from 'winston';
 import { StorageBackendError } from './s3/errors.js';
 import type { S3DriverOptions } from './s3/options.js';
@@ -116,6 +116,7 @@ describe('S3Driver failures', () => {
   it('names missing credentials when the default chain finds none', async () => {
     const saved = { ...process.env };
     const home = mkdtempSync(path.join(os.tmpdir(), 'glci-no-aws-'));
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     for (const name of Object.keys(process.env)) {
       if (name.startsWith('AWS_') && name !== 'AWS_CA_BUNDLE') delete process.env[name];
     }

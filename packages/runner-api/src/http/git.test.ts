@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { FakeRunner, type Payload } from '../test-support/fake-runner.js';
 import { git, makeRepository } from '../test-support/git.js';
 import { type Harness, jobSpec, startApi } from '../test-support/harness.js';
@@ -9,6 +9,7 @@ import { type Harness, jobSpec, startApi } from '../test-support/harness.js';
 /** What the runner's helper does (shells/abstract.go): init, remote add, fetch the refspecs, checkout. */
 async function fetchLikeTheRunner(payload: Payload, depth: number): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'glci-build-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
   await git(dir, ['init', '-q']);
   await git(dir, ['remote', 'add', 'origin', payload.git_info.repo_url]);
   const args = ['-c', 'http.userAgent=gitlab-runner 19.4.0', 'fetch', 'origin', '--no-recurse-submodules'];
