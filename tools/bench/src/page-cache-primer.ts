@@ -51,11 +51,12 @@ export interface PrimerOptions {
  * group's deleted blobs decide; it hit both registries, at random.
  *
  * `prime()` runs before a scenario group starts its registries: it writes files of zeros, each
- * flushed to disk so its pages are clean, until free memory is down to `keepFree`. The ballast is
+ * flushed to disk so its pages are clean, until free memory is down to `keepFree` or a write no
+ * longer lowers it (the kernel is then reclaiming to make room). The ballast is
  * then older than anything the group writes or reads, so the kernel reclaims it first. The files
  * stay (what of them is still cached need not be written again) until the ballast would pass
- * `maxBytes` on disk; then the oldest go first. Writing it is untimed, and it changes nothing on a
- * machine without the effect.
+ * `maxBytes` on disk; then the oldest go first. Writing it is untimed; on a machine without the
+ * effect it costs only that time.
  */
 export class PageCachePrimer {
   readonly #directory: string;
