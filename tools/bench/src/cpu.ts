@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readProcStat } from './proc.js';
 
 /** Clock ticks per second of /proc's CPU times (USER_HZ); 100 on every common Linux build. */
 const TICKS_PER_SECOND = (() => {
@@ -13,18 +13,12 @@ const TICKS_PER_SECOND = (() => {
 
 /**
  * CPU time a process (all its threads) has used so far, user plus system, in seconds, from
- * /proc/<pid>/stat; undefined when the process is gone. The fields are counted after the command
- * name's closing parenthesis, since the name itself may hold spaces and parentheses.
+ * /proc/<pid>/stat; undefined when the process is gone.
  */
 export function readCpuSeconds(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // After ") " come state (field 3), ..., utime (field 14) and stime (field 15).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = readProcStat(pid);
+  if (!fields) return undefined;
+  // From the state (field 3) on: utime is field 14, stime field 15.
   const user = Number(fields[11]);
   const system = Number(fields[12]);
   if (!Number.isFinite(user) || !Number.isFinite(system)) return undefined;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -7,6 +7,7 @@ import { createBlobFactory } from './blob-source.js';
 import { runBench } from './harness.js';
 import { parseOptions, USAGE } from './options.js';
 import { PageCachePrimer } from './page-cache-primer.js';
+import { readProcStat } from './proc.js';
 import {
   distributionLauncher,
   GLCI_CLI,
@@ -47,14 +48,9 @@ async function stopChildren(): Promise<void> {
   const children: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces): state, ppid, ...
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) children.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
+    // From the state on: the parent's pid comes second (gone meanwhile: no fields).
+    const ppid = Number(readProcStat(Number(entry))?.[1]);
+    if (ppid === process.pid) children.push(Number(entry));
   }
   for (const pid of children) {
     try {

@@ -9,7 +9,7 @@ export interface CliOptions {
   readonly repetitions?: number;
   /** Build the CLI first (`--no-build` runs whatever apps/glci/dist holds). */
   readonly build: boolean;
-  /** Keep free memory low with page-cache ballast before every run (`--no-prime`; never with --quick). */
+  /** Fill free memory with page-cache ballast before each scenario group (`--no-prime`; never with --quick). */
   readonly prime: boolean;
   readonly help: boolean;
   readonly list: boolean;
@@ -24,7 +24,7 @@ Runs CNCF distribution 2.8.2 and glci's registry side by side and prints one rat
   --runs N             timed runs per row and side (default 3, 1 with --quick); the median is reported
   --candidate NAME     glci (default), or distribution to check the harness (ratios near 1.00x)
   --no-build           do not build the CLI first (turbo run build --filter=@glci/cli)
-  --no-prime           do not fill free memory with page-cache ballast before each run (see README)
+  --no-prime           do not fill free memory with page-cache ballast before each group (see README)
   --list               list the rows and exit
 Progress goes to stderr, results to stdout.`;
 

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
+import { mkdirSync, rmSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { readKibFields } from './proc.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -10,17 +11,9 @@ const GiB = 1024 * MiB;
 
 /** `MemFree` and `MemTotal` of /proc/meminfo, in bytes (undefined where there is no /proc). */
 export function readMemoryInfo(): { free: number; total: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync('/proc/meminfo', 'utf8');
-  } catch {
-    return undefined;
-  }
-  const field = (name: string) =>
-    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
-  const free = field('MemFree');
-  const total = field('MemTotal');
-  return Number.isFinite(free) && Number.isFinite(total) ? { free, total } : undefined;
+  const fields = readKibFields('/proc/meminfo', ['MemFree', 'MemTotal']);
+  if (!fields || !Number.isFinite(fields.MemFree) || !Number.isFinite(fields.MemTotal)) return undefined;
+  return { free: fields.MemFree, total: fields.MemTotal };
 }
 
 export interface PrimerOptions {

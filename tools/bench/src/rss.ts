@@ -1,18 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readKibFields } from './proc.js';
 
 /** Resident memory of a process from /proc/<pid>/status, in bytes (`VmRSS` and `VmHWM`). */
 export function readMemory(pid: number): { rss: number; hwm: number } | undefined {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const field = (name: string) => {
-    const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
-    return match ? Number(match[1]) * 1024 : 0;
-  };
-  return { rss: field('VmRSS'), hwm: field('VmHWM') };
+  const fields = readKibFields(`/proc/${pid}/status`, ['VmRSS', 'VmHWM']);
+  // A kernel thread or a zombie has no such lines: 0.
+  return fields && { rss: fields.VmRSS || 0, hwm: fields.VmHWM || 0 };
 }
 
 /**
