@@ -1,4 +1,3 @@
-import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import {
@@ -22,6 +21,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Logger } from '@glci/config';
 import { mapS3Error, StorageBackendError } from './s3/errors.js';
+import { LargeReadAgent } from './s3/large-read-agent.js';
 import { type ListingPage, listChildren } from './s3/list-children.js';
 import { normalizePrefix, type S3DriverOptions } from './s3/options.js';
 import { MIN_PART_SIZE, S3FileWriter, type WriterOperations } from './s3/s3-file-writer.js';
@@ -87,7 +87,8 @@ export class S3Driver implements StorageDriver {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: {
-        httpAgent: new HttpAgent(agentOptions),
+        // Blobs relayed from a plain-HTTP store arrive in reads of up to 512 KiB (large-read-agent.ts).
+        httpAgent: new LargeReadAgent(agentOptions),
         httpsAgent: new HttpsAgent({ ...agentOptions, rejectUnauthorized: !(options.insecure ?? false) }),
         connectionTimeout: options.connectionTimeoutMs ?? 10_000,
       },
