@@ -127,6 +127,9 @@ describe('runBench', () => {
     const group: ScenarioGroup = {
       id: 's3-like',
       launchers: (run) => ({ baseline: run.baseline, candidate: fakeLauncher('own', events) }),
+      async finish() {
+        events.push('finish');
+      },
       rows: [
         {
           id: 'boom',
@@ -148,8 +151,30 @@ describe('runBench', () => {
       groups: [group],
       only: new Set(['boom']),
     });
-    expect(events).toEqual(['start base', 'start own', 'stop base', 'stop own']);
+    expect(events).toEqual(['start base', 'start own', 'stop base', 'stop own', 'finish']);
     expect(result.rows[0]?.error).toBe('own: 500 from the registry (registry output: own output)');
     expect(result.rows[0]?.pass).toBeUndefined();
+  });
+
+  it('finishes a group whose set-up failed, after stopping the side that started', async () => {
+    const events: string[] = [];
+    const group: ScenarioGroup = {
+      id: 'upstream-like',
+      async prepare(side) {
+        if (side.registry.name === 'cand') throw new Error('no room');
+      },
+      async finish() {
+        events.push('finish');
+      },
+      rows: [{ id: 'r', title: 'row', unit: 's', better: 'lower', target: 1.25, measure: async () => 1 }],
+    };
+    const result = await runBench({
+      baseline: fakeLauncher('base', events),
+      candidate: fakeLauncher('cand', events),
+      context,
+      groups: [group],
+    });
+    expect(events).toEqual(['start base', 'start cand', 'stop base', 'stop cand', 'finish']);
+    expect(result.rows[0]?.error).toContain('no room');
   });
 });

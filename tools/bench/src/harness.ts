@@ -114,12 +114,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       context.progress(`${group.id}: set-up failed: ${message}`);
       for (const row of selected) rows.push(failedRow(group, row, launchers, message));
       await Promise.all(sides.map((side) => side.close()));
+      await group.finish?.();
       continue;
     }
     try {
       for (const row of selected) rows.push(await runRow(group, row, sides as [OpenSide, OpenSide], context));
     } finally {
       await Promise.all(sides.map((side) => side.close()));
+      await group.finish?.();
     }
   }
   const finishedAt = new Date();

@@ -113,6 +113,11 @@ export interface ScenarioGroup {
    * starts them per group, samples their RSS and stops them, as for any group.
    */
   launchers?(run: SideLaunchers): SideLaunchers;
+  /**
+   * Once after the group, after both sides stopped, also when its set-up failed: stops what the
+   * group started for itself (e.g. a shared upstream).
+   */
+  finish?(): Promise<void>;
 }
 
 /** The two registries a group compares. */

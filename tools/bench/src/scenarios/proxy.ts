@@ -72,6 +72,11 @@ export function proxyScenarios(context: BenchContext): ScenarioGroup {
   return {
     id: 'proxy',
     launchers: proxyLaunchers,
+    async finish() {
+      const started = upstream;
+      upstream = undefined;
+      await (await started?.catch(() => undefined))?.stop();
+    },
     rows: [
       {
         id: 'proxy-cold-pull',
@@ -203,9 +208,11 @@ interface Upstream {
   pushImage(repository: string, layers: number, layerBytes: number): Promise<void>;
   /** Counts since the last call: requests, HEADs, blob GETs, response bytes. */
   take(): { requests: number; heads: number; blobGets: number; bytes: number };
+  /** Stops the forwarder and the distribution behind it, and removes its storage. */
+  stop(): Promise<void>;
 }
 
-/** A distribution behind a forwarder that counts what the proxies ask; stopped when the process exits. */
+/** A distribution behind a forwarder that counts what the proxies ask; the group's `finish` stops it. */
 async function startUpstream(): Promise<Upstream> {
   const registry = await startDistribution();
   let counts = { requests: 0, heads: 0, blobGets: 0, bytes: 0 };
@@ -230,12 +237,13 @@ async function startUpstream(): Promise<Upstream> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   server.unref();
   const { port } = server.address() as AddressInfo;
-  process.once('exit', () => {
-    server.close();
-    void registry.stop();
-  });
   return {
     url: `http://127.0.0.1:${port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await registry.stop();
+    },
     async pushImage(repository, layers, layerBytes) {
       const client = new RegistryClient(registry.url);
       try {
