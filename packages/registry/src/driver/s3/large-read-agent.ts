@@ -12,7 +12,7 @@ const DEFAULT_MAX_READ = 512 * 1024;
  * Why: relaying a blob from S3 to a client costs Node a fixed amount of work per chunk (the socket
  * callback, the HTTP parser, two streams, a write), and every chunk is garbage that external-memory
  * pressure makes V8 collect with full GCs. At 64 KiB per read the glci node spent 1.09 s of CPU
- * per GiB relayed, against 0.33–0.43 s for distribution; with this agent 0.40–0.49 s (`pnpm bench`,
+ * per GiB relayed, against 0.31–0.43 s for distribution; with this agent 0.40–0.53 s (`pnpm bench`,
  * row `s3-pull`; the package README has the numbers). 256 KiB reads cost about 0.55 s, and 1 MiB
  * no less than 512 KiB.
  *
