@@ -170,6 +170,28 @@ describe('glci registry serve --upstream', () => {
   });
 });
 
+describe('glci registry serve with registry.push_through', () => {
+  it('mirrors each pushed manifest to the configured upstream before answering', async () => {
+    const upstream = await serve(['--storage', 'memory:']);
+    const configHome = tempDir();
+    writeFileSync(
+      path.join(configHome, 'config.toml'),
+      `[registry]\npush_through = true\n\n[registry.upstream]\nurl = "${upstream.url}"\n`,
+    );
+    const mirror = await serve(['--storage', tempDir()], { GLCI_HOME: configHome });
+    expect(mirror.process.output()).toContain('push-through mirror enabled');
+    const { manifest, layer } = await pushTinyImage(mirror.url, 'team/app', 'v1', {
+      layer: 'mirrored layer',
+    });
+    const mirrored = await fetch(`${upstream.url}/v2/team/app/manifests/v1`, {
+      headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
+    expect(mirrored.status).toBe(200);
+    expect(await mirrored.text()).toBe(manifest);
+    expect(await (await fetch(`${upstream.url}/v2/team/app/blobs/${sha256(layer)}`)).text()).toBe(layer);
+  });
+});
+
 describe('glci registry serve: command-line mistakes', () => {
   it.each([
     [['--listen', 'nonsense'], 2, /--listen expects host:port/],

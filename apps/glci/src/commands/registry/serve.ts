@@ -1,11 +1,6 @@
 import path from 'node:path';
 import type { UpstreamConfig } from '@glci/config';
-import {
-  createProxyNamespace,
-  createPushThrough,
-  formatProxyMetrics,
-  type ProxyNamespace,
-} from '@glci/proxy';
+import type { ProxyNamespace } from '@glci/proxy';
 import {
   configureServerHeap,
   createNamespace,
@@ -60,11 +55,16 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     // so committing never reads the blob back.
     ...(storage.kind === 's3' ? { hashing: wasmHashing } : {}),
   });
+  const registryConfig = ctx.config().config.registry;
+  // @glci/proxy (got, the public suffix list) adds about 13 MiB to the process: load it only for a
+  // pull-through cache or a push-through mirror.
+  const mirroring =
+    upstreams.length > 0 || registryConfig.push_through ? await import('@glci/proxy') : undefined;
   let proxy: ProxyNamespace | undefined;
-  if (upstreams.length > 0) {
+  if (mirroring && upstreams.length > 0) {
     // The cache index lives in the registry's own storage, so a restarted mirror still knows its cache.
     const { max_size: maxBytes, unused_ttl: unusedExpiryMs } = ctx.config().config.registry.proxy_cache;
-    proxy = createProxyNamespace({
+    proxy = mirroring.createProxyNamespace({
       local: namespace,
       upstreams,
       logger,
@@ -77,10 +77,10 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     namespace = proxy;
     logger.info('pull-through cache enabled', { upstreams: upstreams.map((u) => u.url) });
   }
-  const registryConfig = ctx.config().config.registry;
-  const pushThrough = registryConfig.push_through
-    ? createPushThrough({ upstream: registryConfig.upstream, logger })
-    : undefined;
+  const pushThrough =
+    mirroring && registryConfig.push_through
+      ? mirroring.createPushThrough({ upstream: registryConfig.upstream, logger })
+      : undefined;
   // push-through.json next to the config swaps the mirror's settings live (polled every 2 s).
   const pushThroughWatcher = pushThrough?.watchFile(path.join(ctx.config().glciHome, 'push-through.json'));
   if (pushThrough) {
@@ -99,9 +99,9 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     secret,
   });
   // The proxy keeps its per-upstream counters itself; /metrics shows them next to the registry's.
-  if (proxy && registry.metrics) {
+  if (mirroring && proxy && registry.metrics) {
     const counted = proxy;
-    registry.metrics.addTextSource(() => formatProxyMetrics(counted.stats()));
+    registry.metrics.addTextSource(() => mirroring.formatProxyMetrics(counted.stats()));
   }
   const running = await registry.listen({
     host,
