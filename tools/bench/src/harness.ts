@@ -95,31 +95,31 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await options.beforeGroup?.();
     context.progress(`${group.id}: starting ${launchers.baseline.name} and ${launchers.candidate.name}`);
     const sides: OpenSide[] = [];
-    let failing = '';
-    let failingRegistry: RegistryUnderTest | undefined;
     try {
-      for (const launcher of [launchers.baseline, launchers.candidate]) {
-        failing = launcher.name;
-        failingRegistry = undefined;
-        const side = await openSide(launcher);
-        sides.push(side);
-        failingRegistry = side.registry;
-        if (group.prepare) {
-          context.progress(`${group.id}: preparing ${side.registry.name}`);
-          await group.prepare(side);
+      let failing = '';
+      let failingRegistry: RegistryUnderTest | undefined;
+      try {
+        for (const launcher of [launchers.baseline, launchers.candidate]) {
+          failing = launcher.name;
+          failingRegistry = undefined;
+          const side = await openSide(launcher);
+          sides.push(side);
+          failingRegistry = side.registry;
+          if (group.prepare) {
+            context.progress(`${group.id}: preparing ${side.registry.name}`);
+            await group.prepare(side);
+          }
         }
+      } catch (error) {
+        const message = `${failing}: ${describeFailure(error, failingRegistry)}`;
+        context.progress(`${group.id}: set-up failed: ${message}`);
+        for (const row of selected) rows.push(failedRow(group, row, launchers, message));
+        continue;
       }
-    } catch (error) {
-      const message = `${failing}: ${describeFailure(error, failingRegistry)}`;
-      context.progress(`${group.id}: set-up failed: ${message}`);
-      for (const row of selected) rows.push(failedRow(group, row, launchers, message));
-      await Promise.all(sides.map((side) => side.close()));
-      await group.finish?.();
-      continue;
-    }
-    try {
       for (const row of selected) rows.push(await runRow(group, row, sides as [OpenSide, OpenSide], context));
     } finally {
+      // Also after a failed set-up (`continue` passes through here): the sides that started, then
+      // whatever the group started for itself.
       await Promise.all(sides.map((side) => side.close()));
       await group.finish?.();
     }

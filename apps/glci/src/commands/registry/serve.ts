@@ -63,7 +63,7 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
   let proxy: ProxyNamespace | undefined;
   if (mirroring && upstreams.length > 0) {
     // The cache index lives in the registry's own storage, so a restarted mirror still knows its cache.
-    const { max_size: maxBytes, unused_ttl: unusedExpiryMs } = ctx.config().config.registry.proxy_cache;
+    const { max_size: maxBytes, unused_ttl: unusedExpiryMs } = registryConfig.proxy_cache;
     proxy = mirroring.createProxyNamespace({
       local: namespace,
       upstreams,
