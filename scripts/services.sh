@@ -4,6 +4,9 @@
 #     glci registry on 127.0.0.1:39749 — its registry mirror and insecure registry, which the
 #     pull-through tests bring up — merged with this host's settings from scripts/dockerd.json: the
 #     unix socket plus tcp://127.0.0.1:2375 (loopback only, for the orchestrator tests over TCP)
+#   - on machines whose kernel withholds capabilities from every process (these CI VMs lack
+#     CAP_SYS_RESOURCE), scripts/images/runc-bounded as dockerd's default runtime, so that
+#     `--privileged` containers (the runner's Docker-in-Docker services) can start at all
 #   - the locally built test images (no image can be pulled on these machines)
 # A running dockerd that lacks those settings is restarted (which stops its containers).
 set -euo pipefail
@@ -14,6 +17,27 @@ MIRROR_HOST=127.0.0.1:39749
 HOST_SETTINGS="$PWD/scripts/dockerd.json"
 # Generated, so outside the repository.
 DAEMON_CONFIG=/etc/glci/dockerd.json
+BOUNDED_RUNC=/usr/local/libexec/glci/runc-bounded
+
+# Whether this machine's bounding set lacks a capability that Docker grants privileged containers
+# (CAP_CHOWN .. CAP_CHECKPOINT_RESTORE, bits 0-40).
+capabilities_withheld() {
+  local mask
+  mask=$((16#$(awk '/^CapBnd:/{print $2}' /proc/self/status)))
+  (((mask & 0x1ffffffffff) != 0x1ffffffffff))
+}
+
+# The host settings for dockerd: scripts/dockerd.json, plus the runc wrapper where it is needed.
+host_settings() {
+  if capabilities_withheld; then
+    mkdir -p "$(dirname "$BOUNDED_RUNC")"
+    install -m 0755 scripts/images/runc-bounded "$BOUNDED_RUNC"
+    jq --arg path "$BOUNDED_RUNC" '. + {runtimes: {"runc-bounded": {path: $path}}, "default-runtime": "runc-bounded"}' \
+      "$HOST_SETTINGS"
+  else
+    cat "$HOST_SETTINGS"
+  fi
+}
 
 write_daemon_config() {
   if [ ! -x node_modules/.bin/tsx ]; then
@@ -21,15 +45,18 @@ write_daemon_config() {
     exit 1
   fi
   mkdir -p "$(dirname "$DAEMON_CONFIG")"
+  host_settings >"$DAEMON_CONFIG.host"
   node_modules/.bin/tsx --conditions=source packages/docker/src/bin/daemon-json.ts \
-    "$MIRROR_HOST" "$HOST_SETTINGS" >"$DAEMON_CONFIG.tmp"
+    "$MIRROR_HOST" "$DAEMON_CONFIG.host" >"$DAEMON_CONFIG.tmp"
   mv "$DAEMON_CONFIG.tmp" "$DAEMON_CONFIG"
 }
 
-# Whether the running dockerd serves tcp://127.0.0.1:2375 and has exactly the generated registry
-# mirrors (dockerd lists them with a trailing slash) and insecure registries.
+# Whether the running dockerd serves tcp://127.0.0.1:2375, runs the configured default runtime and
+# has exactly the generated registry mirrors (dockerd lists them with a trailing slash) and
+# insecure registries.
 running_daemon_matches() {
   docker -H tcp://127.0.0.1:2375 version >/dev/null 2>&1 || return 1
+  [ "$(docker info --format '{{.DefaultRuntime}}' 2>/dev/null)" = "$(jq -r '."default-runtime" // "runc"' "$DAEMON_CONFIG")" ] || return 1
   docker info --format '{{json .RegistryConfig}}' 2>/dev/null | jq -e --slurpfile want "$DAEMON_CONFIG" '
     $want[0] as $w
     | . as $running
@@ -64,3 +91,4 @@ elif ! running_daemon_matches; then
 fi
 
 bash scripts/build-test-images.sh
+bash scripts/build-runner-images.sh

@@ -15,5 +15,11 @@ export {
   withinPath,
 } from './job-token-auth.js';
 export { healthcheck, type StartedMock, startMock } from './main.js';
-export { type RunnerConfigOptions, renderRunnerConfig } from './runner-config.js';
+export {
+  type RunnerConfigOptions,
+  type RunnerEntryOptions,
+  type RunnerGlobalOptions,
+  renderRunnerConfig,
+  renderRunnersConfig,
+} from './runner-config.js';
 export { type MockSettings, readMockSettings, SettingsError } from './settings.js';

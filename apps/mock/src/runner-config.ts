@@ -3,7 +3,19 @@
  * (shared/runner-protocol.md §4 and §5). A pure function: the caller writes the text where the
  * runner container mounts it.
  */
-export interface RunnerConfigOptions {
+/** The settings of the whole runner process (the top of `config.toml`). */
+export interface RunnerGlobalOptions {
+  /** `concurrent` (≥ 1; 0 is fatal for the runner). Default 4. */
+  readonly concurrent?: number;
+  /** Seconds between polls. Default 3. */
+  readonly checkInterval?: number;
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'panic';
+  /** Seconds the runner waits for running jobs on a graceful stop. Default 30. */
+  readonly shutdownTimeout?: number;
+}
+
+/** One `[[runners]]` entry: a registered runner with its own token, executor and settings. */
+export interface RunnerEntryOptions {
   /** The mock's URL as the runner and the helper containers reach it (`url`; artifacts use it). */
   readonly url: string;
   /** The git remote base (`clone_url`); defaults to `url`. */
@@ -11,16 +23,18 @@ export interface RunnerConfigOptions {
   /** The runner's authentication token (`glrt-…`, from `RunnerApi.registerRunner`). */
   readonly token: string;
   readonly name?: string;
-  /** `concurrent` (≥ 1; 0 is fatal for the runner). Default 4. */
-  readonly concurrent?: number;
-  /** Seconds between polls. Default 3. */
-  readonly checkInterval?: number;
-  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'panic';
+  /** `docker` (default) or `shell` (jobs run as host processes, for tests and shell runners). */
+  readonly executor?: 'docker' | 'shell';
+  /** The shell executor's shell. Default `bash`. */
+  readonly shell?: 'bash' | 'sh';
+  /** Where jobs check out (`builds_dir`) and keep local caches (`cache_dir`). */
+  readonly buildsDir?: string;
+  readonly cacheDir?: string;
   /** Per-runner job limit (`limit`, 0 = unlimited). Default 0. */
   readonly limit?: number;
   /** Job log cap in KiB (`output_limit`). Default 4096. */
   readonly outputLimitKib?: number;
-  /** `FF_*` flags; `FF_NETWORK_PER_BUILD` is on unless set to false here. */
+  /** `FF_*` flags; with the Docker executor `FF_NETWORK_PER_BUILD` is on unless set to false here. */
   readonly featureFlags?: Readonly<Record<string, boolean>>;
   /** `[[runners]] environment` entries (`KEY=value`). */
   readonly environment?: readonly string[];
@@ -34,6 +48,7 @@ export interface RunnerConfigOptions {
     readonly networkMode?: string;
     readonly helperImage?: string;
     readonly pullPolicy?: readonly ('always' | 'if-not-present' | 'never')[];
+    /** Mounted into job, service and helper containers. Default `["/cache"]`. */
     readonly volumes?: readonly string[];
   };
   /**
@@ -56,53 +71,87 @@ export interface RunnerConfigOptions {
       };
 }
 
-/** Renders the runner's `config.toml`. Throws `TypeError` for values the runner would reject. */
+export type RunnerConfigOptions = RunnerGlobalOptions & RunnerEntryOptions;
+
+/** Renders a runner's `config.toml` with one entry. Throws `TypeError` for values the runner would reject. */
 export function renderRunnerConfig(options: RunnerConfigOptions): string {
+  return renderRunnersConfig(options, [options]);
+}
+
+/**
+ * Renders a `config.toml` with several `[[runners]]` entries, each polling with its own token (a
+ * shared runner and one entry per Docker-in-Docker job, say). Throws `TypeError` for values the
+ * runner would reject.
+ */
+export function renderRunnersConfig(
+  global: RunnerGlobalOptions,
+  entries: readonly RunnerEntryOptions[],
+): string {
+  if (entries.length === 0) throw new TypeError('a runner config needs at least one [[runners]] entry');
+  const concurrent = global.concurrent ?? 4;
+  if (!Number.isInteger(concurrent) || concurrent < 1) throw new TypeError('concurrent must be ≥ 1');
+  const lines: string[] = [
+    '# Written by glci: the official gitlab-runner takes its jobs from the glci mock.',
+    `concurrent = ${concurrent}`,
+    `check_interval = ${integer(global.checkInterval ?? 3, 'checkInterval')}`,
+    `log_level = ${str(global.logLevel ?? 'info')}`,
+    `shutdown_timeout = ${integer(global.shutdownTimeout ?? 30, 'shutdownTimeout')}`,
+  ];
+  for (const entry of entries) lines.push('', ...runnerEntry(entry));
+  return `${lines.join('\n')}\n`;
+}
+
+function runnerEntry(options: RunnerEntryOptions): string[] {
   const url = new URL(options.url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new TypeError(`url must be http(s), got ${url.protocol}`);
   }
   if (!options.token) throw new TypeError('token must not be empty');
-  const concurrent = options.concurrent ?? 4;
-  if (!Number.isInteger(concurrent) || concurrent < 1) throw new TypeError('concurrent must be ≥ 1');
-  const featureFlags = { FF_NETWORK_PER_BUILD: true, ...options.featureFlags };
+  const executor = options.executor ?? 'docker';
+  const featureFlags =
+    executor === 'docker'
+      ? { FF_NETWORK_PER_BUILD: true, ...options.featureFlags }
+      : { ...options.featureFlags };
   const docker = options.docker ?? {};
   if (docker.networkMode && featureFlags.FF_NETWORK_PER_BUILD) {
     throw new TypeError('docker.networkMode cannot be combined with FF_NETWORK_PER_BUILD');
   }
   const lines: string[] = [
-    '# Written by glci-mock: the official gitlab-runner takes its jobs from the glci mock.',
-    `concurrent = ${concurrent}`,
-    `check_interval = ${integer(options.checkInterval ?? 3, 'checkInterval')}`,
-    `log_level = ${str(options.logLevel ?? 'info')}`,
-    `shutdown_timeout = 30`,
-    '',
     '[[runners]]',
     `  name = ${str(options.name ?? 'glci-mock')}`,
     `  url = ${str(options.url)}`,
     `  clone_url = ${str(options.cloneUrl ?? options.url)}`,
     `  token = ${str(options.token)}`,
-    `  executor = "docker"`,
+    `  executor = ${str(executor)}`,
+  ];
+  if (executor === 'shell') lines.push(`  shell = ${str(options.shell ?? 'bash')}`);
+  if (options.buildsDir) lines.push(`  builds_dir = ${str(options.buildsDir)}`);
+  if (options.cacheDir) lines.push(`  cache_dir = ${str(options.cacheDir)}`);
+  lines.push(
     `  limit = ${integer(options.limit ?? 0, 'limit')}`,
     `  request_concurrency = 1`,
     `  output_limit = ${integer(options.outputLimitKib ?? 4096, 'outputLimitKib')}`,
-  ];
-  if (options.environment?.length) lines.push(`  environment = ${strArray(options.environment)}`);
-  lines.push('  [runners.feature_flags]');
-  for (const [flag, on] of Object.entries(featureFlags)) {
-    if (!/^FF_[A-Z0-9_]+$/.test(flag)) throw new TypeError(`not a feature flag: ${flag}`);
-    lines.push(`    ${flag} = ${on ? 'true' : 'false'}`);
-  }
-  lines.push(
-    '  [runners.docker]',
-    `    image = ${str(docker.image ?? 'alpine:3.20')}`,
-    `    privileged = ${docker.privileged ? 'true' : 'false'}`,
-    `    volumes = ${strArray(docker.volumes ?? ['/cache'])}`,
-    `    extra_hosts = ${strArray(docker.extraHosts ?? ['host.docker.internal:host-gateway'])}`,
-    `    pull_policy = ${strArray(docker.pullPolicy ?? ['if-not-present'])}`,
   );
-  if (docker.networkMode) lines.push(`    network_mode = ${str(docker.networkMode)}`);
-  if (docker.helperImage) lines.push(`    helper_image = ${str(docker.helperImage)}`);
+  if (options.environment?.length) lines.push(`  environment = ${strArray(options.environment)}`);
+  if (Object.keys(featureFlags).length > 0) {
+    lines.push('  [runners.feature_flags]');
+    for (const [flag, on] of Object.entries(featureFlags)) {
+      if (!/^FF_[A-Z0-9_]+$/.test(flag)) throw new TypeError(`not a feature flag: ${flag}`);
+      lines.push(`    ${flag} = ${on ? 'true' : 'false'}`);
+    }
+  }
+  if (executor === 'docker') {
+    lines.push(
+      '  [runners.docker]',
+      `    image = ${str(docker.image ?? 'alpine:3.20')}`,
+      `    privileged = ${docker.privileged ? 'true' : 'false'}`,
+      `    volumes = ${strArray(docker.volumes ?? ['/cache'])}`,
+      `    extra_hosts = ${strArray(docker.extraHosts ?? ['host.docker.internal:host-gateway'])}`,
+      `    pull_policy = ${strArray(docker.pullPolicy ?? ['if-not-present'])}`,
+    );
+    if (docker.networkMode) lines.push(`    network_mode = ${str(docker.networkMode)}`);
+    if (docker.helperImage) lines.push(`    helper_image = ${str(docker.helperImage)}`);
+  }
   if (options.cache !== false) {
     const cache = options.cache ?? {};
     lines.push(
@@ -121,7 +170,7 @@ export function renderRunnerConfig(options: RunnerConfigOptions): string {
       `      Insecure = ${url.protocol === 'http:' ? 'true' : 'false'}`,
     );
   }
-  return `${lines.join('\n')}\n`;
+  return lines;
 }
 
 function integer(value: number, name: string): number {

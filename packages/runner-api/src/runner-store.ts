@@ -9,6 +9,8 @@ export interface RunnerInfo {
   readonly locked?: boolean;
   readonly paused?: boolean;
   readonly maximumTimeout?: number;
+  /** Registered with the legacy registration token: its token has no `glrt-` prefix. */
+  readonly legacy?: boolean;
 }
 
 export interface Runner {
@@ -67,7 +69,10 @@ export class MemoryRunnerStore implements RunnerStore {
       contactedAt: undefined,
     };
     this.#runners.set(runner.id, runner);
-    return { runner, token: this.#tokens.runnerToken(runner.id) };
+    const token = info.legacy
+      ? this.#tokens.legacyRunnerToken(runner.id)
+      : this.#tokens.runnerToken(runner.id);
+    return { runner, token };
   }
 
   verify(token: unknown, systemId?: string): Runner | undefined {

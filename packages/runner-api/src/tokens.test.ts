@@ -13,6 +13,15 @@ describe('TokenIssuer', () => {
     expect(issuer.parseJobToken(job)).toBe(42);
   });
 
+  it('derives legacy runner tokens without a prefix, distinct from glrt- tokens', () => {
+    const legacy = issuer.legacyRunnerToken(7);
+    expect(legacy).toMatch(/^7_[A-Za-z0-9_-]{32}$/);
+    expect(issuer.parseRunnerToken(legacy)).toBe(7);
+    // Same id, other kind: neither MAC passes for the other form.
+    expect(issuer.parseRunnerToken(`glrt-${legacy}`)).toBeUndefined();
+    expect(issuer.parseRunnerToken(issuer.runnerToken(7).slice('glrt-'.length))).toBeUndefined();
+  });
+
   it('refuses forged, swapped, truncated and foreign tokens', () => {
     const job = issuer.jobToken(42);
     expect(issuer.parseJobToken(job.replace('glcbt-42_', 'glcbt-43_'))).toBeUndefined();

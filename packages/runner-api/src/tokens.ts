@@ -2,7 +2,10 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Runner and job tokens are derived from a secret that never leaves this object:
- * `glrt-<id>_<mac>` and `glcbt-<jobId>_<mac>`, where `mac` is an HMAC-SHA256 of the kind and id.
+ * `glrt-<id>_<mac>` (a runner created in advance, GitLab 16+), `<id>_<mac>` (a runner registered
+ * with the legacy registration token: no prefix, so the runner's `unregister` deletes the whole
+ * runner instead of only its manager, as it does against GitLab) and `glcbt-<jobId>_<mac>`, where
+ * `mac` is an HMAC-SHA256 of the kind and id.
  * A token is checked by recomputing the MAC (constant time), so no token is ever stored.
  * Whether a job token is still *valid* (its job is running) is decided by the caller.
  */
@@ -18,9 +21,14 @@ export class TokenIssuer {
     return `glrt-${runnerId}_${this.#mac('runner', runnerId)}`;
   }
 
-  /** The runner id a well-formed, authentic runner token names, else `undefined`. */
+  /** The token of a runner registered with the legacy registration token (no `glrt-` prefix). */
+  legacyRunnerToken(runnerId: number): string {
+    return `${runnerId}_${this.#mac('legacy-runner', runnerId)}`;
+  }
+
+  /** The runner id a well-formed, authentic runner token (of either kind) names, else `undefined`. */
   parseRunnerToken(token: unknown): number | undefined {
-    return this.#parse(token, 'glrt-', 'runner');
+    return this.#parse(token, 'glrt-', 'runner') ?? this.#parse(token, '', 'legacy-runner');
   }
 
   jobToken(jobId: number): string {

@@ -86,7 +86,9 @@ describe('predefinedVariables', () => {
       public: false,
     });
     expect(v.DOCKER_REGISTRY_MIRROR?.value).toBe('http://host.docker.internal:39741');
-    expect(v.KANIKO_MIRROR_ARGS?.value).toBe('--registry-mirror host.docker.internal:39741');
+    expect(v.KANIKO_MIRROR_ARGS?.value).toBe(
+      '--registry-mirror host.docker.internal:39741 --insecure-registry host.docker.internal:39741',
+    );
   });
 
   it('leaves the variables the runner adds to the runner', () => {

@@ -139,9 +139,18 @@ export function predefinedVariables(
     pub('GITLAB_USER_NAME', commit.author_name || 'glci'),
     pub('GITLAB_USER_EMAIL', commit.author_email || 'glci@localhost'),
     pub('DOCKER_REGISTRY_MIRROR', server.registryMirror),
-    pub('KANIKO_MIRROR_ARGS', `--registry-mirror ${server.registryHost}`),
+    pub('KANIKO_MIRROR_ARGS', kanikoMirrorArgs(server)),
   ];
   return variables;
+}
+
+/**
+ * Kaniko's flags for the mirror: `--registry-mirror` takes a host, and a plain-HTTP mirror (the
+ * mock's registry) must also be named with `--insecure-registry`, or kaniko talks TLS to it.
+ */
+function kanikoMirrorArgs(server: ServerContext): string {
+  const args = `--registry-mirror ${server.registryHost}`;
+  return server.serverUrl.protocol === 'http:' ? `${args} --insecure-registry ${server.registryHost}` : args;
 }
 
 /** The job's own `variables:` after the predefined ones (later entries win in the runner). */

@@ -1,5 +1,13 @@
 export { type DistributionOptions, type RunningDistribution, startDistribution } from './distribution.js';
 export { ensureTestImages, requireDocker, TEST_IMAGES } from './docker.js';
+export {
+  GITLAB_RUNNER_VERSION,
+  gitlabRunnerCommand,
+  RUNNER_IMAGES,
+  type RunningGitlabRunner,
+  requireGitlabRunner,
+  startGitlabRunner,
+} from './gitlab-runner.js';
 export { GLCI_FROM_SOURCE, type RunningGlciRegistry, startGlciRegistry } from './glci.js';
 export { freePort, type ManagedProcess, run, spawnManaged, waitFor } from './processes.js';
 export {

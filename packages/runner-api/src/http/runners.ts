@@ -35,6 +35,7 @@ export function runnerRoutes(ctx: ApiContext): Router {
       locked: body.locked,
       paused: body.paused,
       maximumTimeout: body.maximum_timeout,
+      legacy: true,
     });
     log.info('runner registered', { runnerId: runner.id, tags: runner.tags });
     sendJson(res, 201, { id: runner.id, token: authToken, token_expires_at: null });
