@@ -63,6 +63,8 @@ export interface MockServerOptions {
   readonly registryHost?: string;
   /** How long `POST /api/v4/jobs/request` holds a poll when there is no job; default 20 s. */
   readonly longPollMs?: number;
+  /** Seconds between the runner's trace updates (`X-GitLab-Trace-Update-Interval`); default 3. */
+  readonly traceUpdateInterval?: number;
   readonly logger?: Logger;
 }
 
@@ -142,6 +144,7 @@ export function createMockServer(options: MockServerOptions): MockServer {
       dataDir: options.dataDir,
       secret: derive('glci-mock runner-api tokens'),
       longPollMs: options.longPollMs ?? 20_000,
+      ...(options.traceUpdateInterval ? { traceUpdateInterval: options.traceUpdateInterval } : {}),
       ...(options.registryHost ? { registryHost: options.registryHost } : {}),
       cache: {
         ...(options.cacheDir ? { root: options.cacheDir } : {}),

@@ -17,6 +17,17 @@ export interface ArtifactRecord {
   readonly file: string;
   readonly createdAt: number;
   readonly expiresAt: number | undefined;
+  /** A `dotenv` report's variables, in file order (parsed when it was uploaded). */
+  readonly variables?: readonly (readonly [string, string])[];
+}
+
+export interface SaveOptions {
+  readonly maxBytes: number;
+  /**
+   * Reads the received file before it becomes visible; what it returns is kept on the record, and
+   * if it throws the upload is discarded and the error is the upload's answer.
+   */
+  readonly inspect?: (file: string) => Promise<Pick<ArtifactRecord, 'variables'>>;
 }
 
 export interface ArtifactMeta {
@@ -33,12 +44,7 @@ export interface ArtifactMeta {
  * type replaces the previous one atomically. Expired artifacts are not found and get deleted.
  */
 export interface ArtifactStore {
-  save(
-    jobId: number,
-    meta: ArtifactMeta,
-    source: Readable,
-    options: { maxBytes: number },
-  ): Promise<ArtifactRecord>;
+  save(jobId: number, meta: ArtifactMeta, source: Readable, options: SaveOptions): Promise<ArtifactRecord>;
   find(jobId: number, type?: string): ArtifactRecord | undefined;
   list(jobId: number): readonly ArtifactRecord[];
   open(record: ArtifactRecord): Readable;
@@ -66,7 +72,7 @@ export class FsArtifactStore implements ArtifactStore {
     jobId: number,
     meta: ArtifactMeta,
     source: Readable,
-    options: { maxBytes: number },
+    options: SaveOptions,
   ): Promise<ArtifactRecord> {
     const tmpDir = path.join(this.#root, 'tmp');
     const jobDir = path.join(this.#root, 'jobs', String(jobId));
@@ -84,6 +90,7 @@ export class FsArtifactStore implements ArtifactStore {
     });
     try {
       await pipeline(source, counter, createWriteStream(tmp));
+      const inspected = options.inspect ? await options.inspect(tmp) : {};
       const file = path.join(jobDir, encodeURIComponent(meta.type));
       await rename(tmp, file);
       const now = this.#clock.now();
@@ -96,6 +103,7 @@ export class FsArtifactStore implements ArtifactStore {
         file,
         createdAt: now,
         expiresAt: meta.expireIn === undefined ? undefined : now + meta.expireIn * 1000,
+        ...inspected,
       };
       let records = this.#records.get(jobId);
       if (!records) {

@@ -26,6 +26,8 @@ export const FAILURE_REASONS = [
 export interface PayloadDependency {
   readonly job: JobRecord;
   readonly artifact: ArtifactRecord | undefined;
+  /** The variables of the dependency's `dotenv` report, if it uploaded one. */
+  readonly dotenv?: readonly (readonly [string, string])[];
 }
 
 export interface PayloadInput {
@@ -46,10 +48,17 @@ export interface PayloadInput {
 export function buildJobPayload(input: PayloadInput): Record<string, unknown> {
   const { job, token, runner, server } = input;
   const { spec } = job;
-  const variables: JobVariable[] = [
+  // GitLab's precedence, lowest first (the runner lets a later entry win): predefined, the YAML's
+  // variables, dotenv reports of the dependencies (in dependency order), then pipeline-level
+  // variables, which dotenv reports do not override.
+  const variables = dedupeVariables([
     ...predefinedVariables(server, job, runner, token),
-    ...userVariables(spec),
-  ];
+    ...userVariables(spec.variables),
+    ...input.dependencies.flatMap(({ dotenv }) =>
+      (dotenv ?? []).map(([key, value]): JobVariable => ({ key, value, public: true })),
+    ),
+    ...userVariables(spec.pipeline_variables),
+  ]);
   const steps: Record<string, unknown>[] = [
     {
       name: 'script',
@@ -119,6 +128,13 @@ export function buildJobPayload(input: PayloadInput): Record<string, unknown> {
       token_mask_prefixes: ['glcbt-', 'glrt-'],
     },
   };
+}
+
+/** One entry per key, the last one (the one the runner would use), kept in first-seen order. */
+function dedupeVariables(variables: readonly JobVariable[]): JobVariable[] {
+  const byKey = new Map<string, JobVariable>();
+  for (const variable of variables) byKey.set(variable.key, variable);
+  return [...byKey.values()];
 }
 
 /** GitLab's refspecs: the pipeline ref plus the branch (or tag); both exist on glci's git server. */

@@ -153,7 +153,13 @@ export const jobSpecSchema = z.strictObject({
   git: gitInfoSchema,
   image: imageSchema.optional(),
   services: z.array(serviceSchema).default([]),
+  /** The YAML's variables (global and job-level) after glci resolved them. */
   variables: variablesSchema.default({}),
+  /**
+   * Variables that outrank the dependencies' dotenv reports, as pipeline, project and group
+   * variables do on GitLab (glci's `--env`, `--env-file`, `.glci.env`).
+   */
+  pipeline_variables: variablesSchema.default({}),
   before_script: z.array(z.string()).default([]),
   script: z.array(z.string()).min(1, { message: 'a job needs at least one script line' }),
   after_script: z.array(z.string()).default([]),

@@ -119,7 +119,7 @@ describe('userVariables', () => {
         },
       }),
     );
-    expect(userVariables(spec)).toEqual([
+    expect(userVariables(spec.variables)).toEqual([
       { key: 'A', value: 'plain', public: true },
       { key: 'N', value: '3', public: true },
       { key: 'M', value: 'secret-value', public: true, masked: true },

@@ -153,9 +153,9 @@ function kanikoMirrorArgs(server: ServerContext): string {
   return server.serverUrl.protocol === 'http:' ? `${args} --insecure-registry ${server.registryHost}` : args;
 }
 
-/** The job's own `variables:` after the predefined ones (later entries win in the runner). */
-export function userVariables(spec: JobSpec): JobVariable[] {
-  return Object.entries(spec.variables).map(([key, value]) => {
+/** Variables given in a job spec (`variables` or `pipeline_variables`) as payload entries. */
+export function userVariables(variables: JobSpec['variables']): JobVariable[] {
+  return Object.entries(variables).map(([key, value]) => {
     if (typeof value === 'string') return { key, value, public: true };
     const raw = value.raw ?? value.expand === false;
     return {

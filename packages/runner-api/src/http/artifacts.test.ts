@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeRunner, type Payload } from '../test-support/fake-runner.js';
 import { type Harness, jobSpec, manualClock, startApi } from '../test-support/harness.js';
@@ -138,5 +139,53 @@ describe('artifacts', () => {
     expect((await runner.downloadArtifacts(job.id, job.token)).status).toBe(200);
     clock.advance(3601_000);
     expect((await runner.downloadArtifacts(job.id, job.token)).status).toBe(404);
+  });
+
+  it('parses a gzip dotenv report and hands its variables to a dependant job below its pipeline variables', async () => {
+    const producer = await start();
+    const report = gzipSync('BUILD_VERSION=v1.2.3\nSHARED=from-dotenv\nOVERRIDDEN=from-dotenv\n');
+    const upload = await runner.uploadArtifacts(
+      producer.id,
+      producer.token,
+      [report],
+      { artifact_type: 'dotenv', artifact_format: 'gzip' },
+      'build.env.gz',
+    );
+    expect(upload.status).toBe(201);
+    await runner.runJob(producer, ['built\n']);
+    h.api.enqueue(
+      jobSpec({
+        name: 'deploy',
+        dependencies: [producer.id],
+        variables: { SHARED: 'from-yaml', OWN: 'yaml' },
+        pipeline_variables: { OVERRIDDEN: 'from --env' },
+      }),
+    );
+    const consumer = (await runner.requestJob())!;
+    const value = (key: string) => consumer.variables.filter((v) => v.key === key).map((v) => v.value);
+    expect(value('BUILD_VERSION')).toEqual(['v1.2.3']);
+    // dotenv outranks the YAML's variables, pipeline variables outrank dotenv; one entry each.
+    expect(value('SHARED')).toEqual(['from-dotenv']);
+    expect(value('OVERRIDDEN')).toEqual(['from --env']);
+    expect(value('OWN')).toEqual(['yaml']);
+  });
+
+  it('refuses a dotenv report GitLab would refuse, and keeps nothing of it', async () => {
+    const job = await start();
+    const tooMany = Array.from({ length: 21 }, (_, i) => `V${i}=x`).join('\n');
+    for (const [content, message] of [
+      [gzipSync(tooMany), /more than 20 variables/],
+      [gzipSync('not a variable line'), /Invalid Format/],
+      [Buffer.from('not gzip'), /not valid gzip/],
+    ] as const) {
+      const upload = await runner.uploadArtifacts(job.id, job.token, [content], {
+        artifact_type: 'dotenv',
+        artifact_format: 'gzip',
+      });
+      expect(upload.status).toBe(400);
+      expect(upload.body).toMatch(message);
+    }
+    const stored = await readdir(path.join(h.dataDir, 'artifacts', 'jobs', String(job.id))).catch(() => []);
+    expect(stored).not.toContain('dotenv');
   });
 });

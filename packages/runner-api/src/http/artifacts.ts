@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { gunzipSync } from 'node:zlib';
 import busboy from 'busboy';
 import { type Request, Router } from 'express';
 import type { ArtifactRecord } from '../artifact-store.js';
+import { DOTENV_MAX_BYTES, parseDotenv } from '../dotenv.js';
 import { parseExpireIn } from '../duration.js';
 import { BadRequestError, ForbiddenError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import { ACTIVE_STATES } from '../job-queue.js';
@@ -76,6 +79,32 @@ export function artifactRoutes(ctx: ApiContext): Router {
   return router;
 }
 
+/**
+ * A dotenv report as the runner uploads it (`artifact_format=gzip`, or raw), parsed with GitLab's
+ * rules and limits; a report GitLab would refuse is refused here too (400), so the job's upload
+ * fails with the reason.
+ */
+async function readDotenvReport(file: string, format: string): Promise<Pick<ArtifactRecord, 'variables'>> {
+  const content = await readFile(file);
+  let text: Buffer;
+  if (format === 'gzip') {
+    try {
+      // One byte over the limit is enough for parseDotenv to name the limit.
+      text = gunzipSync(content, { maxOutputLength: DOTENV_MAX_BYTES + 1 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new BadRequestError(`Dotenv files cannot be larger than ${DOTENV_MAX_BYTES} bytes`);
+      }
+      throw new BadRequestError('the dotenv report is not valid gzip');
+    }
+  } else if (format === 'raw') {
+    text = content;
+  } else {
+    throw new BadRequestError(`a dotenv report must be gzip or raw, not ${format}`);
+  }
+  return { variables: parseDotenv(text) };
+}
+
 function receiveFile(
   ctx: ApiContext,
   req: Request,
@@ -110,7 +139,10 @@ function receiveFile(
       // Busboy destroys the part's stream on a truncated body; the save's pipeline reports it.
       stream.on('error', () => {});
       const filename = info.filename && info.filename.length <= 255 ? info.filename : 'artifacts.zip';
-      saving = ctx.artifacts.save(jobId, { ...meta, filename }, stream, { maxBytes: ctx.maxArtifactSize });
+      saving = ctx.artifacts.save(jobId, { ...meta, filename }, stream, {
+        maxBytes: ctx.maxArtifactSize,
+        ...(meta.type === 'dotenv' ? { inspect: (file) => readDotenvReport(file, meta.format) } : {}),
+      });
       saving.catch((error: unknown) => {
         stream.resume();
         fail(error);

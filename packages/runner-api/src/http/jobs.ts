@@ -115,6 +115,7 @@ function payloadFor(ctx: ApiContext, job: JobRecord, runner: Runner): Record<str
     dependencies: job.spec.dependencies.map((id) => ({
       job: ctx.queue.get(id)!,
       artifact: ctx.artifacts.find(id, 'archive'),
+      dotenv: ctx.artifacts.find(id, 'dotenv')?.variables ?? [],
     })),
   });
 }
