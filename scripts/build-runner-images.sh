@@ -12,7 +12,8 @@
 #                                                          git-remote-http, CA certificates, /tmp
 #   glci-test/dind:20.10-local                            Debian's dockerd, containerd, runc, the
 #                                                          docker CLI, iptables, openssl (TLS certs)
-#   glci-test/docker-cli:20.10-local                      busybox + Debian's docker CLI (job image)
+#   glci-test/docker-cli:20.10-local                      busybox, curl and Debian's docker CLI (a
+#                                                          job image)
 #   glci-test/http-service:1                              busybox httpd on :80 serving /www (a
 #                                                          service container)
 #
@@ -55,7 +56,7 @@ source "$here/lib/rootfs.sh"
 BUSYBOX_APPLETS=(sh ash ls cat echo env sleep mkdir rm cp mv ln grep sed head tail tr wc sha256sum md5sum
   date id true false test printf kill touch find xargs nc hostname ps awk sort uniq dd gzip gunzip tar chmod
   chown stat basename dirname readlink realpath du df mktemp tee cut expr seq which uname whoami yes diff
-  unzip zcat base64 od hexdump install printenv pwd nslookup ip ifconfig mount umount httpd)
+  unzip zcat base64 od hexdump install printenv pwd nslookup ip ifconfig mount umount httpd wget)
 
 # import_rootfs IMAGE CHANGE...: the root filesystem as the image's single layer.
 import_rootfs() {
@@ -64,7 +65,13 @@ import_rootfs() {
   local changes=(--change "LABEL dev.glci.build=\"$BUILD_HASH\" dev.glci.test-image=\"$image\"")
   local change
   for change in "$@"; do changes+=(--change "$change"); done
+  local previous
+  previous="$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
   tar --numeric-owner -C "$rootfs" -cf - . | docker import "${changes[@]}" - "$image" >/dev/null
+  # The image this one replaces, now untagged (unless a container still uses it).
+  if [[ -n "$previous" && "$previous" != "$(docker image inspect --format '{{.Id}}' "$image")" ]]; then
+    docker image rm "$previous" >/dev/null 2>&1 || true
+  fi
   log "built $image"
 }
 
@@ -143,7 +150,7 @@ build_dind() {
 
 build_docker_cli() {
   new_rootfs docker-cli
-  copy_with_libs /usr/bin/docker
+  copy_with_libs /usr/bin/docker /usr/bin/curl
   add_busybox /bin "${BUSYBOX_APPLETS[@]}"
   link_merged_usr
   add_minimal_etc

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildkitdToml, dindClientEnv, dindDaemonConfig, dindDaemonJson, dindServiceEnv } from './dind.js';
+import {
+  buildkitdToml,
+  DIND_NETWORK_SETTINGS,
+  dindClientEnv,
+  dindDaemonConfig,
+  dindDaemonJson,
+  dindNetworkFlags,
+  dindServiceEnv,
+} from './dind.js';
 
 describe('DinD configuration', () => {
   it('makes the mock an insecure registry and a mirror in daemon.json', () => {
@@ -43,5 +51,15 @@ describe('DinD configuration', () => {
       DOCKER_TLS_CERTDIR: '',
     });
     expect(dindServiceEnv({ tls: true })).toEqual({ DOCKER_TLS_CERTDIR: '/certs' });
+  });
+});
+
+describe('DinD networks', () => {
+  it('keep the inner daemon off the host bridge range, as settings and as flags', () => {
+    expect(DIND_NETWORK_SETTINGS.bip.startsWith('172.17.')).toBe(false);
+    expect(dindNetworkFlags()).toEqual([
+      '--bip=10.235.255.1/24',
+      '--default-address-pool=base=10.236.0.0/16,size=24',
+    ]);
   });
 });

@@ -7,6 +7,24 @@ export const DIND_CLIENT_CERT_DIR = '/certs/client';
 export const DIND_TLS_PORT = 2376;
 export const DIND_PLAIN_PORT = 2375;
 
+/**
+ * A DinD daemon's own networks, away from Docker's defaults. A dockerd in a container picks
+ * 172.17.0.0/16 for its bridge just as the host's did, and then 172.17.0.1 inside the DinD
+ * service is its own bridge: the host gateway (`host.docker.internal`, where the mock's port is
+ * published) becomes unreachable from the inner daemon ("connection refused" on push). Networks
+ * it creates (`docker network create`, compose) come from the second range for the same reason.
+ */
+export const DIND_NETWORK_SETTINGS = {
+  bip: '10.235.255.1/24',
+  'default-address-pools': [{ base: '10.236.0.0/16', size: 24 }],
+} as const;
+
+/** `DIND_NETWORK_SETTINGS` as `dockerd` flags, for a DinD service configured by its command line. */
+export function dindNetworkFlags(): string[] {
+  const pool = DIND_NETWORK_SETTINGS['default-address-pools'][0];
+  return [`--bip=${DIND_NETWORK_SETTINGS.bip}`, `--default-address-pool=base=${pool.base},size=${pool.size}`];
+}
+
 /** The settings glci owns in a `daemon.json`; `dindDaemonConfig` refuses them in `extra`. */
 export const DAEMON_REGISTRY_KEYS = ['insecure-registries', 'registry-mirrors'] as const;
 

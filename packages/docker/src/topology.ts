@@ -45,6 +45,8 @@ export interface RunnerSpec extends RunnerNameParts {
   /** The `config.toml` content, rendered by the caller. */
   readonly configToml: string;
   readonly pullPolicy?: PullPolicy;
+  /** `/etc/hosts` entries of the runner container (`name:ip` or `name:host-gateway`). */
+  readonly extraHosts?: readonly string[];
 }
 
 export interface PipelineNetworks {
@@ -240,6 +242,7 @@ export class GlciTopology {
       },
       ...(spec.cmd ? { cmd: spec.cmd } : {}),
       networks: [{ name: this.names.pipelineNetwork(spec.pipelineId) }],
+      ...(spec.extraHosts?.length ? { extraHosts: spec.extraHosts } : {}),
       mounts: [
         { type: 'volume', source: configVolume, target: RUNNER_CONFIG_DIR },
         { type: 'bind', source: socket, target: '/var/run/docker.sock' },
