@@ -24,6 +24,7 @@ import {
 import { createRunnerApi, type RunnerApi } from '@glci/runner-api';
 import express from 'express';
 import { internalRoutes, sendJson } from './internal-routes.js';
+import { jobControlRoutes } from './job-control-routes.js';
 import { jobTokenAuth } from './job-token-auth.js';
 
 export const DEFAULT_MOCK_PORT = 39741;
@@ -65,6 +66,11 @@ export interface MockServerOptions {
   readonly longPollMs?: number;
   /** Seconds between the runner's trace updates (`X-GitLab-Trace-Update-Interval`); default 3. */
   readonly traceUpdateInterval?: number;
+  /**
+   * Keep runners, jobs and logs in `<dataDir>/state`, so that a restarted mock (same secret and
+   * data directory) carries on with the runners and jobs of the one before (`glci-mock` does).
+   */
+  readonly persistState?: boolean;
   readonly logger?: Logger;
 }
 
@@ -145,6 +151,7 @@ export function createMockServer(options: MockServerOptions): MockServer {
       secret: derive('glci-mock runner-api tokens'),
       longPollMs: options.longPollMs ?? 20_000,
       ...(options.traceUpdateInterval ? { traceUpdateInterval: options.traceUpdateInterval } : {}),
+      ...(options.persistState ? { persistState: true } : {}),
       ...(options.registryHost ? { registryHost: options.registryHost } : {}),
       cache: {
         ...(options.cacheDir ? { root: options.cacheDir } : {}),
@@ -188,6 +195,7 @@ export function createMockServer(options: MockServerOptions): MockServer {
         'GET /stats': (_req, res) => sendJson(res, 200, stats()),
         'GET /metrics': metricsText,
         'POST /push-through-config': pushThroughConfig,
+        ...jobControlRoutes({ runnerApi: requireRunnerApi, logger }),
       },
     }),
   );

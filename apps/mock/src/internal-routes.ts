@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Logger } from '@glci/config';
-import { type RequestHandler, Router } from 'express';
+import { errorHandler } from '@glci/runner-api';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 
-/** One internal endpoint: a plain Node handler, reached only with the internal secret. */
-export type InternalHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+/** One internal endpoint, reached only with the internal secret; paths may have `:params`. */
+export type InternalHandler = (req: Request, res: Response) => void | Promise<void>;
 
 export interface InternalRoutesOptions {
   /** The internal secret; requests must send `Authorization: Bearer <secret>`. */
@@ -35,7 +36,11 @@ export function internalSecretGuard(secret: string, logger: Logger): RequestHand
   };
 }
 
-/** `/internal/*`: the guard, then the route table; unknown paths under the guard are 404. */
+/**
+ * `/internal/*`: the guard, then the route table; unknown paths under the guard are 404, and a
+ * handler's typed error (`BadRequestError`, `NotFoundError`, …) becomes its status with a JSON
+ * `{message}`.
+ */
 export function internalRoutes(options: InternalRoutesOptions): Router {
   const router = Router();
   router.use(internalSecretGuard(options.secret, options.logger));
@@ -52,6 +57,7 @@ export function internalRoutes(options: InternalRoutesOptions): Router {
   router.use((req, res) => {
     res.status(404).json({ message: `404 ${req.method} /internal${req.path} not found` });
   });
+  router.use(errorHandler(options.logger));
   return router;
 }
 

@@ -37,6 +37,7 @@ export type GlciRole =
   | 'registry'
   | 'registry-ca'
   | 'cache'
+  | 'mock-data'
   | 'dind-config'
   | 'helper';
 

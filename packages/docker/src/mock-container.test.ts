@@ -2,9 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { mockContainerSpec } from './mock-container.js';
 
 describe('mockContainerSpec', () => {
-  const volumes = { registry: 'glci-registry', registryCa: 'glci-registry-ca', cache: 'glci-cache' };
+  const volumes = {
+    registry: 'glci-registry',
+    registryCa: 'glci-registry-ca',
+    cache: 'glci-cache',
+    data: 'glci-mock-data',
+  };
 
-  it('publishes the port on 127.0.0.1 only, mounts the persistent volumes and checks health', () => {
+  it('publishes the port on 127.0.0.1 only by default, mounts the volumes and checks health', () => {
     const spec = mockContainerSpec({
       mock: { image: 'glci:local' },
       name: 'glci-mock',
@@ -17,6 +22,7 @@ describe('mockContainerSpec', () => {
       'glci-registry:/registry',
       'glci-registry-ca:/registry-ca',
       'glci-cache:/cache',
+      'glci-mock-data:/data',
     ]);
     expect(spec.healthcheck?.command).toEqual(['glci-mock', 'healthcheck']);
     expect(spec.env).toEqual({
@@ -24,7 +30,23 @@ describe('mockContainerSpec', () => {
       GLCI_MOCK_PORT: '39741',
       GLCI_MOCK_STORAGE: '/registry',
       GLCI_MOCK_CACHE_DIR: '/cache',
+      GLCI_MOCK_DATA_DIR: '/data',
     });
+  });
+
+  it('publishes on the bridge gateway too when given, for job containers (host.docker.internal)', () => {
+    const spec = mockContainerSpec({
+      mock: { image: 'glci:local' },
+      name: 'glci-mock',
+      port: 39741,
+      labels: {},
+      volumes,
+      gatewayIp: '172.17.0.1',
+    });
+    expect(spec.ports).toEqual([
+      { containerPort: 39741, hostPort: 39741, hostIp: '127.0.0.1' },
+      { containerPort: 39741, hostPort: 39741, hostIp: '172.17.0.1' },
+    ]);
   });
 
   it('takes the image, command, environment and health check from the options', () => {

@@ -14,17 +14,27 @@ export interface MockOptions {
 }
 
 /**
- * The `glci-mock` container: the port published on 127.0.0.1 only (the host's daemon and host
- * processes reach it there, nothing else does) and served on the same port inside, the registry,
- * registry CA and cache volumes mounted, and a Docker health check (`glci-mock healthcheck`,
- * which asks the mock's `/internal/health`).
+ * The `glci-mock` container: the port published on 127.0.0.1 (the host's daemon and host
+ * processes reach it there) and, when given, on the default bridge's gateway address, which
+ * only containers on this Docker host reach: job, helper and service containers get there as
+ * `host.docker.internal` (extra_hosts → host-gateway) from their per-build networks. Served on
+ * the same port inside; the registry, registry CA, cache and data volumes mounted (the data
+ * volume keeps the Runner API's state, artifacts and git repositories across a restart); and a
+ * Docker health check (`glci-mock healthcheck`, which asks the mock's `/internal/health`).
  */
 export function mockContainerSpec(options: {
   readonly mock: MockOptions;
   readonly name: string;
   readonly port: number;
   readonly labels: Readonly<Record<string, string>>;
-  readonly volumes: { readonly registry: string; readonly registryCa: string; readonly cache: string };
+  readonly volumes: {
+    readonly registry: string;
+    readonly registryCa: string;
+    readonly cache: string;
+    readonly data: string;
+  };
+  /** The default bridge's gateway IP: publish there too, for containers (see above). */
+  readonly gatewayIp?: string;
 }): ContainerSpec {
   const { mock, port, volumes } = options;
   return {
@@ -39,13 +49,18 @@ export function mockContainerSpec(options: {
       GLCI_MOCK_PORT: String(port),
       GLCI_MOCK_STORAGE: '/registry',
       GLCI_MOCK_CACHE_DIR: '/cache',
+      GLCI_MOCK_DATA_DIR: '/data',
       ...mock.env,
     },
-    ports: [{ containerPort: port, hostPort: port, hostIp: '127.0.0.1' }],
+    ports: [
+      { containerPort: port, hostPort: port, hostIp: '127.0.0.1' },
+      ...(options.gatewayIp ? [{ containerPort: port, hostPort: port, hostIp: options.gatewayIp }] : []),
+    ],
     mounts: [
       { type: 'volume', source: volumes.registry, target: '/registry' },
       { type: 'volume', source: volumes.registryCa, target: '/registry-ca' },
       { type: 'volume', source: volumes.cache, target: '/cache' },
+      { type: 'volume', source: volumes.data, target: '/data' },
     ],
     healthcheck: {
       command: mock.healthcheck ?? ['glci-mock', 'healthcheck'],

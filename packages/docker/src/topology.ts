@@ -93,6 +93,7 @@ export class GlciTopology {
       registryVolume: `${p}-registry`,
       registryCaVolume: `${p}-registry-ca`,
       cacheVolume: `${p}-cache`,
+      mockDataVolume: `${p}-mock-data`,
       pipelineNetwork: (pipelineId: string) => `${p}-net-${pipelineId}`,
       jobNetwork: (pipelineId: string, jobId: string) => `${p}-net-${pipelineId}-job-${jobId}`,
       dindConfigVolume: (pipelineId: string) => `${p}-dind-${pipelineId}`,
@@ -122,6 +123,9 @@ export class GlciTopology {
       name: n.cacheVolume,
       labels: this.labels('cache', { persistent: true }),
     });
+    // The mock's state, artifacts and git repositories: kept while the mock lives and across its
+    // restarts, but not precious (pipeline history keeps what matters), so a prune may take it.
+    await this.#orchestrator.ensureVolume({ name: n.mockDataVolume, labels: this.labels('mock-data') });
   }
 
   /**
@@ -158,7 +162,13 @@ export class GlciTopology {
       name,
       port: this.#network.mockServer.port,
       labels: this.labels('mock'),
-      volumes: { registry: n.registryVolume, registryCa: n.registryCaVolume, cache: n.cacheVolume },
+      volumes: {
+        registry: n.registryVolume,
+        registryCa: n.registryCaVolume,
+        cache: n.cacheVolume,
+        data: n.mockDataVolume,
+      },
+      gatewayIp: await this.#orchestrator.bridgeGateway(),
     });
     this.#logger.info('starting the mock container', { container: name, image: mock.image });
     let started: StartedContainer;

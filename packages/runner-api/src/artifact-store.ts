@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Clock } from './clock.js';
 import { PayloadTooLargeError } from './errors.js';
+
+const META_SUFFIX = '.meta.json';
 
 export interface ArtifactRecord {
   readonly jobId: number;
@@ -54,8 +56,10 @@ export interface ArtifactStore {
  * Layout:
  * ```
  * <root>/
- *   tmp/<uuid>                uploads in progress
- *   jobs/<jobId>/<type>       one file per artifact type
+ *   tmp/<uuid>                        uploads in progress
+ *   jobs/<jobId>/<type>               one file per artifact type
+ *   jobs/<jobId>/<type>.meta.json     its record (format, name, size, expiry, dotenv variables),
+ *                                     written after the file, read back at construction
  * ```
  */
 export class FsArtifactStore implements ArtifactStore {
@@ -66,6 +70,40 @@ export class FsArtifactStore implements ArtifactStore {
   constructor(options: { root: string; clock: Clock }) {
     this.#root = options.root;
     this.#clock = options.clock;
+    this.#loadRecords();
+  }
+
+  /** The records of artifacts stored before a restart (a file without its record is ignored). */
+  #loadRecords(): void {
+    const jobsDir = path.join(this.#root, 'jobs');
+    let jobDirs: string[];
+    try {
+      jobDirs = readdirSync(jobsDir);
+    } catch {
+      return;
+    }
+    for (const jobDir of jobDirs) {
+      for (const name of readdirSync(path.join(jobsDir, jobDir))) {
+        if (!name.endsWith(META_SUFFIX)) continue;
+        try {
+          const saved = JSON.parse(readFileSync(path.join(jobsDir, jobDir, name), 'utf8')) as ArtifactRecord;
+          const record = { ...saved, file: path.join(jobsDir, jobDir, encodeURIComponent(saved.type)) };
+          if (record.jobId !== Number(jobDir)) continue;
+          this.#remember(record);
+        } catch {
+          // A torn record (crash during its write): the artifact is as good as never uploaded.
+        }
+      }
+    }
+  }
+
+  #remember(record: ArtifactRecord): void {
+    let records = this.#records.get(record.jobId);
+    if (!records) {
+      records = new Map();
+      this.#records.set(record.jobId, records);
+    }
+    records.set(record.type, record);
   }
 
   async save(
@@ -105,12 +143,8 @@ export class FsArtifactStore implements ArtifactStore {
         expiresAt: meta.expireIn === undefined ? undefined : now + meta.expireIn * 1000,
         ...inspected,
       };
-      let records = this.#records.get(jobId);
-      if (!records) {
-        records = new Map();
-        this.#records.set(jobId, records);
-      }
-      records.set(meta.type, record);
+      await writeFile(`${file}${META_SUFFIX}`, JSON.stringify(record));
+      this.#remember(record);
       return record;
     } catch (error) {
       await rm(tmp, { force: true });
@@ -123,6 +157,7 @@ export class FsArtifactStore implements ArtifactStore {
     if (record?.expiresAt !== undefined && record.expiresAt <= this.#clock.now()) {
       this.#records.get(jobId)?.delete(type);
       void rm(record.file, { force: true });
+      void rm(`${record.file}${META_SUFFIX}`, { force: true });
       return undefined;
     }
     return record;

@@ -1,11 +1,13 @@
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { createSilentLogger, type Logger } from '@glci/config';
 import { json, type RequestHandler, Router } from 'express';
-import { type ArtifactStore, FsArtifactStore } from './artifact-store.js';
+import { type ArtifactRecord, type ArtifactStore, FsArtifactStore } from './artifact-store.js';
 import { FsCacheStore, MAX_CACHE_ENTRY_SIZE } from './cache-store.js';
 import { type Clock, systemClock } from './clock.js';
 import { BadRequestError, NotFoundError } from './errors.js';
-import { GitServer, type Published, type PublishOptions } from './git-server.js';
+import { FileBackedTraceStore } from './file-trace-store.js';
+import { GitServer, type Published, type PublishOptions, type ReceiveOptions } from './git-server.js';
 import { artifactRoutes } from './http/artifacts.js';
 import { cacheRoutes } from './http/cache.js';
 import { type ApiContext, runningJobForToken } from './http/context.js';
@@ -15,8 +17,15 @@ import { jobRoutes } from './http/jobs.js';
 import { runnerRoutes } from './http/runners.js';
 import { traceRoutes } from './http/trace.js';
 import { JobEvents } from './job-events.js';
-import { type JobQueue, type JobRecord, MemoryJobQueue } from './job-queue.js';
-import { MemoryRunnerStore, type Runner, type RunnerInfo, type RunnerStore } from './runner-store.js';
+import { type JobQueue, type JobRecord, MemoryJobQueue, type SavedJobs } from './job-queue.js';
+import { JsonFile } from './json-file.js';
+import {
+  MemoryRunnerStore,
+  type Runner,
+  type RunnerInfo,
+  type RunnerStore,
+  type SavedRunners,
+} from './runner-store.js';
 import { type JobSpecInput, jobSpecSchema } from './schemas.js';
 import { TokenIssuer } from './tokens.js';
 import { MemoryTraceStore, type TraceStore } from './trace-store.js';
@@ -53,6 +62,12 @@ export interface CreateRunnerApiOptions {
     readonly maxEntrySize?: number;
   };
   readonly serverVersion?: string;
+  /**
+   * Keep runners, jobs and logs in `<dataDir>/state` so that a restarted mock (same secret, same
+   * data directory) carries on: registered runners still poll, running jobs still report, queued
+   * jobs are still handed out. Artifacts and the cache are on disk either way.
+   */
+  readonly persistState?: boolean;
   readonly runners?: RunnerStore;
   readonly queue?: JobQueue;
   readonly traces?: TraceStore;
@@ -89,6 +104,13 @@ export interface RunnerApi extends RequestHandler {
   registerRunner(info?: RunnerInfo): { runner: Runner; token: string };
   /** Serves a repository (or its dirty work tree) to jobs of `projectPath`. */
   publishRepository(options: PublishOptions): Promise<Published>;
+  /** Serves a commit sent as a pack (`packRepository`), for a mock that cannot read the repository. */
+  receiveRepositoryPack(pack: Readable, options: ReceiveOptions): Promise<Published>;
+  /** Commits the mock already serves for a project: a pack need not carry their objects. */
+  knownCommits(projectPath: string): Promise<string[]>;
+  /** A job's stored artifacts (the archive and each report), and a stream of one of them. */
+  artifacts(jobId: number): readonly ArtifactRecord[];
+  openArtifact(record: ArtifactRecord): Readable;
   /** The job a token belongs to while that job runs; undefined for anything else. */
   verifyJobToken(token: unknown): JobTokenClaims | undefined;
   readonly cache: {
@@ -110,14 +132,29 @@ export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
   if (serverUrl.protocol !== 'http:' && serverUrl.protocol !== 'https:') {
     throw new TypeError('externalUrl must be an http(s) URL');
   }
-  const queue = options.queue ?? new MemoryJobQueue({ clock });
-  const traces = options.traces ?? new MemoryTraceStore({ maxBytes: options.maxTraceSize ?? 64 * 1024 ** 2 });
+  const stateDir = options.persistState ? path.join(options.dataDir, 'state') : undefined;
+  const queue =
+    options.queue ??
+    new MemoryJobQueue({
+      clock,
+      ...(stateDir ? { file: new JsonFile<SavedJobs>(path.join(stateDir, 'jobs.json')) } : {}),
+    });
+  const memoryTraces = new MemoryTraceStore({ maxBytes: options.maxTraceSize ?? 64 * 1024 ** 2 });
+  const traces =
+    options.traces ??
+    (stateDir ? new FileBackedTraceStore(memoryTraces, path.join(stateDir, 'traces')) : memoryTraces);
   const cacheBucket = options.cache?.bucket ?? 'runner-cache';
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(cacheBucket) || cacheBucket === 'api') {
     throw new TypeError(`invalid cache bucket name: ${cacheBucket}`);
   }
   const ctx: ApiContext = {
-    runners: options.runners ?? new MemoryRunnerStore({ tokens, clock }),
+    runners:
+      options.runners ??
+      new MemoryRunnerStore({
+        tokens,
+        clock,
+        ...(stateDir ? { file: new JsonFile<SavedRunners>(path.join(stateDir, 'runners.json')) } : {}),
+      }),
     queue,
     traces,
     artifacts:
@@ -196,6 +233,10 @@ export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
     trace: (jobId) => traces.read(jobId),
     registerRunner: (info = {}) => ctx.runners.register(info),
     publishRepository: (publishOptions) => ctx.git.publish(publishOptions),
+    receiveRepositoryPack: (pack, receiveOptions) => ctx.git.receivePack(pack, receiveOptions),
+    knownCommits: (projectPath) => ctx.git.knownCommits(projectPath),
+    artifacts: (jobId) => ctx.artifacts.list(jobId),
+    openArtifact: (record) => ctx.artifacts.open(record),
     verifyJobToken(token) {
       const job = runningJobForToken(ctx, token);
       if (!job) return undefined;

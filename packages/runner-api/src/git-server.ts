@@ -1,18 +1,13 @@
-import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { BadRequestError, NotFoundError } from './errors.js';
+import { BadRequestError } from './errors.js';
+import { resolveCommit, snapshotWorkTree, userObjectsDir } from './git-snapshot.js';
 import { projectPathSchema } from './schemas.js';
 
 const run = promisify(execFile);
-
-/**
- * Commands on the user's repository trust it even when another uid owns it (a bind mount in the
- * mock's container); command-line config counts as protected configuration for this setting.
- */
-const TRUST = ['-c', 'safe.directory=*'];
 
 export interface PublishOptions {
   readonly projectPath: string;
@@ -35,19 +30,27 @@ export interface Published {
   readonly snapshot: boolean;
 }
 
-const SNAPSHOT_IDENTITY = {
-  GIT_AUTHOR_NAME: 'glci',
-  GIT_AUTHOR_EMAIL: 'glci@localhost',
-  GIT_COMMITTER_NAME: 'glci',
-  GIT_COMMITTER_EMAIL: 'glci@localhost',
-};
+/** Where a received pack's commit goes: the ref jobs fetch and the pipeline's own ref. */
+export interface ReceiveOptions {
+  readonly projectPath: string;
+  /** The commit the pack carries (with everything it needs that the server lacks). */
+  readonly sha: string;
+  readonly ref: string;
+  readonly refType?: 'branch' | 'tag';
+  readonly pipelineId: number;
+}
 
 /**
- * The repositories glci serves over smart HTTP. Each project gets a bare *serving* repository
- * whose object store borrows the user's objects through `objects/info/alternates`; only its refs
- * (`refs/heads/<ref>` or `refs/tags/<ref>`, and `refs/pipelines/<id>`) are written, so the user's
- * repository, index and HEAD are never touched. A dirty snapshot is built with plumbing (a
- * temporary index, `write-tree`, `commit-tree`) and its new objects land in the serving repository.
+ * The repositories glci serves over smart HTTP. Each project gets a bare *serving* repository;
+ * only its refs (`refs/heads/<ref>` or `refs/tags/<ref>`, and `refs/pipelines/<id>`) are written,
+ * so the user's repository, index and HEAD are never touched. Content arrives one of two ways:
+ *
+ * - `publish`: the server can read the user's repository (same host); the serving repository
+ *   borrows the user's objects through `objects/info/alternates`, and a dirty snapshot's new
+ *   objects (`snapshotWorkTree`) land in the serving repository.
+ * - `receivePack`: the server runs elsewhere (the mock in a container, maybe on a remote Docker
+ *   host); the client sends a pack built with `packRepository`, holding what the server lacks
+ *   (`knownCommits`), which is indexed into the serving repository.
  *
  * Layout: `<root>/<group>/<project>.git/` (bare).
  */
@@ -76,31 +79,104 @@ export class GitServer {
     const refType = options.refType ?? 'branch';
     const fullRef = `refs/${refType === 'tag' ? 'tags' : 'heads'}/${options.ref}`;
     await this.#checkRef(fullRef);
-    if (!Number.isSafeInteger(options.pipelineId) || options.pipelineId <= 0) {
-      throw new BadRequestError('pipelineId must be a positive integer');
-    }
-    const userObjects = await this.#objectsDir(options.repoDir);
+    this.#checkPipelineId(options.pipelineId);
+    const userObjects = await userObjectsDir(options.repoDir, this.#git);
     const serving = this.#servingDir(projectPath);
-    await this.#ensureServing(serving, userObjects);
+    await this.#ensureServing(serving);
+    await writeFile(path.join(serving, 'objects', 'info', 'alternates'), `${userObjects}\n`);
 
     let sha: string;
     let snapshot = false;
     if (options.dirty) {
-      ({ sha, snapshot } = await this.#snapshot(options.repoDir, serving, userObjects));
+      ({ sha, snapshot } = await snapshotWorkTree({
+        repoDir: options.repoDir,
+        objectDir: path.join(serving, 'objects'),
+        userObjects,
+        gitBinary: this.#git,
+      }));
     } else {
-      sha = await this.#revParse(options.repoDir, `${options.rev ?? 'HEAD'}^{commit}`);
+      sha = await resolveCommit(options.repoDir, options.rev ?? 'HEAD', this.#git);
     }
-    await this.#gitIn(serving, ['update-ref', fullRef, sha]);
-    await this.#gitIn(serving, ['update-ref', `refs/pipelines/${options.pipelineId}`, sha]);
-    await this.#gitIn(serving, ['symbolic-ref', 'HEAD', fullRef]);
+    await this.#pointRefs(serving, fullRef, sha, options.pipelineId);
     return { sha, ref: fullRef, snapshot };
+  }
+
+  /**
+   * Indexes a pack from `packRepository` into the project's serving repository (a thin pack may
+   * lean on objects the repository has), checks that the commit and everything it reaches are
+   * there, then points the refs at it. A pack that does not deliver the commit changes no ref.
+   */
+  async receivePack(pack: Readable, options: ReceiveOptions): Promise<Published> {
+    const projectPath = projectPathSchema.parse(options.projectPath);
+    if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(options.sha))
+      throw new BadRequestError('sha must be a full commit id');
+    const refType = options.refType ?? 'branch';
+    const fullRef = `refs/${refType === 'tag' ? 'tags' : 'heads'}/${options.ref}`;
+    await this.#checkRef(fullRef);
+    this.#checkPipelineId(options.pipelineId);
+    const serving = this.#servingDir(projectPath);
+    await this.#ensureServing(serving);
+    await this.#indexPack(serving, pack);
+    try {
+      // Every object the commit reaches must be here now, not only the commit itself.
+      await this.#gitIn(serving, ['rev-list', '--objects', '--quiet', options.sha, '--not', '--all']);
+      await this.#gitIn(serving, ['cat-file', '-e', `${options.sha}^{commit}`]);
+    } catch {
+      throw new BadRequestError(`the pack does not deliver commit ${options.sha} and all it needs`);
+    }
+    await this.#pointRefs(serving, fullRef, options.sha, options.pipelineId);
+    return { sha: options.sha, ref: fullRef, snapshot: false };
+  }
+
+  /** The commits the project's serving repository has refs for: what a client need not send again. */
+  async knownCommits(projectPath: string): Promise<string[]> {
+    const serving = await this.repository(projectPath);
+    if (!serving) return [];
+    const out = await this.#gitIn(serving, ['for-each-ref', '--format=%(objectname)', 'refs/']);
+    return [...new Set(out.split('\n').filter(Boolean))];
+  }
+
+  #checkPipelineId(pipelineId: number): void {
+    if (!Number.isSafeInteger(pipelineId) || pipelineId <= 0) {
+      throw new BadRequestError('pipelineId must be a positive integer');
+    }
+  }
+
+  async #pointRefs(serving: string, fullRef: string, sha: string, pipelineId: number): Promise<void> {
+    await this.#gitIn(serving, ['update-ref', fullRef, sha]);
+    await this.#gitIn(serving, ['update-ref', `refs/pipelines/${pipelineId}`, sha]);
+    await this.#gitIn(serving, ['symbolic-ref', 'HEAD', fullRef]);
+  }
+
+  /** `git index-pack --stdin --fix-thin` in the serving repository, fed from `pack`. */
+  #indexPack(serving: string, pack: Readable): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.#git, [`--git-dir=${serving}`, 'index-pack', '--stdin', '--fix-thin'], {
+        stdio: ['pipe', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-2000);
+      });
+      pack.on('error', (error) => {
+        child.kill('SIGKILL');
+        reject(error);
+      });
+      child.stdin.on('error', () => {}); // a refused pack closes stdin early; the exit code says why
+      pack.pipe(child.stdin);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        if (code === 0) resolve();
+        else reject(new BadRequestError(`not a valid git pack: ${stderr.trim().split('\n').at(-1) ?? code}`));
+      });
+    });
   }
 
   #servingDir(projectPath: string): string {
     return path.join(this.#root, `${projectPath}.git`);
   }
 
-  async #ensureServing(serving: string, userObjects: string): Promise<void> {
+  async #ensureServing(serving: string): Promise<void> {
     await mkdir(serving, { recursive: true });
     try {
       await stat(path.join(serving, 'HEAD'));
@@ -108,40 +184,6 @@ export class GitServer {
       await run(this.#git, ['init', '--bare', '--quiet', serving]);
     }
     await mkdir(path.join(serving, 'objects', 'info'), { recursive: true });
-    await writeFile(path.join(serving, 'objects', 'info', 'alternates'), `${userObjects}\n`);
-  }
-
-  async #objectsDir(repoDir: string): Promise<string> {
-    try {
-      const { stdout } = await run(this.#git, [
-        ...TRUST,
-        '-C',
-        repoDir,
-        'rev-parse',
-        '--path-format=absolute',
-        '--git-common-dir',
-      ]);
-      return path.join(stdout.trim(), 'objects');
-    } catch {
-      throw new NotFoundError(`${repoDir} is not a git repository`);
-    }
-  }
-
-  async #revParse(repoDir: string, rev: string): Promise<string> {
-    try {
-      const { stdout } = await run(this.#git, [
-        ...TRUST,
-        '-C',
-        repoDir,
-        'rev-parse',
-        '--verify',
-        '--quiet',
-        rev,
-      ]);
-      return stdout.trim();
-    } catch {
-      throw new NotFoundError(`revision ${rev} not found in ${repoDir}`);
-    }
   }
 
   async #checkRef(ref: string): Promise<void> {
@@ -155,51 +197,5 @@ export class GitServer {
   async #gitIn(gitDir: string, args: string[]): Promise<string> {
     const { stdout } = await run(this.#git, [`--git-dir=${gitDir}`, ...args]);
     return stdout.trim();
-  }
-
-  /** Commits the work tree (as `git add -A` sees it) on top of HEAD, without touching the user's repo. */
-  async #snapshot(
-    repoDir: string,
-    serving: string,
-    userObjects: string,
-  ): Promise<{ sha: string; snapshot: boolean }> {
-    const tmp = await mkdtemp(path.join(os.tmpdir(), 'glci-snapshot-'));
-    const env = {
-      ...process.env,
-      ...SNAPSHOT_IDENTITY,
-      GIT_INDEX_FILE: path.join(tmp, 'index'),
-      GIT_OBJECT_DIRECTORY: path.join(serving, 'objects'),
-      GIT_ALTERNATE_OBJECT_DIRECTORIES: userObjects,
-      GIT_OPTIONAL_LOCKS: '0',
-    };
-    const git = async (args: string[]) =>
-      (
-        await run(this.#git, [...TRUST, '-C', repoDir, ...args], { env, maxBuffer: 64 * 1024 * 1024 })
-      ).stdout.trim();
-    try {
-      let parent: string | undefined;
-      try {
-        parent = await git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
-      } catch {
-        parent = undefined; // a repository without commits yet
-      }
-      // Start from a copy of the user's index (read only) so unchanged files are not re-hashed;
-      // without one, from HEAD's tree. `add --all` then makes it match the work tree either way.
-      const userIndex = await git(['rev-parse', '--path-format=absolute', '--git-path', 'index']);
-      const copied = await copyFile(userIndex, env.GIT_INDEX_FILE).then(
-        () => true,
-        () => false,
-      );
-      if (!copied) await git(parent ? ['read-tree', parent] : ['read-tree', '--empty']);
-      await git(['add', '--all']);
-      const tree = await git(['write-tree']);
-      if (parent && (await git(['rev-parse', `${parent}^{tree}`])) === tree)
-        return { sha: parent, snapshot: false };
-      const args = ['commit-tree', tree, '-m', 'glci: working tree snapshot (uncommitted changes)'];
-      if (parent) args.push('-p', parent);
-      return { sha: await git(args), snapshot: true };
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
   }
 }

@@ -13,6 +13,7 @@ export {
   type JobTokenClaims,
   type RunnerApi,
 } from './create-runner-api.js';
+export { DOTENV_MAX_BYTES, DOTENV_MAX_VARIABLES, parseDotenv } from './dotenv.js';
 export { parseExpireIn } from './duration.js';
 export {
   BadRequestError,
@@ -27,7 +28,10 @@ export {
   TraceMismatchError,
   UnauthorizedError,
 } from './errors.js';
-export { GitServer, type Published, type PublishOptions } from './git-server.js';
+export { FileBackedTraceStore } from './file-trace-store.js';
+export { type PackOptions, packRepository, type RepositoryPack } from './git-pack.js';
+export { GitServer, type Published, type PublishOptions, type ReceiveOptions } from './git-server.js';
+export { errorHandler } from './http/http-errors.js';
 export {
   type JobEvent,
   JobEvents,
@@ -45,7 +49,9 @@ export {
   type JobState,
   type JobUpdate,
   MemoryJobQueue,
+  type SavedJobs,
 } from './job-queue.js';
+export { JsonFile } from './json-file.js';
 export { buildJobPayload, defaultRefspecs, FAILURE_REASONS } from './payload.js';
 export {
   MemoryRunnerStore,
@@ -54,6 +60,7 @@ export {
   type RunnerInfo,
   type RunnerStore,
   runnerMatches,
+  type SavedRunners,
 } from './runner-store.js';
 export { type JobSpec, type JobSpecInput, jobSpecSchema } from './schemas.js';
 export { TokenIssuer } from './tokens.js';

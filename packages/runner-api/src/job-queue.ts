@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import { InvalidJobStateError, NotFoundError } from './errors.js';
+import type { JsonFile } from './json-file.js';
 import { type Runner, runnerMatches } from './runner-store.js';
 import type { JobSpec } from './schemas.js';
 
@@ -63,6 +64,20 @@ interface Waiter {
 
 export interface MemoryJobQueueOptions {
   readonly clock: Clock;
+  /**
+   * Keeps the jobs across restarts: loaded at construction, saved after every change. A job that
+   * was running stays running, so its runner's next trace patch or final update is accepted.
+   */
+  readonly file?: JsonFile<SavedJobs>;
+}
+
+/** What a `MemoryJobQueue` saves. */
+export interface SavedJobs {
+  readonly nextId: number;
+  readonly version: number;
+  readonly jobs: readonly JobRecord[];
+  /** Pending job ids in queue order. */
+  readonly pending: readonly number[];
 }
 
 export class MemoryJobQueue implements JobQueue {
@@ -75,8 +90,27 @@ export class MemoryJobQueue implements JobQueue {
   #nextId = 1;
   #version = 0;
 
+  readonly #file: JsonFile<SavedJobs> | undefined;
+
   constructor(options: MemoryJobQueueOptions) {
     this.#clock = options.clock;
+    this.#file = options.file;
+    const saved = this.#file?.load();
+    if (saved) {
+      this.#nextId = saved.nextId;
+      this.#version = saved.version;
+      for (const job of saved.jobs) this.#jobs.set(job.id, { ...job });
+      for (const id of saved.pending) if (this.#jobs.get(id)?.state === 'pending') this.#pending.add(id);
+    }
+  }
+
+  #save(): void {
+    this.#file?.save({
+      nextId: this.#nextId,
+      version: this.#version,
+      jobs: [...this.#jobs.values()],
+      pending: [...this.#pending],
+    });
   }
 
   subscribe(listener: StateListener): () => void {
@@ -85,6 +119,7 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   #notify(job: JobRecord, previous: JobState | undefined): void {
+    this.#save();
     for (const listener of this.#listeners) listener(job, previous);
   }
 

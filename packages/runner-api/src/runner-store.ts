@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import type { JsonFile } from './json-file.js';
 import type { TokenIssuer } from './tokens.js';
 
 export interface RunnerInfo {
@@ -42,6 +43,17 @@ export interface RunnerStore {
 export interface MemoryRunnerStoreOptions {
   readonly tokens: TokenIssuer;
   readonly clock: Clock;
+  /**
+   * Keeps the runners across restarts: loaded at construction, saved on every registration and
+   * removal. Tokens are derived from the secret, so only the records are stored, never a token.
+   */
+  readonly file?: JsonFile<SavedRunners>;
+}
+
+/** What a `MemoryRunnerStore` saves. */
+export interface SavedRunners {
+  readonly nextId: number;
+  readonly runners: readonly Omit<Runner, 'managers' | 'contactedAt'>[];
 }
 
 export class MemoryRunnerStore implements RunnerStore {
@@ -50,9 +62,28 @@ export class MemoryRunnerStore implements RunnerStore {
   readonly #clock: Clock;
   #nextId = 1;
 
+  readonly #file: JsonFile<SavedRunners> | undefined;
+
   constructor(options: MemoryRunnerStoreOptions) {
     this.#tokens = options.tokens;
     this.#clock = options.clock;
+    this.#file = options.file;
+    const saved = this.#file?.load();
+    if (saved) {
+      this.#nextId = saved.nextId;
+      for (const runner of saved.runners) {
+        this.#runners.set(runner.id, { ...runner, managers: new Set<string>(), contactedAt: undefined });
+      }
+    }
+  }
+
+  #save(): void {
+    this.#file?.save({
+      nextId: this.#nextId,
+      runners: [...this.#runners.values()].map(
+        ({ managers: _managers, contactedAt: _contacted, ...runner }) => runner,
+      ),
+    });
   }
 
   register(info: RunnerInfo): { runner: Runner; token: string } {
@@ -69,6 +100,7 @@ export class MemoryRunnerStore implements RunnerStore {
       contactedAt: undefined,
     };
     this.#runners.set(runner.id, runner);
+    this.#save();
     const token = info.legacy
       ? this.#tokens.legacyRunnerToken(runner.id)
       : this.#tokens.runnerToken(runner.id);
@@ -86,7 +118,9 @@ export class MemoryRunnerStore implements RunnerStore {
 
   unregister(token: unknown): boolean {
     const id = this.#tokens.parseRunnerToken(token);
-    return id !== undefined && this.#runners.delete(id);
+    const removed = id !== undefined && this.#runners.delete(id);
+    if (removed) this.#save();
+    return removed;
   }
 
   unregisterManager(token: unknown, systemId: string): boolean {

@@ -166,7 +166,7 @@ export async function startDockerRunnerHarness(
       await topology.stopPipeline(pipelineId).catch(() => undefined);
       // Job, service and helper containers the runner made carry its labels, not glci's.
       await removeRunnerMadeObjects(orchestrator, token);
-      await reapGlciObjects(orchestrator, { instance }, { all: true }).catch(() => undefined);
+      await reapGlciObjects(orchestrator.docker, logger, { instance }, { all: true }).catch(() => undefined);
       // Images the host's dockerd pulled from this mock's registry.
       for (const image of await orchestrator.docker.listImages()) {
         if (!image.RepoTags?.some((tag) => tag.startsWith(`127.0.0.1:${hostPort}/`))) continue;
@@ -187,7 +187,7 @@ export async function startDockerRunnerHarness(
 async function runnerLogs(runner: StartedContainer): Promise<string> {
   try {
     const chunks: string[] = [];
-    for await (const chunk of runner.logs({ follow: false })) chunks.push(String(chunk));
+    for await (const chunk of await runner.logs({ follow: false })) chunks.push(String(chunk));
     return chunks.join('').slice(-8000);
   } catch (error) {
     return `(no logs: ${String(error)})`;

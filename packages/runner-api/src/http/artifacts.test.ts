@@ -37,7 +37,7 @@ describe('artifacts', () => {
     });
     expect(upload.status).toBe(201);
     const stored = await readdir(path.join(h.dataDir, 'artifacts', 'jobs', String(producer.id)));
-    expect(stored).toEqual(['archive']);
+    expect(stored.sort()).toEqual(['archive', 'archive.meta.json']);
     await runner.runJob(producer, ['built\n']);
 
     const consumer = await start(jobSpec({ name: 'test', dependencies: [producer.id] }));
