@@ -5,6 +5,7 @@ export {
   resolveContainerSocket,
   resolveDockerHost,
 } from './docker-host.js';
+export { didYouMean } from './did-you-mean.js';
 export { type Environment, expandEnvironment } from './env.js';
 export { ConfigError, type ConfigIssue, displayPath, formatIssue } from './errors.js';
 export { formatConfigJson, formatConfigToml, toDisplayObject } from './format.js';
