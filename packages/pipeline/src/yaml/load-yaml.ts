@@ -158,7 +158,9 @@ class Converter {
 function scalarValue(node: Scalar): YamlValue {
   const { value } = node;
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  // Psych (Ruby) reads yes/no/on/off as booleans, but not YAML 1.1's single-letter y/n.
+  if (typeof value === 'boolean') return /^[yYnN]$/.test(node.source ?? '') ? node.source! : value;
+  if (typeof value === 'string') return value;
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);
   // YAML 1.1 timestamps and binary: GitLab reads these as text.

@@ -1,0 +1,127 @@
+import { expandAll } from './expand.js';
+
+/**
+ * Where a variable came from. The order of `VARIABLE_PRECEDENCE` is glci's documented precedence,
+ * lowest first: a later layer's value wins.
+ */
+export type VariableSource =
+  | 'predefined'
+  | 'job-predefined'
+  | 'yaml-global'
+  | 'workflow-rules'
+  | 'group'
+  | 'project'
+  | 'cli-env'
+  | 'env-file'
+  | 'glci-env'
+  | 'parent-pipeline'
+  | 'preset'
+  | 'dotenv'
+  | 'yaml-job'
+  | 'matrix'
+  | 'rules'
+  | 'config-job';
+
+export const VARIABLE_PRECEDENCE: readonly VariableSource[] = [
+  'predefined',
+  'job-predefined',
+  'yaml-global',
+  'workflow-rules',
+  'group',
+  'project',
+  'cli-env',
+  'env-file',
+  'glci-env',
+  'parent-pipeline',
+  'preset',
+  'dotenv',
+  'yaml-job',
+  'matrix',
+  'rules',
+  'config-job',
+];
+
+export interface VariableEntry {
+  readonly name: string;
+  readonly value: string;
+  /** Not expanded (`expand: false`). */
+  readonly raw?: boolean;
+  readonly masked?: boolean;
+  /** A file-type variable: the runner writes the value to a file and sets the path. */
+  readonly file?: boolean;
+  readonly description?: string;
+}
+
+export interface VariableLayer {
+  readonly source: VariableSource;
+  /** Where exactly: `--env`, `.env.local`, `jobs:build:variables`, `workflow:rules:rule 2`… */
+  readonly label: string;
+  readonly entries: readonly VariableEntry[];
+}
+
+export interface ResolvedVariable {
+  readonly name: string;
+  /** After expanding references to other variables (raw ones stay as written). */
+  readonly value: string;
+  readonly entry: VariableEntry;
+  readonly source: VariableSource;
+  readonly label: string;
+  /** Lower layers that also set it, lowest first. */
+  readonly overridden: readonly { readonly source: VariableSource; readonly label: string; readonly value: string }[];
+}
+
+export interface ResolvedVariables {
+  readonly variables: ReadonlyMap<string, ResolvedVariable>;
+  /** Names in a reference cycle (their values are left as written). */
+  readonly cycles: readonly string[];
+  get(name: string): string | undefined;
+}
+
+/**
+ * Resolves layers into one variable set: layers are ordered by `VARIABLE_PRECEDENCE` (stable for
+ * layers of one source), the highest layer that sets a name wins, then values are expanded against
+ * each other. The daemon inserts `dotenv` layers at dispatch time and calls this again.
+ */
+export function resolveVariables(layers: readonly VariableLayer[]): ResolvedVariables {
+  const ordered = [...layers].sort((a, b) => VARIABLE_PRECEDENCE.indexOf(a.source) - VARIABLE_PRECEDENCE.indexOf(b.source));
+  const winners = new Map<string, { entry: VariableEntry; layer: VariableLayer; overridden: ResolvedVariable['overridden'][number][] }>();
+  for (const layer of ordered) {
+    for (const entry of layer.entries) {
+      const previous = winners.get(entry.name);
+      const overridden = previous ? [...previous.overridden, { source: previous.layer.source, label: previous.layer.label, value: previous.entry.value }] : [];
+      winners.set(entry.name, { entry, layer, overridden });
+    }
+  }
+  const expanded = expandAll(
+    new Map([...winners].map(([name, { entry }]) => [name, { value: entry.value, raw: entry.raw === true || entry.file === true }])),
+  );
+  const variables = new Map<string, ResolvedVariable>();
+  for (const [name, { entry, layer, overridden }] of winners) {
+    variables.set(name, { name, value: expanded.values.get(name) ?? entry.value, entry, source: layer.source, label: layer.label, overridden });
+  }
+  return { variables, cycles: expanded.cycles, get: (name) => variables.get(name)?.value };
+}
+
+/** `KEY=VALUE` lines (`.glci.env`, `--env-file`): `#` comments, optional `export `, quotes stripped. */
+export function parseEnvFile(text: string): VariableEntry[] {
+  const entries: VariableEntry[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match) continue;
+    let value = match[2]!;
+    const quoted = /^(['"])(.*)\1$/.exec(value);
+    if (quoted) value = quoted[1] === '"' ? quoted[2]!.replace(/\\n/g, '\n').replace(/\\"/g, '"') : quoted[2]!;
+    else value = value.replace(/\s+#.*$/, '');
+    entries.push({ name: match[1]!, value });
+  }
+  return entries;
+}
+
+/** `KEY=VALUE` from the command line; throws on anything else. */
+export function parseAssignment(text: string): VariableEntry {
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(text);
+  if (!match) throw new Error(`expected KEY=VALUE, got "${text}"`);
+  return { name: match[1]!, value: match[2]! };
+}
