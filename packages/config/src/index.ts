@@ -20,12 +20,15 @@ export {
 } from './logger.js';
 export { ADDITIVE_LISTS, mergeConfigLayers } from './merge.js';
 export { formatNetworkText, type ResolvedNetwork, resolveNetwork } from './network.js';
+export { type ResolvedPreset, resolvePreset } from './presets.js';
 export { isSecretKey, REDACTED, redactSecrets } from './redact.js';
 export {
   configSchema,
   DEFAULT_UPSTREAMS,
   type GlciConfig,
   type GlciConfigInput,
+  type JobOverrideConfig,
+  type PipelinePresetConfig,
   type StorageConfig,
   type UpstreamConfig,
 } from './schema.js';
