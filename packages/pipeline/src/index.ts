@@ -21,7 +21,7 @@ export { type LoadedPipeline, loadPipelineDefinition } from './load-pipeline.js'
 export type { LocalSettings } from './plan/local-settings.js';
 export { planPipeline, type PlanPipelineOptions } from './plan/plan-pipeline.js';
 export type * from './plan/plan-types.js';
-export { createRuleEnvironment, MAX_CHILD_DEPTH, type PlanProjectOptions, planProject, type ProjectMapping } from './plan-project.js';
+export { createRuleEnvironment, type LintResult, lintProject, MAX_CHILD_DEPTH, type PlanProjectOptions, planProject, type ProjectMapping } from './plan-project.js';
 export type { RuleEnvironment, RuleTrace } from './rules/evaluate-rules.js';
 export {
   parseAssignment,
@@ -35,3 +35,5 @@ export {
   type VariableSource,
 } from './variables/layers.js';
 export type { SourceLocation } from './yaml/source-map.js';
+export { formatPlanDot, formatPlanMermaid, formatPlanText } from './format/format-plan.js';
+export { formatRuleTrace, formatVariablesText } from './format/format-variables.js';

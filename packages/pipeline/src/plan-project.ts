@@ -75,6 +75,47 @@ export async function planProject(options: PlanProjectOptions): Promise<Pipeline
   return planWithContext({ options, context, git, files, file: options.file ?? '.gitlab-ci.yml', text: options.text, inputs: options.inputs ?? {}, layers: options.layers ?? [] });
 }
 
+export interface LintResult {
+  readonly files: readonly string[];
+  readonly jobs: number;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Validation only (`glci lint`): loads the configuration with its includes and checks it as GitLab
+ * does, without evaluating jobs' rules. Include rules are evaluated for the default context (a
+ * merge request, or the branch when HEAD has no merge request source). Throws `PipelineConfigError`.
+ */
+export async function lintProject(options: Pick<PlanProjectOptions, 'dir' | 'file' | 'text' | 'inputs' | 'projects' | 'git' | 'context'>): Promise<LintResult> {
+  const root = options.git ? path.resolve(options.dir) : await findRepositoryRoot(options.dir);
+  const git = options.git ?? createGitCli(root);
+  const branch = await git.branch();
+  const spec: ContextSpec = options.context ?? (branch ? { kind: 'merge_request' } : { kind: 'branch', name: 'main' });
+  const context = await resolvePipelineContext({ spec, git, projectDir: root, dirty: true });
+  const files = createProjectFiles({ root, git, dirty: true });
+  const rules = createRuleEnvironment(context, git, files);
+  const variables = resolveVariables([{ source: 'predefined', label: 'predefined', entries: predefinedVariables(context) }]);
+  const loaded = await loadPipelineDefinition({
+    project: files,
+    projectPath: context.project.path,
+    file: options.file ?? '.gitlab-ci.yml',
+    ...(options.text !== undefined ? { text: options.text } : {}),
+    inputs: options.inputs ?? {},
+    include: {
+      variables: variables.get,
+      projects: createProjectResolver(options, root),
+      evaluateRules: async (value, where) => {
+        const issues = new IssueCollector();
+        const parsed = readRules(new Reader(new SourceMap(), issues), value, `${where.keyPath}:rules`, where.location, { when: ['always', 'never'], keys: [] });
+        if (!parsed || !issues.empty) throw new PipelineConfigError(issues.issues.map((issue) => ({ ...issue, ...(where.location ? { location: where.location } : {}) })));
+        const outcome = await evaluateRules(parsed, variables.get, rules);
+        return outcome.matched !== undefined && outcome.matched.rule.when !== 'never';
+      },
+    },
+  });
+  return { files: loaded.raw.files.map((file) => file.name), jobs: loaded.definition.jobs.length, warnings: loaded.warnings };
+}
+
 interface PlanRun {
   readonly options: PlanProjectOptions;
   readonly context: PipelineContext;
@@ -165,7 +206,7 @@ async function planTrigger(run: PlanRun, job: PlannedJobDraft): Promise<PlannedT
   return { ...common, pipeline };
 }
 
-function createProjectResolver(options: PlanProjectOptions, baseDir: string): ProjectResolver {
+function createProjectResolver(options: Pick<PlanProjectOptions, 'projects'>, baseDir: string): ProjectResolver {
   const cache = new Map<string, Promise<ProjectFiles | undefined>>();
   return {
     project(projectPath) {

@@ -116,7 +116,13 @@ export async function evaluateOnlyExcept(
 ): Promise<OnlyExceptOutcome> {
   const effectiveOnly = only ?? { refs: ['branches', 'tags'] };
   const onlyResult = await satisfies(effectiveOnly, context, lookup, environment, 'only');
-  if (!onlyResult.all) return { included: false, reason: `only: ${onlyResult.failed} does not match` };
+  if (!onlyResult.all)
+    return {
+      included: false,
+      reason: only
+        ? `only: ${onlyResult.failed} does not match`
+        : `no rules: GitLab's default only: [branches, tags] does not match a ${context.mergeRequest ? 'merge request' : context.source} pipeline`,
+    };
   if (except) {
     const exceptResult = await satisfies(except, context, lookup, environment, 'except');
     if (exceptResult.any) return { included: false, reason: `except: ${exceptResult.matchedWhat} matches` };
