@@ -35,5 +35,5 @@ export {
   type VariableSource,
 } from './variables/layers.js';
 export type { SourceLocation } from './yaml/source-map.js';
-export { formatPlanDot, formatPlanMermaid, formatPlanText } from './format/format-plan.js';
+export { formatPlanDot, formatPlanMermaid, formatPlanText, planToJson } from './format/format-plan.js';
 export { formatRuleTrace, formatVariablesText } from './format/format-variables.js';

@@ -161,10 +161,16 @@ class IncludeLoader {
     }
     const entries = readIncludeEntries(body.include ?? null, body, this.sourceMap, issues);
     issues.throwIfAny();
-    let merged: YamlValue = {};
+    // Included files merge into one map owned here, so a key only one file sets is not copied again.
+    const merged: YamlMap = {};
+    const mergedEntries = this.sourceMap.record(merged, this.sourceMap.locationOf(body) ?? { file: frame.name, line: 1, column: 1 });
     for (const entry of entries) {
       for (const included of await this.resolveEntry(entry, frame, [...stack, `${frame.projectPath}:${frame.file}`])) {
-        merged = deepMerge(merged, included, this.sourceMap);
+        for (const [key, value] of Object.entries(included)) {
+          merged[key] = key in merged ? deepMerge(merged[key]!, value, this.sourceMap) : value;
+          const at = this.sourceMap.entryLocation(included, key);
+          if (at) mergedEntries.set(key, at);
+        }
       }
     }
     const own: YamlMap = {};

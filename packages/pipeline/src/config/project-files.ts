@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { GitFacts } from '../git/git-facts.js';
 
@@ -37,7 +37,8 @@ export function createProjectFiles(options: ProjectFilesOptions): ProjectFiles {
       if (relative === undefined) return undefined;
       if (!options.dirty) return options.git.show('HEAD', relative);
       try {
-        return await readFile(path.join(options.root, relative), 'utf8');
+        // CI files are small; a synchronous read costs less than a file handle's round trips.
+        return readFileSync(path.join(options.root, relative), 'utf8');
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return undefined;

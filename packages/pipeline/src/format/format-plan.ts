@@ -109,3 +109,21 @@ export function formatPlanDot(plan: PipelinePlan): string {
 function escapeMermaid(text: string): string {
   return text.replace(/"/g, '#quot;');
 }
+
+/**
+ * The plan for `glci show --json`: each job's `variables` lists only the layers of its own (job
+ * YAML, matrix, rules, [jobs."name"]); the pipeline-wide layers every job shares are in the
+ * plan's `variables` once, instead of 500 copies of the predefined set.
+ */
+export function planToJson(plan: PipelinePlan): unknown {
+  const shared = new Set(plan.variables);
+  const own = <T extends { variables: PipelinePlan['variables'] }>(job: T) => ({ ...job, variables: job.variables.filter((layer) => !shared.has(layer)) });
+  return {
+    ...plan,
+    jobs: plan.jobs.map((job) => {
+      const slim = own(job);
+      return job.trigger?.pipeline ? { ...slim, trigger: { ...job.trigger, pipeline: planToJson(job.trigger.pipeline) } } : slim;
+    }),
+    excluded: plan.excluded.map(own),
+  };
+}

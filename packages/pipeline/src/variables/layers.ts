@@ -1,4 +1,4 @@
-import { expandAll } from './expand.js';
+import { expandText } from './expand.js';
 
 /**
  * Where a variable came from. The order of `VARIABLE_PRECEDENCE` is glci's documented precedence,
@@ -84,22 +84,57 @@ export interface ResolvedVariables {
  */
 export function resolveVariables(layers: readonly VariableLayer[]): ResolvedVariables {
   const ordered = [...layers].sort((a, b) => VARIABLE_PRECEDENCE.indexOf(a.source) - VARIABLE_PRECEDENCE.indexOf(b.source));
-  const winners = new Map<string, { entry: VariableEntry; layer: VariableLayer; overridden: ResolvedVariable['overridden'][number][] }>();
-  for (const layer of ordered) {
-    for (const entry of layer.entries) {
-      const previous = winners.get(entry.name);
-      const overridden = previous ? [...previous.overridden, { source: previous.layer.source, label: previous.layer.label, value: previous.entry.value }] : [];
-      winners.set(entry.name, { entry, layer, overridden });
+  const winners = new Map<string, { entry: VariableEntry; layer: VariableLayer }>();
+  for (const layer of ordered) for (const entry of layer.entries) winners.set(entry.name, { entry, layer });
+  // Expansion is lazy: planning reads a few variables per job (rules, cache keys), not all of them.
+  const expanded = new Map<string, string>();
+  const visiting = new Set<string>();
+  const cycles = new Set<string>();
+  const get = (name: string): string | undefined => {
+    const done = expanded.get(name);
+    if (done !== undefined) return done;
+    const winner = winners.get(name);
+    if (!winner) return undefined;
+    const { entry } = winner;
+    if (entry.raw || entry.file || !entry.value.includes('$')) {
+      expanded.set(name, entry.value);
+      return entry.value;
     }
-  }
-  const expanded = expandAll(
-    new Map([...winners].map(([name, { entry }]) => [name, { value: entry.value, raw: entry.raw === true || entry.file === true }])),
-  );
-  const variables = new Map<string, ResolvedVariable>();
-  for (const [name, { entry, layer, overridden }] of winners) {
-    variables.set(name, { name, value: expanded.values.get(name) ?? entry.value, entry, source: layer.source, label: layer.label, overridden });
-  }
-  return { variables, cycles: expanded.cycles, get: (name) => variables.get(name)?.value };
+    if (visiting.has(name)) {
+      for (const each of visiting) cycles.add(each);
+      return entry.value;
+    }
+    visiting.add(name);
+    const value = expandText(entry.value, get, { keepUnknown: true });
+    visiting.delete(name);
+    const result = cycles.has(name) ? entry.value : value;
+    expanded.set(name, result);
+    return result;
+  };
+  let variables: Map<string, ResolvedVariable> | undefined;
+  const all = () => {
+    if (variables) return variables;
+    variables = new Map();
+    for (const [name, { entry, layer }] of winners) {
+      const overridden: { source: VariableSource; label: string; value: string }[] = [];
+      for (const lower of ordered) {
+        if (lower === layer) break;
+        for (const other of lower.entries) if (other.name === name) overridden.push({ source: lower.source, label: lower.label, value: other.value });
+      }
+      variables.set(name, { name, value: get(name) ?? entry.value, entry, source: layer.source, label: layer.label, overridden });
+    }
+    return variables;
+  };
+  return {
+    get variables() {
+      return all();
+    },
+    get cycles() {
+      all();
+      return [...cycles];
+    },
+    get,
+  };
 }
 
 /** `KEY=VALUE` lines (`.glci.env`, `--env-file`): `#` comments, optional `export `, quotes stripped. */

@@ -16,6 +16,7 @@ import {
   type PipelinePlan,
   PipelineUsageError,
   type PlanProjectOptions,
+  planToJson,
   parseAssignment,
   parseContextSpec,
   parseEnvFile,
@@ -104,7 +105,7 @@ export async function planRequest(ctx: CliContext, options: PlanCliOptions): Pro
 
 export async function showCommand(ctx: CliContext, options: PlanCliOptions & { json?: boolean; format: 'text' | 'mermaid' | 'dot' }): Promise<void> {
   const plan = await planProject(await planRequest(ctx, options));
-  if (options.json) ctx.out.write(`${JSON.stringify(plan, null, 2)}\n`);
+  if (options.json) ctx.out.write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
   else if (options.format === 'mermaid') ctx.out.write(formatPlanMermaid(plan));
   else if (options.format === 'dot') ctx.out.write(formatPlanDot(plan));
   else ctx.out.write(formatPlanText(plan));
