@@ -1,3 +1,4 @@
+export { didYouMean } from './did-you-mean.js';
 export {
   DEFAULT_DOCKER_SOCKET,
   type DockerHostSource,
@@ -5,7 +6,6 @@ export {
   resolveContainerSocket,
   resolveDockerHost,
 } from './docker-host.js';
-export { didYouMean } from './did-you-mean.js';
 export { type Environment, expandEnvironment } from './env.js';
 export { ConfigError, type ConfigIssue, displayPath, formatIssue } from './errors.js';
 export { formatConfigJson, formatConfigToml, toDisplayObject } from './format.js';

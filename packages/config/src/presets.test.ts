@@ -67,14 +67,22 @@ describe('resolvePreset', () => {
   });
 
   it('names the known presets for an unknown one, and refuses an extends cycle', () => {
-    expect(() => resolvePreset(config, 'nope')).toThrow(/pipelines\.nope: no such preset \(presets: base, full, loop-a, loop-b\)/);
+    expect(() => resolvePreset(config, 'nope')).toThrow(
+      /pipelines\.nope: no such preset \(presets: base, full, loop-a, loop-b\)/,
+    );
     expect(() => resolvePreset(config, 'loop-a')).toThrow(ConfigError);
     expect(() => resolvePreset(config, 'loop-a')).toThrow(/extends cycle: loop-a → loop-b → loop-a/);
   });
 
   it('rejects unknown preset keys and bad job patterns with the key path', () => {
-    expect(() => parseConfig('[pipelines.x]\nmanual_al = true\n', { env: {} })).toThrow(/pipelines\.x.*manual_al/);
-    expect(() => parseConfig('[skip]\njob_patterns = ["("]\n', { env: {} })).toThrow(/skip\.job_patterns\[0\]: expected a regular expression/);
-    expect(() => parseConfig('[projects."nogroup"]\ndir = "../x"\n', { env: {} })).toThrow(/projects\.nogroup/);
+    expect(() => parseConfig('[pipelines.x]\nmanual_al = true\n', { env: {} })).toThrow(
+      /pipelines\.x.*manual_al/,
+    );
+    expect(() => parseConfig('[skip]\njob_patterns = ["("]\n', { env: {} })).toThrow(
+      /skip\.job_patterns\[0\]: expected a regular expression/,
+    );
+    expect(() => parseConfig('[projects."nogroup"]\ndir = "../x"\n', { env: {} })).toThrow(
+      /projects\.nogroup/,
+    );
   });
 });

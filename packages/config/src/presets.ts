@@ -17,7 +17,11 @@ export interface ResolvedPreset {
   readonly noSkipAll: boolean;
   readonly manualAll: boolean;
   readonly noManual: boolean;
-  readonly skip: { readonly jobs: readonly string[]; readonly jobPatterns: readonly string[]; readonly stages: readonly string[] };
+  readonly skip: {
+    readonly jobs: readonly string[];
+    readonly jobPatterns: readonly string[];
+    readonly stages: readonly string[];
+  };
   readonly manual: { readonly jobs: readonly string[]; readonly jobPatterns: readonly string[] };
 }
 
@@ -46,13 +50,21 @@ export function resolvePreset(config: GlciConfig, name?: string): ResolvedPreset
       ]);
     }
     if (chain.some((link) => link.name === current) || chain.length >= MAX_PRESET_DEPTH) {
-      throw new ConfigError([{ file: undefined, key: `pipelines.${current}.extends`, message: `extends cycle: ${[...visited, current].join(' → ')}` }]);
+      throw new ConfigError([
+        {
+          file: undefined,
+          key: `pipelines.${current}.extends`,
+          message: `extends cycle: ${[...visited, current].join(' → ')}`,
+        },
+      ]);
     }
     visited.push(current);
     chain.unshift({ name: current, preset });
     current = preset.extends;
   }
-  const union = (a: readonly string[], b: readonly string[] | undefined) => [...new Set([...a, ...(b ?? [])])];
+  const union = (a: readonly string[], b: readonly string[] | undefined) => [
+    ...new Set([...a, ...(b ?? [])]),
+  ];
   let result: ResolvedPreset = {
     name: name ?? '',
     stages: [],

@@ -303,8 +303,18 @@ export const pipelinePresetSchema = z.strictObject({
   manual_all: z.boolean().optional(),
   no_manual: z.boolean().optional(),
   dirty: z.boolean().optional(),
-  skip: z.strictObject({ jobs: z.array(z.string().min(1)).optional(), job_patterns: z.array(regexText).optional() }).optional(),
-  manual: z.strictObject({ jobs: z.array(z.string().min(1)).optional(), job_patterns: z.array(regexText).optional() }).optional(),
+  skip: z
+    .strictObject({
+      jobs: z.array(z.string().min(1)).optional(),
+      job_patterns: z.array(regexText).optional(),
+    })
+    .optional(),
+  manual: z
+    .strictObject({
+      jobs: z.array(z.string().min(1)).optional(),
+      job_patterns: z.array(regexText).optional(),
+    })
+    .optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -317,7 +327,14 @@ export const configSchema = z.strictObject({
   skip: skipSchema.prefault({}),
   manual: manualSchema.prefault({}),
   jobs: z.record(z.string().min(1), jobOverrideSchema).default({}),
-  projects: z.record(z.string().regex(/^[^/\s]+(?:\/[^/\s]+)+$/, { message: 'expected a project path like "group/project"' }), projectMappingSchema).default({}),
+  projects: z
+    .record(
+      z
+        .string()
+        .regex(/^[^/\s]+(?:\/[^/\s]+)+$/, { message: 'expected a project path like "group/project"' }),
+      projectMappingSchema,
+    )
+    .default({}),
   contexts: z.record(z.string().min(1), contextPresetSchema).default({}),
   pipelines: z.record(z.string().min(1), pipelinePresetSchema).default({}),
 });

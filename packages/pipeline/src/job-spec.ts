@@ -24,7 +24,10 @@ export interface JobRuntime {
  * The job's variables resolved with provenance: every layer of the plan plus `extra` (the daemon's
  * `dotenv` layers), ordered by glci's precedence. `value` is expanded as the runner would.
  */
-export function resolveJobVariables(job: Pick<PlannedJob, 'variables'>, extra: readonly VariableLayer[] = []): ResolvedVariables {
+export function resolveJobVariables(
+  job: Pick<PlannedJob, 'variables'>,
+  extra: readonly VariableLayer[] = [],
+): ResolvedVariables {
   return resolveVariables([...job.variables, ...extra]);
 }
 
@@ -39,7 +42,8 @@ export function artifactSources(plan: Pick<PipelinePlan, 'jobs'>, job: PlannedJo
 }
 
 /** Predefined variables the runner API does not derive from the spec itself. */
-const CONTEXT_ONLY = /^(?:CI_MERGE_REQUEST_|CI_PARENT_PIPELINE_ID$|CI_JOB_MANUAL$|CI_ENVIRONMENT_(?:URL|ACTION|TIER)$)/;
+const CONTEXT_ONLY =
+  /^(?:CI_MERGE_REQUEST_|CI_PARENT_PIPELINE_ID$|CI_JOB_MANUAL$|CI_ENVIRONMENT_(?:URL|ACTION|TIER)$)/;
 
 /**
  * A planned job as `@glci/runner-api`'s `JobSpecInput`: scripts, image and services, caches with
@@ -47,8 +51,15 @@ const CONTEXT_ONLY = /^(?:CI_MERGE_REQUEST_|CI_PARENT_PIPELINE_ID$|CI_JOB_MANUAL
  * variables that are not predefined (unexpanded: the runner expands them; `expand: false` ones are
  * sent raw). Trigger jobs run no script and have no job spec.
  */
-export function toJobSpec(plan: Pick<PipelinePlan, 'context' | 'name'>, job: PlannedJob, runtime: JobRuntime): JobSpecInput {
-  if (job.trigger) throw new PipelineUsageError(`${job.name} is a trigger job: it starts a downstream pipeline and has no runner job spec`);
+export function toJobSpec(
+  plan: Pick<PipelinePlan, 'context' | 'name'>,
+  job: PlannedJob,
+  runtime: JobRuntime,
+): JobSpecInput {
+  if (job.trigger)
+    throw new PipelineUsageError(
+      `${job.name} is a trigger job: it starts a downstream pipeline and has no runner job spec`,
+    );
   const resolved = resolveJobVariables(job, runtime.extraLayers);
   const variables: NonNullable<JobSpecInput['variables']> = {};
   for (const variable of resolved.variables.values()) {
@@ -57,7 +68,12 @@ export function toJobSpec(plan: Pick<PipelinePlan, 'context' | 'name'>, job: Pla
     const { entry } = variable;
     variables[variable.name] =
       entry.raw || entry.masked || entry.file
-        ? { value: entry.value, masked: entry.masked ?? false, file: entry.file ?? false, ...(entry.raw ? { raw: true } : {}) }
+        ? {
+            value: entry.value,
+            masked: entry.masked ?? false,
+            file: entry.file ?? false,
+            ...(entry.raw ? { raw: true } : {}),
+          }
         : entry.value;
   }
   const lookup = (name: string) => resolved.get(name);
@@ -87,7 +103,8 @@ export function toJobSpec(plan: Pick<PipelinePlan, 'context' | 'name'>, job: Pla
       sha: runtime.sha ?? context.sha,
       ...(/^0+$/.test(context.beforeSha) ? {} : { before_sha: context.beforeSha }),
       ref_type: context.refType,
-      protected: context.refType === 'branch' && context.ref === context.defaultBranch && !context.mergeRequest,
+      protected:
+        context.refType === 'branch' && context.ref === context.defaultBranch && !context.mergeRequest,
       commit: {
         message: context.commit.message,
         author_name: context.commit.authorName,
@@ -115,7 +132,9 @@ export function toJobSpec(plan: Pick<PipelinePlan, 'context' | 'name'>, job: Pla
             untracked: job.artifacts.untracked,
             when: job.artifacts.when,
             ...(job.artifacts.expireIn !== undefined ? { expire_in: job.artifacts.expireIn } : {}),
-            reports: Object.fromEntries(Object.entries(job.artifacts.reports).map(([type, files]) => [type, [...files]])),
+            reports: Object.fromEntries(
+              Object.entries(job.artifacts.reports).map(([type, files]) => [type, [...files]]),
+            ),
           },
         }
       : {}),

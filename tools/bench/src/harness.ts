@@ -59,7 +59,13 @@ export interface BenchResult {
   readonly candidate: { readonly name: string; readonly description: string };
   readonly rows: RowResult[];
   /** Absolute limits checked besides the ratios (the planning row's in-process time). */
-  readonly checks?: readonly { readonly id: string; readonly title: string; readonly seconds: number; readonly limitSeconds: number; readonly pass: boolean }[];
+  readonly checks?: readonly {
+    readonly id: string;
+    readonly title: string;
+    readonly seconds: number;
+    readonly limitSeconds: number;
+    readonly pass: boolean;
+  }[];
   /** Page-cache ballast written before the groups (absent when the page cache was not primed). */
   readonly pageCacheBallastBytes?: number;
 }

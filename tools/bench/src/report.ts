@@ -82,7 +82,12 @@ export function formatReport(result: BenchResult): string {
     const checks: string[][] = [['absolute check', 'value', 'limit', 'result']];
     for (const check of result.checks) {
       const value = Number.isFinite(check.seconds) ? `${(check.seconds * 1000).toFixed(0)} ms` : '-';
-      checks.push([check.title, value, `< ${(check.limitSeconds * 1000).toFixed(0)} ms`, Number.isFinite(check.seconds) ? (check.pass ? 'PASS' : 'MISS') : 'ERROR']);
+      checks.push([
+        check.title,
+        value,
+        `< ${(check.limitSeconds * 1000).toFixed(0)} ms`,
+        Number.isFinite(check.seconds) ? (check.pass ? 'PASS' : 'MISS') : 'ERROR',
+      ]);
     }
     lines.push(...renderTable(checks));
   }

@@ -10,7 +10,10 @@ export function deepMerge(base: YamlValue, override: YamlValue, sourceMap?: Sour
   if (!isYamlMap(base) || !isYamlMap(override)) return override;
   const merged: YamlMap = {};
   const baseLocation = sourceMap?.locationOf(base);
-  const entries = sourceMap?.record(merged, sourceMap.locationOf(override) ?? baseLocation ?? unknownLocation);
+  const entries = sourceMap?.record(
+    merged,
+    sourceMap.locationOf(override) ?? baseLocation ?? unknownLocation,
+  );
   for (const [key, value] of Object.entries(base)) {
     merged[key] = value;
     const at = sourceMap?.entryLocation(base, key);

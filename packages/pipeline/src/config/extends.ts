@@ -39,18 +39,30 @@ export function resolveExtends(content: YamlMap, sourceMap: SourceMap): YamlMap 
     }
     const parents = typeof extendsValue === 'string' ? [extendsValue] : extendsValue;
     if (!Array.isArray(parents) || parents.some((parent) => typeof parent !== 'string')) {
-      issues.add(`${keyPathOf(name)}:extends`, 'config should be a string or an array of strings', sourceMap.entryLocation(value, 'extends'));
+      issues.add(
+        `${keyPathOf(name)}:extends`,
+        'config should be a string or an array of strings',
+        sourceMap.entryLocation(value, 'extends'),
+      );
       return value;
     }
     let merged: YamlValue = {};
     for (const parent of parents as string[]) {
       if (!(parent in content)) {
-        issues.add(`${keyPathOf(name)}:extends`, `unknown key \`${parent}\` in \`extends\``, sourceMap.entryLocation(value, 'extends'));
+        issues.add(
+          `${keyPathOf(name)}:extends`,
+          `unknown key \`${parent}\` in \`extends\``,
+          sourceMap.entryLocation(value, 'extends'),
+        );
         continue;
       }
       const base = resolve(parent, [...chain, name]);
       if (!base) {
-        issues.add(`${keyPathOf(name)}:extends`, `invalid base hash in \`extends\`: \`${parent}\` is not a mapping`, sourceMap.entryLocation(value, 'extends'));
+        issues.add(
+          `${keyPathOf(name)}:extends`,
+          `invalid base hash in \`extends\`: \`${parent}\` is not a mapping`,
+          sourceMap.entryLocation(value, 'extends'),
+        );
         continue;
       }
       merged = deepMerge(merged, withoutExtends(base, sourceMap), sourceMap);

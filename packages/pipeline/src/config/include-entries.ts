@@ -1,12 +1,17 @@
-import type { IssueCollector } from '../errors.js';
 import { didYouMean } from '@glci/config';
+import type { IssueCollector } from '../errors.js';
 import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
 import type { SourceLocation, SourceMap } from '../yaml/source-map.js';
 
 /** One `include:` entry after normalization (strings become `local` or `remote`). */
 export type IncludeEntry =
   | ({ readonly kind: 'local'; readonly path: string } & IncludeCommon)
-  | ({ readonly kind: 'project'; readonly project: string; readonly files: readonly string[]; readonly ref?: string } & IncludeCommon)
+  | ({
+      readonly kind: 'project';
+      readonly project: string;
+      readonly files: readonly string[];
+      readonly ref?: string;
+    } & IncludeCommon)
   | ({ readonly kind: 'remote'; readonly url: string } & IncludeCommon)
   | ({ readonly kind: 'template'; readonly name: string } & IncludeCommon)
   | ({ readonly kind: 'component'; readonly reference: string } & IncludeCommon);
@@ -66,7 +71,9 @@ function readEntry(
   sourceMap: SourceMap,
   issues: IssueCollector,
 ): IncludeEntry | undefined {
-  const kinds = (['local', 'project', 'remote', 'template', 'component'] as const).filter((kind) => kind in item);
+  const kinds = (['local', 'project', 'remote', 'template', 'component'] as const).filter(
+    (kind) => kind in item,
+  );
   if (kinds.length !== 1) {
     const unknown = Object.keys(item).filter((key) => !ALL_KEYS.includes(key));
     const hint = unknown.map((key) => {
@@ -105,7 +112,11 @@ function readEntry(
   const text = (key: string): string | undefined => {
     const raw = item[key];
     if (typeof raw === 'string' && raw.length > 0) return raw;
-    issues.add(`${keyPath}:${key}`, 'config should be a non-empty string', sourceMap.entryLocation(item, key));
+    issues.add(
+      `${keyPath}:${key}`,
+      'config should be a non-empty string',
+      sourceMap.entryLocation(item, key),
+    );
     return undefined;
   };
   switch (kind) {
@@ -116,13 +127,20 @@ function readEntry(
     case 'project': {
       const project = text('project');
       const raw = item.file;
-      const files = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((f) => typeof f === 'string') : [];
+      const files =
+        typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw.filter((f) => typeof f === 'string') : [];
       if (files.length === 0 || (Array.isArray(raw) && files.length !== raw.length)) {
-        issues.add(`${keyPath}:file`, 'config should be a string or an array of strings', sourceMap.entryLocation(item, 'file'));
+        issues.add(
+          `${keyPath}:file`,
+          'config should be a string or an array of strings',
+          sourceMap.entryLocation(item, 'file'),
+        );
         return undefined;
       }
       const ref = item.ref === undefined ? undefined : text('ref');
-      return project === undefined ? undefined : { kind, project, files: files as string[], ...(ref ? { ref } : {}), ...common };
+      return project === undefined
+        ? undefined
+        : { kind, project, files: files as string[], ...(ref ? { ref } : {}), ...common };
     }
     case 'remote': {
       const url = text('remote');

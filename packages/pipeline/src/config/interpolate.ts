@@ -78,7 +78,11 @@ export function interpolate(
     } else if (componentMatch && context.component?.[componentMatch[1]!] !== undefined) {
       value = context.component[componentMatch[1]!]!;
     } else {
-      issues.add(keyPath, `invalid interpolation access pattern: \`${access}\``, { file, line: 1, column: 1 });
+      issues.add(keyPath, `invalid interpolation access pattern: \`${access}\``, {
+        file,
+        line: 1,
+        column: 1,
+      });
       return undefined;
     }
     for (const call of functions) {
@@ -87,11 +91,15 @@ export function interpolate(
       else if (call === 'posix_escape') value = String(value).replace(/([^A-Za-z0-9_\-.,:/@\n])/g, '\\$1');
       else if (truncate) value = String(value).substr(Number(truncate[1]), Number(truncate[2]));
       else {
-        issues.add(keyPath, `no function matching \`${call}\`: check that the function name, arguments, and types are correct`, {
-          file,
-          line: 1,
-          column: 1,
-        });
+        issues.add(
+          keyPath,
+          `no function matching \`${call}\`: check that the function name, arguments, and types are correct`,
+          {
+            file,
+            line: 1,
+            column: 1,
+          },
+        );
         return undefined;
       }
     }

@@ -81,7 +81,9 @@ export async function loadRawConfig(options: LoadConfigOptions): Promise<RawConf
   const frame: FileFrame = { project: options.project, projectPath: options.projectPath, file, name: file };
   const text = options.text ?? (await options.project.read(file));
   if (text === undefined) {
-    throw new PipelineConfigError([{ keyPath: '', message: `${file} does not exist in ${options.project.root}` }]);
+    throw new PipelineConfigError([
+      { keyPath: '', message: `${file} does not exist in ${options.project.root}` },
+    ]);
   }
   const { content, specs } = await loader.loadFile(frame, text, options.inputs ?? {}, undefined, [], true);
   return { content, sourceMap, files: loader.files, inputSpecs: specs, warnings: loader.warnings };
@@ -143,29 +145,63 @@ class IncludeLoader {
     }
     issues.throwIfAny();
     if (body === null || body === undefined) {
-      if (isRoot) throw new PipelineConfigError([{ keyPath: '', message: 'Please provide content of .gitlab-ci.yml', location: { file: frame.name, line: 1, column: 1 } }]);
+      if (isRoot)
+        throw new PipelineConfigError([
+          {
+            keyPath: '',
+            message: 'Please provide content of .gitlab-ci.yml',
+            location: { file: frame.name, line: 1, column: 1 },
+          },
+        ]);
       throw new PipelineConfigError([
-        { keyPath: '', message: `Included file \`${frame.name}\` is empty or does not exist!`, ...(includedFrom ? { location: includedFrom } : {}) },
+        {
+          keyPath: '',
+          message: `Included file \`${frame.name}\` is empty or does not exist!`,
+          ...(includedFrom ? { location: includedFrom } : {}),
+        },
       ]);
     }
     if (header) {
-      const inputs = resolveInputs(specs, givenInputs, issues, includedFrom ?? { file: frame.name, line: 1, column: 1 });
+      const inputs = resolveInputs(
+        specs,
+        givenInputs,
+        issues,
+        includedFrom ?? { file: frame.name, line: 1, column: 1 },
+      );
       issues.throwIfAny();
-      body = interpolate(body, { inputs, variables: this.environment.variables, ...(component ? { component } : {}) }, issues, this.sourceMap, frame.name);
+      body = interpolate(
+        body,
+        { inputs, variables: this.environment.variables, ...(component ? { component } : {}) },
+        issues,
+        this.sourceMap,
+        frame.name,
+      );
       issues.throwIfAny();
     }
     if (!isYamlMap(body)) {
       throw new PipelineConfigError([
-        { keyPath: '', message: isRoot ? 'Invalid configuration format' : `Included file \`${frame.name}\` does not have valid YAML syntax!`, location: this.sourceMap.locationOf(body) ?? { file: frame.name, line: 1, column: 1 } },
+        {
+          keyPath: '',
+          message: isRoot
+            ? 'Invalid configuration format'
+            : `Included file \`${frame.name}\` does not have valid YAML syntax!`,
+          location: this.sourceMap.locationOf(body) ?? { file: frame.name, line: 1, column: 1 },
+        },
       ]);
     }
     const entries = readIncludeEntries(body.include ?? null, body, this.sourceMap, issues);
     issues.throwIfAny();
     // Included files merge into one map owned here, so a key only one file sets is not copied again.
     const merged: YamlMap = {};
-    const mergedEntries = this.sourceMap.record(merged, this.sourceMap.locationOf(body) ?? { file: frame.name, line: 1, column: 1 });
+    const mergedEntries = this.sourceMap.record(
+      merged,
+      this.sourceMap.locationOf(body) ?? { file: frame.name, line: 1, column: 1 },
+    );
     for (const entry of entries) {
-      for (const included of await this.resolveEntry(entry, frame, [...stack, `${frame.projectPath}:${frame.file}`])) {
+      for (const included of await this.resolveEntry(entry, frame, [
+        ...stack,
+        `${frame.projectPath}:${frame.file}`,
+      ])) {
         for (const [key, value] of Object.entries(included)) {
           merged[key] = key in merged ? deepMerge(merged[key]!, value, this.sourceMap) : value;
           const at = this.sourceMap.entryLocation(included, key);
@@ -181,25 +217,41 @@ class IncludeLoader {
     return { content, specs };
   }
 
-  private async resolveEntry(entry: IncludeEntry, frame: FileFrame, stack: readonly string[]): Promise<YamlMap[]> {
+  private async resolveEntry(
+    entry: IncludeEntry,
+    frame: FileFrame,
+    stack: readonly string[],
+  ): Promise<YamlMap[]> {
     const where = { keyPath: entry.keyPath, location: entry.location };
-    if (entry.rules !== undefined && !(await this.environment.evaluateRules(entry.rules, where, frame.project))) return [];
-    if (stack.length >= MAX_INCLUDE_DEPTH) this.fail(entry, `Maximum of ${MAX_INCLUDE_DEPTH} nested includes are allowed!`);
+    if (
+      entry.rules !== undefined &&
+      !(await this.environment.evaluateRules(entry.rules, where, frame.project))
+    )
+      return [];
+    if (stack.length >= MAX_INCLUDE_DEPTH)
+      this.fail(entry, `Maximum of ${MAX_INCLUDE_DEPTH} nested includes are allowed!`);
     const expand = (text: string) => expandText(text, this.environment.variables, { keepUnknown: true });
     const inputs = (entry.inputs ?? {}) as Record<string, unknown>;
     switch (entry.kind) {
       case 'local': {
         const files = await this.matchLocal(frame.project, expand(entry.path), entry);
         const results: YamlMap[] = [];
-        for (const file of files) results.push(await this.include(frame.project, frame.projectPath, file, inputs, entry, stack));
+        for (const file of files)
+          results.push(await this.include(frame.project, frame.projectPath, file, inputs, entry, stack));
         return results;
       }
       case 'project': {
         const projectPath = expand(entry.project).replace(/^\/+|\/+$/g, '');
         const project = await this.environment.projects?.project(projectPath);
         if (!project)
-          this.unsupported(entry, `include:project \`${projectPath}\` needs a local checkout: map it with [projects."${projectPath}"] dir = "../path" in .glciconfig.toml (or --project-dir ${projectPath}=../path)`);
-        if (entry.ref) this.warnings.push(`${entry.keyPath}: ref \`${entry.ref}\` of ${projectPath} is read from its local checkout as it is`);
+          this.unsupported(
+            entry,
+            `include:project \`${projectPath}\` needs a local checkout: map it with [projects."${projectPath}"] dir = "../path" in .glciconfig.toml (or --project-dir ${projectPath}=../path)`,
+          );
+        if (entry.ref)
+          this.warnings.push(
+            `${entry.keyPath}: ref \`${entry.ref}\` of ${projectPath} is read from its local checkout as it is`,
+          );
         const results: YamlMap[] = [];
         for (const file of entry.files) {
           const path = normalizeProjectPath(expand(file));
@@ -211,9 +263,15 @@ class IncludeLoader {
       case 'component':
         return [await this.includeComponent(expand(entry.reference), inputs, entry, stack)];
       case 'remote':
-        return this.unsupported(entry, `Remote file \`${entry.url}\` cannot be included: glci plans pipelines offline; download it into the project and use include:local`);
+        return this.unsupported(
+          entry,
+          `Remote file \`${entry.url}\` cannot be included: glci plans pipelines offline; download it into the project and use include:local`,
+        );
       case 'template':
-        return this.unsupported(entry, `Template \`${entry.name}\` cannot be included: GitLab's CI templates are not available offline; copy the template into the project and use include:local`);
+        return this.unsupported(
+          entry,
+          `Template \`${entry.name}\` cannot be included: GitLab's CI templates are not available offline; copy the template into the project and use include:local`,
+        );
     }
   }
 
@@ -228,11 +286,21 @@ class IncludeLoader {
   ): Promise<YamlMap> {
     if (!/\.ya?ml$/.test(file)) this.fail(entry, `Included file \`${file}\` does not have YAML extension!`);
     const key = `${projectPath}:${file}`;
-    if (stack.includes(key)) this.fail(entry, `include cycle: ${[...stack, key].map((each) => each.split(':').slice(1).join(':')).join(' → ')}`);
-    if (++this.#count > MAX_INCLUDED_FILES) this.fail(entry, `Maximum of ${MAX_INCLUDED_FILES} includes are allowed`);
+    if (stack.includes(key))
+      this.fail(
+        entry,
+        `include cycle: ${[...stack, key].map((each) => each.split(':').slice(1).join(':')).join(' → ')}`,
+      );
+    if (++this.#count > MAX_INCLUDED_FILES)
+      this.fail(entry, `Maximum of ${MAX_INCLUDED_FILES} includes are allowed`);
     const text = await project.read(file);
     if (text === undefined) {
-      this.fail(entry, entry.kind === 'local' ? `Local file \`${file}\` does not exist!` : `Project \`${projectPath}\` file \`${file}\` does not exist!`);
+      this.fail(
+        entry,
+        entry.kind === 'local'
+          ? `Local file \`${file}\` does not exist!`
+          : `Project \`${projectPath}\` file \`${file}\` does not exist!`,
+      );
     }
     const name = projectPath === this.rootProjectPath ? file : `${projectPath}:${file}`;
     const frame: FileFrame = { project, projectPath, file, name };
@@ -248,7 +316,9 @@ class IncludeLoader {
     const pattern = new RegExp(
       `^${normalized!
         .split(/(\*\*|\*)/)
-        .map((part) => (part === '**' ? '.*?' : part === '*' ? '[^/]*?' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+        .map((part) =>
+          part === '**' ? '.*?' : part === '*' ? '[^/]*?' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
+        )
         .join('')}$`,
     );
     const matches = (await project.list()).filter((file) => pattern.test(file));
@@ -257,29 +327,48 @@ class IncludeLoader {
   }
 
   /** `component: host/group/project/name@version`, from the mapped project's `templates/`. */
-  private async includeComponent(reference: string, inputs: Readonly<Record<string, unknown>>, entry: IncludeEntry, stack: readonly string[]): Promise<YamlMap> {
+  private async includeComponent(
+    reference: string,
+    inputs: Readonly<Record<string, unknown>>,
+    entry: IncludeEntry,
+    stack: readonly string[],
+  ): Promise<YamlMap> {
     const match = /^([^/]+)\/(.+)\/([^/@]+)@(.+)$/.exec(reference);
-    if (!match) this.fail(entry, `component \`${reference}\` should be written host/group/project/name@version`);
+    if (!match)
+      this.fail(entry, `component \`${reference}\` should be written host/group/project/name@version`);
     const [, host, projectPath, name, version] = match!;
     if (this.environment.serverFqdn && host !== this.environment.serverFqdn && host !== '$CI_SERVER_FQDN')
-      this.warnings.push(`${entry.keyPath}: component host ${host} differs from this project's ${this.environment.serverFqdn}`);
+      this.warnings.push(
+        `${entry.keyPath}: component host ${host} differs from this project's ${this.environment.serverFqdn}`,
+      );
     const project = await this.environment.projects?.project(projectPath!);
     if (!project)
-      this.unsupported(entry, `component \`${reference}\` needs a local checkout of ${projectPath}: map it with [projects."${projectPath}"] dir = "../path" in .glciconfig.toml`);
+      this.unsupported(
+        entry,
+        `component \`${reference}\` needs a local checkout of ${projectPath}: map it with [projects."${projectPath}"] dir = "../path" in .glciconfig.toml`,
+      );
     const files = await project!.list();
     const candidates = [`templates/${name}.yml`, `templates/${name}/template.yml`];
     const file = candidates.find((candidate) => files.includes(candidate));
-    if (!file) this.fail(entry, `component \`${reference}\`: neither ${candidates.join(' nor ')} exists in ${projectPath}`);
+    if (!file)
+      this.fail(
+        entry,
+        `component \`${reference}\`: neither ${candidates.join(' nor ')} exists in ${projectPath}`,
+      );
     const component = { name: name!, sha: '', version: version!, reference: version! };
     return this.include(project!, projectPath!, file!, inputs, entry, stack, component);
   }
 
   private fail(entry: IncludeEntry, message: string): never {
-    throw new PipelineConfigError([{ keyPath: entry.keyPath, message, ...(entry.location ? { location: entry.location } : {}) }]);
+    throw new PipelineConfigError([
+      { keyPath: entry.keyPath, message, ...(entry.location ? { location: entry.location } : {}) },
+    ]);
   }
 
   private unsupported(entry: IncludeEntry, message: string): never {
-    throw new UnsupportedFeatureError([{ keyPath: entry.keyPath, message, ...(entry.location ? { location: entry.location } : {}) }]);
+    throw new UnsupportedFeatureError([
+      { keyPath: entry.keyPath, message, ...(entry.location ? { location: entry.location } : {}) },
+    ]);
   }
 }
 

@@ -49,7 +49,10 @@ export function createProjectFiles(options: ProjectFilesOptions): ProjectFiles {
 }
 
 /** A fixed set of files (tests, editor buffers): `files` maps relative paths to their text. */
-export function createMemoryProjectFiles(root: string, files: Readonly<Record<string, string>>): ProjectFiles {
+export function createMemoryProjectFiles(
+  root: string,
+  files: Readonly<Record<string, string>>,
+): ProjectFiles {
   const sorted = Object.keys(files).sort();
   return {
     root,
@@ -64,6 +67,7 @@ export function createMemoryProjectFiles(root: string, files: Readonly<Record<st
 /** `./a/../b.yml` → `b.yml`; `undefined` for a path that leaves the project. */
 export function normalizeProjectPath(file: string): string | undefined {
   const normalized = path.posix.normalize(file.replace(/^\/+/, ''));
-  if (normalized === '..' || normalized.startsWith('../') || path.posix.isAbsolute(normalized)) return undefined;
+  if (normalized === '..' || normalized.startsWith('../') || path.posix.isAbsolute(normalized))
+    return undefined;
   return normalized === '.' ? '' : normalized;
 }

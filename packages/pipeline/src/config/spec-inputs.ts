@@ -1,4 +1,4 @@
-import { IssueCollector } from '../errors.js';
+import type { IssueCollector } from '../errors.js';
 import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
 import type { SourceLocation, SourceMap } from '../yaml/source-map.js';
 
@@ -23,7 +23,11 @@ export function parseInputSpecs(
   file: string,
 ): InputSpec[] {
   if (!isYamlMap(header) || !isYamlMap(header.spec)) {
-    issues.add('spec', 'the header document must be a mapping with a `spec` key', sourceMap.locationOf(header));
+    issues.add(
+      'spec',
+      'the header document must be a mapping with a `spec` key',
+      sourceMap.locationOf(header),
+    );
     return [];
   }
   const unknown = Object.keys(header.spec).filter((key) => key !== 'inputs' && key !== 'component');
@@ -44,7 +48,11 @@ export function parseInputSpecs(
       continue;
     }
     for (const key of Object.keys(definition).filter((key) => !SPEC_KEYS.includes(key) && key !== 'rules'))
-      issues.add(`spec:inputs:${name}`, `config contains unknown keys: ${key}`, sourceMap.entryLocation(definition, key));
+      issues.add(
+        `spec:inputs:${name}`,
+        `config contains unknown keys: ${key}`,
+        sourceMap.entryLocation(definition, key),
+      );
     const type = definition.type ?? 'string';
     if (type !== 'string' && type !== 'number' && type !== 'boolean' && type !== 'array') {
       issues.add(`spec:inputs:${name}:type`, 'must be one of: string, number, boolean, array', at);
@@ -87,14 +95,19 @@ export function resolveInputs(
     if (provided === undefined || provided === null) {
       if (spec.default === undefined) {
         const description = spec.description ? ` (${spec.description})` : '';
-        issues.add('inputs', `\`${spec.name}\` input: required value has not been provided${description}`, location);
+        issues.add(
+          'inputs',
+          `\`${spec.name}\` input: required value has not been provided${description}`,
+          location,
+        );
         continue;
       }
       values.set(spec.name, spec.default);
       continue;
     }
     const value = coerceInput(spec, provided);
-    const problem = value === undefined ? `provided value is not a ${spec.type}` : checkInput(spec, value, false);
+    const problem =
+      value === undefined ? `provided value is not a ${spec.type}` : checkInput(spec, value, false);
     if (problem) {
       issues.add('inputs', `\`${spec.name}\` input: ${problem}`, location);
       continue;
@@ -111,7 +124,8 @@ export function coerceInput(spec: InputSpec, value: unknown): InputValue | undef
       return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
     case 'number': {
       if (typeof value === 'number') return value;
-      if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+      if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+        return Number(value);
       return undefined;
     }
     case 'boolean': {

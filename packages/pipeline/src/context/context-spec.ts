@@ -19,7 +19,10 @@ export function parseContextSpec(text: string): ContextSpec {
       return value ? { kind: 'branch', name: value } : { kind: 'branch' };
     case 'merge_request':
     case 'mr':
-      if (value) throw new PipelineUsageError(`--context merge_request takes no value; use --mr-source and --mr-target`);
+      if (value)
+        throw new PipelineUsageError(
+          `--context merge_request takes no value; use --mr-source and --mr-target`,
+        );
       return { kind: 'merge_request' };
     case 'tag':
       return value ? { kind: 'tag', name: value } : { kind: 'tag' };

@@ -25,23 +25,60 @@ describe('parseContextSpec', () => {
 
 describe('resolvePipelineContext', () => {
   it('compares a merge request with the merge base of its target, a pushed branch with its upstream', async () => {
-    const mr = await resolvePipelineContext({ spec: { kind: 'merge_request' }, git: fakeGit(), projectDir: '/p', dirty: true });
-    expect(mr).toMatchObject({ ref: 'feature', mergeRequest: { sourceBranch: 'feature', targetBranch: 'main' }, changesBase: { kind: 'diff', mergeBase: true } });
-    const pushed = await resolvePipelineContext({ spec: { kind: 'branch' }, git: fakeGit({ upstream: 'e'.repeat(40) }), projectDir: '/p', dirty: true });
-    expect(pushed).toMatchObject({ changesBase: { kind: 'diff', base: 'e'.repeat(40), mergeBase: false }, beforeSha: 'e'.repeat(40) });
-    const fresh = await resolvePipelineContext({ spec: { kind: 'branch' }, git: fakeGit(), projectDir: '/p', dirty: true });
+    const mr = await resolvePipelineContext({
+      spec: { kind: 'merge_request' },
+      git: fakeGit(),
+      projectDir: '/p',
+      dirty: true,
+    });
+    expect(mr).toMatchObject({
+      ref: 'feature',
+      mergeRequest: { sourceBranch: 'feature', targetBranch: 'main' },
+      changesBase: { kind: 'diff', mergeBase: true },
+    });
+    const pushed = await resolvePipelineContext({
+      spec: { kind: 'branch' },
+      git: fakeGit({ upstream: 'e'.repeat(40) }),
+      projectDir: '/p',
+      dirty: true,
+    });
+    expect(pushed).toMatchObject({
+      changesBase: { kind: 'diff', base: 'e'.repeat(40), mergeBase: false },
+      beforeSha: 'e'.repeat(40),
+    });
+    const fresh = await resolvePipelineContext({
+      spec: { kind: 'branch' },
+      git: fakeGit(),
+      projectDir: '/p',
+      dirty: true,
+    });
     expect(fresh.changesBase).toEqual({ kind: 'all' });
   });
 
   it('needs a name when HEAD is detached', async () => {
-    await expect(resolvePipelineContext({ spec: { kind: 'branch' }, git: fakeGit({ branch: undefined }), projectDir: '/p', dirty: true })).rejects.toThrow(/detached/);
-    await expect(resolvePipelineContext({ spec: { kind: 'tag' }, git: fakeGit(), projectDir: '/p', dirty: true })).rejects.toThrow(/no tag points at HEAD/);
+    await expect(
+      resolvePipelineContext({
+        spec: { kind: 'branch' },
+        git: fakeGit({ branch: undefined }),
+        projectDir: '/p',
+        dirty: true,
+      }),
+    ).rejects.toThrow(/detached/);
+    await expect(
+      resolvePipelineContext({ spec: { kind: 'tag' }, git: fakeGit(), projectDir: '/p', dirty: true }),
+    ).rejects.toThrow(/no tag points at HEAD/);
   });
 
   it.each([
-    ['https://gitlab.example.com/group/sub/app.git', { serverUrl: 'https://gitlab.example.com', path: 'group/sub/app' }],
+    [
+      'https://gitlab.example.com/group/sub/app.git',
+      { serverUrl: 'https://gitlab.example.com', path: 'group/sub/app' },
+    ],
     ['git@gitlab.com:group/app.git', { serverUrl: 'https://gitlab.com', path: 'group/app' }],
-    ['ssh://git@gitlab.example.com:2222/group/app.git', { serverUrl: 'https://gitlab.example.com', path: 'group/app' }],
+    [
+      'ssh://git@gitlab.example.com:2222/group/app.git',
+      { serverUrl: 'https://gitlab.example.com', path: 'group/app' },
+    ],
     ['http://localhost:8080/a/b', { serverUrl: 'http://localhost:8080', path: 'a/b' }],
     ['/srv/repos/app.git', undefined],
   ])('parseRemote(%s)', (url, expected) => {

@@ -101,12 +101,22 @@ export async function resolvePipelineContext(options: ResolveContextOptions): Pr
     case 'tag': {
       const ref = spec.name ?? (await git.tagsAtHead())[0];
       if (!ref) throw new PipelineUsageError('no tag points at HEAD: name the tag with --context tag=NAME');
-      return { ...base, source: 'push', refType: 'tag', ref, beforeSha: ZERO_SHA, changesBase: { kind: 'all' } };
+      return {
+        ...base,
+        source: 'push',
+        refType: 'tag',
+        ref,
+        beforeSha: ZERO_SHA,
+        changesBase: { kind: 'all' },
+      };
     }
     case 'env': {
       const tag = currentBranch ? undefined : (await git.tagsAtHead())[0];
       const ref = currentBranch ?? tag;
-      if (!ref) throw new PipelineUsageError('HEAD is detached and no tag points at it: --context env=NAME keeps the branch or tag from git');
+      if (!ref)
+        throw new PipelineUsageError(
+          'HEAD is detached and no tag points at it: --context env=NAME keeps the branch or tag from git',
+        );
       const upstream = currentBranch ? await git.upstreamSha() : undefined;
       return {
         ...base,
@@ -120,7 +130,10 @@ export async function resolvePipelineContext(options: ResolveContextOptions): Pr
     }
     case 'merge_request': {
       const sourceBranch = options.mrSource ?? currentBranch;
-      if (!sourceBranch) throw new PipelineUsageError('HEAD is detached: name the merge request source with --mr-source BRANCH');
+      if (!sourceBranch)
+        throw new PipelineUsageError(
+          'HEAD is detached: name the merge request source with --mr-source BRANCH',
+        );
       const targetBranch = options.mrTarget ?? defaultBranch;
       const targetSha = await git.resolve(targetBranch);
       const diffBaseSha = targetSha ? await git.mergeBase(targetSha, commit.sha) : undefined;
@@ -151,10 +164,18 @@ export function parseRemote(url: string | undefined): { serverUrl: string; path:
   if (scp) return { serverUrl: `https://${scp[1]}`, path: scp[2]! };
   try {
     const parsed = new URL(url);
-    const path = parsed.pathname.replace(/^\/+/, '').replace(/\.git\/?$/, '').replace(/\/+$/, '');
+    const path = parsed.pathname
+      .replace(/^\/+/, '')
+      .replace(/\.git\/?$/, '')
+      .replace(/\/+$/, '');
     if (!path.includes('/')) return undefined;
     const protocol = parsed.protocol === 'http:' ? 'http:' : 'https:';
-    const port = parsed.protocol === 'http:' || parsed.protocol === 'https:' ? (parsed.port ? `:${parsed.port}` : '') : '';
+    const port =
+      parsed.protocol === 'http:' || parsed.protocol === 'https:'
+        ? parsed.port
+          ? `:${parsed.port}`
+          : ''
+        : '';
     return { serverUrl: `${protocol}//${parsed.hostname}${port}`, path };
   } catch {
     return undefined;

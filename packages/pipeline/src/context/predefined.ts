@@ -64,7 +64,10 @@ export function predefinedVariables(context: PipelineContext, ids: PipelineRunti
     ['CI_COMMIT_BEFORE_SHA', context.beforeSha],
     ['CI_COMMIT_REF_NAME', context.ref],
     ['CI_COMMIT_REF_SLUG', slugify(context.ref)],
-    ['CI_COMMIT_REF_PROTECTED', String(context.refType === 'branch' && context.ref === context.defaultBranch && !context.mergeRequest)],
+    [
+      'CI_COMMIT_REF_PROTECTED',
+      String(context.refType === 'branch' && context.ref === context.defaultBranch && !context.mergeRequest),
+    ],
     ['CI_COMMIT_MESSAGE', commit.message],
     ['CI_COMMIT_TITLE', title],
     ['CI_COMMIT_DESCRIPTION', rest.join('\n').replace(/^\n+/, '')],
@@ -102,7 +105,12 @@ export function predefinedVariables(context: PipelineContext, ids: PipelineRunti
   } else if (context.source !== 'parent_pipeline' || context.refType === 'branch') {
     values.push(['CI_COMMIT_BRANCH', context.ref]);
   }
-  if (context.environmentName) values.push(['CI_ENVIRONMENT_NAME', context.environmentName], ['CI_ENVIRONMENT_SLUG', slugify(context.environmentName)]);
-  if (ids.parentPipelineId !== undefined) values.push(['CI_PARENT_PIPELINE_ID', String(ids.parentPipelineId)]);
+  if (context.environmentName)
+    values.push(
+      ['CI_ENVIRONMENT_NAME', context.environmentName],
+      ['CI_ENVIRONMENT_SLUG', slugify(context.environmentName)],
+    );
+  if (ids.parentPipelineId !== undefined)
+    values.push(['CI_PARENT_PIPELINE_ID', String(ids.parentPipelineId)]);
   return values.map(([name, value]) => ({ name, value }));
 }

@@ -15,7 +15,10 @@ const UNITS: ReadonlyArray<readonly [RegExp, number]> = [
  */
 export function parseHumanDuration(text: string | number): number | undefined {
   if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? Math.round(text) : undefined;
-  const cleaned = text.trim().toLowerCase().replace(/,|\band\b/g, ' ');
+  const cleaned = text
+    .trim()
+    .toLowerCase()
+    .replace(/,|\band\b/g, ' ');
   if (cleaned === '') return undefined;
   if (/^\d+(?:\.\d+)?$/.test(cleaned)) return Math.round(Number(cleaned));
   let total = 0;

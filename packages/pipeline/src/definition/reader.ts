@@ -52,22 +52,39 @@ export class Reader {
     return this.fail(keyPath, 'config should be a string', at);
   }
 
-  boolean(value: YamlValue | undefined, keyPath: string, at: SourceLocation | undefined): boolean | undefined {
+  boolean(
+    value: YamlValue | undefined,
+    keyPath: string,
+    at: SourceLocation | undefined,
+  ): boolean | undefined {
     if (typeof value === 'boolean') return value;
     return this.fail(keyPath, 'config should be a boolean value', at);
   }
 
-  stringList(value: YamlValue | undefined, keyPath: string, at: SourceLocation | undefined, single = false): string[] | undefined {
+  stringList(
+    value: YamlValue | undefined,
+    keyPath: string,
+    at: SourceLocation | undefined,
+    single = false,
+  ): string[] | undefined {
     if (single && typeof value === 'string') return [value];
     if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
-    return this.fail(keyPath, single ? 'config should be a string or an array of strings' : 'config should be an array of strings', at);
+    return this.fail(
+      keyPath,
+      single ? 'config should be a string or an array of strings' : 'config should be an array of strings',
+      at,
+    );
   }
 
   /**
    * `script`-like keys: a string, or a list of strings and lists nested up to 10 levels (what
    * `!reference` produces), flattened. Numbers are kept as text, as GitLab does.
    */
-  script(value: YamlValue | undefined, keyPath: string, at: SourceLocation | undefined): string[] | undefined {
+  script(
+    value: YamlValue | undefined,
+    keyPath: string,
+    at: SourceLocation | undefined,
+  ): string[] | undefined {
     const lines: string[] = [];
     const walk = (node: YamlValue, depth: number): boolean => {
       if (typeof node === 'string') lines.push(node);
@@ -77,11 +94,20 @@ export class Reader {
       return true;
     };
     if (walk(value ?? null, 0)) return lines;
-    return this.fail(keyPath, 'config should be a string or a nested array of strings up to 10 levels deep', at);
+    return this.fail(
+      keyPath,
+      'config should be a string or a nested array of strings up to 10 levels deep',
+      at,
+    );
   }
 
   /** `variables:`; descriptions and options are allowed only at the top level. */
-  variables(value: YamlValue | undefined, keyPath: string, at: SourceLocation | undefined, topLevel: boolean): VariableDefinition[] {
+  variables(
+    value: YamlValue | undefined,
+    keyPath: string,
+    at: SourceLocation | undefined,
+    topLevel: boolean,
+  ): VariableDefinition[] {
     if (value === undefined || value === null) return [];
     if (!isYamlMap(value)) {
       this.fail(keyPath, 'config should be a hash of key value pairs, value can be a hash', at);
@@ -91,7 +117,11 @@ export class Reader {
     for (const [name, raw] of Object.entries(value)) {
       const where = this.at(value, name);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        this.fail(keyPath, `variable name \`${name}\` may only contain letters, digits and "_", and may not start with a digit`, where);
+        this.fail(
+          keyPath,
+          `variable name \`${name}\` may only contain letters, digits and "_", and may not start with a digit`,
+          where,
+        );
         continue;
       }
       if (typeof raw === 'string' || typeof raw === 'number') {
@@ -101,9 +131,16 @@ export class Reader {
       if (isYamlMap(raw)) {
         const allowed = topLevel ? ['value', 'description', 'expand', 'options'] : ['value', 'expand'];
         this.checkKeys(raw, allowed, `${keyPath}:${name}`);
-        const text = raw.value === undefined || raw.value === null ? '' : this.text(raw.value, `${keyPath}:${name}:value`, where);
-        const expand = raw.expand === undefined ? true : this.boolean(raw.expand, `${keyPath}:${name}:expand`, where);
-        const options = raw.options === undefined ? undefined : this.stringList(raw.options, `${keyPath}:${name}:options`, where);
+        const text =
+          raw.value === undefined || raw.value === null
+            ? ''
+            : this.text(raw.value, `${keyPath}:${name}:value`, where);
+        const expand =
+          raw.expand === undefined ? true : this.boolean(raw.expand, `${keyPath}:${name}:expand`, where);
+        const options =
+          raw.options === undefined
+            ? undefined
+            : this.stringList(raw.options, `${keyPath}:${name}:options`, where);
         if (options && text !== undefined && !options.includes(text))
           this.fail(`${keyPath}:${name}`, 'config value must be present in options', where);
         if (text === undefined || expand === undefined) continue;

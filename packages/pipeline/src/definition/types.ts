@@ -75,7 +75,13 @@ export interface ArtifactsDefinition {
 }
 
 export interface CacheDefinition {
-  readonly key?: string | { readonly files?: readonly string[]; readonly filesCommits?: readonly string[]; readonly prefix?: string };
+  readonly key?:
+    | string
+    | {
+        readonly files?: readonly string[];
+        readonly filesCommits?: readonly string[];
+        readonly prefix?: string;
+      };
   readonly paths?: readonly string[];
   readonly untracked?: boolean;
   readonly unprotect?: boolean;
@@ -116,8 +122,19 @@ export type TriggerDefinition =
 
 export type ChildInclude =
   | { readonly kind: 'local'; readonly path: string; readonly inputs?: Readonly<Record<string, unknown>> }
-  | { readonly kind: 'artifact'; readonly artifact: string; readonly job: string; readonly inputs?: Readonly<Record<string, unknown>> }
-  | { readonly kind: 'project'; readonly project: string; readonly file: string; readonly ref?: string; readonly inputs?: Readonly<Record<string, unknown>> };
+  | {
+      readonly kind: 'artifact';
+      readonly artifact: string;
+      readonly job: string;
+      readonly inputs?: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly kind: 'project';
+      readonly project: string;
+      readonly file: string;
+      readonly ref?: string;
+      readonly inputs?: Readonly<Record<string, unknown>>;
+    };
 
 export interface ForwardDefinition {
   readonly yamlVariables: boolean;

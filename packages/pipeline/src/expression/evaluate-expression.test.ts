@@ -22,6 +22,7 @@ describe('evaluateExpression', () => {
     ['$CI_COMMIT_BRANCH', true],
     ['$EMPTY', false],
     ['$UNDEFINED', false],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitLab's ${VAR} syntax, not a template
     ['${CI_COMMIT_BRANCH} == "main"', true],
     ['$CI_COMMIT_BRANCH =~ /^ma/', true],
     ['$CI_COMMIT_BRANCH =~ /^MA/i', true],
@@ -41,7 +42,10 @@ describe('evaluateExpression', () => {
   });
 
   it('records the variables it read, undefined ones as null', () => {
-    expect(evaluateExpression('$A == "x" || $CI_COMMIT_BRANCH', lookup).variables).toEqual({ A: null, CI_COMMIT_BRANCH: 'main' });
+    expect(evaluateExpression('$A == "x" || $CI_COMMIT_BRANCH', lookup).variables).toEqual({
+      A: null,
+      CI_COMMIT_BRANCH: 'main',
+    });
   });
 
   it.each([

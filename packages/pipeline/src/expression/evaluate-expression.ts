@@ -90,12 +90,15 @@ function asPattern(value: Value | boolean): RegExp | undefined {
  */
 function compilePattern(source: string, flags: string): RegExp {
   const unknown = flags.replace(/[ims]/g, '');
-  if (unknown) throw new ExpressionSyntaxError(`invalid expression syntax: unknown regexp flags "${unknown}"`);
+  if (unknown)
+    throw new ExpressionSyntaxError(`invalid expression syntax: unknown regexp flags "${unknown}"`);
   const translated = source.replace(/\\A/g, '^').replace(/\\[zZ]/g, '$');
   try {
     return new RegExp(translated, [...new Set(flags)].join(''));
   } catch (error) {
-    throw new ExpressionSyntaxError(`invalid expression syntax: invalid regexp /${source}/: ${(error as Error).message}`);
+    throw new ExpressionSyntaxError(
+      `invalid expression syntax: invalid regexp /${source}/: ${(error as Error).message}`,
+    );
   }
 }
 

@@ -20,7 +20,13 @@ describe('createGitCli against a real repository', () => {
 
     const git = createGitCli(repo.dir);
     expect(await git.branch()).toBe('topic');
-    expect(await git.commit()).toMatchObject({ sha: second, parentSha: first, message: 'second', authorName: 'Ada', authorEmail: 'ada@example.com' });
+    expect(await git.commit()).toMatchObject({
+      sha: second,
+      parentSha: first,
+      message: 'second',
+      authorName: 'Ada',
+      authorEmail: 'ada@example.com',
+    });
     expect((await git.commit(first)).message).toBe('First line\n\nThe body');
     expect(await git.defaultBranch()).toBe('main');
     expect(await git.tagsAtHead()).toEqual(['v0.1.0']);
@@ -28,9 +34,18 @@ describe('createGitCli against a real repository', () => {
     expect(await git.resolve('nope')).toBeUndefined();
     expect(await git.mergeBase(first, second)).toBe(first);
     expect(await git.files({ includeUntracked: false })).toEqual(['.gitignore', 'a.txt', 'b.txt']);
-    expect([...(await git.files({ includeUntracked: true }))].sort()).toEqual(['.gitignore', 'a.txt', 'b.txt', 'untracked.txt']);
+    expect([...(await git.files({ includeUntracked: true }))].sort()).toEqual([
+      '.gitignore',
+      'a.txt',
+      'b.txt',
+      'untracked.txt',
+    ]);
     expect(await git.changedFiles({ base: first, mergeBase: true, workingTree: false })).toEqual(['b.txt']);
-    expect(await git.changedFiles({ base: first, mergeBase: true, workingTree: true })).toEqual(['a.txt', 'b.txt', 'untracked.txt']);
+    expect(await git.changedFiles({ base: first, mergeBase: true, workingTree: true })).toEqual([
+      'a.txt',
+      'b.txt',
+      'untracked.txt',
+    ]);
     expect(await git.show('HEAD', 'a.txt')).toBe('a\n');
     expect(await git.show('HEAD', 'missing.txt')).toBeUndefined();
     expect(await git.lastCommitFor('a.txt')).toBe(first);

@@ -42,7 +42,8 @@ export function createGitCli(root: string): GitFacts {
   };
   const must = async (args: readonly string[]): Promise<string> => {
     const result = await runGit(root, args);
-    if (result.code !== 0) throw new GitError(`git ${args.join(' ')}`, result.stderr.trim() || `exit ${result.code}`);
+    if (result.code !== 0)
+      throw new GitError(`git ${args.join(' ')}`, result.stderr.trim() || `exit ${result.code}`);
     return result.stdout;
   };
   const maybe = async (args: readonly string[]): Promise<string | undefined> => {
@@ -104,7 +105,9 @@ export function createGitCli(root: string): GitFacts {
     changedFiles: ({ base, mergeBase, workingTree }) =>
       once(`changed:${base}:${mergeBase}:${workingTree}`, async () => {
         const range = mergeBase ? `${base}...HEAD` : `${base}..HEAD`;
-        const changed = new Set(lines(await must(['diff', '--name-only', '-z', '--no-renames', range, '--'])));
+        const changed = new Set(
+          lines(await must(['diff', '--name-only', '-z', '--no-renames', range, '--'])),
+        );
         if (workingTree) {
           for (const file of lines(await must(['diff', '--name-only', '-z', '--no-renames', 'HEAD', '--'])))
             changed.add(file);
@@ -130,7 +133,10 @@ export function createGitCli(root: string): GitFacts {
         return result.code === 0 ? result.stdout : undefined;
       }),
     lastCommitFor: (file) =>
-      once(`last:${file}`, async () => (await maybe(['log', '-1', '--format=%H', 'HEAD', '--', file])) || undefined),
+      once(
+        `last:${file}`,
+        async () => (await maybe(['log', '-1', '--format=%H', 'HEAD', '--', file])) || undefined,
+      ),
     remoteUrl: () => once('remote', () => maybe(['remote', 'get-url', 'origin'])),
   };
   return facts;

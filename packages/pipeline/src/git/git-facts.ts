@@ -34,7 +34,11 @@ export interface GitFacts {
    * a merge request's diff does), plus staged, unstaged and untracked non-ignored changes when
    * `workingTree` is set.
    */
-  changedFiles(options: { base: string; mergeBase: boolean; workingTree: boolean }): Promise<readonly string[]>;
+  changedFiles(options: {
+    base: string;
+    mergeBase: boolean;
+    workingTree: boolean;
+  }): Promise<readonly string[]>;
   /** Tracked files, plus untracked non-ignored ones when `includeUntracked` is set. */
   files(options: { includeUntracked: boolean }): Promise<readonly string[]>;
   /** A file's text at a commit, or undefined when it does not exist there. */

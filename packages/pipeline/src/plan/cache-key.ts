@@ -34,7 +34,10 @@ export async function resolveCacheKey(
       const sha = await environment.git.lastCommitFor(expandText(file, lookup).replace(/^\/+/, ''));
       if (sha) commits.add(sha);
     }
-    if (commits.size > 0) digest = createHash('sha1').update([...commits].sort().join('-')).digest('hex');
+    if (commits.size > 0)
+      digest = createHash('sha1')
+        .update([...commits].sort().join('-'))
+        .digest('hex');
   } else if (key.files) {
     const globs = new GlobSet(key.files.map((file) => expandText(file, lookup)));
     const matched = (await environment.files.list()).filter((file) => globs.matches(file));

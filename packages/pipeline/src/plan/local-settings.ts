@@ -8,7 +8,11 @@ import type { VariableEntry } from '../variables/layers.js';
  */
 export interface LocalSettings {
   /** Jobs removed from the pipeline (reported as excluded by the local config). */
-  readonly skip?: { readonly jobs?: readonly string[]; readonly jobPatterns?: readonly string[]; readonly stages?: readonly string[] };
+  readonly skip?: {
+    readonly jobs?: readonly string[];
+    readonly jobPatterns?: readonly string[];
+    readonly stages?: readonly string[];
+  };
   /** Jobs glci holds as manual even though GitLab would start them. */
   readonly manual?: { readonly jobs?: readonly string[]; readonly jobPatterns?: readonly string[] };
   /** Every job is held as manual (step through a pipeline). */
@@ -24,13 +28,23 @@ export interface LocalSettings {
   /** The image of jobs that set none (GitLab uses the runner's default image). */
   readonly defaultImage?: string;
   /** `[jobs."name"]`: per-job image settings (merged into the job's) and variables. */
-  readonly jobs?: Readonly<Record<string, { readonly image?: Partial<ImageDefinition>; readonly variables?: readonly VariableEntry[] }>>;
+  readonly jobs?: Readonly<
+    Record<
+      string,
+      { readonly image?: Partial<ImageDefinition>; readonly variables?: readonly VariableEntry[] }
+    >
+  >;
 }
 
 /** Job name globs of presets: `*` any text, `?` one character. */
 export function nameMatches(name: string, patterns: readonly string[] | undefined): boolean {
   return (patterns ?? []).some((pattern) => {
-    const regexp = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const regexp = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     return regexp.test(name);
   });
 }

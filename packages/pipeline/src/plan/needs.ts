@@ -9,9 +9,14 @@ import type { PlannedNeed } from './plan-types.js';
  * pipeline (a parallel job stands for all its instances, or the ones `parallel:matrix` picks), and
  * checks them as GitLab does when it creates the pipeline.
  */
-export function resolveNeeds(jobs: readonly PlannedJobDraft[], definition: PipelineDefinition, issues: IssueCollector): PlannedJobDraft[] {
+export function resolveNeeds(
+  jobs: readonly PlannedJobDraft[],
+  definition: PipelineDefinition,
+  issues: IssueCollector,
+): PlannedJobDraft[] {
   const instances = new Map<string, PlannedJobDraft[]>();
-  for (const job of jobs) instances.set(job.definitionName, [...(instances.get(job.definitionName) ?? []), job]);
+  for (const job of jobs)
+    instances.set(job.definitionName, [...(instances.get(job.definitionName) ?? []), job]);
   const defined = new Map(definition.jobs.map((job) => [job.name, job]));
   const stageOf = (name: string) => definition.stages.indexOf(defined.get(name)?.stage ?? '');
 
@@ -27,11 +32,18 @@ export function resolveNeeds(jobs: readonly PlannedJobDraft[], definition: Pipel
           continue;
         }
         if (stageOf(need.job) > job.stageIndex) {
-          issues.add(keyPath, `'${job.definitionName}' job needs '${need.job}' job, but '${need.job}' is not in any previous stage`, job.location);
+          issues.add(
+            keyPath,
+            `'${job.definitionName}' job needs '${need.job}' job, but '${need.job}' is not in any previous stage`,
+            job.location,
+          );
           continue;
         }
         let present = instances.get(need.job) ?? [];
-        if (need.matrix) present = present.filter((instance) => need.matrix!.some((filter) => matrixMatches(instance.parallel?.matrix, filter)));
+        if (need.matrix)
+          present = present.filter((instance) =>
+            need.matrix!.some((filter) => matrixMatches(instance.parallel?.matrix, filter)),
+          );
         if (present.length === 0) {
           if (!need.optional)
             issues.add(

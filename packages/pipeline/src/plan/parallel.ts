@@ -15,13 +15,19 @@ export interface JobInstance {
 export function expandParallel(name: string, parallel: ParallelDefinition | undefined): JobInstance[] {
   if (!parallel) return [{ name, index: 1, total: 1 }];
   if (parallel.kind === 'count') {
-    return Array.from({ length: parallel.total }, (_, i) => ({ name: `${name} ${i + 1}/${parallel.total}`, index: i + 1, total: parallel.total }));
+    return Array.from({ length: parallel.total }, (_, i) => ({
+      name: `${name} ${i + 1}/${parallel.total}`,
+      index: i + 1,
+      total: parallel.total,
+    }));
   }
   const combinations: Record<string, string>[] = [];
   for (const entry of parallel.matrix) {
     let partial: Record<string, string>[] = [{}];
     for (const [variable, values] of Object.entries(entry)) {
-      partial = partial.flatMap((combination) => values.map((value) => ({ ...combination, [variable]: value })));
+      partial = partial.flatMap((combination) =>
+        values.map((value) => ({ ...combination, [variable]: value })),
+      );
     }
     combinations.push(...partial);
   }
@@ -34,7 +40,10 @@ export function expandParallel(name: string, parallel: ParallelDefinition | unde
 }
 
 /** Whether an instance's matrix values fit a `needs:parallel:matrix` filter entry. */
-export function matrixMatches(instance: Readonly<Record<string, string>> | undefined, filter: Readonly<Record<string, readonly string[]>>): boolean {
+export function matrixMatches(
+  instance: Readonly<Record<string, string>> | undefined,
+  filter: Readonly<Record<string, readonly string[]>>,
+): boolean {
   if (!instance) return false;
   const keys = Object.keys(filter);
   if (keys.length !== Object.keys(instance).length) return false;

@@ -46,13 +46,21 @@ export async function buildPayload(
   caches: CacheKeyEnvironment,
   context: PipelineContext,
 ): Promise<Payload> {
-  const pick = <K extends keyof DefaultsDefinition>(keyword: string, key: K): DefaultsDefinition[K] | undefined =>
-    inherits(job, keyword) ? defaults[key] : undefined;
+  const pick = <K extends keyof DefaultsDefinition>(
+    keyword: string,
+    key: K,
+  ): DefaultsDefinition[K] | undefined => (inherits(job, keyword) ? defaults[key] : undefined);
   const lookup = (name: string) => variables.get(name);
 
-  let image = job.image ?? pick('image', 'image') ?? (local.defaultImage ? { name: local.defaultImage } : undefined);
+  let image =
+    job.image ?? pick('image', 'image') ?? (local.defaultImage ? { name: local.defaultImage } : undefined);
   const override = local.jobs?.[job.name]?.image;
-  if (override) image = { ...(image ?? { name: override.name ?? local.defaultImage ?? 'alpine:latest' }), ...override, ...(override.docker ? { docker: { ...image?.docker, ...override.docker } } : {}) } as PlannedJob['image'];
+  if (override)
+    image = {
+      ...(image ?? { name: override.name ?? local.defaultImage ?? 'alpine:latest' }),
+      ...override,
+      ...(override.docker ? { docker: { ...image?.docker, ...override.docker } } : {}),
+    } as PlannedJob['image'];
 
   const retry = job.retry ?? pick('retry', 'retry') ?? { max: 0 };
   const timeout = job.timeout ?? pick('timeout', 'timeout');
@@ -90,7 +98,9 @@ export async function buildPayload(
       name,
       action: job.environment.action ?? 'start',
       ...(job.environment.url !== undefined ? { url: expandText(job.environment.url, lookup) } : {}),
-      ...(job.environment.deploymentTier !== undefined ? { deploymentTier: job.environment.deploymentTier } : {}),
+      ...(job.environment.deploymentTier !== undefined
+        ? { deploymentTier: job.environment.deploymentTier }
+        : {}),
       ...(job.environment.onStop !== undefined ? { onStop: job.environment.onStop } : {}),
       ...(job.environment.autoStopIn !== undefined ? { autoStopIn: job.environment.autoStopIn } : {}),
     };
@@ -101,7 +111,8 @@ export async function buildPayload(
     retry: { max: retry.max, when: retry.when ?? ['always'], exitCodes: retry.exitCodes ?? [] },
     timeoutSeconds: timeout === undefined ? 3600 : (parseHumanDuration(timeout) ?? 3600),
     ...(job.resourceGroup !== undefined ? { resourceGroup: expandText(job.resourceGroup, lookup) } : {}),
-    interruptible: interruptibleOverride ?? job.interruptible ?? pick('interruptible', 'interruptible') ?? false,
+    interruptible:
+      interruptibleOverride ?? job.interruptible ?? pick('interruptible', 'interruptible') ?? false,
     ...(environment ? { environment } : {}),
     ...(job.coverage !== undefined ? { coverage: job.coverage } : {}),
     tags: job.tags ?? pick('tags', 'tags') ?? [],

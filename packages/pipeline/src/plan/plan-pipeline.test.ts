@@ -9,14 +9,48 @@ const ci = (yaml: string) => ({ '.gitlab-ci.yml': yaml });
 
 describe('contexts and predefined variables', () => {
   it.each([
-    [{ kind: 'branch', name: 'main' } as const, { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_COMMIT_REF_NAME: 'main', CI_DEFAULT_BRANCH: 'main', CI_COMMIT_TAG: undefined, CI_MERGE_REQUEST_IID: undefined }],
-    [{ kind: 'merge_request' } as const, { CI_PIPELINE_SOURCE: 'merge_request_event', CI_COMMIT_BRANCH: undefined, CI_COMMIT_REF_NAME: 'feature', CI_MERGE_REQUEST_IID: '1', CI_MERGE_REQUEST_TITLE: 'local', CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: 'feature', CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main', CI_MERGE_REQUEST_EVENT_TYPE: 'detached' }],
-    [{ kind: 'tag', name: 'v1.2.0' } as const, { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_TAG: 'v1.2.0', CI_COMMIT_REF_NAME: 'v1.2.0', CI_COMMIT_BRANCH: undefined }],
-    [{ kind: 'env', name: 'staging' } as const, { CI_PIPELINE_SOURCE: 'push', CI_ENVIRONMENT_NAME: 'staging', CI_COMMIT_BRANCH: 'feature' }],
+    [
+      { kind: 'branch', name: 'main' } as const,
+      {
+        CI_PIPELINE_SOURCE: 'push',
+        CI_COMMIT_BRANCH: 'main',
+        CI_COMMIT_REF_NAME: 'main',
+        CI_DEFAULT_BRANCH: 'main',
+        CI_COMMIT_TAG: undefined,
+        CI_MERGE_REQUEST_IID: undefined,
+      },
+    ],
+    [
+      { kind: 'merge_request' } as const,
+      {
+        CI_PIPELINE_SOURCE: 'merge_request_event',
+        CI_COMMIT_BRANCH: undefined,
+        CI_COMMIT_REF_NAME: 'feature',
+        CI_MERGE_REQUEST_IID: '1',
+        CI_MERGE_REQUEST_TITLE: 'local',
+        CI_MERGE_REQUEST_SOURCE_BRANCH_NAME: 'feature',
+        CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main',
+        CI_MERGE_REQUEST_EVENT_TYPE: 'detached',
+      },
+    ],
+    [
+      { kind: 'tag', name: 'v1.2.0' } as const,
+      {
+        CI_PIPELINE_SOURCE: 'push',
+        CI_COMMIT_TAG: 'v1.2.0',
+        CI_COMMIT_REF_NAME: 'v1.2.0',
+        CI_COMMIT_BRANCH: undefined,
+      },
+    ],
+    [
+      { kind: 'env', name: 'staging' } as const,
+      { CI_PIPELINE_SOURCE: 'push', CI_ENVIRONMENT_NAME: 'staging', CI_COMMIT_BRANCH: 'feature' },
+    ],
   ])('%j sets exactly its variables', async (context, expected) => {
     const plan = await planFiles(ci('job:\n  script: x\n  rules: [{when: always}]\n'), { context });
     const variables = resolveJobVariables(plan.jobs[0]!);
-    for (const [name, value] of Object.entries(expected)) expect([name, variables.get(name)]).toEqual([name, value]);
+    for (const [name, value] of Object.entries(expected))
+      expect([name, variables.get(name)]).toEqual([name, value]);
     expect(variables.get('CI_COMMIT_SHA')).toBe(SHA);
     expect(variables.get('CI_COMMIT_TITLE')).toBe('Add the thing');
     expect(variables.get('CI_PROJECT_PATH')).toBe('group/app');
@@ -59,7 +93,10 @@ docs:
 `;
 
   it('a merge request pipeline: build by rule 1, test by changes, deploy never, docs without mkdocs.yml', async () => {
-    const plan = await planFiles(ci(yaml), { context: { kind: 'merge_request' }, changed: ['src/app/main.c'] });
+    const plan = await planFiles(ci(yaml), {
+      context: { kind: 'merge_request' },
+      changed: ['src/app/main.c'],
+    });
     expect(jobsOf(plan)).toEqual({ build: 'on_success', test: 'on_success' });
     expect(plan.excluded.map((job) => [job.name, job.reason])).toEqual([
       ['deploy', 'rule 3 matched with when: never'],
@@ -69,8 +106,16 @@ docs:
   });
 
   it('main: delayed deploy with start_in, manual test allowed to fail when nothing changed', async () => {
-    const plan = await planFiles({ ...ci(yaml), 'mkdocs.yml': '' }, { context: { kind: 'branch', name: 'main' }, upstream: 'e'.repeat(40), changed: ['README.md'] });
-    expect(jobsOf(plan)).toEqual({ build: 'on_success', test: 'manual', deploy: 'delayed', docs: 'on_success' });
+    const plan = await planFiles(
+      { ...ci(yaml), 'mkdocs.yml': '' },
+      { context: { kind: 'branch', name: 'main' }, upstream: 'e'.repeat(40), changed: ['README.md'] },
+    );
+    expect(jobsOf(plan)).toEqual({
+      build: 'on_success',
+      test: 'manual',
+      deploy: 'delayed',
+      docs: 'on_success',
+    });
     const deploy = plan.jobs.find((job) => job.name === 'deploy')!;
     expect(deploy).toMatchObject({ startIn: '30 minutes', startInSeconds: 1800, allowFailure: false });
     expect(plan.jobs.find((job) => job.name === 'test')!.allowFailure).toBe(true);
@@ -80,7 +125,11 @@ docs:
     const plan = await planFiles(ci(yaml), { context: { kind: 'tag', name: 'v1' } });
     expect(jobsOf(plan)).toEqual({ test: 'on_success', deploy: 'on_success' });
     const variables = resolveJobVariables(plan.jobs.find((job) => job.name === 'deploy')!);
-    expect(variables.variables.get('TARGET')).toMatchObject({ value: 'production', source: 'rules', overridden: [{ source: 'yaml-job', value: 'staging' }] });
+    expect(variables.variables.get('TARGET')).toMatchObject({
+      value: 'production',
+      source: 'rules',
+      overridden: [{ source: 'yaml-job', value: 'staging' }],
+    });
   });
 
   it('rules:if sees job and matrix variables, with nested expansion', async () => {
@@ -133,14 +182,25 @@ release:
 `;
   it.each([
     [{ kind: 'branch', name: 'feature' } as const, {}, { plain: 'on_success', manual: 'manual' }],
-    [{ kind: 'branch', name: 'release-2' } as const, {}, { plain: 'on_success', manual: 'manual', release: 'on_success' }],
+    [
+      { kind: 'branch', name: 'release-2' } as const,
+      {},
+      { plain: 'on_success', manual: 'manual', release: 'on_success' },
+    ],
     [{ kind: 'merge_request' } as const, {}, { mr: 'on_success' }],
     [{ kind: 'tag', name: 'v2' } as const, { SKIP_RELEASE: '1' }, { plain: 'on_success', manual: 'manual' }],
   ])('%j', async (context, env, expected) => {
-    const layers = [{ source: 'cli-env' as const, label: '--env', entries: Object.entries(env).map(([name, value]) => ({ name, value })) }];
+    const layers = [
+      {
+        source: 'cli-env' as const,
+        label: '--env',
+        entries: Object.entries(env).map(([name, value]) => ({ name, value })),
+      },
+    ];
     const plan = await planFiles(ci(yaml), { context, layers });
     expect(jobsOf(plan)).toEqual(expected);
-    if (plan.jobs.some((job) => job.name === 'manual')) expect(plan.jobs.find((job) => job.name === 'manual')!.allowFailure).toBe(true);
+    if (plan.jobs.some((job) => job.name === 'manual'))
+      expect(plan.jobs.find((job) => job.name === 'manual')!.allowFailure).toBe(true);
   });
 });
 
@@ -170,7 +230,11 @@ job:
 
   it('filters the whole pipeline out', async () => {
     const plan = await planFiles(ci(yaml), { context: { kind: 'tag', name: 'v1' } });
-    expect(plan).toMatchObject({ created: false, notCreatedReason: 'Pipeline filtered out by workflow rules.', jobs: [] });
+    expect(plan).toMatchObject({
+      created: false,
+      notCreatedReason: 'Pipeline filtered out by workflow rules.',
+      jobs: [],
+    });
   });
 
   it('refuses a pipeline with only .pre jobs', async () => {
@@ -245,15 +309,34 @@ pages:
     expect(byName.package!.dependencies).toEqual(['unit 1/2', 'unit 2/2']);
     expect(resolveJobVariables(byName['unit 2/2']!).get('CI_NODE_INDEX')).toBe('2');
     expect(resolveJobVariables(byName['build: [arm64, linux]']!).get('ARCH')).toBe('arm64');
-    expect(artifactSources(plan, byName.pages!)).toEqual(['build: [amd64, linux]', 'build: [arm64, linux]', 'build: [amd64, windows]', 'unit 1/2', 'unit 2/2', 'lint']);
-    expect(artifactSources(plan, byName['unit 1/2']!)).toEqual(['build: [amd64, linux]', 'build: [amd64, windows]']);
+    expect(artifactSources(plan, byName.pages!)).toEqual([
+      'build: [amd64, linux]',
+      'build: [arm64, linux]',
+      'build: [amd64, windows]',
+      'unit 1/2',
+      'unit 2/2',
+      'lint',
+    ]);
+    expect(artifactSources(plan, byName['unit 1/2']!)).toEqual([
+      'build: [amd64, linux]',
+      'build: [amd64, windows]',
+    ]);
   });
 
   it.each([
-    ['a:\n  stage: build\n  script: x\n  needs: [b]\nb:\n  stage: test\n  script: x\n', "'a' job needs 'b' job, but 'b' is not in any previous stage"],
-    ['a:\n  script: x\n  needs: [b]\nb:\n  script: x\n  rules: [{if: $NOPE}]\n', "'a' job needs 'b' job, but 'b' does not exist in the pipeline. This might be because of the only, except, or rules keywords. To need a job that sometimes does not exist in the pipeline, use needs:optional."],
+    [
+      'a:\n  stage: build\n  script: x\n  needs: [b]\nb:\n  stage: test\n  script: x\n',
+      "'a' job needs 'b' job, but 'b' is not in any previous stage",
+    ],
+    [
+      'a:\n  script: x\n  needs: [b]\nb:\n  script: x\n  rules: [{if: $NOPE}]\n',
+      "'a' job needs 'b' job, but 'b' does not exist in the pipeline. This might be because of the only, except, or rules keywords. To need a job that sometimes does not exist in the pipeline, use needs:optional.",
+    ],
     ['a:\n  script: x\n  needs: [ghost]\n', 'undefined need: ghost'],
-    ['a:\n  stage: build\n  script: x\nb:\n  script: x\n  needs: []\n  dependencies: [a]\n', 'the a should be part of needs'],
+    [
+      'a:\n  stage: build\n  script: x\nb:\n  script: x\n  needs: []\n  dependencies: [a]\n',
+      'the a should be part of needs',
+    ],
   ])('refuses %#', async (yaml, message) => {
     const error = await planFiles(ci(yaml)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PipelineConfigError);
@@ -278,45 +361,104 @@ deploy:
   when: manual
 `;
   it('skips stages and jobs, holds jobs as manual, and releases YAML manual jobs with no_manual', async () => {
-    const plan = await planFiles(ci(yaml), { local: { skip: { stages: ['.pre'], jobPatterns: ['^bui'] }, manual: { jobs: ['test'] }, noManual: true } });
+    const plan = await planFiles(ci(yaml), {
+      local: {
+        skip: { stages: ['.pre'], jobPatterns: ['^bui'] },
+        manual: { jobs: ['test'] },
+        noManual: true,
+      },
+    });
     expect(jobsOf(plan)).toEqual({ test: 'manual', deploy: 'on_success' });
     expect(plan.excluded.map((job) => [job.name, job.by, job.reason])).toEqual([
       ['prepare', 'local', 'skipped by the glci config: [skip] stages includes .pre'],
       ['build', 'local', 'skipped by the glci config: [skip] job_patterns matches it'],
     ]);
     expect(plan.jobs.find((job) => job.name === 'test')!.needs).toEqual([]);
-    expect(plan.warnings).toContain('test needs build, which the glci config skips; it runs without their artifacts');
+    expect(plan.warnings).toContain(
+      'test needs build, which the glci config skips; it runs without their artifacts',
+    );
   });
 
   it('a preset selects jobs by glob and keeps what they need; no_skip_all ignores [skip]', async () => {
-    const plan = await planFiles(ci(yaml), { local: { onlyJobs: ['te*'], skip: { stages: ['.pre'] }, noSkipAll: true } });
+    const plan = await planFiles(ci(yaml), {
+      local: { onlyJobs: ['te*'], skip: { stages: ['.pre'] }, noSkipAll: true },
+    });
     expect(Object.keys(jobsOf(plan))).toEqual(['build', 'test']);
   });
 
   it('[jobs."name"] sets the image and the highest variables; [defaults] image fills jobs without one', async () => {
-    const plan = await planFiles(ci('variables: {A: global}\nbuild:\n  script: x\n  variables: {A: job}\nother:\n  image: node:22\n  script: x\n'), {
-      local: { defaultImage: 'alpine:3.20', jobs: { build: { image: { docker: { platform: 'linux/arm64' } }, variables: [{ name: 'A', value: 'config' }] } } },
-    });
+    const plan = await planFiles(
+      ci(
+        'variables: {A: global}\nbuild:\n  script: x\n  variables: {A: job}\nother:\n  image: node:22\n  script: x\n',
+      ),
+      {
+        local: {
+          defaultImage: 'alpine:3.20',
+          jobs: {
+            build: {
+              image: { docker: { platform: 'linux/arm64' } },
+              variables: [{ name: 'A', value: 'config' }],
+            },
+          },
+        },
+      },
+    );
     const [build, other] = plan.jobs;
     expect(build!.image).toEqual({ name: 'alpine:3.20', docker: { platform: 'linux/arm64' } });
     expect(other!.image).toEqual({ name: 'node:22' });
-    expect(resolveJobVariables(build!).variables.get('A')).toMatchObject({ value: 'config', source: 'config-job' });
+    expect(resolveJobVariables(build!).variables.get('A')).toMatchObject({
+      value: 'config',
+      source: 'config-job',
+    });
   });
 });
 
 describe('variables precedence', () => {
   it('orders layers as glci documents, lowest first, and expands references across them', async () => {
-    const plan = await planFiles(ci('variables:\n  A: global\n  B: global\n  C: global\n  URL: "https://$HOST/$CI_PROJECT_PATH"\n  RAW: {value: "$HOST", expand: false}\njob:\n  script: x\n  variables: {C: job}\n'), {
-      layers: [
-        { source: 'glci-env', label: '.glci.env', entries: [{ name: 'B', value: 'glci-env' }, { name: 'HOST', value: 'example.org' }] },
-        { source: 'cli-env', label: '--env', entries: [{ name: 'A', value: 'cli' }, { name: 'B', value: 'cli' }, { name: 'C', value: 'cli' }] },
-      ],
-    });
+    const plan = await planFiles(
+      ci(
+        'variables:\n  A: global\n  B: global\n  C: global\n  URL: "https://$HOST/$CI_PROJECT_PATH"\n  RAW: {value: "$HOST", expand: false}\njob:\n  script: x\n  variables: {C: job}\n',
+      ),
+      {
+        layers: [
+          {
+            source: 'glci-env',
+            label: '.glci.env',
+            entries: [
+              { name: 'B', value: 'glci-env' },
+              { name: 'HOST', value: 'example.org' },
+            ],
+          },
+          {
+            source: 'cli-env',
+            label: '--env',
+            entries: [
+              { name: 'A', value: 'cli' },
+              { name: 'B', value: 'cli' },
+              { name: 'C', value: 'cli' },
+            ],
+          },
+        ],
+      },
+    );
     const job = plan.jobs[0]!;
-    const dotenv = [{ source: 'dotenv' as const, label: 'dotenv of build', entries: [{ name: 'C', value: 'dotenv' }, { name: 'D', value: 'dotenv' }] }];
+    const dotenv = [
+      {
+        source: 'dotenv' as const,
+        label: 'dotenv of build',
+        entries: [
+          { name: 'C', value: 'dotenv' },
+          { name: 'D', value: 'dotenv' },
+        ],
+      },
+    ];
     const variables = resolveJobVariables(job, dotenv);
     expect(variables.variables.get('A')).toMatchObject({ value: 'cli', source: 'cli-env' });
-    expect(variables.variables.get('B')).toMatchObject({ value: 'glci-env', source: 'glci-env', overridden: [{ source: 'yaml-global' }, { source: 'cli-env' }] });
+    expect(variables.variables.get('B')).toMatchObject({
+      value: 'glci-env',
+      source: 'glci-env',
+      overridden: [{ source: 'yaml-global' }, { source: 'cli-env' }],
+    });
     expect(variables.variables.get('C')).toMatchObject({ value: 'job', source: 'yaml-job' });
     expect(variables.get('D')).toBe('dotenv');
     expect(variables.get('URL')).toBe('https://example.org/group/app');
@@ -354,9 +496,15 @@ test:
   interruptible: true
 `;
   it('resolves keys (variables, key:files content, files_commits, prefix) and default inheritance', async () => {
-    const plan = await planFiles({ ...ci(yaml), 'package-lock.json': '{"lockfileVersion": 3}' }, { context: { kind: 'branch', name: 'Feature/X' }, lastCommits: { 'Gemfile.lock': 'f'.repeat(40) } });
+    const plan = await planFiles(
+      { ...ci(yaml), 'package-lock.json': '{"lockfileVersion": 3}' },
+      { context: { kind: 'branch', name: 'Feature/X' }, lastCommits: { 'Gemfile.lock': 'f'.repeat(40) } },
+    );
     const [build, test] = plan.jobs;
-    expect(build!.caches.map((cache) => cache.key)).toEqual([expect.stringMatching(/^deps-[0-9a-f]{40}$/), expect.stringMatching(/^[0-9a-f]{40}$/)]);
+    expect(build!.caches.map((cache) => cache.key)).toEqual([
+      expect.stringMatching(/^deps-[0-9a-f]{40}$/),
+      expect.stringMatching(/^[0-9a-f]{40}$/),
+    ]);
     // files_commits: SHA-1 of the distinct last commits joined by "-" (one here).
     expect(build!.caches[1]!.key).toBe(createHash('sha1').update('f'.repeat(40)).digest('hex'));
     const contentDigest = createHash('sha1')
@@ -366,7 +514,11 @@ test:
     expect(test!.caches).toEqual([]);
     expect(test!.beforeScript).toEqual([]);
     expect(test!.image).toEqual({ name: 'node:22' });
-    expect(build!.environment).toEqual({ name: 'review/feature-x', url: 'https://feature-x.example.com', action: 'start' });
+    expect(build!.environment).toEqual({
+      name: 'review/feature-x',
+      url: 'https://feature-x.example.com',
+      action: 'start',
+    });
     expect(build!.timeoutSeconds).toBe(5400);
 
     const spec = toJobSpec(plan, build!, { pipelineId: 7, projectPath: 'group/app', dependencyIds: [3] });
@@ -384,14 +536,23 @@ test:
       artifacts: { paths: ['dist/'], expire_in: '1 week', reports: { dotenv: ['build.env'] } },
       variables: { SECRET: { value: '$$NOT', raw: true } },
     });
-    const defaultCache = plan.jobs.length > 0 ? toJobSpec(plan, test!, { pipelineId: 7, projectPath: 'group/app' }) : undefined;
+    const defaultCache =
+      plan.jobs.length > 0 ? toJobSpec(plan, test!, { pipelineId: 7, projectPath: 'group/app' }) : undefined;
     expect(jobSpecSchema.parse(defaultCache).cache).toBeUndefined();
   });
 
   it('uses a default key for no key, and re-expands key templates with runtime (dotenv) variables', async () => {
-    const plan = await planFiles(ci('a:\n  script: x\n  cache: {paths: [x/]}\nb:\n  script: x\n  cache: {key: "k-$VERSION", paths: [y/]}\n'));
+    const plan = await planFiles(
+      ci(
+        'a:\n  script: x\n  cache: {paths: [x/]}\nb:\n  script: x\n  cache: {key: "k-$VERSION", paths: [y/]}\n',
+      ),
+    );
     expect(plan.jobs.map((job) => job.caches[0]!.key)).toEqual(['default', 'k-']);
-    const spec = toJobSpec(plan, plan.jobs[1]!, { pipelineId: 1, projectPath: 'group/app', extraLayers: [{ source: 'dotenv', label: 'dotenv', entries: [{ name: 'VERSION', value: '3' }] }] });
+    const spec = toJobSpec(plan, plan.jobs[1]!, {
+      pipelineId: 1,
+      projectPath: 'group/app',
+      extraLayers: [{ source: 'dotenv', label: 'dotenv', entries: [{ name: 'VERSION', value: '3' }] }],
+    });
     expect(jobSpecSchema.parse(spec).cache).toEqual([expect.objectContaining({ key: 'k-3' })]);
   });
 });

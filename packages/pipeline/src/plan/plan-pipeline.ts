@@ -4,7 +4,12 @@ import { predefinedVariables, slugify } from '../context/predefined.js';
 import { parseHumanDuration } from '../definition/duration.js';
 import type { JobDefinition, PipelineDefinition } from '../definition/types.js';
 import { IssueCollector } from '../errors.js';
-import { evaluateOnlyExcept, evaluateRules, type RuleEnvironment, type RuleTrace } from '../rules/evaluate-rules.js';
+import {
+  evaluateOnlyExcept,
+  evaluateRules,
+  type RuleEnvironment,
+  type RuleTrace,
+} from '../rules/evaluate-rules.js';
 import { expandText } from '../variables/expand.js';
 import { resolveVariables, type VariableEntry, type VariableLayer } from '../variables/layers.js';
 import type { CacheKeyEnvironment } from './cache-key.js';
@@ -43,8 +48,16 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
   const { definition, context } = options;
   const local = options.local ?? {};
   const warnings = [...(options.warnings ?? [])];
-  const predefined: VariableLayer = { source: 'predefined', label: 'predefined', entries: predefinedVariables(context, options.ids) };
-  const globalLayer: VariableLayer = { source: 'yaml-global', label: 'variables', entries: definition.variables.map(toEntry) };
+  const predefined: VariableLayer = {
+    source: 'predefined',
+    label: 'predefined',
+    entries: predefinedVariables(context, options.ids),
+  };
+  const globalLayer: VariableLayer = {
+    source: 'yaml-global',
+    label: 'variables',
+    entries: definition.variables.map(toEntry),
+  };
   const userLayers = options.layers ?? [];
 
   // workflow:rules see predefined, global YAML and pipeline variables.
@@ -63,20 +76,32 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
       workflowEntries = (outcome.matched.rule.variables ?? []).map(toEntry);
     }
   }
-  const workflowLayer: VariableLayer = { source: 'workflow-rules', label: 'workflow:rules', entries: workflowEntries };
+  const workflowLayer: VariableLayer = {
+    source: 'workflow-rules',
+    label: 'workflow:rules',
+    entries: workflowEntries,
+  };
   const pipelineLayers = [predefined, globalLayer, workflowLayer, ...userLayers];
   const pipelineVariables = resolveVariables(pipelineLayers);
-  const name = definition.workflow?.name === undefined ? undefined : expandText(definition.workflow.name, pipelineVariables.get);
+  const name =
+    definition.workflow?.name === undefined
+      ? undefined
+      : expandText(definition.workflow.name, pipelineVariables.get);
 
   const summary = summarize(context);
   const base = {
     context: summary,
     ...(name ? { name } : {}),
-    workflow: { ...(workflowRuleIndex !== undefined ? { ruleIndex: workflowRuleIndex } : {}), trace: workflowTrace, variables: workflowEntries },
+    workflow: {
+      ...(workflowRuleIndex !== undefined ? { ruleIndex: workflowRuleIndex } : {}),
+      trace: workflowTrace,
+      variables: workflowEntries,
+    },
     variables: pipelineLayers,
     files: options.files ?? [],
   };
-  if (notCreatedReason) return { ...base, created: false, notCreatedReason, stages: [], jobs: [], excluded: [], warnings };
+  if (notCreatedReason)
+    return { ...base, created: false, notCreatedReason, stages: [], jobs: [], excluded: [], warnings };
 
   const included: PlannedJobDraft[] = [];
   const excluded: ExcludedJob[] = [];
@@ -85,7 +110,13 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
       const layers = jobLayers(job, instance, definition, pipelineLayers, local, context);
       const variables = resolveVariables(layers);
       const stageIndex = definition.stages.indexOf(job.stage);
-      const excludedBase = { name: instance.name, definitionName: job.name, stage: job.stage, ...(job.location ? { location: job.location } : {}), variables: layers };
+      const excludedBase = {
+        name: instance.name,
+        definitionName: job.name,
+        stage: job.stage,
+        ...(job.location ? { location: job.location } : {}),
+        variables: layers,
+      };
       let when = job.when ?? 'on_success';
       let allowFailure = job.allowFailure;
       let startIn = job.startIn;
@@ -103,7 +134,14 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
         }
         const { rule, index } = outcome.matched;
         if (rule.when === 'never') {
-          excluded.push({ ...excludedBase, by: 'rules', reason: `rule ${index + 1} matched with when: never`, ruleIndex: index, ...(rule.location ? { ruleLocation: rule.location } : {}), ruleTrace: trace });
+          excluded.push({
+            ...excludedBase,
+            by: 'rules',
+            reason: `rule ${index + 1} matched with when: never`,
+            ruleIndex: index,
+            ...(rule.location ? { ruleLocation: rule.location } : {}),
+            ruleTrace: trace,
+          });
           continue;
         }
         when = rule.when ?? job.when ?? 'on_success';
@@ -111,8 +149,17 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
         startIn = rule.startIn ?? job.startIn;
         needs = rule.needs ?? job.needs;
         interruptible = rule.interruptible;
-        inclusion = { kind: 'rules', ruleIndex: index, ...(rule.location ? { location: rule.location } : {}) };
-        if (rule.variables?.length) ruleLayer = { source: 'rules', label: `jobs:${job.name}:rules:rule ${index + 1}`, entries: rule.variables.map(toEntry) };
+        inclusion = {
+          kind: 'rules',
+          ruleIndex: index,
+          ...(rule.location ? { location: rule.location } : {}),
+        };
+        if (rule.variables?.length)
+          ruleLayer = {
+            source: 'rules',
+            label: `jobs:${job.name}:rules:rule ${index + 1}`,
+            entries: rule.variables.map(toEntry),
+          };
       } else {
         const outcome = await evaluateOnlyExcept(job.only, job.except, context, variables.get, options.rules);
         if (!outcome.included) {
@@ -128,7 +175,15 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
       }
       const finalLayers = ruleLayer ? [...layers, ruleLayer] : layers;
       const finalVariables = ruleLayer ? resolveVariables(finalLayers) : variables;
-      const payload = await buildPayload(job, definition.defaults, finalVariables, local, interruptible, options.caches, context);
+      const payload = await buildPayload(
+        job,
+        definition.defaults,
+        finalVariables,
+        local,
+        interruptible,
+        options.caches,
+        context,
+      );
       const plannedWhen = when as PlannedJob['when'];
       included.push({
         name: instance.name,
@@ -137,12 +192,31 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
         stage: job.stage,
         stageIndex,
         when: plannedWhen,
-        ...(plannedWhen === 'delayed' && startIn ? { startIn, startInSeconds: parseHumanDuration(startIn) ?? 0 } : {}),
+        ...(plannedWhen === 'delayed' && startIn
+          ? { startIn, startInSeconds: parseHumanDuration(startIn) ?? 0 }
+          : {}),
         allowFailure: allowFailure ?? false,
-        ...(needs ? { needs: needs.map((need) => ({ job: need.job, artifacts: need.artifacts, optional: need.optional, ...(need.matrix ? { matrix: need.matrix } : {}) })) } : {}),
+        ...(needs
+          ? {
+              needs: needs.map((need) => ({
+                job: need.job,
+                artifacts: need.artifacts,
+                optional: need.optional,
+                ...(need.matrix ? { matrix: need.matrix } : {}),
+              })),
+            }
+          : {}),
         ...(job.dependencies ? { dependencies: job.dependencies } : {}),
         ...payload,
-        ...(instance.total > 1 || job.parallel ? { parallel: { index: instance.index, total: instance.total, ...(instance.matrix ? { matrix: instance.matrix } : {}) } } : {}),
+        ...(instance.total > 1 || job.parallel
+          ? {
+              parallel: {
+                index: instance.index,
+                total: instance.total,
+                ...(instance.matrix ? { matrix: instance.matrix } : {}),
+              },
+            }
+          : {}),
         ...(job.location ? { location: job.location } : {}),
         inclusion,
         ruleTrace: trace,
@@ -159,7 +233,8 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
   const jobs: PlannedJob[] = [];
   for (const draft of afterLocal.sort((a, b) => a.stageIndex - b.stageIndex)) {
     const { definition: jobDefinition, ...job } = draft;
-    const trigger = jobDefinition.trigger && options.planTrigger ? await options.planTrigger(draft) : undefined;
+    const trigger =
+      jobDefinition.trigger && options.planTrigger ? await options.planTrigger(draft) : undefined;
     jobs.push(trigger ? { ...job, trigger } : job);
   }
   const stages = definition.stages.filter((stage) => jobs.some((job) => job.stage === stage));
@@ -182,8 +257,18 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
   return { ...base, created: true, stages, jobs, excluded, warnings };
 }
 
-function toEntry(variable: { name: string; value: string; expand: boolean; description?: string }): VariableEntry {
-  return { name: variable.name, value: variable.value, ...(variable.expand ? {} : { raw: true }), ...(variable.description ? { description: variable.description } : {}) };
+function toEntry(variable: {
+  name: string;
+  value: string;
+  expand: boolean;
+  description?: string;
+}): VariableEntry {
+  return {
+    name: variable.name,
+    value: variable.value,
+    ...(variable.expand ? {} : { raw: true }),
+    ...(variable.description ? { description: variable.description } : {}),
+  };
 }
 
 function jobLayers(
@@ -199,13 +284,18 @@ function jobLayers(
     { name: 'CI_JOB_NAME_SLUG', value: slugify(instance.name) },
     { name: 'CI_JOB_STAGE', value: job.stage },
   ];
-  if (instance.total > 1 || job.parallel) jobPredefined.push({ name: 'CI_NODE_INDEX', value: String(instance.index) }, { name: 'CI_NODE_TOTAL', value: String(instance.total) });
+  if (instance.total > 1 || job.parallel)
+    jobPredefined.push(
+      { name: 'CI_NODE_INDEX', value: String(instance.index) },
+      { name: 'CI_NODE_TOTAL', value: String(instance.total) },
+    );
   if (job.when === 'manual') jobPredefined.push({ name: 'CI_JOB_MANUAL', value: 'true' });
   if (job.environment) {
     jobPredefined.push({ name: 'CI_ENVIRONMENT_NAME', value: job.environment.name });
     if (job.environment.url) jobPredefined.push({ name: 'CI_ENVIRONMENT_URL', value: job.environment.url });
     jobPredefined.push({ name: 'CI_ENVIRONMENT_ACTION', value: job.environment.action ?? 'start' });
-    if (job.environment.deploymentTier) jobPredefined.push({ name: 'CI_ENVIRONMENT_TIER', value: job.environment.deploymentTier });
+    if (job.environment.deploymentTier)
+      jobPredefined.push({ name: 'CI_ENVIRONMENT_TIER', value: job.environment.deploymentTier });
   }
   void context;
   const inheritVariables = job.inherit.variables;
@@ -218,14 +308,25 @@ function jobLayers(
     { source: 'job-predefined', label: `jobs:${job.name} (predefined)`, entries: jobPredefined },
     { source: 'yaml-job', label: `jobs:${job.name}:variables`, entries: job.variables.map(toEntry) },
   );
-  if (instance.matrix) layers.push({ source: 'matrix', label: `jobs:${job.name}:parallel:matrix`, entries: Object.entries(instance.matrix).map(([name, value]) => ({ name, value })) });
+  if (instance.matrix)
+    layers.push({
+      source: 'matrix',
+      label: `jobs:${job.name}:parallel:matrix`,
+      entries: Object.entries(instance.matrix).map(([name, value]) => ({ name, value })),
+    });
   const configured = local.jobs?.[job.name]?.variables;
-  if (configured?.length) layers.push({ source: 'config-job', label: `[jobs."${job.name}"].variables`, entries: configured });
+  if (configured?.length)
+    layers.push({ source: 'config-job', label: `[jobs."${job.name}"].variables`, entries: configured });
   void definition;
   return layers;
 }
 
-function applyLocalSettings(jobs: PlannedJobDraft[], excluded: ExcludedJob[], local: LocalSettings, warnings: string[]): PlannedJobDraft[] {
+function applyLocalSettings(
+  jobs: PlannedJobDraft[],
+  excluded: ExcludedJob[],
+  local: LocalSettings,
+  warnings: string[],
+): PlannedJobDraft[] {
   const skipped = new Set<string>();
   const skip = local.noSkipAll ? undefined : local.skip;
   for (const job of jobs) {
@@ -238,12 +339,30 @@ function applyLocalSettings(jobs: PlannedJobDraft[], excluded: ExcludedJob[], lo
           : undefined;
     if (why) {
       skipped.add(job.name);
-      excluded.push({ name: job.name, definitionName: job.definitionName, stage: job.stage, ...(job.location ? { location: job.location } : {}), by: 'local', reason: `skipped by the glci config: ${why}`, ruleTrace: job.ruleTrace, variables: job.variables });
+      excluded.push({
+        name: job.name,
+        definitionName: job.definitionName,
+        stage: job.stage,
+        ...(job.location ? { location: job.location } : {}),
+        by: 'local',
+        reason: `skipped by the glci config: ${why}`,
+        ruleTrace: job.ruleTrace,
+        variables: job.variables,
+      });
     }
   }
   // A preset's jobs/stages select jobs; the jobs they need (transitively) come along.
   if (local.onlyJobs?.length || local.onlyStages?.length) {
-    const wanted = new Set(jobs.filter((job) => nameMatches(job.name, local.onlyJobs) || nameMatches(job.definitionName, local.onlyJobs) || local.onlyStages?.includes(job.stage)).map((job) => job.name));
+    const wanted = new Set(
+      jobs
+        .filter(
+          (job) =>
+            nameMatches(job.name, local.onlyJobs) ||
+            nameMatches(job.definitionName, local.onlyJobs) ||
+            local.onlyStages?.includes(job.stage),
+        )
+        .map((job) => job.name),
+    );
     const byName = new Map(jobs.map((job) => [job.name, job]));
     const queue = [...wanted];
     while (queue.length > 0) {
@@ -257,7 +376,16 @@ function applyLocalSettings(jobs: PlannedJobDraft[], excluded: ExcludedJob[], lo
     for (const job of jobs) {
       if (wanted.has(job.name) || skipped.has(job.name)) continue;
       skipped.add(job.name);
-      excluded.push({ name: job.name, definitionName: job.definitionName, stage: job.stage, ...(job.location ? { location: job.location } : {}), by: 'local', reason: 'not selected by the preset (jobs/stages)', ruleTrace: job.ruleTrace, variables: job.variables });
+      excluded.push({
+        name: job.name,
+        definitionName: job.definitionName,
+        stage: job.stage,
+        ...(job.location ? { location: job.location } : {}),
+        by: 'local',
+        reason: 'not selected by the preset (jobs/stages)',
+        ruleTrace: job.ruleTrace,
+        variables: job.variables,
+      });
     }
   }
   const kept = jobs.filter((job) => !skipped.has(job.name));
@@ -265,13 +393,35 @@ function applyLocalSettings(jobs: PlannedJobDraft[], excluded: ExcludedJob[], lo
     let result = job;
     const dropped = (job.needs ?? []).filter((need) => skipped.has(need.job));
     if (dropped.length > 0) {
-      warnings.push(`${job.name} needs ${dropped.map((need) => need.job).join(', ')}, which the glci config skips; it runs without their artifacts`);
+      warnings.push(
+        `${job.name} needs ${dropped.map((need) => need.job).join(', ')}, which the glci config skips; it runs without their artifacts`,
+      );
       result = { ...result, needs: job.needs!.filter((need) => !skipped.has(need.job)) };
     }
-    if (job.dependencies?.some((name) => skipped.has(name))) result = { ...result, dependencies: job.dependencies.filter((name) => !skipped.has(name)) };
-    const heldManual = local.manualAll || local.manual?.jobs?.includes(job.definitionName) || local.manual?.jobs?.includes(job.name) || patternMatches(job.name, local.manual?.jobPatterns);
-    if (local.noManual && result.when === 'manual') result = { ...result, when: 'on_success', localNote: 'manual in the YAML; started at once (no_manual)' };
-    else if (heldManual && result.when !== 'manual' && result.when !== 'on_failure' && result.when !== 'always') result = { ...result, when: 'manual', localNote: `held as manual by the glci config (${local.manualAll ? 'manual_all' : '[manual]'})` };
+    if (job.dependencies?.some((name) => skipped.has(name)))
+      result = { ...result, dependencies: job.dependencies.filter((name) => !skipped.has(name)) };
+    const heldManual =
+      local.manualAll ||
+      local.manual?.jobs?.includes(job.definitionName) ||
+      local.manual?.jobs?.includes(job.name) ||
+      patternMatches(job.name, local.manual?.jobPatterns);
+    if (local.noManual && result.when === 'manual')
+      result = {
+        ...result,
+        when: 'on_success',
+        localNote: 'manual in the YAML; started at once (no_manual)',
+      };
+    else if (
+      heldManual &&
+      result.when !== 'manual' &&
+      result.when !== 'on_failure' &&
+      result.when !== 'always'
+    )
+      result = {
+        ...result,
+        when: 'manual',
+        localNote: `held as manual by the glci config (${local.manualAll ? 'manual_all' : '[manual]'})`,
+      };
     return result;
   });
 }
@@ -286,9 +436,22 @@ function summarize(context: PipelineContext): PipelinePlan['context'] {
     defaultBranch: context.defaultBranch,
     projectPath: context.project.path,
     projectDir: context.project.dir,
-    ...(context.mergeRequest ? { mergeRequest: { iid: context.mergeRequest.iid, sourceBranch: context.mergeRequest.sourceBranch, targetBranch: context.mergeRequest.targetBranch } } : {}),
+    ...(context.mergeRequest
+      ? {
+          mergeRequest: {
+            iid: context.mergeRequest.iid,
+            sourceBranch: context.mergeRequest.sourceBranch,
+            targetBranch: context.mergeRequest.targetBranch,
+          },
+        }
+      : {}),
     ...(context.environmentName ? { environmentName: context.environmentName } : {}),
-    commit: { message: context.commit.message, authorName: context.commit.authorName, authorEmail: context.commit.authorEmail, timestamp: context.commit.timestamp },
+    commit: {
+      message: context.commit.message,
+      authorName: context.commit.authorName,
+      authorEmail: context.commit.authorEmail,
+      timestamp: context.commit.timestamp,
+    },
     dirty: context.dirty,
   };
 }

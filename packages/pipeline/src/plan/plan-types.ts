@@ -1,5 +1,10 @@
 import type { PipelineSource } from '../context/pipeline-context.js';
-import type { AllowFailure, ForwardDefinition, ImageDefinition, ServiceDefinition } from '../definition/types.js';
+import type {
+  AllowFailure,
+  ForwardDefinition,
+  ImageDefinition,
+  ServiceDefinition,
+} from '../definition/types.js';
 import type { RuleTrace } from '../rules/evaluate-rules.js';
 import type { VariableEntry, VariableLayer } from '../variables/layers.js';
 import type { SourceLocation } from '../yaml/source-map.js';
@@ -44,9 +49,18 @@ export interface PlanContextSummary {
   readonly defaultBranch: string;
   readonly projectPath: string;
   readonly projectDir: string;
-  readonly mergeRequest?: { readonly iid: number; readonly sourceBranch: string; readonly targetBranch: string };
+  readonly mergeRequest?: {
+    readonly iid: number;
+    readonly sourceBranch: string;
+    readonly targetBranch: string;
+  };
   readonly environmentName?: string;
-  readonly commit: { readonly message: string; readonly authorName: string; readonly authorEmail: string; readonly timestamp: string };
+  readonly commit: {
+    readonly message: string;
+    readonly authorName: string;
+    readonly authorEmail: string;
+    readonly timestamp: string;
+  };
   readonly dirty: boolean;
 }
 
@@ -129,7 +143,11 @@ export interface PlannedJob {
   readonly needs?: readonly PlannedNeed[];
   /** Names whose artifacts the job downloads; undefined: every job of earlier stages. */
   readonly dependencies?: readonly string[];
-  readonly retry: { readonly max: number; readonly when: readonly string[]; readonly exitCodes: readonly number[] };
+  readonly retry: {
+    readonly max: number;
+    readonly when: readonly string[];
+    readonly exitCodes: readonly number[];
+  };
   readonly timeoutSeconds: number;
   readonly resourceGroup?: string;
   readonly interruptible: boolean;
@@ -145,7 +163,11 @@ export interface PlannedJob {
   readonly artifacts?: PlannedArtifacts;
   readonly caches: readonly PlannedCache[];
   readonly trigger?: PlannedTrigger;
-  readonly parallel?: { readonly index: number; readonly total: number; readonly matrix?: Readonly<Record<string, string>> };
+  readonly parallel?: {
+    readonly index: number;
+    readonly total: number;
+    readonly matrix?: Readonly<Record<string, string>>;
+  };
   readonly location?: SourceLocation;
   readonly inclusion: InclusionReason;
   readonly ruleTrace: readonly RuleTrace[];

@@ -16,9 +16,21 @@ export interface RuleEnvironment {
 export interface RuleTrace {
   readonly index: number;
   readonly location?: SourceLocation;
-  readonly if?: { readonly expression: string; readonly result: boolean; readonly variables: Readonly<Record<string, string | null>> };
-  readonly changes?: { readonly result: boolean; readonly paths: readonly string[]; readonly matched: readonly string[] | 'all' };
-  readonly exists?: { readonly result: boolean; readonly paths: readonly string[]; readonly matched: readonly string[] };
+  readonly if?: {
+    readonly expression: string;
+    readonly result: boolean;
+    readonly variables: Readonly<Record<string, string | null>>;
+  };
+  readonly changes?: {
+    readonly result: boolean;
+    readonly paths: readonly string[];
+    readonly matched: readonly string[] | 'all';
+  };
+  readonly exists?: {
+    readonly result: boolean;
+    readonly paths: readonly string[];
+    readonly matched: readonly string[];
+  };
   readonly matched: boolean;
 }
 
@@ -40,7 +52,11 @@ export async function evaluateRules(
 ): Promise<RulesOutcome> {
   const trace: RuleTrace[] = [];
   for (const [index, rule] of rules.entries()) {
-    const entry: { -readonly [K in keyof RuleTrace]: RuleTrace[K] } = { index, matched: false, ...(rule.location ? { location: rule.location } : {}) };
+    const entry: { -readonly [K in keyof RuleTrace]: RuleTrace[K] } = {
+      index,
+      matched: false,
+      ...(rule.location ? { location: rule.location } : {}),
+    };
     let holds = true;
     if (rule.if !== undefined) {
       const result = evaluateExpression(rule.if, lookup);
@@ -49,7 +65,8 @@ export async function evaluateRules(
     }
     if (holds && rule.changes) {
       const paths = rule.changes.paths.map((path) => expandText(path, lookup));
-      const compareTo = rule.changes.compareTo === undefined ? undefined : expandText(rule.changes.compareTo, lookup);
+      const compareTo =
+        rule.changes.compareTo === undefined ? undefined : expandText(rule.changes.compareTo, lookup);
       const changed = await environment.changedFiles(compareTo);
       const matched = changed === 'all' ? 'all' : matchFiles(paths, changed);
       entry.changes = { result: matched === 'all' || matched.length > 0, paths, matched };
@@ -75,8 +92,13 @@ function matchFiles(patterns: readonly string[], files: readonly string[]): stri
 
 /** `exists:` matches files; a pattern ending in `/` asks whether that directory has any file. */
 function existing(patterns: readonly string[], files: readonly string[]): string[] {
-  const directories = patterns.filter((pattern) => pattern.endsWith('/')).map((pattern) => normalizePath(pattern));
-  const matched = matchFiles(patterns.filter((pattern) => !pattern.endsWith('/')), files);
+  const directories = patterns
+    .filter((pattern) => pattern.endsWith('/'))
+    .map((pattern) => normalizePath(pattern));
+  const matched = matchFiles(
+    patterns.filter((pattern) => !pattern.endsWith('/')),
+    files,
+  );
   for (const directory of directories) {
     const globs = new GlobSet([`${directory}**/*`]);
     const inside = files.find((file) => globs.matches(file));
@@ -127,7 +149,10 @@ export async function evaluateOnlyExcept(
     const exceptResult = await satisfies(except, context, lookup, environment, 'except');
     if (exceptResult.any) return { included: false, reason: `except: ${exceptResult.matchedWhat} matches` };
   }
-  return { included: true, reason: only ? 'only: matches' : 'no rules: default only: [branches, tags] matches' };
+  return {
+    included: true,
+    reason: only ? 'only: matches' : 'no rules: default only: [branches, tags] matches',
+  };
 }
 
 async function satisfies(
@@ -138,12 +163,27 @@ async function satisfies(
   kind: 'only' | 'except',
 ): Promise<{ all: boolean; any: boolean; failed: string; matchedWhat: string }> {
   const results: { what: string; ok: boolean }[] = [];
-  if (policy.refs) results.push({ what: `refs [${policy.refs.join(', ')}]`, ok: policy.refs.some((ref) => refMatches(ref, context)) });
+  if (policy.refs)
+    results.push({
+      what: `refs [${policy.refs.join(', ')}]`,
+      ok: policy.refs.some((ref) => refMatches(ref, context)),
+    });
   if (policy.variables)
-    results.push({ what: `variables [${policy.variables.join(', ')}]`, ok: policy.variables.some((expression) => evaluateExpression(expression, lookup).value) });
+    results.push({
+      what: `variables [${policy.variables.join(', ')}]`,
+      ok: policy.variables.some((expression) => evaluateExpression(expression, lookup).value),
+    });
   if (policy.changes) {
     const changed = await environment.changedFiles(undefined);
-    results.push({ what: `changes [${policy.changes.join(', ')}]`, ok: changed === 'all' || matchFiles(policy.changes.map((path) => expandText(path, lookup)), changed).length > 0 });
+    results.push({
+      what: `changes [${policy.changes.join(', ')}]`,
+      ok:
+        changed === 'all' ||
+        matchFiles(
+          policy.changes.map((path) => expandText(path, lookup)),
+          changed,
+        ).length > 0,
+    });
   }
   // No Kubernetes integration locally: `kubernetes: active` never holds.
   if (policy.kubernetes) results.push({ what: 'kubernetes: active', ok: false });

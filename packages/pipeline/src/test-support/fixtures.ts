@@ -1,6 +1,7 @@
 import { createMemoryProjectFiles } from '../config/project-files.js';
 import type { ContextSpec } from '../context/context-spec.js';
 import { resolvePipelineContext } from '../context/pipeline-context.js';
+import { predefinedVariables } from '../context/predefined.js';
 import type { CommitFacts, GitFacts } from '../git/git-facts.js';
 import { loadPipelineDefinition } from '../load-pipeline.js';
 import type { LocalSettings } from '../plan/local-settings.js';
@@ -8,13 +9,21 @@ import { planPipeline } from '../plan/plan-pipeline.js';
 import type { PipelinePlan } from '../plan/plan-types.js';
 import { createRuleEnvironment } from '../plan-project.js';
 import { resolveVariables, type VariableLayer } from '../variables/layers.js';
-import { predefinedVariables } from '../context/predefined.js';
 
 export const SHA = 'a'.repeat(40);
 export const TARGET_SHA = 'b'.repeat(40);
 
 /** Git facts for unit tables: a repository on `feature` with `main` as default and target. */
-export function fakeGit(overrides: Partial<{ branch: string | undefined; tags: string[]; changed: string[]; files: string[]; upstream: string; lastCommits: Record<string, string> }> = {}): GitFacts {
+export function fakeGit(
+  overrides: Partial<{
+    branch: string | undefined;
+    tags: string[];
+    changed: string[];
+    files: string[];
+    upstream: string;
+    lastCommits: Record<string, string>;
+  }> = {},
+): GitFacts {
   const commit: CommitFacts = {
     sha: SHA,
     parentSha: 'c'.repeat(40),
@@ -29,7 +38,8 @@ export function fakeGit(overrides: Partial<{ branch: string | undefined; tags: s
     tagsAtHead: async () => overrides.tags ?? [],
     defaultBranch: async () => 'main',
     upstreamSha: async () => overrides.upstream,
-    resolve: async (ref) => (ref === 'main' || ref === 'origin/main' ? TARGET_SHA : ref === 'v1' ? 'd'.repeat(40) : undefined),
+    resolve: async (ref) =>
+      ref === 'main' || ref === 'origin/main' ? TARGET_SHA : ref === 'v1' ? 'd'.repeat(40) : undefined,
     mergeBase: async () => TARGET_SHA,
     changedFiles: async () => overrides.changed ?? [],
     files: async () => overrides.files ?? [],
@@ -52,7 +62,10 @@ export interface FixtureOptions {
 }
 
 /** Plans in-memory files (`.gitlab-ci.yml` and includes) for a context, with fixture git facts. */
-export async function planFiles(files: Record<string, string>, options: FixtureOptions = {}): Promise<PipelinePlan> {
+export async function planFiles(
+  files: Record<string, string>,
+  options: FixtureOptions = {},
+): Promise<PipelinePlan> {
   const git = fakeGit({
     files: Object.keys(files),
     ...(options.changed ? { changed: options.changed } : {}),
@@ -62,9 +75,17 @@ export async function planFiles(files: Record<string, string>, options: FixtureO
     ...(options.lastCommits ? { lastCommits: options.lastCommits } : {}),
   });
   const project = createMemoryProjectFiles('/project', files);
-  const context = await resolvePipelineContext({ spec: options.context ?? { kind: 'branch' }, git, projectDir: '/project', dirty: true });
+  const context = await resolvePipelineContext({
+    spec: options.context ?? { kind: 'branch' },
+    git,
+    projectDir: '/project',
+    dirty: true,
+  });
   const rules = createRuleEnvironment(context, git, project);
-  const variables = resolveVariables([{ source: 'predefined', label: 'predefined', entries: predefinedVariables(context) }, ...(options.layers ?? [])]);
+  const variables = resolveVariables([
+    { source: 'predefined', label: 'predefined', entries: predefinedVariables(context) },
+    ...(options.layers ?? []),
+  ]);
   const loaded = await loadPipelineDefinition({
     project,
     projectPath: context.project.path,

@@ -23,7 +23,15 @@ export function createTempRepo(options: { from?: string; branch?: string } = {})
     execFileSync('git', args, {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com', GIT_CONFIG_NOSYSTEM: '1', HOME: dir },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'Ada',
+        GIT_AUTHOR_EMAIL: 'ada@example.com',
+        GIT_COMMITTER_NAME: 'Ada',
+        GIT_COMMITTER_EMAIL: 'ada@example.com',
+        GIT_CONFIG_NOSYSTEM: '1',
+        HOME: dir,
+      },
     }).trim();
   git('init', '-q', '-b', options.branch ?? 'main');
   git('remote', 'add', 'origin', 'https://gitlab.example.com/group/project.git');

@@ -67,7 +67,11 @@ export interface ResolvedVariable {
   readonly source: VariableSource;
   readonly label: string;
   /** Lower layers that also set it, lowest first. */
-  readonly overridden: readonly { readonly source: VariableSource; readonly label: string; readonly value: string }[];
+  readonly overridden: readonly {
+    readonly source: VariableSource;
+    readonly label: string;
+    readonly value: string;
+  }[];
 }
 
 export interface ResolvedVariables {
@@ -83,7 +87,9 @@ export interface ResolvedVariables {
  * each other. The daemon inserts `dotenv` layers at dispatch time and calls this again.
  */
 export function resolveVariables(layers: readonly VariableLayer[]): ResolvedVariables {
-  const ordered = [...layers].sort((a, b) => VARIABLE_PRECEDENCE.indexOf(a.source) - VARIABLE_PRECEDENCE.indexOf(b.source));
+  const ordered = [...layers].sort(
+    (a, b) => VARIABLE_PRECEDENCE.indexOf(a.source) - VARIABLE_PRECEDENCE.indexOf(b.source),
+  );
   const winners = new Map<string, { entry: VariableEntry; layer: VariableLayer }>();
   for (const layer of ordered) for (const entry of layer.entries) winners.set(entry.name, { entry, layer });
   // Expansion is lazy: planning reads a few variables per job (rules, cache keys), not all of them.
@@ -119,9 +125,18 @@ export function resolveVariables(layers: readonly VariableLayer[]): ResolvedVari
       const overridden: { source: VariableSource; label: string; value: string }[] = [];
       for (const lower of ordered) {
         if (lower === layer) break;
-        for (const other of lower.entries) if (other.name === name) overridden.push({ source: lower.source, label: lower.label, value: other.value });
+        for (const other of lower.entries)
+          if (other.name === name)
+            overridden.push({ source: lower.source, label: lower.label, value: other.value });
       }
-      variables.set(name, { name, value: get(name) ?? entry.value, entry, source: layer.source, label: layer.label, overridden });
+      variables.set(name, {
+        name,
+        value: get(name) ?? entry.value,
+        entry,
+        source: layer.source,
+        label: layer.label,
+        overridden,
+      });
     }
     return variables;
   };
@@ -147,7 +162,8 @@ export function parseEnvFile(text: string): VariableEntry[] {
     if (!match) continue;
     let value = match[2]!;
     const quoted = /^(['"])(.*)\1$/.exec(value);
-    if (quoted) value = quoted[1] === '"' ? quoted[2]!.replace(/\\n/g, '\n').replace(/\\"/g, '"') : quoted[2]!;
+    if (quoted)
+      value = quoted[1] === '"' ? quoted[2]!.replace(/\\n/g, '\n').replace(/\\"/g, '"') : quoted[2]!;
     else value = value.replace(/\s+#.*$/, '');
     entries.push({ name: match[1]!, value });
   }

@@ -76,7 +76,11 @@ class Converter {
     if (!node) return null;
     if (++this.budget.nodes > MAX_ALIAS_NODES || depth > 200) {
       if (this.budget.nodes === MAX_ALIAS_NODES + 1 || depth === 201)
-        this.issues.add('', 'the document expands to too many nodes (anchors nested too deeply)', this.here(node));
+        this.issues.add(
+          '',
+          'the document expands to too many nodes (anchors nested too deeply)',
+          this.here(node),
+        );
       return null;
     }
     if (isAlias(node)) return this.convert(node.resolve(this.document) as Node | undefined, depth + 1);
@@ -123,8 +127,17 @@ class Converter {
     const merged = new Set<string>();
     for (const item of sources) {
       const value = this.convert(item, depth + 1);
-      if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof ReferenceTag) {
-        this.issues.add('', 'merge keys (<<) take a mapping or a list of mappings', this.here(item ?? source));
+      if (
+        value === null ||
+        typeof value !== 'object' ||
+        Array.isArray(value) ||
+        value instanceof ReferenceTag
+      ) {
+        this.issues.add(
+          '',
+          'merge keys (<<) take a mapping or a list of mappings',
+          this.here(item ?? source),
+        );
         continue;
       }
       for (const [key, inner] of Object.entries(value)) {
@@ -141,7 +154,11 @@ class Converter {
     for (const item of items) {
       const value = isScalar(item) ? item.value : undefined;
       if (typeof value !== 'string' && typeof value !== 'number') {
-        this.issues.add('', '!reference takes a list of keys, e.g. !reference [.setup, script]', this.here(item));
+        this.issues.add(
+          '',
+          '!reference takes a list of keys, e.g. !reference [.setup, script]',
+          this.here(item),
+        );
         return null;
       }
       path.push(String(value));
@@ -183,5 +200,7 @@ function firstLine(message: string): string {
 }
 
 export function isYamlMap(value: unknown): value is YamlMap {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof ReferenceTag);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof ReferenceTag)
+  );
 }

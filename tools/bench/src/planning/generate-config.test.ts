@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { generateProject } from './generate-config.js';
 
 describe('generateProject', () => {
-  it('writes a repository whose pipeline glci plans with every generated job, includes and needs', async ({ onTestFinished }) => {
+  it('writes a repository whose pipeline glci plans with every generated job, includes and needs', async ({
+    onTestFinished,
+  }) => {
     const project = generateProject({ components: 3, jobsPerFile: 10 });
     onTestFinished(() => rmSync(project.dir, { recursive: true, force: true }));
     expect(project).toMatchObject({ jobs: 30, files: 5 });

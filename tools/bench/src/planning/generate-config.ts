@@ -53,10 +53,21 @@ export function generateProject(options: { components: number; jobsPerFile: numb
       const stageIndex = Math.min(STAGES.length - 1, Math.floor(index / perStage));
       const stage = STAGES[stageIndex]!;
       const name = `c${component}-${stage}-${index}`;
-      lines.push(`${name}:`, `  extends: .${stage}`, '  script:', '    - !reference [.setup, script]', `    - ./run.sh ${name}`);
+      lines.push(
+        `${name}:`,
+        `  extends: .${stage}`,
+        '  script:',
+        '    - !reference [.setup, script]',
+        `    - ./run.sh ${name}`,
+      );
       lines.push('  variables:', `    COMPONENT: c${component}`, `    JOB_INDEX: "${index}"`);
-      if (stageIndex > 0) lines.push('  needs:', `    - c${component}-${STAGES[stageIndex - 1]}-${(stageIndex - 1) * perStage}`);
-      if (index % 7 === 3) lines.push('  cache:', `    key: c${component}-$CI_COMMIT_REF_SLUG`, '    paths: [node_modules/]');
+      if (stageIndex > 0)
+        lines.push(
+          '  needs:',
+          `    - c${component}-${STAGES[stageIndex - 1]}-${(stageIndex - 1) * perStage}`,
+        );
+      if (index % 7 === 3)
+        lines.push('  cache:', `    key: c${component}-$CI_COMMIT_REF_SLUG`, '    paths: [node_modules/]');
       if (index % 11 === 5) lines.push('  artifacts:', '    paths: [dist/]', '    expire_in: 1 day');
       jobs++;
     }
@@ -66,13 +77,26 @@ export function generateProject(options: { components: number; jobsPerFile: numb
   }
   writeFileSync(
     path.join(dir, '.gitlab-ci.yml'),
-    [`stages: [${STAGES.join(', ')}]`, 'variables:', '  NODE_VERSION: "22"', 'include:', ...includes, ''].join('\n'),
+    [
+      `stages: [${STAGES.join(', ')}]`,
+      'variables:',
+      '  NODE_VERSION: "22"',
+      'include:',
+      ...includes,
+      '',
+    ].join('\n'),
   );
   writeFileSync(path.join(dir, 'run.sh'), '#!/bin/sh\necho "$@"\n');
   const git = (...args: string[]) =>
     execFileSync('git', args, {
       cwd: dir,
-      env: { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@localhost' },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'bench',
+        GIT_AUTHOR_EMAIL: 'bench@localhost',
+        GIT_COMMITTER_NAME: 'bench',
+        GIT_COMMITTER_EMAIL: 'bench@localhost',
+      },
       stdio: 'ignore',
     });
   git('init', '-q', '-b', 'main');

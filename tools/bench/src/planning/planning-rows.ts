@@ -14,7 +14,10 @@ const execFileAsync = promisify(execFile);
 /** gitlab-ci-local 4.73.0, the last release that runs on Node 20 (4.74 needs Set.prototype.union). */
 export const GITLAB_CI_LOCAL = path.join(REPO_ROOT, 'tools/bench/node_modules/.bin/gitlab-ci-local');
 
-export const PLANNING_ROW = { id: 'planning', title: 'planning 500 jobs (25 includes, extends): CLI run' } as const;
+export const PLANNING_ROW = {
+  id: 'planning',
+  title: 'planning 500 jobs (25 includes, extends): CLI run',
+} as const;
 /** The absolute target: planning 500 jobs in-process. */
 export const PLANNING_LIMIT_SECONDS = 0.15;
 
@@ -38,15 +41,26 @@ export async function runPlanning(context: BenchContext): Promise<{ row: RowResu
   context.progress(`planning: generated ${project.jobs} jobs in ${project.files} files under ${project.dir}`);
   const baseline: number[] = [];
   const candidate: number[] = [];
-  const head = { id: PLANNING_ROW.id, group: 'planning', title: PLANNING_ROW.title, unit: 's' as const, better: 'lower' as const, target: 3 };
+  const head = {
+    id: PLANNING_ROW.id,
+    group: 'planning',
+    title: PLANNING_ROW.title,
+    unit: 's' as const,
+    better: 'lower' as const,
+    target: 3,
+  };
   try {
     const runGlci = async () => {
       const started = performance.now();
-      const { stdout } = await execFileAsync(process.execPath, [GLCI_CLI, 'show', '--json', '--context', 'branch=main'], {
-        cwd: project.dir,
-        maxBuffer: 512 * 1024 * 1024,
-        env: { ...process.env, GLCI_LOG_LEVEL: 'error', GLCI_NO_DEFAULT_CONFIG: '1' },
-      });
+      const { stdout } = await execFileAsync(
+        process.execPath,
+        [GLCI_CLI, 'show', '--json', '--context', 'branch=main'],
+        {
+          cwd: project.dir,
+          maxBuffer: 512 * 1024 * 1024,
+          env: { ...process.env, GLCI_LOG_LEVEL: 'error', GLCI_NO_DEFAULT_CONFIG: '1' },
+        },
+      );
       const seconds = (performance.now() - started) / 1000;
       const jobs = (JSON.parse(stdout) as { jobs: unknown[] }).jobs.length;
       if (jobs !== project.jobs) throw new Error(`glci planned ${jobs} jobs, expected ${project.jobs}`);
@@ -54,19 +68,27 @@ export async function runPlanning(context: BenchContext): Promise<{ row: RowResu
     };
     const runPeer = async () => {
       const started = performance.now();
-      const { stdout } = await execFileAsync(GITLAB_CI_LOCAL, ['--list-json'], { cwd: project.dir, maxBuffer: 512 * 1024 * 1024 });
+      const { stdout } = await execFileAsync(GITLAB_CI_LOCAL, ['--list-json'], {
+        cwd: project.dir,
+        maxBuffer: 512 * 1024 * 1024,
+      });
       const seconds = (performance.now() - started) / 1000;
       const jobs = (JSON.parse(stdout) as unknown[]).length;
-      if (jobs !== project.jobs) throw new Error(`gitlab-ci-local listed ${jobs} jobs, expected ${project.jobs}`);
+      if (jobs !== project.jobs)
+        throw new Error(`gitlab-ci-local listed ${jobs} jobs, expected ${project.jobs}`);
       return seconds;
     };
-    context.progress(`planning: warm-up (gitlab-ci-local ${(await runPeer()).toFixed(2)} s, glci ${(await runGlci()).toFixed(2)} s)`);
+    context.progress(
+      `planning: warm-up (gitlab-ci-local ${(await runPeer()).toFixed(2)} s, glci ${(await runGlci()).toFixed(2)} s)`,
+    );
     for (let index = 0; index < context.sizes.repetitions; index++) {
       const order = index % 2 === 0 ? [runPeer, runGlci] : [runGlci, runPeer];
       for (const run of order) {
         const seconds = await run();
         (run === runPeer ? baseline : candidate).push(seconds);
-        context.progress(`planning ${run === runPeer ? 'gitlab-ci-local' : 'glci'} run ${index + 1}/${context.sizes.repetitions}: ${seconds.toFixed(3)} s`);
+        context.progress(
+          `planning ${run === runPeer ? 'gitlab-ci-local' : 'glci'} run ${index + 1}/${context.sizes.repetitions}: ${seconds.toFixed(3)} s`,
+        );
       }
     }
     // In-process: what `glci run` pays before it schedules anything, without Node's start-up.
@@ -79,19 +101,44 @@ export async function runPlanning(context: BenchContext): Promise<{ row: RowResu
       if (plan.jobs.length !== project.jobs) throw new Error(`planProject planned ${plan.jobs.length} jobs`);
     }
     const seconds = median(inProcess);
-    context.progress(`planning in-process: ${inProcess.map((value) => `${(value * 1000).toFixed(0)} ms`).join(', ')}`);
+    context.progress(
+      `planning in-process: ${inProcess.map((value) => `${(value * 1000).toFixed(0)} ms`).join(', ')}`,
+    );
     const b = median(baseline);
     const c = median(candidate);
     return {
-      row: { ...head, baseline: { name: 'gitlab-ci-local', samples: baseline, median: b }, candidate: { name: 'glci', samples: candidate, median: c }, ratio: b / c, pass: b / c >= head.target },
-      check: { id: 'planning-in-process', title: `planProject, ${project.jobs} jobs, in-process (median)`, seconds, limitSeconds: PLANNING_LIMIT_SECONDS, pass: seconds < PLANNING_LIMIT_SECONDS },
+      row: {
+        ...head,
+        baseline: { name: 'gitlab-ci-local', samples: baseline, median: b },
+        candidate: { name: 'glci', samples: candidate, median: c },
+        ratio: b / c,
+        pass: b / c >= head.target,
+      },
+      check: {
+        id: 'planning-in-process',
+        title: `planProject, ${project.jobs} jobs, in-process (median)`,
+        seconds,
+        limitSeconds: PLANNING_LIMIT_SECONDS,
+        pass: seconds < PLANNING_LIMIT_SECONDS,
+      },
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     context.progress(`planning failed: ${message}`);
     return {
-      row: { ...head, baseline: { name: 'gitlab-ci-local', samples: baseline }, candidate: { name: 'glci', samples: candidate }, error: message },
-      check: { id: 'planning-in-process', title: 'planProject in-process', seconds: Number.NaN, limitSeconds: PLANNING_LIMIT_SECONDS, pass: false },
+      row: {
+        ...head,
+        baseline: { name: 'gitlab-ci-local', samples: baseline },
+        candidate: { name: 'glci', samples: candidate },
+        error: message,
+      },
+      check: {
+        id: 'planning-in-process',
+        title: 'planProject in-process',
+        seconds: Number.NaN,
+        limitSeconds: PLANNING_LIMIT_SECONDS,
+        pass: false,
+      },
     };
   } finally {
     rmSync(project.dir, { recursive: true, force: true });

@@ -16,11 +16,11 @@ import {
   type PipelinePlan,
   PipelineUsageError,
   type PlanProjectOptions,
-  planToJson,
   parseAssignment,
   parseContextSpec,
   parseEnvFile,
   planProject,
+  planToJson,
   resolveJobVariables,
   type VariableLayer,
 } from '@glci/pipeline';
@@ -55,14 +55,35 @@ export async function planRequest(ctx: CliContext, options: PlanCliOptions): Pro
     contextText = named.context;
     mrSource = options.mrSource ?? named.mr_source ?? mrSource;
     mrTarget = options.mrTarget ?? named.mr_target ?? mrTarget;
-    if (named.env) layers.push({ source: 'preset', label: `[contexts.${options.context ?? preset.context}].env`, entries: Object.entries(named.env).map(([name, value]) => ({ name, value })) });
+    if (named.env)
+      layers.push({
+        source: 'preset',
+        label: `[contexts.${options.context ?? preset.context}].env`,
+        entries: Object.entries(named.env).map(([name, value]) => ({ name, value })),
+      });
   }
   const context: ContextSpec = parseContextSpec(contextText);
-  if (options.env?.length) layers.push({ source: 'cli-env', label: '--env', entries: options.env.map(parseAssignmentOrUsage) });
-  if (options.envFile) layers.push({ source: 'env-file', label: options.envFile, entries: parseEnvFile(readText(path.resolve(ctx.cwd, options.envFile), '--env-file')) });
+  if (options.env?.length)
+    layers.push({ source: 'cli-env', label: '--env', entries: options.env.map(parseAssignmentOrUsage) });
+  if (options.envFile)
+    layers.push({
+      source: 'env-file',
+      label: options.envFile,
+      entries: parseEnvFile(readText(path.resolve(ctx.cwd, options.envFile), '--env-file')),
+    });
   const glciEnv = path.join(root, '.glci.env');
-  if (existsSync(glciEnv)) layers.push({ source: 'glci-env', label: '.glci.env', entries: parseEnvFile(readFileSync(glciEnv, 'utf8')) });
-  if (Object.keys(preset.env).length > 0) layers.push({ source: 'preset', label: `[pipelines.${preset.name}].env`, entries: Object.entries(preset.env).map(([name, value]) => ({ name, value })) });
+  if (existsSync(glciEnv))
+    layers.push({
+      source: 'glci-env',
+      label: '.glci.env',
+      entries: parseEnvFile(readFileSync(glciEnv, 'utf8')),
+    });
+  if (Object.keys(preset.env).length > 0)
+    layers.push({
+      source: 'preset',
+      label: `[pipelines.${preset.name}].env`,
+      entries: Object.entries(preset.env).map(([name, value]) => ({ name, value })),
+    });
 
   const local: LocalSettings = {
     skip: preset.skip,
@@ -77,8 +98,12 @@ export async function planRequest(ctx: CliContext, options: PlanCliOptions): Pro
       Object.entries(config.jobs).map(([name, override]) => [
         name,
         {
-          ...(override.image ? { image: typeof override.image === 'string' ? { name: override.image } : override.image } : {}),
-          ...(override.variables ? { variables: Object.entries(override.variables).map(([key, value]) => ({ name: key, value })) } : {}),
+          ...(override.image
+            ? { image: typeof override.image === 'string' ? { name: override.image } : override.image }
+            : {}),
+          ...(override.variables
+            ? { variables: Object.entries(override.variables).map(([key, value]) => ({ name: key, value })) }
+            : {}),
         },
       ]),
     ),
@@ -103,7 +128,10 @@ export async function planRequest(ctx: CliContext, options: PlanCliOptions): Pro
   };
 }
 
-export async function showCommand(ctx: CliContext, options: PlanCliOptions & { json?: boolean; format: 'text' | 'mermaid' | 'dot' }): Promise<void> {
+export async function showCommand(
+  ctx: CliContext,
+  options: PlanCliOptions & { json?: boolean; format: 'text' | 'mermaid' | 'dot' },
+): Promise<void> {
   const plan = await planProject(await planRequest(ctx, options));
   if (options.json) ctx.out.write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
   else if (options.format === 'mermaid') ctx.out.write(formatPlanMermaid(plan));
@@ -111,19 +139,38 @@ export async function showCommand(ctx: CliContext, options: PlanCliOptions & { j
   else ctx.out.write(formatPlanText(plan));
 }
 
-export async function variablesCommand(ctx: CliContext, name: string, options: PlanCliOptions & { json?: boolean; all?: boolean }): Promise<void> {
+export async function variablesCommand(
+  ctx: CliContext,
+  name: string,
+  options: PlanCliOptions & { json?: boolean; all?: boolean },
+): Promise<void> {
   const plan = await planProject(await planRequest(ctx, options));
   const found = findJob(plan, name);
   if (!found) {
     const names = [...plan.jobs, ...plan.excluded].map((job) => job.name);
-    throw new PipelineUsageError(`no job "${name}" in this pipeline${names.length ? `; jobs: ${names.join(', ')}` : ''}`);
+    throw new PipelineUsageError(
+      `no job "${name}" in this pipeline${names.length ? `; jobs: ${names.join(', ')}` : ''}`,
+    );
   }
   const resolved = resolveJobVariables(found.job);
   if (options.json) {
     const variables = [...resolved.variables.values()]
-      .filter((variable) => options.all || (variable.source !== 'predefined' && variable.source !== 'job-predefined'))
-      .map((variable) => ({ name: variable.name, value: variable.entry.masked ? '[masked]' : variable.value, written: variable.entry.value, raw: variable.entry.raw ?? false, source: variable.source, label: variable.label, overridden: variable.overridden }));
-    ctx.out.write(`${JSON.stringify({ job: found.job.name, included: found.included, ...(found.reason ? { reason: found.reason } : {}), variables, ruleTrace: found.job.ruleTrace }, null, 2)}\n`);
+      .filter(
+        (variable) =>
+          options.all || (variable.source !== 'predefined' && variable.source !== 'job-predefined'),
+      )
+      .map((variable) => ({
+        name: variable.name,
+        value: variable.entry.masked ? '[masked]' : variable.value,
+        written: variable.entry.value,
+        raw: variable.entry.raw ?? false,
+        source: variable.source,
+        label: variable.label,
+        overridden: variable.overridden,
+      }));
+    ctx.out.write(
+      `${JSON.stringify({ job: found.job.name, included: found.included, ...(found.reason ? { reason: found.reason } : {}), variables, ruleTrace: found.job.ruleTrace }, null, 2)}\n`,
+    );
     return;
   }
   const status = found.included ? 'included in the pipeline' : `excluded: ${found.reason}`;
@@ -133,7 +180,11 @@ export async function variablesCommand(ctx: CliContext, name: string, options: P
   if (trace) ctx.out.write(`\nrules:\n${trace}`);
 }
 
-export async function lintCommand(ctx: CliContext, file: string | undefined, options: { json?: boolean; input?: string[]; projectDir?: string[] }): Promise<void> {
+export async function lintCommand(
+  ctx: CliContext,
+  file: string | undefined,
+  options: { json?: boolean; input?: string[]; projectDir?: string[] },
+): Promise<void> {
   const fromStdin = file === '-';
   const absolute = file && !fromStdin ? path.resolve(ctx.cwd, file) : undefined;
   const dir = absolute ? path.dirname(absolute) : ctx.cwd;
@@ -153,11 +204,20 @@ export async function lintCommand(ctx: CliContext, file: string | undefined, opt
       projects,
     });
     if (options.json) ctx.out.write(`${JSON.stringify({ valid: true, issues: [], ...result }, null, 2)}\n`);
-    else ctx.out.write(`${relative}: valid (${result.jobs} job${result.jobs === 1 ? '' : 's'}, ${result.files.length} file${result.files.length === 1 ? '' : 's'})\n${result.warnings.map((warning) => `warning: ${warning}\n`).join('')}`);
+    else
+      ctx.out.write(
+        `${relative}: valid (${result.jobs} job${result.jobs === 1 ? '' : 's'}, ${result.files.length} file${result.files.length === 1 ? '' : 's'})\n${result.warnings.map((warning) => `warning: ${warning}\n`).join('')}`,
+      );
   } catch (error) {
     if (!(error instanceof PipelineConfigError)) throw error;
     if (options.json) {
-      const issues = error.issues.map((issue) => ({ file: issue.location?.file, line: issue.location?.line, column: issue.location?.column, keyPath: issue.keyPath, message: issue.message }));
+      const issues = error.issues.map((issue) => ({
+        file: issue.location?.file,
+        line: issue.location?.line,
+        column: issue.location?.column,
+        keyPath: issue.keyPath,
+        message: issue.message,
+      }));
       ctx.out.write(`${JSON.stringify({ valid: false, issues }, null, 2)}\n`);
     } else {
       process.stderr.write(`${error.issues.map(formatPipelineIssue).join('\n')}\n`);
@@ -176,7 +236,15 @@ export class LintFailed extends Error {
 }
 
 function findJob(plan: PipelinePlan, name: string) {
-  const search = (current: PipelinePlan): { job: PipelinePlan['jobs'][number] | PipelinePlan['excluded'][number]; included: boolean; reason?: string } | undefined => {
+  const search = (
+    current: PipelinePlan,
+  ):
+    | {
+        job: PipelinePlan['jobs'][number] | PipelinePlan['excluded'][number];
+        included: boolean;
+        reason?: string;
+      }
+    | undefined => {
     const job = current.jobs.find((each) => each.name === name);
     if (job) return { job, included: true };
     const excluded = current.excluded.find((each) => each.name === name);
@@ -190,11 +258,16 @@ function findJob(plan: PipelinePlan, name: string) {
   return search(plan);
 }
 
-function readInputs(ctx: CliContext, file: string | undefined, inputs: readonly string[] | undefined): Record<string, unknown> {
+function readInputs(
+  ctx: CliContext,
+  file: string | undefined,
+  inputs: readonly string[] | undefined,
+): Record<string, unknown> {
   let values: Record<string, unknown> = {};
   if (file) {
     const parsed: unknown = parseYaml(readText(path.resolve(ctx.cwd, file), '--inputs-file'));
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new PipelineUsageError(`--inputs-file ${file}: expected a YAML mapping of input names to values`);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new PipelineUsageError(`--inputs-file ${file}: expected a YAML mapping of input names to values`);
     values = { ...(parsed as Record<string, unknown>) };
   }
   for (const text of inputs ?? []) {
@@ -209,7 +282,9 @@ function readText(file: string, flag: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new PipelineUsageError(`${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new PipelineUsageError(
+      `${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }
 
