@@ -1,3 +1,4 @@
+import { PipelineUsageError } from '../errors.js';
 import { expandText } from './expand.js';
 
 /**
@@ -152,14 +153,20 @@ export function resolveVariables(layers: readonly VariableLayer[]): ResolvedVari
   };
 }
 
-/** `KEY=VALUE` lines (`.glci.env`, `--env-file`): `#` comments, optional `export `, quotes stripped. */
-export function parseEnvFile(text: string): VariableEntry[] {
+/**
+ * `KEY=VALUE` lines (`.glci.env`, `--env-file`): `#` comments, optional `export `, quotes
+ * stripped. Throws for a line that is not an assignment, naming the file and line.
+ */
+export function parseEnvFile(text: string, file = 'env file'): VariableEntry[] {
   const entries: VariableEntry[] = [];
-  for (const raw of text.split(/\r?\n/)) {
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!match) continue;
+    if (!match)
+      throw new PipelineUsageError(
+        `${file}:${index + 1}: expected KEY=VALUE, got ${JSON.stringify(line.slice(0, 80))}`,
+      );
     let value = match[2]!;
     const quoted = /^(['"])(.*)\1$/.exec(value);
     if (quoted)
