@@ -27,7 +27,7 @@ describe('resolveVariables', () => {
         label: 'variables',
         entries: [
           { name: 'A', value: '$B' },
-          { name: 'B', value: '${A}x' },
+          { name: 'B', value: '$A-x' },
           { name: 'C', value: 'c-$D' },
         ],
       },
