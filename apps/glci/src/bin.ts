@@ -25,6 +25,17 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`glci: invalid configuration\n${error.message}\n`);
       return 2;
     }
+    // Checked by name, so that bin.ts does not load @glci/pipeline for every command.
+    const name = error instanceof Error ? error.name : '';
+    if (name === 'LintFailed') return 1;
+    if (name === 'PipelineConfigError' || name === 'UnsupportedFeatureError') {
+      process.stderr.write(`glci: invalid CI configuration\n${(error as Error).message}\n`);
+      return 2;
+    }
+    if (name === 'PipelineUsageError') {
+      process.stderr.write(`glci: ${(error as Error).message}\n`);
+      return 2;
+    }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`glci: ${message}\n`);
     if (process.env.GLCI_LOG_LEVEL === 'debug' && error instanceof Error && error.stack) {

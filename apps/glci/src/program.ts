@@ -2,6 +2,7 @@ import type { LogLevel } from '@glci/config';
 import { Command, Option } from 'commander';
 import { type CliContext, createCliContext } from './cli-context.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerPipelineCommands } from './commands/pipeline/index.js';
 import { registerRegistryCommand } from './commands/registry/index.js';
 import { registerSystemCommand } from './commands/system.js';
 import { cliVersion, registerVersionCommand } from './commands/version.js';
@@ -31,5 +32,6 @@ export function createProgram(contextOverride?: CliContext): Command {
   registerVersionCommand(program, getContext);
   registerSystemCommand(program, getContext);
   registerRegistryCommand(program, getContext);
+  registerPipelineCommands(program, getContext);
   return program;
 }

@@ -1,3 +1,4 @@
+export { didYouMean } from './did-you-mean.js';
 export {
   DEFAULT_DOCKER_SOCKET,
   type DockerHostSource,
@@ -19,12 +20,15 @@ export {
 } from './logger.js';
 export { ADDITIVE_LISTS, mergeConfigLayers } from './merge.js';
 export { formatNetworkText, type ResolvedNetwork, resolveNetwork } from './network.js';
+export { type ResolvedPreset, resolvePreset } from './presets.js';
 export { isSecretKey, REDACTED, redactSecrets } from './redact.js';
 export {
   configSchema,
   DEFAULT_UPSTREAMS,
   type GlciConfig,
   type GlciConfigInput,
+  type JobOverrideConfig,
+  type PipelinePresetConfig,
   type StorageConfig,
   type UpstreamConfig,
 } from './schema.js';

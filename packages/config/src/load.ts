@@ -172,6 +172,12 @@ function resolvePaths(
   const storage = config.registry.storage;
   return {
     ...config,
+    projects: Object.fromEntries(
+      Object.entries(config.projects).map(([name, mapping]) => [
+        name,
+        { ...mapping, dir: resolve(mapping.dir, ['projects', name, 'dir']) },
+      ]),
+    ),
     network: {
       ...config.network,
       daemon_socket: resolve(config.network.daemon_socket, ['network', 'daemon_socket']),

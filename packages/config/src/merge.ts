@@ -4,7 +4,14 @@ import { isPlainObject } from './env.js';
  * Lists that the project file adds to rather than replaces. Everything else follows "project wins,
  * per key": tables merge key by key, scalars and other lists are replaced.
  */
-export const ADDITIVE_LISTS: readonly string[] = ['network.extra_hosts.entries'];
+export const ADDITIVE_LISTS: readonly string[] = [
+  'network.extra_hosts.entries',
+  'skip.jobs',
+  'skip.job_patterns',
+  'skip.stages',
+  'manual.jobs',
+  'manual.job_patterns',
+];
 
 /**
  * Tables whose keys depend on a discriminator: when the project picks another `driver`, its table

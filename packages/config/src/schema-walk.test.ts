@@ -4,7 +4,20 @@ import { knownKeysAt, optionsAccepting, visitFields } from './schema-walk.js';
 
 describe('knownKeysAt', () => {
   it('lists the keys of a table, through defaults and arrays', () => {
-    expect(knownKeysAt(configSchema, [])).toEqual(['docker', 'network', 'cache', 'daemon', 'registry']);
+    expect(knownKeysAt(configSchema, [])).toEqual([
+      'docker',
+      'network',
+      'cache',
+      'daemon',
+      'registry',
+      'defaults',
+      'skip',
+      'manual',
+      'jobs',
+      'projects',
+      'contexts',
+      'pipelines',
+    ]);
     expect(knownKeysAt(configSchema, ['registry', 'upstreams', 0])).toEqual([
       'url',
       'username',

@@ -225,12 +225,118 @@ export const registrySchema = z.strictObject({
     .prefault({}),
 });
 
+const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a variable name' });
+const variableValue = z.union([z.string(), z.number().transform(String), z.boolean().transform(String)]);
+const regexText = z.string().refine(
+  (value) => {
+    try {
+      new RegExp(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a regular expression' },
+);
+const executor = z.enum(['docker', 'kubernetes']);
+/** `branch=NAME`, `branch`, `merge_request`, `tag=NAME`, `tag`, `env=NAME`, or a `[contexts.NAME]` name. */
+const contextText = z.string().min(1);
+
+export const defaultsSchema = z.strictObject({
+  /** Jobs run at once; 0 means no limit. */
+  concurrency: z.number().int().min(0).max(1000).default(4),
+  executor: executor.default('docker'),
+  /** Dirty mode: untracked, non-ignored files are sent to jobs and seen by rules. */
+  dirty: z.boolean().default(true),
+  /** The image of jobs that set none. */
+  image: z.string().min(1).optional(),
+});
+
+const jobListsSchema = z.strictObject({
+  jobs: z.array(z.string().min(1)).default([]),
+  /** Regular expressions matched against job names. */
+  job_patterns: z.array(regexText).default([]),
+});
+export const skipSchema = jobListsSchema.extend({ stages: z.array(z.string().min(1)).default([]) });
+export const manualSchema = jobListsSchema;
+
+const imageOverride = z.union([
+  z.string().min(1),
+  z.strictObject({
+    name: z.string().min(1).optional(),
+    entrypoint: z.array(z.string()).optional(),
+    pull_policy: z.array(z.enum(['always', 'if-not-present', 'never'])).optional(),
+    docker: z.strictObject({ platform: z.string().optional(), user: z.string().optional() }).optional(),
+  }),
+]);
+export const jobOverrideSchema = z.strictObject({
+  image: imageOverride.optional(),
+  variables: z.record(variableName, variableValue).optional(),
+});
+
+export const projectMappingSchema = z.strictObject({
+  /** The local checkout; relative paths resolve from the directory of the file that set it. */
+  dir: z.string().min(1),
+  branch: z.string().min(1).optional(),
+});
+
+export const contextPresetSchema = z.strictObject({
+  context: contextText,
+  mr_source: z.string().min(1).optional(),
+  mr_target: z.string().min(1).optional(),
+  env: z.record(variableName, variableValue).optional(),
+});
+
+export const pipelinePresetSchema = z.strictObject({
+  extends: z.string().min(1).optional(),
+  stages: z.array(z.string().min(1)).optional(),
+  /** Job name globs (`*`, `?`). */
+  jobs: z.array(z.string().min(1)).optional(),
+  context: contextText.optional(),
+  mr_source: z.string().min(1).optional(),
+  mr_target: z.string().min(1).optional(),
+  env: z.record(variableName, variableValue).optional(),
+  concurrency: z.number().int().min(0).max(1000).optional(),
+  image: z.string().min(1).optional(),
+  executor: executor.optional(),
+  no_skip_all: z.boolean().optional(),
+  manual_all: z.boolean().optional(),
+  no_manual: z.boolean().optional(),
+  dirty: z.boolean().optional(),
+  skip: z
+    .strictObject({
+      jobs: z.array(z.string().min(1)).optional(),
+      job_patterns: z.array(regexText).optional(),
+    })
+    .optional(),
+  manual: z
+    .strictObject({
+      jobs: z.array(z.string().min(1)).optional(),
+      job_patterns: z.array(regexText).optional(),
+    })
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   docker: dockerSchema.prefault({}),
   network: networkSchema.prefault({}),
   cache: cacheSchema.prefault({}),
   daemon: daemonSchema.prefault({}),
   registry: registrySchema.prefault({}),
+  defaults: defaultsSchema.prefault({}),
+  skip: skipSchema.prefault({}),
+  manual: manualSchema.prefault({}),
+  jobs: z.record(z.string().min(1), jobOverrideSchema).default({}),
+  projects: z
+    .record(
+      z
+        .string()
+        .regex(/^[^/\s]+(?:\/[^/\s]+)+$/, { message: 'expected a project path like "group/project"' }),
+      projectMappingSchema,
+    )
+    .default({}),
+  contexts: z.record(z.string().min(1), contextPresetSchema).default({}),
+  pipelines: z.record(z.string().min(1), pipelinePresetSchema).default({}),
 });
 
 /** The effective configuration, with sizes in bytes and durations in milliseconds. */
@@ -239,3 +345,5 @@ export type GlciConfig = z.output<typeof configSchema>;
 export type GlciConfigInput = z.input<typeof configSchema>;
 export type UpstreamConfig = GlciConfig['registry']['upstreams'][number];
 export type StorageConfig = GlciConfig['registry']['storage'];
+export type PipelinePresetConfig = GlciConfig['pipelines'][string];
+export type JobOverrideConfig = GlciConfig['jobs'][string];

@@ -58,6 +58,14 @@ export interface BenchResult {
   readonly baseline: { readonly name: string; readonly description: string };
   readonly candidate: { readonly name: string; readonly description: string };
   readonly rows: RowResult[];
+  /** Absolute limits checked besides the ratios (the planning row's in-process time). */
+  readonly checks?: readonly {
+    readonly id: string;
+    readonly title: string;
+    readonly seconds: number;
+    readonly limitSeconds: number;
+    readonly pass: boolean;
+  }[];
   /** Page-cache ballast written before the groups (absent when the page cache was not primed). */
   readonly pageCacheBallastBytes?: number;
 }

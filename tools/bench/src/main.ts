@@ -7,6 +7,7 @@ import { createBlobFactory } from './blob-source.js';
 import { runBench } from './harness.js';
 import { parseOptions, USAGE } from './options.js';
 import { PageCachePrimer } from './page-cache-primer.js';
+import { PLANNING_ROW, runPlanning } from './planning/planning-rows.js';
 import { readProcStat } from './proc.js';
 import {
   distributionLauncher,
@@ -84,9 +85,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (options.list) {
     for (const group of groups)
       for (const row of group.rows) process.stdout.write(`${row.id}\t${row.title}\n`);
+    process.stdout.write(`${PLANNING_ROW.id}\t${PLANNING_ROW.title}\n`);
     return 0;
   }
-  const known = new Set(groups.flatMap((group) => group.rows.map((row) => row.id)));
+  const known = new Set([...groups.flatMap((group) => group.rows.map((row) => row.id)), PLANNING_ROW.id]);
   for (const id of options.only ?? []) {
     if (!known.has(id)) throw new Error(`unknown row ${id}; rows: ${[...known].join(', ')}`);
   }
@@ -153,6 +155,11 @@ async function main(argv: readonly string[]): Promise<number> {
     primer?.dispose();
   }
   if (primer) result = { ...result, pageCacheBallastBytes: primer.written };
+  if (!options.only || options.only.has(PLANNING_ROW.id)) {
+    // Planning is CPU work in short processes: no registries, no page-cache priming.
+    const { row, check } = await runPlanning(context);
+    result = { ...result, rows: [...result.rows, row], checks: [check] };
+  }
   const json = `${JSON.stringify(result, null, 2)}\n`;
   if (typeof options.json === 'string') {
     // Relative to where `pnpm bench` was typed, not tools/bench where pnpm runs the script.

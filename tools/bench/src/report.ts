@@ -77,10 +77,25 @@ export function formatReport(result: BenchResult): string {
     );
   }
 
+  if (result.checks?.length) {
+    lines.push('');
+    const checks: string[][] = [['absolute check', 'value', 'limit', 'result']];
+    for (const check of result.checks) {
+      const value = Number.isFinite(check.seconds) ? `${(check.seconds * 1000).toFixed(0)} ms` : '-';
+      checks.push([
+        check.title,
+        value,
+        `< ${(check.limitSeconds * 1000).toFixed(0)} ms`,
+        Number.isFinite(check.seconds) ? (check.pass ? 'PASS' : 'MISS') : 'ERROR',
+      ]);
+    }
+    lines.push(...renderTable(checks));
+  }
+
   const summary = summarize(result);
   lines.push(
     '',
-    `${summary.pass} PASS, ${summary.miss} MISS, ${summary.error} ERROR (${summary.total} checks: ${result.rows.length} rows and ${rssRows.length} RSS checks)`,
+    `${summary.pass} PASS, ${summary.miss} MISS, ${summary.error} ERROR (${summary.total} checks: ${result.rows.length} rows, ${rssRows.length} RSS checks and ${result.checks?.length ?? 0} absolute checks)`,
   );
   for (const row of result.rows) if (row.error) lines.push(`ERROR ${row.id}: ${row.error}`);
   return `${lines.join('\n')}\n`;
@@ -99,6 +114,11 @@ export function summarize(result: BenchResult): { pass: number; miss: number; er
       else if (row.candidate.rssPeak < row.rssTarget) pass++;
       else miss++;
     }
+  }
+  for (const check of result.checks ?? []) {
+    if (!Number.isFinite(check.seconds)) error++;
+    else if (check.pass) pass++;
+    else miss++;
   }
   return { pass, miss, error, total: pass + miss + error };
 }

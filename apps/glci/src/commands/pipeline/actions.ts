@@ -1,0 +1,297 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { resolvePreset } from '@glci/config';
+import {
+  type ContextSpec,
+  findRepositoryRoot,
+  formatPipelineIssue,
+  formatPlanDot,
+  formatPlanMermaid,
+  formatPlanText,
+  formatRuleTrace,
+  formatVariablesText,
+  type LocalSettings,
+  lintProject,
+  PipelineConfigError,
+  type PipelinePlan,
+  PipelineUsageError,
+  type PlanProjectOptions,
+  parseAssignment,
+  parseContextSpec,
+  parseEnvFile,
+  planProject,
+  planToJson,
+  resolveJobVariables,
+  type VariableLayer,
+} from '@glci/pipeline';
+import { parse as parseYaml } from 'yaml';
+import type { CliContext } from '../../cli-context.js';
+
+export interface PlanCliOptions {
+  readonly context?: string;
+  readonly mrSource?: string;
+  readonly mrTarget?: string;
+  readonly preset?: string;
+  readonly input?: string[];
+  readonly inputsFile?: string;
+  readonly env?: string[];
+  readonly envFile?: string;
+  readonly projectDir?: string[];
+  readonly file: string;
+  readonly dirty: boolean;
+}
+
+/** Turns the command line and the glci config (preset, [skip], [manual], [jobs], [projects]) into a plan request. */
+export async function planRequest(ctx: CliContext, options: PlanCliOptions): Promise<PlanProjectOptions> {
+  const { config } = ctx.config();
+  const preset = resolvePreset(config, options.preset);
+  const root = await findRepositoryRoot(ctx.cwd);
+  let contextText = options.context ?? preset.context ?? 'merge_request';
+  let mrSource = options.mrSource ?? preset.mrSource;
+  let mrTarget = options.mrTarget ?? preset.mrTarget;
+  const layers: VariableLayer[] = [];
+  const named = config.contexts[contextText];
+  if (named) {
+    contextText = named.context;
+    mrSource = options.mrSource ?? named.mr_source ?? mrSource;
+    mrTarget = options.mrTarget ?? named.mr_target ?? mrTarget;
+    if (named.env)
+      layers.push({
+        source: 'preset',
+        label: `[contexts.${options.context ?? preset.context}].env`,
+        entries: Object.entries(named.env).map(([name, value]) => ({ name, value })),
+      });
+  }
+  const context: ContextSpec = parseContextSpec(contextText);
+  if (options.env?.length)
+    layers.push({ source: 'cli-env', label: '--env', entries: options.env.map(parseAssignmentOrUsage) });
+  if (options.envFile)
+    layers.push({
+      source: 'env-file',
+      label: options.envFile,
+      entries: parseEnvFile(readText(path.resolve(ctx.cwd, options.envFile), '--env-file')),
+    });
+  const glciEnv = path.join(root, '.glci.env');
+  if (existsSync(glciEnv))
+    layers.push({
+      source: 'glci-env',
+      label: '.glci.env',
+      entries: parseEnvFile(readFileSync(glciEnv, 'utf8')),
+    });
+  if (Object.keys(preset.env).length > 0)
+    layers.push({
+      source: 'preset',
+      label: `[pipelines.${preset.name}].env`,
+      entries: Object.entries(preset.env).map(([name, value]) => ({ name, value })),
+    });
+
+  const local: LocalSettings = {
+    skip: preset.skip,
+    manual: preset.manual,
+    manualAll: preset.manualAll,
+    noManual: preset.noManual,
+    noSkipAll: preset.noSkipAll,
+    ...(preset.jobs.length ? { onlyJobs: preset.jobs } : {}),
+    ...(preset.stages.length ? { onlyStages: preset.stages } : {}),
+    ...(preset.image ? { defaultImage: preset.image } : {}),
+    jobs: Object.fromEntries(
+      Object.entries(config.jobs).map(([name, override]) => [
+        name,
+        {
+          ...(override.image
+            ? { image: typeof override.image === 'string' ? { name: override.image } : override.image }
+            : {}),
+          ...(override.variables
+            ? { variables: Object.entries(override.variables).map(([key, value]) => ({ name: key, value })) }
+            : {}),
+        },
+      ]),
+    ),
+  };
+  const projects: Record<string, { dir: string; branch?: string }> = { ...config.projects };
+  for (const mapping of options.projectDir ?? []) {
+    const match = /^([^=]+\/[^=]+)=(.+)$/.exec(mapping);
+    if (!match) throw new PipelineUsageError(`--project-dir expects group/project=dir, got "${mapping}"`);
+    projects[match[1]!] = { dir: path.resolve(ctx.cwd, match[2]!) };
+  }
+  return {
+    dir: root,
+    context,
+    ...(mrSource ? { mrSource } : {}),
+    ...(mrTarget ? { mrTarget } : {}),
+    dirty: options.dirty && preset.dirty,
+    file: options.file,
+    inputs: readInputs(ctx, options.inputsFile, options.input),
+    layers,
+    local,
+    projects,
+  };
+}
+
+export async function showCommand(
+  ctx: CliContext,
+  options: PlanCliOptions & { json?: boolean; format: 'text' | 'mermaid' | 'dot' },
+): Promise<void> {
+  const plan = await planProject(await planRequest(ctx, options));
+  if (options.json) ctx.out.write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
+  else if (options.format === 'mermaid') ctx.out.write(formatPlanMermaid(plan));
+  else if (options.format === 'dot') ctx.out.write(formatPlanDot(plan));
+  else ctx.out.write(formatPlanText(plan));
+}
+
+export async function variablesCommand(
+  ctx: CliContext,
+  name: string,
+  options: PlanCliOptions & { json?: boolean; all?: boolean },
+): Promise<void> {
+  const plan = await planProject(await planRequest(ctx, options));
+  const found = findJob(plan, name);
+  if (!found) {
+    const names = [...plan.jobs, ...plan.excluded].map((job) => job.name);
+    throw new PipelineUsageError(
+      `no job "${name}" in this pipeline${names.length ? `; jobs: ${names.join(', ')}` : ''}`,
+    );
+  }
+  const resolved = resolveJobVariables(found.job);
+  if (options.json) {
+    const variables = [...resolved.variables.values()]
+      .filter(
+        (variable) =>
+          options.all || (variable.source !== 'predefined' && variable.source !== 'job-predefined'),
+      )
+      .map((variable) => ({
+        name: variable.name,
+        value: variable.entry.masked ? '[masked]' : variable.value,
+        written: variable.entry.value,
+        raw: variable.entry.raw ?? false,
+        source: variable.source,
+        label: variable.label,
+        overridden: variable.overridden,
+      }));
+    ctx.out.write(
+      `${JSON.stringify({ job: found.job.name, included: found.included, ...(found.reason ? { reason: found.reason } : {}), variables, ruleTrace: found.job.ruleTrace }, null, 2)}\n`,
+    );
+    return;
+  }
+  const status = found.included ? 'included in the pipeline' : `excluded: ${found.reason}`;
+  ctx.out.write(`${found.job.name} (stage ${found.job.stage}): ${status}\n\n`);
+  ctx.out.write(formatVariablesText(resolved, { all: options.all ?? false }));
+  const trace = formatRuleTrace(found.job.ruleTrace);
+  if (trace) ctx.out.write(`\nrules:\n${trace}`);
+}
+
+export async function lintCommand(
+  ctx: CliContext,
+  file: string | undefined,
+  options: { json?: boolean; input?: string[]; projectDir?: string[] },
+): Promise<void> {
+  const fromStdin = file === '-';
+  const absolute = file && !fromStdin ? path.resolve(ctx.cwd, file) : undefined;
+  const dir = absolute ? path.dirname(absolute) : ctx.cwd;
+  const root = await findRepositoryRoot(dir);
+  const relative = absolute ? path.relative(root, absolute) : '.gitlab-ci.yml';
+  const projects: Record<string, { dir: string }> = {};
+  for (const mapping of options.projectDir ?? []) {
+    const match = /^([^=]+\/[^=]+)=(.+)$/.exec(mapping);
+    if (match) projects[match[1]!] = { dir: path.resolve(ctx.cwd, match[2]!) };
+  }
+  try {
+    const result = await lintProject({
+      dir: root,
+      file: relative,
+      ...(fromStdin ? { text: readFileSync(0, 'utf8') } : {}),
+      inputs: readInputs(ctx, undefined, options.input),
+      projects,
+    });
+    if (options.json) ctx.out.write(`${JSON.stringify({ valid: true, issues: [], ...result }, null, 2)}\n`);
+    else
+      ctx.out.write(
+        `${relative}: valid (${result.jobs} job${result.jobs === 1 ? '' : 's'}, ${result.files.length} file${result.files.length === 1 ? '' : 's'})\n${result.warnings.map((warning) => `warning: ${warning}\n`).join('')}`,
+      );
+  } catch (error) {
+    if (!(error instanceof PipelineConfigError)) throw error;
+    if (options.json) {
+      const issues = error.issues.map((issue) => ({
+        file: issue.location?.file,
+        line: issue.location?.line,
+        column: issue.location?.column,
+        keyPath: issue.keyPath,
+        message: issue.message,
+      }));
+      ctx.out.write(`${JSON.stringify({ valid: false, issues }, null, 2)}\n`);
+    } else {
+      process.stderr.write(`${error.issues.map(formatPipelineIssue).join('\n')}\n`);
+    }
+    process.exitCode = 1;
+    throw new LintFailed();
+  }
+}
+
+/** Lint found problems: already printed; `bin.ts` exits 1 without printing anything more. */
+export class LintFailed extends Error {
+  override readonly name = 'LintFailed';
+  constructor() {
+    super('the configuration is invalid');
+  }
+}
+
+function findJob(plan: PipelinePlan, name: string) {
+  const search = (
+    current: PipelinePlan,
+  ):
+    | {
+        job: PipelinePlan['jobs'][number] | PipelinePlan['excluded'][number];
+        included: boolean;
+        reason?: string;
+      }
+    | undefined => {
+    const job = current.jobs.find((each) => each.name === name);
+    if (job) return { job, included: true };
+    const excluded = current.excluded.find((each) => each.name === name);
+    if (excluded) return { job: excluded, included: false, reason: excluded.reason };
+    for (const each of current.jobs) {
+      const child = each.trigger?.pipeline ? search(each.trigger.pipeline) : undefined;
+      if (child) return child;
+    }
+    return undefined;
+  };
+  return search(plan);
+}
+
+function readInputs(
+  ctx: CliContext,
+  file: string | undefined,
+  inputs: readonly string[] | undefined,
+): Record<string, unknown> {
+  let values: Record<string, unknown> = {};
+  if (file) {
+    const parsed: unknown = parseYaml(readText(path.resolve(ctx.cwd, file), '--inputs-file'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new PipelineUsageError(`--inputs-file ${file}: expected a YAML mapping of input names to values`);
+    values = { ...(parsed as Record<string, unknown>) };
+  }
+  for (const text of inputs ?? []) {
+    const separator = text.indexOf('=');
+    if (separator <= 0) throw new PipelineUsageError(`--input expects key=value, got "${text}"`);
+    values[text.slice(0, separator)] = text.slice(separator + 1);
+  }
+  return values;
+}
+
+function readText(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new PipelineUsageError(
+      `${flag} ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}
+
+function parseAssignmentOrUsage(text: string) {
+  try {
+    return parseAssignment(text);
+  } catch (error) {
+    throw new PipelineUsageError(`--env: ${(error as Error).message}`);
+  }
+}

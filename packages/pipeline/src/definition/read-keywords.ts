@@ -1,0 +1,617 @@
+import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
+import type { SourceLocation } from '../yaml/source-map.js';
+import { parseHumanDuration } from './duration.js';
+import { readMatrix } from './read-rules.js';
+import type { Reader } from './reader.js';
+import type {
+  ArtifactsDefinition,
+  CacheDefinition,
+  ChildInclude,
+  EnvironmentDefinition,
+  ImageDefinition,
+  InheritDefinition,
+  ParallelDefinition,
+  RetryDefinition,
+  ServiceDefinition,
+  TriggerDefinition,
+} from './types.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+const PULL_POLICIES = ['always', 'if-not-present', 'never'] as const;
+
+export function readImage(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): ImageDefinition | undefined {
+  if (typeof value === 'string')
+    return value ? { name: value } : reader.fail(keyPath, 'config should be a hash or a string', at);
+  if (!isYamlMap(value)) return reader.fail(keyPath, 'config should be a hash or a string', at);
+  reader.checkKeys(value, ['name', 'entrypoint', 'pull_policy', 'docker', 'kubernetes'], keyPath);
+  return readImageFields(reader, value, keyPath);
+}
+
+function readImageFields(reader: Reader, value: YamlMap, keyPath: string): ImageDefinition | undefined {
+  const name = reader.string(value.name, `${keyPath}:name`, reader.at(value, 'name') ?? reader.at(value));
+  if (name === undefined) return undefined;
+  const image: Mutable<ImageDefinition> = { name };
+  if (value.entrypoint !== undefined)
+    image.entrypoint = reader.stringList(
+      value.entrypoint,
+      `${keyPath}:entrypoint`,
+      reader.at(value, 'entrypoint'),
+    );
+  if (value.pull_policy !== undefined) {
+    const list = typeof value.pull_policy === 'string' ? [value.pull_policy] : value.pull_policy;
+    if (
+      Array.isArray(list) &&
+      list.length > 0 &&
+      list.every((policy) => (PULL_POLICIES as readonly unknown[]).includes(policy))
+    )
+      image.pull_policy = list as ImageDefinition['pull_policy'];
+    else
+      reader.fail(
+        `${keyPath}:pull_policy`,
+        'config should be one of always, if-not-present, never, or an array of them',
+        reader.at(value, 'pull_policy'),
+      );
+  }
+  if (value.docker !== undefined) {
+    const docker = reader.map(value.docker, `${keyPath}:docker`, reader.at(value, 'docker'));
+    if (docker) {
+      reader.checkKeys(docker, ['platform', 'user'], `${keyPath}:docker`);
+      image.docker = {
+        ...(typeof docker.platform === 'string' ? { platform: docker.platform } : {}),
+        ...(typeof docker.user === 'string' ? { user: docker.user } : {}),
+      };
+    }
+  }
+  return image;
+}
+
+export function readServices(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): ServiceDefinition[] | undefined {
+  if (!Array.isArray(value)) return reader.fail(keyPath, 'config should be a array', at);
+  const services: ServiceDefinition[] = [];
+  value.forEach((item, index) => {
+    const itemAt = reader.at(value, index);
+    if (typeof item === 'string') {
+      services.push({ name: item });
+      return;
+    }
+    if (!isYamlMap(item)) {
+      reader.fail(`${keyPath}:service`, 'config should be a hash or a string', itemAt);
+      return;
+    }
+    reader.checkKeys(
+      item,
+      ['name', 'entrypoint', 'command', 'alias', 'ports', 'variables', 'pull_policy', 'docker', 'kubernetes'],
+      `${keyPath}:service`,
+    );
+    const image = readImageFields(reader, item, `${keyPath}:service`);
+    if (!image) return;
+    const service: Mutable<ServiceDefinition> = { ...image };
+    if (item.alias !== undefined)
+      service.alias = reader.string(item.alias, `${keyPath}:service:alias`, reader.at(item, 'alias'));
+    if (item.command !== undefined)
+      service.command = reader.stringList(
+        item.command,
+        `${keyPath}:service:command`,
+        reader.at(item, 'command'),
+      );
+    if (item.variables !== undefined) {
+      const variables = reader.variables(
+        item.variables,
+        `${keyPath}:service:variables`,
+        reader.at(item, 'variables'),
+        false,
+      );
+      service.variables = Object.fromEntries(variables.map((variable) => [variable.name, variable.value]));
+    }
+    services.push(service);
+  });
+  return services;
+}
+
+const CACHE_KEYS = ['key', 'paths', 'untracked', 'unprotect', 'policy', 'when', 'fallback_keys'];
+const ARTIFACT_WHEN = ['on_success', 'on_failure', 'always'];
+
+/** `cache:` as one mapping or a list of up to four. */
+export function readCaches(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): CacheDefinition[] | undefined {
+  if (value === null) return [];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length > 4) reader.fail(keyPath, 'config has too many caches (maximum is 4)', at);
+  const caches: CacheDefinition[] = [];
+  list.forEach((item, index) => {
+    const itemAt = Array.isArray(value) ? reader.at(value, index) : at;
+    const cache = reader.map(item, keyPath, itemAt);
+    if (!cache) return;
+    reader.checkKeys(cache, CACHE_KEYS, keyPath);
+    const definition: Mutable<CacheDefinition> = {};
+    if (cache.key !== undefined) {
+      const key = cache.key;
+      if (typeof key === 'string' || typeof key === 'number') {
+        const text = String(key);
+        if (
+          text.includes('/') ||
+          /%2F/i.test(text) ||
+          text === '.' ||
+          (/%2E/i.test(text) && text.replace(/%2E/gi, '.') === '.')
+        )
+          reader.fail(
+            `${keyPath}:key`,
+            'config cannot contain the "/" character, nor be "." or "%2E"',
+            reader.at(cache, 'key'),
+          );
+        definition.key = text;
+      } else if (isYamlMap(key)) {
+        reader.checkKeys(key, ['files', 'files_commits', 'prefix'], `${keyPath}:key`);
+        const files =
+          key.files === undefined
+            ? undefined
+            : reader.stringList(key.files, `${keyPath}:key:files`, reader.at(key, 'files'));
+        const filesCommits =
+          key.files_commits === undefined
+            ? undefined
+            : reader.stringList(
+                key.files_commits,
+                `${keyPath}:key:files_commits`,
+                reader.at(key, 'files_commits'),
+              );
+        if (!files && !filesCommits)
+          reader.fail(
+            `${keyPath}:key`,
+            'config should contain files or files_commits',
+            reader.at(cache, 'key'),
+          );
+        if ((files?.length ?? 0) > 2 || (filesCommits?.length ?? 0) > 2)
+          reader.fail(
+            `${keyPath}:key:files`,
+            'config has too many items (maximum is 2)',
+            reader.at(cache, 'key'),
+          );
+        const prefix =
+          key.prefix === undefined
+            ? undefined
+            : reader.text(key.prefix, `${keyPath}:key:prefix`, reader.at(key, 'prefix'));
+        definition.key = {
+          ...(files ? { files } : {}),
+          ...(filesCommits ? { filesCommits } : {}),
+          ...(prefix !== undefined ? { prefix } : {}),
+        };
+      } else
+        reader.fail(
+          `${keyPath}:key`,
+          'config should be a hash, a string or a symbol',
+          reader.at(cache, 'key'),
+        );
+    }
+    if (cache.paths !== undefined)
+      definition.paths = reader.stringList(cache.paths, `${keyPath}:paths`, reader.at(cache, 'paths'));
+    if (cache.untracked !== undefined)
+      definition.untracked = reader.boolean(
+        cache.untracked,
+        `${keyPath}:untracked`,
+        reader.at(cache, 'untracked'),
+      );
+    if (cache.unprotect !== undefined)
+      definition.unprotect = reader.boolean(
+        cache.unprotect,
+        `${keyPath}:unprotect`,
+        reader.at(cache, 'unprotect'),
+      );
+    if (cache.policy !== undefined) {
+      const policy = reader.string(cache.policy, `${keyPath}:policy`, reader.at(cache, 'policy'));
+      if (policy !== undefined && !['pull-push', 'pull', 'push'].includes(policy) && !policy.includes('$'))
+        reader.fail(
+          `${keyPath}:policy`,
+          'should be pull-push, push, pull, or a variable',
+          reader.at(cache, 'policy'),
+        );
+      else definition.policy = policy;
+    }
+    if (cache.when !== undefined) {
+      if (typeof cache.when === 'string' && ARTIFACT_WHEN.includes(cache.when))
+        definition.when = cache.when as CacheDefinition['when'];
+      else
+        reader.fail(
+          `${keyPath}:when`,
+          'config should be one of on_success, on_failure or always',
+          reader.at(cache, 'when'),
+        );
+    }
+    if (cache.fallback_keys !== undefined) {
+      const keys = reader.stringList(
+        cache.fallback_keys,
+        `${keyPath}:fallback_keys`,
+        reader.at(cache, 'fallback_keys'),
+      );
+      if (keys && keys.length > 5)
+        reader.fail(
+          `${keyPath}:fallback_keys`,
+          'config has too many keys (maximum is 5)',
+          reader.at(cache, 'fallback_keys'),
+        );
+      if (keys) definition.fallbackKeys = keys;
+    }
+    caches.push(definition);
+  });
+  return caches;
+}
+
+const ARTIFACT_KEYS = [
+  'name',
+  'paths',
+  'exclude',
+  'untracked',
+  'when',
+  'expire_in',
+  'expose_as',
+  'public',
+  'access',
+  'reports',
+];
+const REPORTS = [
+  'accessibility',
+  'annotations',
+  'api_fuzzing',
+  'browser_performance',
+  'coverage_report',
+  'codequality',
+  'container_scanning',
+  'coverage_fuzzing',
+  'cyclonedx',
+  'dast',
+  'dependency_scanning',
+  'dotenv',
+  'junit',
+  'license_scanning',
+  'load_performance',
+  'metrics',
+  'requirements',
+  'sast',
+  'secret_detection',
+  'terraform',
+  'performance',
+  'repository_xray',
+];
+
+export function readArtifacts(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): ArtifactsDefinition | undefined {
+  const artifacts = reader.map(value, keyPath, at);
+  if (!artifacts) return undefined;
+  reader.checkKeys(artifacts, ARTIFACT_KEYS, keyPath);
+  const result: Mutable<ArtifactsDefinition> = {};
+  if (artifacts.name !== undefined)
+    result.name = reader.text(artifacts.name, `${keyPath}:name`, reader.at(artifacts, 'name'));
+  if (artifacts.paths !== undefined)
+    result.paths = reader.stringList(artifacts.paths, `${keyPath}:paths`, reader.at(artifacts, 'paths'));
+  if (artifacts.exclude !== undefined)
+    result.exclude = reader.stringList(
+      artifacts.exclude,
+      `${keyPath}:exclude`,
+      reader.at(artifacts, 'exclude'),
+    );
+  if (artifacts.untracked !== undefined)
+    result.untracked = reader.boolean(
+      artifacts.untracked,
+      `${keyPath}:untracked`,
+      reader.at(artifacts, 'untracked'),
+    );
+  if (artifacts.public !== undefined)
+    result.public = reader.boolean(artifacts.public, `${keyPath}:public`, reader.at(artifacts, 'public'));
+  if (artifacts.expose_as !== undefined)
+    result.exposeAs = reader.string(
+      artifacts.expose_as,
+      `${keyPath}:expose_as`,
+      reader.at(artifacts, 'expose_as'),
+    );
+  if (artifacts.when !== undefined) {
+    if (typeof artifacts.when === 'string' && ARTIFACT_WHEN.includes(artifacts.when))
+      result.when = artifacts.when as ArtifactsDefinition['when'];
+    else
+      reader.fail(
+        `${keyPath}:when`,
+        'config should be on_success, on_failure or always',
+        reader.at(artifacts, 'when'),
+      );
+  }
+  if (artifacts.expire_in !== undefined) {
+    const expireIn = reader.text(
+      artifacts.expire_in,
+      `${keyPath}:expire_in`,
+      reader.at(artifacts, 'expire_in'),
+    );
+    if (expireIn !== undefined && expireIn !== 'never' && parseHumanDuration(expireIn) === undefined)
+      reader.fail(`${keyPath}:expire_in`, 'config should be a duration', reader.at(artifacts, 'expire_in'));
+    else if (expireIn !== undefined) result.expireIn = expireIn;
+  }
+  if (artifacts.reports !== undefined) {
+    const reports = reader.map(artifacts.reports, `${keyPath}:reports`, reader.at(artifacts, 'reports'));
+    if (reports) {
+      reader.checkKeys(reports, REPORTS, `${keyPath}:reports`);
+      const parsed: Record<string, string[]> = {};
+      for (const [type, files] of Object.entries(reports)) {
+        if (!REPORTS.includes(type)) continue;
+        if (type === 'coverage_report') {
+          if (isYamlMap(files) && typeof files.path === 'string') parsed[type] = [files.path];
+          else
+            reader.fail(
+              `${keyPath}:reports:coverage_report`,
+              'config should be a hash with coverage_format and path',
+              reader.at(reports, type),
+            );
+          continue;
+        }
+        const list = reader.stringList(files, `${keyPath}:reports:${type}`, reader.at(reports, type), true);
+        if (list) parsed[type] = list;
+      }
+      result.reports = parsed;
+    }
+  }
+  return result;
+}
+
+const RETRY_WHEN = [
+  'always',
+  'unknown_failure',
+  'script_failure',
+  'api_failure',
+  'stuck_or_timeout_failure',
+  'runner_system_failure',
+  'runner_unsupported',
+  'stale_schedule',
+  'job_execution_timeout',
+  'archived_failure',
+  'unmet_prerequisites',
+  'scheduler_failure',
+  'data_integrity_failure',
+];
+
+export function readRetry(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): RetryDefinition | undefined {
+  const checkMax = (max: YamlValue | undefined): number | undefined => {
+    if (typeof max === 'number' && Number.isInteger(max) && max >= 0 && max <= 2) return max;
+    return reader.fail(`${keyPath}:max`, 'config must be an integer from 0 to 2', at);
+  };
+  if (typeof value === 'number') {
+    const max = checkMax(value);
+    return max === undefined ? undefined : { max };
+  }
+  if (!isYamlMap(value)) return reader.fail(keyPath, 'config should be a hash or an integer', at);
+  reader.checkKeys(value, ['max', 'when', 'exit_codes'], keyPath);
+  const max = value.max === undefined ? 0 : checkMax(value.max);
+  const when =
+    value.when === undefined
+      ? undefined
+      : reader.stringList(value.when, `${keyPath}:when`, reader.at(value, 'when'), true);
+  for (const reason of when ?? [])
+    if (!RETRY_WHEN.includes(reason))
+      reader.fail(`${keyPath}:when`, `unknown value: ${reason}`, reader.at(value, 'when'));
+  const codes =
+    value.exit_codes === undefined
+      ? undefined
+      : typeof value.exit_codes === 'number'
+        ? [value.exit_codes]
+        : value.exit_codes;
+  if (codes !== undefined && !(Array.isArray(codes) && codes.every((code) => Number.isInteger(code))))
+    reader.fail(
+      `${keyPath}:exit_codes`,
+      'config should be an array of integers or an integer',
+      reader.at(value, 'exit_codes'),
+    );
+  if (max === undefined) return undefined;
+  return {
+    max,
+    ...(when ? { when } : {}),
+    ...(Array.isArray(codes) ? { exitCodes: codes as number[] } : {}),
+  };
+}
+
+export function readEnvironment(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): EnvironmentDefinition | undefined {
+  if (typeof value === 'string') return { name: value };
+  const env = reader.map(value, keyPath, at);
+  if (!env) return undefined;
+  reader.checkKeys(
+    env,
+    ['name', 'url', 'action', 'deployment_tier', 'on_stop', 'auto_stop_in', 'kubernetes'],
+    keyPath,
+  );
+  const name = reader.string(env.name, `${keyPath}:name`, reader.at(env, 'name') ?? at);
+  if (name === undefined) return undefined;
+  const result: Mutable<EnvironmentDefinition> = { name };
+  if (typeof env.url === 'string') result.url = env.url;
+  if (env.action !== undefined) {
+    if (
+      typeof env.action === 'string' &&
+      ['start', 'prepare', 'stop', 'verify', 'access'].includes(env.action)
+    )
+      result.action = env.action as EnvironmentDefinition['action'];
+    else
+      reader.fail(
+        `${keyPath}:action`,
+        'config should be start, prepare, stop, verify or access',
+        reader.at(env, 'action'),
+      );
+  }
+  if (typeof env.deployment_tier === 'string') result.deploymentTier = env.deployment_tier;
+  if (typeof env.on_stop === 'string') result.onStop = env.on_stop;
+  if (typeof env.auto_stop_in === 'string') result.autoStopIn = env.auto_stop_in;
+  return result;
+}
+
+export function readParallel(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): ParallelDefinition | undefined {
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value >= 1 && value <= 200) return { kind: 'count', total: value };
+    return reader.fail(keyPath, 'config must be an integer from 1 to 200', at);
+  }
+  if (!isYamlMap(value)) return reader.fail(keyPath, 'config should be an integer or a hash', at);
+  reader.checkKeys(value, ['matrix'], keyPath);
+  const matrix = readMatrix(reader, value.matrix, `${keyPath}:matrix`, reader.at(value, 'matrix') ?? at);
+  if (!matrix) return undefined;
+  const total = matrix.reduce(
+    (sum, entry) => sum + Object.values(entry).reduce((product, values) => product * values.length, 1),
+    0,
+  );
+  if (total > 200)
+    return reader.fail(`${keyPath}:matrix`, `generates too many jobs (${total}, maximum is 200)`, at);
+  return { kind: 'matrix', matrix };
+}
+
+export function readTrigger(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): TriggerDefinition | undefined {
+  if (typeof value === 'string')
+    return { kind: 'project', project: value, forward: { yamlVariables: true, pipelineVariables: false } };
+  const trigger = reader.map(value, keyPath, at);
+  if (!trigger) return undefined;
+  reader.checkKeys(trigger, ['include', 'project', 'branch', 'strategy', 'forward', 'inputs'], keyPath);
+  let strategy: 'depend' | undefined;
+  if (trigger.strategy !== undefined) {
+    if (trigger.strategy === 'depend') strategy = 'depend';
+    else reader.fail(`${keyPath}:strategy`, 'config should be depend', reader.at(trigger, 'strategy'));
+  }
+  const forwardMap =
+    trigger.forward === undefined
+      ? {}
+      : reader.map(trigger.forward, `${keyPath}:forward`, reader.at(trigger, 'forward'));
+  if (forwardMap)
+    reader.checkKeys(forwardMap, ['yaml_variables', 'pipeline_variables'], `${keyPath}:forward`);
+  const forward = {
+    yamlVariables: forwardMap?.yaml_variables !== false,
+    pipelineVariables: forwardMap?.pipeline_variables === true,
+  };
+  const common = { forward, ...(strategy ? { strategy } : {}) };
+  if (trigger.project !== undefined) {
+    if (trigger.include !== undefined)
+      return reader.fail(keyPath, 'config should contain either project or include', at);
+    const project = reader.string(trigger.project, `${keyPath}:project`, reader.at(trigger, 'project'));
+    const branch =
+      trigger.branch === undefined
+        ? undefined
+        : reader.text(trigger.branch, `${keyPath}:branch`, reader.at(trigger, 'branch'));
+    return project === undefined
+      ? undefined
+      : { kind: 'project', project, ...(branch ? { branch } : {}), ...common };
+  }
+  if (trigger.include === undefined)
+    return reader.fail(keyPath, 'config should contain either project or include', at);
+  const items = Array.isArray(trigger.include) ? trigger.include : [trigger.include];
+  const includes: ChildInclude[] = [];
+  const triggerInputs = isYamlMap(trigger.inputs)
+    ? { inputs: trigger.inputs as Record<string, unknown> }
+    : {};
+  items.forEach((item, index) => {
+    const itemAt = Array.isArray(trigger.include)
+      ? reader.at(trigger.include, index)
+      : reader.at(trigger, 'include');
+    if (typeof item === 'string') {
+      includes.push({ kind: 'local', path: item, ...triggerInputs });
+      return;
+    }
+    if (!isYamlMap(item)) {
+      reader.fail(`${keyPath}:include`, 'config should be a string or an array of hashes', itemAt);
+      return;
+    }
+    const inputs = isYamlMap(item.inputs)
+      ? { inputs: item.inputs as Record<string, unknown> }
+      : triggerInputs;
+    if (typeof item.local === 'string') includes.push({ kind: 'local', path: item.local, ...inputs });
+    else if (typeof item.artifact === 'string' && typeof item.job === 'string')
+      includes.push({ kind: 'artifact', artifact: item.artifact, job: item.job, ...inputs });
+    else if (typeof item.project === 'string' && typeof item.file === 'string')
+      includes.push({
+        kind: 'project',
+        project: item.project,
+        file: item.file,
+        ...(typeof item.ref === 'string' ? { ref: item.ref } : {}),
+        ...inputs,
+      });
+    else if (item.template !== undefined || item.remote !== undefined || item.component !== undefined)
+      reader.fail(
+        `${keyPath}:include`,
+        'remote, template and component child pipelines cannot be planned offline; use a local file',
+        itemAt,
+      );
+    else
+      reader.fail(
+        `${keyPath}:include`,
+        'config should contain local, artifact with job, or project with file',
+        itemAt,
+      );
+  });
+  if (includes.length > 3)
+    reader.fail(`${keyPath}:include`, 'config has too many entries (maximum is 3)', at);
+  return { kind: 'child', include: includes, ...common };
+}
+
+export const DEFAULT_KEYWORDS = [
+  'after_script',
+  'artifacts',
+  'before_script',
+  'cache',
+  'hooks',
+  'id_tokens',
+  'image',
+  'interruptible',
+  'retry',
+  'services',
+  'tags',
+  'timeout',
+];
+
+export function readInherit(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): InheritDefinition {
+  const all: InheritDefinition = { default: true, variables: true };
+  if (value === undefined) return all;
+  const inherit = reader.map(value, keyPath, at);
+  if (!inherit) return all;
+  reader.checkKeys(inherit, ['default', 'variables'], keyPath);
+  const read = (key: 'default' | 'variables') => {
+    const raw = inherit[key];
+    if (raw === undefined) return true;
+    if (typeof raw === 'boolean') return raw;
+    const list = reader.stringList(raw, `${keyPath}:${key}`, reader.at(inherit, key));
+    if (key === 'default')
+      for (const name of list ?? [])
+        if (!DEFAULT_KEYWORDS.includes(name))
+          reader.fail(`${keyPath}:default`, `unknown default keyword: ${name}`, reader.at(inherit, key));
+    return list ?? true;
+  };
+  return { default: read('default'), variables: read('variables') };
+}

@@ -1,0 +1,306 @@
+import { expressionSyntaxError } from '../expression/evaluate-expression.js';
+import { isYamlMap, type YamlValue } from '../yaml/load-yaml.js';
+import type { SourceLocation } from '../yaml/source-map.js';
+import { parseHumanDuration } from './duration.js';
+import type { Reader } from './reader.js';
+import type { AllowFailure, NeedDefinition, OnlyExceptDefinition, RuleDefinition, When } from './types.js';
+
+export const JOB_WHEN: readonly When[] = ['on_success', 'on_failure', 'always', 'manual', 'delayed', 'never'];
+const RULE_KEYS = [
+  'if',
+  'changes',
+  'exists',
+  'when',
+  'start_in',
+  'allow_failure',
+  'variables',
+  'needs',
+  'interruptible',
+];
+const MAX_RULES = 50;
+
+export interface RuleOptions {
+  /** Which `when` values the rules may set (workflow rules: always and never). */
+  readonly when: readonly When[];
+  /** Keys the rules may have besides if/changes/exists/when. */
+  readonly keys: readonly string[];
+}
+
+export function readWhen(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+  allowed: readonly When[],
+): When | undefined {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as When;
+  return reader.fail(keyPath, `config should be one of: ${allowed.join(', ')}`, at);
+}
+
+export function readAllowFailure(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): AllowFailure | undefined {
+  if (typeof value === 'boolean') return value;
+  if (isYamlMap(value)) {
+    reader.checkKeys(value, ['exit_codes'], keyPath);
+    const codes = value.exit_codes;
+    const list = typeof codes === 'number' ? [codes] : codes;
+    if (Array.isArray(list) && list.length > 0 && list.every((code) => Number.isInteger(code)))
+      return { exitCodes: list as number[] };
+    return reader.fail(`${keyPath}:exit_codes`, 'config should be an array of integers or an integer', at);
+  }
+  return reader.fail(keyPath, 'config should be a hash or a boolean value', at);
+}
+
+/** `rules:` of a job, a workflow or an include; nested lists (from `!reference`) are flattened. */
+export function readRules(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+  options: RuleOptions,
+): RuleDefinition[] | undefined {
+  if (!Array.isArray(value)) return reader.fail(keyPath, 'config should be an array of hashes', at);
+  const flat: { rule: YamlValue; at: SourceLocation | undefined }[] = [];
+  const flatten = (list: YamlValue[], depth: number) => {
+    list.forEach((item, index) => {
+      if (Array.isArray(item) && depth < 10) flatten(item, depth + 1);
+      else flat.push({ rule: item, at: reader.at(list, index) });
+    });
+  };
+  flatten(value, 0);
+  if (flat.length > MAX_RULES)
+    reader.fail(keyPath, `config has too many rules (maximum is ${MAX_RULES})`, at);
+  const rules: RuleDefinition[] = [];
+  for (const { rule, at: ruleAt } of flat) {
+    const path = `${keyPath}:rule`;
+    if (!isYamlMap(rule)) {
+      reader.fail(path, 'config should be a hash', ruleAt);
+      continue;
+    }
+    reader.checkKeys(rule, ['if', 'changes', 'exists', 'when', ...options.keys], path);
+    const definition: { -readonly [K in keyof RuleDefinition]: RuleDefinition[K] } = {
+      location: reader.at(rule) ?? ruleAt,
+    };
+    if (rule.if !== undefined) {
+      const text = reader.string(rule.if, `${path}:if`, reader.at(rule, 'if'));
+      const problem = text === undefined ? undefined : expressionSyntaxError(text);
+      if (problem) reader.fail(`${path}:if`, problem, reader.at(rule, 'if'));
+      if (text !== undefined && !problem) definition.if = text;
+    }
+    if (rule.changes !== undefined) {
+      const changes = rule.changes;
+      if (isYamlMap(changes)) {
+        reader.checkKeys(changes, ['paths', 'compare_to'], `${path}:changes`);
+        const paths = reader.stringList(changes.paths, `${path}:changes:paths`, reader.at(changes, 'paths'));
+        const compareTo =
+          changes.compare_to === undefined
+            ? undefined
+            : reader.string(
+                changes.compare_to,
+                `${path}:changes:compare_to`,
+                reader.at(changes, 'compare_to'),
+              );
+        if (paths) definition.changes = { paths, ...(compareTo ? { compareTo } : {}) };
+      } else {
+        const paths = reader.stringList(changes, `${path}:changes`, reader.at(rule, 'changes'));
+        if (paths) definition.changes = { paths };
+      }
+    }
+    if (rule.exists !== undefined) {
+      const exists = rule.exists;
+      if (isYamlMap(exists)) {
+        reader.checkKeys(exists, ['paths', 'project', 'ref'], `${path}:exists`);
+        if (exists.project !== undefined)
+          reader.fail(
+            `${path}:exists:project`,
+            'glci evaluates exists only in this project (exists:project is not supported locally)',
+            reader.at(exists, 'project'),
+          );
+        const paths = reader.stringList(exists.paths, `${path}:exists:paths`, reader.at(exists, 'paths'));
+        if (paths) definition.exists = { paths };
+      } else {
+        const paths = reader.stringList(exists, `${path}:exists`, reader.at(rule, 'exists'), true);
+        if (paths) definition.exists = { paths };
+      }
+    }
+    if (rule.when !== undefined) {
+      const when = readWhen(reader, rule.when, `${path}:when`, reader.at(rule, 'when'), options.when);
+      if (when) definition.when = when;
+    }
+    if (rule.start_in !== undefined) {
+      const startIn = reader.text(rule.start_in, `${path}:start_in`, reader.at(rule, 'start_in'));
+      if (startIn !== undefined && parseHumanDuration(startIn) === undefined)
+        reader.fail(`${path}:start_in`, 'config should be a duration', reader.at(rule, 'start_in'));
+      else if (startIn !== undefined) definition.startIn = startIn;
+    }
+    if (definition.when === 'delayed' && definition.startIn === undefined)
+      reader.fail(path, 'start_in should be specified for delayed job', ruleAt);
+    if (rule.allow_failure !== undefined) {
+      const allow = readAllowFailure(
+        reader,
+        rule.allow_failure,
+        `${path}:allow_failure`,
+        reader.at(rule, 'allow_failure'),
+      );
+      if (allow !== undefined) definition.allowFailure = allow;
+    }
+    if (rule.variables !== undefined)
+      definition.variables = reader.variables(
+        rule.variables,
+        `${path}:variables`,
+        reader.at(rule, 'variables'),
+        false,
+      );
+    if (rule.needs !== undefined) {
+      const needs = readNeeds(reader, rule.needs, `${path}:needs`, reader.at(rule, 'needs'));
+      if (needs) definition.needs = needs;
+    }
+    if (rule.interruptible !== undefined) {
+      const interruptible = reader.boolean(
+        rule.interruptible,
+        `${path}:interruptible`,
+        reader.at(rule, 'interruptible'),
+      );
+      if (interruptible !== undefined) definition.interruptible = interruptible;
+    }
+    rules.push(definition);
+  }
+  return rules;
+}
+
+/** `needs:`: names, `{job, artifacts, optional, parallel: {matrix}}`; `pipeline`/`project` are refused. */
+export function readNeeds(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): NeedDefinition[] | undefined {
+  if (!Array.isArray(value))
+    return reader.fail(keyPath, 'config should be an array of strings or hashes', at);
+  const needs: NeedDefinition[] = [];
+  value.forEach((item, index) => {
+    const itemAt = reader.at(value, index);
+    if (typeof item === 'string') {
+      needs.push({ job: item, artifacts: true, optional: false });
+      return;
+    }
+    if (!isYamlMap(item)) {
+      reader.fail(`${keyPath}:need`, 'config should be a string or a hash', itemAt);
+      return;
+    }
+    if (item.pipeline !== undefined || item.project !== undefined) {
+      reader.fail(
+        `${keyPath}:need`,
+        'needs:pipeline and needs:project (artifacts of other pipelines) are not supported locally: glci cannot fetch artifacts from GitLab',
+        itemAt,
+      );
+      return;
+    }
+    reader.checkKeys(item, ['job', 'artifacts', 'optional', 'parallel'], `${keyPath}:need`);
+    const job = reader.string(item.job, `${keyPath}:need:job`, itemAt);
+    const artifacts =
+      item.artifacts === undefined
+        ? true
+        : reader.boolean(item.artifacts, `${keyPath}:need:artifacts`, itemAt);
+    const optional =
+      item.optional === undefined ? false : reader.boolean(item.optional, `${keyPath}:need:optional`, itemAt);
+    let matrix: Record<string, string[]>[] | undefined;
+    if (item.parallel !== undefined) {
+      const parallel = isYamlMap(item.parallel) ? item.parallel : undefined;
+      matrix = parallel
+        ? readMatrix(reader, parallel.matrix, `${keyPath}:need:parallel:matrix`, itemAt)
+        : undefined;
+      if (!parallel) reader.fail(`${keyPath}:need:parallel`, 'config should be a hash with a matrix', itemAt);
+    }
+    if (job === undefined || artifacts === undefined || optional === undefined) return;
+    needs.push({ job, artifacts, optional, ...(matrix ? { matrix } : {}) });
+  });
+  if (needs.length > 50) reader.fail(keyPath, 'config has too many entries (maximum is 50)', at);
+  return needs;
+}
+
+/** `matrix:` entries: variable name → one value or a list of values. */
+export function readMatrix(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): Record<string, string[]>[] | undefined {
+  if (!Array.isArray(value) || value.length === 0)
+    return reader.fail(keyPath, 'config should be an array of hashes', at);
+  const entries: Record<string, string[]>[] = [];
+  for (const [index, item] of value.entries()) {
+    if (!isYamlMap(item)) {
+      reader.fail(keyPath, 'config should be an array of hashes', reader.at(value, index));
+      continue;
+    }
+    const entry: Record<string, string[]> = {};
+    for (const [name, raw] of Object.entries(item)) {
+      const values = Array.isArray(raw) ? raw : [raw];
+      if (
+        values.length === 0 ||
+        !values.every((each) => typeof each === 'string' || typeof each === 'number')
+      ) {
+        reader.fail(
+          `${keyPath}:${name}`,
+          'config should be a string, a number or an array of them',
+          reader.at(item, name),
+        );
+        continue;
+      }
+      entry[name] = values.map(String);
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+const ONLY_REFS_KEYS = ['refs', 'variables', 'changes', 'kubernetes'];
+
+/** `only:`/`except:`: a list of refs, or `{refs, variables, changes, kubernetes}`. */
+export function readOnlyExcept(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): OnlyExceptDefinition | undefined {
+  if (typeof value === 'string') return { refs: [value] };
+  if (Array.isArray(value)) {
+    const refs = reader.stringList(value, keyPath, at);
+    return refs ? { refs } : undefined;
+  }
+  if (!isYamlMap(value)) return reader.fail(keyPath, 'config should be an array of strings or a hash', at);
+  reader.checkKeys(value, ONLY_REFS_KEYS, keyPath);
+  const result: { -readonly [K in keyof OnlyExceptDefinition]: OnlyExceptDefinition[K] } = {};
+  if (value.refs !== undefined)
+    result.refs = reader.stringList(value.refs, `${keyPath}:refs`, reader.at(value, 'refs'), true);
+  if (value.variables !== undefined) {
+    const variables = reader.stringList(
+      value.variables,
+      `${keyPath}:variables`,
+      reader.at(value, 'variables'),
+    );
+    for (const expression of variables ?? []) {
+      const problem = expressionSyntaxError(expression);
+      if (problem) reader.fail(`${keyPath}:variables`, problem, reader.at(value, 'variables'));
+    }
+    if (variables) result.variables = variables;
+  }
+  if (value.changes !== undefined) {
+    const changes = isYamlMap(value.changes) ? value.changes.paths : value.changes;
+    result.changes = reader.stringList(changes, `${keyPath}:changes`, reader.at(value, 'changes'), true);
+  }
+  if (value.kubernetes !== undefined)
+    result.kubernetes = reader.string(
+      value.kubernetes,
+      `${keyPath}:kubernetes`,
+      reader.at(value, 'kubernetes'),
+    );
+  return result;
+}
+
+export { RULE_KEYS };

@@ -1,0 +1,160 @@
+import { didYouMean } from '@glci/config';
+import type { IssueCollector } from '../errors.js';
+import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
+import type { SourceLocation, SourceMap } from '../yaml/source-map.js';
+import type { VariableDefinition } from './types.js';
+
+/** Reads values out of the merged configuration, reporting GitLab-worded issues with positions. */
+export class Reader {
+  constructor(
+    readonly sourceMap: SourceMap,
+    readonly issues: IssueCollector,
+  ) {}
+
+  /** Where `key` of `holder` is written, else where `holder` is. */
+  at(holder: unknown, key?: string | number): SourceLocation | undefined {
+    return key === undefined ? this.sourceMap.locationOf(holder) : this.sourceMap.entryLocation(holder, key);
+  }
+
+  fail(keyPath: string, message: string, location: SourceLocation | undefined): undefined {
+    this.issues.add(keyPath, message, location);
+    return undefined;
+  }
+
+  /** Reports keys of `map` outside `allowed`, with a did-you-mean. */
+  checkKeys(map: YamlMap, allowed: readonly string[], keyPath: string): void {
+    const unknown = Object.keys(map).filter((key) => !allowed.includes(key));
+    if (unknown.length === 0) return;
+    for (const key of unknown) {
+      const suggestion = didYouMean(key, allowed);
+      this.issues.add(
+        keyPath,
+        `config contains unknown keys: ${key}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+        this.at(map, key),
+      );
+    }
+  }
+
+  map(value: YamlValue | undefined, keyPath: string, at: SourceLocation | undefined): YamlMap | undefined {
+    if (isYamlMap(value)) return value;
+    return this.fail(keyPath, 'config should be a hash', at);
+  }
+
+  string(value: YamlValue | undefined, keyPath: string, at: SourceLocation | undefined): string | undefined {
+    if (typeof value === 'string') return value;
+    return this.fail(keyPath, 'config should be a string', at);
+  }
+
+  /** A string, or a number GitLab would turn into one (`1.10` is the number 1.1, as in GitLab). */
+  text(value: YamlValue | undefined, keyPath: string, at: SourceLocation | undefined): string | undefined {
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number') return String(value);
+    return this.fail(keyPath, 'config should be a string', at);
+  }
+
+  boolean(
+    value: YamlValue | undefined,
+    keyPath: string,
+    at: SourceLocation | undefined,
+  ): boolean | undefined {
+    if (typeof value === 'boolean') return value;
+    return this.fail(keyPath, 'config should be a boolean value', at);
+  }
+
+  stringList(
+    value: YamlValue | undefined,
+    keyPath: string,
+    at: SourceLocation | undefined,
+    single = false,
+  ): string[] | undefined {
+    if (single && typeof value === 'string') return [value];
+    if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
+    return this.fail(
+      keyPath,
+      single ? 'config should be a string or an array of strings' : 'config should be an array of strings',
+      at,
+    );
+  }
+
+  /**
+   * `script`-like keys: a string, or a list of strings and lists nested up to 10 levels (what
+   * `!reference` produces), flattened. Numbers are kept as text, as GitLab does.
+   */
+  script(
+    value: YamlValue | undefined,
+    keyPath: string,
+    at: SourceLocation | undefined,
+  ): string[] | undefined {
+    const lines: string[] = [];
+    const walk = (node: YamlValue, depth: number): boolean => {
+      if (typeof node === 'string') lines.push(node);
+      else if (typeof node === 'number' || typeof node === 'boolean') lines.push(String(node));
+      else if (Array.isArray(node) && depth < 10) return node.every((item) => walk(item, depth + 1));
+      else return false;
+      return true;
+    };
+    if (walk(value ?? null, 0)) return lines;
+    return this.fail(
+      keyPath,
+      'config should be a string or a nested array of strings up to 10 levels deep',
+      at,
+    );
+  }
+
+  /** `variables:`; descriptions and options are allowed only at the top level. */
+  variables(
+    value: YamlValue | undefined,
+    keyPath: string,
+    at: SourceLocation | undefined,
+    topLevel: boolean,
+  ): VariableDefinition[] {
+    if (value === undefined || value === null) return [];
+    if (!isYamlMap(value)) {
+      this.fail(keyPath, 'config should be a hash of key value pairs, value can be a hash', at);
+      return [];
+    }
+    const definitions: VariableDefinition[] = [];
+    for (const [name, raw] of Object.entries(value)) {
+      const where = this.at(value, name);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        this.fail(
+          keyPath,
+          `variable name \`${name}\` may only contain letters, digits and "_", and may not start with a digit`,
+          where,
+        );
+        continue;
+      }
+      if (typeof raw === 'string' || typeof raw === 'number') {
+        definitions.push({ name, value: String(raw), expand: true });
+        continue;
+      }
+      if (isYamlMap(raw)) {
+        const allowed = topLevel ? ['value', 'description', 'expand', 'options'] : ['value', 'expand'];
+        this.checkKeys(raw, allowed, `${keyPath}:${name}`);
+        const text =
+          raw.value === undefined || raw.value === null
+            ? ''
+            : this.text(raw.value, `${keyPath}:${name}:value`, where);
+        const expand =
+          raw.expand === undefined ? true : this.boolean(raw.expand, `${keyPath}:${name}:expand`, where);
+        const options =
+          raw.options === undefined
+            ? undefined
+            : this.stringList(raw.options, `${keyPath}:${name}:options`, where);
+        if (options && text !== undefined && !options.includes(text))
+          this.fail(`${keyPath}:${name}`, 'config value must be present in options', where);
+        if (text === undefined || expand === undefined) continue;
+        definitions.push({
+          name,
+          value: text,
+          expand,
+          ...(typeof raw.description === 'string' ? { description: raw.description } : {}),
+          ...(options ? { options } : {}),
+        });
+        continue;
+      }
+      this.fail(keyPath, 'config should be a hash of key value pairs, value can be a hash', where);
+    }
+    return definitions;
+  }
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateExpression, expressionSyntaxError } from './evaluate-expression.js';
+
+const variables: Record<string, string> = {
+  CI_COMMIT_BRANCH: 'main',
+  CI_PIPELINE_SOURCE: 'push',
+  EMPTY: '',
+  PATTERN: '/^ma/',
+  TITLE: 'Fix: Draft release',
+};
+const lookup = (name: string) => variables[name];
+
+describe('evaluateExpression', () => {
+  it.each([
+    ['$CI_COMMIT_BRANCH == "main"', true],
+    ["$CI_COMMIT_BRANCH == 'main'", true],
+    ['$CI_COMMIT_BRANCH != "main"', false],
+    ['$UNDEFINED == null', true],
+    ['$EMPTY == null', false],
+    ['$EMPTY == ""', true],
+    ['$UNDEFINED == ""', false],
+    ['$CI_COMMIT_BRANCH', true],
+    ['$EMPTY', false],
+    ['$UNDEFINED', false],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitLab's ${VAR} syntax, not a template
+    ['${CI_COMMIT_BRANCH} == "main"', true],
+    ['$CI_COMMIT_BRANCH =~ /^ma/', true],
+    ['$CI_COMMIT_BRANCH =~ /^MA/i', true],
+    ['$CI_COMMIT_BRANCH =~ /^MA/', false],
+    ['$CI_COMMIT_BRANCH !~ /^ma/', false],
+    ['$UNDEFINED =~ /.*/', false],
+    ['$UNDEFINED !~ /.*/', true],
+    ['$CI_COMMIT_BRANCH =~ $PATTERN', true],
+    ['$TITLE =~ /draft/i && $CI_PIPELINE_SOURCE == "push"', true],
+    ['$CI_PIPELINE_SOURCE == "web" || $CI_COMMIT_BRANCH == "main" && $EMPTY', false],
+    ['($CI_PIPELINE_SOURCE == "web" || $CI_COMMIT_BRANCH == "main") && $TITLE', true],
+    ['$CI_PIPELINE_SOURCE == "merge_request_event" || $CI_COMMIT_BRANCH == "main"', true],
+    ['$TITLE =~ /Fix: D\\w+/', true],
+    ['$CI_COMMIT_BRANCH =~ /\\Amain\\z/', true],
+  ])('%s → %s', (expression, expected) => {
+    expect(evaluateExpression(expression, lookup).value).toBe(expected);
+  });
+
+  it('records the variables it read, undefined ones as null', () => {
+    expect(evaluateExpression('$A == "x" || $CI_COMMIT_BRANCH', lookup).variables).toEqual({
+      A: null,
+      CI_COMMIT_BRANCH: 'main',
+    });
+  });
+
+  it.each([
+    ['$A ==', /ends too early/],
+    ['$A == "x', /unterminated string/],
+    ['($A == "x"', /missing "\)"/],
+    ['$A = "x"', /unexpected "="/],
+    ['$A == "x" $B', /unexpected operand/],
+    ['$A =~ /(/', /invalid regexp/],
+    ['$A =~ /x/g', /unknown regexp flags "g"/],
+    ['', /empty expression/],
+  ])('refuses %j', (expression, message) => {
+    expect(expressionSyntaxError(expression)).toMatch(message);
+  });
+});

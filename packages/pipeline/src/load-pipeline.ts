@@ -1,0 +1,25 @@
+import { resolveExtends } from './config/extends.js';
+import { type LoadConfigOptions, loadRawConfig, type RawConfig } from './config/load-config.js';
+import { resolveReferences } from './config/references.js';
+import { readPipelineDefinition } from './definition/read-pipeline.js';
+import type { PipelineDefinition } from './definition/types.js';
+
+export interface LoadedPipeline {
+  readonly definition: PipelineDefinition;
+  readonly raw: RawConfig;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Loads and validates a project's CI configuration: the root file and its includes (with `rules`
+ * and `inputs`), then `extends`, then `!reference`, then GitLab's validation. Throws
+ * `PipelineConfigError` (or `UnsupportedFeatureError`) listing every problem with file:line:column.
+ */
+export async function loadPipelineDefinition(options: LoadConfigOptions): Promise<LoadedPipeline> {
+  const raw = await loadRawConfig(options);
+  const extended = resolveExtends(raw.content, raw.sourceMap);
+  const referenced = resolveReferences(extended, raw.sourceMap);
+  const warnings = [...raw.warnings];
+  const definition = readPipelineDefinition(referenced, raw.sourceMap, warnings);
+  return { definition, raw, warnings };
+}

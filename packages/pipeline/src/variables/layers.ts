@@ -1,0 +1,185 @@
+import { PipelineUsageError } from '../errors.js';
+import { expandText } from './expand.js';
+
+/**
+ * Where a variable came from. The order of `VARIABLE_PRECEDENCE` is glci's documented precedence,
+ * lowest first: a later layer's value wins.
+ */
+export type VariableSource =
+  | 'predefined'
+  | 'job-predefined'
+  | 'yaml-global'
+  | 'workflow-rules'
+  | 'group'
+  | 'project'
+  | 'cli-env'
+  | 'env-file'
+  | 'glci-env'
+  | 'parent-pipeline'
+  | 'preset'
+  | 'dotenv'
+  | 'yaml-job'
+  | 'matrix'
+  | 'rules'
+  | 'config-job';
+
+export const VARIABLE_PRECEDENCE: readonly VariableSource[] = [
+  'predefined',
+  'job-predefined',
+  'yaml-global',
+  'workflow-rules',
+  'group',
+  'project',
+  'cli-env',
+  'env-file',
+  'glci-env',
+  'parent-pipeline',
+  'preset',
+  'dotenv',
+  'yaml-job',
+  'matrix',
+  'rules',
+  'config-job',
+];
+
+export interface VariableEntry {
+  readonly name: string;
+  readonly value: string;
+  /** Not expanded (`expand: false`). */
+  readonly raw?: boolean;
+  readonly masked?: boolean;
+  /** A file-type variable: the runner writes the value to a file and sets the path. */
+  readonly file?: boolean;
+  readonly description?: string;
+}
+
+export interface VariableLayer {
+  readonly source: VariableSource;
+  /** Where exactly: `--env`, `.env.local`, `jobs:build:variables`, `workflow:rules:rule 2`… */
+  readonly label: string;
+  readonly entries: readonly VariableEntry[];
+}
+
+export interface ResolvedVariable {
+  readonly name: string;
+  /** After expanding references to other variables (raw ones stay as written). */
+  readonly value: string;
+  readonly entry: VariableEntry;
+  readonly source: VariableSource;
+  readonly label: string;
+  /** Lower layers that also set it, lowest first. */
+  readonly overridden: readonly {
+    readonly source: VariableSource;
+    readonly label: string;
+    readonly value: string;
+  }[];
+}
+
+export interface ResolvedVariables {
+  readonly variables: ReadonlyMap<string, ResolvedVariable>;
+  /** Names in a reference cycle (their values are left as written). */
+  readonly cycles: readonly string[];
+  get(name: string): string | undefined;
+}
+
+/**
+ * Resolves layers into one variable set: layers are ordered by `VARIABLE_PRECEDENCE` (stable for
+ * layers of one source), the highest layer that sets a name wins, then values are expanded against
+ * each other. The daemon inserts `dotenv` layers at dispatch time and calls this again.
+ */
+export function resolveVariables(layers: readonly VariableLayer[]): ResolvedVariables {
+  const ordered = [...layers].sort(
+    (a, b) => VARIABLE_PRECEDENCE.indexOf(a.source) - VARIABLE_PRECEDENCE.indexOf(b.source),
+  );
+  const winners = new Map<string, { entry: VariableEntry; layer: VariableLayer }>();
+  for (const layer of ordered) for (const entry of layer.entries) winners.set(entry.name, { entry, layer });
+  // Expansion is lazy: planning reads a few variables per job (rules, cache keys), not all of them.
+  const expanded = new Map<string, string>();
+  const visiting = new Set<string>();
+  const cycles = new Set<string>();
+  const get = (name: string): string | undefined => {
+    const done = expanded.get(name);
+    if (done !== undefined) return done;
+    const winner = winners.get(name);
+    if (!winner) return undefined;
+    const { entry } = winner;
+    if (entry.raw || entry.file || !entry.value.includes('$')) {
+      expanded.set(name, entry.value);
+      return entry.value;
+    }
+    if (visiting.has(name)) {
+      for (const each of visiting) cycles.add(each);
+      return entry.value;
+    }
+    visiting.add(name);
+    const value = expandText(entry.value, get, { keepUnknown: true });
+    visiting.delete(name);
+    const result = cycles.has(name) ? entry.value : value;
+    expanded.set(name, result);
+    return result;
+  };
+  let variables: Map<string, ResolvedVariable> | undefined;
+  const all = () => {
+    if (variables) return variables;
+    variables = new Map();
+    for (const [name, { entry, layer }] of winners) {
+      const overridden: { source: VariableSource; label: string; value: string }[] = [];
+      for (const lower of ordered) {
+        if (lower === layer) break;
+        for (const other of lower.entries)
+          if (other.name === name)
+            overridden.push({ source: lower.source, label: lower.label, value: other.value });
+      }
+      variables.set(name, {
+        name,
+        value: get(name) ?? entry.value,
+        entry,
+        source: layer.source,
+        label: layer.label,
+        overridden,
+      });
+    }
+    return variables;
+  };
+  return {
+    get variables() {
+      return all();
+    },
+    get cycles() {
+      all();
+      return [...cycles];
+    },
+    get,
+  };
+}
+
+/**
+ * `KEY=VALUE` lines (`.glci.env`, `--env-file`): `#` comments, optional `export `, quotes
+ * stripped. Throws for a line that is not an assignment, naming the file and line.
+ */
+export function parseEnvFile(text: string, file = 'env file'): VariableEntry[] {
+  const entries: VariableEntry[] = [];
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match)
+      throw new PipelineUsageError(
+        `${file}:${index + 1}: expected KEY=VALUE, got ${JSON.stringify(line.slice(0, 80))}`,
+      );
+    let value = match[2]!;
+    const quoted = /^(['"])(.*)\1$/.exec(value);
+    if (quoted)
+      value = quoted[1] === '"' ? quoted[2]!.replace(/\\n/g, '\n').replace(/\\"/g, '"') : quoted[2]!;
+    else value = value.replace(/\s+#.*$/, '');
+    entries.push({ name: match[1]!, value });
+  }
+  return entries;
+}
+
+/** `KEY=VALUE` from the command line; throws on anything else. */
+export function parseAssignment(text: string): VariableEntry {
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(text);
+  if (!match) throw new Error(`expected KEY=VALUE, got "${text}"`);
+  return { name: match[1]!, value: match[2]! };
+}
