@@ -103,6 +103,14 @@ describe('predefinedVariables', () => {
     expect(v.CI_COMMIT_TAG?.value).toBe('v1.0');
     expect(v.CI_COMMIT_BRANCH).toBeUndefined();
   });
+
+  it('sets no CI_COMMIT_BRANCH in a merge request pipeline, as GitLab does', () => {
+    const v = vars(job({ pipeline: { id: 7, source: 'merge_request_event' } }));
+    expect(v.CI_PIPELINE_SOURCE?.value).toBe('merge_request_event');
+    expect(v.CI_COMMIT_REF_NAME?.value).toBe('feature/X');
+    expect(v.CI_COMMIT_BRANCH).toBeUndefined();
+    expect(v.CI_COMMIT_TAG).toBeUndefined();
+  });
 });
 
 describe('userVariables', () => {

@@ -106,7 +106,12 @@ export function predefinedVariables(
     pub('CI_COMMIT_BEFORE_SHA', spec.git.before_sha ?? '0'.repeat(40)),
     pub('CI_COMMIT_REF_NAME', spec.git.ref),
     pub('CI_COMMIT_REF_SLUG', slugify(spec.git.ref)),
-    isTag ? pub('CI_COMMIT_TAG', spec.git.ref) : pub('CI_COMMIT_BRANCH', spec.git.ref),
+    // GitLab sets neither in a merge request pipeline (the ref is the MR's source branch there).
+    ...(isTag
+      ? [pub('CI_COMMIT_TAG', spec.git.ref)]
+      : isMergeRequest(spec)
+        ? []
+        : [pub('CI_COMMIT_BRANCH', spec.git.ref)]),
     pub('CI_COMMIT_REF_PROTECTED', spec.git.protected),
     pub('CI_COMMIT_MESSAGE', commit.message),
     pub('CI_COMMIT_TITLE', title),
@@ -142,6 +147,10 @@ export function predefinedVariables(
     pub('KANIKO_MIRROR_ARGS', kanikoMirrorArgs(server)),
   ];
   return variables;
+}
+
+function isMergeRequest(spec: JobSpec): boolean {
+  return spec.pipeline.source === 'merge_request_event';
 }
 
 /**
