@@ -8,6 +8,8 @@
 #   apps/mock/scripts/build-image.sh [TAG]        (default glci-mock:local)
 #
 # GLCI_MOCK_SKIP_BUILD=1 skips `pnpm build` of the workspace (dist must be current).
+# GLCI_MOCK_IF_CHANGED=1 keeps an existing image built from the same sources: the image carries
+# dev.glci.source=<hash of the built code it holds, the lockfile, node and git>.
 # Prints the image ID on the last line of stdout.
 set -euo pipefail
 
@@ -25,6 +27,23 @@ mkdir -p "$rootfs"
 
 if [[ "${GLCI_MOCK_SKIP_BUILD:-}" != "1" ]]; then
   (cd "$root" && pnpm --filter '@glci/mock...' --reporter=silent build) >&2
+fi
+
+# What the image is made of: the built code of the mock and every workspace package it uses.
+source_hash() {
+  {
+    (cd "$root" && find apps/mock/dist packages/config/dist packages/registry/dist packages/proxy/dist \
+      packages/runner-api/dist -type f ! -name '*.test.*' ! -name '*.map' -print0 | sort -z | xargs -0 sha256sum)
+    sha256sum "$root/pnpm-lock.yaml" "$here/build-image.sh"
+    "$node_bin" --version
+    "$git_bin" --version
+  } | sha256sum | cut -c1-16
+}
+hash="$(source_hash)"
+if [[ "${GLCI_MOCK_IF_CHANGED:-}" == "1" ]] &&
+  [[ "$(docker image inspect --format '{{index .Config.Labels "dev.glci.source"}}' "$tag" 2>/dev/null)" == "$hash" ]]; then
+  docker image inspect --format '{{.Id}}' "$tag"
+  exit 0
 fi
 
 # The app and its production dependencies, without the workspace (workspace packages are copied
@@ -77,6 +96,8 @@ chown -R 10001:10001 "$rootfs/data" "$rootfs/registry" "$rootfs/registry-ca" "$r
 changes=(
   --change 'ENV PATH=/usr/bin:/bin NODE_ENV=production HOME=/data GLCI_HOME=/data/.glci GLCI_MOCK_HOST=0.0.0.0 GLCI_MOCK_PORT=39741 GLCI_MOCK_DATA_DIR=/data GLCI_MOCK_STORAGE=/registry GLCI_MOCK_CACHE_DIR=/cache GLCI_MOCK_PUSH_THROUGH_FILE=/registry-ca/push-through.json'
   --change 'LABEL dev.glci.image="glci-mock"'
+  # Only this build knows its sources (apps/mock/Dockerfile has no such label).
+  --change "LABEL dev.glci.source=\"$hash\""
   --change 'EXPOSE 39741'
   --change 'WORKDIR /app'
   --change 'USER 10001:10001'

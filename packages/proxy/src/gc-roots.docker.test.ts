@@ -3,12 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@glci/config';
 import { createNamespace, FsDriver, garbageCollect, parseDigest } from '@glci/registry';
-import { type RunningDistribution, startDistribution } from '@glci/testkit';
+import {
+  type CountingProxy,
+  type RunningDistribution,
+  startCountingProxy,
+  startDistribution,
+} from '@glci/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { savedCacheRoots } from './cache-roots.js';
 import { createProxyNamespace, type ProxyNamespace } from './create-proxy.js';
 import { type PushedManifest, pushImage, pushIndex } from './test-support/artifacts.js';
-import { type CountingProxy, startCountingProxy } from './test-support/counting-proxy.js';
 import { pullThrough } from './test-support/pull.js';
 
 const logger = createLogger({ silent: true });

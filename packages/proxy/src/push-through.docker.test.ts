@@ -10,12 +10,18 @@ import {
   type RunningRegistry,
   UpstreamError,
 } from '@glci/registry';
-import { ensureTestImages, type RunningDistribution, run, startDistribution } from '@glci/testkit';
+import {
+  type CountingProxy,
+  ensureTestImages,
+  type RunningDistribution,
+  run,
+  startCountingProxy,
+  startDistribution,
+} from '@glci/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from './clock.js';
 import { HttpUpstreamClient } from './http-upstream-client.js';
 import { createPushThrough, type PushThrough } from './push-through.js';
-import { type CountingProxy, startCountingProxy } from './test-support/counting-proxy.js';
 import { localNamespace } from './test-support/harness.js';
 import { preloadImage, pushManifestList, skopeoDigest } from './test-support/upstreams.js';
 

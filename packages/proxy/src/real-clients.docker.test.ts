@@ -4,10 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@glci/config';
 import { createRegistry, type RunningRegistry } from '@glci/registry';
-import { ensureTestImages, type RunningDistribution, run, startDistribution } from '@glci/testkit';
+import {
+  type CountingProxy,
+  ensureTestImages,
+  type RunningDistribution,
+  run,
+  startCountingProxy,
+  startDistribution,
+} from '@glci/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyNamespace } from './create-proxy.js';
-import { type CountingProxy, startCountingProxy } from './test-support/counting-proxy.js';
 import { localNamespace } from './test-support/harness.js';
 import { preloadImage, pushManifestList, skopeoDigest } from './test-support/upstreams.js';
 

@@ -1,6 +1,11 @@
 import { createLogger } from '@glci/config';
 import { createNamespace, createRegistry, MemoryDriver, type RunningRegistry } from '@glci/registry';
-import { type RunningDistribution, startDistribution } from '@glci/testkit';
+import {
+  type CountingProxy,
+  type RunningDistribution,
+  startCountingProxy,
+  startDistribution,
+} from '@glci/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProxyNamespace, type ProxyNamespace } from './create-proxy.js';
 import { INDEX_MEDIA_TYPE } from './referrers-index.js';
@@ -12,7 +17,6 @@ import {
   SIGNATURE_TYPE,
   type SignedImage,
 } from './test-support/artifacts.js';
-import { type CountingProxy, startCountingProxy } from './test-support/counting-proxy.js';
 import { TestClock } from './test-support/harness.js';
 
 const HOUR = 3_600_000;

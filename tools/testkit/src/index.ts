@@ -1,3 +1,4 @@
+export { type CountingProxy, startCountingProxy } from './counting-proxy.js';
 export { type DistributionOptions, type RunningDistribution, startDistribution } from './distribution.js';
 export { ensureTestImages, requireDocker, TEST_IMAGES } from './docker.js';
 export {

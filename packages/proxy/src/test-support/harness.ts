@@ -3,10 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@glci/config';
 import { createNamespace, FsDriver, MemoryDriver, type Namespace } from '@glci/registry';
-import { startDistribution } from '@glci/testkit';
+import { type CountingProxy, startCountingProxy, startDistribution } from '@glci/testkit';
 import { afterAll } from 'vitest';
 import { type CacheOptions, createProxyNamespace, type ProxyNamespace } from '../index.js';
-import { type CountingProxy, startCountingProxy } from './counting-proxy.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
 import { preloadImage, pushManifestList } from './upstreams.js';
 

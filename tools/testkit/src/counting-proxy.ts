@@ -24,7 +24,12 @@ export interface CountingProxy extends AsyncDisposable {
   start(): Promise<void>;
 }
 
-export async function startCountingProxy(target: string): Promise<CountingProxy> {
+/** `host`: where it listens (default 127.0.0.1; containers need the bridge gateway's address). */
+export async function startCountingProxy(
+  target: string,
+  options: { host?: string } = {},
+): Promise<CountingProxy> {
+  const host = options.host ?? '127.0.0.1';
   const requests: string[] = [];
   const upstream = new URL(target);
   let failure: { status: number; retryAfter?: string } | undefined;
@@ -98,7 +103,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     req.pipe(forwarded);
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   let stopped = false;
   const stop = async () => {
@@ -109,12 +114,12 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   };
   const start = async () => {
     if (!stopped) return;
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, host, resolve));
     stopped = false;
   };
   return {
-    url: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
+    host: `${host}:${port}`,
     requests,
     count: (pattern) => (pattern ? requests.filter((line) => pattern.test(line)).length : requests.length),
     reset: () => {
