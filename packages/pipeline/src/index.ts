@@ -44,6 +44,7 @@ export {
 } from './plan-project.js';
 export type { RuleEnvironment, RuleTrace } from './rules/evaluate-rules.js';
 export {
+  PIPELINE_LEVEL_SOURCES,
   parseAssignment,
   parseEnvFile,
   type ResolvedVariable,

@@ -2,7 +2,12 @@ import type { JobSpecInput } from '@glci/runner-api';
 import { PipelineUsageError } from './errors.js';
 import type { PipelinePlan, PlannedJob } from './plan/plan-types.js';
 import { expandText } from './variables/expand.js';
-import { type ResolvedVariables, resolveVariables, type VariableLayer } from './variables/layers.js';
+import {
+  PIPELINE_LEVEL_SOURCES,
+  type ResolvedVariables,
+  resolveVariables,
+  type VariableLayer,
+} from './variables/layers.js';
 
 /** What only the daemon knows when it dispatches a job. */
 export interface JobRuntime {
@@ -49,7 +54,9 @@ const CONTEXT_ONLY =
  * A planned job as `@glci/runner-api`'s `JobSpecInput`: scripts, image and services, caches with
  * their resolved keys (re-expanded with the runtime's extra variables), artifacts, and the
  * variables that are not predefined (unexpanded: the runner expands them; `expand: false` ones are
- * sent raw). Trigger jobs run no script and have no job spec.
+ * sent raw), split where the mock inserts the dotenv reports of the job's dependencies: the YAML's
+ * in `variables`, those that outrank dotenv in `pipeline_variables`. Trigger jobs run no script
+ * and have no job spec.
  */
 export function toJobSpec(
   plan: Pick<PipelinePlan, 'context' | 'name'>,
@@ -62,11 +69,13 @@ export function toJobSpec(
     );
   const resolved = resolveJobVariables(job, runtime.extraLayers);
   const variables: NonNullable<JobSpecInput['variables']> = {};
+  const pipelineVariables: NonNullable<JobSpecInput['pipeline_variables']> = {};
   for (const variable of resolved.variables.values()) {
     const predefined = variable.source === 'predefined' || variable.source === 'job-predefined';
     if (predefined && !CONTEXT_ONLY.test(variable.name)) continue;
     const { entry } = variable;
-    variables[variable.name] =
+    const target = PIPELINE_LEVEL_SOURCES.has(variable.source) ? pipelineVariables : variables;
+    target[variable.name] =
       entry.raw || entry.masked || entry.file
         ? {
             value: entry.value,
@@ -120,6 +129,7 @@ export function toJobSpec(
       ...(service.variables ? { variables: { ...service.variables } } : {}),
     })),
     variables,
+    ...(Object.keys(pipelineVariables).length > 0 ? { pipeline_variables: pipelineVariables } : {}),
     before_script: [...job.beforeScript],
     script: [...job.script],
     after_script: [...job.afterScript],

@@ -414,7 +414,7 @@ deploy:
 });
 
 describe('variables precedence', () => {
-  it('orders layers as glci documents, lowest first, and expands references across them', async () => {
+  it('orders layers as GitLab documents, lowest first, and expands references across them', async () => {
     const plan = await planFiles(
       ci(
         'variables:\n  A: global\n  B: global\n  C: global\n  URL: "https://$HOST/$CI_PROJECT_PATH"\n  RAW: {value: "$HOST", expand: false}\njob:\n  script: x\n  variables: {C: job}\n',
@@ -454,12 +454,18 @@ describe('variables precedence', () => {
     ];
     const variables = resolveJobVariables(job, dotenv);
     expect(variables.variables.get('A')).toMatchObject({ value: 'cli', source: 'cli-env' });
+    // --env (pipeline variables) outranks .glci.env (project variables), which outranks the YAML.
     expect(variables.variables.get('B')).toMatchObject({
-      value: 'glci-env',
-      source: 'glci-env',
-      overridden: [{ source: 'yaml-global' }, { source: 'cli-env' }],
+      value: 'cli',
+      source: 'cli-env',
+      overridden: [{ source: 'yaml-global' }, { source: 'glci-env' }],
     });
-    expect(variables.variables.get('C')).toMatchObject({ value: 'job', source: 'yaml-job' });
+    // The job's YAML < its dependencies' dotenv < --env.
+    expect(variables.variables.get('C')).toMatchObject({
+      value: 'cli',
+      source: 'cli-env',
+      overridden: [{ source: 'yaml-global' }, { source: 'yaml-job' }, { source: 'dotenv' }],
+    });
     expect(variables.get('D')).toBe('dotenv');
     expect(variables.get('URL')).toBe('https://example.org/group/app');
     expect(variables.get('RAW')).toBe('$HOST');
@@ -539,6 +545,39 @@ test:
     const defaultCache =
       plan.jobs.length > 0 ? toJobSpec(plan, test!, { pipelineId: 7, projectPath: 'group/app' }) : undefined;
     expect(jobSpecSchema.parse(defaultCache).cache).toBeUndefined();
+  });
+
+  it('sends the YAML variables in variables and --env, .glci.env and presets in pipeline_variables', async () => {
+    const plan = await planFiles(
+      ci('variables: {G: global}\njob:\n  script: x\n  variables: {J: job, SHARED: job}\n'),
+      {
+        layers: [
+          {
+            source: 'cli-env',
+            label: '--env',
+            entries: [
+              { name: 'SHARED', value: 'cli' },
+              { name: 'CLI', value: '1' },
+            ],
+          },
+          {
+            source: 'glci-env',
+            label: '.glci.env',
+            entries: [{ name: 'LOCAL', value: 'secret', masked: true }],
+          },
+        ],
+      },
+    );
+    const spec = jobSpecSchema.parse(
+      toJobSpec(plan, plan.jobs[0]!, { pipelineId: 1, projectPath: 'group/app' }),
+    );
+    // The mock puts the dependencies' dotenv variables between the two.
+    expect(spec.variables).toEqual({ G: 'global', J: 'job' });
+    expect(spec.pipeline_variables).toEqual({
+      SHARED: 'cli',
+      CLI: '1',
+      LOCAL: { value: 'secret', masked: true, file: false, public: true },
+    });
   });
 
   it('uses a default key for no key, and re-expands key templates with runtime (dotenv) variables', async () => {

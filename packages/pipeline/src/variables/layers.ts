@@ -2,8 +2,14 @@ import { PipelineUsageError } from '../errors.js';
 import { expandText } from './expand.js';
 
 /**
- * Where a variable came from. The order of `VARIABLE_PRECEDENCE` is glci's documented precedence,
- * lowest first: a later layer's value wins.
+ * Where a variable came from. The order of `VARIABLE_PRECEDENCE` is GitLab's documented
+ * precedence, lowest first (a later layer's value wins): predefined variables, then what the YAML
+ * says (global, workflow rules, job, matrix, job rules), then dotenv reports, then the variables
+ * the pipeline was started with (group, project, then glci's `.glci.env`, a preset's `env`,
+ * `--env-file` and `--env`, as GitLab's project and pipeline variables), and last the local
+ * `[jobs."name"].variables`. glci's own docs list `--env` and dotenv *below* the job's YAML
+ * variables; GitLab lets dotenv reports and pipeline variables override the YAML, which is also
+ * what a user passing `--env` expects, so this follows GitLab.
  */
 export type VariableSource =
   | 'predefined'
@@ -28,19 +34,28 @@ export const VARIABLE_PRECEDENCE: readonly VariableSource[] = [
   'job-predefined',
   'yaml-global',
   'workflow-rules',
-  'group',
-  'project',
-  'cli-env',
-  'env-file',
-  'glci-env',
-  'parent-pipeline',
-  'preset',
-  'dotenv',
   'yaml-job',
   'matrix',
   'rules',
+  'dotenv',
+  'group',
+  'project',
+  'glci-env',
+  'preset',
+  'env-file',
+  'parent-pipeline',
+  'cli-env',
   'config-job',
 ];
+
+/**
+ * The layers that outrank dotenv reports. The mock inserts a job's dotenv variables at dispatch,
+ * between the job spec's `variables` and its `pipeline_variables`, so `toJobSpec` sends these in
+ * the latter.
+ */
+export const PIPELINE_LEVEL_SOURCES: ReadonlySet<VariableSource> = new Set(
+  VARIABLE_PRECEDENCE.slice(VARIABLE_PRECEDENCE.indexOf('dotenv') + 1),
+);
 
 export interface VariableEntry {
   readonly name: string;
