@@ -20,13 +20,13 @@ make_certs() {
   dir="$1"
   mkdir -p "$dir/ca" "$dir/server" "$dir/client"
   if [ ! -s "$dir/ca/key.pem" ]; then
-    openssl genrsa -out "$dir/ca/key.pem" 4096 2>/dev/null
+    openssl genrsa -out "$dir/ca/key.pem" 2048 2>/dev/null
     openssl req -new -x509 -days 825 -sha256 -key "$dir/ca/key.pem" -out "$dir/ca/cert.pem" -subj '/CN=glci-dind CA'
   fi
   names="DNS:docker,DNS:localhost,DNS:$(hostname),IP:127.0.0.1"
   for ip in $(hostname -i 2>/dev/null); do names="$names,IP:$ip"; done
   for side in server client; do
-    openssl genrsa -out "$dir/$side/key.pem" 4096 2>/dev/null
+    openssl genrsa -out "$dir/$side/key.pem" 2048 2>/dev/null
     openssl req -new -sha256 -key "$dir/$side/key.pem" -subj "/CN=docker:dind $side" -out "$dir/$side/csr.pem"
     if [ "$side" = server ]; then
       printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$names" >"$dir/$side/ext.cnf"

@@ -27,9 +27,10 @@ export interface PortSpec {
 export interface HealthcheckSpec {
   /**
    * Exit 0 means healthy. A string runs through the container's shell (`CMD-SHELL`); an argument
-   * list runs directly (`CMD`), for images without a shell such as glci-mock.
+   * list runs directly (`CMD`), for images without a shell such as glci-mock. Unset: the image's
+   * own HEALTHCHECK test, with the timings below.
    */
-  readonly command: string | readonly string[];
+  readonly command?: string | readonly string[];
   readonly intervalMs?: number;
   readonly timeoutMs?: number;
   readonly retries?: number;
@@ -85,10 +86,13 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
     ...(spec.healthcheck
       ? {
           Healthcheck: {
+            // No command: the image's own HEALTHCHECK test, with these timings.
             Test:
-              typeof spec.healthcheck.command === 'string'
-                ? ['CMD-SHELL', spec.healthcheck.command]
-                : ['CMD', ...spec.healthcheck.command],
+              spec.healthcheck.command === undefined
+                ? []
+                : typeof spec.healthcheck.command === 'string'
+                  ? ['CMD-SHELL', spec.healthcheck.command]
+                  : ['CMD', ...spec.healthcheck.command],
             Interval: (spec.healthcheck.intervalMs ?? 1000) * NANOS_PER_MS,
             Timeout: (spec.healthcheck.timeoutMs ?? 3000) * NANOS_PER_MS,
             Retries: spec.healthcheck.retries ?? 30,

@@ -42,6 +42,8 @@ export type DaemonConfig = Readonly<Record<string, unknown>> & {
 export function dindDaemonConfig(
   mockHost: string,
   extra: Readonly<Record<string, unknown>> = {},
+  /** The same registry under its other names (`CI_REGISTRY`, `host.docker.internal:<port>`). */
+  aliases: readonly string[] = [],
 ): DaemonConfig {
   const clash = DAEMON_REGISTRY_KEYS.filter((key) => key in extra);
   if (clash.length > 0) {
@@ -49,28 +51,31 @@ export function dindDaemonConfig(
       `daemon.json: ${clash.join(', ')} come from glci's registry (${mockHost}), not from extra settings`,
     );
   }
-  return { ...extra, 'insecure-registries': [mockHost], 'registry-mirrors': [`http://${mockHost}`] };
+  const insecure = [mockHost, ...aliases.filter((alias) => alias !== mockHost)];
+  return { ...extra, 'insecure-registries': insecure, 'registry-mirrors': [`http://${mockHost}`] };
 }
 
 /** `dindDaemonConfig` as the file: the `daemon.json` a job's DinD service gets. */
-export function dindDaemonJson(mockHost: string, extra: Readonly<Record<string, unknown>> = {}): string {
-  return `${JSON.stringify(dindDaemonConfig(mockHost, extra), null, 2)}\n`;
+export function dindDaemonJson(
+  mockHost: string,
+  extra: Readonly<Record<string, unknown>> = {},
+  aliases: readonly string[] = [],
+): string {
+  return `${JSON.stringify(dindDaemonConfig(mockHost, extra, aliases), null, 2)}\n`;
 }
 
 /**
  * The `buildkitd.toml` for `docker buildx create --config`: the mock's registry over plain HTTP,
  * and as mirror for `docker.io`.
  */
-export function buildkitdToml(mockHost: string): string {
-  return [
-    `[registry."${mockHost}"]`,
+export function buildkitdToml(mockHost: string, aliases: readonly string[] = []): string {
+  const plainHttp = [mockHost, ...aliases.filter((alias) => alias !== mockHost)].flatMap((host) => [
+    `[registry."${host}"]`,
     '  http = true',
     '  insecure = true',
     '',
-    '[registry."docker.io"]',
-    `  mirrors = ["${mockHost}"]`,
-    '',
-  ].join('\n');
+  ]);
+  return [...plainHttp, '[registry."docker.io"]', `  mirrors = ["${mockHost}"]`, ''].join('\n');
 }
 
 /**

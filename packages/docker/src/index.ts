@@ -58,6 +58,7 @@ export {
   registryHost,
 } from './registry-auth.js';
 export { dockerNamePart, type RunnerNameParts, type RunnerTier, runnerName } from './runner-names.js';
+export { type RunnerObjectsReport, removeRunnerObjects, runnerShortToken } from './runner-objects.js';
 export { DockerStartedContainer } from './started-container.js';
 export { createTar, type TarEntry } from './tar.js';
 export {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toCreateOptions } from './container-spec.js';
 import { mockContainerSpec } from './mock-container.js';
 
 describe('mockContainerSpec', () => {
@@ -24,7 +25,10 @@ describe('mockContainerSpec', () => {
       'glci-cache:/cache',
       'glci-mock-data:/data',
     ]);
-    expect(spec.healthcheck?.command).toEqual(['glci-mock', 'healthcheck']);
+    // The image's own health check (glci-mock healthcheck), checked every half second.
+    expect(spec.healthcheck?.command).toBeUndefined();
+    expect(toCreateOptions(spec).Healthcheck?.Test).toEqual([]);
+    expect(spec.healthcheck?.intervalMs).toBe(500);
     expect(spec.env).toEqual({
       GLCI_MOCK_HOST: '0.0.0.0',
       GLCI_MOCK_PORT: '39741',

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type Server, Socket } from 'node:net';
+import os from 'node:os';
 import { freePort } from '@glci/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dindClientEnv, waitForDind } from './dind.js';
@@ -66,7 +67,12 @@ describe.each(TRANSPORTS)('the pipeline topology over $transport', ({ host }) =>
     const network = found.networks.find((n) => n.name === `${ids.prefix}-net-42`);
     expect(network?.labels[LABEL_PIPELINE]).toBe('42');
     const inspect = await orchestrator.docker.getContainer(`${ids.prefix}-mock`).inspect();
-    expect(inspect.Mounts.map((m) => m.Destination).sort()).toEqual(['/cache', '/registry', '/registry-ca']);
+    expect(inspect.Mounts.map((m) => m.Destination).sort()).toEqual([
+      '/cache',
+      '/data',
+      '/registry',
+      '/registry-ca',
+    ]);
     expect(inspect.State.Health?.Status).toBe('healthy');
   });
 
@@ -89,15 +95,20 @@ describe.each(TRANSPORTS)('the pipeline topology over $transport', ({ host }) =>
     expect(result).toMatchObject({ exitCode: 0, stdout: 'ok\n' });
   });
 
-  it('publishes the mock port on 127.0.0.1 and on nothing else', async () => {
+  it('publishes the mock port on 127.0.0.1 and the bridge gateway (for job containers), nowhere else', async () => {
     const response = await fetch(`http://127.0.0.1:${port}/health`);
     expect(await response.text()).toBe('ok\n');
     const inspect = await orchestrator.docker.getContainer(`${ids.prefix}-mock`).inspect();
     const bindings = Object.values(inspect.HostConfig.PortBindings ?? {}).flat() as { HostIp: string }[];
-    expect(bindings.map((b) => b.HostIp)).toEqual(['127.0.0.1']);
-    // The bridge gateway is one of the host's other addresses: the port must not answer there.
     const gateway = await orchestrator.bridgeGateway();
-    await expect(connectTcp(gateway, port)).rejects.toThrow(/ECONNREFUSED/);
+    expect(bindings.map((b) => b.HostIp)).toEqual(['127.0.0.1', gateway]);
+    // Job containers reach it as host.docker.internal (→ the gateway); any other address of the
+    // host does not answer.
+    expect(await (await fetch(`http://${gateway}:${port}/health`)).text()).toBe('ok\n');
+    const other = Object.values(os.networkInterfaces())
+      .flat()
+      .find((address) => address?.family === 'IPv4' && !address.internal && address.address !== gateway);
+    if (other) await expect(connectTcp(other.address, port)).rejects.toThrow(/ECONNREFUSED/);
   });
 
   it('applies a config change to a running runner with SIGHUP, without restarting it', async () => {
@@ -203,10 +214,12 @@ describe.each(TRANSPORTS)('the pipeline topology over $transport', ({ host }) =>
     });
     await using _reader = reader;
     const daemon = JSON.parse((await reader.exec(['cat', '/etc/glci-dind/daemon.json'])).stdout);
-    expect(daemon['insecure-registries']).toEqual([`glci-mock:${port}`]);
-    expect((await reader.exec(['cat', '/etc/glci-dind/buildkitd.toml'])).stdout).toContain(
-      `[registry."glci-mock:${port}"]`,
-    );
+    expect(daemon['insecure-registries']).toEqual([`glci-mock:${port}`, `host.docker.internal:${port}`]);
+    expect(daemon['registry-mirrors']).toEqual([`http://glci-mock:${port}`]);
+    expect(daemon.bip).toBe('10.235.255.1/24');
+    const buildkitd = (await reader.exec(['cat', '/etc/glci-dind/buildkitd.toml'])).stdout;
+    expect(buildkitd).toContain(`[registry."glci-mock:${port}"]`);
+    expect(buildkitd).toContain(`[registry."host.docker.internal:${port}"]`);
   });
 
   it('recreates the mock when it is missing', async () => {

@@ -1,13 +1,14 @@
 import type { Logger, ResolvedNetwork } from '@glci/config';
-import { buildkitdToml, dindDaemonJson } from './dind.js';
+import { buildkitdToml, DIND_NETWORK_SETTINGS, dindDaemonJson } from './dind.js';
 import { dockerCall } from './docker-call.js';
 import type { DockerOrchestrator } from './docker-orchestrator.js';
-import { isConflict } from './errors.js';
+import { isConflict, isNotFound } from './errors.js';
 import { type DaemonFacts, jobExtraHosts } from './job-wiring.js';
 import {
   DEFAULT_INSTANCE,
   type GlciRole,
   glciLabels,
+  LABEL_MANAGED,
   LABEL_ROLE,
   LABEL_RUNNER_NAME,
   LABEL_RUNNER_TIER,
@@ -39,7 +40,11 @@ export interface TopologyOptions {
 }
 
 export interface RunnerSpec extends RunnerNameParts {
-  readonly pipelineId: string;
+  /**
+   * The pipeline whose network the runner joins. Without one the runner belongs to the daemon
+   * (shared by every pipeline, on the default bridge) and reaches the mock through `extraHosts`.
+   */
+  readonly pipelineId?: string;
   readonly image: string;
   readonly cmd?: readonly string[];
   /** The `config.toml` content, rendered by the caller. */
@@ -96,7 +101,8 @@ export class GlciTopology {
       mockDataVolume: `${p}-mock-data`,
       pipelineNetwork: (pipelineId: string) => `${p}-net-${pipelineId}`,
       jobNetwork: (pipelineId: string, jobId: string) => `${p}-net-${pipelineId}-job-${jobId}`,
-      dindConfigVolume: (pipelineId: string) => `${p}-dind-${pipelineId}`,
+      dindConfigVolume: (pipelineId: string, jobId?: string) =>
+        jobId === undefined ? `${p}-dind-${pipelineId}` : `${p}-dind-${pipelineId}-job-${jobId}`,
       runner: (spec: RunnerNameParts) => runnerName(p, spec),
     };
   }
@@ -233,7 +239,7 @@ export class GlciTopology {
     if (existing) await existing.stop({ timeoutMs: 0, remove: true });
     const configVolume = `${name}-config`;
     const runnerLabels = {
-      pipeline: spec.pipelineId,
+      ...(spec.pipelineId !== undefined ? { pipeline: spec.pipelineId } : {}),
       ...(spec.project !== undefined ? { project: spec.project } : {}),
     };
     await this.#orchestrator.ensureVolume({
@@ -251,7 +257,9 @@ export class GlciTopology {
         ...(spec.name !== undefined ? { [LABEL_RUNNER_NAME]: spec.name } : {}),
       },
       ...(spec.cmd ? { cmd: spec.cmd } : {}),
-      networks: [{ name: this.names.pipelineNetwork(spec.pipelineId) }],
+      ...(spec.pipelineId !== undefined
+        ? { networks: [{ name: this.names.pipelineNetwork(spec.pipelineId) }] }
+        : {}),
       ...(spec.extraHosts?.length ? { extraHosts: spec.extraHosts } : {}),
       mounts: [
         { type: 'volume', source: configVolume, target: RUNNER_CONFIG_DIR },
@@ -260,7 +268,11 @@ export class GlciTopology {
       privileged: this.#options.privileged,
       files: [{ path: `${RUNNER_CONFIG_DIR}/config.toml`, content: spec.configToml, mode: 0o600 }],
     });
-    this.#logger.info('runner started', { runner: name, tier: spec.tier, pipeline: spec.pipelineId });
+    this.#logger.info('runner started', {
+      runner: name,
+      tier: spec.tier,
+      pipeline: spec.pipelineId ?? 'shared',
+    });
     return container;
   }
 
@@ -288,8 +300,12 @@ export class GlciTopology {
     return network;
   }
 
-  /** Removes a DinD job's network and the containers on it (never the mock). */
-  async stopDindJob(pipelineId: string, jobId: string): Promise<void> {
+  /**
+   * Removes a DinD job's network and the containers on it (never the mock). The runner removes
+   * the job's containers itself a moment after the job ends; what is still attached after
+   * `graceMs` (a runner killed mid-job) is removed here, since nothing else uses this network.
+   */
+  async stopDindJob(pipelineId: string, jobId: string, options: { graceMs?: number } = {}): Promise<void> {
     const found = await this.#orchestrator.find({
       instance: this.instance,
       pipeline: pipelineId,
@@ -299,23 +315,71 @@ export class GlciTopology {
       if (container.labels[LABEL_ROLE] === 'mock') continue;
       await (await this.#orchestrator.getContainer(container.id))?.stop({ timeoutMs: 1000, remove: true });
     }
-    for (const network of found.networks) await (await this.#orchestrator.getNetwork(network.name))?.remove();
+    for (const info of found.networks) {
+      const network = await this.#orchestrator.getNetwork(info.name);
+      if (!network) continue;
+      await this.#drainNetwork(network, options.graceMs ?? 30_000);
+      await network.remove();
+    }
+    for (const info of found.volumes) {
+      await dockerCall(
+        this.#logger,
+        `removing volume ${info.name}`,
+        { pipeline: pipelineId, job: jobId },
+        () => this.#orchestrator.docker.getVolume(info.name).remove(),
+      ).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+      });
+    }
+  }
+
+  /** Waits for the containers glci did not make to leave `network`, then removes the stragglers. */
+  async #drainNetwork(network: StartedNetwork, graceMs: number): Promise<void> {
+    const docker = this.#orchestrator.docker;
+    const deadline = Date.now() + graceMs;
+    for (;;) {
+      const attached = await dockerCall(this.#logger, `listing the containers on ${network.name}`, {}, () =>
+        docker.listContainers({ all: true, filters: { network: [network.name] } }),
+      );
+      const strangers = attached.filter((container) => container.Labels?.[LABEL_MANAGED] !== 'true');
+      if (strangers.length === 0) return;
+      if (Date.now() >= deadline) {
+        for (const container of strangers) {
+          this.#logger.info('removing a container left on a DinD job network', { container: container.Id });
+          await dockerCall(this.#logger, `removing container ${container.Id.slice(0, 12)}`, {}, () =>
+            docker.getContainer(container.Id).remove({ force: true, v: true }),
+          ).catch((error: unknown) => {
+            if (!isNotFound(error)) throw error;
+          });
+        }
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   /**
-   * A volume holding the DinD `daemon.json` and `buildkitd.toml` for a pipeline, filled through a
-   * short-lived helper container; runner config templates mount it into `docker:dind` services.
+   * A volume holding the DinD `daemon.json` and `buildkitd.toml`, filled through a container that
+   * is created (never started) from `helperImage`, for a pipeline or for one DinD job. A job's
+   * volume is mounted read-write at `/etc/docker` of its `docker:dind` service: dockerd writes its
+   * `key.json` there and refuses to start on a read-only mount.
    */
   async writeDindConfig(
     pipelineId: string,
     helperImage: string,
+    jobId?: string,
   ): Promise<{ volume: string; files: string[] }> {
-    const volume = this.names.dindConfigVolume(pipelineId);
+    const volume = this.names.dindConfigVolume(pipelineId, jobId);
     await this.#orchestrator.ensureVolume({
       name: volume,
-      labels: this.labels('dind-config', { pipeline: pipelineId }),
+      labels: this.labels('dind-config', {
+        pipeline: pipelineId,
+        ...(jobId !== undefined ? { job: jobId } : {}),
+      }),
     });
     const mockHost = `${MOCK_ALIAS}:${this.#network.mockServer.port}`;
+    // Jobs push to `CI_REGISTRY` (the mock under the container host's name): trusted too.
+    const aliases = [this.#network.registry.ciRegistry];
     const docker = this.#orchestrator.docker;
     const helper = await dockerCall(
       this.#logger,
@@ -332,8 +396,8 @@ export class GlciTopology {
     try {
       const started = await this.#orchestrator.getContainer(helper.id);
       await started?.copyFiles([
-        { path: '/glci-dind/daemon.json', content: dindDaemonJson(mockHost) },
-        { path: '/glci-dind/buildkitd.toml', content: buildkitdToml(mockHost) },
+        { path: '/glci-dind/daemon.json', content: dindDaemonJson(mockHost, DIND_NETWORK_SETTINGS, aliases) },
+        { path: '/glci-dind/buildkitd.toml', content: buildkitdToml(mockHost, aliases) },
       ]);
     } finally {
       await dockerCall(this.#logger, 'removing the helper container', {}, () =>

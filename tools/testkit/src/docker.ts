@@ -30,3 +30,21 @@ export async function ensureTestImages(): Promise<typeof TEST_IMAGES> {
   await execFileAsync('bash', [path.join(repoRoot, 'scripts/build-test-images.sh')], { timeout: 300_000 });
   return TEST_IMAGES;
 }
+
+/** The tag under which the tests (and `glci run` from a checkout) find the locally built mock. */
+export const MOCK_IMAGE = 'glci-mock:local';
+
+/**
+ * Builds `glci-mock:local` from the current sources (apps/mock/scripts/build-image.sh), keeping
+ * the image when it was built from the same code. About 15 s when nothing changed (the workspace
+ * build), a minute and a half otherwise.
+ */
+export async function ensureMockImage(): Promise<string> {
+  await requireDocker();
+  await execFileAsync('bash', [path.join(repoRoot, 'apps/mock/scripts/build-image.sh'), MOCK_IMAGE], {
+    timeout: 600_000,
+    env: { ...process.env, GLCI_MOCK_IF_CHANGED: '1' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return MOCK_IMAGE;
+}

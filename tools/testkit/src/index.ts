@@ -1,6 +1,6 @@
 export { type CountingProxy, startCountingProxy } from './counting-proxy.js';
 export { type DistributionOptions, type RunningDistribution, startDistribution } from './distribution.js';
-export { ensureTestImages, requireDocker, TEST_IMAGES } from './docker.js';
+export { ensureMockImage, ensureTestImages, MOCK_IMAGE, requireDocker, TEST_IMAGES } from './docker.js';
 export {
   GITLAB_RUNNER_VERSION,
   gitlabRunnerCommand,

@@ -5,7 +5,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { configSchema, createSilentLogger, resolveNetwork } from '@glci/config';
-import { DockerOrchestrator, GlciTopology, reapGlciObjects, type StartedContainer } from '@glci/docker';
+import {
+  DockerOrchestrator,
+  GlciTopology,
+  reapGlciObjects,
+  removeRunnerObjects,
+  runnerShortToken,
+  type StartedContainer,
+} from '@glci/docker';
 import type { JobSpecInput } from '@glci/runner-api';
 import { RUNNER_IMAGES, requireDocker } from '@glci/testkit';
 import { createMockServer, type MockServerOptions, type RunningMockServer } from '../create-mock-server.js';
@@ -165,7 +172,7 @@ export async function startDockerRunnerHarness(
     async close() {
       await topology.stopPipeline(pipelineId).catch(() => undefined);
       // Job, service and helper containers the runner made carry its labels, not glci's.
-      await removeRunnerMadeObjects(orchestrator, token);
+      await removeRunnerObjects(orchestrator.docker, [runnerShortToken(token)]);
       await reapGlciObjects(orchestrator.docker, logger, { instance }, { all: true }).catch(() => undefined);
       // Images the host's dockerd pulled from this mock's registry.
       for (const image of await orchestrator.docker.listImages()) {
@@ -192,38 +199,4 @@ async function runnerLogs(runner: StartedContainer): Promise<string> {
   } catch (error) {
     return `(no logs: ${String(error)})`;
   }
-}
-
-/**
- * The runner labels what it creates (`com.gitlab.gitlab-runner.*`), with its short token (the
- * 9 characters after `glrt-`) as `runner.id`; a test removes the leftovers of its own runner only.
- */
-async function removeRunnerMadeObjects(orchestrator: DockerOrchestrator, token: string): Promise<void> {
-  const docker = orchestrator.docker;
-  const label = `com.gitlab.gitlab-runner.runner.id=${token.slice(5, 14)}`;
-  const containers = await docker.listContainers({
-    all: true,
-    filters: { label: [label] },
-  });
-  for (const info of containers)
-    await docker
-      .getContainer(info.Id)
-      .remove({ force: true, v: true })
-      .catch(() => undefined);
-  const networks = await docker.listNetworks({
-    filters: { label: [label] },
-  });
-  for (const info of networks)
-    await docker
-      .getNetwork(info.Id)
-      .remove()
-      .catch(() => undefined);
-  const volumes = await docker.listVolumes({
-    filters: { label: [label] },
-  });
-  for (const info of volumes.Volumes ?? [])
-    await docker
-      .getVolume(info.Name)
-      .remove()
-      .catch(() => undefined);
 }

@@ -1,0 +1,180 @@
+import type { Logger } from '@glci/config';
+import { type GlciTopology, runnerShortToken, type StartedContainer } from '@glci/docker';
+import { type RunnerEntryOptions, renderRunnersConfig } from '@glci/mock';
+import type { MockClient } from './mock-client.js';
+
+/** How every runner entry reaches the mock and runs its jobs. */
+export interface FleetSettings {
+  /** The runner image (`gitlab/gitlab-runner:…`, or a locally built one in tests). */
+  readonly image: string;
+  /** The helper image; unset lets the runner pick the published one that matches it. */
+  readonly helperImage?: string;
+  /** The mock as runners and their helper containers reach it: `http://host.docker.internal:<port>`. */
+  readonly mockUrl: string;
+  /** `extra_hosts` of the runner and of every job, helper and service container. */
+  readonly extraHosts: readonly string[];
+  /** Jobs the runner process runs at once (`concurrent`). */
+  readonly concurrent: number;
+  /** `[docker] privileged`: Docker-in-Docker services need it. */
+  readonly privileged: boolean;
+  /** The default job image when a job names none. */
+  readonly defaultImage: string;
+  readonly pullPolicy?: readonly ('always' | 'if-not-present' | 'never')[];
+  /** Seconds between the runner's polls; the mock long-polls, so this only bounds a reload. */
+  readonly checkInterval?: number;
+}
+
+/** One `[[runners]]` entry beside the shared one: a Docker-in-Docker job's, or a named runner's. */
+export interface FleetEntry {
+  /** Jobs with exactly these tags go to this entry (it runs no untagged jobs). */
+  readonly tags: readonly string[];
+  /** A user-defined network the job, its services and helpers join (instead of a per-build one). */
+  readonly networkMode?: string;
+  /** Extra `volumes` (`name:/path[:ro]`), e.g. the DinD `daemon.json` volume at `/etc/docker`. */
+  readonly volumes?: readonly string[];
+  /** Whether to map `extraHosts` into its containers (not where the mock is on the network). */
+  readonly extraHosts?: readonly string[];
+}
+
+interface RegisteredEntry extends FleetEntry {
+  readonly token: string;
+}
+
+/**
+ * The runner container and its `config.toml`: one shared entry that runs untagged jobs (each on
+ * the runner's own per-build network, `FF_NETWORK_PER_BUILD`), plus entries added and removed as
+ * jobs need them. Each entry is a runner registered with the mock; a change of entries rewrites
+ * the config in the container's volume and sends SIGHUP, never a restart, so running jobs go on.
+ */
+export class RunnerFleet {
+  readonly #topology: GlciTopology;
+  readonly #client: MockClient;
+  readonly #settings: FleetSettings;
+  readonly #logger: Logger;
+  readonly #suffix: string;
+  readonly #entries = new Map<string, RegisteredEntry>();
+  readonly #runnerIds = new Set<string>();
+  #shared: RegisteredEntry | undefined;
+  #container: StartedContainer | undefined;
+  /** Config changes one at a time, in order. */
+  #updating: Promise<unknown> = Promise.resolve();
+
+  constructor(options: {
+    topology: GlciTopology;
+    client: MockClient;
+    settings: FleetSettings;
+    logger: Logger;
+    /** The `{suffix}` of `glci-runner-{suffix}`. */
+    suffix: string;
+  }) {
+    this.#topology = options.topology;
+    this.#client = options.client;
+    this.#settings = options.settings;
+    this.#logger = options.logger.child({ module: 'runner-fleet' });
+    this.#suffix = options.suffix;
+  }
+
+  get container(): StartedContainer | undefined {
+    return this.#container;
+  }
+
+  /**
+   * The ids the runner labels its job containers, networks and volumes with: one per entry ever
+   * registered (an entry removed after its job may have left objects behind).
+   */
+  runnerIds(): string[] {
+    return [...this.#runnerIds];
+  }
+
+  /** Registers the shared runner and starts (or adopts) the runner container. */
+  async start(): Promise<StartedContainer> {
+    if (!this.#shared) {
+      const { token } = await this.#client.registerRunner({
+        tags: [],
+        runUntagged: true,
+        description: 'glci shared runner',
+      });
+      this.#shared = { tags: [], token };
+      this.#runnerIds.add(runnerShortToken(token));
+    }
+    this.#container = await this.#topology.ensureRunner({
+      suffix: this.#suffix,
+      tier: 'shared',
+      image: this.#settings.image,
+      configToml: this.#render(),
+      extraHosts: this.#settings.extraHosts,
+      cmd: ['run', '--working-directory=/home/gitlab-runner', '--config=/etc/gitlab-runner/config.toml'],
+    });
+    return this.#container;
+  }
+
+  /** Adds an entry (registering a runner for it) and reloads the runner. */
+  add(key: string, entry: FleetEntry): Promise<void> {
+    return this.#serialized(async () => {
+      if (this.#entries.has(key)) return;
+      const { token } = await this.#client.registerRunner({
+        tags: entry.tags,
+        runUntagged: false,
+        description: `glci ${key}`,
+      });
+      this.#entries.set(key, { ...entry, token });
+      this.#runnerIds.add(runnerShortToken(token));
+      await this.#apply();
+      this.#logger.info('runner entry added', { entry: key, tags: entry.tags });
+    });
+  }
+
+  /** Removes an entry once its job is over, and reloads the runner. */
+  remove(key: string): Promise<void> {
+    return this.#serialized(async () => {
+      if (!this.#entries.delete(key)) return;
+      await this.#apply();
+      this.#logger.info('runner entry removed', { entry: key });
+    });
+  }
+
+  async #apply(): Promise<void> {
+    if (!this.#container) throw new Error('the runner fleet has not been started');
+    await this.#topology.updateRunnerConfig(this.#container, this.#render());
+  }
+
+  #serialized<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#updating.then(work, work);
+    this.#updating = next.catch(() => undefined);
+    return next;
+  }
+
+  #render(): string {
+    if (!this.#shared) throw new Error('the shared runner is not registered');
+    const settings = this.#settings;
+    const base = (entry: RegisteredEntry, name: string): RunnerEntryOptions => ({
+      url: settings.mockUrl,
+      token: entry.token,
+      name,
+      executor: 'docker',
+      docker: {
+        image: settings.defaultImage,
+        privileged: settings.privileged,
+        pullPolicy: settings.pullPolicy ?? ['if-not-present'],
+        extraHosts: entry.extraHosts ?? settings.extraHosts,
+        volumes: ['/cache', '/certs/client', ...(entry.volumes ?? [])],
+        ...(settings.helperImage ? { helperImage: settings.helperImage } : {}),
+        ...(entry.networkMode ? { networkMode: entry.networkMode } : {}),
+      },
+      // A job on a network glci made has no per-build network of the runner's.
+      ...(entry.networkMode ? { featureFlags: { FF_NETWORK_PER_BUILD: false } } : {}),
+    });
+    const entries = [
+      base(this.#shared, 'glci-shared'),
+      ...[...this.#entries].map(([key, entry]) => base(entry, `glci-${key}`)),
+    ];
+    return renderRunnersConfig(
+      {
+        concurrent: Math.max(1, settings.concurrent),
+        checkInterval: settings.checkInterval ?? 1,
+        logLevel: 'info',
+      },
+      entries,
+    );
+  }
+}
