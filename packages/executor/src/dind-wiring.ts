@@ -87,14 +87,14 @@ export class DindWiring {
 function withDindClientVariables(spec: JobSpecInput): NonNullable<JobSpecInput['variables']> {
   const own = { ...(spec.variables ?? {}) };
   const given = (name: string) => name in own || name in (spec.pipeline_variables ?? {});
-  const certDir = valueOf(own.DOCKER_TLS_CERTDIR ?? spec.pipeline_variables?.DOCKER_TLS_CERTDIR);
+  const certDir = variableValue(own.DOCKER_TLS_CERTDIR ?? spec.pipeline_variables?.DOCKER_TLS_CERTDIR);
   const tls = certDir !== '';
   const defaults = dindClientEnv({ tls });
   for (const [name, value] of Object.entries(defaults)) if (!given(name)) own[name] = value;
   return own;
 }
 
-function valueOf(variable: unknown): string | undefined {
+function variableValue(variable: unknown): string | undefined {
   if (variable === undefined) return undefined;
   if (typeof variable === 'object' && variable !== null && 'value' in variable) return String(variable.value);
   return String(variable);
