@@ -11,6 +11,8 @@ describe('knownKeysAt', () => {
       'daemon',
       'registry',
       'defaults',
+      'runner',
+      'mock',
       'skip',
       'manual',
       'jobs',

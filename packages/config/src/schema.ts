@@ -242,6 +242,29 @@ const executor = z.enum(['docker', 'kubernetes']);
 /** `branch=NAME`, `branch`, `merge_request`, `tag=NAME`, `tag`, `env=NAME`, or a `[contexts.NAME]` name. */
 const contextText = z.string().min(1);
 
+const pullPolicy = z.enum(['always', 'if-not-present', 'never']);
+
+/**
+ * The official gitlab-runner glci drives (`glci run`). The images default to the published ones;
+ * machines that cannot pull them (CI here) point these at locally built images.
+ */
+export const RUNNER_VERSION = '17.9.0';
+export const runnerSchema = z.strictObject({
+  /** The runner container's image. */
+  image: z.string().min(1).default(`gitlab/gitlab-runner:v${RUNNER_VERSION}`),
+  /** The helper image of the Docker executor; unset: the runner picks the published one matching it. */
+  helper_image: z.string().min(1).optional(),
+  /** How the runner pulls job and service images (`[runners.docker] pull_policy`). */
+  pull_policy: z.array(pullPolicy).min(1).default(['if-not-present']),
+  /** Jobs the runner process runs at once (`concurrent`); `[defaults] concurrency` still limits a pipeline. */
+  concurrent: z.number().int().min(1).max(1000).default(8),
+});
+
+/** The mock container (`glci-mock`): the image, built from a checkout or published. */
+export const mockSchema = z.strictObject({
+  image: z.string().min(1).default('glci-mock:local'),
+});
+
 export const defaultsSchema = z.strictObject({
   /** Jobs run at once; 0 means no limit. */
   concurrency: z.number().int().min(0).max(1000).default(4),
@@ -324,6 +347,8 @@ export const configSchema = z.strictObject({
   daemon: daemonSchema.prefault({}),
   registry: registrySchema.prefault({}),
   defaults: defaultsSchema.prefault({}),
+  runner: runnerSchema.prefault({}),
+  mock: mockSchema.prefault({}),
   skip: skipSchema.prefault({}),
   manual: manualSchema.prefault({}),
   jobs: z.record(z.string().min(1), jobOverrideSchema).default({}),

@@ -55,6 +55,15 @@ describe('userOnlyViolations', () => {
     ]);
   });
 
+  it('rejects the images of the containers that get the Docker socket', () => {
+    expect(
+      keysOf({
+        runner: { image: 'evil/runner', helper_image: 'evil/helper', concurrent: 2 },
+        mock: { image: 'evil/mock' },
+      }),
+    ).toEqual(['runner.image', 'runner.helper_image', 'mock.image']);
+  });
+
   it('rejects a secret-named key anywhere, even one the schema does not know', () => {
     expect(keysOf({ runner: { token: '$CI_JOB_TOKEN' } })).toEqual(['runner.token']);
   });

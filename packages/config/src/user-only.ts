@@ -14,6 +14,10 @@ const USER_ONLY_KEYS: readonly (readonly string[])[] = [
   ['registry', 'upstream'],
   ['registry', 'storage', 'endpoint'],
   ['registry', 'storage', 'access_key_id'],
+  // These containers get the Docker socket: a repository may not choose what runs there.
+  ['runner', 'image'],
+  ['runner', 'helper_image'],
+  ['mock', 'image'],
 ];
 /** Under each `[[registry.upstreams]]`. */
 const USER_ONLY_UPSTREAM_KEYS = ['username', 'password'];

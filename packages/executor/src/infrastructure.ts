@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { Agent } from 'node:http';
+import path from 'node:path';
+import { type GlciConfig, type Logger, type ResolvedNetwork, resolveNetwork } from '@glci/config';
+import { DockerOrchestrator, GlciTopology, type StartedContainer } from '@glci/docker';
+import { DindWiring } from './dind-wiring.js';
+import { JobImages } from './job-images.js';
+import { MockClient } from './mock-client.js';
+import { MockEventHub } from './mock-event-hub.js';
+import { RunnerFleet } from './runner-fleet.js';
+import { ResourceGroups } from './scheduler.js';
+
+export interface InfrastructureOptions {
+  readonly config: GlciConfig;
+  /** `$GLCI_HOME`: where the mock's internal secret is kept. */
+  readonly glciHome: string;
+  readonly logger: Logger;
+  /** Separates test installations on one Docker host; `default` otherwise. */
+  readonly instance?: string;
+  readonly namePrefix?: string;
+  /** The session (daemon process) that creates objects. */
+  readonly session: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * How to reach the mock's `/internal` API: the published port (default), or an agent that
+   * tunnels through `docker exec` for a remote Docker host.
+   */
+  readonly mockAgent?: (mock: StartedContainer) => Agent | undefined;
+}
+
+/** What a running pipeline needs of the infrastructure. */
+export interface ReadyInfrastructure {
+  readonly network: ResolvedNetwork;
+  readonly orchestrator: DockerOrchestrator;
+  readonly topology: GlciTopology;
+  readonly client: MockClient;
+  readonly events: MockEventHub;
+  readonly fleet: RunnerFleet;
+  readonly dind: DindWiring;
+  readonly images: JobImages;
+  readonly resourceGroups: ResourceGroups;
+}
+
+/**
+ * glci's long-lived Docker objects, created on first use and shared by every pipeline: the
+ * `glci-mock` container (registry, cache and data volumes; its port on 127.0.0.1 and the bridge
+ * gateway), and the runner container (`glci-runner-<instance>`) with the shared runner entry.
+ * `ensure` (re)creates whatever is missing, so a mock or runner removed by hand, or lost in a
+ * Docker restart, comes back on the next pipeline.
+ */
+export class Infrastructure {
+  readonly #options: InfrastructureOptions;
+  readonly #logger: Logger;
+  #ready: Promise<ReadyInfrastructure> | undefined;
+
+  constructor(options: InfrastructureOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ module: 'infrastructure' });
+  }
+
+  ensure(): Promise<ReadyInfrastructure> {
+    this.#ready ??= this.#create().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready.then(async (ready) => {
+      // Still there? A mock or runner removed since is recreated.
+      if (!(await ready.client.health()) || !(await ready.fleet.container?.state())?.running) {
+        await ready.topology.ensureMock();
+        await ready.fleet.start();
+      }
+      return ready;
+    });
+  }
+
+  async #create(): Promise<ReadyInfrastructure> {
+    const { config, logger } = this.#options;
+    const network = resolveNetwork(config, this.#options.env);
+    const orchestrator = await DockerOrchestrator.connect(network.docker, {
+      logger,
+      ...(this.#options.env ? { env: this.#options.env } : {}),
+    });
+    const secret = await mockSecret(this.#options.glciHome);
+    const upstreams = config.registry.upstreams.map((upstream) => upstream.url);
+    const topology = new GlciTopology({
+      orchestrator,
+      network,
+      privileged: config.docker.privileged,
+      logger,
+      session: this.#options.session,
+      ...(this.#options.instance ? { instance: this.#options.instance } : {}),
+      ...(this.#options.namePrefix ? { namePrefix: this.#options.namePrefix } : {}),
+      mock: {
+        image: config.mock.image,
+        pullPolicy: 'if-not-present',
+        env: {
+          GLCI_MOCK_SECRET: secret,
+          GLCI_MOCK_EXTERNAL_URL: network.mockServer.containerUrl,
+          GLCI_MOCK_UPSTREAMS: upstreams.join(','),
+        },
+      },
+    });
+    this.#logger.info('starting the mock', { image: config.mock.image, port: network.mockServer.port });
+    const mock = await topology.ensureMock();
+    const agent = this.#options.mockAgent?.(mock);
+    const client = new MockClient({
+      baseUrl: network.mockServer.hostUrl,
+      secret,
+      ...(agent ? { agent } : {}),
+    });
+    const extraHosts = network.extraHosts;
+    const fleet = new RunnerFleet({
+      topology,
+      client,
+      logger,
+      suffix: topology.instance,
+      settings: {
+        image: config.runner.image,
+        ...(config.runner.helper_image ? { helperImage: config.runner.helper_image } : {}),
+        mockUrl: network.mockServer.containerUrl,
+        extraHosts,
+        concurrent: config.runner.concurrent,
+        privileged: config.docker.privileged,
+        defaultImage: config.defaults.image ?? 'alpine:latest',
+        pullPolicy: config.runner.pull_policy,
+      },
+    });
+    this.#logger.info('starting the runner', { image: config.runner.image });
+    await fleet.start();
+    return {
+      network,
+      orchestrator,
+      topology,
+      client,
+      events: new MockEventHub({ client, logger }),
+      fleet,
+      dind: new DindWiring({ topology, fleet, logger, fillImage: config.mock.image, extraHosts }),
+      images: new JobImages({
+        orchestrator,
+        logger,
+        names: {
+          ciRegistry: network.registry.ciRegistry,
+          hostRegistry: network.registry.hostRegistry,
+          upstreams,
+        },
+      }),
+      resourceGroups: new ResourceGroups(),
+    };
+  }
+}
+
+/** The mock's internal secret, kept 0600 in `$GLCI_HOME` so a restarted daemon can talk to it. */
+export async function mockSecret(glciHome: string): Promise<string> {
+  const file = path.join(glciHome, 'mock-secret');
+  try {
+    const existing = (await readFile(file, 'utf8')).trim();
+    if (existing.length >= 16) return existing;
+  } catch {
+    // created below
+  }
+  const secret = randomBytes(32).toString('base64url');
+  await mkdir(glciHome, { recursive: true, mode: 0o700 });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return secret;
+}

@@ -1,0 +1,408 @@
+import type { Logger } from '@glci/config';
+import type { PullProgressEvent } from '@glci/docker';
+import { artifactSources, type PipelinePlan, type PlannedJob, toJobSpec } from '@glci/pipeline';
+import type { JobSpecInput } from '@glci/runner-api';
+import { type DindWiring, usesDockerInDocker } from './dind-wiring.js';
+import type { JobImages } from './job-images.js';
+import type { ArtifactInfo, MockClient, MockJob } from './mock-client.js';
+import type { MockEventHub } from './mock-event-hub.js';
+import {
+  type JobOutcome,
+  type JobProgress,
+  type JobStatus,
+  PipelineScheduler,
+  type PipelineStatus,
+  type ResourceGroups,
+} from './scheduler.js';
+
+/** What a running pipeline tells its watchers (the CLI, the history). */
+export type ExecutionEvent =
+  | {
+      readonly type: 'pipeline-started';
+      readonly pipelineId: number;
+      readonly parentPipelineId?: number;
+      readonly name?: string;
+      readonly stages: readonly string[];
+      readonly jobs: readonly { readonly name: string; readonly stage: string; readonly status: JobStatus }[];
+    }
+  | {
+      readonly type: 'job';
+      readonly pipelineId: number;
+      readonly name: string;
+      readonly stage: string;
+      readonly status: JobStatus;
+      readonly attempt: number;
+      /** The job's id in the mock (`CI_JOB_ID`) once it was queued. */
+      readonly jobId?: number;
+      readonly reason?: string;
+      readonly allowedFailure?: boolean;
+      readonly failureReason?: string;
+      readonly exitCode?: number;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'trace';
+      readonly pipelineId: number;
+      readonly name: string;
+      readonly jobId: number;
+      readonly offset: number;
+      readonly data: Buffer;
+    }
+  | {
+      readonly type: 'pull';
+      readonly pipelineId: number;
+      readonly name: string;
+      readonly progress: PullProgressEvent;
+    }
+  | {
+      readonly type: 'pipeline-finished';
+      readonly pipelineId: number;
+      readonly status: PipelineStatus;
+      readonly durationMs: number;
+    };
+
+/** What the daemon provides around an execution. */
+export interface ExecutionHooks {
+  emit(event: ExecutionEvent): void;
+  /** Keeps a finished job's artifacts (the daemon's history); optional. */
+  storeArtifacts?(
+    job: { name: string; jobId: number; pipelineId: number },
+    artifacts: readonly ArtifactInfo[],
+  ): Promise<void>;
+  /** A new pipeline id for a child pipeline. */
+  allocatePipelineId(): Promise<number>;
+}
+
+export interface ExecutionOptions {
+  readonly pipelineId: number;
+  readonly parentPipelineId?: number;
+  readonly plan: PipelinePlan;
+  readonly projectPath: string;
+  /** The commit the mock serves (a dirty snapshot's, or the plan's). */
+  readonly sha: string;
+  readonly client: MockClient;
+  readonly events: MockEventHub;
+  readonly images: JobImages;
+  readonly dind: DindWiring;
+  readonly resourceGroups: ResourceGroups;
+  readonly hooks: ExecutionHooks;
+  readonly logger: Logger;
+  /** Jobs at once; 0: no limit. */
+  readonly concurrency: number;
+  /** Manual jobs to run (by name). */
+  readonly runManual?: ReadonlySet<string>;
+  /** Run only these jobs and what they `need`; all jobs when unset. */
+  readonly selectJobs?: readonly string[];
+  readonly now?: () => number;
+}
+
+interface ActiveJob {
+  readonly planned: PlannedJob;
+  jobId?: number;
+  readonly abort: AbortController;
+}
+
+/**
+ * Runs one planned pipeline to its end on the official runner through the mock: asks the
+ * scheduler what may start, gives each job its images (through the cache), its Docker-in-Docker
+ * wiring and its dependencies' ids, queues it, follows its states and log, keeps its artifacts,
+ * starts child pipelines for trigger jobs, and reports everything as `ExecutionEvent`s.
+ */
+export class PipelineExecution {
+  readonly #options: ExecutionOptions;
+  readonly #scheduler: PipelineScheduler;
+  readonly #jobs: ReadonlyMap<string, PlannedJob>;
+  readonly #active = new Map<string, ActiveJob>();
+  /** The latest mock job id of each job name (for `dependencies`). */
+  readonly #jobIds = new Map<string, number>();
+  readonly #children = new Set<Promise<unknown>>();
+  readonly #childExecutions = new Set<PipelineExecution>();
+  readonly #now: () => number;
+  readonly #logger: Logger;
+  /** The last status reported of each job, so that each change is reported once. */
+  readonly #reported = new Map<string, string>();
+  #wake: (() => void) | undefined;
+  #canceled: 'graceful' | 'forced' | undefined;
+  #dindJobs = 0;
+
+  constructor(options: ExecutionOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#logger = options.logger.child({ module: 'execution', pipeline: options.pipelineId });
+    const jobs = selectedJobs(options.plan, options.selectJobs);
+    this.#jobs = new Map(jobs.map((job) => [job.name, job]));
+    this.#scheduler = new PipelineScheduler(jobs, {
+      concurrency: options.concurrency,
+      ...(options.runManual ? { runManual: options.runManual } : {}),
+      resourceGroups: options.resourceGroups,
+      pipelineKey: String(options.pipelineId),
+    });
+  }
+
+  get pipelineId(): number {
+    return this.#options.pipelineId;
+  }
+
+  jobs(): JobProgress[] {
+    return this.#scheduler.jobs();
+  }
+
+  status(): PipelineStatus {
+    return this.#scheduler.status();
+  }
+
+  /** Runs until every job has ended; resolves with the pipeline's status. */
+  async run(): Promise<PipelineStatus> {
+    const started = this.#now();
+    const { plan, pipelineId } = this.#options;
+    this.#emit({
+      type: 'pipeline-started',
+      pipelineId,
+      ...(this.#options.parentPipelineId !== undefined
+        ? { parentPipelineId: this.#options.parentPipelineId }
+        : {}),
+      ...(plan.name ? { name: plan.name } : {}),
+      stages: plan.stages,
+      jobs: [...this.#jobs.values()].map((job) => ({
+        name: job.name,
+        stage: job.stage,
+        status: 'created' as const,
+      })),
+    });
+    this.#logger.info('pipeline started', { jobs: this.#jobs.size });
+    for (;;) {
+      for (const job of this.#scheduler.ready(this.#now())) this.#launch(this.#jobs.get(job.name)!);
+      this.#reportSettled();
+      if (this.#scheduler.status() !== 'running' && this.#active.size === 0) break;
+      await this.#sleep();
+    }
+    await Promise.allSettled([...this.#children]);
+    const status = this.#scheduler.status();
+    this.#emit({ type: 'pipeline-finished', pipelineId, status, durationMs: this.#now() - started });
+    this.#logger.info('pipeline finished', { status });
+    return status;
+  }
+
+  /**
+   * Cancels the pipeline: jobs that have not started never will; running jobs are canceled
+   * gracefully (their `after_script` runs), or at once with `force` (a second Ctrl-C).
+   */
+  async cancel(options: { force?: boolean } = {}): Promise<void> {
+    this.#canceled = options.force ? 'forced' : (this.#canceled ?? 'graceful');
+    for (const progress of this.#scheduler.cancel()) this.#emitJob(progress);
+    for (const child of this.#childExecutions) await child.cancel(options);
+    for (const active of this.#active.values()) {
+      if (active.jobId === undefined) active.abort.abort();
+      else {
+        await this.#options.client
+          .cancel(active.jobId, { force: options.force ?? false })
+          .catch((error: unknown) =>
+            this.#logger.warn('cancel failed', { job: active.planned.name, error: String(error) }),
+          );
+      }
+    }
+    this.#wakeUp();
+  }
+
+  /** Starts a job's life in the background; the run loop wakes when it ends. */
+  #launch(job: PlannedJob): void {
+    const active: ActiveJob = { planned: job, abort: new AbortController() };
+    this.#active.set(job.name, active);
+    this.#emitJob(this.#scheduler.job(job.name));
+    void this.#runJob(active)
+      .then(
+        (outcome) => this.#finish(job, outcome),
+        (error: unknown) => {
+          this.#logger.error('job could not run', { job: job.name, error: (error as Error).message });
+          this.#finish(
+            job,
+            { state: this.#canceled ? 'canceled' : 'failed', failureReason: 'runner_system_failure' },
+            String((error as Error).message),
+          );
+        },
+      )
+      .finally(() => {
+        this.#active.delete(job.name);
+        this.#wakeUp();
+      });
+  }
+
+  async #runJob(active: ActiveJob): Promise<JobOutcome> {
+    const job = active.planned;
+    if (job.trigger) return await this.#runTrigger(job);
+    const { client, pipelineId, projectPath, plan } = this.#options;
+    let spec: JobSpecInput = toJobSpec(plan, job, {
+      pipelineId,
+      projectPath,
+      sha: this.#options.sha,
+      dependencyIds: artifactSources(plan, job)
+        .map((name) => this.#jobIds.get(name))
+        .filter((id): id is number => id !== undefined),
+    });
+    spec = await this.#options.images.prepare(spec, {
+      projectPath,
+      signal: active.abort.signal,
+      onProgress: (progress) => this.#emit({ type: 'pull', pipelineId, name: job.name, progress }),
+    });
+    const prepared = usesDockerInDocker(spec)
+      ? await this.#options.dind.prepare(String(pipelineId), `j${++this.#dindJobs}`, spec)
+      : { spec, release: async () => {} };
+    try {
+      active.abort.signal.throwIfAborted();
+      const queued = await client.enqueue(prepared.spec);
+      active.jobId = queued.id;
+      this.#jobIds.set(job.name, queued.id);
+      if (this.#canceled) await client.cancel(queued.id, { force: this.#canceled === 'forced' });
+      const final = await this.#options.events.watch(queued.id, {
+        onState: (state) => {
+          if (state === 'running') {
+            this.#scheduler.started(job.name);
+            this.#emitJob(this.#scheduler.job(job.name));
+          }
+        },
+        onTrace: (data, offset) =>
+          this.#emit({ type: 'trace', pipelineId, name: job.name, jobId: queued.id, offset, data }),
+      });
+      await this.#keepArtifacts(job, queued.id);
+      return outcomeOf(final);
+    } finally {
+      await prepared
+        .release()
+        .catch((error: unknown) =>
+          this.#logger.warn("could not remove a DinD job's network", { job: job.name, error: String(error) }),
+        );
+    }
+  }
+
+  /** A trigger job: the child pipeline runs on the same mock and runners. */
+  async #runTrigger(job: PlannedJob): Promise<JobOutcome> {
+    const trigger = job.trigger!;
+    if (!trigger.pipeline) {
+      throw new Error(
+        trigger.kind === 'child' && trigger.dynamic
+          ? `${job.name}: a child pipeline from the artifact ${trigger.dynamic.artifact} of ${trigger.dynamic.job} is not supported yet`
+          : `${job.name}: the downstream pipeline could not be planned (map the project with [projects] or --project-dir)`,
+      );
+    }
+    const childId = await this.#options.hooks.allocatePipelineId();
+    const child = new PipelineExecution({
+      ...this.#options,
+      pipelineId: childId,
+      parentPipelineId: this.#options.pipelineId,
+      plan: trigger.pipeline,
+      selectJobs: undefined,
+    });
+    this.#childExecutions.add(child);
+    const running = child.run().finally(() => this.#childExecutions.delete(child));
+    this.#children.add(running);
+    if (trigger.strategy !== 'depend') return { state: 'success' };
+    const status = await running;
+    return status === 'success'
+      ? { state: 'success' }
+      : { state: status === 'canceled' ? 'canceled' : 'failed' };
+  }
+
+  async #keepArtifacts(job: PlannedJob, jobId: number): Promise<void> {
+    const store = this.#options.hooks.storeArtifacts;
+    if (!store) return;
+    try {
+      const artifacts = await this.#options.client.artifacts(jobId);
+      if (artifacts.length > 0)
+        await store({ name: job.name, jobId, pipelineId: this.#options.pipelineId }, artifacts);
+    } catch (error) {
+      this.#logger.warn('could not keep the artifacts', { job: job.name, error: String(error) });
+    }
+  }
+
+  #finish(job: PlannedJob, outcome: JobOutcome, reason?: string): void {
+    const progress = this.#scheduler.finished(job.name, outcome);
+    this.#emitJob(reason && progress.status === 'failed' ? { ...progress, reason } : progress);
+  }
+
+  /** Jobs the scheduler skipped, delayed or parked as manual since the last report. */
+  #reportSettled(): void {
+    for (const progress of this.#scheduler.jobs()) {
+      if (!['skipped', 'manual', 'scheduled'].includes(progress.status)) continue;
+      this.#emitJob(progress);
+    }
+  }
+
+  #emitJob(progress: JobProgress): void {
+    const key = `${progress.status}/${progress.attempt}/${progress.reason ?? ''}`;
+    if (this.#reported.get(progress.name) === key) return;
+    this.#reported.set(progress.name, key);
+    const job = this.#jobs.get(progress.name)!;
+    const jobId = this.#active.get(progress.name)?.jobId;
+    this.#emit({
+      type: 'job',
+      pipelineId: this.#options.pipelineId,
+      name: progress.name,
+      stage: job.stage,
+      status: progress.status,
+      attempt: progress.attempt,
+      ...(jobId !== undefined ? { jobId } : {}),
+      ...(progress.reason ? { reason: progress.reason } : {}),
+      ...(progress.allowedFailure ? { allowedFailure: true } : {}),
+      ...(progress.failureReason ? { failureReason: progress.failureReason } : {}),
+      ...(progress.exitCode !== undefined ? { exitCode: progress.exitCode } : {}),
+      at: this.#now(),
+    });
+  }
+
+  #emit(event: ExecutionEvent): void {
+    try {
+      this.#options.hooks.emit(event);
+    } catch (error) {
+      this.#logger.warn('an event watcher failed', { error: String(error) });
+    }
+  }
+
+  /** Waits until a job ends, the next delayed job is due, or the pipeline is canceled. */
+  #sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const wakeAt = this.#scheduler.nextWakeAt();
+      const timer = wakeAt === undefined ? undefined : setTimeout(resolve, Math.max(0, wakeAt - this.#now()));
+      this.#wake = () => {
+        if (timer) clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  #wakeUp(): void {
+    this.#wake?.();
+  }
+}
+
+function outcomeOf(job: Partial<MockJob>): JobOutcome {
+  const state = job.state === 'success' ? 'success' : job.state === 'canceled' ? 'canceled' : 'failed';
+  return {
+    state,
+    ...(job.failureReason ? { failureReason: job.failureReason } : {}),
+    ...(job.exitCode !== null && job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
+  };
+}
+
+/**
+ * The jobs `glci run JOB…` runs: the named ones and, transitively, the jobs they `need` (so their
+ * artifacts and dotenv variables exist); every job when none is named.
+ */
+export function selectedJobs(plan: PipelinePlan, names: readonly string[] | undefined): PlannedJob[] {
+  if (!names || names.length === 0) return [...plan.jobs];
+  const byName = new Map(plan.jobs.map((job) => [job.name, job]));
+  const wanted = new Set<string>();
+  const visit = (name: string) => {
+    if (wanted.has(name)) return;
+    const job = byName.get(name);
+    if (!job) return;
+    wanted.add(name);
+    for (const need of job.needs ?? []) visit(need.job);
+  };
+  for (const name of names) {
+    // A parallel job's name selects all its instances.
+    const matches = plan.jobs.filter((job) => job.name === name || job.definitionName === name);
+    for (const job of matches) visit(job.name);
+  }
+  return plan.jobs.filter((job) => wanted.has(job.name));
+}
