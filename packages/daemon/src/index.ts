@@ -3,6 +3,29 @@ export { ArchiveError, ArtifactError, ExtractConflictError, UnsafeEntryError } f
 export { type ExtractReport, ExtractTarget, type ExtractTargetOptions } from './artifacts/extract-target.js';
 export { GzipFormatError, type GzipMember, readGzipMembers } from './artifacts/gzip-members.js';
 export { type ArchiveEntry, extractZip, listZip } from './artifacts/zip-archive.js';
+export {
+  type BuildInfo,
+  buildIdentity,
+  buildInfoSchema,
+  computeBuildInfo,
+  readBuildInfo,
+  shortBuildIdentity,
+} from './build-info.js';
+export {
+  DaemonClient,
+  type DaemonClientOptions,
+  DaemonNotRunningError,
+  DaemonRequestError,
+  type RequestOptions,
+} from './client/daemon-client.js';
+export {
+  type DaemonCommand,
+  DaemonStartError,
+  type EnsureDaemonOptions,
+  type EnsuredDaemon,
+  ensureDaemon,
+} from './client/ensure-daemon.js';
+export { DAEMON_EXIT, type RunDaemonOptions, runDaemon } from './daemon-process.js';
 export { isTemporaryName, writeFileAtomic, writeStreamAtomic } from './history/atomic-write.js';
 export { HistoryStore, type HistoryStoreOptions, type ProjectInfo } from './history/history-store.js';
 export { JobFiles, type StoredArtifact, type TraceWriter } from './history/job-files.js';
@@ -30,6 +53,9 @@ export {
   ProjectHistory,
   type PruneOptions,
 } from './history/project-history.js';
+export { type LogFile, type LogRotationPolicy, logFiles, rotateLog } from './log/log-rotation.js';
+export { type FollowOptions, followLines, readLastLines } from './log/log-tail.js';
+export { isAlive } from './process-alive.js';
 export {
   type AcquireLockOptions,
   acquireLock,
@@ -38,6 +64,19 @@ export {
   type ProcessLock,
   withLock,
 } from './process-lock.js';
+export {
+  type ActiveWork,
+  DAEMON_ROUTES,
+  type DaemonStatus,
+  type ErrorBody,
+  type StopRequest,
+  type StopResponse,
+} from './server/daemon-api.js';
+export { DaemonServer, type DaemonServerOptions, type StopReason } from './server/daemon-server.js';
+export type { DaemonService, DaemonServiceContext } from './server/daemon-service.js';
+export { DaemonHttpError } from './server/http-errors.js';
+export { sendNdjson } from './server/ndjson.js';
+export { DaemonAlreadyRunningError, DaemonSocketError } from './server/socket-file.js';
 export { keepSgrOnly, stripAnsi } from './trace/ansi.js';
 export {
   isScriptSection,

@@ -3,6 +3,7 @@ import { open, readFile, unlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive } from './process-alive.js';
 
 /**
  * A lock between processes of one user, named by a path, that the kernel releases when the holder
@@ -108,13 +109,4 @@ async function tryFileLock(lockPath: string, tookOver = false): Promise<ProcessL
       await unlink(file).catch(() => undefined);
     },
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
