@@ -1,7 +1,10 @@
 import type { LogLevel } from '@glci/config';
 import { Command, Option } from 'commander';
 import { type CliContext, createCliContext } from './cli-context.js';
+import { registerArtifactsCommand } from './commands/artifacts.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerDaemonCommand } from './commands/daemon.js';
+import { registerLogCommand } from './commands/log.js';
 import { registerRegistryCommand } from './commands/registry/index.js';
 import { registerSystemCommand } from './commands/system.js';
 import { cliVersion, registerVersionCommand } from './commands/version.js';
@@ -31,5 +34,8 @@ export function createProgram(contextOverride?: CliContext): Command {
   registerVersionCommand(program, getContext);
   registerSystemCommand(program, getContext);
   registerRegistryCommand(program, getContext);
+  registerDaemonCommand(program, getContext);
+  registerLogCommand(program, getContext);
+  registerArtifactsCommand(program, getContext);
   return program;
 }

@@ -2,23 +2,30 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 
 /**
  * Which glci build a CLI or daemon is: the commit it was built from and, when the tree had
  * uncommitted changes, a hash of them (two different dirty trees of one commit are different
  * builds). A CLI that finds a daemon of another build restarts it.
  */
-export const buildInfoSchema = z.object({
+export interface BuildInfo {
   /** The full commit hash, or `unknown`. */
-  commit: z.string().min(1),
+  readonly commit: string;
   /** A short hash of the uncommitted changes; absent for a clean tree. */
-  dirty: z.string().optional(),
+  readonly dirty?: string;
   /** `build`: embedded by `pnpm build`; `git`: computed from the checkout it runs from. */
-  source: z.enum(['build', 'git', 'unknown']),
-});
+  readonly source: 'build' | 'git' | 'unknown';
+}
 
-export type BuildInfo = z.infer<typeof buildInfoSchema>;
+/** Checks a parsed build-info file (kept free of a schema library: `glci version` loads this). */
+export function parseBuildInfo(data: unknown): BuildInfo | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { commit, dirty, source } = data as Record<string, unknown>;
+  if (typeof commit !== 'string' || commit === '') return undefined;
+  if (dirty !== undefined && typeof dirty !== 'string') return undefined;
+  if (source !== 'build' && source !== 'git' && source !== 'unknown') return undefined;
+  return { commit, ...(dirty ? { dirty } : {}), source };
+}
 
 /** The string two builds are compared by: `<commit>` or `<commit>-dirty.<hash>`. */
 export function buildIdentity(info: Pick<BuildInfo, 'commit' | 'dirty'>): string {
@@ -81,8 +88,13 @@ export function readBuildInfo(options: { readonly file: string; readonly repoDir
   } catch {
     return computeBuildInfo(options.repoDir);
   }
-  const parsed = buildInfoSchema.safeParse(JSON.parse(text));
-  if (!parsed.success)
-    throw new Error(`${options.file} is not a valid build-info file: ${parsed.error.message}`);
-  return parsed.data;
+  let parsed: BuildInfo | undefined;
+  try {
+    parsed = parseBuildInfo(JSON.parse(text));
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed)
+    throw new Error(`${options.file} is not a valid build-info file: remove it, or run pnpm build again`);
+  return parsed;
 }

@@ -6,8 +6,8 @@ export { type ArchiveEntry, extractZip, listZip } from './artifacts/zip-archive.
 export {
   type BuildInfo,
   buildIdentity,
-  buildInfoSchema,
   computeBuildInfo,
+  parseBuildInfo,
   readBuildInfo,
   shortBuildIdentity,
 } from './build-info.js';

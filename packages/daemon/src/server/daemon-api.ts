@@ -41,7 +41,7 @@ export interface DaemonStatus {
   };
   readonly services: readonly string[];
   readonly activeWork: readonly (ActiveWork & { readonly service: string })[];
-  /** Requests being answered now, long-lived event streams included (this one too). */
+  /** Requests being answered now, long-lived event streams included (status requests are not counted). */
   readonly openRequests: number;
 }
 

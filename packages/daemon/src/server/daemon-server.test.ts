@@ -119,8 +119,8 @@ describe('DaemonServer', () => {
       stopping: false,
       services: [],
       activeWork: [],
-      openRequests: 1,
-      idle: { timeoutMs: 0 },
+      openRequests: 0,
+      idle: { timeoutMs: 0, idleForMs: expect.any(Number) },
     });
   });
 

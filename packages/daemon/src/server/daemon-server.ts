@@ -189,7 +189,9 @@ export class DaemonServer {
     const app = express();
     app.disable('x-powered-by');
     app.set('etag', false);
-    app.use((_req, res, next) => {
+    app.use((req, res, next) => {
+      // Status polls (glci daemon status, glci version) neither count as activity nor keep it up.
+      if (req.method === 'GET' && req.path === DAEMON_ROUTES.status) return next();
       this.#openRequests++;
       this.#idle.touch();
       res.once('close', () => {
