@@ -1,5 +1,7 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { isAlive } from '@glci/daemon/client';
 import { describe, expect, it, type TestContext, vi } from 'vitest';
 import { type CliSandbox, createCliSandbox, stackLines } from '../test-support/run-glci.js';
@@ -163,6 +165,48 @@ describe('glci daemon', { timeout: 90_000 }, () => {
       expect(result.stderr.split('\n')[0]).toMatch(/^error: option '.*' argument '.*' is invalid\./);
       expect(stackLines(result.stderr)).toEqual([]);
     }
+  });
+});
+
+describe('glci daemon logs -F', { timeout: 60_000 }, () => {
+  it('prints new lines as they are written, across a rotation, until interrupted', async (context) => {
+    const sandbox = sandboxFor(context);
+    const log = path.join(sandbox.glciHome, 'daemon.log');
+    writeFileSync(log, `${JSON.stringify({ level: 'info', message: 'old', timestamp: 't0' })}\n`);
+    // Not through `sandbox.run`, which waits for the exit: node with tsx's loader, so SIGINT reaches glci itself.
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        pathToFileURL(path.resolve(import.meta.dirname, '../../../../node_modules/tsx/dist/loader.mjs')).href,
+        '--conditions=source',
+        path.resolve(import.meta.dirname, '../bin.ts'),
+        'daemon',
+        'logs',
+        '-F',
+        '-n',
+        '1',
+      ],
+      {
+        cwd: sandbox.cwd,
+        env: { PATH: process.env.PATH ?? '', HOME: sandbox.home, DOCKER_CONFIG: sandbox.dockerConfig },
+      },
+    );
+    context.onTestFinished(() => {
+      child.kill('SIGKILL');
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    await vi.waitFor(() => expect(stdout).toBe('t0 info old\n'), { timeout: 30_000 });
+    appendFileSync(log, `${JSON.stringify({ level: 'warn', message: 'new', timestamp: 't1' })}\n`);
+    await vi.waitFor(() => expect(stdout).toBe('t0 info old\nt1 warn new\n'), { timeout: 10_000 });
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, `${JSON.stringify({ level: 'info', message: 'after rotation', timestamp: 't2' })}\n`);
+    await vi.waitFor(() => expect(stdout).toContain('t2 info after rotation\n'), { timeout: 10_000 });
+    child.kill('SIGINT');
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
   });
 });
 

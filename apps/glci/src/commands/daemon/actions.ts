@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { loadConfig, resolveDaemon } from '@glci/config';
 import { DaemonClient, followLines, readLastLines, shortBuildIdentity } from '@glci/daemon/client';
 import { cliBuildInfo } from '../../build-info.js';
 import type { CliContext } from '../../cli-context.js';
@@ -98,9 +99,11 @@ export async function runCommand(ctx: CliContext, options: { foreground?: boolea
     import('@glci/daemon'),
     import('./services.js'),
   ]);
-  const loaded = ctx.config();
+  // The daemon serves every project of the user: only the user's file counts, never a project
+  // file found above its working directory.
+  const loaded = loadConfig({ cwd: ctx.cwd, env: ctx.env, projectFile: null });
   const exitCode = await runDaemon({
-    settings: daemonSettings(ctx),
+    settings: resolveDaemon(loaded, ctx.env, { cwd: ctx.cwd }),
     glciHome: loaded.glciHome,
     build: cliBuildInfo(),
     services: await daemonServices(ctx),
