@@ -28,7 +28,7 @@ function timed(
   path: string,
   options: { host?: string; port?: number; body?: Buffer } = {},
 ) {
-  return new Promise<{ ms: number; bytes: number }>((resolve, reject) => {
+  return new Promise<{ ms: number; bytes: number; status: number }>((resolve, reject) => {
     const start = performance.now();
     const req = request(
       {
@@ -44,7 +44,7 @@ function timed(
         res.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
         });
-        res.on('end', () => resolve({ ms: performance.now() - start, bytes }));
+        res.on('end', () => resolve({ ms: performance.now() - start, bytes, status: res.statusCode ?? 0 }));
       },
     );
     req.on('error', reject);
@@ -67,10 +67,14 @@ async function measure(label: string, makeAgent: () => Agent, target: { host?: s
   for (let index = 0; index < runs; index++)
     reused.push((await timed(agent, 'GET', '/internal/health', target)).ms);
   const key = `/runner-cache/project/1/measure-${randomBytes(4).toString('hex')}`;
-  await timed(agent, 'PUT', key, { ...target, body: randomBytes(64 * 1024 * 1024) });
+  // Each run stores 64 MiB in the mock's cache (500 MB by default): use a fresh container.
+  const stored = await timed(agent, 'PUT', key, { ...target, body: randomBytes(64 * 1024 * 1024) });
+  if (stored.status !== 200) throw new Error(`storing the 64 MiB object answered ${stored.status}`);
   const throughput: number[] = [];
   for (let index = 0; index < 3; index++) {
-    const { ms, bytes } = await timed(agent, 'GET', key, target);
+    const { ms, bytes, status } = await timed(agent, 'GET', key, target);
+    if (status !== 200 || bytes !== 64 * 1024 * 1024)
+      throw new Error(`reading it back answered ${status} with ${bytes} bytes`);
     throughput.push(bytes / 1024 / 1024 / (ms / 1000));
   }
   agent.destroy();
