@@ -10,6 +10,7 @@ const workspaceSources: Record<string, string> = {
   '@glci/proxy': 'packages/proxy/src',
   '@glci/runner-api': 'packages/runner-api/src',
   '@glci/docker': 'packages/docker/src',
+  '@glci/daemon': 'packages/daemon/src',
   '@glci/executor': 'packages/executor/src',
   '@glci/pipeline': 'packages/pipeline/src',
   '@glci/mock': 'apps/mock/src',

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from '@glci/config';
 import { type Command, CommanderError } from 'commander';
+import { CommandExit } from './command-exit.js';
 import { createProgram } from './program.js';
 
 /**
@@ -21,6 +22,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommandExit) return error.exitCode;
     if (error instanceof ConfigError) {
       process.stderr.write(`glci: invalid configuration\n${error.message}\n`);
       return 2;

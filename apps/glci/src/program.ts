@@ -1,8 +1,11 @@
 import type { LogLevel } from '@glci/config';
 import { Command, Option } from 'commander';
 import { type CliContext, createCliContext } from './cli-context.js';
+import { registerArtifactsCommand } from './commands/artifacts.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerPipelineCommands } from './commands/pipeline/index.js';
+import { registerDaemonCommand } from './commands/daemon.js';
+import { registerLogCommand } from './commands/log.js';
 import { registerRegistryCommand } from './commands/registry/index.js';
 import { registerSystemCommand } from './commands/system.js';
 import { cliVersion, registerVersionCommand } from './commands/version.js';
@@ -33,5 +36,8 @@ export function createProgram(contextOverride?: CliContext): Command {
   registerSystemCommand(program, getContext);
   registerRegistryCommand(program, getContext);
   registerPipelineCommands(program, getContext);
+  registerDaemonCommand(program, getContext);
+  registerLogCommand(program, getContext);
+  registerArtifactsCommand(program, getContext);
   return program;
 }

@@ -1,3 +1,4 @@
+export { type DaemonSocketSource, type ResolvedDaemon, resolveDaemon } from './daemon.js';
 export { didYouMean } from './did-you-mean.js';
 export {
   DEFAULT_DOCKER_SOCKET,

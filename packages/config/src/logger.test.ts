@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createLogger, type LogLevel } from './logger.js';
 
 /** A logger writing to memory; `lines()` waits for everything logged so far. */
@@ -93,6 +95,27 @@ describe('createLogger', () => {
       logger.on('finish', resolve);
       logger.end();
     });
+    expect(chunks).toEqual([]);
+  });
+
+  it('writes JSON lines to a file, and only there with console: false', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'glci-logger-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'daemon.log');
+    const stream = new PassThrough();
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const logger = createLogger({ stream, file, console: false });
+    logger.info('daemon started', { pid: 42, token: 'glrt-secret' });
+    await new Promise<void>((resolve) => {
+      logger.on('finish', resolve);
+      logger.end();
+    });
+    // The file transport flushes after the logger finishes.
+    await vi.waitFor(() => expect(readFileSync(file, 'utf8')).toContain('daemon started'));
+    const entry = JSON.parse(readFileSync(file, 'utf8').trim()) as Record<string, unknown>;
+    expect(entry).toMatchObject({ level: 'info', message: 'daemon started', pid: 42, token: '<redacted>' });
+    expect(typeof entry.timestamp).toBe('string');
     expect(chunks).toEqual([]);
   });
 });

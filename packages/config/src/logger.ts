@@ -11,8 +11,10 @@ export interface CreateLoggerOptions {
   readonly json?: boolean;
   /** Write console lines here instead of stderr (embedding, tests). */
   readonly stream?: NodeJS.WritableStream;
-  /** Also write to this file (the daemon's log). */
+  /** Also write to this file (the daemon's log), as one JSON object per line. */
   readonly file?: string;
+  /** Write to stderr (or `stream`); `false` with `file` logs to the file only (a detached daemon). */
+  readonly console?: boolean;
   /** Send nothing anywhere (library embedding, tests). */
   readonly silent?: boolean;
 }
@@ -51,14 +53,17 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
           return `${String(timestamp)} ${lvl} ${String(message)}${context}`;
         }),
       );
-  const transports: winston.transport[] = [
-    options.stream
-      ? new winston.transports.Stream({ stream: options.stream, format: consoleFormat })
-      : new winston.transports.Console({
-          stderrLevels: Object.keys(winston.config.npm.levels),
-          format: consoleFormat,
-        }),
-  ];
+  const transports: winston.transport[] = [];
+  if (options.console !== false || !options.file) {
+    transports.push(
+      options.stream
+        ? new winston.transports.Stream({ stream: options.stream, format: consoleFormat })
+        : new winston.transports.Console({
+            stderrLevels: Object.keys(winston.config.npm.levels),
+            format: consoleFormat,
+          }),
+    );
+  }
   if (options.file) {
     transports.push(
       new winston.transports.File({

@@ -43,10 +43,13 @@ export {
   isNotFound,
   WaitTimeoutError,
 } from './errors.js';
+export { createExecAgent, type ExecAgentOptions, ExecTunnelAgent } from './exec-tunnel/exec-agent.js';
+export { ExecStream, ExecTunnelError } from './exec-tunnel/exec-stream.js';
+export { type DemuxedChunk, StreamDemuxer, StreamFormatError } from './exec-tunnel/stream-demuxer.js';
 export { PullProgressTracker, pullImage } from './image-pull.js';
 export { type DaemonFacts, jobExtraHosts, rewriteRegistryImage, supportsHostGateway } from './job-wiring.js';
 export * from './labels.js';
-export { type MockOptions, mockContainerSpec } from './mock-container.js';
+export { MOCK_TUNNEL_COMMAND, type MockOptions, mockContainerSpec } from './mock-container.js';
 export { DockerStartedNetwork } from './network.js';
 export type * from './orchestrator.js';
 export { type DiskUsageEntry, type DiskUsageReport, diskUsage, reapGlciObjects } from './reaper.js';

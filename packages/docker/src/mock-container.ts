@@ -1,5 +1,11 @@
 import type { ContainerSpec } from './container-spec.js';
 
+/**
+ * `glci-mock tunnel` in the glci-mock image (its ENTRYPOINT's node and script): relays stdin and
+ * stdout to the mock's port inside the container, for `createExecAgent`.
+ */
+export const MOCK_TUNNEL_COMMAND = ['/usr/bin/node', '/app/dist/bin.js', 'tunnel'] as const;
+
 export interface MockOptions {
   readonly image: string;
   readonly cmd?: readonly string[];

@@ -14,7 +14,10 @@ const instanceOption = () =>
 // The actions (and @glci/docker with dockerode) load only when a system command runs.
 const loadActions = () => import('./system/actions.js');
 
-/** `glci system df | prune | docker containers|networks|volumes|pull`: glci's Docker objects, found by label. */
+/**
+ * `glci system df | prune | docker containers|networks|volumes|pull`: glci's Docker objects, found
+ * by label; `glci system logs info|clean`: the daemon's log.
+ */
 export function registerSystemCommand(
   program: Command,
   context: () => CliContext,
@@ -45,6 +48,23 @@ export function registerSystemCommand(
         options,
         commandOptions.confirm ?? confirmOnTerminal,
       );
+    });
+
+  const logs = system.command('logs').description("the daemon's log files");
+  const loadLogActions = () => import('./system/logs-actions.js');
+  logs
+    .command('info')
+    .description("the daemon log's path and size, with its rotations")
+    .option('--json', 'machine-readable output (sizes in bytes)')
+    .action(async (options: { json?: boolean }) => {
+      await (await loadLogActions()).logsInfoCommand(context(), options);
+    });
+  logs
+    .command('clean')
+    .description('remove the daemon log and its rotations (a running daemon’s log is emptied)')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { json?: boolean }) => {
+      await (await loadLogActions()).logsCleanCommand(context(), options);
     });
 
   const docker = system.command('docker').description("list glci's Docker objects (found by label)");

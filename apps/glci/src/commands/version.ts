@@ -9,22 +9,20 @@ export function cliVersion(): string {
   return pkg.version;
 }
 
+/**
+ * `glci version`: this CLI's version and commit, and the daemon's commit, pid and uptime when one
+ * runs. It never starts a daemon, and a broken configuration only hides the daemon line's details.
+ */
 export function registerVersionCommand(program: Command, context: () => CliContext): void {
   program
     .command('version')
-    .description('print the glci version')
+    .description('print the glci version, its commit, and the running daemon’s commit, pid and uptime')
     .option('--json', 'machine-readable output')
-    .action((options: { json?: boolean }) => {
-      const info = {
-        glci: cliVersion(),
-        node: process.version,
-        platform: `${process.platform}/${process.arch}`,
-      };
-      const out = context().out;
-      out.write(
-        options.json
-          ? `${JSON.stringify(info, null, 2)}\n`
-          : `glci ${info.glci} (node ${info.node}, ${info.platform})\n`,
+    .action(async (options: { json?: boolean }) => {
+      const { versionReport, formatVersionReport } = await import('./version-report.js');
+      const report = await versionReport(context());
+      context().out.write(
+        options.json ? `${JSON.stringify(report, null, 2)}\n` : formatVersionReport(report),
       );
     });
 }

@@ -26,8 +26,8 @@ export interface CliSandbox {
   readonly cwd: string;
   writeUserConfig(toml: string): void;
   writeProjectConfig(toml: string): void;
-  /** Runs `glci <args>` from source in `cwd`, with only PATH, HOME and DOCKER_CONFIG set, plus `env`. */
-  run(args: readonly string[], env?: Record<string, string>): Promise<GlciResult>;
+  /** Runs `glci <args>` from source in `cwd` (or `inDir`), with only PATH, HOME and DOCKER_CONFIG set, plus `env`. */
+  run(args: readonly string[], env?: Record<string, string>, inDir?: string): Promise<GlciResult>;
   /** Deletes the sandbox. */
   remove(): void;
 }
@@ -48,13 +48,13 @@ export function createCliSandbox(): CliSandbox {
     cwd,
     writeUserConfig: (toml) => writeFileSync(path.join(glciHome, 'config.toml'), toml),
     writeProjectConfig: (toml) => writeFileSync(path.join(project, '.glciconfig.toml'), toml),
-    run: (args, env = {}) =>
+    run: (args, env = {}, inDir = cwd) =>
       new Promise((resolve) => {
         execFile(
           tsx,
           ['--conditions=source', bin, ...args],
           {
-            cwd,
+            cwd: inDir,
             env: { PATH: process.env.PATH ?? '', HOME: home, DOCKER_CONFIG: dockerConfig, ...env },
             encoding: 'utf8',
           },

@@ -1,0 +1,94 @@
+import { type JobRecord, stripAnsi, TraceParser, TraceRenderer } from '@glci/daemon';
+import type { CliContext } from '../../cli-context.js';
+import {
+  type FoundPipeline,
+  resolveJob,
+  resolvePipeline,
+  splitPipelineAndJob,
+} from '../history/history-session.js';
+import { UsageError } from '../registry/usage-error.js';
+
+export interface LogOptions {
+  readonly expand?: boolean;
+  readonly raw?: boolean;
+  readonly color: boolean;
+  readonly json?: boolean;
+}
+
+/** Colours when stdout is a terminal, unless --no-color or NO_COLOR says otherwise. */
+function useColor(ctx: CliContext, options: LogOptions): boolean {
+  const terminal = (ctx.out as NodeJS.WriteStream).isTTY === true;
+  return terminal && options.color && !ctx.env.NO_COLOR;
+}
+
+export async function logCommand(
+  ctx: CliContext,
+  first: string | undefined,
+  second: string | undefined,
+  options: LogOptions,
+): Promise<void> {
+  if (options.raw && options.json) throw new UsageError('--raw and --json cannot be combined');
+  const { pipeline, job } = splitPipelineAndJob(first, second);
+  const found = await resolvePipeline(ctx, pipeline);
+  const jobs = job === undefined ? found.record.jobs : [resolveJob(found, job)];
+  if (options.json) {
+    const entries = [];
+    for (const entry of jobs) entries.push({ ...entry, ...(await plainLog(found, entry)) });
+    ctx.out.write(`${JSON.stringify({ pipeline: found.record, jobs: entries }, null, 2)}\n`);
+    return;
+  }
+  if (options.raw) {
+    for (const entry of jobs) ctx.out.write(await found.project.job(found.record.id, entry.id).readTrace());
+    return;
+  }
+  const nameWidth = Math.max(0, ...jobs.map((entry) => entry.name.length));
+  const color = useColor(ctx, options);
+  for (const entry of jobs) {
+    const renderer = new TraceRenderer({
+      jobName: entry.name,
+      nameWidth,
+      color,
+      expand: options.expand ?? false,
+    });
+    const stream = await found.project.job(found.record.id, entry.id).traceStream();
+    let printed = 0;
+    const print = (lines: readonly string[]) => {
+      printed += lines.length;
+      if (lines.length > 0) ctx.out.write(`${lines.join('\n')}\n`);
+    };
+    for await (const chunk of stream) print(renderer.push(chunk as Buffer));
+    print(renderer.end());
+    if (printed === 0) ctx.out.write(`${entry.name.padEnd(nameWidth)} | (no log: ${noLogReason(entry)})\n`);
+  }
+}
+
+function noLogReason(job: JobRecord): string {
+  if (job.status === 'skipped' || job.status === 'manual' || job.status === 'created')
+    return `the job is ${job.status}`;
+  if (job.status === 'pending') return 'the job has not started';
+  return `the job is ${job.status} and wrote none`;
+}
+
+/**
+ * A job's log for scripts: the plain lines (no escapes, sections open) and the sections with
+ * their times.
+ */
+async function plainLog(found: FoundPipeline, job: JobRecord) {
+  const parser = new TraceParser();
+  const events = [
+    ...parser.push(await found.project.job(found.record.id, job.id).readTrace()),
+    ...parser.end(),
+  ];
+  const lines: string[] = [];
+  const sections: { name: string; header: string; start: number; end?: number }[] = [];
+  for (const event of events) {
+    if (event.kind === 'line') lines.push(stripAnsi(event.text));
+    else if (event.kind === 'section-start') {
+      sections.push({ name: event.name, header: stripAnsi(event.header), start: event.time });
+    } else {
+      const open = sections.findLast((section) => section.name === event.name && section.end === undefined);
+      if (open) open.end = event.time;
+    }
+  }
+  return { lines, sections };
+}

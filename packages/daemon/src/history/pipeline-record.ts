@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/** GitLab's pipeline statuses that a local run can reach. */
+export const PIPELINE_STATUSES = [
+  'created',
+  'pending',
+  'running',
+  'success',
+  'failed',
+  'canceled',
+  'skipped',
+] as const;
+
+/** GitLab's job statuses that a local run can reach (`manual`: waiting to be started by hand). */
+export const JOB_STATUSES = [
+  'created',
+  'pending',
+  'running',
+  'success',
+  'failed',
+  'canceled',
+  'skipped',
+  'manual',
+] as const;
+
+const timestamp = z.iso.datetime({ offset: true });
+
+export const jobRecordSchema = z.object({
+  /** The mock's job id; unique among the jobs of one pipeline (a retry gets a new id). */
+  id: z.number().int().positive(),
+  name: z.string().min(1),
+  stage: z.string().min(1),
+  status: z.enum(JOB_STATUSES),
+  allowFailure: z.boolean().optional(),
+  /** `on_success`, `manual`, `always`, … as the plan gave it. */
+  when: z.string().optional(),
+  /** 1 for the first run of a job, 2 for its first retry, … */
+  attempt: z.number().int().positive().optional(),
+  createdAt: timestamp.optional(),
+  startedAt: timestamp.optional(),
+  finishedAt: timestamp.optional(),
+  durationMs: z.number().nonnegative().optional(),
+  exitCode: z.number().int().optional(),
+  /** The runner's `failure_reason`: `script_failure`, `job_execution_timeout`, … */
+  failureReason: z.string().optional(),
+  /** The runner that ran it (its description or container name). */
+  runner: z.string().optional(),
+});
+
+export const pipelineRecordSchema = z.object({
+  /** The record format; bumped when a field changes meaning. */
+  version: z.literal(1),
+  id: z.number().int().positive(),
+  /** The project directory the pipeline ran for (absolute, symlinks resolved). */
+  projectDir: z.string().min(1),
+  ref: z.string().optional(),
+  sha: z.string().optional(),
+  /** The simulated context as given: `branch=main`, `merge_request`, `tag=v1.2`, … */
+  context: z.string().optional(),
+  /** `-p PRESET`, when the run used one. */
+  preset: z.string().optional(),
+  /** A child pipeline's parent. */
+  parentId: z.number().int().positive().optional(),
+  status: z.enum(PIPELINE_STATUSES),
+  createdAt: timestamp,
+  startedAt: timestamp.optional(),
+  finishedAt: timestamp.optional(),
+  durationMs: z.number().nonnegative().optional(),
+  /** Jobs in plan order (stage, then position in the file). */
+  jobs: z.array(jobRecordSchema),
+});
+
+export type PipelineStatus = (typeof PIPELINE_STATUSES)[number];
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+export type PipelineRecord = z.infer<typeof pipelineRecordSchema>;
+
+/** What a caller gives to create a pipeline; the store adds id, project, status and creation time. */
+export type NewPipeline = Omit<PipelineRecord, 'version' | 'id' | 'projectDir' | 'status' | 'createdAt'> & {
+  readonly status?: PipelineStatus;
+};
+
+/** Whether a pipeline is still going (pruning and crash recovery leave these alone). */
+export function isActivePipeline(status: PipelineStatus): boolean {
+  return status === 'created' || status === 'pending' || status === 'running';
+}
