@@ -40,7 +40,8 @@ export async function storePipeline(
     jobs: jobs.map(({ trace: _trace, ...job }) => ({ status: 'success', ...job })),
   });
   for (const job of jobs) {
-    if (job.trace !== undefined) await history.job(record.id, job.id).writeTrace(Buffer.from(job.trace));
+    if (job.trace !== undefined && job.id !== undefined)
+      await history.job(record.id, job.id).writeTrace(Buffer.from(job.trace));
   }
   return record.id;
 }

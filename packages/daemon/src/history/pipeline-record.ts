@@ -9,11 +9,15 @@ export const PIPELINE_STATUSES = [
   'failed',
   'canceled',
   'skipped',
+  // waiting for a manual job that may not fail (GitLab's "blocked")
+  'blocked',
 ] as const;
 
 /** GitLab's job statuses that a local run can reach (`manual`: waiting to be started by hand). */
 export const JOB_STATUSES = [
   'created',
+  // delayed (`when: delayed`), or queued for a retry
+  'scheduled',
   'pending',
   'running',
   'success',
@@ -26,8 +30,11 @@ export const JOB_STATUSES = [
 const timestamp = z.iso.datetime({ offset: true });
 
 export const jobRecordSchema = z.object({
-  /** The mock's job id; unique among the jobs of one pipeline (a retry gets a new id). */
-  id: z.number().int().positive(),
+  /**
+   * The mock's job id (`CI_JOB_ID`); unique among the jobs of one pipeline (a retry gets a new
+   * id). Absent for a job that never ran (skipped, manual, canceled before it started).
+   */
+  id: z.number().int().positive().optional(),
   name: z.string().min(1),
   stage: z.string().min(1),
   status: z.enum(JOB_STATUSES),

@@ -8,7 +8,7 @@ import { formatTable, humanSize } from '../system/format.js';
 async function jobArtifacts(ctx: CliContext, first: string, second: string | undefined) {
   const found: FoundPipeline = await resolvePipeline(ctx, second === undefined ? undefined : first);
   const job = resolveJob(found, second ?? first);
-  const stored = await found.project.job(found.record.id, job.id).listArtifacts();
+  const stored = job.id === undefined ? [] : await found.project.job(found.record.id, job.id).listArtifacts();
   return { found, job, stored };
 }
 

@@ -38,7 +38,7 @@ export async function logCommand(
     return;
   }
   if (options.raw) {
-    for (const entry of jobs) ctx.out.write(await found.project.job(found.record.id, entry.id).readTrace());
+    for (const entry of jobs) ctx.out.write(await readLog(found, entry));
     return;
   }
   const nameWidth = Math.max(0, ...jobs.map((entry) => entry.name.length));
@@ -50,16 +50,23 @@ export async function logCommand(
       color,
       expand: options.expand ?? false,
     });
-    const stream = await found.project.job(found.record.id, entry.id).traceStream();
     let printed = 0;
     const print = (lines: readonly string[]) => {
       printed += lines.length;
       if (lines.length > 0) ctx.out.write(`${lines.join('\n')}\n`);
     };
-    for await (const chunk of stream) print(renderer.push(chunk as Buffer));
+    if (entry.id !== undefined) {
+      const stream = await found.project.job(found.record.id, entry.id).traceStream();
+      for await (const chunk of stream) print(renderer.push(chunk as Buffer));
+    }
     print(renderer.end());
     if (printed === 0) ctx.out.write(`${entry.name.padEnd(nameWidth)} | (no log: ${noLogReason(entry)})\n`);
   }
+}
+
+/** A job's raw log; a job that never ran has none. */
+async function readLog(found: FoundPipeline, job: JobRecord): Promise<Buffer> {
+  return job.id === undefined ? Buffer.alloc(0) : await found.project.job(found.record.id, job.id).readTrace();
 }
 
 function noLogReason(job: JobRecord): string {
@@ -76,7 +83,7 @@ function noLogReason(job: JobRecord): string {
 async function plainLog(found: FoundPipeline, job: JobRecord) {
   const parser = new TraceParser();
   const events = [
-    ...parser.push(await found.project.job(found.record.id, job.id).readTrace()),
+    ...parser.push(await readLog(found, job)),
     ...parser.end(),
   ];
   const lines: string[] = [];
