@@ -7,6 +7,7 @@ import { registerDaemonCommand } from './commands/daemon.js';
 import { registerLogCommand } from './commands/log.js';
 import { registerPipelineCommands } from './commands/pipeline/index.js';
 import { registerRegistryCommand } from './commands/registry/index.js';
+import { registerRunCommand } from './commands/run.js';
 import { registerSystemCommand } from './commands/system.js';
 import { cliVersion, registerVersionCommand } from './commands/version.js';
 
@@ -36,6 +37,7 @@ export function createProgram(contextOverride?: CliContext): Command {
   registerSystemCommand(program, getContext);
   registerRegistryCommand(program, getContext);
   registerPipelineCommands(program, getContext);
+  registerRunCommand(program, getContext);
   registerDaemonCommand(program, getContext);
   registerLogCommand(program, getContext);
   registerArtifactsCommand(program, getContext);

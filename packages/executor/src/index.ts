@@ -36,3 +36,13 @@ export {
   type SchedulableJob,
   type SchedulerOptions,
 } from './scheduler.js';
+export { EventLog } from './service/event-log.js';
+export { HistoryWriter } from './service/history-writer.js';
+export {
+  PipelineService,
+  type RunNotCreated,
+  type RunRequest,
+  type RunStarted,
+  runRequestSchema,
+  type WireEvent,
+} from './service/pipeline-service.js';

@@ -56,7 +56,9 @@ export async function resolvePipeline(ctx: CliContext, pipeline: string | undefi
 export function resolveJob(found: FoundPipeline, job: string): JobRecord {
   const byName = found.record.jobs.filter((candidate) => candidate.name === job);
   if (byName.length > 0)
-    return byName.reduce((latest, candidate) => ((candidate.id ?? 0) > (latest.id ?? 0) ? candidate : latest));
+    return byName.reduce((latest, candidate) =>
+      (candidate.id ?? 0) > (latest.id ?? 0) ? candidate : latest,
+    );
   const id = parsePipelineId(job);
   const byId = id === undefined ? undefined : found.record.jobs.find((candidate) => candidate.id === id);
   if (byId) return byId;

@@ -66,7 +66,9 @@ export async function logCommand(
 
 /** A job's raw log; a job that never ran has none. */
 async function readLog(found: FoundPipeline, job: JobRecord): Promise<Buffer> {
-  return job.id === undefined ? Buffer.alloc(0) : await found.project.job(found.record.id, job.id).readTrace();
+  return job.id === undefined
+    ? Buffer.alloc(0)
+    : await found.project.job(found.record.id, job.id).readTrace();
 }
 
 function noLogReason(job: JobRecord): string {
@@ -82,10 +84,7 @@ function noLogReason(job: JobRecord): string {
  */
 async function plainLog(found: FoundPipeline, job: JobRecord) {
   const parser = new TraceParser();
-  const events = [
-    ...parser.push(await readLog(found, job)),
-    ...parser.end(),
-  ];
+  const events = [...parser.push(await readLog(found, job)), ...parser.end()];
   const lines: string[] = [];
   const sections: { name: string; header: string; start: number; end?: number }[] = [];
   for (const event of events) {

@@ -4,10 +4,10 @@ import type { CliContext } from '../../cli-context.js';
 // @glci/pipeline (and the yaml parser) load only when one of these commands runs.
 const loadActions = () => import('./actions.js');
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** Options `show` and `variables` share: which pipeline to plan. */
-function planOptions(command: Command): Command {
+/** Options `show`, `variables` and `run` share: which pipeline to plan. */
+export function planOptions(command: Command): Command {
   return command
     .option('--context <context>', 'branch=NAME, merge_request (default), tag=NAME or env=NAME')
     .option('--mr-source <branch>', 'merge request source branch (default: the current branch)')

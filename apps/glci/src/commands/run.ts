@@ -1,0 +1,31 @@
+import { type Command, Option } from 'commander';
+import type { CliContext } from '../cli-context.js';
+import { collect, planOptions } from './pipeline/index.js';
+import { withUsageErrors } from './usage.js';
+
+// The planner, the daemon client and the renderer load only when `glci run` runs.
+const loadActions = () => import('./run/actions.js');
+
+/** `glci run [JOB…]`: the pipeline on this machine, through the daemon, jobs run by the official runner. */
+export function registerRunCommand(program: Command, context: () => CliContext): void {
+  planOptions(
+    program
+      .command('run')
+      .description(
+        "run the project's pipeline (or the named jobs and what they need) in Docker with the official gitlab-runner",
+      )
+      .argument('[jobs...]', 'jobs to run, with the jobs they need (default: the whole pipeline)'),
+  )
+    .addOption(new Option('--skip <job>', 'leave a job out (repeatable; adds to [skip])').argParser(collect))
+    .addOption(new Option('--manual <job>', 'run a manual job too (repeatable)').argParser(collect))
+    .option('--manual-all', 'run every manual job')
+    .option('--concurrency <n>', 'jobs at once (default: [defaults] concurrency; 0 = no limit)', (value) =>
+      Number.parseInt(value, 10),
+    )
+    .option('--expand', 'show the lines of folded log sections too')
+    .option('--no-color', 'no colours even on a terminal (also NO_COLOR)')
+    .option('--json', 'one event per line (NDJSON) instead of logs and a summary')
+    .action(async (jobs: string[], options, command: Command) => {
+      await withUsageErrors(command, async () => (await loadActions()).runCommand(context(), jobs, options));
+    });
+}

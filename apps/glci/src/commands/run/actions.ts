@@ -1,0 +1,107 @@
+import type { RunNotCreated, RunRequest, RunStarted, WireEvent } from '@glci/executor';
+import type { CliContext } from '../../cli-context.js';
+import { CommandExit } from '../../command-exit.js';
+import { connectDaemon } from '../daemon/daemon-session.js';
+import { type PlanCliOptions, planRequest } from '../pipeline/actions.js';
+import { RunView } from './run-view.js';
+
+export interface RunCliOptions extends PlanCliOptions {
+  readonly skip?: string[];
+  readonly manual?: string[];
+  readonly manualAll?: boolean;
+  readonly concurrency?: number;
+  readonly expand?: boolean;
+  readonly color: boolean;
+  readonly json?: boolean;
+}
+
+/**
+ * `glci run`: plans nothing itself (the daemon does, warm) but builds the plan request from the
+ * command line and the config, asks the daemon to run it, and follows its events: the jobs' logs
+ * prefixed with their names, their states, image pulls, and a summary. Ctrl-C cancels the
+ * pipeline gracefully (after_script runs), a second Ctrl-C forcibly. The exit code is 1 when the
+ * pipeline failed or was canceled.
+ */
+export async function runCommand(
+  ctx: CliContext,
+  jobs: readonly string[],
+  options: RunCliOptions,
+): Promise<void> {
+  const { config } = ctx.config();
+  const planned = await planRequest(ctx, options);
+  const skip = options.skip ?? [];
+  const plan =
+    skip.length === 0
+      ? planned
+      : {
+          ...planned,
+          local: {
+            ...planned.local,
+            skip: { ...planned.local?.skip, jobs: [...(planned.local?.skip?.jobs ?? []), ...skip] },
+          },
+        };
+  const request: RunRequest = {
+    plan: plan as unknown as RunRequest['plan'],
+    ...(options.context ? { context: options.context } : {}),
+    ...(options.preset ? { preset: options.preset } : {}),
+    jobs: [...jobs],
+    manual: options.manual ?? [],
+    manualAll: options.manualAll ?? false,
+    concurrency: options.concurrency ?? config.defaults.concurrency,
+    branchFallback: options.context === undefined && options.preset === undefined,
+  };
+  const { client } = await connectDaemon(ctx);
+  const started = await client.request<RunStarted | RunNotCreated>('POST', '/pipelines', request);
+  if (!started.created) {
+    process.stderr.write(`glci: no pipeline: ${started.reason}\n`);
+    if (options.json) ctx.out.write(`${JSON.stringify({ type: 'not-created', reason: started.reason })}\n`);
+    return;
+  }
+  const view = new RunView({
+    out: ctx.out,
+    json: options.json ?? false,
+    color: options.color && !ctx.env.NO_COLOR && (ctx.out as NodeJS.WriteStream).isTTY === true,
+    expand: options.expand ?? false,
+    started,
+  });
+  view.begin();
+
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts += 1;
+    const force = interrupts > 1;
+    view.note(
+      force ? 'canceling the pipeline now (forced)' : 'canceling the pipeline (Ctrl-C again to force)',
+    );
+    void client
+      .request('POST', `/pipelines/${started.pipelineId}/cancel`, { force })
+      .catch((error: unknown) => view.note(`cancel failed: ${(error as Error).message}`));
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  let finished: Extract<WireEvent, { type: 'pipeline-finished' }> | undefined;
+  try {
+    // A broken stream (the daemon restarted) is followed again from where it stopped.
+    let seen = 0;
+    for (let attempt = 0; attempt < 5 && !finished; attempt++) {
+      try {
+        for await (const event of client.stream<WireEvent>(
+          'GET',
+          `/pipelines/${started.pipelineId}/events?from=${seen}`,
+        )) {
+          seen += 1;
+          view.event(event);
+          if (event.type === 'pipeline-finished' && event.pipelineId === started.pipelineId) finished = event;
+        }
+      } catch (error) {
+        if (attempt === 4) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+  }
+  view.end(finished);
+  if (!finished || finished.status === 'failed' || finished.status === 'canceled') throw new CommandExit(1);
+}

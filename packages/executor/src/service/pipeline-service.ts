@@ -1,0 +1,338 @@
+import { type GlciConfig, loadConfig } from '@glci/config';
+import {
+  DaemonHttpError,
+  type DaemonService,
+  type DaemonServiceContext,
+  HistoryStore,
+  sendNdjson,
+} from '@glci/daemon';
+import {
+  formatPipelineIssue,
+  PipelineConfigError,
+  type PipelinePlan,
+  type PlanProjectOptions,
+  planProject,
+} from '@glci/pipeline';
+import { packRepository } from '@glci/runner-api';
+import { Router } from 'express';
+import { z } from 'zod';
+import { Infrastructure, type ReadyInfrastructure } from '../infrastructure.js';
+import { type ExecutionEvent, PipelineExecution, selectedJobs } from '../pipeline-execution.js';
+import type { PipelineStatus } from '../scheduler.js';
+import { EventLog } from './event-log.js';
+import { HistoryWriter } from './history-writer.js';
+
+/** `POST /pipelines`: what `glci run` asks for. */
+export const runRequestSchema = z.object({
+  /** `@glci/pipeline`'s plan request as the CLI built it (context, variables, local settings…). */
+  plan: z.looseObject({ dir: z.string().min(1) }),
+  /** The context as the user wrote it, for the history (`branch=main`). */
+  context: z.string().optional(),
+  preset: z.string().optional(),
+  /** Jobs to run (with what they need); all when empty. */
+  jobs: z.array(z.string().min(1)).default([]),
+  /** Manual jobs to run. */
+  manual: z.array(z.string().min(1)).default([]),
+  /** Run every manual job. */
+  manualAll: z.boolean().default(false),
+  concurrency: z.number().int().min(0).max(1000).default(4),
+  /**
+   * The context was the default (a merge request), not asked for: when the configuration
+   * creates no merge request pipeline, run the branch pipeline, as GitLab does for a push.
+   */
+  branchFallback: z.boolean().default(false),
+});
+export type RunRequest = z.input<typeof runRequestSchema>;
+
+/** What `POST /pipelines` answers. */
+export interface RunStarted {
+  readonly created: true;
+  readonly pipelineId: number;
+  /** The context the pipeline was planned for (`branch=main` after a fallback). */
+  readonly context: string;
+  readonly name?: string;
+  readonly ref: string;
+  readonly sha: string;
+  readonly stages: readonly string[];
+  readonly jobs: readonly { readonly name: string; readonly stage: string }[];
+  readonly excluded: number;
+}
+export interface RunNotCreated {
+  readonly created: false;
+  readonly reason: string;
+}
+
+/** An event as it travels to the CLI (a log chunk's bytes as base64). */
+export type WireEvent =
+  | Exclude<ExecutionEvent, { type: 'trace' }>
+  | (Omit<Extract<ExecutionEvent, { type: 'trace' }>, 'data'> & { readonly data: string });
+
+/** How long a finished pipeline's events stay available to late followers. */
+const FINISHED_KEPT_MS = 10 * 60_000;
+
+interface ActivePipeline {
+  readonly id: number;
+  readonly projectDir: string;
+  readonly execution: PipelineExecution;
+  readonly events: EventLog<WireEvent>;
+  readonly done: Promise<PipelineStatus>;
+}
+
+/**
+ * The daemon's pipeline service: plans a project's pipeline (in the daemon, whose modules are
+ * warm), sends the repository to the mock, runs it with `PipelineExecution` on the shared
+ * infrastructure, writes the history, and streams the events to every `glci run` that follows.
+ *
+ * ```
+ * POST /pipelines                 RunRequest → 201 RunStarted | 200 RunNotCreated | 422 (config errors)
+ * GET  /pipelines                 the active pipelines
+ * GET  /pipelines/:id/events      NDJSON WireEvents from the start (?from=N), until the pipeline ends
+ * POST /pipelines/:id/cancel      {force} → 202
+ * ```
+ */
+export class PipelineService implements DaemonService {
+  readonly name = 'pipelines';
+  readonly router: Router = Router();
+  readonly #active = new Map<number, ActivePipeline>();
+  #context: DaemonServiceContext | undefined;
+  #history: HistoryStore | undefined;
+  #infrastructure: Infrastructure | undefined;
+  #ready: Promise<ReadyInfrastructure> | undefined;
+  #config: GlciConfig | undefined;
+  readonly #overrides: {
+    config?: GlciConfig;
+    instance?: string;
+    namePrefix?: string;
+    env?: NodeJS.ProcessEnv;
+  };
+
+  constructor(
+    overrides: { config?: GlciConfig; instance?: string; namePrefix?: string; env?: NodeJS.ProcessEnv } = {},
+  ) {
+    this.#overrides = overrides;
+    this.router.post('/pipelines', async (req, res) => {
+      const result = await this.runPipeline(parseRequest(req.body));
+      res.status(result.created ? 201 : 200).json(result);
+    });
+    this.router.get('/pipelines', (_req, res) => {
+      res.json({
+        pipelines: [...this.#active.values()].map((pipeline) => ({
+          id: pipeline.id,
+          projectDir: pipeline.projectDir,
+          status: pipeline.execution.status(),
+        })),
+      });
+    });
+    this.router.get('/pipelines/:id/events', async (req, res) => {
+      const pipeline = this.#pipeline(req.params.id);
+      const from = Number(req.query.from ?? 0);
+      await sendNdjson(res, (signal) =>
+        pipeline.events.subscribe({ from: Number.isSafeInteger(from) ? from : 0, signal }),
+      );
+    });
+    this.router.post('/pipelines/:id/cancel', async (req, res) => {
+      const pipeline = this.#pipeline(req.params.id);
+      await pipeline.execution.cancel({ force: req.body?.force === true });
+      res.status(202).json({ id: pipeline.id, status: pipeline.execution.status() });
+    });
+  }
+
+  async stop(options: { readonly graceful: boolean }): Promise<void> {
+    if (!options.graceful) {
+      await Promise.allSettled(
+        [...this.#active.values()].map((pipeline) => pipeline.execution.cancel({ force: true })),
+      );
+    }
+    await Promise.allSettled([...this.#active.values()].map((pipeline) => pipeline.done));
+  }
+
+  activeWork() {
+    return [...this.#active.values()]
+      .filter((pipeline) => !pipeline.events.closed)
+      .map((pipeline) => ({
+        kind: 'pipeline',
+        id: String(pipeline.id),
+        description: pipeline.projectDir,
+      }));
+  }
+
+  async start(context: DaemonServiceContext): Promise<void> {
+    this.#context = context;
+    this.#config =
+      this.#overrides.config ??
+      loadConfig({ projectFile: null, ...(this.#overrides.env ? { env: this.#overrides.env } : {}) }).config;
+    this.#history = new HistoryStore({ glciHome: context.glciHome, logger: context.logger });
+    this.#infrastructure = new Infrastructure({
+      config: this.#config,
+      glciHome: context.glciHome,
+      logger: context.logger,
+      session: `daemon-${process.pid}`,
+      ...(this.#overrides.instance ? { instance: this.#overrides.instance } : {}),
+      ...(this.#overrides.namePrefix ? { namePrefix: this.#overrides.namePrefix } : {}),
+      ...(this.#overrides.env ? { env: this.#overrides.env } : {}),
+    });
+  }
+
+  /** Plans and starts a pipeline; it runs on in the background, its events in its log. */
+  async runPipeline(request: z.output<typeof runRequestSchema>): Promise<RunStarted | RunNotCreated> {
+    const context = this.#require();
+    const logger = context.logger;
+    let plan: PipelinePlan;
+    let contextText = request.context ?? 'merge_request';
+    try {
+      const options = request.plan as unknown as PlanProjectOptions;
+      plan = await planProject(options);
+      if (!plan.created && request.branchFallback && plan.context.source === 'merge_request_event') {
+        const branch = await planProject({ ...options, context: { kind: 'branch' } });
+        if (branch.created) {
+          plan = branch;
+          contextText = `branch=${branch.context.ref}`;
+        }
+      }
+    } catch (error) {
+      if (error instanceof PipelineConfigError) {
+        throw new DaemonHttpError(
+          422,
+          'pipeline-config',
+          error.issues.map(formatPipelineIssue).join('\n') || error.message,
+        );
+      }
+      if (error instanceof Error && error.name === 'PipelineUsageError')
+        throw new DaemonHttpError(400, 'usage', error.message);
+      throw error;
+    }
+    if (!plan.created) return { created: false, reason: plan.notCreatedReason ?? 'no jobs' };
+    const unknown = request.jobs.filter(
+      (name) => !plan.jobs.some((job) => job.name === name || job.definitionName === name),
+    );
+    if (unknown.length > 0) {
+      throw new DaemonHttpError(
+        400,
+        'unknown-job',
+        `no job ${unknown.map((name) => `"${name}"`).join(', ')} in this pipeline; its jobs: ${plan.jobs.map((job) => job.name).join(', ')}`,
+      );
+    }
+    const history = this.#history!.project(plan.context.projectDir);
+    const record = await history.createPipeline({
+      ref: plan.context.ref,
+      sha: plan.context.sha,
+      context: contextText,
+      ...(request.preset ? { preset: request.preset } : {}),
+      jobs: [],
+    });
+    this.#ready = this.#infrastructure!.ensure();
+    const infrastructure = await this.#ready;
+    const sha = await this.#sendRepository(infrastructure, plan, record.id);
+    const events = new EventLog<WireEvent>({
+      sizeOf: (event) => (event.type === 'trace' ? event.data.length : 0),
+    });
+    const writer = new HistoryWriter({ history, client: infrastructure.client, logger });
+    const runManual = request.manualAll
+      ? new Set(plan.jobs.filter((job) => job.when === 'manual').map((job) => job.name))
+      : new Set(request.manual);
+    const execution = new PipelineExecution({
+      pipelineId: record.id,
+      plan,
+      projectPath: plan.context.projectPath,
+      sha,
+      client: infrastructure.client,
+      events: infrastructure.events,
+      images: infrastructure.images,
+      dind: infrastructure.dind,
+      resourceGroups: infrastructure.resourceGroups,
+      logger,
+      concurrency: request.concurrency,
+      runManual,
+      ...(request.jobs.length > 0 ? { selectJobs: request.jobs } : {}),
+      hooks: {
+        emit: (event) => {
+          writer.apply(event);
+          events.push(toWire(event));
+        },
+        storeArtifacts: (job, artifacts) => writer.storeArtifacts(job, artifacts),
+        allocatePipelineId: async () =>
+          (await history.createPipeline({ ref: plan.context.ref, sha, parentId: record.id, jobs: [] })).id,
+      },
+    });
+    const done = execution
+      .run()
+      .catch((error: unknown) => {
+        logger.error('pipeline failed to run', { pipelineId: record.id, error: String(error) });
+        return 'failed' as const;
+      })
+      .finally(async () => {
+        await writer.flushed();
+        events.close();
+        // A `glci run` that reconnects just after the end still gets the events for a while.
+        setTimeout(() => this.#active.delete(record.id), FINISHED_KEPT_MS).unref();
+      });
+    this.#active.set(record.id, {
+      id: record.id,
+      projectDir: plan.context.projectDir,
+      execution,
+      events,
+      done,
+    });
+    const jobs = selectedJobs(plan, request.jobs.length > 0 ? request.jobs : undefined);
+    return {
+      created: true,
+      pipelineId: record.id,
+      context: contextText,
+      ...(plan.name ? { name: plan.name } : {}),
+      ref: plan.context.ref,
+      sha,
+      stages: plan.stages,
+      jobs: jobs.map((job) => ({ name: job.name, stage: job.stage })),
+      excluded: plan.excluded.length,
+    };
+  }
+
+  /** Sends the commit (or the dirty work tree) to the mock, leaving out what it has already. */
+  async #sendRepository(
+    infrastructure: ReadyInfrastructure,
+    plan: PipelinePlan,
+    pipelineId: number,
+  ): Promise<string> {
+    const { client } = infrastructure;
+    const project = plan.context.projectPath;
+    const packed = await packRepository({
+      repoDir: plan.context.projectDir,
+      dirty: plan.context.dirty,
+      rev: plan.context.sha,
+      exclude: await client.knownCommits(project),
+    });
+    const sent = await client.sendPack(packed.pack, {
+      project,
+      sha: packed.sha,
+      ref: plan.context.ref,
+      refType: plan.context.refType,
+      pipelineId,
+    });
+    return sent.sha;
+  }
+
+  #pipeline(id: string | undefined): ActivePipeline {
+    const pipeline = this.#active.get(Number(id));
+    if (!pipeline)
+      throw new DaemonHttpError(404, 'not-found', `pipeline ${id} is not running in this daemon`);
+    return pipeline;
+  }
+
+  #require(): DaemonServiceContext {
+    if (!this.#context) throw new Error('the pipeline service has not been started');
+    return this.#context;
+  }
+}
+
+function parseRequest(body: unknown): z.output<typeof runRequestSchema> {
+  const parsed = runRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DaemonHttpError(400, 'bad-request', `${issue.path.join('.') || '(body)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+function toWire(event: ExecutionEvent): WireEvent {
+  return event.type === 'trace' ? { ...event, data: event.data.toString('base64') } : event;
+}
