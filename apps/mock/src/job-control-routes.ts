@@ -21,6 +21,7 @@ import { sendJson } from './internal-routes.js';
  * POST /runners                        {tags, runUntagged, description} → 201 {id, token}
  * GET  /git/commits?project=P          → {commits}: what a pack may leave out
  * POST /git/pack?project=&sha=&ref=&ref_type=&pipeline=   body: a git pack → 201 {sha, ref}
+ * POST /git/ref?project=&sha=&ref=&ref_type=&pipeline=    a served commit under a new pipeline ref
  * POST /jobs                           a job spec (@glci/runner-api) → 201 job
  * GET  /jobs?ids=1,2                   → {jobs}
  * GET  /jobs/:id                       → job
@@ -80,6 +81,17 @@ export function jobControlRoutes(options: {
         pipelineId: Number(queryText(req, 'pipeline')),
       });
       log.info('repository received', { project: req.query.project, sha: published.sha });
+      sendJson(res, 201, { sha: published.sha, ref: published.ref });
+    },
+
+    'POST /git/ref': async (req, res) => {
+      const published = await api().pointRepositoryRefs({
+        projectPath: queryText(req, 'project'),
+        sha: queryText(req, 'sha'),
+        ref: queryText(req, 'ref'),
+        refType: req.query.ref_type === 'tag' ? 'tag' : 'branch',
+        pipelineId: Number(queryText(req, 'pipeline')),
+      });
       sendJson(res, 201, { sha: published.sha, ref: published.ref });
     },
 

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Logger, ResolvedNetwork } from '@glci/config';
+import type { ContainerSpec } from './container-spec.js';
 import { buildkitdToml, DIND_NETWORK_SETTINGS, dindDaemonJson } from './dind.js';
 import { dockerCall } from './docker-call.js';
 import type { DockerOrchestrator } from './docker-orchestrator.js';
@@ -17,6 +19,21 @@ import { type MockOptions, mockContainerSpec } from './mock-container.js';
 import type { PullPolicy, StartedContainer, StartedNetwork } from './orchestrator.js';
 import { type RunnerNameParts, runnerName } from './runner-names.js';
 import { waitForHealthy } from './wait/health.js';
+
+/** The mock container's settings (`mockSettingsHash`): a container made from others is replaced. */
+const LABEL_MOCK_SETTINGS = 'dev.glci.mock-settings';
+
+/** A short hash of what a mock container is made from: image, environment, command, ports, mounts. */
+export function mockSettingsHash(spec: ContainerSpec): string {
+  const relevant = {
+    image: spec.image,
+    env: spec.env,
+    cmd: spec.cmd,
+    ports: spec.ports,
+    mounts: spec.mounts,
+  };
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 16);
+}
 
 /** The alias the mock has on every glci network; runners and DinD daemons reach it by this name. */
 export const MOCK_ALIAS = 'glci-mock';
@@ -149,21 +166,9 @@ export class GlciTopology {
   async #ensureMock(options: { signal?: AbortSignal }): Promise<StartedContainer> {
     const name = this.names.mock;
     const health = { timeoutMs: this.#options.mock.healthTimeoutMs ?? 60_000, ...signalOf(options) };
-    const existing = await this.#orchestrator.getContainer(name);
-    if (existing) {
-      const state = await existing.state();
-      if (state.running) {
-        await waitForHealthy(existing, health);
-        return existing;
-      }
-      this.#logger.info('replacing the stopped mock container', { container: name, status: state.status });
-      await existing.stop({ timeoutMs: 0, remove: true });
-    }
-    await this.ensurePersistentVolumes();
     const mock = this.#options.mock;
-    await this.#orchestrator.pull(mock.image, { policy: mock.pullPolicy ?? 'if-not-present' });
     const n = this.names;
-    const spec = mockContainerSpec({
+    const base = mockContainerSpec({
       mock,
       name,
       port: this.#network.mockServer.port,
@@ -176,6 +181,28 @@ export class GlciTopology {
       },
       gatewayIp: await this.#orchestrator.bridgeGateway(),
     });
+    // What the container is made from; a mock made from other settings (image, environment,
+    // port) is replaced, so a changed configuration (or a rebuilt glci-mock image) takes effect.
+    await this.#orchestrator.pull(mock.image, { policy: mock.pullPolicy ?? 'if-not-present' });
+    const imageId = (await this.#orchestrator.docker.getImage(mock.image).inspect()).Id;
+    const settings = mockSettingsHash({ ...base, image: `${base.image}@${imageId}` });
+    const spec: ContainerSpec = { ...base, labels: { ...base.labels, [LABEL_MOCK_SETTINGS]: settings } };
+    const existing = await this.#orchestrator.getContainer(name);
+    if (existing) {
+      const state = await existing.state();
+      const current = existing.labels[LABEL_MOCK_SETTINGS];
+      if (state.running && current === settings) {
+        await waitForHealthy(existing, health);
+        return existing;
+      }
+      this.#logger.info('replacing the mock container', {
+        container: name,
+        status: state.status,
+        reason: state.running ? 'its settings changed' : 'it stopped',
+      });
+      await existing.stop({ timeoutMs: 5_000, remove: true });
+    }
+    await this.ensurePersistentVolumes();
     this.#logger.info('starting the mock container', { container: name, image: mock.image });
     let started: StartedContainer;
     try {

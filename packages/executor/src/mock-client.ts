@@ -132,6 +132,24 @@ export class MockClient {
     }
   }
 
+  /** Serves a commit the mock already has under another pipeline's ref (a child pipeline's). */
+  pointRefs(target: {
+    project: string;
+    sha: string;
+    ref: string;
+    refType: 'branch' | 'tag';
+    pipelineId: number;
+  }) {
+    const query = new URLSearchParams({
+      project: target.project,
+      sha: target.sha,
+      ref: target.ref,
+      ref_type: target.refType,
+      pipeline: String(target.pipelineId),
+    });
+    return this.#json<{ sha: string; ref: string }>('POST', `git/ref?${query}`, {});
+  }
+
   enqueue(spec: JobSpecInput): Promise<MockJob> {
     return this.#json<MockJob>('POST', 'jobs', spec);
   }

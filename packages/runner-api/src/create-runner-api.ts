@@ -106,6 +106,8 @@ export interface RunnerApi extends RequestHandler {
   publishRepository(options: PublishOptions): Promise<Published>;
   /** Serves a commit sent as a pack (`packRepository`), for a mock that cannot read the repository. */
   receiveRepositoryPack(pack: Readable, options: ReceiveOptions): Promise<Published>;
+  /** Points a (child) pipeline's refs at a commit already served. */
+  pointRepositoryRefs(options: ReceiveOptions): Promise<Published>;
   /** Commits the mock already serves for a project: a pack need not carry their objects. */
   knownCommits(projectPath: string): Promise<string[]>;
   /** A job's stored artifacts (the archive and each report), and a stream of one of them. */
@@ -235,6 +237,7 @@ export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
     publishRepository: (publishOptions) => ctx.git.publish(publishOptions),
     receiveRepositoryPack: (pack, receiveOptions) => ctx.git.receivePack(pack, receiveOptions),
     knownCommits: (projectPath) => ctx.git.knownCommits(projectPath),
+    pointRepositoryRefs: (pointOptions) => ctx.git.pointRefs(pointOptions),
     artifacts: (jobId) => ctx.artifacts.list(jobId),
     openArtifact: (record) => ctx.artifacts.open(record),
     verifyJobToken(token) {

@@ -128,6 +128,28 @@ export class GitServer {
     return { sha: options.sha, ref: fullRef, snapshot: false };
   }
 
+  /**
+   * Points a pipeline's refs at a commit the project's serving repository already has: a child
+   * pipeline runs on its parent's commit, under a pipeline ref of its own.
+   */
+  async pointRefs(options: ReceiveOptions): Promise<Published> {
+    const serving = await this.repository(options.projectPath);
+    const refType = options.refType ?? 'branch';
+    const fullRef = `refs/${refType === 'tag' ? 'tags' : 'heads'}/${options.ref}`;
+    await this.#checkRef(fullRef);
+    this.#checkPipelineId(options.pipelineId);
+    if (!serving || !/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(options.sha)) {
+      throw new BadRequestError(`no commit ${options.sha} is served for ${options.projectPath}`);
+    }
+    try {
+      await this.#gitIn(serving, ['cat-file', '-e', `${options.sha}^{commit}`]);
+    } catch {
+      throw new BadRequestError(`no commit ${options.sha} is served for ${options.projectPath}`);
+    }
+    await this.#pointRefs(serving, fullRef, options.sha, options.pipelineId);
+    return { sha: options.sha, ref: fullRef, snapshot: false };
+  }
+
   /** The commits the project's serving repository has refs for: what a client need not send again. */
   async knownCommits(projectPath: string): Promise<string[]> {
     const serving = await this.repository(projectPath);

@@ -97,8 +97,8 @@ export class PipelineService implements DaemonService {
   #context: DaemonServiceContext | undefined;
   #history: HistoryStore | undefined;
   #infrastructure: Infrastructure | undefined;
+  #infrastructureKey = '';
   #ready: Promise<ReadyInfrastructure> | undefined;
-  #config: GlciConfig | undefined;
   readonly #overrides: {
     config?: GlciConfig;
     instance?: string;
@@ -158,19 +158,43 @@ export class PipelineService implements DaemonService {
 
   async start(context: DaemonServiceContext): Promise<void> {
     this.#context = context;
-    this.#config =
+    this.#history = new HistoryStore({ glciHome: context.glciHome, logger: context.logger });
+  }
+
+  /**
+   * The infrastructure for the user's current configuration (read again for every pipeline):
+   * when the settings it is made from changed and nothing runs, it is made anew, so an edited
+   * `config.toml` (another runner image, upstream, port) takes effect without a daemon restart.
+   */
+  #infrastructureNow(): Infrastructure {
+    const context = this.#require();
+    const config =
       this.#overrides.config ??
       loadConfig({ projectFile: null, ...(this.#overrides.env ? { env: this.#overrides.env } : {}) }).config;
-    this.#history = new HistoryStore({ glciHome: context.glciHome, logger: context.logger });
-    this.#infrastructure = new Infrastructure({
-      config: this.#config,
-      glciHome: context.glciHome,
-      logger: context.logger,
-      session: `daemon-${process.pid}`,
-      ...(this.#overrides.instance ? { instance: this.#overrides.instance } : {}),
-      ...(this.#overrides.namePrefix ? { namePrefix: this.#overrides.namePrefix } : {}),
-      ...(this.#overrides.env ? { env: this.#overrides.env } : {}),
-    });
+    const key = JSON.stringify([
+      config.runner,
+      config.mock,
+      config.network,
+      config.registry,
+      config.docker,
+      config.defaults.image,
+    ]);
+    const busy = [...this.#active.values()].some((pipeline) => !pipeline.events.closed);
+    if (!this.#infrastructure || (key !== this.#infrastructureKey && !busy)) {
+      this.#infrastructureKey = key;
+      this.#ready?.then((ready) => ready.events.close()).catch(() => undefined);
+      this.#ready = undefined;
+      this.#infrastructure = new Infrastructure({
+        config,
+        glciHome: context.glciHome,
+        logger: context.logger,
+        session: `daemon-${process.pid}`,
+        ...(this.#overrides.instance ? { instance: this.#overrides.instance } : {}),
+        ...(this.#overrides.namePrefix ? { namePrefix: this.#overrides.namePrefix } : {}),
+        ...(this.#overrides.env ? { env: this.#overrides.env } : {}),
+      });
+    }
+    return this.#infrastructure;
   }
 
   /** Plans and starts a pipeline; it runs on in the background, its events in its log. */
@@ -220,7 +244,7 @@ export class PipelineService implements DaemonService {
       ...(request.preset ? { preset: request.preset } : {}),
       jobs: [],
     });
-    this.#ready = this.#infrastructure!.ensure();
+    this.#ready = this.#infrastructureNow().ensure();
     const infrastructure = await this.#ready;
     const sha = await this.#sendRepository(infrastructure, plan, record.id);
     const events = new EventLog<WireEvent>({
@@ -250,8 +274,23 @@ export class PipelineService implements DaemonService {
           events.push(toWire(event));
         },
         storeArtifacts: (job, artifacts) => writer.storeArtifacts(job, artifacts),
-        allocatePipelineId: async () =>
-          (await history.createPipeline({ ref: plan.context.ref, sha, parentId: record.id, jobs: [] })).id,
+        allocatePipelineId: async () => {
+          const child = await history.createPipeline({
+            ref: plan.context.ref,
+            sha,
+            parentId: record.id,
+            jobs: [],
+          });
+          // A child pipeline runs on its parent's commit, under a pipeline ref of its own.
+          await infrastructure.client.pointRefs({
+            project: plan.context.projectPath,
+            sha,
+            ref: plan.context.ref,
+            refType: plan.context.refType,
+            pipelineId: child.id,
+          });
+          return child.id;
+        },
       },
     });
     const done = execution

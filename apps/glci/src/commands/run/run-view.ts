@@ -200,7 +200,7 @@ export class RunView {
     pull.tracker.update(event.progress);
     const summary = pull.tracker.summary();
     const now = Date.now();
-    const complete = summary.layers > 0 && summary.done === summary.layers;
+    const complete = event.progress.status === 'Pulled';
     if (complete && !pull.done) {
       pull.done = true;
       this.#line(this.#dim(`pulled ${key}: ${summary.layers} layers, ${humanSize(summary.total)}`));
