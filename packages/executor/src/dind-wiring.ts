@@ -71,11 +71,14 @@ export class DindWiring {
     });
     return {
       spec: { ...spec, tags: [tag], variables: withDindClientVariables(spec) },
-      release: async () => {
-        await this.#fleet.remove(entryKey);
-        await this.#topology.stopDindJob(pipelineId, jobKey);
-      },
+      release: () => this.release(pipelineId, jobKey),
     };
+  }
+
+  /** Removes a DinD job's runner entry, network and config volume (also one a previous daemon made). */
+  async release(pipelineId: string, jobKey: string): Promise<void> {
+    await this.#fleet.remove(`dind-${pipelineId}-${jobKey}`);
+    await this.#topology.stopDindJob(pipelineId, jobKey);
   }
 }
 

@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Agent } from 'node:http';
 import path from 'node:path';
 import { type GlciConfig, type Logger, type ResolvedNetwork, resolveNetwork } from '@glci/config';
-import { DockerOrchestrator, GlciTopology, type StartedContainer } from '@glci/docker';
+import { DockerOrchestrator, GlciTopology, removeRunnerObjects, type StartedContainer } from '@glci/docker';
 import { DindWiring } from './dind-wiring.js';
 import { JobImages } from './job-images.js';
 import { MockClient } from './mock-client.js';
@@ -74,16 +74,62 @@ export class Infrastructure {
     });
   }
 
-  async #create(): Promise<ReadyInfrastructure> {
+  /**
+   * Whether the mock and the runner containers a previous daemon used are still running, without
+   * creating anything (crash recovery: only then can its running jobs be taken over).
+   */
+  async alive(): Promise<boolean> {
     const { config, logger } = this.#options;
     const network = resolveNetwork(config, this.#options.env);
     const orchestrator = await DockerOrchestrator.connect(network.docker, {
       logger,
       ...(this.#options.env ? { env: this.#options.env } : {}),
     });
-    const secret = await mockSecret(this.#options.glciHome);
+    const topology = this.#topology(orchestrator, network, '');
+    for (const name of [
+      topology.names.mock,
+      topology.names.runner({ suffix: topology.instance, tier: 'shared' }),
+    ]) {
+      const container = await orchestrator.getContainer(name);
+      if (!container || !(await container.state()).running) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Removes what a previous daemon's jobs left behind when its runner died with it: containers,
+   * per-build networks and volumes the runner made for glci's runner entries, DinD job networks.
+   */
+  async removeLeftovers(): Promise<void> {
+    const { config, logger } = this.#options;
+    const network = resolveNetwork(config, this.#options.env);
+    const orchestrator = await DockerOrchestrator.connect(network.docker, {
+      logger,
+      ...(this.#options.env ? { env: this.#options.env } : {}),
+    });
+    let runnerIds: string[] = [];
+    try {
+      const saved = JSON.parse(
+        await readFile(this.#fleetStateFile(this.#topology(orchestrator, network, '')), 'utf8'),
+      ) as {
+        runnerIds?: string[];
+      };
+      runnerIds = saved.runnerIds ?? [];
+    } catch {
+      // No runner ever started here.
+    }
+    const removed = await removeRunnerObjects(orchestrator.docker, runnerIds);
+    this.#logger.info('removed what stopped jobs left behind', { ...removed });
+  }
+
+  #fleetStateFile(topology: GlciTopology): string {
+    return path.join(this.#options.glciHome, `runner-fleet-${topology.instance}.json`);
+  }
+
+  #topology(orchestrator: DockerOrchestrator, network: ResolvedNetwork, secret: string): GlciTopology {
+    const { config, logger } = this.#options;
     const upstreams = config.registry.upstreams.map((upstream) => upstream.url);
-    const topology = new GlciTopology({
+    return new GlciTopology({
       orchestrator,
       network,
       privileged: config.docker.privileged,
@@ -101,6 +147,18 @@ export class Infrastructure {
         },
       },
     });
+  }
+
+  async #create(): Promise<ReadyInfrastructure> {
+    const { config, logger } = this.#options;
+    const network = resolveNetwork(config, this.#options.env);
+    const orchestrator = await DockerOrchestrator.connect(network.docker, {
+      logger,
+      ...(this.#options.env ? { env: this.#options.env } : {}),
+    });
+    const secret = await mockSecret(this.#options.glciHome);
+    const upstreams = config.registry.upstreams.map((upstream) => upstream.url);
+    const topology = this.#topology(orchestrator, network, secret);
     this.#logger.info('starting the mock', { image: config.mock.image, port: network.mockServer.port });
     const mock = await topology.ensureMock();
     const agent = this.#options.mockAgent?.(mock);
@@ -115,6 +173,7 @@ export class Infrastructure {
       client,
       logger,
       suffix: topology.instance,
+      stateFile: this.#fleetStateFile(topology),
       settings: {
         image: config.runner.image,
         ...(config.runner.helper_image ? { helperImage: config.runner.helper_image } : {}),

@@ -119,7 +119,13 @@ export class JobImages {
       });
       return name;
     }
-    options.onProgress?.({ image: cached, layer: undefined, status: 'Pulled', current: undefined, total: undefined });
+    options.onProgress?.({
+      image: cached,
+      layer: undefined,
+      status: 'Pulled',
+      current: undefined,
+      total: undefined,
+    });
     if (!local) return cached;
     const colon = local.lastIndexOf(':');
     await docker.getImage(cached).tag({ repo: local.slice(0, colon), tag: local.slice(colon + 1) });

@@ -73,8 +73,10 @@ export class MockRequestError extends Error {
  */
 export class MockClient {
   readonly #http: Got;
+  readonly #baseUrl: string;
 
   constructor(options: MockClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#http = got.extend({
       prefixUrl: `${options.baseUrl.replace(/\/+$/, '')}/internal`,
       headers: { authorization: `Bearer ${options.secret}` },
@@ -91,6 +93,21 @@ export class MockClient {
         listening?: boolean;
       }>();
       return body.listening === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether the mock still knows a runner token (`POST /api/v4/runners/verify`, as the runner asks). */
+  async verifyRunner(token: string): Promise<boolean> {
+    try {
+      const response = await this.#http.post(`${this.#baseUrl}/api/v4/runners/verify`, {
+        prefixUrl: '',
+        json: { token },
+        throwHttpErrors: false,
+        retry: { limit: 0 },
+      });
+      return response.statusCode === 200;
     } catch {
       return false;
     }

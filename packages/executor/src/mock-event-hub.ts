@@ -37,10 +37,13 @@ export class MockEventHub {
     this.#logger = options.logger.child({ module: 'mock-events' });
   }
 
-  /** Follows a job until its final state; resolves with what the mock says of it then. */
-  watch(jobId: number, watch: JobWatch): Promise<Partial<MockJob>> {
+  /**
+   * Follows a job until its final state; resolves with what the mock says of it then. `offset`:
+   * log bytes the caller has already (a daemon re-attaching after a restart).
+   */
+  watch(jobId: number, watch: JobWatch, options: { offset?: number } = {}): Promise<Partial<MockJob>> {
     return new Promise((resolve) => {
-      this.#followed.set(jobId, { watch, offset: 0, state: undefined, final: resolve });
+      this.#followed.set(jobId, { watch, offset: options.offset ?? 0, state: undefined, final: resolve });
       this.#reconnect();
     });
   }

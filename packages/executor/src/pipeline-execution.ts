@@ -71,6 +71,23 @@ export interface ExecutionHooks {
   ): Promise<void>;
   /** A new pipeline id for a child pipeline. */
   allocatePipelineId(): Promise<number>;
+  /**
+   * Keeps what a restarted daemon needs to carry on (called after every change of a job); see
+   * `ExecutionState` and `ExecutionOptions.resume`.
+   */
+  saveState?(state: ExecutionState): void;
+  /** Log bytes already kept for a job (a re-attached job's log goes on from there). */
+  traceLength?(jobId: number): Promise<number>;
+}
+
+/** Where a pipeline stands: enough to resume it in another daemon process. */
+export interface ExecutionState {
+  readonly pipelineId: number;
+  readonly jobs: readonly JobProgress[];
+  /** The latest mock job id of each job. */
+  readonly jobIds: Readonly<Record<string, number>>;
+  /** The DinD wiring key of each DinD job that was started. */
+  readonly dindKeys: Readonly<Record<string, string>>;
 }
 
 export interface ExecutionOptions {
@@ -93,6 +110,8 @@ export interface ExecutionOptions {
   readonly runManual?: ReadonlySet<string>;
   /** Run only these jobs and what they `need`; all jobs when unset. */
   readonly selectJobs?: readonly string[];
+  /** Carry on from a previous daemon's state (crash recovery). */
+  readonly resume?: ExecutionState;
   readonly now?: () => number;
 }
 
@@ -124,6 +143,7 @@ export class PipelineExecution {
   #wake: (() => void) | undefined;
   #canceled: 'graceful' | 'forced' | undefined;
   #dindJobs = 0;
+  readonly #dindKeys = new Map<string, string>();
 
   constructor(options: ExecutionOptions) {
     this.#options = options;
@@ -169,7 +189,10 @@ export class PipelineExecution {
         status: 'created' as const,
       })),
     });
-    this.#logger.info('pipeline started', { jobs: this.#jobs.size });
+    this.#logger.info(this.#options.resume ? 'pipeline resumed' : 'pipeline started', {
+      jobs: this.#jobs.size,
+    });
+    if (this.#options.resume) this.#resume(this.#options.resume);
     for (;;) {
       for (const job of this.#scheduler.ready(this.#now())) this.#launch(this.#jobs.get(job.name)!);
       this.#reportSettled();
@@ -238,15 +261,29 @@ export class PipelineExecution {
       dependencyIds: artifactSources(plan, job)
         .map((name) => this.#jobIds.get(name))
         .filter((id): id is number => id !== undefined),
+      ...(this.#options.parentPipelineId !== undefined
+        ? {
+            extraLayers: [
+              {
+                source: 'predefined' as const,
+                label: 'parent pipeline',
+                entries: [{ name: 'CI_PARENT_PIPELINE_ID', value: String(this.#options.parentPipelineId) }],
+              },
+            ],
+          }
+        : {}),
     });
     spec = await this.#options.images.prepare(spec, {
       projectPath,
       signal: active.abort.signal,
       onProgress: (progress) => this.#emit({ type: 'pull', pipelineId, name: job.name, progress }),
     });
-    const prepared = usesDockerInDocker(spec)
-      ? await this.#options.dind.prepare(String(pipelineId), `j${++this.#dindJobs}`, spec)
-      : { spec, release: async () => {} };
+    let prepared: { spec: JobSpecInput; release(): Promise<void> } = { spec, release: async () => {} };
+    if (usesDockerInDocker(spec)) {
+      const key = `j${++this.#dindJobs}-${Date.now().toString(36)}`;
+      this.#dindKeys.set(job.name, key);
+      prepared = await this.#options.dind.prepare(String(pipelineId), key, spec);
+    }
     try {
       active.abort.signal.throwIfAborted();
       const queued = await client.enqueue(prepared.spec);
@@ -272,6 +309,83 @@ export class PipelineExecution {
           this.#logger.warn("could not remove a DinD job's network", { job: job.name, error: String(error) }),
         );
     }
+  }
+
+  /** Follows a queued job to its end (its states and log), then keeps its artifacts. */
+  async #follow(job: PlannedJob, jobId: number, offset: number): Promise<JobOutcome> {
+    const { pipelineId } = this.#options;
+    const final = await this.#options.events.watch(
+      jobId,
+      {
+        onState: (state) => {
+          if (state === 'running') {
+            this.#scheduler.started(job.name);
+            this.#emitJob(this.#scheduler.job(job.name));
+          }
+        },
+        onTrace: (data, at) =>
+          this.#emit({ type: 'trace', pipelineId, name: job.name, jobId, offset: at, data }),
+      },
+      { offset },
+    );
+    await this.#keepArtifacts(job, jobId);
+    return outcomeOf(final);
+  }
+
+  /** Takes over the jobs a previous daemon left: finished ones as they ended, running ones re-attached. */
+  #resume(state: ExecutionState): void {
+    for (const [name, id] of Object.entries(state.jobIds)) this.#jobIds.set(name, id);
+    for (const [name, key] of Object.entries(state.dindKeys)) this.#dindKeys.set(name, key);
+    for (const progress of state.jobs) {
+      if (!this.#jobs.has(progress.name)) continue;
+      const jobId = state.jobIds[progress.name];
+      const started = progress.status === 'running' || progress.status === 'pending';
+      // Not queued in the mock yet (or a trigger job, whose child pipeline died with the daemon):
+      // it starts again like any job that has not run.
+      if (started && (jobId === undefined || this.#jobs.get(progress.name)!.trigger)) continue;
+      if (progress.status === 'created' || progress.status === 'scheduled') continue;
+      this.#scheduler.restore(progress);
+      if (started) this.#reattach(this.#jobs.get(progress.name)!, jobId!);
+    }
+  }
+
+  #reattach(job: PlannedJob, jobId: number): void {
+    const active: ActiveJob = { planned: job, jobId, abort: new AbortController() };
+    this.#active.set(job.name, active);
+    const dindKey = this.#dindKeys.get(job.name);
+    const run = async () => {
+      const offset = (await this.#options.hooks.traceLength?.(jobId)) ?? 0;
+      try {
+        return await this.#follow(job, jobId, offset);
+      } finally {
+        if (dindKey)
+          await this.#options.dind.release(String(this.#options.pipelineId), dindKey).catch(() => undefined);
+      }
+    };
+    this.#logger.info('re-attached to a running job', { job: job.name, jobId });
+    void run()
+      .then(
+        (outcome) => this.#finish(job, outcome),
+        (error: unknown) =>
+          this.#finish(
+            job,
+            { state: 'failed', failureReason: 'runner_system_failure' },
+            String((error as Error).message),
+          ),
+      )
+      .finally(() => {
+        this.#active.delete(job.name);
+        this.#wakeUp();
+      });
+  }
+
+  #saveState(): void {
+    this.#options.hooks.saveState?.({
+      pipelineId: this.#options.pipelineId,
+      jobs: this.#scheduler.jobs(),
+      jobIds: Object.fromEntries(this.#jobIds),
+      dindKeys: Object.fromEntries(this.#dindKeys),
+    });
   }
 
   /** A trigger job: the child pipeline runs on the same mock and runners. */
@@ -347,6 +461,7 @@ export class PipelineExecution {
       ...(progress.exitCode !== undefined ? { exitCode: progress.exitCode } : {}),
       at: this.#now(),
     });
+    this.#saveState();
   }
 
   #emit(event: ExecutionEvent): void {

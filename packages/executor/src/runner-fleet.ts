@@ -1,3 +1,5 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from '@glci/config';
 import { type GlciTopology, runnerShortToken, type StartedContainer } from '@glci/docker';
 import { type RunnerEntryOptions, renderRunnersConfig } from '@glci/mock';
@@ -40,6 +42,12 @@ interface RegisteredEntry extends FleetEntry {
   readonly token: string;
 }
 
+interface SavedFleet {
+  readonly shared?: RegisteredEntry;
+  readonly entries?: Readonly<Record<string, RegisteredEntry>>;
+  readonly runnerIds?: readonly string[];
+}
+
 /**
  * The runner container and its `config.toml`: one shared entry that runs untagged jobs (each on
  * the runner's own per-build network, `FF_NETWORK_PER_BUILD`), plus entries added and removed as
@@ -58,6 +66,7 @@ export class RunnerFleet {
   #container: StartedContainer | undefined;
   /** Config changes one at a time, in order. */
   #updating: Promise<unknown> = Promise.resolve();
+  readonly #stateFile: string | undefined;
 
   constructor(options: {
     topology: GlciTopology;
@@ -66,12 +75,18 @@ export class RunnerFleet {
     logger: Logger;
     /** The `{suffix}` of `glci-runner-{suffix}`. */
     suffix: string;
+    /**
+     * Where the entries and their tokens are kept (0600), so that a restarted daemon keeps the
+     * runner's entries, and the jobs running under them, instead of registering new ones.
+     */
+    stateFile?: string;
   }) {
     this.#topology = options.topology;
     this.#client = options.client;
     this.#settings = options.settings;
     this.#logger = options.logger.child({ module: 'runner-fleet' });
     this.#suffix = options.suffix;
+    this.#stateFile = options.stateFile;
   }
 
   get container(): StartedContainer | undefined {
@@ -88,6 +103,7 @@ export class RunnerFleet {
 
   /** Registers the shared runner and starts (or adopts) the runner container. */
   async start(): Promise<StartedContainer> {
+    if (!this.#shared) await this.#load();
     if (!this.#shared) {
       const { token } = await this.#client.registerRunner({
         tags: [],
@@ -96,6 +112,7 @@ export class RunnerFleet {
       });
       this.#shared = { tags: [], token };
       this.#runnerIds.add(runnerShortToken(token));
+      await this.#save();
     }
     this.#container = await this.#topology.ensureRunner({
       suffix: this.#suffix,
@@ -119,6 +136,7 @@ export class RunnerFleet {
       });
       this.#entries.set(key, { ...entry, token });
       this.#runnerIds.add(runnerShortToken(token));
+      await this.#save();
       await this.#apply();
       this.#logger.info('runner entry added', { entry: key, tags: entry.tags });
     });
@@ -128,9 +146,41 @@ export class RunnerFleet {
   remove(key: string): Promise<void> {
     return this.#serialized(async () => {
       if (!this.#entries.delete(key)) return;
+      await this.#save();
       await this.#apply();
       this.#logger.info('runner entry removed', { entry: key });
     });
+  }
+
+  /** A previous daemon's entries, if the mock still knows their runners. */
+  async #load(): Promise<void> {
+    if (!this.#stateFile) return;
+    let saved: SavedFleet;
+    try {
+      saved = JSON.parse(await readFile(this.#stateFile, 'utf8')) as SavedFleet;
+    } catch {
+      return;
+    }
+    for (const id of saved.runnerIds ?? []) this.#runnerIds.add(id);
+    if (!saved.shared || !(await this.#client.verifyRunner(saved.shared.token))) return;
+    this.#shared = saved.shared;
+    for (const [key, entry] of Object.entries(saved.entries ?? {})) {
+      if (await this.#client.verifyRunner(entry.token)) this.#entries.set(key, entry);
+    }
+    this.#logger.info('runner entries taken over', { entries: this.#entries.size + 1 });
+  }
+
+  async #save(): Promise<void> {
+    if (!this.#stateFile) return;
+    const saved: SavedFleet = {
+      shared: this.#shared,
+      entries: Object.fromEntries(this.#entries),
+      runnerIds: [...this.#runnerIds],
+    };
+    await mkdir(path.dirname(this.#stateFile), { recursive: true });
+    const tmp = `${this.#stateFile}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(saved), { mode: 0o600 });
+    await rename(tmp, this.#stateFile);
   }
 
   async #apply(): Promise<void> {

@@ -182,6 +182,23 @@ export class PipelineScheduler {
     return this.#progress(state);
   }
 
+  /**
+   * Puts a job back where a previous daemon left it (crash recovery): finished jobs keep their
+   * outcome, a job that was running is `running` again (the caller re-attaches to it).
+   */
+  restore(progress: JobProgress): void {
+    const state = this.#must(progress.name);
+    state.status = progress.status === 'pending' ? 'running' : progress.status;
+    state.attempt = progress.attempt;
+    state.reason = progress.reason;
+    state.allowedFailure = progress.allowedFailure;
+    state.failureReason = progress.failureReason;
+    state.exitCode = progress.exitCode;
+    if (state.status === 'running' && state.job.resourceGroup) {
+      this.#options.resourceGroups?.tryAcquire(state.job.resourceGroup, this.#holder(state.job.name));
+    }
+  }
+
   /** Starts a manual job now (as the play button does); the next `ready` dispatches it. */
   play(name: string): void {
     const state = this.#must(name);

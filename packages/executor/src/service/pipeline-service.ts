@@ -4,6 +4,9 @@ import {
   type DaemonService,
   type DaemonServiceContext,
   HistoryStore,
+  isActivePipeline,
+  type PipelineRecord,
+  type ProjectHistory,
   sendNdjson,
 } from '@glci/daemon';
 import {
@@ -20,6 +23,7 @@ import { Infrastructure, type ReadyInfrastructure } from '../infrastructure.js';
 import { type ExecutionEvent, PipelineExecution, selectedJobs } from '../pipeline-execution.js';
 import type { PipelineStatus } from '../scheduler.js';
 import { EventLog } from './event-log.js';
+import { ExecutionStateFile, executionFile, readExecution, type SavedExecution } from './execution-file.js';
 import { HistoryWriter } from './history-writer.js';
 
 /** `POST /pipelines`: what `glci run` asks for. */
@@ -99,6 +103,7 @@ export class PipelineService implements DaemonService {
   #infrastructure: Infrastructure | undefined;
   #infrastructureKey = '';
   #ready: Promise<ReadyInfrastructure> | undefined;
+  #recovered: Promise<void> = Promise.resolve();
   readonly #overrides: {
     config?: GlciConfig;
     instance?: string;
@@ -159,6 +164,15 @@ export class PipelineService implements DaemonService {
   async start(context: DaemonServiceContext): Promise<void> {
     this.#context = context;
     this.#history = new HistoryStore({ glciHome: context.glciHome, logger: context.logger });
+    // In the background: the socket answers at once, taken-over pipelines appear as they are found.
+    this.#recovered = this.#recover().catch((error: unknown) => {
+      context.logger.error('crash recovery failed', { error: String(error) });
+    });
+  }
+
+  /** Resolves once the pipelines of a previous daemon have been taken over or closed. */
+  recovered(): Promise<void> {
+    return this.#recovered;
   }
 
   /**
@@ -199,8 +213,7 @@ export class PipelineService implements DaemonService {
 
   /** Plans and starts a pipeline; it runs on in the background, its events in its log. */
   async runPipeline(request: z.output<typeof runRequestSchema>): Promise<RunStarted | RunNotCreated> {
-    const context = this.#require();
-    const logger = context.logger;
+    this.#require();
     let plan: PipelinePlan;
     let contextText = request.context ?? 'merge_request';
     try {
@@ -247,15 +260,59 @@ export class PipelineService implements DaemonService {
     this.#ready = this.#infrastructureNow().ensure();
     const infrastructure = await this.#ready;
     const sha = await this.#sendRepository(infrastructure, plan, record.id);
+    const runManual = request.manualAll
+      ? plan.jobs.filter((job) => job.when === 'manual').map((job) => job.name)
+      : request.manual;
+    this.#launch(infrastructure, history, {
+      version: 1,
+      pipelineId: record.id,
+      plan,
+      sha,
+      concurrency: request.concurrency,
+      runManual,
+      selectJobs: request.jobs,
+    });
+    const jobs = selectedJobs(plan, request.jobs.length > 0 ? request.jobs : undefined);
+    return {
+      created: true,
+      pipelineId: record.id,
+      context: contextText,
+      ...(plan.name ? { name: plan.name } : {}),
+      ref: plan.context.ref,
+      sha,
+      stages: plan.stages,
+      jobs: jobs.map((job) => ({ name: job.name, stage: job.stage })),
+      excluded: plan.excluded.length,
+    };
+  }
+
+  /**
+   * Runs a pipeline on the infrastructure, writing its history and its `execution.json` (what a
+   * restarted daemon needs to take it over), and keeps it among the active pipelines.
+   */
+  #launch(
+    infrastructure: ReadyInfrastructure,
+    history: ProjectHistory,
+    saved: SavedExecution,
+  ): ActivePipeline {
+    const logger = this.#require().logger;
+    const { plan, sha, pipelineId } = saved;
     const events = new EventLog<WireEvent>({
       sizeOf: (event) => (event.type === 'trace' ? event.data.length : 0),
     });
     const writer = new HistoryWriter({ history, client: infrastructure.client, logger });
-    const runManual = request.manualAll
-      ? new Set(plan.jobs.filter((job) => job.when === 'manual').map((job) => job.name))
-      : new Set(request.manual);
+    const stateFiles = new Map<number, ExecutionStateFile>();
+    const stateFile = (id: number, base: SavedExecution) => {
+      let file = stateFiles.get(id);
+      if (!file) {
+        file = new ExecutionStateFile(executionFile(history, id), base, logger);
+        stateFiles.set(id, file);
+      }
+      return file;
+    };
+    stateFile(pipelineId, saved);
     const execution = new PipelineExecution({
-      pipelineId: record.id,
+      pipelineId,
       plan,
       projectPath: plan.context.projectPath,
       sha,
@@ -265,20 +322,23 @@ export class PipelineService implements DaemonService {
       dind: infrastructure.dind,
       resourceGroups: infrastructure.resourceGroups,
       logger,
-      concurrency: request.concurrency,
-      runManual,
-      ...(request.jobs.length > 0 ? { selectJobs: request.jobs } : {}),
+      concurrency: saved.concurrency,
+      runManual: new Set(saved.runManual),
+      ...(saved.selectJobs.length > 0 ? { selectJobs: saved.selectJobs } : {}),
+      ...(saved.state ? { resume: saved.state } : {}),
       hooks: {
         emit: (event) => {
           writer.apply(event);
           events.push(toWire(event));
         },
         storeArtifacts: (job, artifacts) => writer.storeArtifacts(job, artifacts),
+        saveState: (state) => stateFiles.get(state.pipelineId)?.save(state),
+        traceLength: async (jobId) => (await history.job(pipelineId, jobId).readTrace()).length,
         allocatePipelineId: async () => {
           const child = await history.createPipeline({
             ref: plan.context.ref,
             sha,
-            parentId: record.id,
+            parentId: pipelineId,
             jobs: [],
           });
           // A child pipeline runs on its parent's commit, under a pipeline ref of its own.
@@ -296,34 +356,69 @@ export class PipelineService implements DaemonService {
     const done = execution
       .run()
       .catch((error: unknown) => {
-        logger.error('pipeline failed to run', { pipelineId: record.id, error: String(error) });
+        logger.error('pipeline failed to run', { pipelineId, error: String(error) });
         return 'failed' as const;
       })
       .finally(async () => {
         await writer.flushed();
+        await Promise.allSettled([...stateFiles.values()].map((file) => file.finish()));
         events.close();
         // A `glci run` that reconnects just after the end still gets the events for a while.
-        setTimeout(() => this.#active.delete(record.id), FINISHED_KEPT_MS).unref();
+        setTimeout(() => this.#active.delete(pipelineId), FINISHED_KEPT_MS).unref();
       });
-    this.#active.set(record.id, {
-      id: record.id,
-      projectDir: plan.context.projectDir,
-      execution,
-      events,
-      done,
-    });
-    const jobs = selectedJobs(plan, request.jobs.length > 0 ? request.jobs : undefined);
-    return {
-      created: true,
-      pipelineId: record.id,
-      context: contextText,
-      ...(plan.name ? { name: plan.name } : {}),
-      ref: plan.context.ref,
-      sha,
-      stages: plan.stages,
-      jobs: jobs.map((job) => ({ name: job.name, stage: job.stage })),
-      excluded: plan.excluded.length,
-    };
+    const active = { id: pipelineId, projectDir: plan.context.projectDir, execution, events, done };
+    this.#active.set(pipelineId, active);
+    return active;
+  }
+
+  /**
+   * After a restart: takes over the pipelines a previous daemon left running when its mock and
+   * runner containers are still up (running jobs re-attached, pending ones dispatched); marks them
+   * failed otherwise, and removes what their jobs left behind.
+   */
+  async #recover(): Promise<void> {
+    const context = this.#require();
+    const store = this.#history!;
+    const stranded: { history: ProjectHistory; record: PipelineRecord }[] = [];
+    for (const project of await store.projects()) {
+      const history = store.project(project.dir);
+      for (const record of await history.listPipelines()) {
+        if (isActivePipeline(record.status)) stranded.push({ history, record });
+      }
+    }
+    if (stranded.length === 0) return;
+    const infrastructure = this.#infrastructureNow();
+    const alive = await infrastructure.alive().catch(() => false);
+    for (const { history, record } of stranded) {
+      const saved = await readExecution(history, record.id);
+      // Child pipelines are taken over with their parent's execution, not on their own.
+      if (record.parentId !== undefined && saved !== undefined) continue;
+      if (alive && saved) {
+        context.logger.info('taking over a pipeline after a restart', { pipelineId: record.id });
+        this.#ready = infrastructure.ensure();
+        this.#launch(await this.#ready, history, saved);
+        continue;
+      }
+      const reason = !saved
+        ? 'the daemon stopped before the pipeline started'
+        : 'the daemon stopped, and its mock or runner container with it';
+      context.logger.warn('marking a pipeline failed after a restart', { pipelineId: record.id, reason });
+      await history.updatePipeline(record.id, (current) => ({
+        ...current,
+        status: 'failed',
+        finishedAt: new Date().toISOString(),
+        jobs: current.jobs.map((job) =>
+          ['running', 'pending', 'created', 'scheduled'].includes(job.status)
+            ? {
+                ...job,
+                status: job.status === 'running' || job.status === 'pending' ? 'failed' : 'canceled',
+                failureReason: job.status === 'running' ? 'runner_system_failure' : job.failureReason,
+              }
+            : job,
+        ),
+      }));
+    }
+    if (!alive) await infrastructure.removeLeftovers().catch(() => undefined);
   }
 
   /** Sends the commit (or the dirty work tree) to the mock, leaving out what it has already. */

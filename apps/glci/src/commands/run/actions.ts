@@ -15,6 +15,15 @@ export interface RunCliOptions extends PlanCliOptions {
   readonly json?: boolean;
 }
 
+/** Waits (up to half a minute) until the daemon knows the pipeline again. */
+async function waitForPipeline(client: { request<T>(method: string, path: string): Promise<T> }, id: number) {
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const { pipelines } = await client.request<{ pipelines: { id: number }[] }>('GET', '/pipelines');
+    if (pipelines.some((pipeline) => pipeline.id === id)) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 /**
  * `glci run`: plans nothing itself (the daemon does, warm) but builds the plan request from the
  * command line and the config, asks the daemon to run it, and follows its events: the jobs' logs
@@ -50,7 +59,7 @@ export async function runCommand(
     concurrency: options.concurrency ?? config.defaults.concurrency,
     branchFallback: options.context === undefined && options.preset === undefined,
   };
-  const { client } = await connectDaemon(ctx);
+  let { client } = await connectDaemon(ctx);
   const started = await client.request<RunStarted | RunNotCreated>('POST', '/pipelines', request);
   if (!started.created) {
     process.stderr.write(`glci: no pipeline: ${started.reason}\n`);
@@ -81,9 +90,11 @@ export async function runCommand(
   process.on('SIGTERM', onInterrupt);
   let finished: Extract<WireEvent, { type: 'pipeline-finished' }> | undefined;
   try {
-    // A broken stream (the daemon restarted) is followed again from where it stopped.
+    // A broken stream is followed again from where it stopped; a daemon that died is started
+    // again (it takes the pipeline over) and followed from the start of its events, which the
+    // view shows only once.
     let seen = 0;
-    for (let attempt = 0; attempt < 5 && !finished; attempt++) {
+    for (let attempt = 0; attempt < 6 && !finished; attempt++) {
       try {
         for await (const event of client.stream<WireEvent>(
           'GET',
@@ -93,9 +104,18 @@ export async function runCommand(
           view.event(event);
           if (event.type === 'pipeline-finished' && event.pipelineId === started.pipelineId) finished = event;
         }
+        if (!finished) throw new Error('the event stream ended early');
       } catch (error) {
-        if (attempt === 4) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        if (attempt === 5 || interrupts > 1) throw error;
+        view.note(
+          `lost the daemon (${(error as Error).message}); following pipeline #${started.pipelineId} again`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        const reconnected = await connectDaemon(ctx);
+        if (reconnected.outcome !== 'running') seen = 0;
+        client = reconnected.client;
+        // A restarted daemon needs a moment to take its pipelines over.
+        await waitForPipeline(client, started.pipelineId);
       }
     }
   } finally {

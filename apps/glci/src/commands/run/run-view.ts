@@ -44,6 +44,10 @@ export class RunView {
   readonly #expand: boolean;
   readonly #started: RunStarted;
   readonly #renderers = new Map<string, TraceRenderer>();
+  /** Log bytes shown per job. */
+  readonly #traceOffsets = new Map<string, number>();
+  /** The last state shown per job, so a replayed event is not shown twice. */
+  readonly #shownStates = new Map<string, string>();
   readonly #decoders = new Map<string, StringDecoder>();
   readonly #jobs = new Map<string, JobLine>();
   readonly #pulls = new Map<string, { tracker: PullProgressTracker; shownAt: number; done: boolean }>();
@@ -100,8 +104,15 @@ export class RunView {
         this.#job(event);
         break;
       case 'trace': {
+        // After a reconnect the events come again from the start: each byte is shown once.
+        const key = `${event.pipelineId}/${event.jobId}`;
+        const shown = this.#traceOffsets.get(key) ?? 0;
+        let data = Buffer.from(event.data, 'base64');
+        if (event.offset + data.length <= shown) break;
+        if (event.offset < shown) data = data.subarray(shown - event.offset);
+        this.#traceOffsets.set(key, Math.max(shown, event.offset + Buffer.from(event.data, 'base64').length));
         const renderer = this.#renderer(event.pipelineId, event.name);
-        for (const line of renderer.push(Buffer.from(event.data, 'base64'))) this.#line(line);
+        for (const line of renderer.push(data)) this.#line(line);
         break;
       }
       case 'pull':
@@ -141,6 +152,9 @@ export class RunView {
 
   #job(event: JobEvent): void {
     const key = `${event.pipelineId}/${event.name}`;
+    const shown = `${event.attempt}/${event.status}`;
+    if (this.#shownStates.get(key) === shown) return;
+    this.#shownStates.set(key, shown);
     const job = this.#jobs.get(key) ?? {
       pipelineId: event.pipelineId,
       name: event.name,
