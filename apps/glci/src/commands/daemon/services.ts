@@ -6,7 +6,13 @@ import type { CliContext } from '../../cli-context.js';
  * scheduling, the mock and runner containers, `POST /pipelines`, `GET /pipelines/:id/events`,
  * `POST /pipelines/:id/cancel`). Loaded here only, so the CLI's other commands never import it.
  */
-export async function daemonServices(_ctx: CliContext): Promise<DaemonService[]> {
+export async function daemonServices(ctx: CliContext): Promise<DaemonService[]> {
   const { PipelineService } = await import('@glci/executor');
-  return [new PipelineService()];
+  // GLCI_INSTANCE keeps a second installation (or a test) apart: its own mock, runner, volumes
+  // and networks, named glci-<instance>-…, on the same Docker host.
+  const instance = ctx.env.GLCI_INSTANCE;
+  if (instance !== undefined && !/^[a-z0-9][a-z0-9-]{0,30}$/.test(instance)) {
+    throw new Error(`GLCI_INSTANCE must be lower-case letters, digits and dashes, not "${instance}"`);
+  }
+  return [new PipelineService(instance ? { instance, namePrefix: `glci-${instance}` } : {})];
 }

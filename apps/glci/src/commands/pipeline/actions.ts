@@ -128,11 +128,25 @@ export async function planRequest(ctx: CliContext, options: PlanCliOptions): Pro
   };
 }
 
+/**
+ * The plan `glci run` would run: the context asked for, or, when none was (the default is a merge
+ * request) and the configuration creates no merge request pipeline, the branch pipeline GitLab
+ * runs for a push instead.
+ */
+export async function planForRun(ctx: CliContext, options: PlanCliOptions): Promise<PipelinePlan> {
+  const request = await planRequest(ctx, options);
+  const plan = await planProject(request);
+  if (plan.created || options.context !== undefined || options.preset !== undefined) return plan;
+  if (plan.context.source !== 'merge_request_event') return plan;
+  const branch = await planProject({ ...request, context: { kind: 'branch' } });
+  return branch.created ? branch : plan;
+}
+
 export async function showCommand(
   ctx: CliContext,
   options: PlanCliOptions & { json?: boolean; format: 'text' | 'mermaid' | 'dot' },
 ): Promise<void> {
-  const plan = await planProject(await planRequest(ctx, options));
+  const plan = await planForRun(ctx, options);
   if (options.json) ctx.out.write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
   else if (options.format === 'mermaid') ctx.out.write(formatPlanMermaid(plan));
   else if (options.format === 'dot') ctx.out.write(formatPlanDot(plan));
@@ -144,7 +158,7 @@ export async function variablesCommand(
   name: string,
   options: PlanCliOptions & { json?: boolean; all?: boolean },
 ): Promise<void> {
-  const plan = await planProject(await planRequest(ctx, options));
+  const plan = await planForRun(ctx, options);
   const found = findJob(plan, name);
   if (!found) {
     const names = [...plan.jobs, ...plan.excluded].map((job) => job.name);

@@ -73,11 +73,16 @@ describe('glci show', () => {
   }) => {
     const sandbox = project();
     onTestFinished(() => sandbox.remove());
-    const json = await sandbox.run(['show', '--json']);
+    const json = await sandbox.run(['show', '--context', 'merge_request', '--json']);
     expect(json.code).toBe(0);
     const plan = JSON.parse(json.stdout);
     expect(plan.context.source).toBe('merge_request_event');
     expect(plan.created).toBe(false);
+    // Without --context a merge request that creates no pipeline gives way to the branch's, as
+    // GitLab runs a branch pipeline for the push.
+    const byDefault = JSON.parse((await sandbox.run(['show', '--json'])).stdout);
+    expect(byDefault.context.source).toBe('push');
+    expect(byDefault.created).toBe(true);
     expect(plan.excluded.map((job: { name: string; reason: string }) => [job.name, job.reason])).toEqual([
       ['build', 'no rule matched'],
       ['test 1/2', 'rule 1 matched with when: never'],
