@@ -1,0 +1,145 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunMachine, startRunMachine } from '../test-support/glci-run.js';
+
+/**
+ * `glci run` when things stop: Ctrl-C (graceful, then forced), a daemon killed with SIGKILL in
+ * the middle of a job, and what `glci system prune` leaves afterwards.
+ */
+let machine: RunMachine;
+let project: string;
+
+const CI = [
+  'stages: [work, after]',
+  'slow:',
+  '  stage: work',
+  '  script:',
+  '    - echo "started $CI_JOB_ID"',
+  '    - for i in $(seq 1 $TICKS); do echo "tick $i"; sleep 1; done',
+  '  after_script:',
+  '    - echo "after_script ran ($CI_JOB_STATUS)"',
+  'done:',
+  '  stage: after',
+  '  script: ["echo all done"]',
+  '',
+].join('\n');
+
+beforeAll(async () => {
+  machine = await startRunMachine();
+  project = await machine.projectFrom('lifecycle', { '.gitlab-ci.yml': CI });
+}, 600_000);
+
+afterAll(async () => {
+  await machine?.stop();
+}, 300_000);
+
+/** Collects a child's output and resolves `until(text)` once its stdout contains `text`. */
+function follow(child: ChildProcess) {
+  let stdout = '';
+  let stderr = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    for (const waiter of [...waiters]) {
+      if (stdout.includes(waiter.text)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    until: (text: string) =>
+      stdout.includes(text)
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiters.push({ text, resolve })),
+    exited,
+    output: () => ({ stdout, stderr }),
+  };
+}
+
+describe('glci run when interrupted', { timeout: 600_000 }, () => {
+  it('cancels gracefully on Ctrl-C: the script stops, after_script runs, the pipeline is canceled', async () => {
+    const child = machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=120'], project);
+    const run = follow(child);
+    await run.until('tick 2');
+    child.kill('SIGINT');
+    const code = await run.exited;
+    const { stdout } = run.output();
+    expect(code).toBe(1);
+    expect(stdout).toContain('canceling the pipeline (Ctrl-C again to force)');
+    expect(stdout).toContain('after_script ran (canceled)');
+    expect(stdout).not.toContain('tick 60');
+    expect(stdout).toMatch(/done +○|done +⊘/);
+    expect(stdout).toMatch(/pipeline #\d+ canceled/);
+  });
+
+  it('cancels at once on a second Ctrl-C, without after_script', async () => {
+    const child = machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=120'], project);
+    const run = follow(child);
+    await run.until('tick 2');
+    child.kill('SIGINT');
+    await run.until('canceling the pipeline (Ctrl-C');
+    child.kill('SIGINT');
+    const code = await run.exited;
+    const { stdout } = run.output();
+    expect(code).toBe(1);
+    expect(stdout).toContain('canceling the pipeline now (forced)');
+    expect(stdout).not.toContain('after_script ran');
+    expect(stdout).toMatch(/pipeline #\d+ canceled/);
+  });
+
+  it('carries on after the daemon is killed mid-job: the new daemon takes the pipeline over', async () => {
+    const child = machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=12'], project);
+    const run = follow(child);
+    await run.until('tick 3');
+    const status = JSON.parse((await machine.glci(['daemon', 'status', '--json'], project)).stdout) as {
+      pid: number;
+    };
+    process.kill(status.pid, 'SIGKILL');
+    const code = await run.exited;
+    const { stdout, stderr } = run.output();
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toContain('lost the daemon');
+    // Every tick once, the job and the next stage done, by the new daemon.
+    for (const tick of [1, 6, 12])
+      expect(stdout.match(new RegExp(`\\| tick ${tick}\\n`, 'g'))).toHaveLength(1);
+    expect(stdout).toMatch(/done +\| all done/);
+    expect(stdout).toMatch(/pipeline #\d+ success/);
+    const after = JSON.parse((await machine.glci(['daemon', 'status', '--json'], project)).stdout) as {
+      pid: number;
+    };
+    expect(after.pid).not.toBe(status.pid);
+    // The history has the whole log of the job that ran through the restart.
+    const log = await machine.glci(['log', 'slow'], project);
+    expect(log.stdout).toContain('tick 12');
+  });
+
+  it('prunes only what it must: the registry, cache and mock data survive a plain prune', async () => {
+    const prune = await machine.glci(['system', 'prune', '--force', '--instance', machine.instance], project);
+    expect(prune.code, prune.stderr).toBe(0);
+    const volumes = JSON.parse(
+      (await machine.glci(['system', 'docker', 'volumes', '--instance', machine.instance, '--json'], project))
+        .stdout,
+    ) as { name: string }[];
+    const names = volumes.map((volume) => volume.name);
+    for (const kept of ['registry', 'registry-ca', 'cache']) {
+      expect(names).toContain(`glci-${machine.instance}-${kept}`);
+    }
+    // The running mock and runner are not stopped containers: a plain prune keeps them.
+    const containers = JSON.parse(
+      (
+        await machine.glci(
+          ['system', 'docker', 'containers', '--instance', machine.instance, '--json'],
+          project,
+        )
+      ).stdout,
+    ) as { name: string }[];
+    expect(containers.map((container) => container.name).sort()).toEqual(
+      [`glci-${machine.instance}-mock`, `glci-${machine.instance}-runner-${machine.instance}`].sort(),
+    );
+  });
+});
