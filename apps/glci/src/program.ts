@@ -8,6 +8,7 @@ import { registerLogCommand } from './commands/log.js';
 import { registerPipelineCommands } from './commands/pipeline/index.js';
 import { registerRegistryCommand } from './commands/registry/index.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerStopCommand } from './commands/stop.js';
 import { registerSystemCommand } from './commands/system.js';
 import { cliVersion, registerVersionCommand } from './commands/version.js';
 
@@ -38,6 +39,7 @@ export function createProgram(contextOverride?: CliContext): Command {
   registerRegistryCommand(program, getContext);
   registerPipelineCommands(program, getContext);
   registerRunCommand(program, getContext);
+  registerStopCommand(program, getContext);
   registerDaemonCommand(program, getContext);
   registerLogCommand(program, getContext);
   registerArtifactsCommand(program, getContext);

@@ -16,7 +16,7 @@ if (command === 'tunnel') {
     process.exitCode = 2;
   }
 } else if (command === 'healthcheck') {
-  const { healthcheck } = await import('./main.js');
+  const { healthcheck } = await import('./healthcheck.js');
   process.exitCode = (await healthcheck()) ? 0 : 1;
 } else if (command === undefined || command === 'serve') {
   const [{ main }, { SettingsError }] = await Promise.all([import('./main.js'), import('./settings.js')]);

@@ -236,6 +236,41 @@ describe('/v2/ with job tokens', () => {
     expect(logged).not.toContain(SECRET);
   });
 
+  it("cleans one project's repositories through /internal/registry/clean and keeps the others", async () => {
+    const { payload } = await claimJob('group/demo');
+    const auth = basic('gitlab-ci-token', payload.token);
+    expect((await pushTinyImage(running.url, 'group/demo', 'v1', auth)).status).toBe(201);
+    expect((await pushTinyImage(running.url, 'group/demo/app', 'v1', auth)).status).toBe(201);
+    const other = await claimJob('group/demo-two');
+    const otherAuth = basic('gitlab-ci-token', other.payload.token);
+    expect((await pushTinyImage(running.url, 'group/demo-two', 'v1', otherAuth)).status).toBe(201);
+
+    const clean = (body: unknown) =>
+      internal('/internal/registry/clean', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await clean({ project: '../etc' })).status).toBe(400);
+    const cleaned = await clean({ project: 'Group/Demo' });
+    expect(cleaned.status).toBe(200);
+    expect(await cleaned.json()).toMatchObject({
+      repositories: ['group/demo', 'group/demo/app'],
+      manifestsDeleted: 2,
+      // Two manifests and two layers; the config (same tag, same bytes) is group/demo-two's too.
+      blobsDeleted: 4,
+    });
+    const catalog = await fetch(`${running.url}/v2/_catalog`);
+    expect(await catalog.json()).toEqual({ repositories: ['group/demo-two'] });
+    const gone = await fetch(`${running.url}/v2/group/demo/app/manifests/v1`);
+    expect(gone.status).toBe(404);
+    const kept = await fetch(`${running.url}/v2/group/demo-two/manifests/v1`, {
+      headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
+    expect(kept.status).toBe(200);
+    expect((await fetch(`${running.url}/internal/registry/clean`, { method: 'POST' })).status).toBe(401);
+  });
+
   it('refuses forged tokens and the token of another project', async () => {
     const { payload } = await claimJob('group/demo');
     const forged = `${payload.token.slice(0, -1)}${payload.token.endsWith('A') ? 'B' : 'A'}`;

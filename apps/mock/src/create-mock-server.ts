@@ -26,8 +26,9 @@ import express from 'express';
 import { internalRoutes, sendJson } from './internal-routes.js';
 import { jobControlRoutes } from './job-control-routes.js';
 import { jobTokenAuth } from './job-token-auth.js';
+import { registryCleanRoute } from './registry-clean-route.js';
 
-export const DEFAULT_MOCK_PORT = 39741;
+export { DEFAULT_MOCK_PORT } from './healthcheck.js';
 
 export interface MockServerOptions {
   /**
@@ -111,7 +112,7 @@ export interface MockServer {
  * Composes glci's packages into the mock GitLab on one port, unstarted:
  *
  * ```
- * /internal/*   health, stats, metrics, push-through config   (internal secret)
+ * /internal/*   health, stats, metrics, push-through config, registry clean, job control (secret)
  * /metrics      the registry's Prometheus text                 (internal secret)
  * /v2/…         @glci/registry over @glci/proxy (pull-through, push-through), job-token auth
  * /api/v4/…     @glci/runner-api: runners, jobs, traces, artifacts
@@ -195,6 +196,7 @@ export function createMockServer(options: MockServerOptions): MockServer {
         'GET /stats': (_req, res) => sendJson(res, 200, stats()),
         'GET /metrics': metricsText,
         'POST /push-through-config': pushThroughConfig,
+        'POST /registry/clean': registryCleanRoute({ local, proxy, logger }),
         ...jobControlRoutes({ runnerApi: requireRunnerApi, logger }),
       },
     }),

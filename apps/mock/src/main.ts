@@ -89,21 +89,4 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   }
 }
 
-/** `glci-mock healthcheck`: exit 0 when `/internal/health` answers 200 (for Docker's HEALTHCHECK). */
-export async function healthcheck(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  const settings = await readMockSettings(env);
-  const host = settings.host === '0.0.0.0' || settings.host === '::' ? '127.0.0.1' : settings.host;
-  try {
-    const response = await fetch(
-      `http://${host.includes(':') ? `[${host}]` : host}:${settings.port}/internal/health`,
-      {
-        headers: { Authorization: `Bearer ${settings.secret}` },
-        signal: AbortSignal.timeout(5000),
-      },
-    );
-    await response.arrayBuffer();
-    return response.status === 200;
-  } catch {
-    return false;
-  }
-}
+export { healthcheck } from './healthcheck.js';

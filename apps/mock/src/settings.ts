@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type GlciConfig, loadConfig, type UpstreamConfig } from '@glci/config';
-import { DEFAULT_MOCK_PORT } from './create-mock-server.js';
+import { DEFAULT_MOCK_PORT } from './healthcheck.js';
 
 /**
  * What `glci-mock` reads from its environment. Every variable is optional; the glci

@@ -218,6 +218,29 @@ export class GlciTopology {
     return started;
   }
 
+  /**
+   * Empties the embedded registry (`glci registry clean`): the mock stops and is removed (the next
+   * `ensureMock` makes it anew) and the registry and registry-CA volumes go with everything pushed
+   * and cached. The caller makes sure no pipeline runs. Returns the volumes removed.
+   */
+  async removeRegistryData(): Promise<string[]> {
+    await this.#mockInflight?.catch(() => undefined);
+    const mock = await this.#orchestrator.getContainer(this.names.mock);
+    await mock?.stop({ timeoutMs: 10_000, remove: true });
+    const removed: string[] = [];
+    for (const name of [this.names.registryVolume, this.names.registryCaVolume]) {
+      try {
+        await dockerCall(this.#logger, `removing volume ${name}`, {}, () =>
+          this.#orchestrator.docker.getVolume(name).remove(),
+        );
+        removed.push(name);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    return removed;
+  }
+
   /** The daemon reserves a name before the container can be inspected: look a few times. */
   async #adoptRacingContainer(name: string): Promise<StartedContainer | undefined> {
     for (let attempt = 0; attempt < 40; attempt += 1) {
@@ -389,12 +412,14 @@ export class GlciTopology {
    * A volume holding the DinD `daemon.json` and `buildkitd.toml`, filled through a container that
    * is created (never started) from `helperImage`, for a pipeline or for one DinD job. A job's
    * volume is mounted read-write at `/etc/docker` of its `docker:dind` service: dockerd writes its
-   * `key.json` there and refuses to start on a read-only mount.
+   * `key.json` there and refuses to start on a read-only mount. With `registry: false` (a run
+   * without the embedded registry) the daemon gets its network settings only, no mirror.
    */
   async writeDindConfig(
     pipelineId: string,
     helperImage: string,
     jobId?: string,
+    options: { readonly registry?: boolean } = {},
   ): Promise<{ volume: string; files: string[] }> {
     const volume = this.names.dindConfigVolume(pipelineId, jobId);
     await this.#orchestrator.ensureVolume({
@@ -422,9 +447,15 @@ export class GlciTopology {
     );
     try {
       const started = await this.#orchestrator.getContainer(helper.id);
+      const registry = options.registry ?? true;
       await started?.copyFiles([
-        { path: '/glci-dind/daemon.json', content: dindDaemonJson(mockHost, DIND_NETWORK_SETTINGS, aliases) },
-        { path: '/glci-dind/buildkitd.toml', content: buildkitdToml(mockHost, aliases) },
+        {
+          path: '/glci-dind/daemon.json',
+          content: registry
+            ? dindDaemonJson(mockHost, DIND_NETWORK_SETTINGS, aliases)
+            : `${JSON.stringify(DIND_NETWORK_SETTINGS, null, 2)}\n`,
+        },
+        { path: '/glci-dind/buildkitd.toml', content: registry ? buildkitdToml(mockHost, aliases) : '' },
       ]);
     } finally {
       await dockerCall(this.#logger, 'removing the helper container', {}, () =>

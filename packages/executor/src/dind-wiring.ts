@@ -54,7 +54,9 @@ export class DindWiring {
   }
 
   async prepare(pipelineId: string, jobKey: string, spec: JobSpecInput): Promise<PreparedDindJob> {
-    const { volume } = await this.#topology.writeDindConfig(pipelineId, this.#fillImage, jobKey);
+    const { volume } = await this.#topology.writeDindConfig(pipelineId, this.#fillImage, jobKey, {
+      registry: spec.registry ?? true,
+    });
     const network = await this.#topology.startDindJob(pipelineId, jobKey);
     const entryKey = `dind-${pipelineId}-${jobKey}`;
     const tag = `glci-${entryKey}`;

@@ -8,6 +8,7 @@ import { DindWiring } from './dind-wiring.js';
 import { JobImages } from './job-images.js';
 import { MockClient } from './mock-client.js';
 import { MockEventHub } from './mock-event-hub.js';
+import { PushThroughControl } from './push-through-control.js';
 import { RunnerFleet } from './runner-fleet.js';
 import { ResourceGroups } from './scheduler.js';
 
@@ -40,6 +41,7 @@ export interface ReadyInfrastructure {
   readonly dind: DindWiring;
   readonly images: JobImages;
   readonly resourceGroups: ResourceGroups;
+  readonly pushThrough: PushThroughControl;
 }
 
 /**
@@ -68,6 +70,7 @@ export class Infrastructure {
       // Still there? A mock or runner removed since is recreated.
       if (!(await ready.client.health()) || !(await ready.fleet.container?.state())?.running) {
         await ready.topology.ensureMock();
+        await ready.pushThrough.apply(ready.client);
         await ready.fleet.start();
       }
       return ready;
@@ -122,6 +125,20 @@ export class Infrastructure {
     this.#logger.info('removed what stopped jobs left behind', { ...removed });
   }
 
+  /**
+   * Empties the embedded registry without starting anything: the mock container and the registry
+   * volumes are removed (the next pipeline makes them anew). Returns the volumes removed.
+   */
+  async removeRegistryData(): Promise<string[]> {
+    const { config, logger } = this.#options;
+    const network = resolveNetwork(config, this.#options.env);
+    const orchestrator = await DockerOrchestrator.connect(network.docker, {
+      logger,
+      ...(this.#options.env ? { env: this.#options.env } : {}),
+    });
+    return this.#topology(orchestrator, network, '').removeRegistryData();
+  }
+
   #fleetStateFile(topology: GlciTopology): string {
     return path.join(this.#options.glciHome, `runner-fleet-${topology.instance}.json`);
   }
@@ -167,6 +184,18 @@ export class Infrastructure {
       secret,
       ...(agent ? { agent } : {}),
     });
+    const { upstream } = config.registry;
+    const pushThrough = new PushThroughControl({
+      upstream: {
+        url: upstream.url,
+        insecure: upstream.insecure,
+        ...(upstream.username !== undefined ? { username: upstream.username } : {}),
+        ...(upstream.password !== undefined ? { password: upstream.password } : {}),
+      },
+      alwaysOn: config.registry.push_through,
+      logger,
+    });
+    await pushThrough.apply(client);
     const extraHosts = network.extraHosts;
     const fleet = new RunnerFleet({
       topology,
@@ -205,6 +234,7 @@ export class Infrastructure {
         },
       }),
       resourceGroups: new ResourceGroups(),
+      pushThrough,
     };
   }
 }

@@ -46,6 +46,22 @@ export interface ArtifactInfo {
   readonly size: number;
 }
 
+/** `POST /internal/registry/clean`'s answer. */
+export interface RegistryCleanReport {
+  readonly repositories: readonly string[];
+  readonly manifestsDeleted: number;
+  readonly blobsDeleted: number;
+  readonly bytesDeleted: number;
+}
+
+/** The push-through mirror's upstream, credentials expanded (never logged). */
+export interface PushThroughUpstream {
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly insecure?: boolean;
+}
+
 export interface MockClientOptions {
   /** `http://127.0.0.1:<port>` (the published port), or any base URL the agent understands. */
   readonly baseUrl: string;
@@ -208,6 +224,26 @@ export class MockClient {
 
   cleanCache(): Promise<{ entries: number; bytes: number }> {
     return this.#json('POST', 'cache/clean', {});
+  }
+
+  /**
+   * Deletes the embedded registry's repositories at and under `project` (every repository when
+   * unset): their tags and manifests, then the blobs nothing references any more.
+   */
+  cleanRegistry(project?: string): Promise<RegistryCleanReport> {
+    return this.#json('POST', 'registry/clean', project ? { project } : {});
+  }
+
+  /**
+   * Switches the registry's push-through mirror on (every manifest PUT mirrored upstream) or off
+   * (`null`); pushes in flight keep the settings they started with.
+   */
+  async setPushThrough(upstream: PushThroughUpstream | null): Promise<void> {
+    try {
+      await this.#http.post('push-through-config', { json: upstream, retry: { limit: 0 } });
+    } catch (error) {
+      throw describe(error, 'POST /internal/push-through-config');
+    }
   }
 
   /**

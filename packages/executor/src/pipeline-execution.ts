@@ -112,6 +112,11 @@ export interface ExecutionOptions {
   readonly selectJobs?: readonly string[];
   /** Carry on from a previous daemon's state (crash recovery). */
   readonly resume?: ExecutionState;
+  /**
+   * Whether jobs use the embedded registry (default true): its variables, images through its
+   * pull-through cache, DinD's mirror. `false` for `glci run --no-registry`.
+   */
+  readonly registry?: boolean;
   readonly now?: () => number;
 }
 
@@ -273,11 +278,16 @@ export class PipelineExecution {
           }
         : {}),
     });
-    spec = await this.#options.images.prepare(spec, {
-      projectPath,
-      signal: active.abort.signal,
-      onProgress: (progress) => this.#emit({ type: 'pull', pipelineId, name: job.name, progress }),
-    });
+    if (this.#options.registry === false) {
+      // The runner pulls the images itself, as configured ([runner] pull_policy).
+      spec = { ...spec, registry: false };
+    } else {
+      spec = await this.#options.images.prepare(spec, {
+        projectPath,
+        signal: active.abort.signal,
+        onProgress: (progress) => this.#emit({ type: 'pull', pipelineId, name: job.name, progress }),
+      });
+    }
     let prepared: { spec: JobSpecInput; release(): Promise<void> } = { spec, release: async () => {} };
     if (usesDockerInDocker(spec)) {
       const key = `j${++this.#dindJobs}-${Date.now().toString(36)}`;

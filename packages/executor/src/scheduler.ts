@@ -273,7 +273,7 @@ export class PipelineScheduler {
         if (this.#options.runManual?.has(job.name) || this.#played.has(job.name))
           return this.#schedule(state, now, 0);
         state.status = 'manual';
-        state.reason = 'manual: run it with `glci run ' + job.name + '` or --manual';
+        state.reason = `manual: run it with \`glci run ${job.name}\` or --manual`;
         return true;
       default:
         if (failed || canceled || neededNotRun) return this.#skip(state, 'a job before it did not succeed');

@@ -180,6 +180,11 @@ export const jobSpecSchema = z.strictObject({
     .array(z.strictObject({ url: z.string().min(1), username: z.string(), password: z.string() }))
     .default([]),
   environment: z.string().optional(),
+  /**
+   * Whether the job gets the embedded registry's variables (`CI_REGISTRY*`, the dependency proxy,
+   * the mirror variables); `false` for `glci run --no-registry`.
+   */
+  registry: z.boolean().default(true),
   node: z.strictObject({ index: z.number().int().positive(), total: z.number().int().positive() }).optional(),
 });
 

@@ -91,6 +91,23 @@ describe('predefinedVariables', () => {
     );
   });
 
+  it('gives no registry, dependency proxy or mirror variable to a job without the registry', () => {
+    const v = vars(job({ registry: false }));
+    for (const key of [
+      'CI_REGISTRY',
+      'CI_REGISTRY_IMAGE',
+      'CI_REGISTRY_USER',
+      'CI_REGISTRY_PASSWORD',
+      'CI_DEPENDENCY_PROXY_SERVER',
+      'CI_DEPENDENCY_PROXY_PASSWORD',
+      'DOCKER_REGISTRY_MIRROR',
+      'KANIKO_MIRROR_ARGS',
+    ]) {
+      expect(v[key], key).toBeUndefined();
+    }
+    expect(v.CI_JOB_TOKEN?.value).toBe('glcbt-12_token');
+  });
+
   it('leaves the variables the runner adds to the runner', () => {
     const v = vars();
     for (const key of ['CI_PROJECT_DIR', 'CI_BUILDS_DIR', 'CI_JOB_STATUS', 'CI_JOB_TIMEOUT', 'CI_SERVER']) {

@@ -129,13 +129,19 @@ export function predefinedVariables(
     ...(spec.environment
       ? [pub('CI_ENVIRONMENT_NAME', spec.environment), pub('CI_ENVIRONMENT_SLUG', slugify(spec.environment))]
       : []),
-    pub('CI_REGISTRY', server.registryHost),
-    pub('CI_REGISTRY_IMAGE', registryImage(server, spec.project.path)),
-    pub('CI_REGISTRY_USER', 'gitlab-ci-token'),
-    secret('CI_REGISTRY_PASSWORD', token),
-    pub('CI_DEPENDENCY_PROXY_SERVER', server.registryHost),
-    pub('CI_DEPENDENCY_PROXY_USER', 'gitlab-ci-token'),
-    secret('CI_DEPENDENCY_PROXY_PASSWORD', token),
+    // A project without the container registry (`glci run --no-registry`) gets none of these,
+    // as on GitLab when the registry is off, so jobs that test `$CI_REGISTRY` take their other path.
+    ...(spec.registry
+      ? [
+          pub('CI_REGISTRY', server.registryHost),
+          pub('CI_REGISTRY_IMAGE', registryImage(server, spec.project.path)),
+          pub('CI_REGISTRY_USER', 'gitlab-ci-token'),
+          secret('CI_REGISTRY_PASSWORD', token),
+          pub('CI_DEPENDENCY_PROXY_SERVER', server.registryHost),
+          pub('CI_DEPENDENCY_PROXY_USER', 'gitlab-ci-token'),
+          secret('CI_DEPENDENCY_PROXY_PASSWORD', token),
+        ]
+      : []),
     pub('CI_RUNNER_ID', runner.id),
     pub('CI_RUNNER_DESCRIPTION', runner.description),
     pub('CI_RUNNER_TAGS', JSON.stringify(runner.tags)),
@@ -143,8 +149,12 @@ export function predefinedVariables(
     pub('GITLAB_USER_LOGIN', 'glci'),
     pub('GITLAB_USER_NAME', commit.author_name || 'glci'),
     pub('GITLAB_USER_EMAIL', commit.author_email || 'glci@localhost'),
-    pub('DOCKER_REGISTRY_MIRROR', server.registryMirror),
-    pub('KANIKO_MIRROR_ARGS', kanikoMirrorArgs(server)),
+    ...(spec.registry
+      ? [
+          pub('DOCKER_REGISTRY_MIRROR', server.registryMirror),
+          pub('KANIKO_MIRROR_ARGS', kanikoMirrorArgs(server)),
+        ]
+      : []),
   ];
   return variables;
 }

@@ -92,6 +92,29 @@ describe('glci run when interrupted', { timeout: 600_000 }, () => {
     expect(stdout).toMatch(/pipeline #\d+ canceled/);
   });
 
+  it('stops from another terminal with glci stop: after_script runs, both commands report it canceled', async () => {
+    const child = machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=120'], project);
+    const run = follow(child);
+    await run.until('tick 2');
+    const stop = await machine.glci(['stop', '--json'], project);
+    expect(stop.code, stop.stderr).toBe(0);
+    const { stopped } = JSON.parse(stop.stdout) as { stopped: { id: number; status: string }[] };
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0]!.status).toBe('canceled');
+    const code = await run.exited;
+    const { stdout } = run.output();
+    expect(code).toBe(1);
+    expect(stdout).toContain('after_script ran (canceled)');
+    expect(stdout).toContain(`pipeline #${stopped[0]!.id} canceled`);
+    // Nothing left to stop; a finished pipeline by id is reported, not an error.
+    const nothing = await machine.glci(['stop'], project);
+    expect(nothing.code).toBe(0);
+    expect(nothing.stderr).toContain('no pipeline of');
+    const finished = await machine.glci(['stop', String(stopped[0]!.id)], project);
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(finished.stdout).toContain('has already finished: canceled');
+  });
+
   it('carries on after the daemon is killed mid-job: the new daemon takes the pipeline over', async () => {
     const child = machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=12'], project);
     const run = follow(child);

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, finalStates, jobLog, type RunMachine, startRunMachine } from '../test-support/glci-run.js';
 
@@ -6,6 +8,7 @@ import { events, finalStates, jobLog, type RunMachine, startRunMachine } from '.
  * official runner (17.9.0, built from source) in containers, jobs in real Docker, Docker Hub
  * images through glci's pull-through cache from a local upstream (counted there).
  */
+const execFileAsync = promisify(execFile);
 let machine: RunMachine;
 let webapp: string;
 
@@ -58,12 +61,85 @@ describe('glci run', { timeout: 600_000 }, () => {
     }
   });
 
-  it('runs it again from the caches: the toolchain from the CI cache, nothing asked of the upstream', async () => {
+  it('runs it again from the caches: the toolchain from the CI cache, nothing pulled from the upstream; --push-through mirrors the pushed image there', async () => {
     machine.upstream.reset();
-    const result = await machine.glci(['run', '--context', 'branch=main', '--json'], webapp);
+    const result = await machine.glci(
+      ['run', '--context', 'branch=main', '--push-through', '--json'],
+      webapp,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(jobLog(result.stdout, 'build')).toContain('toolchain from the cache');
-    expect(machine.upstream.requests).toEqual([]);
+    // What reached the upstream is the mirror's push of examples/webapp, nothing else.
+    const pushes = machine.upstream.requests.filter((request) => request !== 'GET /v2/ 200');
+    expect(pushes.length).toBeGreaterThan(0);
+    for (const request of pushes) expect(request).toMatch(/^(HEAD|POST|PATCH|PUT) \/v2\/examples\/webapp\//);
+    expect(machine.upstream.count(/^PUT \/v2\/examples\/webapp\/manifests\/latest 201$/)).toBe(1);
+    const mirrored = await fetch(`${machine.upstream.url}/v2/examples/webapp/tags/list`);
+    expect(((await mirrored.json()) as { tags: string[] }).tags.sort()).toEqual(
+      await registryTags('examples/webapp'),
+    );
+  });
+
+  it("pulls the pushed image into the host's Docker under a prefix, then cleans the project's images and the CI cache", async () => {
+    const prefix = `glci-test-${machine.instance}`;
+    const pulled = await machine.glci(
+      ['registry', 'pull', 'examples/webapp:latest', prefix, '--json'],
+      webapp,
+    );
+    expect(pulled.code, pulled.stderr).toBe(0);
+    const { image, tagged } = JSON.parse(pulled.stdout) as { image: string; tagged: string };
+    expect(image).toBe(`127.0.0.1:${machine.port}/examples/webapp:latest`);
+    expect(tagged).toBe(`${prefix}/examples/webapp:latest`);
+    try {
+      const served = await execFileAsync('docker', ['run', '--rm', tagged, 'cat', '/srv/index.html']);
+      expect(served.stdout).toContain('webapp version 1.4');
+    } finally {
+      await execFileAsync('docker', ['image', 'rm', tagged, image]).catch(() => undefined);
+    }
+    const elsewhere = await machine.glci(['registry', 'pull', 'registry.gitlab.com/examples/webapp'], webapp);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toContain('is not in the embedded registry');
+
+    const cleaned = await machine.glci(
+      ['registry', 'clean', '--project', 'examples/webapp', '--force', '--json'],
+      webapp,
+    );
+    expect(cleaned.code, cleaned.stderr).toBe(0);
+    const report = JSON.parse(cleaned.stdout) as { repositories: string[]; blobsDeleted: number };
+    expect(report.repositories).toEqual(['examples/webapp']);
+    expect(report.blobsDeleted).toBeGreaterThan(0);
+    // The push-through mirror put the image upstream, where the pull-through cache would find it
+    // again: with the upstream away, the embedded registry shows it has none left.
+    await machine.upstream.stop();
+    try {
+      expect(await registryTags('examples/webapp')).toEqual([]);
+    } finally {
+      await machine.upstream.start();
+    }
+
+    const cache = await machine.glci(['system', 'cache', 'clean', '--json'], webapp);
+    expect(cache.code, cache.stderr).toBe(0);
+    expect((JSON.parse(cache.stdout) as { entries: number }).entries).toBeGreaterThan(0);
+    const again = await machine.glci(['system', 'cache', 'clean', '--json'], webapp);
+    expect(JSON.parse(again.stdout)).toEqual({ entries: 0, bytes: 0 });
+  });
+
+  it('runs without the embedded registry: no CI_REGISTRY variables, images pulled by the runner', async () => {
+    const project = await machine.projectFrom('no-registry', {
+      '.gitlab-ci.yml': [
+        'show:',
+        '  script:',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, literally
+        '    - echo "registry=[${CI_REGISTRY:-none}] image=[${CI_REGISTRY_IMAGE:-none}] mirror=[${DOCKER_REGISTRY_MIRROR:-none}]"',
+        '',
+      ].join('\n'),
+    });
+    const result = await machine.glci(
+      ['run', '--context', 'branch=main', '--no-registry', '--json'],
+      project,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(jobLog(result.stdout, 'show')).toContain('registry=[none] image=[none] mirror=[none]');
   });
 
   it('plans by context: no deploy on a feature branch; only the named job and what it needs', async () => {

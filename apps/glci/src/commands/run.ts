@@ -22,6 +22,14 @@ export function registerRunCommand(program: Command, context: () => CliContext):
     .option('--concurrency <n>', 'jobs at once (default: [defaults] concurrency; 0 = no limit)', (value) =>
       Number.parseInt(value, 10),
     )
+    .option(
+      '--push-through',
+      'mirror every image this pipeline pushes to the upstream registry ([registry.upstream]) as it is pushed',
+    )
+    .option(
+      '--no-registry',
+      'no embedded registry for the jobs: no CI_REGISTRY variables, images pulled by the runner itself',
+    )
     .option('--expand', 'show the lines of folded log sections too')
     .option('--no-color', 'no colours even on a terminal (also NO_COLOR)')
     .option('--json', 'one event per line (NDJSON) instead of logs and a summary')

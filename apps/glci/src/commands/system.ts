@@ -50,6 +50,15 @@ export function registerSystemCommand(
       );
     });
 
+  const cache = system.command('cache').description('the CI cache jobs share (cache: in .gitlab-ci.yml)');
+  cache
+    .command('clean')
+    .description('delete every CI cache entry; the next jobs start cold')
+    .option('--json', 'machine-readable result (size in bytes)')
+    .action(async (options: { json?: boolean }) => {
+      await (await import('./system/cache-actions.js')).cacheCleanCommand(context(), options);
+    });
+
   const logs = system.command('logs').description("the daemon's log files");
   const loadLogActions = () => import('./system/logs-actions.js');
   logs

@@ -36,7 +36,7 @@ export const HUB_IMAGES: Readonly<Record<string, string>> = {
  * A user's machine for `glci run` tests: a CLI sandbox (HOME, GLCI_HOME) whose config points the
  * runner at the locally built images, with an instance of its own (`GLCI_INSTANCE`: its own mock,
  * runner, volumes and port), and CNCF distribution standing in for Docker Hub as the only
- * pull-through upstream, behind a counter (on the bridge gateway, where the mock's container
+ * pull-through upstream (and the push-through mirror's upstream), behind a counter (on the bridge gateway, where the mock's container
  * reaches it).
  */
 export interface RunMachine {
@@ -106,6 +106,10 @@ export async function startRunMachine(): Promise<RunMachine> {
       `image = "${RUNNER_IMAGES.dockerCli}"`,
       '',
       '[[registry.upstreams]]',
+      `url = "${upstream.url}"`,
+      '',
+      // Where `glci run --push-through` mirrors pushes (off unless a run asks).
+      '[registry.upstream]',
       `url = "${upstream.url}"`,
       '',
       '[network]',

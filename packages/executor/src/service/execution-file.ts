@@ -18,6 +18,10 @@ export interface SavedExecution {
   readonly concurrency: number;
   readonly runManual: readonly string[];
   readonly selectJobs: readonly string[];
+  /** `glci run --no-registry`: false (unset in files of older daemons: true). */
+  readonly registry?: boolean;
+  /** `glci run --push-through`. */
+  readonly pushThrough?: boolean;
   readonly state?: ExecutionState;
 }
 

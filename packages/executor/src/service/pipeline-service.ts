@@ -25,6 +25,7 @@ import type { PipelineStatus } from '../scheduler.js';
 import { EventLog } from './event-log.js';
 import { ExecutionStateFile, executionFile, readExecution, type SavedExecution } from './execution-file.js';
 import { HistoryWriter } from './history-writer.js';
+import { maintenanceRoutes } from './maintenance-routes.js';
 
 /** `POST /pipelines`: what `glci run` asks for. */
 export const runRequestSchema = z.object({
@@ -45,6 +46,10 @@ export const runRequestSchema = z.object({
    * creates no merge request pipeline, run the branch pipeline, as GitLab does for a push.
    */
   branchFallback: z.boolean().default(false),
+  /** Jobs use the embedded registry (`--no-registry`: false). */
+  registry: z.boolean().default(true),
+  /** Mirror every push upstream while this pipeline runs (`--push-through`). */
+  pushThrough: z.boolean().default(false),
 });
 export type RunRequest = z.input<typeof runRequestSchema>;
 
@@ -92,6 +97,7 @@ interface ActivePipeline {
  * GET  /pipelines                 the active pipelines
  * GET  /pipelines/:id/events      NDJSON WireEvents from the start (?from=N), until the pipeline ends
  * POST /pipelines/:id/cancel      {force} → 202
+ * POST /registry/…, /cache/clean   see `maintenanceRoutes`
  * ```
  */
 export class PipelineService implements DaemonService {
@@ -140,6 +146,16 @@ export class PipelineService implements DaemonService {
       await pipeline.execution.cancel({ force: req.body?.force === true });
       res.status(202).json({ id: pipeline.id, status: pipeline.execution.status() });
     });
+    this.router.use(
+      maintenanceRoutes({
+        infrastructure: () => this.#infrastructureNow(),
+        ready: () => {
+          this.#ready = this.#infrastructureNow().ensure();
+          return this.#ready;
+        },
+        running: () => [...this.#active.values()].filter((pipeline) => !pipeline.events.closed).length,
+      }),
+    );
   }
 
   async stop(options: { readonly graceful: boolean }): Promise<void> {
@@ -271,6 +287,8 @@ export class PipelineService implements DaemonService {
       concurrency: request.concurrency,
       runManual,
       selectJobs: request.jobs,
+      registry: request.registry,
+      pushThrough: request.pushThrough,
     });
     const jobs = selectedJobs(plan, request.jobs.length > 0 ? request.jobs : undefined);
     return {
@@ -326,6 +344,7 @@ export class PipelineService implements DaemonService {
       runManual: new Set(saved.runManual),
       ...(saved.selectJobs.length > 0 ? { selectJobs: saved.selectJobs } : {}),
       ...(saved.state ? { resume: saved.state } : {}),
+      registry: saved.registry ?? true,
       hooks: {
         emit: (event) => {
           writer.apply(event);
@@ -353,13 +372,19 @@ export class PipelineService implements DaemonService {
         },
       },
     });
-    const done = execution
-      .run()
+    const pushThrough = saved.pushThrough === true;
+    const done = (pushThrough ? infrastructure.pushThrough.acquire(infrastructure.client) : Promise.resolve())
+      .then(() => execution.run())
       .catch((error: unknown) => {
         logger.error('pipeline failed to run', { pipelineId, error: String(error) });
         return 'failed' as const;
       })
       .finally(async () => {
+        if (pushThrough) {
+          await infrastructure.pushThrough.release(infrastructure.client).catch((error: unknown) => {
+            logger.warn('could not switch the push-through mirror back', { error: String(error) });
+          });
+        }
         await writer.flushed();
         await Promise.allSettled([...stateFiles.values()].map((file) => file.finish()));
         events.close();

@@ -1,5 +1,6 @@
 export { GlobalBlobStore } from './blob-store.js';
 export type * from './contracts.js';
+export { deleteRepositoryContent } from './delete-repository.js';
 export {
   DEFAULT_GC_GRACE_PERIOD_MS,
   type GarbageCollectOptions,

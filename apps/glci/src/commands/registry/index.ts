@@ -1,17 +1,26 @@
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../../cli-context.js';
+import { type Confirm, confirmOnTerminal } from '../system/confirm.js';
 import { UsageError } from './usage-error.js';
 
 // The implementations (and @glci/registry, @glci/proxy behind them) load only when a registry
 // command runs, so `glci --help`, `glci config` and `glci version` start fast.
 const loadServe = () => import('./serve.js');
 const loadMaintenance = () => import('./maintenance.js');
+const loadEmbedded = () => import('./embedded.js');
 
-/** `glci registry serve | list | stats | gc`. */
-export function registerRegistryCommand(program: Command, context: () => CliContext): void {
+/** `glci registry serve | list | stats | gc | pull | clean`. */
+export function registerRegistryCommand(
+  program: Command,
+  context: () => CliContext,
+  confirm: Confirm = confirmOnTerminal,
+): void {
   const registry = program
     .command('registry')
-    .description('run the OCI registry standalone, and inspect or clean its storage');
+    .description(
+      "run the OCI registry standalone, inspect or clean its storage, and pull from or clean glci's embedded registry",
+    );
+  registerEmbeddedCommands(registry, context, confirm);
 
   registry
     .command('serve')
@@ -78,6 +87,37 @@ export function registerRegistryCommand(program: Command, context: () => CliCont
     .option('--json', 'machine-readable report (sizes in bytes)')
     .action(async (options, command: Command) => {
       await withUsageErrors(command, async () => (await loadMaintenance()).gcCommand(options, context()));
+    });
+}
+
+/** The commands on `glci run`'s embedded registry, through the daemon. */
+function registerEmbeddedCommands(registry: Command, context: () => CliContext, confirm: Confirm): void {
+  registry
+    .command('pull')
+    .description(
+      "pull an image of glci's embedded registry into the host's Docker (e.g. one a pipeline pushed to $CI_REGISTRY_IMAGE)",
+    )
+    .argument('<image>', 'path[:tag|@digest] in the embedded registry (a $CI_REGISTRY/ prefix is accepted)')
+    .argument('[prefix]', 'also tag it PREFIX/<path>:<tag> (app:1 local → local/app:1)')
+    .option('--json', 'machine-readable result')
+    .action(async (image: string, prefix: string | undefined, options, command: Command) => {
+      await withUsageErrors(command, async () =>
+        (await loadEmbedded()).registryPullCommand(context(), image, prefix, options),
+      );
+    });
+
+  registry
+    .command('clean')
+    .description(
+      "delete images from glci's embedded registry: all of them (pushed and cached) or one project's",
+    )
+    .option('--project <path>', "only this project's images: its CI_REGISTRY_IMAGE and below (group/app)")
+    .option('--force', 'do not ask for confirmation')
+    .option('--json', 'machine-readable report (sizes in bytes)')
+    .action(async (options, command: Command) => {
+      await withUsageErrors(command, async () =>
+        (await loadEmbedded()).registryCleanCommand(context(), options, confirm),
+      );
     });
 }
 

@@ -11,6 +11,9 @@ export interface RunCliOptions extends PlanCliOptions {
   readonly manualAll?: boolean;
   readonly concurrency?: number;
   readonly expand?: boolean;
+  readonly pushThrough?: boolean;
+  /** `--no-registry` makes it false. */
+  readonly registry: boolean;
   readonly color: boolean;
   readonly json?: boolean;
 }
@@ -58,9 +61,19 @@ export async function runCommand(
     manualAll: options.manualAll ?? false,
     concurrency: options.concurrency ?? config.defaults.concurrency,
     branchFallback: options.context === undefined && options.preset === undefined,
+    registry: options.registry,
+    pushThrough: options.pushThrough ?? false,
   };
   let { client } = await connectDaemon(ctx);
-  const started = await client.request<RunStarted | RunNotCreated>('POST', '/pipelines', request);
+  // The first pipeline starts glci's containers (the mock, the runner) and may take a while.
+  const slow = setTimeout(() => {
+    process.stderr.write(
+      'glci: preparing the pipeline (starting the mock and runner containers on first use)…\n',
+    );
+  }, 3_000);
+  const started = await client
+    .request<RunStarted | RunNotCreated>('POST', '/pipelines', request, { timeoutMs: 10 * 60_000 })
+    .finally(() => clearTimeout(slow));
   if (!started.created) {
     process.stderr.write(`glci: no pipeline: ${started.reason}\n`);
     if (options.json) ctx.out.write(`${JSON.stringify({ type: 'not-created', reason: started.reason })}\n`);

@@ -5,7 +5,7 @@ export type Confirm = (question: string) => Promise<boolean>;
 
 export const confirmOnTerminal: Confirm = async (question) => {
   if (!process.stdin.isTTY) {
-    throw new Error('refusing to prune without confirmation: stdin is not a terminal (pass --force)');
+    throw new Error('refusing to go on without confirmation: stdin is not a terminal (pass --force)');
   }
   const readline = createInterface({ input: process.stdin, output: process.stderr });
   try {
