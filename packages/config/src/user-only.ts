@@ -14,6 +14,8 @@ const USER_ONLY_KEYS: readonly (readonly string[])[] = [
   ['registry', 'upstream'],
   ['registry', 'storage', 'endpoint'],
   ['registry', 'storage', 'access_key_id'],
+  // Where gigabytes land on the user's disk, and where the cache deletes files, is the user's call.
+  ['registry', 'storage', 'local_cache'],
 ];
 /** Under each `[[registry.upstreams]]`. */
 const USER_ONLY_UPSTREAM_KEYS = ['username', 'password'];
