@@ -9,6 +9,7 @@ import {
   spawnManaged,
   startDistribution,
 } from '@glci/testkit';
+import type { NodeCacheControl } from './node-cache-control.js';
 
 /** The repository root (this file is tools/bench/{src,dist}/registry-under-test.*). */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -27,6 +28,8 @@ export interface RegistryUnderTest extends AsyncDisposable {
   readonly pid: number;
   /** Where it stores data (removed by {@link stop}). */
   readonly storageDirectory: string;
+  /** A glci node started with its node-local blob cache: the bench's handle on it. */
+  readonly nodeCache?: NodeCacheControl;
   /** Last lines the process printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;

@@ -1,3 +1,4 @@
+export { CRANE_BINARY, crane, type RunningCraneRegistry, startCraneRegistry } from './crane.js';
 export { type DistributionOptions, type RunningDistribution, startDistribution } from './distribution.js';
 export { ensureTestImages, requireDocker, TEST_IMAGES } from './docker.js';
 export { GLCI_FROM_SOURCE, type RunningGlciRegistry, startGlciRegistry } from './glci.js';

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { crane, type RunningCraneRegistry, startCraneRegistry } from '@glci/testkit';
+import { OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, RegistryClient } from '../registry-client.js';
+import { type BenchContext, formatBytes, type ScenarioGroup } from '../scenario.js';
+
+/**
+ * Row: `crane copy` of a multi-layer image into the registry under test and back out of it. The
+ * other end of both copies is a third registry that is neither side (crane's own, content in
+ * memory, started once for the group), so it costs both sides the same. Every run copies a fresh
+ * image, pushed to that registry untimed: the docker row's shape (as many layers of as many random
+ * bytes, without the busybox base), so no blob is already in the registry under test.
+ *
+ * Why this row next to `docker push + pull`: dockerd's compressing, extracting and registering
+ * layers is most of that row's time, the same on both sides; crane only moves blobs (several at
+ * once, digests verified), so the registry's own speed shows.
+ */
+export function craneScenarios(context: BenchContext): ScenarioGroup {
+  const { sizes } = context;
+  let ends: RunningCraneRegistry | undefined;
+  let counter = 0;
+  return {
+    id: 'crane',
+    async prepare() {
+      ends ??= await startCraneRegistry();
+    },
+    async finish() {
+      await ends?.stop();
+      ends = undefined;
+    },
+    rows: [
+      {
+        id: 'crane-copy',
+        title: `crane copy in + out, ${sizes.dockerLayers} layers of ${formatBytes(sizes.dockerLayerBytes)}`,
+        unit: 's',
+        better: 'lower',
+        target: 1.25,
+        async measure(side, run) {
+          const other = ends;
+          if (!other) throw new Error('crane was not prepared');
+          const name = `bench/crane-${process.pid}-${counter++}`;
+          await using source = new RegistryClient(other.url);
+          await pushImage(source, name, sizes.dockerLayers, sizes.dockerLayerBytes);
+          const copyIn = await run.timed(async () => {
+            await crane(['copy', `${other.host}/${name}:1`, `${side.registry.host}/${name}:1`], {
+              timeoutMs: 600_000,
+            });
+          });
+          const copyOut = await run.timed(async () => {
+            await crane(['copy', `${side.registry.host}/${name}:1`, `${other.host}/${name}-out:1`], {
+              timeoutMs: 600_000,
+            });
+          });
+          return copyIn + copyOut;
+        },
+      },
+    ],
+  };
+}
+
+/** Pushes an image of `layers` random layers of `bytes` each, and a config, tagged `1`. */
+async function pushImage(client: RegistryClient, name: string, layers: number, bytes: number): Promise<void> {
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
+  );
+  const contents = Array.from({ length: layers }, () => randomBytes(bytes));
+  const digests: string[] = [];
+  for (const content of contents) digests.push(await client.pushBytes(name, content));
+  const configDigest = await client.pushBytes(name, config);
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: OCI_CONFIG, digest: configDigest, size: config.length },
+    layers: digests.map((digest, index) => ({
+      mediaType: OCI_LAYER,
+      digest,
+      size: contents[index]?.length ?? 0,
+    })),
+  };
+  await client.putManifest(name, '1', Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST);
+}
