@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { crane, type RunningCraneRegistry, startCraneRegistry } from '@glci/testkit';
+import { crane, startCraneRegistry } from '@glci/testkit';
 import { OCI_CONFIG, OCI_LAYER, OCI_MANIFEST, RegistryClient } from '../registry-client.js';
 import { type BenchContext, formatBytes, type ScenarioGroup } from '../scenario.js';
 
 /**
  * Row: `crane copy` of a multi-layer image into the registry under test and back out of it. The
- * other end of both copies is a third registry that is neither side (crane's own, content in
- * memory, started once for the group), so it costs both sides the same. Every run copies
- * `IMAGES_PER_RUN` fresh images one after the other (the value is the mean per image), each pushed
- * to that registry untimed: the docker row's shape (as many layers of as many random bytes, without
- * the busybox base), so no blob is already in the registry under test.
+ * other ends are two registries that are neither side (crane's own, content in memory, fresh for
+ * every run: one to copy from, one to copy to, since a destination that holds a blob already skips
+ * it), so they cost both sides the same. Every run copies `IMAGES_PER_RUN` fresh images one after
+ * the other (the value is the mean per image), each pushed to the source untimed: the docker row's
+ * shape (as many layers of as many random bytes, without the busybox base), so no blob is already
+ * in the registry under test.
  *
  * Why this row next to `docker push + pull`: dockerd's compressing, extracting and registering
  * layers is most of that row's time, the same on both sides; crane only moves blobs (several at
@@ -23,17 +24,9 @@ const IMAGES_PER_RUN = 3;
 
 export function craneScenarios(context: BenchContext): ScenarioGroup {
   const { sizes } = context;
-  let ends: RunningCraneRegistry | undefined;
   let counter = 0;
   return {
     id: 'crane',
-    async prepare() {
-      ends ??= await startCraneRegistry();
-    },
-    async finish() {
-      await ends?.stop();
-      ends = undefined;
-    },
     rows: [
       {
         id: 'crane-copy',
@@ -42,20 +35,21 @@ export function craneScenarios(context: BenchContext): ScenarioGroup {
         better: 'lower',
         target: 1.25,
         async measure(side, run) {
-          const other = ends;
-          if (!other) throw new Error('crane was not prepared');
-          await using source = new RegistryClient(other.url);
+          // Fresh ends per run: a destination that held the blobs already would skip them.
+          await using source = await startCraneRegistry();
+          await using destination = await startCraneRegistry();
+          await using client = new RegistryClient(source.url);
           let seconds = 0;
           for (let image = 0; image < IMAGES_PER_RUN; image++) {
             const name = `bench/crane-${process.pid}-${counter++}`;
-            await pushImage(source, name, sizes.dockerLayers, sizes.dockerLayerBytes);
+            await pushImage(client, name, sizes.dockerLayers, sizes.dockerLayerBytes);
             seconds += await run.timed(async () => {
-              await crane(['copy', `${other.host}/${name}:1`, `${side.registry.host}/${name}:1`], {
+              await crane(['copy', `${source.host}/${name}:1`, `${side.registry.host}/${name}:1`], {
                 timeoutMs: 600_000,
               });
             });
             seconds += await run.timed(async () => {
-              await crane(['copy', `${side.registry.host}/${name}:1`, `${other.host}/${name}-out:1`], {
+              await crane(['copy', `${side.registry.host}/${name}:1`, `${destination.host}/${name}:1`], {
                 timeoutMs: 600_000,
               });
             });
