@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Logger } from '@glci/config';
-import { type Digest, type DigestAlgorithm, makeDigest } from '../digest.js';
+import type { Digest } from '../digest.js';
 import { FileRangeStream } from '../driver/file-range-stream.js';
 import type { ByteRange } from '../store/contracts.js';
+import { CacheDirectory, writeVerified } from './cache-directory.js';
 import {
   type FileIdentity,
   fileMatchesDigest,
@@ -22,11 +22,7 @@ import { FillQueue } from './fill-queue.js';
  * correct wherever it came from, as long as its bytes hash to its name; the cache makes sure of
  * that before it hands a copy out, and never decides whether a blob exists (the store does).
  *
- * ```
- * <directory>/
- * ├── blobs/<algorithm>/<hex>   the blob <algorithm>:<hex>, written whole and hashed, then renamed here
- * └── tmp/fill-<uuid>           a fill in progress (a previous process's are removed at start)
- * ```
+ * The directory's layout is `CacheDirectory`'s (`cache-directory.ts`).
  *
  * - **Verified by digest.** A fill hashes the bytes while writing them and publishes the file only
  *   when digest and size match. The file's identity (inode, size, mtime, ctime) at that moment is
@@ -108,9 +104,6 @@ type Counter = Exclude<
   'directory' | 'maxBytes' | 'bytes' | 'entries' | 'fillsPending'
 >;
 
-const ALGORITHMS: readonly DigestAlgorithm[] = ['sha256', 'sha512'];
-const HEX = { sha256: /^[0-9a-f]{64}$/, sha512: /^[0-9a-f]{128}$/ } as const;
-const FILL_NAME = /^fill-[A-Za-z0-9-]+$/;
 /** Bytes per read of a cached file: the blob GET handler relays them through reused buffers. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -124,6 +117,7 @@ export class LocalBlobCache {
 
   readonly directory: string;
   readonly maxBytes: number;
+  readonly #layout: CacheDirectory;
   readonly #logger: Logger;
   readonly #uuid: () => string;
   readonly #fills: FillQueue;
@@ -150,6 +144,7 @@ export class LocalBlobCache {
 
   private constructor(options: LocalBlobCacheOptions) {
     this.directory = path.resolve(options.directory);
+    this.#layout = new CacheDirectory(this.directory);
     this.maxBytes = options.maxBytes;
     this.#logger = options.logger.child({ module: 'local-blob-cache' });
     this.#uuid = options.uuid ?? randomUUID;
@@ -320,9 +315,9 @@ export class LocalBlobCache {
       return;
     }
     this.#reserved += size;
-    const staging = path.join(this.directory, 'tmp', `fill-${this.#uuid()}`);
+    const staging = this.#layout.stagingPath(this.#uuid());
     try {
-      const written = await this.#write(staging, digest, size, await source(signal), signal);
+      const written = await writeVerified(staging, digest, size, await source(signal), signal);
       const target = this.#blobPath(digest);
       await rename(staging, target);
       const published = identityOf(await stat(target, { bigint: true }));
@@ -344,36 +339,6 @@ export class LocalBlobCache {
       });
     } finally {
       this.#reserved -= size;
-    }
-  }
-
-  /** Writes `stream` to `file`, hashing it; throws unless it is exactly the blob. Returns the file's identity. */
-  async #write(
-    file: string,
-    digest: Digest,
-    size: number,
-    stream: Readable,
-    signal: AbortSignal,
-  ): Promise<FileIdentity> {
-    const handle = await open(file, 'wx', 0o600);
-    try {
-      const hash = createHash(digest.algorithm);
-      let written = 0;
-      for await (const chunk of stream) {
-        signal.throwIfAborted();
-        const bytes = chunk as Uint8Array;
-        written += bytes.length;
-        if (written > size) break;
-        hash.update(bytes);
-        await writeAll(handle, bytes);
-      }
-      if (written !== size) throw new Error(`the store sent ${written} bytes of a ${size}-byte blob`);
-      const actual = hash.digest('hex');
-      if (actual !== digest.hex) throw new Error(`the store's bytes hash to ${digest.algorithm}:${actual}`);
-      return identityOf(await handle.stat({ bigint: true }));
-    } finally {
-      stream.destroy();
-      await handle.close();
     }
   }
 
@@ -433,40 +398,19 @@ export class LocalBlobCache {
   }
 
   #blobPath(digest: Digest): string {
-    return path.join(this.directory, 'blobs', digest.algorithm, digest.hex);
+    return this.#layout.blobPath(digest);
   }
 
   #count(counter: Counter, amount: number): void {
     this.#counters[counter] += amount;
   }
 
-  /** Creates the layout, removes a previous process's partial fills, and indexes the blobs. */
+  /** Prepares the directory and indexes the blobs it holds (unverified until first read). */
   async #load(): Promise<void> {
     try {
-      for (const algorithm of ALGORITHMS) {
-        await mkdir(path.join(this.directory, 'blobs', algorithm), { recursive: true, mode: 0o700 });
-      }
-      await mkdir(path.join(this.directory, 'tmp'), { recursive: true, mode: 0o700 });
-      await access(path.join(this.directory, 'tmp'), constants.W_OK);
-      for (const name of await readdir(path.join(this.directory, 'tmp'))) {
-        if (FILL_NAME.test(name)) await rm(path.join(this.directory, 'tmp', name), { force: true });
-      }
-      const found: { entry: Entry; modified: bigint }[] = [];
-      for (const algorithm of ALGORITHMS) {
-        const directory = path.join(this.directory, 'blobs', algorithm);
-        for (const name of await readdir(directory)) {
-          if (!HEX[algorithm].test(name)) continue;
-          const info = await stat(path.join(directory, name), { bigint: true });
-          if (!info.isFile()) continue;
-          const digest = makeDigest(algorithm, name);
-          found.push({
-            entry: { digest, size: Number(info.size), verified: undefined },
-            modified: info.mtimeNs,
-          });
-        }
-      }
-      found.sort((a, b) => (a.modified < b.modified ? -1 : a.modified > b.modified ? 1 : 0));
-      for (const { entry } of found) this.#add(entry);
+      await this.#layout.prepare();
+      for (const { digest, size } of await this.#layout.scan())
+        this.#add({ digest, size, verified: undefined });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new LocalCacheError(this.directory, `cannot be used (${code ?? String(error)})`, {
@@ -480,13 +424,5 @@ export class LocalBlobCache {
       bytes: this.#bytes,
       maxBytes: this.maxBytes,
     });
-  }
-}
-
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-    offset += bytesWritten;
   }
 }
