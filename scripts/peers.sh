@@ -15,6 +15,7 @@ export PATH="/usr/local/go/bin:$PATH"
 # name|module@version|binary
 PEERS=(
   "versitygw|github.com/versity/versitygw/cmd/versitygw@v1.8.0|versitygw"
+  "crane|github.com/google/go-containerregistry/cmd/crane@v0.22.1|crane"
 )
 
 for entry in "${PEERS[@]}"; do

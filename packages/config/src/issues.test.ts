@@ -43,6 +43,18 @@ describe('unknown keys', () => {
     ]);
   });
 
+  it('explains a bad S3 node cache: no directory, a zero size, or the wrong driver', () => {
+    expect(
+      messagesFor('[registry.storage]\ndriver = "s3"\nbucket = "imgs"\nlocal_cache = { max_size = "0" }'),
+    ).toEqual([
+      `${FILE}: registry.storage.local_cache.dir: is required (expected a string)`,
+      `${FILE}: registry.storage.local_cache.max_size: expected a size above 0, e.g. "10GB" (leave local_cache out to turn the cache off), got 0`,
+    ]);
+    expect(messagesFor('[registry.storage]\nroot = "/data"\nlocal_cache = { dir = "/c" }')).toEqual([
+      `${FILE}: registry.storage.local_cache: is only used with driver = "s3"`,
+    ]);
+  });
+
   it('says which storage driver a key belongs to', () => {
     expect(messagesFor('[registry.storage]\ndriver = "memory"\nroot = "/data"')).toEqual([
       `${FILE}: registry.storage.root: is only used with driver = "filesystem"`,

@@ -147,6 +147,16 @@ describe('loadConfig with a user file and a project file', () => {
     });
   });
 
+  it('resolves the S3 node cache directory like the other paths', () => {
+    writeFileSync(
+      userFile,
+      '[registry.storage]\ndriver = "s3"\nbucket = "imgs"\nlocal_cache = { dir = "blob-cache" }\n',
+    );
+    expect(load().config.registry.storage).toMatchObject({
+      local_cache: { dir: path.join(glciHomeDir, 'blob-cache') },
+    });
+  });
+
   it('reads the files it is given and skips the search when projectFile is null', () => {
     writeFileSync(projectFile, '[cache]\nttl = "5m"\n');
     const other = path.join(root, 'other.toml');
@@ -250,6 +260,14 @@ describe('user-only keys in a project file', () => {
     ]);
     writeFileSync(projectFile, '[registry.storage]\ndriver = "s3"\nbucket = "team-images"\n');
     expect(load().config.registry.storage).toMatchObject({ driver: 's3', bucket: 'team-images' });
+  });
+
+  it("rejects an S3 node cache in a project file: where gigabytes land is the user's call", () => {
+    writeFileSync(
+      projectFile,
+      '[registry.storage]\ndriver = "s3"\nbucket = "imgs"\nlocal_cache = { dir = "/home/ada/.ssh" }\n',
+    );
+    expect(loadErrors()).toEqual([`${projectFile}: registry.storage.local_cache: ${message}`]);
   });
 
   it('allows the same keys in the user file, and upstream URLs in the project file', () => {

@@ -192,7 +192,15 @@ function resolvePaths(
       storage:
         storage.driver === 'filesystem'
           ? { ...storage, root: resolve(storage.root, ['registry', 'storage', 'root']) }
-          : storage,
+          : storage.driver === 's3' && storage.local_cache
+            ? {
+                ...storage,
+                local_cache: {
+                  ...storage.local_cache,
+                  dir: resolve(storage.local_cache.dir, ['registry', 'storage', 'local_cache', 'dir']),
+                },
+              }
+            : storage,
     },
   };
 }

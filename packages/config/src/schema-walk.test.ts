@@ -45,6 +45,7 @@ describe('knownKeysAt', () => {
       'kms_key_id',
       'insecure',
       'redirect',
+      'local_cache',
     ]);
     expect(knownKeysAt(configSchema, ['registry', 'storage'], { driver: 'memory' })).toEqual(['driver']);
   });

@@ -87,6 +87,19 @@ describe('configSchema defaults', () => {
     });
   });
 
+  it('takes an S3 node cache with a directory, 10GB unless max_size says otherwise', () => {
+    const storage = (localCache: Record<string, unknown>) =>
+      configSchema.parse({
+        registry: { storage: { driver: 's3', bucket: 'team-images', local_cache: localCache } },
+      }).registry.storage;
+    expect(storage({ dir: '/var/cache/glci' })).toMatchObject({
+      local_cache: { dir: '/var/cache/glci', max_size: 10 * 1024 * MB },
+    });
+    expect(storage({ dir: '/c', max_size: '40GB' })).toMatchObject({
+      local_cache: { dir: '/c', max_size: 40 * 1024 * MB },
+    });
+  });
+
   it('accepts the memory storage driver, which has no root', () => {
     expect(configSchema.parse({ registry: { storage: { driver: 'memory' } } }).registry.storage).toEqual({
       driver: 'memory',

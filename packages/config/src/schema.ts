@@ -183,6 +183,21 @@ const s3StorageSchema = z
     insecure: z.boolean().default(false),
     /** Answer blob GETs with a redirect to a presigned URL instead of streaming through the node. */
     redirect: z.boolean().default(false),
+    /**
+     * A size-bounded cache of blobs on this node's own disk, in front of the bucket: blobs served
+     * or pushed through the node are kept there (verified by digest) and served from it while the
+     * bucket still holds them; least recently read first out. Unset: every read goes to S3.
+     */
+    local_cache: z
+      .strictObject({
+        /** A directory only this cache (and one glci process) uses; created if missing. */
+        dir: z.string().min(1),
+        /** The most the cached blobs may take on disk; a larger blob is never cached. */
+        max_size: size('10GB').refine((value) => value > 0, {
+          message: 'expected a size above 0, e.g. "10GB" (leave local_cache out to turn the cache off)',
+        }),
+      })
+      .optional(),
   })
   .refine((value) => (value.access_key_id === undefined) === (value.secret_access_key === undefined), {
     message: 'access_key_id and secret_access_key go together (or leave both unset for the default chain)',

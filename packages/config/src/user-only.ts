@@ -18,6 +18,8 @@ const USER_ONLY_KEYS: readonly (readonly string[])[] = [
   ['runner', 'image'],
   ['runner', 'helper_image'],
   ['mock', 'image'],
+  // Where gigabytes land on the user's disk, and where the cache deletes files, is the user's call.
+  ['registry', 'storage', 'local_cache'],
 ];
 /** Under each `[[registry.upstreams]]`. */
 const USER_ONLY_UPSTREAM_KEYS = ['username', 'password'];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createLogger } from '@glci/config';
 import { createRegistry, type RunningRegistry } from '@glci/registry';
 import { ensureTestImages } from '@glci/testkit';
@@ -90,5 +91,38 @@ describe('the proxy behind the registry HTTP layer', () => {
     expect(((await catalog.json()) as { repositories: string[] }).repositories).toEqual(
       expect.arrayContaining(['glci/busybox', 'glci/multilayer']),
     );
+  });
+
+  it('stores a manifest pushed by a sha512 digest under that digest, so its Location resolves', async () => {
+    const sha512 = (bytes: string) => `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
+    const config = '{"architecture":"amd64","os":"linux"}';
+    const blob = await fetch(`${registry.url}/v2/local/sha512/blobs/uploads/?digest=${sha512(config)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: config,
+    });
+    expect(blob.status).toBe(201);
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: sha512(config),
+        size: config.length,
+      },
+      layers: [],
+    });
+    const put = await fetch(`${registry.url}/v2/local/sha512/manifests/${sha512(manifest)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      body: manifest,
+    });
+    expect(put.status).toBe(201);
+    const location = put.headers.get('location') as string;
+    expect(location).toBe(`/v2/local/sha512/manifests/${sha512(manifest)}`);
+    const fetched = await get(location);
+    expect(fetched.status).toBe(200);
+    expect(fetched.headers.get('docker-content-digest')).toBe(sha512(manifest));
+    expect(await fetched.text()).toBe(manifest);
   });
 });

@@ -1,5 +1,6 @@
 import {
   type Digest,
+  type DigestAlgorithm,
   type ManifestPutResult,
   type ManifestStore,
   ManifestUnknownError,
@@ -99,8 +100,12 @@ export class ProxyManifestStore implements ManifestStore {
     });
   }
 
-  async put(content: Uint8Array, mediaType: string): Promise<ManifestPutResult> {
-    const result = await this.local.manifests.put(content, mediaType);
+  async put(
+    content: Uint8Array,
+    mediaType: string,
+    options?: { digestAlgorithm?: DigestAlgorithm },
+  ): Promise<ManifestPutResult> {
+    const result = await this.local.manifests.put(content, mediaType, options);
     this.context.index.protect(this.local.name, [
       String(result.descriptor.digest),
       ...manifestReferences(content),

@@ -5,6 +5,7 @@ import { type Environment, expandEnvironment, type Logger } from '@glci/config';
 import {
   type Descriptor,
   type Digest,
+  type DigestAlgorithm,
   type ManifestPutResult,
   type ManifestStore,
   type Namespace,
@@ -295,9 +296,13 @@ class PushThroughManifestStore implements ManifestStore {
     return this.inner.get(digest);
   }
 
-  async put(content: Uint8Array, mediaType: string): Promise<ManifestPutResult> {
+  async put(
+    content: Uint8Array,
+    mediaType: string,
+    options?: { digestAlgorithm?: DigestAlgorithm },
+  ): Promise<ManifestPutResult> {
     const session = this.mirror.begin();
-    const result = await this.inner.put(content, mediaType);
+    const result = await this.inner.put(content, mediaType, options);
     if (session) await this.mirror.manifest(session, content, mediaType, result.descriptor.digest);
     return result;
   }

@@ -87,6 +87,18 @@ export class ManifestUnknownError extends RegistryError {
   }
 }
 
+/**
+ * A manifest GET, HEAD or DELETE by a reference that is neither a digest nor a valid tag. Nothing
+ * can ever be stored under it, so it is unknown (404 MANIFEST_UNKNOWN, the only failure the spec
+ * lists for these endpoints); a PUT by such a reference is a `TagInvalidError` instead.
+ */
+export class UnusableTagReferenceError extends ManifestUnknownError {
+  constructor(reference: string, repository: string) {
+    super(reference.slice(0, 300), repository);
+    this.message = `no manifest is known by ${JSON.stringify(reference.slice(0, 300))} in ${repository}: it is not a valid tag`;
+  }
+}
+
 export class ManifestInvalidError extends RegistryError {}
 
 export class ManifestBlobUnknownError extends RegistryError {

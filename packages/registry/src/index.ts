@@ -13,6 +13,7 @@ export { matchPath, type RequestListener, ROUTES } from './http/router.js';
 export { type ServedHttp, type ServeHttpOptions, serveHttp } from './http/serve-http.js';
 export { UploadLocations } from './http/upload-url.js';
 export * from './metrics.js';
+export * from './node-cache/index.js';
 export * from './reference.js';
 export { configureServerHeap, SERVER_HEAP_GROWING_PERCENT } from './server-heap.js';
 export * from './store/index.js';

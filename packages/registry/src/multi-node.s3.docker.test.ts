@@ -52,9 +52,12 @@ interface Node {
 }
 
 /** One `glci registry serve` node on the shared bucket; credentials come through the AWS environment. */
-async function startNode(prefix: string): Promise<Node> {
+async function startNode(prefix: string, options: { localCache?: string } = {}): Promise<Node> {
+  const cache = options.localCache
+    ? `&local_cache_dir=${encodeURIComponent(options.localCache)}&local_cache_max_size=64MB`
+    : '';
   const node = await startGlciRegistry(
-    ['--storage', storageUrl(prefix), '--secret-file', secretFile],
+    ['--storage', `${storageUrl(prefix)}${cache}`, '--secret-file', secretFile],
     glciEnv(),
     {
       timeoutMs: 60_000,
@@ -259,5 +262,57 @@ describe('glci registry nodes sharing one S3 bucket', () => {
     location = await patch(a, location, 6 * MiB, layer.subarray(6 * MiB));
     await finish(a, location, digestOf(layer));
     expect(await pullDigest(a, 'gc/app', digestOf(layer))).toBe(digestOf(layer));
+  });
+
+  it("keeps hot blobs on each node's own disk (local_cache_dir), and forgets them when gc deletes them", async () => {
+    const prefix = `cache-${randomBytes(4).toString('hex')}`;
+    const a = await startNode(prefix, { localCache: path.join(work, `${prefix}-a`) });
+    const b = await startNode(prefix, { localCache: path.join(work, `${prefix}-b`) });
+    const blob = randomBytes(3 * MiB);
+    const pushed = await fetch(`${a.url}/v2/cached/app/blobs/uploads/?digest=${digestOf(blob)}`, {
+      method: 'POST',
+      body: blob,
+    });
+    expect(pushed.status).toBe(201);
+    const metric = async (node: Node, line: string) => {
+      const text = await (await fetch(`${node.url}/metrics`)).text();
+      return Number(new RegExp(`^${line.replace(/[{}"]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1]);
+    };
+    // The push fills A's cache; B's first read is a miss that fills B's.
+    await waitFor(
+      "the pushed blob in node A's cache",
+      async () => (await metric(a, 'glci_registry_local_cache_fills_total{outcome="stored"}')) === 1,
+    );
+    expect(await pullDigest(b, 'cached/app', digestOf(blob))).toBe(digestOf(blob));
+    await waitFor(
+      "the blob in node B's cache",
+      async () => (await metric(b, 'glci_registry_local_cache_fills_total{outcome="stored"}')) === 1,
+    );
+    expect(await pullDigest(b, 'cached/app', digestOf(blob))).toBe(digestOf(blob));
+    expect(await pullDigest(a, 'cached/app', digestOf(blob))).toBe(digestOf(blob));
+    expect(await metric(b, 'glci_registry_local_cache_reads_total{result="hit"}')).toBe(1);
+    expect(await metric(a, 'glci_registry_local_cache_reads_total{result="hit"}')).toBe(1);
+    expect(await metric(b, 'glci_registry_local_cache_read_bytes_total{source="cache"}')).toBe(blob.length);
+
+    // Unreferenced: glci registry gc (another process) deletes it from the bucket.
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        ...GLCI_FROM_SOURCE,
+        'registry',
+        'gc',
+        '--storage',
+        storageUrl(prefix),
+        '--grace-period',
+        '0s',
+        '--json',
+      ],
+      { timeout: 120_000, env: glciEnv() },
+    );
+    expect(JSON.parse(stdout)).toMatchObject({ blobsDeleted: 1 });
+    for (const node of [a, b]) {
+      expect((await fetch(`${node.url}/v2/cached/app/blobs/${digestOf(blob)}`)).status).toBe(404);
+    }
+    expect(await metric(b, 'glci_registry_local_cache_reads_total{result="hit"}')).toBe(1);
   });
 });

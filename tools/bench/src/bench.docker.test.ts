@@ -43,6 +43,7 @@ describe('pnpm bench --quick', () => {
       'pull',
       's3-push',
       's3-pull',
+      's3-pull-hot',
     ]);
 
     const report = formatReport(result);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createBlobFactory } from './blob-source.js';
+import { chartPath, renderChart } from './chart.js';
 import { runBench } from './harness.js';
 import { parseOptions, USAGE } from './options.js';
 import { PageCachePrimer } from './page-cache-primer.js';
@@ -161,11 +162,17 @@ async function main(argv: readonly string[]): Promise<number> {
     result = { ...result, rows: [...result.rows, row], checks: [check] };
   }
   const json = `${JSON.stringify(result, null, 2)}\n`;
+  // Relative to where `pnpm bench` was typed, not tools/bench where pnpm runs the script.
+  const typedHere = (file: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), file);
   if (typeof options.json === 'string') {
-    // Relative to where `pnpm bench` was typed, not tools/bench where pnpm runs the script.
-    const file = path.resolve(process.env.INIT_CWD ?? process.cwd(), options.json);
+    const file = typedHere(options.json);
     writeFileSync(file, json);
     context.progress(`results written to ${file}`);
+  }
+  const chart = chartPath(options);
+  if (chart) {
+    writeFileSync(typedHere(chart), renderChart(result));
+    context.progress(`chart written to ${typedHere(chart)}`);
   }
   process.stdout.write(options.json === true ? json : formatReport(result));
   return summarize(result).error > 0 ? 1 : 0;

@@ -30,6 +30,9 @@ describe('parseOptions', () => {
     expect(parseOptions(['--', '--json=r.json']).json).toBe('r.json');
     expect(parseOptions(['--no-build']).build).toBe(false);
     expect(parseOptions(['--no-prime']).prime).toBe(false);
+    expect(parseOptions(['--chart', 'run.svg']).chart).toBe('run.svg');
+    expect(parseOptions(['--json', 'r.json', '--no-chart']).chart).toBe(false);
+    expect(parseOptions([]).chart).toBeUndefined();
   });
 
   it('refuses unknown arguments and bad values with the usage', () => {
@@ -37,5 +40,6 @@ describe('parseOptions', () => {
     expect(() => parseOptions(['--candidate', 'zot'])).toThrow(/glci or distribution/);
     expect(() => parseOptions(['--runs', '0'])).toThrow(/1\.\.20/);
     expect(() => parseOptions(['--only'])).toThrow(/--only needs a value/);
+    expect(() => parseOptions(['--chart'])).toThrow(/--chart needs a value/);
   });
 });

@@ -3,6 +3,8 @@ export interface CliOptions {
   readonly quick: boolean;
   /** `true`: JSON on stdout instead of the table; a string: also write JSON to that file. */
   readonly json: boolean | string;
+  /** `--chart FILE`: the SVG bar chart there; `false` (`--no-chart`): none. Unset: beside `--json FILE`. */
+  readonly chart?: string | false;
   readonly only?: ReadonlySet<string>;
   /** Which registry is measured against distribution (`distribution` checks the harness itself). */
   readonly candidate: 'glci' | 'distribution';
@@ -15,12 +17,14 @@ export interface CliOptions {
   readonly list: boolean;
 }
 
-export const USAGE = `usage: pnpm bench [--quick] [--only ROW,ROW] [--json [FILE]] [--runs N] [--candidate glci|distribution] [--no-build] [--no-prime] [--list]
+export const USAGE = `usage: pnpm bench [--quick] [--only ROW,ROW] [--json [FILE]] [--chart FILE | --no-chart] [--runs N] [--candidate glci|distribution] [--no-build] [--no-prime] [--list]
 
 Runs CNCF distribution 2.8.2 and glci's registry side by side and prints one ratio per row.
   --quick              small sizes and one run per side: a smoke run of the harness
   --only ROW,ROW       run only these rows (see --list)
   --json [FILE]        write machine-readable results to FILE, or print them instead of the table
+  --chart FILE         write the results as an SVG bar chart to FILE (default: beside --json FILE, .svg)
+  --no-chart           no chart, even with --json FILE
   --runs N             timed runs per row and side (default 3, 1 with --quick); the median is reported
   --candidate NAME     glci (default), or distribution to check the harness (ratios near 1.00x)
   --no-build           do not build the CLI first (turbo run build --filter=@glci/cli)
@@ -31,6 +35,7 @@ Progress goes to stderr, results to stdout.`;
 export function parseOptions(argv: readonly string[]): CliOptions {
   let quick = false;
   let json: boolean | string = false;
+  let chart: string | false | undefined;
   let only: Set<string> | undefined;
   let candidate: CliOptions['candidate'] = 'glci';
   let repetitions: number | undefined;
@@ -58,6 +63,12 @@ export function parseOptions(argv: readonly string[]): CliOptions {
         if (inline !== undefined) json = inline;
         else if (args[0] !== undefined && !args[0].startsWith('--')) json = args.shift()!;
         else json = true;
+        break;
+      case '--chart':
+        chart = value(flag, inline);
+        break;
+      case '--no-chart':
+        chart = false;
         break;
       case '--only':
         only = new Set(
@@ -107,6 +118,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     help,
     list,
     ...(only ? { only } : {}),
+    ...(chart !== undefined ? { chart } : {}),
     ...(repetitions !== undefined ? { repetitions } : {}),
   };
 }

@@ -9,6 +9,8 @@ import {
   spawnManaged,
   startDistribution,
 } from '@glci/testkit';
+import type { BlobSource } from './blob-source.js';
+import type { NodeCacheControl } from './node-cache-control.js';
 
 /** The repository root (this file is tools/bench/{src,dist}/registry-under-test.*). */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -27,6 +29,13 @@ export interface RegistryUnderTest extends AsyncDisposable {
   readonly pid: number;
   /** Where it stores data (removed by {@link stop}). */
   readonly storageDirectory: string;
+  /** A glci node started with its node-local blob cache: the bench's handle on it. */
+  readonly nodeCache?: NodeCacheControl;
+  /**
+   * Puts `blob` into `repository` by writing the registry's own storage layout directly (untimed
+   * set-up, for a registry whose push is too slow to prepare a pull row with); absent: push it.
+   */
+  seedBlob?(repository: string, blob: BlobSource): Promise<void>;
   /** Last lines the process printed, for failure messages. */
   output(): string;
   stop(): Promise<void>;

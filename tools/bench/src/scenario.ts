@@ -10,6 +10,12 @@ export interface BenchSizes {
   readonly quick: boolean;
   /** The large blob of the push and pull rows. */
   readonly blob: number;
+  /**
+   * The blob of the S3 push row: smaller than `blob`, because distribution 2.8.2 pushes to the S3
+   * server at about 8 MiB/s (two minutes per GiB, three runs) and the full bench must stay well
+   * under 20 minutes; a node's memory while pushing does not depend on the size (parts of 8 MiB).
+   */
+  readonly s3PushBlob: number;
   /** The chunk size of the chunked push row. */
   readonly chunk: number;
   /** The blob of each push row's warm-up run. */
@@ -28,6 +34,7 @@ export interface BenchSizes {
 export const FULL_SIZES: BenchSizes = {
   quick: false,
   blob: GiB,
+  s3PushBlob: 256 * MiB,
   chunk: 16 * MiB,
   warmupBlob: 64 * MiB,
   repetitions: 3,
@@ -40,6 +47,7 @@ export const FULL_SIZES: BenchSizes = {
 export const QUICK_SIZES: BenchSizes = {
   quick: true,
   blob: 32 * MiB,
+  s3PushBlob: 32 * MiB,
   chunk: 4 * MiB,
   warmupBlob: 4 * MiB,
   repetitions: 1,

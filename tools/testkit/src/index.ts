@@ -1,4 +1,5 @@
 export { type CountingProxy, startCountingProxy } from './counting-proxy.js';
+export { CRANE_BINARY, crane, type RunningCraneRegistry, startCraneRegistry } from './crane.js';
 export { type DistributionOptions, type RunningDistribution, startDistribution } from './distribution.js';
 export { ensureMockImage, ensureTestImages, MOCK_IMAGE, requireDocker, TEST_IMAGES } from './docker.js';
 export {

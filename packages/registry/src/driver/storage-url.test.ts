@@ -38,6 +38,15 @@ describe('parseStorageUrl', () => {
     expect(config).toMatchObject({ access_key_id: 'AKIA+1', secret_access_key: 's/ecret', prefix: 'p' });
   });
 
+  it('reads the node-local blob cache from local_cache_dir and local_cache_max_size', () => {
+    expect(
+      parseStorageUrl('s3://bucket?local_cache_dir=cache&local_cache_max_size=2GB', { cwd: '/srv' }),
+    ).toMatchObject({ local_cache: { dir: '/srv/cache', max_size: 2 * 1024 ** 3 } });
+    expect(parseStorageUrl('s3://bucket?local_cache_dir=~/blobs', { home: '/home/ci' })).toMatchObject({
+      local_cache: { dir: '/home/ci/blobs', max_size: 10 * 1024 ** 3 },
+    });
+  });
+
   it('names memory and filesystem locations', () => {
     expect(parseStorageUrl('memory:')).toEqual({ driver: 'memory' });
     expect(parseStorageUrl('memory://')).toEqual({ driver: 'memory' });
@@ -65,6 +74,11 @@ describe('parseStorageUrl', () => {
     ['s3://bucket?sse=rot13', 'sse'],
     ['s3://bucket?kms_key_id=k', 'kms_key_id needs sse = "aws:kms"'],
     ['s3://key@bucket', 'access_key_id and secret_access_key go together'],
+    ['s3://bucket?local_cache_max_size=1GB', 'local_cache_max_size needs local_cache_dir'],
+    [
+      's3://bucket?local_cache_dir=/c&local_cache_max_size=0',
+      'local_cache.max_size: expected a size above 0',
+    ],
   ])('refuses %j', (value, reason) => {
     expect(() => parseStorageUrl(value)).toThrow(StorageUrlError);
     expect(() => parseStorageUrl(value)).toThrow(reason);

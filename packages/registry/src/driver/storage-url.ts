@@ -24,6 +24,8 @@ const S3_QUERY_KEYS = new Set([
   'sse',
   'kms_key_id',
   'session_token',
+  'local_cache_dir',
+  'local_cache_max_size',
 ]);
 const BOOLEAN_KEYS = new Set(['path_style', 'insecure', 'redirect']);
 
@@ -34,6 +36,8 @@ const BOOLEAN_KEYS = new Set(['path_style', 'insecure', 'redirect']);
  *   &insecure=true&redirect=true&sse=aws:kms&kms_key_id=...]`: the S3 driver. Credentials come
  *   from the AWS default chain (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, shared files, roles)
  *   or from `s3://KEY:SECRET@bucket/...` (visible in `ps`: prefer the environment).
+ *   `local_cache_dir=DIR[&local_cache_max_size=10GB]` is the node-local blob cache
+ *   (`local_cache = { dir, max_size }`; a relative DIR is relative to `cwd`).
  * - `memory:` (or `memory://`): the in-memory driver.
  * - `file:///dir`, or any other value taken as a directory (`~` and relative paths resolved): the
  *   filesystem driver.
@@ -45,7 +49,7 @@ export function parseStorageUrl(value: string, options: { cwd?: string; home?: s
   if (trimmed === '') throw new StorageUrlError(value, 'empty');
   let section: Record<string, unknown>;
   if (/^s3:\/\//i.test(trimmed)) {
-    section = s3Section(trimmed);
+    section = s3Section(trimmed, options);
   } else if (/^memory:(\/\/)?$/i.test(trimmed)) {
     section = { driver: 'memory' };
   } else if (/^file:\/\//i.test(trimmed)) {
@@ -83,7 +87,7 @@ export function createStorageDriverFromUrl(
   return createStorageDriver(config, options.logger ? { logger: options.logger } : {});
 }
 
-function s3Section(value: string): Record<string, unknown> {
+function s3Section(value: string, options: { cwd?: string; home?: string }): Record<string, unknown> {
   let url: URL;
   try {
     url = new URL(value);
@@ -105,12 +109,25 @@ function s3Section(value: string): Record<string, unknown> {
         `unknown option ${JSON.stringify(key)} (known: ${[...S3_QUERY_KEYS].join(', ')})`,
       );
     }
-    if (BOOLEAN_KEYS.has(key)) {
+    if (key === 'local_cache_dir') {
+      const home = options.home ?? os.homedir();
+      const expanded = raw === '~' ? home : raw.replace(/^~(?=\/)/, home);
+      section.local_cache = {
+        ...(section.local_cache as object),
+        dir: nodePath.resolve(options.cwd ?? process.cwd(), expanded),
+      };
+    } else if (key === 'local_cache_max_size') {
+      section.local_cache = { ...(section.local_cache as object), max_size: raw };
+    } else if (BOOLEAN_KEYS.has(key)) {
       if (!/^(true|false|1|0)$/.test(raw)) throw new StorageUrlError(value, `${key} must be true or false`);
       section[key] = raw === 'true' || raw === '1';
     } else {
       section[key] = raw;
     }
+  }
+  const cache = section.local_cache as { dir?: string } | undefined;
+  if (cache && cache.dir === undefined) {
+    throw new StorageUrlError(value, 'local_cache_max_size needs local_cache_dir');
   }
   return section;
 }

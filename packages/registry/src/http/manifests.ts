@@ -5,6 +5,7 @@ import {
   ManifestTooLargeError,
   ManifestUnknownError,
   TagInvalidError,
+  UnusableTagReferenceError,
 } from '../errors.js';
 import { isValidTag } from '../reference.js';
 import type { Repository } from '../store/contracts.js';
@@ -19,10 +20,10 @@ import type { RequestContext } from './context.js';
 
 /** `GET|HEAD`: by tag or digest, with `Accept` negotiation. */
 export async function getManifest(ctx: RequestContext): Promise<void> {
-  const repository = await ctx.repository();
   const reference = ctx.reference;
   const byDigest = reference.includes(':');
-  if (!byDigest && !isValidTag(reference)) throw new TagInvalidError(reference);
+  if (!byDigest && !isValidTag(reference)) throw new UnusableTagReferenceError(reference, ctx.name);
+  const repository = await ctx.repository();
 
   if (ctx.isHead && !byDigest) {
     // A HEAD by tag needs only the tag's descriptor, not the bytes.
@@ -74,10 +75,15 @@ export async function putManifest(ctx: RequestContext): Promise<void> {
   }
   const mediaType = contentType(ctx.req.headers['content-type']);
   const repository = await ctx.repository();
-  const result = await repository.manifests.put(content, mediaType);
+  // Stored under the algorithm the client chose, so that `Location` (the digest it sent) resolves.
+  const result = await repository.manifests.put(
+    content,
+    mediaType,
+    expected ? { digestAlgorithm: expected.algorithm } : {},
+  );
   for (const tag of tags) await repository.tags.tag(tag, result.descriptor);
 
-  const digest = expected ? reference : String(result.descriptor.digest);
+  const digest = String(result.descriptor.digest);
   const headers: Record<string, string | number> = {
     Location: `/v2/${ctx.name}/manifests/${digest}`,
     'Docker-Content-Digest': digest,
@@ -91,14 +97,16 @@ export async function putManifest(ctx: RequestContext): Promise<void> {
 
 /** `DELETE`: a tag (the manifest stays) or a manifest by digest (its tags go with it) → 202. */
 export async function deleteManifest(ctx: RequestContext): Promise<void> {
-  const repository = await ctx.repository();
   const reference = ctx.reference;
+  if (!reference.includes(':') && !isValidTag(reference)) {
+    throw new UnusableTagReferenceError(reference, ctx.name);
+  }
+  const repository = await ctx.repository();
   if (isDigest(reference)) {
     await repository.manifests.delete(parseDigest(reference));
   } else if (reference.includes(':')) {
     parseDigest(reference); // throws DIGEST_INVALID with the reason
   } else {
-    if (!isValidTag(reference)) throw new TagInvalidError(reference);
     await untag(repository, reference);
   }
   ctx.res.writeHead(202, { 'Content-Length': 0 });

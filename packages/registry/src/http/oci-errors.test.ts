@@ -20,6 +20,7 @@ import {
   TooManyRequestsError,
   UnauthorizedError,
   UnsupportedError,
+  UnusableTagReferenceError,
   UploadRangeError,
   UpstreamError,
 } from '../errors.js';
@@ -45,6 +46,7 @@ describe('toOciError', () => {
     [new InvalidPathError('fs', '/a/../b'), 400, 'NAME_INVALID'],
     [new NameUnknownError('r'), 404, 'NAME_UNKNOWN'],
     [new TagInvalidError('-x'), 400, 'TAG_INVALID'],
+    [new UnusableTagReferenceError('..', 'a/b'), 404, 'MANIFEST_UNKNOWN'],
     [new SizeInvalidError('bad'), 400, 'SIZE_INVALID'],
     [new UnauthorizedError('who', 'Basic realm="x"'), 401, 'UNAUTHORIZED'],
     [new DeniedError('no'), 403, 'DENIED'],

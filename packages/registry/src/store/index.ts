@@ -1,4 +1,4 @@
-export { GlobalBlobStore } from './blob-store.js';
+export { type ContentStore, GlobalBlobStore } from './blob-store.js';
 export type * from './contracts.js';
 export { deleteRepositoryContent } from './delete-repository.js';
 export {

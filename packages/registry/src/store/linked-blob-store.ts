@@ -6,7 +6,7 @@ import type { StorageDriver } from '../driver/storage-driver.js';
 import { BlobUnknownError, BlobUploadInvalidError, UnsupportedError, UpstreamError } from '../errors.js';
 import { MediaType } from '../media-types.js';
 import { isValidRepositoryName } from '../reference.js';
-import type { GlobalBlobStore } from './blob-store.js';
+import type { ContentStore } from './blob-store.js';
 import type {
   BlobStore,
   BlobWriter,
@@ -23,7 +23,7 @@ import type { UploadStore } from './upload-store.js';
 export interface LinkedBlobStoreOptions {
   readonly repository: string;
   readonly driver: StorageDriver;
-  readonly blobs: GlobalBlobStore;
+  readonly blobs: ContentStore;
   readonly uploads: UploadStore;
   readonly logger: Logger;
   readonly deleteEnabled: boolean;

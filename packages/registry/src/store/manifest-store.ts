@@ -9,7 +9,7 @@ import {
   UnsupportedError,
   UpstreamError,
 } from '../errors.js';
-import type { GlobalBlobStore } from './blob-store.js';
+import type { ContentStore } from './blob-store.js';
 import type { ContentCache } from './content-cache.js';
 import type { Descriptor, ManifestPutResult, ManifestStore, StoredManifest } from './contracts.js';
 import { digestOf } from './hasher.js';
@@ -21,7 +21,7 @@ import type { RepositoryTagStore } from './tag-store.js';
 export interface RepositoryManifestStoreOptions {
   readonly repository: string;
   readonly driver: StorageDriver;
-  readonly blobs: GlobalBlobStore;
+  readonly blobs: ContentStore;
   readonly tags: RepositoryTagStore;
   readonly logger: Logger;
   readonly sizeLimit: number;

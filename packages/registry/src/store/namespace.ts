@@ -4,7 +4,7 @@ import type { Digest } from '../digest.js';
 import type { StorageDriver } from '../driver/storage-driver.js';
 import { NameInvalidError } from '../errors.js';
 import { isValidRepositoryName } from '../reference.js';
-import { GlobalBlobStore } from './blob-store.js';
+import { type ContentStore, GlobalBlobStore } from './blob-store.js';
 import { ContentCache } from './content-cache.js';
 import type { Namespace } from './contracts.js';
 import { type HashingStrategy, nodeHashing } from './hasher.js';
@@ -35,6 +35,11 @@ export interface CreateNamespaceOptions {
   readonly redirectExpirySeconds?: number;
   /** Bytes of manifests kept in memory by digest (default 16 MiB; 0 turns the cache off). */
   readonly manifestCacheBytes?: number;
+  /**
+   * Wraps the global content store, which every blob and manifest read and publish goes through:
+   * e.g. `(store) => new NodeCachedContentStore(store, cache)` for the node-local blob cache.
+   */
+  readonly decorateContent?: (store: ContentStore) => ContentStore;
 }
 
 /** The registry's repositories over one storage driver. */
@@ -42,7 +47,7 @@ export class RegistryNamespace implements Namespace {
   readonly driver: StorageDriver;
   readonly logger: Logger;
   readonly clock: () => Date;
-  readonly blobs: GlobalBlobStore;
+  readonly blobs: ContentStore;
   readonly uploads: UploadStore;
   readonly manifestSizeLimit: number;
   readonly deleteEnabled: boolean;
@@ -57,9 +62,11 @@ export class RegistryNamespace implements Namespace {
     this.deleteEnabled = options.deleteEnabled ?? true;
     this.uploadExpiryMs = options.uploadExpiryMs ?? DEFAULT_UPLOAD_EXPIRY_MS;
     this.#manifestCache = new ContentCache(options.manifestCacheBytes ?? DEFAULT_MANIFEST_CACHE_BYTES);
-    this.blobs = new GlobalBlobStore(this.driver, options.redirectExpirySeconds ?? 20 * 60);
+    const stored = new GlobalBlobStore(this.driver, options.redirectExpirySeconds ?? 20 * 60);
+    this.blobs = options.decorateContent ? options.decorateContent(stored) : stored;
     this.uploads = new UploadStore({
       driver: this.driver,
+      blobs: this.blobs,
       logger: this.logger,
       clock: this.clock,
       uuid: options.uuid ?? randomUUID,

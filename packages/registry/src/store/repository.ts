@@ -1,6 +1,6 @@
 import type { Logger } from '@glci/config';
 import type { StorageDriver } from '../driver/storage-driver.js';
-import type { GlobalBlobStore } from './blob-store.js';
+import type { ContentStore } from './blob-store.js';
 import type { ContentCache } from './content-cache.js';
 import type { Repository } from './contracts.js';
 import { LinkedBlobStore } from './linked-blob-store.js';
@@ -12,7 +12,7 @@ import type { UploadStore } from './upload-store.js';
 export interface RegistryRepositoryOptions {
   readonly name: string;
   readonly driver: StorageDriver;
-  readonly blobs: GlobalBlobStore;
+  readonly blobs: ContentStore;
   readonly uploads: UploadStore;
   readonly logger: Logger;
   readonly manifestSizeLimit: number;

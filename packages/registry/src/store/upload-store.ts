@@ -10,10 +10,11 @@ import {
   UploadRangeError,
 } from '../errors.js';
 import { MediaType } from '../media-types.js';
+import type { ContentStore } from './blob-store.js';
 import type { BlobWriter, Descriptor } from './contracts.js';
 import type { Hasher, HashingStrategy } from './hasher.js';
 import { listOrEmpty, orUndefined } from './links.js';
-import { baseName, blobDataPath, uploadDataPath, uploadPath, uploadStatePath, uploadsPath } from './paths.js';
+import { baseName, uploadDataPath, uploadPath, uploadStatePath, uploadsPath } from './paths.js';
 
 /** What `_uploads/<id>/state.json` holds. */
 export interface UploadState {
@@ -41,6 +42,8 @@ export interface UploadSessionInfo {
 
 export interface UploadStoreOptions {
   readonly driver: StorageDriver;
+  /** Where a committed upload is published by its digest. */
+  readonly blobs: ContentStore;
   readonly logger: Logger;
   readonly clock: () => Date;
   readonly uuid: () => string;
@@ -343,7 +346,7 @@ export class UploadSession implements BlobWriter {
     }
     // Data first, then the link: a crash in between leaves an unreferenced blob that GC reclaims.
     // Replacing an identical copy is harmless and refreshes its time stamp, which GC's grace uses.
-    await driver.move(uploadDataPath(repository, id), blobDataPath(expected));
+    await this.store.deps.blobs.publish(uploadDataPath(repository, id), expected, size);
     const descriptor: Descriptor = {
       mediaType: options.mediaType ?? MediaType.octetStream,
       digest: expected,

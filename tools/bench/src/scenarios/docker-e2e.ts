@@ -29,7 +29,9 @@ export function dockerScenarios(context: BenchContext): ScenarioGroup {
         title: `docker push + pull, ${sizes.dockerLayers} layers of ${formatBytes(sizes.dockerLayerBytes)}`,
         unit: 's',
         better: 'lower',
-        target: 1.25,
+        // dockerd's compressing and extracting is most of this row, the same on both sides: parity
+        // is the bar here, and the crane row measures the registries' part.
+        target: 1.0,
         warmup: !sizes.quick,
         async measure(side, run) {
           const tag = `${side.registry.host}/${imagePrefix(process.pid)}${Date.now()}-${counter++}:1`;

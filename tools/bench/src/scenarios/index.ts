@@ -1,6 +1,7 @@
 import type { BenchContext, ScenarioGroup } from '../scenario.js';
 import { blobPullScenarios } from './blob-pull.js';
 import { blobPushScenarios } from './blob-push.js';
+import { craneScenarios } from './crane-copy.js';
 import { dockerScenarios } from './docker-e2e.js';
 import { manifestScenarios } from './manifests.js';
 import { proxyScenarios } from './proxy.js';
@@ -13,6 +14,7 @@ export function allScenarios(context: BenchContext): ScenarioGroup[] {
     blobPullScenarios(context),
     manifestScenarios(context),
     dockerScenarios(context),
+    craneScenarios(context),
     ...s3Scenarios(context),
     proxyScenarios(context),
   ];

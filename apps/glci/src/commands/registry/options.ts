@@ -108,12 +108,18 @@ export async function openStorage(
   config: StorageConfig,
   cwd: string,
   logger: Logger,
-): Promise<{ driver: StorageDriver; description: string; kind: StorageConfig['driver'] }> {
+): Promise<{
+  driver: StorageDriver;
+  description: string;
+  kind: StorageConfig['driver'];
+  config: StorageConfig;
+}> {
   if (value === undefined) {
     return {
       driver: createStorageDriver(config, { logger }),
       description: config.driver === 'filesystem' ? config.root : config.driver,
       kind: config.driver,
+      config,
     };
   }
   let parsed: StorageConfig;
@@ -125,7 +131,12 @@ export async function openStorage(
   }
   const description =
     parsed.driver === 'filesystem' ? parsed.root : parsed.driver === 'memory' ? 'memory' : redactUrl(value);
-  return { driver: createStorageDriver(parsed, { logger }), description, kind: parsed.driver };
+  return {
+    driver: createStorageDriver(parsed, { logger }),
+    description,
+    kind: parsed.driver,
+    config: parsed,
+  };
 }
 
 /** A storage URL without credentials, for messages. */

@@ -5,7 +5,10 @@ import {
   configureServerHeap,
   createNamespace,
   createRegistry,
+  formatLocalCacheMetrics,
+  LocalBlobCache,
   type Namespace,
+  NodeCachedContentStore,
   wasmHashing,
 } from '@glci/registry';
 import type { CliContext } from '../../cli-context.js';
@@ -47,6 +50,11 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
   // A shared bucket: fail now on a wrong bucket or key rather than on the first push.
   const verifiable = storage.driver as { verify?: () => Promise<void> };
   if (typeof verifiable.verify === 'function') await verifiable.verify();
+  // The node-local blob cache in front of S3 (registry.storage.local_cache, or local_cache_dir=).
+  const cacheConfig = storage.config.driver === 's3' ? storage.config.local_cache : undefined;
+  const localCache = cacheConfig
+    ? await LocalBlobCache.create({ directory: cacheConfig.dir, maxBytes: cacheConfig.max_size, logger })
+    : undefined;
   let namespace: Namespace = createNamespace({
     driver: storage.driver,
     logger,
@@ -54,6 +62,7 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     // On shared object storage a session may continue on another node: keep its hash state with it,
     // so committing never reads the blob back.
     ...(storage.kind === 's3' ? { hashing: wasmHashing } : {}),
+    ...(localCache ? { decorateContent: (store) => new NodeCachedContentStore(store, localCache) } : {}),
   });
   const registryConfig = ctx.config().config.registry;
   // @glci/proxy (got, the public suffix list) adds about 13 MiB to the process: load it only for a
@@ -98,6 +107,9 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     metrics: options.metrics,
     secret,
   });
+  if (localCache && registry.metrics) {
+    registry.metrics.addTextSource(() => formatLocalCacheMetrics(localCache.stats()));
+  }
   // The proxy keeps its per-upstream counters itself; /metrics shows them next to the registry's.
   if (mirroring && proxy && registry.metrics) {
     const counted = proxy;
@@ -108,7 +120,12 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     port,
     ...(options.tlsCert && options.tlsKey ? { tls: { cert: options.tlsCert, key: options.tlsKey } } : {}),
   });
-  logger.info('registry serving', { url: running.url, storage: storage.description, auth: authSpec.kind });
+  logger.info('registry serving', {
+    url: running.url,
+    storage: storage.description,
+    auth: authSpec.kind,
+    ...(localCache ? { localCache: localCache.directory, localCacheMaxBytes: localCache.maxBytes } : {}),
+  });
   ctx.out.write(`${running.url}\n`);
 
   // The handlers stay installed until the registry is closed: a second signal does not kill a
@@ -124,6 +141,7 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     await running.close();
     pushThroughWatcher?.stop();
     await proxy?.close();
+    await localCache?.close();
     await storage.driver.close?.();
   } finally {
     process.off('SIGINT', onSignal);

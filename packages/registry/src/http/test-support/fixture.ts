@@ -4,6 +4,7 @@ import { type CreateRegistryOptions, createRegistry, type RunningRegistry } from
 import { MemoryDriver } from '../../driver/memory-driver.js';
 import { PathNotFoundError, type StorageDriver } from '../../driver/storage-driver.js';
 import { createNamespace } from '../../store/index.js';
+import type { RegistryNamespace } from '../../store/namespace.js';
 import { LAYOUT_ROOT } from '../../store/paths.js';
 import type { TestStorage } from './test-storage.js';
 
@@ -12,6 +13,8 @@ export const logger = createSilentLogger();
 export interface TestRegistry extends AsyncDisposable {
   readonly url: string;
   readonly driver: StorageDriver;
+  /** The namespace it serves (for GC and other store-level checks). */
+  readonly namespace: RegistryNamespace;
   readonly running: RunningRegistry;
   /** fetch relative to the registry (`/v2/...`). */
   fetch(path: string, init?: RequestInit): Promise<Response>;
@@ -36,6 +39,7 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
   return {
     url: running.url,
     driver,
+    namespace,
     running,
     fetch: (path, init) => fetch(`${running.url}${path}`, { redirect: 'manual', ...init }),
     snapshot: () => snapshot(driver),
@@ -77,6 +81,10 @@ export function sha256(content: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(content).digest('hex')}`;
 }
 
+export function sha512(content: Uint8Array | string): string {
+  return `sha512:${createHash('sha512').update(content).digest('hex')}`;
+}
+
 export interface OciError {
   readonly code: string;
   readonly message?: string;
@@ -88,13 +96,14 @@ export async function errorsOf(response: Response): Promise<OciError[]> {
   return body.errors;
 }
 
-/** Pushes a blob monolithically (`POST ?digest=`) and returns its digest. */
+/** Pushes a blob monolithically (`POST ?digest=`) and returns its digest (sha256 unless `algorithm`). */
 export async function pushBlob(
   registry: TestRegistry,
   name: string,
   content: Uint8Array | string,
+  algorithm: 'sha256' | 'sha512' = 'sha256',
 ): Promise<string> {
-  const digest = sha256(content);
+  const digest = algorithm === 'sha512' ? sha512(content) : sha256(content);
   const response = await registry.fetch(`/v2/${name}/blobs/uploads/?digest=${digest}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/octet-stream' },

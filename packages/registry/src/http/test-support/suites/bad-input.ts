@@ -115,13 +115,44 @@ export function describeBadInput(storage: TestStorage): void {
         400,
         'NAME_INVALID',
       ],
-      ['an invalid tag', 'GET', '/v2/safe/app/manifests/.hidden', {}, undefined, 400, 'TAG_INVALID'],
+      // A reference that is no valid tag names nothing that can exist: 404, as the spec's end-3
+      // lists and distribution answers (see the README, "HTTP API").
+      ['an invalid tag', 'GET', '/v2/safe/app/manifests/.hidden', {}, undefined, 404, 'MANIFEST_UNKNOWN'],
+      ['dot-dot as the tag', 'GET', '/v2/safe/app/manifests/..', {}, undefined, 404, 'MANIFEST_UNKNOWN'],
+      ['dot-dot as the tag, HEAD', 'HEAD', '/v2/safe/app/manifests/..', {}, undefined, 404, ''],
       [
         'a 129-character tag',
         'GET',
         `/v2/safe/app/manifests/${'t'.repeat(129)}`,
         {},
         undefined,
+        404,
+        'MANIFEST_UNKNOWN',
+      ],
+      [
+        'an invalid tag, DELETE',
+        'DELETE',
+        '/v2/safe/app/manifests/-v1',
+        {},
+        undefined,
+        404,
+        'MANIFEST_UNKNOWN',
+      ],
+      [
+        'an encoded path in the tag',
+        'GET',
+        '/v2/safe/app/manifests/..%2f..%2fblobs',
+        {},
+        undefined,
+        400,
+        'NAME_INVALID',
+      ],
+      [
+        'an invalid tag on PUT (a push gets the reason)',
+        'PUT',
+        '/v2/safe/app/manifests/.hidden',
+        { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' },
+        '{}',
         400,
         'TAG_INVALID',
       ],
@@ -250,6 +281,42 @@ export function describeBadInput(storage: TestStorage): void {
         expect(parsed.errors[0]?.message).toBeTruthy();
       }
       expect(await registry.snapshot()).toEqual(before);
+    });
+  });
+
+  describe(`manifest references that are no valid tag never reach storage (${storage.kind})`, () => {
+    it.each([
+      ['GET', '..'],
+      ['HEAD', '..'],
+      ['GET', '.'],
+      ['GET', '...'],
+      ['GET', '-rf'],
+      ['HEAD', '.hidden'],
+      ['GET', 'a\\b'],
+      ['GET', `${'t'.repeat(129)}`],
+      ['DELETE', '..'],
+    ])('%s /manifests/%s → 404 MANIFEST_UNKNOWN, no driver call', async (method, reference) => {
+      const calls: string[] = [];
+      const inner = await storage.create();
+      const recording = new Proxy(inner, {
+        get(target, property) {
+          const value = Reflect.get(target, property);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            calls.push(`${String(property)} ${String(args[0])}`);
+            return value.apply(target, args);
+          };
+        },
+      });
+      await using registry = await startTestRegistry({ storage, driver: recording });
+      const response = await raw(registry.url, method, `/v2/safe/app/manifests/${reference}`);
+      expect(response.status).toBe(404);
+      if (method !== 'HEAD') {
+        expect((JSON.parse(response.body) as { errors: { code: string }[] }).errors[0]?.code).toBe(
+          'MANIFEST_UNKNOWN',
+        );
+      }
+      expect(calls).toEqual([]);
     });
   });
 

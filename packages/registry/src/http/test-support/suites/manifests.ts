@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { garbageCollect } from '../../../store/gc.js';
 import {
   errorsOf,
   imageManifest,
@@ -6,6 +7,7 @@ import {
   pushBlob,
   putManifest,
   sha256,
+  sha512,
   startTestRegistry,
   type TestRegistry,
 } from '../fixture.js';
@@ -140,6 +142,72 @@ export function describeManifests(storage: TestStorage): void {
       const response = await putManifest(registry, 'img/sub', sha256(body), body);
       expect(response.status).toBe(201);
       expect(response.headers.get('oci-subject')).toBe(subject.digest);
+    });
+
+    it('sha512: manifests and an index of them pushed by digest are stored, served and kept by GC under sha512', async () => {
+      await using own = await startTestRegistry({ storage });
+      const name = 'img/sha512';
+      const config = '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}';
+      const configDigest = await pushBlob(own, name, config, 'sha512');
+      const child = async (layer: string) => {
+        const layerDigest = await pushBlob(own, name, layer, 'sha512');
+        return JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MEDIA.ociManifest,
+          config: { mediaType: MEDIA.ociConfig, digest: configDigest, size: config.length },
+          layers: [{ mediaType: MEDIA.ociLayer, digest: layerDigest, size: layer.length }],
+        });
+      };
+      const children = [await child('amd64 layer'), await child('arm64 layer')];
+      const orphan = await child('nobody refers to me');
+      for (const body of [...children, orphan]) {
+        const response = await putManifest(own, name, sha512(body), body);
+        expect(response.status).toBe(201);
+        expect(response.headers.get('docker-content-digest')).toBe(sha512(body));
+        // The Location the client is given must resolve: the bug was a 201 whose Location was a 404.
+        const location = response.headers.get('location') as string;
+        expect(location).toBe(`/v2/${name}/manifests/${sha512(body)}`);
+        const fetched = await own.fetch(location);
+        expect(fetched.status).toBe(200);
+        expect(fetched.headers.get('docker-content-digest')).toBe(sha512(body));
+        expect(await fetched.text()).toBe(body);
+        // Stored under the digest the client chose, not under a sha256 of its own.
+        expect((await own.fetch(`/v2/${name}/manifests/${sha256(body)}`)).status).toBe(404);
+      }
+      const index = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA.ociIndex,
+        manifests: children.map((body, i) => ({
+          mediaType: MEDIA.ociManifest,
+          digest: sha512(body),
+          size: body.length,
+          platform: { architecture: ['amd64', 'arm64'][i], os: 'linux' },
+        })),
+      });
+      const pushed = await own.fetch(`/v2/${name}/manifests/${sha512(index)}?tag=multi`, {
+        method: 'PUT',
+        headers: { 'Content-Type': MEDIA.ociIndex },
+        body: index,
+      });
+      expect(pushed.status).toBe(201);
+      expect(pushed.headers.get('oci-tag')).toBe('multi');
+      const byTag = await own.fetch(`/v2/${name}/manifests/multi`, { method: 'HEAD' });
+      expect(byTag.headers.get('docker-content-digest')).toBe(sha512(index));
+
+      const report = await garbageCollect(own.namespace, { deleteUntagged: true, gracePeriodMs: 0 });
+      // GC did run: it removed the one manifest nothing reaches, and only that one.
+      expect(report.manifestsDeleted).toEqual([{ repository: name, digest: sha512(orphan) }]);
+      for (const body of [index, ...children]) {
+        const response = await own.fetch(`/v2/${name}/manifests/${sha512(body)}`);
+        expect(response.status).toBe(200);
+        expect(await response.text()).toBe(body);
+      }
+      expect((await own.fetch(`/v2/${name}/blobs/${configDigest}`)).status).toBe(200);
+      for (const body of children) {
+        const layer = (JSON.parse(body) as { layers: { digest: string }[] }).layers[0]?.digest;
+        expect((await own.fetch(`/v2/${name}/blobs/${layer}`)).status).toBe(200);
+      }
+      expect((await own.fetch(`/v2/${name}/manifests/${sha512(orphan)}`)).status).toBe(404);
     });
 
     describe('refused pushes change nothing', () => {
