@@ -117,7 +117,9 @@ async function pullDigest(node: Node, name: string, digest: string): Promise<str
   return digestOf(Buffer.from(await response.arrayBuffer()));
 }
 
-describe('glci registry nodes sharing one S3 bucket', () => {
+// Each test starts one or two `glci registry serve` processes from source (tsx), and some run the
+// CLI, skopeo or docker besides: 15-19 s on a loaded 2-core machine, near vitest's default 30 s.
+describe('glci registry nodes sharing one S3 bucket', { timeout: 180_000 }, () => {
   it('pulls through node B, with docker, an image skopeo pushed through node A', async () => {
     const images = await ensureTestImages();
     const prefix = `image-${randomBytes(4).toString('hex')}`;

@@ -10,7 +10,9 @@ const TRANSPORTS = [
 ] as const;
 const IMAGE = 'glci-test/busybox:1';
 
-describe.each(TRANSPORTS)('glci system over $transport', ({ host }) => {
+// Each test runs the CLI from source (tsx) one or more times against the real dockerd: up to 25 s
+// on a loaded 2-core machine, near vitest's default 30 s.
+describe.each(TRANSPORTS)('glci system over $transport', { timeout: 120_000 }, ({ host }) => {
   const id = randomBytes(4).toString('hex');
   const instance = `cli-${id}`;
   const prefix = `glci-c${id}`;
@@ -115,7 +117,7 @@ describe.each(TRANSPORTS)('glci system over $transport', ({ host }) => {
   });
 });
 
-describe('glci system without a daemon', () => {
+describe('glci system without a daemon', { timeout: 120_000 }, () => {
   it('says the daemon is not running, without a stack trace', async () => {
     const sandbox = createCliSandbox();
     try {

@@ -17,6 +17,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/**
+ * Every test here starts one to three `glci registry serve` processes from source (through tsx):
+ * 3–5 s each on an idle machine, up to 15 s on a loaded 2-core one, where the push-through test
+ * once ran past vitest's default 30 s. The time is not what these tests check.
+ */
+const PROCESSES = { timeout: 180_000 };
+
 function tempDir(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'glci-serve-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,7 +42,7 @@ async function serve(
   return running;
 }
 
-describe('glci registry serve', () => {
+describe('glci registry serve', PROCESSES, () => {
   it('serves the storage directory, survives a restart, and stops cleanly on SIGTERM', async () => {
     const storage = tempDir();
     const first = await serve(['--storage', storage]);
@@ -97,7 +104,7 @@ describe('glci registry serve', () => {
   });
 });
 
-describe('glci registry serve: token auth and TLS', () => {
+describe('glci registry serve: token auth and TLS', PROCESSES, () => {
   it('--auth token:FILE answers the Bearer challenge and issues tokens for the users in FILE', async () => {
     const dir = tempDir();
     const users = path.join(dir, 'users.htpasswd');
@@ -153,7 +160,7 @@ describe('glci registry serve: token auth and TLS', () => {
   });
 });
 
-describe('glci registry serve --upstream', () => {
+describe('glci registry serve --upstream', PROCESSES, () => {
   it('serves content of the upstream registry through the pull-through cache', async () => {
     const upstream = await serve(['--storage', 'memory:']);
     const { manifest, layer } = await pushTinyImage(upstream.url, 'lib/app', '1', {
@@ -170,7 +177,7 @@ describe('glci registry serve --upstream', () => {
   });
 });
 
-describe('glci registry serve with registry.push_through', () => {
+describe('glci registry serve with registry.push_through', PROCESSES, () => {
   it('mirrors each pushed manifest to the configured upstream before answering', async () => {
     const upstream = await serve(['--storage', 'memory:']);
     const configHome = tempDir();
@@ -192,7 +199,7 @@ describe('glci registry serve with registry.push_through', () => {
   });
 });
 
-describe('glci registry serve: command-line mistakes', () => {
+describe('glci registry serve: command-line mistakes', PROCESSES, () => {
   it.each([
     [['--listen', 'nonsense'], 2, /--listen expects host:port/],
     [['--auth', 'ldap:x'], 2, /--auth expects none, basic:FILE or token:FILE/],
