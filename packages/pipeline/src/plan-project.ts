@@ -8,6 +8,7 @@ import { readRules } from './definition/read-rules.js';
 import { Reader } from './definition/reader.js';
 import type { ChildInclude } from './definition/types.js';
 import { IssueCollector, PipelineConfigError, PipelineUsageError } from './errors.js';
+import { ExpressionCache } from './expression/evaluate-expression.js';
 import { createGitCli, findRepositoryRoot, openGitRepository } from './git/git-cli.js';
 import type { GitFacts } from './git/git-facts.js';
 import { loadPipelineDefinition } from './load-pipeline.js';
@@ -337,6 +338,7 @@ export function createRuleEnvironment(
 ): RuleEnvironment {
   const changed = new Map<string, Promise<readonly string[] | 'all'>>();
   return {
+    expressions: new ExpressionCache(),
     files: () => files.list(),
     changedFiles(compareTo) {
       const key = compareTo ?? '';
