@@ -8,7 +8,8 @@ import { readRules } from './definition/read-rules.js';
 import { Reader } from './definition/reader.js';
 import type { ChildInclude } from './definition/types.js';
 import { IssueCollector, PipelineConfigError, PipelineUsageError } from './errors.js';
-import { createGitCli, findRepositoryRoot } from './git/git-cli.js';
+import { ExpressionCache } from './expression/evaluate-expression.js';
+import { createGitCli, findRepositoryRoot, openGitRepository } from './git/git-cli.js';
 import type { GitFacts } from './git/git-facts.js';
 import { loadPipelineDefinition } from './load-pipeline.js';
 import type { LocalSettings } from './plan/local-settings.js';
@@ -58,11 +59,13 @@ export interface PlanProjectOptions {
  * validates the CI configuration and plans the pipeline, child pipelines included.
  */
 export async function planProject(options: PlanProjectOptions): Promise<PipelinePlan> {
-  const root = options.git ? path.resolve(options.dir) : await findRepositoryRoot(options.dir);
-  const git = options.git ?? createGitCli(root);
+  const spec = options.context ?? { kind: 'merge_request' };
+  const { root, git } = options.git
+    ? { root: path.resolve(options.dir), git: options.git }
+    : await openGitRepository(options.dir, { upstream: spec.kind === 'branch' || spec.kind === 'env' });
   const dirty = options.dirty ?? true;
   const context = await resolvePipelineContext({
-    spec: options.context ?? { kind: 'merge_request' },
+    spec,
     git,
     projectDir: root,
     dirty,
@@ -97,8 +100,9 @@ export interface LintResult {
 export async function lintProject(
   options: Pick<PlanProjectOptions, 'dir' | 'file' | 'text' | 'inputs' | 'projects' | 'git' | 'context'>,
 ): Promise<LintResult> {
-  const root = options.git ? path.resolve(options.dir) : await findRepositoryRoot(options.dir);
-  const git = options.git ?? createGitCli(root);
+  const { root, git } = options.git
+    ? { root: path.resolve(options.dir), git: options.git }
+    : await openGitRepository(options.dir);
   const branch = await git.branch();
   const spec: ContextSpec =
     options.context ?? (branch ? { kind: 'merge_request' } : { kind: 'branch', name: 'main' });
@@ -334,6 +338,7 @@ export function createRuleEnvironment(
 ): RuleEnvironment {
   const changed = new Map<string, Promise<readonly string[] | 'all'>>();
   return {
+    expressions: new ExpressionCache(),
     files: () => files.list(),
     changedFiles(compareTo) {
       const key = compareTo ?? '';

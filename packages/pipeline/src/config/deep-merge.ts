@@ -14,12 +14,13 @@ export function deepMerge(base: YamlValue, override: YamlValue, sourceMap?: Sour
     merged,
     sourceMap.locationOf(override) ?? baseLocation ?? unknownLocation,
   );
-  for (const [key, value] of Object.entries(base)) {
-    merged[key] = value;
+  for (const key of Object.keys(base)) {
+    merged[key] = base[key]!;
     const at = sourceMap?.entryLocation(base, key);
     if (at) entries?.set(key, at);
   }
-  for (const [key, value] of Object.entries(override)) {
+  for (const key of Object.keys(override)) {
+    const value = override[key]!;
     merged[key] = key in base ? deepMerge(base[key]!, value, sourceMap) : value;
     const at = sourceMap?.entryLocation(override, key);
     if (at) entries?.set(key, at);

@@ -34,18 +34,31 @@ export function resolveReferences(content: YamlMap, sourceMap: SourceMap): YamlM
       }
       return visit(target, depth + 1);
     }
+    // One walk: a list or mapping is copied only when something inside it was a reference.
     if (Array.isArray(value)) {
-      if (!value.some(containsReference)) return value;
-      const list = value.map((item) => visit(item, depth));
+      let list: YamlValue[] | undefined;
+      for (let index = 0; index < value.length; index++) {
+        const item = value[index]!;
+        const visited = visit(item, depth);
+        if (visited !== item && !list) list = value.slice(0, index);
+        list?.push(visited);
+      }
+      if (!list) return value;
       sourceMap.alias(list, value);
       return list;
     }
     if (isYamlMap(value)) {
-      if (!containsReference(value)) return value;
-      const map: YamlMap = {};
+      let map: YamlMap | undefined;
+      const keys = Object.keys(value);
+      for (const key of keys) {
+        const inner = value[key]!;
+        const visited = visit(inner, depth);
+        if (visited !== inner && !map) map = copyUntil(value, key);
+        if (map) map[key] = visited;
+      }
+      if (!map) return value;
       const entries = sourceMap.record(map, sourceMap.locationOf(value) ?? { file: '', line: 0, column: 0 });
-      for (const [key, inner] of Object.entries(value)) {
-        map[key] = visit(inner, depth);
+      for (const key of keys) {
         const at = sourceMap.entryLocation(value, key);
         if (at) entries.set(key, at);
       }
@@ -58,9 +71,12 @@ export function resolveReferences(content: YamlMap, sourceMap: SourceMap): YamlM
   return result;
 }
 
-function containsReference(value: YamlValue): boolean {
-  if (value instanceof ReferenceTag) return true;
-  if (Array.isArray(value)) return value.some(containsReference);
-  if (isYamlMap(value)) return Object.values(value).some(containsReference);
-  return false;
+/** The entries of `map` before `key`, in order. */
+function copyUntil(map: YamlMap, key: string): YamlMap {
+  const copy: YamlMap = {};
+  for (const each of Object.keys(map)) {
+    if (each === key) break;
+    copy[each] = map[each]!;
+  }
+  return copy;
 }

@@ -1,4 +1,3 @@
-import { expressionSyntaxError } from '../expression/evaluate-expression.js';
 import { isYamlMap, type YamlValue } from '../yaml/load-yaml.js';
 import type { SourceLocation } from '../yaml/source-map.js';
 import { parseHumanDuration } from './duration.js';
@@ -87,7 +86,7 @@ export function readRules(
     };
     if (rule.if !== undefined) {
       const text = reader.string(rule.if, `${path}:if`, reader.at(rule, 'if'));
-      const problem = text === undefined ? undefined : expressionSyntaxError(text);
+      const problem = text === undefined ? undefined : reader.expressions.syntaxError(text);
       if (problem) reader.fail(`${path}:if`, problem, reader.at(rule, 'if'));
       if (text !== undefined && !problem) definition.if = text;
     }
@@ -285,7 +284,7 @@ export function readOnlyExcept(
       reader.at(value, 'variables'),
     );
     for (const expression of variables ?? []) {
-      const problem = expressionSyntaxError(expression);
+      const problem = reader.expressions.syntaxError(expression);
       if (problem) reader.fail(`${keyPath}:variables`, problem, reader.at(value, 'variables'));
     }
     if (variables) result.variables = variables;

@@ -1,11 +1,15 @@
 import { didYouMean } from '@glci/config';
 import type { IssueCollector } from '../errors.js';
+import { ExpressionCache } from '../expression/evaluate-expression.js';
 import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
 import type { SourceLocation, SourceMap } from '../yaml/source-map.js';
 import type { VariableDefinition } from './types.js';
 
 /** Reads values out of the merged configuration, reporting GitLab-worded issues with positions. */
 export class Reader {
+  /** `rules:if` and `only:variables` expressions, checked once per distinct text. */
+  readonly expressions = new ExpressionCache();
+
   constructor(
     readonly sourceMap: SourceMap,
     readonly issues: IssueCollector,

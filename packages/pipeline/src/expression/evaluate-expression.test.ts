@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateExpression, expressionSyntaxError } from './evaluate-expression.js';
+import { ExpressionCache, evaluateExpression, expressionSyntaxError } from './evaluate-expression.js';
 
 const variables: Record<string, string> = {
   CI_COMMIT_BRANCH: 'main',
@@ -39,6 +39,9 @@ describe('evaluateExpression', () => {
     ['$CI_COMMIT_BRANCH =~ /\\Amain\\z/', true],
   ])('%s → %s', (expression, expected) => {
     expect(evaluateExpression(expression, lookup).value).toBe(expected);
+    const cache = new ExpressionCache();
+    expect(evaluateExpression(expression, lookup, cache).value).toBe(expected);
+    expect(evaluateExpression(expression, lookup, cache).value).toBe(expected);
   });
 
   it('records the variables it read, undefined ones as null', () => {
@@ -59,5 +62,26 @@ describe('evaluateExpression', () => {
     ['', /empty expression/],
   ])('refuses %j', (expression, message) => {
     expect(expressionSyntaxError(expression)).toMatch(message);
+    const cache = new ExpressionCache();
+    expect(cache.syntaxError(expression)).toBe(expressionSyntaxError(expression));
+    expect(cache.syntaxError(expression)).toBe(expressionSyntaxError(expression));
+  });
+});
+
+describe('ExpressionCache', () => {
+  it('parses each distinct text once and compiles each pattern once', () => {
+    const cache = new ExpressionCache();
+    const expression = cache.parse('$CI_COMMIT_BRANCH =~ /^ma/i');
+    expect(cache.parse('$CI_COMMIT_BRANCH =~ /^ma/i')).toBe(expression);
+    if (expression.kind !== 'compare' || expression.right.kind !== 'pattern')
+      throw new Error('expected a comparison with a pattern');
+    expect(cache.pattern(expression.right)).toBe(cache.pattern(expression.right));
+    expect(cache.pattern(expression.right).flags).toBe('i');
+  });
+
+  it('throws the same syntax error every time', () => {
+    const cache = new ExpressionCache();
+    expect(() => cache.parse('$A ==')).toThrow(/ends too early/);
+    expect(() => evaluateExpression('$A ==', lookup, cache)).toThrow(/ends too early/);
   });
 });

@@ -17,18 +17,75 @@ type Value = string | null | { readonly pattern: RegExp };
  * text, the right side being a `/pattern/` literal or a variable holding one. Throws
  * `ExpressionSyntaxError` for syntax GitLab refuses and for a pattern that is not a valid regexp.
  */
-export function evaluateExpression(text: string, lookup: ExpressionVariables): ExpressionResult {
+export function evaluateExpression(
+  text: string,
+  lookup: ExpressionVariables,
+  cache?: ExpressionCache,
+): ExpressionResult {
   const variables: Record<string, string | null> = {};
   const read = (name: string) => {
     const value = lookup(name);
     variables[name] = value ?? null;
     return value ?? null;
   };
-  const value = truthy(evaluate(parseExpression(text), read));
+  const expression = cache ? cache.parse(text) : parseExpression(text);
+  const value = truthy(evaluate(expression, read, cache));
   return { value, variables };
 }
 
-function evaluate(expression: Expression, read: (name: string) => string | null): Value | boolean {
+/**
+ * Parses each distinct expression once and compiles each of its patterns once, for one planning
+ * run: hundreds of jobs extending one template evaluate the same few `rules:if`. Parsed
+ * expressions are immutable and patterns take only the `i`, `m` and `s` flags (no `lastIndex`
+ * state), so sharing them changes no result.
+ */
+export class ExpressionCache {
+  readonly #parsed = new Map<string, Expression | ExpressionSyntaxError>();
+  readonly #patterns = new WeakMap<Expression, RegExp>();
+
+  /** As `parseExpression`: throws `ExpressionSyntaxError`. */
+  parse(text: string): Expression {
+    let parsed = this.#parsed.get(text);
+    if (parsed === undefined) {
+      try {
+        parsed = parseExpression(text);
+      } catch (error) {
+        if (!(error instanceof ExpressionSyntaxError)) throw error;
+        parsed = error;
+      }
+      this.#parsed.set(text, parsed);
+    }
+    if (parsed instanceof ExpressionSyntaxError) throw new ExpressionSyntaxError(parsed.message);
+    return parsed;
+  }
+
+  /** As `expressionSyntaxError`. */
+  syntaxError(text: string): string | undefined {
+    try {
+      checkPatterns(this.parse(text), this);
+      return undefined;
+    } catch (error) {
+      if (error instanceof ExpressionSyntaxError) return error.message;
+      throw error;
+    }
+  }
+
+  /** A pattern literal's `RegExp`; throws `ExpressionSyntaxError` as `compilePattern` does. */
+  pattern(expression: Expression & { readonly kind: 'pattern' }): RegExp {
+    let compiled = this.#patterns.get(expression);
+    if (!compiled) {
+      compiled = compilePattern(expression.source, expression.flags);
+      this.#patterns.set(expression, compiled);
+    }
+    return compiled;
+  }
+}
+
+function evaluate(
+  expression: Expression,
+  read: (name: string) => string | null,
+  cache: ExpressionCache | undefined,
+): Value | boolean {
   switch (expression.kind) {
     case 'variable':
       return read(expression.name);
@@ -37,14 +94,20 @@ function evaluate(expression: Expression, read: (name: string) => string | null)
     case 'null':
       return null;
     case 'pattern':
-      return { pattern: compilePattern(expression.source, expression.flags) };
+      return {
+        pattern: cache ? cache.pattern(expression) : compilePattern(expression.source, expression.flags),
+      };
     case 'and':
-      return truthy(evaluate(expression.left, read)) && truthy(evaluate(expression.right, read));
+      return (
+        truthy(evaluate(expression.left, read, cache)) && truthy(evaluate(expression.right, read, cache))
+      );
     case 'or':
-      return truthy(evaluate(expression.left, read)) || truthy(evaluate(expression.right, read));
+      return (
+        truthy(evaluate(expression.left, read, cache)) || truthy(evaluate(expression.right, read, cache))
+      );
     case 'compare': {
-      const left = evaluate(expression.left, read);
-      const right = evaluate(expression.right, read);
+      const left = evaluate(expression.left, read, cache);
+      const right = evaluate(expression.right, read, cache);
       if (expression.operator === '==' || expression.operator === '!=') {
         const equal = textOf(left) === textOf(right);
         return expression.operator === '==' ? equal : !equal;
@@ -114,10 +177,13 @@ export function expressionSyntaxError(text: string): string | undefined {
   }
 }
 
-function checkPatterns(expression: Expression): void {
-  if (expression.kind === 'pattern') compilePattern(expression.source, expression.flags);
+function checkPatterns(expression: Expression, cache?: ExpressionCache): void {
+  if (expression.kind === 'pattern') {
+    if (cache) cache.pattern(expression);
+    else compilePattern(expression.source, expression.flags);
+  }
   if (expression.kind === 'compare' || expression.kind === 'and' || expression.kind === 'or') {
-    checkPatterns(expression.left);
-    checkPatterns(expression.right);
+    checkPatterns(expression.left, cache);
+    checkPatterns(expression.right, cache);
   }
 }

@@ -1,6 +1,9 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTempRepo } from '../test-support/git-repo.js';
-import { createGitCli, findRepositoryRoot } from './git-cli.js';
+import { createGitCli, findRepositoryRoot, openGitRepository } from './git-cli.js';
+import type { GitFacts } from './git-facts.js';
 
 describe('createGitCli against a real repository', () => {
   it('reads the branch, commit, default branch, tags, files and changes', async ({ onTestFinished }) => {
@@ -56,5 +59,78 @@ describe('createGitCli against a real repository', () => {
 
   it('refuses a directory outside a repository with a GitError', async () => {
     await expect(findRepositoryRoot('/')).rejects.toThrow(/git rev-parse --show-toplevel/);
+  });
+});
+
+/** What a plan asks first, answered by `git`; a rejection becomes its message. */
+async function firstFacts(git: GitFacts) {
+  const settle = async (question: () => Promise<unknown>) => {
+    try {
+      return await question();
+    } catch (error) {
+      return `rejected: ${(error as Error).message}`;
+    }
+  };
+  return {
+    branch: await settle(() => git.branch()),
+    commit: await settle(() => git.commit()),
+    defaultBranch: await settle(() => git.defaultBranch()),
+    remoteUrl: await settle(() => git.remoteUrl()),
+    upstreamSha: await settle(() => git.upstreamSha()),
+  };
+}
+
+describe('openGitRepository', () => {
+  it('answers from a subdirectory as the one-question-per-process commands do', async ({
+    onTestFinished,
+  }) => {
+    const repo = createTempRepo();
+    onTestFinished(() => repo.remove());
+    mkdirSync(path.join(repo.dir, 'sub', 'dir'), { recursive: true });
+    repo.write('sub/dir/a.txt', 'a\n');
+    repo.commit('first');
+    repo.pushed();
+    const opened = await openGitRepository(path.join(repo.dir, 'sub', 'dir'), { upstream: true });
+    expect(opened.root).toBe(await findRepositoryRoot(repo.dir));
+    const facts = await firstFacts(opened.git);
+    expect(facts).toEqual(await firstFacts(createGitCli(opened.root)));
+    expect(facts).toMatchObject({
+      branch: 'main',
+      defaultBranch: 'main',
+      upstreamSha: repo.git('rev-parse', 'HEAD'),
+    });
+    repo.git('checkout', '-q', '--detach');
+    const detached = await openGitRepository(repo.dir, { upstream: true });
+    expect(await firstFacts(detached.git)).toEqual(await firstFacts(createGitCli(detached.root)));
+    expect(await detached.git.branch()).toBeUndefined();
+  });
+
+  it('agrees on a detached HEAD, a branch with a slash and no origin/HEAD', async ({ onTestFinished }) => {
+    const repo = createTempRepo({ branch: 'trunk' });
+    onTestFinished(() => repo.remove());
+    repo.commit('first');
+    repo.git('checkout', '-q', '-b', 'feature/x');
+    repo.commit('second');
+    const onBranch = await openGitRepository(repo.dir, { upstream: true });
+    expect(await firstFacts(onBranch.git)).toEqual(await firstFacts(createGitCli(onBranch.root)));
+    expect(await onBranch.git.branch()).toBe('feature/x');
+    repo.git('checkout', '-q', '--detach');
+    const detached = await openGitRepository(repo.dir);
+    expect(await firstFacts(detached.git)).toEqual(await firstFacts(createGitCli(detached.root)));
+    expect(await detached.git.branch()).toBeUndefined();
+  });
+
+  it('asks again with the usual commands when HEAD is unborn', async ({ onTestFinished }) => {
+    const repo = createTempRepo({ branch: 'fresh' });
+    onTestFinished(() => repo.remove());
+    const opened = await openGitRepository(repo.dir);
+    const facts = await firstFacts(opened.git);
+    expect(facts).toEqual(await firstFacts(createGitCli(opened.root)));
+    expect(facts.branch).toBe('fresh');
+    expect(facts.commit).toMatch(/^rejected: git log -1/);
+  });
+
+  it('refuses a directory outside a repository as findRepositoryRoot does', async () => {
+    await expect(openGitRepository('/')).rejects.toThrow(/git rev-parse --show-toplevel/);
   });
 });

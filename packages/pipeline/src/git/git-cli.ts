@@ -26,12 +26,42 @@ function runGit(cwd: string, args: readonly string[]): Promise<RunResult> {
   });
 }
 
+/** One commit's facts in one line of `git log` output, fields separated by a unit separator. */
+const SEPARATOR = '\x1f';
+const commitArgs = (ref: string) => [
+  'log',
+  '-1',
+  `--format=%H${SEPARATOR}%P${SEPARATOR}%an${SEPARATOR}%ae${SEPARATOR}%aI${SEPARATOR}%B`,
+  ref,
+  '--',
+];
+
+function parseCommit(output: string): CommitFacts {
+  const [sha = '', parents = '', authorName = '', authorEmail = '', timestamp = '', ...body] =
+    output.split(SEPARATOR);
+  return {
+    sha,
+    parentSha: parents.split(' ').find((parent) => parent.length > 0),
+    authorName,
+    authorEmail,
+    timestamp,
+    message: body.join(SEPARATOR).replace(/\n+$/, ''),
+  };
+}
+
+/** Answers already asked for (a promise per memo key of `createGitCli`). */
+type Prefetched = ReadonlyMap<string, Promise<unknown>>;
+
 /**
  * `GitFacts` from the repository at `root`, through `git` child processes. Answers are memoized
  * per instance, so one planning run asks git each question once.
  */
 export function createGitCli(root: string): GitFacts {
-  const memo = new Map<string, Promise<unknown>>();
+  return createPrefetchedGitCli(root, new Map());
+}
+
+function createPrefetchedGitCli(root: string, prefetched: Prefetched): GitFacts {
+  const memo = new Map<string, Promise<unknown>>(prefetched);
   const once = <T>(key: string, compute: () => Promise<T>): Promise<T> => {
     let value = memo.get(key) as Promise<T> | undefined;
     if (!value) {
@@ -54,27 +84,7 @@ export function createGitCli(root: string): GitFacts {
 
   const facts: GitFacts = {
     branch: () => once('branch', () => maybe(['symbolic-ref', '--quiet', '--short', 'HEAD'])),
-    commit: (ref = 'HEAD') =>
-      once(`commit:${ref}`, async () => {
-        const separator = '\x1f';
-        const output = await must([
-          'log',
-          '-1',
-          `--format=%H${separator}%P${separator}%an${separator}%ae${separator}%aI${separator}%B`,
-          ref,
-          '--',
-        ]);
-        const [sha = '', parents = '', authorName = '', authorEmail = '', timestamp = '', ...body] =
-          output.split(separator);
-        return {
-          sha,
-          parentSha: parents.split(' ').find((parent) => parent.length > 0),
-          authorName,
-          authorEmail,
-          timestamp,
-          message: body.join(separator).replace(/\n+$/, ''),
-        } satisfies CommitFacts;
-      }),
+    commit: (ref = 'HEAD') => once(`commit:${ref}`, async () => parseCommit(await must(commitArgs(ref)))),
     tagsAtHead: () =>
       once('tags', async () => {
         const output = await maybe(['tag', '--points-at', 'HEAD', '--sort=-creatordate']);
@@ -82,7 +92,9 @@ export function createGitCli(root: string): GitFacts {
       }),
     defaultBranch: () =>
       once('default-branch', async () => {
-        const remoteHead = await maybe(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']);
+        const remoteHead =
+          ((await memo.get('origin-head')) as string | undefined) ??
+          (await maybe(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']));
         if (remoteHead) return remoteHead.replace(/^origin\//, '');
         const configured = await maybe(['config', '--get', 'init.defaultBranch']);
         if (configured && (await maybe(['rev-parse', '--verify', '--quiet', `refs/heads/${configured}`])))
@@ -145,7 +157,77 @@ export function createGitCli(root: string): GitFacts {
 /** The top level of the repository containing `dir`; throws `GitError` outside a repository. */
 export async function findRepositoryRoot(dir: string): Promise<string> {
   const result = await runGit(dir, ['rev-parse', '--show-toplevel']);
-  if (result.code !== 0)
-    throw new GitError('git rev-parse --show-toplevel', result.stderr.trim() || 'not a git repository');
+  if (result.code !== 0) throw notARepository(result);
   return result.stdout.trim();
+}
+
+function notARepository(result: RunResult): GitError {
+  return new GitError('git rev-parse --show-toplevel', result.stderr.trim() || 'not a git repository');
+}
+
+export interface OpenedRepository {
+  /** The repository's top level. */
+  readonly root: string;
+  readonly git: GitFacts;
+}
+
+/**
+ * Finds the repository containing `dir` (as `findRepositoryRoot`) and starts, at the same time,
+ * the questions every plan asks first: one `git rev-parse` answers the top level, the current
+ * branch and `origin/HEAD`'s branch, next to `git log` for HEAD's commit, `git remote get-url
+ * origin` and (with `upstream`, for branch pipelines) `@{upstream}`: four child processes at once
+ * instead of six, three of them one after another. What the combined `rev-parse` cannot answer
+ * (an unborn HEAD, no `origin/HEAD`) is asked later with the usual commands.
+ */
+export async function openGitRepository(
+  dir: string,
+  options: { readonly upstream?: boolean } = {},
+): Promise<OpenedRepository> {
+  const heads = runGit(dir, [
+    'rev-parse',
+    '--show-toplevel',
+    '--abbrev-ref',
+    'HEAD',
+    'refs/remotes/origin/HEAD',
+  ]);
+  const commit = runGit(dir, commitArgs('HEAD'));
+  const remote = runGit(dir, ['remote', 'get-url', 'origin']);
+  const upstream = options.upstream
+    ? runGit(dir, ['rev-parse', '--verify', '--quiet', '@{upstream}'])
+    : undefined;
+  // Settled either way, so a failure is not reported as unhandled while `heads` is awaited.
+  for (const pending of [commit, remote, upstream]) pending?.catch(() => undefined);
+  const answered = await heads;
+  const [root, head, originHead] = answered.stdout.split('\n');
+  if (!root) throw notARepository(answered);
+  const prefetched = new Map<string, Promise<unknown>>();
+  // rev-parse prints a name it cannot resolve as it is and fails at the end: only a full success
+  // tells the branch (`HEAD` when detached) and `origin/HEAD`'s target (itself when it is not a
+  // symbolic ref). Otherwise (an unborn HEAD, no `origin/HEAD`) the usual commands are asked.
+  if (answered.code === 0 && head && originHead) {
+    prefetched.set('branch', Promise.resolve(head === 'HEAD' ? undefined : head));
+    if (originHead.startsWith('origin/') && originHead !== 'origin/HEAD')
+      prefetched.set('origin-head', Promise.resolve(originHead));
+  }
+  const headCommit = commit.then((result) => {
+    if (result.code !== 0)
+      throw new GitError(
+        `git ${commitArgs('HEAD').join(' ')}`,
+        result.stderr.trim() || `exit ${result.code}`,
+      );
+    return parseCommit(result.stdout);
+  });
+  // A caller that never asks for the commit must not see its failure as an unhandled rejection.
+  headCommit.catch(() => undefined);
+  prefetched.set('commit:HEAD', headCommit);
+  prefetched.set(
+    'remote',
+    remote.then((result) => (result.code === 0 ? result.stdout.trim() : undefined)),
+  );
+  if (upstream)
+    prefetched.set(
+      'upstream',
+      upstream.then((result) => (result.code === 0 ? result.stdout.trim() : undefined)),
+    );
+  return { root, git: createPrefetchedGitCli(root, prefetched) };
 }

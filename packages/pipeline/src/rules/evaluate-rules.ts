@@ -1,6 +1,6 @@
 import type { PipelineContext } from '../context/pipeline-context.js';
 import type { OnlyExceptDefinition, RuleDefinition } from '../definition/types.js';
-import { evaluateExpression } from '../expression/evaluate-expression.js';
+import { type ExpressionCache, evaluateExpression } from '../expression/evaluate-expression.js';
 import { expandText } from '../variables/expand.js';
 import type { SourceLocation } from '../yaml/source-map.js';
 import { GlobSet, normalizePath } from './glob.js';
@@ -11,6 +11,8 @@ export interface RuleEnvironment {
   files(): Promise<readonly string[]>;
   /** Changed files against `compareTo` (or the context's base); `'all'` when every path counts as changed. */
   changedFiles(compareTo: string | undefined): Promise<readonly string[] | 'all'>;
+  /** Parses each distinct expression of one planning run once (optional). */
+  readonly expressions?: ExpressionCache;
 }
 
 export interface RuleTrace {
@@ -59,7 +61,7 @@ export async function evaluateRules(
     };
     let holds = true;
     if (rule.if !== undefined) {
-      const result = evaluateExpression(rule.if, lookup);
+      const result = evaluateExpression(rule.if, lookup, environment.expressions);
       entry.if = { expression: rule.if, result: result.value, variables: result.variables };
       holds = result.value;
     }
@@ -171,7 +173,9 @@ async function satisfies(
   if (policy.variables)
     results.push({
       what: `variables [${policy.variables.join(', ')}]`,
-      ok: policy.variables.some((expression) => evaluateExpression(expression, lookup).value),
+      ok: policy.variables.some(
+        (expression) => evaluateExpression(expression, lookup, environment.expressions).value,
+      ),
     });
   if (policy.changes) {
     const changed = await environment.changedFiles(undefined);

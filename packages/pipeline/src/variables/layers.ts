@@ -106,18 +106,24 @@ export function resolveVariables(layers: readonly VariableLayer[]): ResolvedVari
   const ordered = [...layers].sort(
     (a, b) => VARIABLE_PRECEDENCE.indexOf(a.source) - VARIABLE_PRECEDENCE.indexOf(b.source),
   );
-  const winners = new Map<string, { entry: VariableEntry; layer: VariableLayer }>();
-  for (const layer of ordered) for (const entry of layer.entries) winners.set(entry.name, { entry, layer });
-  // Expansion is lazy: planning reads a few variables per job (rules, cache keys), not all of them.
+  // Lazy: planning reads a few variables per job (rules, cache keys) out of a hundred predefined
+  // ones, so a name's winner is looked up when it is read: the last entry of the highest layer.
+  const winnerOf = (name: string): VariableEntry | undefined => {
+    for (let layer = ordered.length - 1; layer >= 0; layer--) {
+      const entries = ordered[layer]!.entries;
+      for (let index = entries.length - 1; index >= 0; index--)
+        if (entries[index]!.name === name) return entries[index];
+    }
+    return undefined;
+  };
   const expanded = new Map<string, string>();
   const visiting = new Set<string>();
   const cycles = new Set<string>();
   const get = (name: string): string | undefined => {
     const done = expanded.get(name);
     if (done !== undefined) return done;
-    const winner = winners.get(name);
-    if (!winner) return undefined;
-    const { entry } = winner;
+    const entry = winnerOf(name);
+    if (!entry) return undefined;
     if (entry.raw || entry.file || !entry.value.includes('$')) {
       expanded.set(name, entry.value);
       return entry.value;
@@ -136,6 +142,8 @@ export function resolveVariables(layers: readonly VariableLayer[]): ResolvedVari
   let variables: Map<string, ResolvedVariable> | undefined;
   const all = () => {
     if (variables) return variables;
+    const winners = new Map<string, { entry: VariableEntry; layer: VariableLayer }>();
+    for (const layer of ordered) for (const entry of layer.entries) winners.set(entry.name, { entry, layer });
     variables = new Map();
     for (const [name, { entry, layer }] of winners) {
       const overridden: { source: VariableSource; label: string; value: string }[] = [];

@@ -1,18 +1,9 @@
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  type ParsedNode,
-  parseAllDocuments,
-  type Scalar,
-} from 'yaml';
 import { IssueCollector } from '../errors.js';
+import { composeFast } from './compose-fast.js';
+import { composeReference } from './compose-reference.js';
 import { ReferenceTag } from './reference-tag.js';
 import type { SourceLocation, SourceMap } from './source-map.js';
+import type { ComposedYaml, YamlMapNode, YamlNode, YamlSeqNode } from './yaml-node.js';
 
 /** Values as GitLab sees them after YAML: mappings, lists, scalars and `!reference` tags. */
 export type YamlValue = null | string | number | boolean | YamlValue[] | YamlMap | ReferenceTag;
@@ -28,51 +19,56 @@ const MAX_ALIAS_NODES = 100_000;
  * octal, duplicate keys keep the last), with anchors, aliases, `<<` merge keys and `!reference`.
  * Every mapping and sequence is recorded in `sourceMap` with its file:line:column. Returns one value
  * per document (a file with a `spec:` header has two). Throws `PipelineConfigError` on a syntax error.
+ *
+ * The fast front end (js-yaml's event parser) reads what CI files are made of; anything it leaves,
+ * and any document whose conversion reports a problem, is read again by the `yaml` package, whose
+ * messages and positions are the reference.
  */
 export function loadYamlDocuments(text: string, file: string, sourceMap: SourceMap): YamlValue[] {
-  const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, {
-    version: '1.1',
-    uniqueKeys: false,
-    merge: true,
-    lineCounter,
-    prettyErrors: false,
-    customTags: (tags) => [
-      ...tags,
-      { tag: '!reference', collection: 'seq', default: false, resolve: (value: unknown) => value },
-    ],
-  });
+  const fast = composeFast(text);
+  if (fast) {
+    const issues = new IssueCollector();
+    const values = convertDocuments(fast, file, sourceMap, issues);
+    if (issues.empty) return values;
+  }
   const issues = new IssueCollector();
+  const values = convertDocuments(composeReference(text, file), file, sourceMap, issues);
+  issues.throwIfAny();
+  return values;
+}
+
+/**
+ * Converts composed documents to values, recording positions in `sourceMap`. Stops at the first
+ * document with issues (left in `issues`). Exported for the tests that compare both front ends.
+ */
+export function convertDocuments(
+  composed: ComposedYaml,
+  file: string,
+  sourceMap: SourceMap,
+  issues: IssueCollector,
+): YamlValue[] {
   const at = (offset: number): SourceLocation => {
-    const { line, col } = lineCounter.linePos(offset);
+    const { line, col } = composed.lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  const list = Array.isArray(documents) ? documents : [];
-  for (const document of list) {
-    for (const error of document.errors) {
-      issues.add('', `invalid YAML: ${firstLine(error.message)}`, at(error.pos[0]));
-    }
-  }
-  issues.throwIfAny();
   const budget = { nodes: 0 };
-  return list.map((document) => {
-    const converter = new Converter(document, sourceMap, at, budget, issues);
-    const value = converter.convert(document.contents as ParsedNode | null);
-    issues.throwIfAny();
-    return value;
-  });
+  const values: YamlValue[] = [];
+  for (const document of composed.documents) {
+    values.push(new Converter(sourceMap, at, budget, issues).convert(document));
+    if (!issues.empty) break;
+  }
+  return values;
 }
 
 class Converter {
   constructor(
-    private readonly document: Document,
     private readonly sourceMap: SourceMap,
     private readonly at: (offset: number) => SourceLocation,
     private readonly budget: { nodes: number },
     private readonly issues: IssueCollector,
   ) {}
 
-  convert(node: Node | null | undefined, depth = 0): YamlValue {
+  convert(node: YamlNode | null | undefined, depth = 0): YamlValue {
     if (!node) return null;
     if (++this.budget.nodes > MAX_ALIAS_NODES || depth > 200) {
       if (this.budget.nodes === MAX_ALIAS_NODES + 1 || depth === 201)
@@ -83,36 +79,42 @@ class Converter {
         );
       return null;
     }
-    if (isAlias(node)) return this.convert(node.resolve(this.document) as Node | undefined, depth + 1);
-    if (isScalar(node)) return scalarValue(node);
-    if (isSeq(node)) {
-      if (node.tag === '!reference') return this.reference(node.items as Node[], node);
-      const list: YamlValue[] = [];
-      const entries = this.sourceMap.record(list, this.here(node));
-      node.items.forEach((item, index) => {
-        entries.set(index, this.here(item as Node));
-        list.push(this.convert(item as Node, depth + 1));
-      });
-      return list;
+    switch (node.kind) {
+      case 'alias':
+        return this.convert(node.target(), depth + 1);
+      case 'scalar':
+        return scalarValue(node.raw, node.source);
+      case 'seq':
+        return node.reference ? this.reference(node) : this.list(node, depth);
+      case 'map':
+        return this.map(node, depth);
     }
-    if (isMap(node)) {
-      const map: YamlMap = {};
-      const entries = this.sourceMap.record(map, this.here(node));
-      const explicit = new Set<string>();
-      for (const pair of node.items) {
-        const key = pair.key as Node | null;
-        if (isScalar(key) && typeof key.value === 'symbol') {
-          this.mergeInto(map, entries, explicit, pair.value as Node, depth);
-          continue;
-        }
-        const name = keyName(key);
-        explicit.add(name);
-        entries.set(name, this.here(key ?? node));
-        setKey(map, name, this.convert(pair.value as Node, depth + 1));
+  }
+
+  private list(node: YamlSeqNode, depth: number): YamlValue[] {
+    const list: YamlValue[] = [];
+    const entries = this.sourceMap.record(list, this.here(node));
+    node.items.forEach((item, index) => {
+      entries.set(index, this.here(item));
+      list.push(this.convert(item, depth + 1));
+    });
+    return list;
+  }
+
+  private map(node: YamlMapNode, depth: number): YamlMap {
+    const map: YamlMap = {};
+    const entries = this.sourceMap.record(map, this.here(node));
+    const explicit = new Set<string>();
+    for (const pair of node.pairs) {
+      if (pair.merge) {
+        this.mergeInto(map, entries, explicit, pair.value, depth);
+        continue;
       }
-      return map;
+      explicit.add(pair.name);
+      entries.set(pair.name, this.at(pair.keyOffset));
+      setKey(map, pair.name, this.convert(pair.value, depth + 1));
     }
-    return null;
+    return map;
   }
 
   /** `<<: *anchor` or `<<: [*a, *b]`: keys not written explicitly come from the anchors, first wins. */
@@ -120,10 +122,10 @@ class Converter {
     map: YamlMap,
     entries: Map<string | number, SourceLocation>,
     explicit: Set<string>,
-    source: Node | null,
+    source: YamlNode | null,
     depth: number,
   ): void {
-    const sources = isSeq(source) ? (source.items as Node[]) : [source];
+    const sources = source?.kind === 'seq' ? source.items : [source];
     const merged = new Set<string>();
     for (const item of sources) {
       const value = this.convert(item, depth + 1);
@@ -149,10 +151,10 @@ class Converter {
     }
   }
 
-  private reference(items: Node[], node: Node): YamlValue {
+  private reference(node: YamlSeqNode): YamlValue {
     const path: string[] = [];
-    for (const item of items) {
-      const value = isScalar(item) ? item.value : undefined;
+    for (const item of node.items) {
+      const value = item.kind === 'scalar' ? item.raw : undefined;
       if (typeof value !== 'string' && typeof value !== 'number') {
         this.issues.add(
           '',
@@ -167,36 +169,26 @@ class Converter {
     return new ReferenceTag(path, this.here(node));
   }
 
-  private here(node: Node | null | undefined): SourceLocation {
-    return this.at(node?.range?.[0] ?? 0);
+  private here(node: YamlNode | null | undefined): SourceLocation {
+    return this.at(node?.offset ?? 0);
   }
 }
 
-function scalarValue(node: Scalar): YamlValue {
-  const { value } = node;
+function scalarValue(value: unknown, source: string | undefined): YamlValue {
   if (value === null || value === undefined) return null;
   // Psych (Ruby) reads yes/no/on/off as booleans, but not YAML 1.1's single-letter y/n.
-  if (typeof value === 'boolean') return /^[yYnN]$/.test(node.source ?? '') ? node.source! : value;
+  if (typeof value === 'boolean') return /^[yYnN]$/.test(source ?? '') ? source! : value;
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);
   // YAML 1.1 timestamps and binary: GitLab reads these as text.
-  return node.source ?? String(value);
-}
-
-function keyName(key: Node | null): string {
-  if (isScalar(key)) return key.value === null ? '' : String(key.value);
-  return key ? String(key) : '';
+  return source ?? String(value);
 }
 
 /** Assigns without letting a `__proto__` key change the object's prototype. */
 function setKey(map: YamlMap, key: string, value: YamlValue): void {
   if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true });
   else map[key] = value;
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
 export function isYamlMap(value: unknown): value is YamlMap {
