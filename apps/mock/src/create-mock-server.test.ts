@@ -412,4 +412,51 @@ describe('pull-through and push-through', () => {
       await mirror.close();
     }
   });
+
+  it('cleaning a project also forgets what the pull-through cache holds for it', async () => {
+    const upstream = await createRegistry({
+      storage: new MemoryDriver(),
+      logger: createSilentLogger(),
+    }).listen({
+      port: 0,
+    });
+    let upstreamOpen = true;
+    try {
+      expect((await pushTinyImage(upstream.url, 'vendor/base', '1')).status).toBe(201);
+      expect((await pushTinyImage(upstream.url, 'vendor/other', '1')).status).toBe(201);
+      const config = configSchema.parse({
+        registry: { storage: { driver: 'memory' }, upstreams: [{ url: upstream.url }] },
+      });
+      const proxied = await createMockServer({ secret: SECRET, dataDir, config, longPollMs: 0 }).listen({
+        closeTimeoutMs: 100,
+      });
+      try {
+        const manifest = (name: string) =>
+          fetch(`${proxied.url}/v2/${name}/manifests/1`, {
+            headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+          });
+        expect((await manifest('vendor/base')).status).toBe(200);
+        expect((await manifest('vendor/other')).status).toBe(200);
+        const cleaned = await fetch(`${proxied.url}/internal/registry/clean`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${SECRET}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ project: 'vendor/base' }),
+        });
+        expect(cleaned.status).toBe(200);
+        const report = (await cleaned.json()) as { repositories: string[]; blobsDeleted: number };
+        expect(report.repositories).toEqual(['vendor/base']);
+        // Its manifest: only manifests were pulled, so no layer or config blob was cached.
+        expect(report.blobsDeleted).toBe(1);
+        // With the upstream away, only what the cache still holds can be served.
+        await upstream.close();
+        upstreamOpen = false;
+        expect((await manifest('vendor/base')).status).toBeGreaterThanOrEqual(400);
+        expect((await manifest('vendor/other')).status).toBe(200);
+      } finally {
+        await proxied.close();
+      }
+    } finally {
+      if (upstreamOpen) await upstream.close();
+    }
+  });
 });

@@ -20,8 +20,10 @@ const cleanSchema = z.strictObject({
  * `POST /internal/registry/clean {project?}` (`glci registry clean --project`): deletes the tags
  * and manifests of the project's repositories (`CI_REGISTRY_IMAGE` and the images below it), then
  * collects the blobs nothing references any more, at once (no grace period: the daemon refuses
- * the clean while a pipeline runs). What the pull-through cache holds is kept (its index is a GC
- * root). Answers `{repositories, manifestsDeleted, blobsDeleted, bytesDeleted}`.
+ * the clean while a pipeline runs). The pull-through cache forgets what it cached under those
+ * names too (an image the push-through mirror put upstream would otherwise still be served from
+ * it); what it cached for other repositories stays a GC root. Answers `{repositories,
+ * manifestsDeleted, blobsDeleted, bytesDeleted}`.
  */
 export function registryCleanRoute(options: {
   readonly local: RegistryNamespace;
@@ -41,11 +43,17 @@ export function registryCleanRoute(options: {
     }
     // Repository names are lower case (`CI_REGISTRY_IMAGE` lowers the project path too).
     const project = parsed.data.project?.toLowerCase();
-    const repositories = (await options.local.repositoryNames()).filter(
-      (name) => project === undefined || name === project || name.startsWith(`${project}/`),
-    );
+    const local = new Set(await options.local.repositoryNames());
+    const known = new Set(local);
+    if (options.proxy) for (const name of (await options.proxy.catalog()).repositories) known.add(name);
+    const repositories = [...known]
+      .filter((name) => project === undefined || name === project || name.startsWith(`${project}/`))
+      .sort();
     let manifestsDeleted = 0;
-    for (const name of repositories) manifestsDeleted += await deleteRepositoryContent(options.local, name);
+    for (const name of repositories) {
+      if (local.has(name)) manifestsDeleted += await deleteRepositoryContent(options.local, name);
+    }
+    if (options.proxy) await options.proxy.forgetRepositories(repositories);
     const report = await garbageCollect(options.local, {
       gracePeriodMs: 0,
       ...(options.proxy ? { extraRoots: options.proxy.gcRoots() } : {}),

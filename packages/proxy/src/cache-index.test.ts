@@ -82,6 +82,25 @@ describe('CacheIndex eviction plan', () => {
   });
 });
 
+describe('CacheIndex.forgetRepository', () => {
+  it("drops a repository's tags and the entries only it held, keeping what another still holds", () => {
+    const index = new CacheIndex();
+    image(index, 'g/app', 'a', ['shared', 'a1'], 1);
+    image(index, 'g/other', 'b', ['shared'], 1);
+    index.setTag('g/app', 'latest', { digest: d('a'), mediaType: 'm', size: 1, upstream: 'u', checkedAt: 1 });
+    index.setTagList('g/app', { tags: ['latest'], fetchedAt: 1, upstream: 'u' });
+    index.setOrigin('g/app', 'u');
+
+    expect(index.forgetRepository('g/app').sort()).toEqual([d('a'), d('a1')].sort());
+    expect(index.tag('g/app', 'latest')).toBeUndefined();
+    expect(index.tagList('g/app')).toBeUndefined();
+    expect(index.origin('g/app')).toBeUndefined();
+    expect(index.entry(d('shared'))?.repositories).toEqual(new Set(['g/other']));
+    expect(index.repositories()).toEqual(['g/other']);
+    expect(index.bytes).toBe(101);
+  });
+});
+
 describe('CacheIndex persistence', () => {
   it('round-trips through JSON', () => {
     const index = new CacheIndex();

@@ -199,6 +199,29 @@ export class CacheIndex {
     for (const [key, value] of this.#tags) if (value.digest === digest) this.#tags.delete(key);
   }
 
+  /**
+   * Forgets what was cached for `repository` (`glci registry clean --project`): its tags, tag list,
+   * referrers, origin and local references, and its membership of every entry. An entry no other
+   * repository holds is dropped, so the next GC collects its content. Returns the digests dropped.
+   */
+  forgetRepository(repository: string): string[] {
+    this.revision += 1;
+    const prefix = `${repository}\n`;
+    for (const key of this.#tags.keys()) if (key.startsWith(prefix)) this.#tags.delete(key);
+    for (const key of this.#referrers.keys()) if (key.startsWith(prefix)) this.#referrers.delete(key);
+    this.#tagLists.delete(repository);
+    this.#origins.delete(repository);
+    this.#localReferences.delete(repository);
+    const dropped: string[] = [];
+    for (const entry of this.#entries.values()) {
+      if (!entry.repositories.delete(repository) || entry.repositories.size > 0) continue;
+      this.#entries.delete(entry.digest);
+      this.#bytes -= entry.size;
+      dropped.push(entry.digest);
+    }
+    return dropped;
+  }
+
   /** Marks digests as referenced by a locally pushed manifest in `repository`. */
   protect(repository: string, digests: readonly string[]): void {
     this.revision += 1;

@@ -63,6 +63,12 @@ export interface ProxyNamespace extends Namespace {
    * saved index instead, for a GC run outside the proxy's process.
    */
   gcRoots(): CacheRootsProvider;
+  /**
+   * Forgets what the cache holds for these repositories (tags, tag lists, entries no other
+   * repository holds) and saves the index; the next GC with `gcRoots()` collects the content.
+   * Returns how many manifests and blobs were dropped from the index.
+   */
+  forgetRepositories(names: readonly string[]): Promise<number>;
   /** Saves the cache index now (when a `cache.stateDriver` is set). */
   flush(): Promise<void>;
   /**
@@ -155,6 +161,14 @@ export function createProxyNamespace(options: ProxyNamespaceOptions): ProxyNames
     async settled(): Promise<void> {
       await context.ready;
       await context.settled();
+    },
+    async forgetRepositories(names: readonly string[]): Promise<number> {
+      await context.ready;
+      await context.settled();
+      let dropped = 0;
+      for (const name of names) dropped += context.index.forgetRepository(name).length;
+      await context.save();
+      return dropped;
     },
     async flush(): Promise<void> {
       await context.ready;

@@ -142,7 +142,7 @@ export async function registryCleanCommand(
     const question = options.project
       ? `Delete every image of ${options.project} (and below it) from the embedded registry?`
       : 'Delete every image in the embedded registry, pushed and cached?';
-    if (!(await confirm(question))) {
+    if (!(await confirm(question, 'clean the registry'))) {
       process.stderr.write('glci: nothing was deleted\n');
       return;
     }

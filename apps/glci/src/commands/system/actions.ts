@@ -51,7 +51,7 @@ export async function pruneCommand(
   const what = options.all
     ? "This removes ALL of glci's containers (running ones too), networks, volumes — registry data and CI cache included — and images."
     : 'This removes stopped glci containers, unused glci networks and orphaned glci volumes; registry, registry CA and cache volumes are kept.';
-  if (!options.force && !(await confirm(`${what}\nContinue?`))) {
+  if (!options.force && !(await confirm(`${what}\nContinue?`, 'prune'))) {
     ctx.out.write('Nothing removed.\n');
     return;
   }
