@@ -5,6 +5,8 @@
 #   - pnpm (corepack does not work on these machines), the workspace's npm dependencies
 #   - Go-built peers (S3 server), cached under ~/.cache/glci-peers
 #   - services: dockerd (scripts/services.sh) and the locally built test images
+#   - the mock server's image (glci-mock:local) that `glci run` starts, built from this checkout
+#   - a first ~/.glci/config.toml pointing at the locally built runner images, when there is none
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -36,4 +38,8 @@ log "pnpm build"
 pnpm exec turbo run build --output-logs=errors-only
 
 bash scripts/services.sh
+
+log "glci-mock:local"
+GLCI_MOCK_SKIP_BUILD=1 GLCI_MOCK_IF_CHANGED=1 bash apps/mock/scripts/build-image.sh glci-mock:local >/dev/null
+bash scripts/first-config.sh
 log "ready"
