@@ -278,6 +278,10 @@ export class PipelineExecution {
           }
         : {}),
     });
+    // A job's `tags:` pick runners on GitLab; here one shared runner runs every job (a job with
+    // tags no runner has would wait forever), so they are dropped, as gitlab-ci-local does.
+    // Docker-in-Docker jobs get glci's own tag below, for their runner entry.
+    if (spec.tags && spec.tags.length > 0) spec = { ...spec, tags: [] };
     if (this.#options.registry === false) {
       // The runner pulls the images itself, as configured ([runner] pull_policy).
       spec = { ...spec, registry: false };

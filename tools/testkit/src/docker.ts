@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
@@ -31,11 +32,16 @@ export async function ensureTestImages(): Promise<typeof TEST_IMAGES> {
   return TEST_IMAGES;
 }
 
-/** The tag under which the tests (and `glci run` from a checkout) find the locally built mock. */
-export const MOCK_IMAGE = 'glci-mock:local';
+/**
+ * The tag under which the tests find the mock built from this checkout: one per checkout, so that
+ * two worktrees testing on one dockerd do not rebuild (and replace under a running test) each
+ * other's image. `glci run` itself uses `[mock] image`, by default `glci-mock:local`, which
+ * scripts/install.sh builds; tests that run `glci run` set `[mock] image` to this tag.
+ */
+export const MOCK_IMAGE = `glci-mock:checkout-${createHash('sha256').update(repoRoot).digest('hex').slice(0, 10)}`;
 
 /**
- * Builds `glci-mock:local` from the current sources (apps/mock/scripts/build-image.sh), keeping
+ * Builds MOCK_IMAGE from the current sources (apps/mock/scripts/build-image.sh), keeping
  * the image when it was built from the same code. About 15 s when nothing changed (the workspace
  * build), a minute and a half otherwise.
  */

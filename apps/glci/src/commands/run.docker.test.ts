@@ -44,6 +44,7 @@ describe('glci run', { timeout: 600_000 }, () => {
       deploy: 'success',
     });
     // The test job reached its service; the dotenv report's IMAGE_TAG reached package and deploy.
+    expect(jobLog(result.stdout, 'test')).toMatch(/the service answered with [1-9]\d* bytes/);
     expect(jobLog(result.stdout, 'test')).toContain('Job succeeded');
     const sha = String(pipeline.sha).slice(0, 8);
     expect(jobLog(result.stdout, 'deploy')).toContain(`webapp version 1.4-${sha}`);
@@ -128,6 +129,8 @@ describe('glci run', { timeout: 600_000 }, () => {
     const project = await machine.projectFrom('no-registry', {
       '.gitlab-ci.yml': [
         'show:',
+        // Tags pick runners on GitLab; glci's one shared runner runs the job all the same.
+        '  tags: [docker, linux]',
         '  script:',
         // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, literally
         '    - echo "registry=[${CI_REGISTRY:-none}] image=[${CI_REGISTRY_IMAGE:-none}] mirror=[${DOCKER_REGISTRY_MIRROR:-none}]"',

@@ -57,7 +57,7 @@ export interface RunMachine {
 
 export async function startRunMachine(): Promise<RunMachine> {
   await ensureTestImages();
-  await ensureMockImage();
+  const mockImage = await ensureMockImage();
   const sandbox = createCliSandbox();
   const instance = `t${Math.random().toString(36).slice(2, 8)}`;
   const port = await freePort();
@@ -104,6 +104,9 @@ export async function startRunMachine(): Promise<RunMachine> {
       '',
       '[defaults]',
       `image = "${RUNNER_IMAGES.dockerCli}"`,
+      '',
+      '[mock]',
+      `image = "${mockImage}"`,
       '',
       '[[registry.upstreams]]',
       `url = "${upstream.url}"`,

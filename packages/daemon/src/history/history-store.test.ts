@@ -151,6 +151,14 @@ describe('HistoryStore', () => {
     expect((await store.projects()).map((project) => project.dir).sort()).toEqual([projectDir, other].sort());
   });
 
+  it("takes the newest parent pipeline as the latest, not its child's higher id", async () => {
+    const { glciHome, projectDir } = sandbox();
+    const project = new HistoryStore({ glciHome, logger }).project(projectDir);
+    const parent = await project.createPipeline({ jobs: [] });
+    await project.createPipeline({ jobs: [], parentId: parent.id });
+    expect((await project.latestPipeline())?.id).toBe(parent.id);
+  });
+
   it('never reuses an id of a stored pipeline, even when the counter file is lost', async () => {
     const { glciHome, projectDir } = sandbox();
     const store = new HistoryStore({ glciHome, logger });

@@ -168,9 +168,19 @@ export class ProjectHistory {
     return records;
   }
 
-  /** The newest pipeline, if any. */
+  /**
+   * The newest pipeline `glci run` started, if any: a child pipeline gets a higher id than its
+   * parent, yet "the last run" is the parent (with its children shown through it).
+   */
   async latestPipeline(): Promise<PipelineRecord | undefined> {
-    return (await this.listPipelines({ limit: 1 }))[0];
+    let newest: PipelineRecord | undefined;
+    for (const id of await this.pipelineIds()) {
+      const record = await this.getPipeline(id).catch(() => undefined);
+      if (!record) continue;
+      newest ??= record;
+      if (record.parentId === undefined) return record;
+    }
+    return newest;
   }
 
   /** A job's files: its trace, artifacts archive and report archives. */

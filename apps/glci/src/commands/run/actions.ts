@@ -1,3 +1,4 @@
+import { resolvePreset } from '@glci/config';
 import type { RunNotCreated, RunRequest, RunStarted, WireEvent } from '@glci/executor';
 import type { CliContext } from '../../cli-context.js';
 import { CommandExit } from '../../command-exit.js';
@@ -59,7 +60,8 @@ export async function runCommand(
     jobs: [...jobs],
     manual: options.manual ?? [],
     manualAll: options.manualAll ?? false,
-    concurrency: options.concurrency ?? config.defaults.concurrency,
+    // --concurrency, else the preset's (which falls back to [defaults] concurrency).
+    concurrency: options.concurrency ?? resolvePreset(config, options.preset).concurrency,
     branchFallback: options.context === undefined && options.preset === undefined,
     registry: options.registry,
     pushThrough: options.pushThrough ?? false,
