@@ -8,7 +8,8 @@ import { chartPath, renderChart } from './chart.js';
 import { runBench } from './harness.js';
 import { parseOptions, USAGE } from './options.js';
 import { PageCachePrimer } from './page-cache-primer.js';
-import { PLANNING_ROW, runPlanning } from './planning/planning-rows.js';
+import { PIPELINE_ROWS, runPipelineRows } from './pipeline-run/pipeline-rows.js';
+import { GITLAB_CI_LOCAL, PLANNING_ROW, runPlanning } from './planning/planning-rows.js';
 import { readProcStat } from './proc.js';
 import {
   distributionLauncher,
@@ -87,9 +88,14 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const group of groups)
       for (const row of group.rows) process.stdout.write(`${row.id}\t${row.title}\n`);
     process.stdout.write(`${PLANNING_ROW.id}\t${PLANNING_ROW.title}\n`);
+    for (const row of PIPELINE_ROWS) process.stdout.write(`${row.id}\t${row.title}\n`);
     return 0;
   }
-  const known = new Set([...groups.flatMap((group) => group.rows.map((row) => row.id)), PLANNING_ROW.id]);
+  const known = new Set([
+    ...groups.flatMap((group) => group.rows.map((row) => row.id)),
+    PLANNING_ROW.id,
+    ...PIPELINE_ROWS.map((row) => row.id),
+  ]);
   for (const id of options.only ?? []) {
     if (!known.has(id)) throw new Error(`unknown row ${id}; rows: ${[...known].join(', ')}`);
   }
@@ -160,6 +166,20 @@ async function main(argv: readonly string[]): Promise<number> {
     // Planning is CPU work in short processes: no registries, no page-cache priming.
     const { row, check } = await runPlanning(context);
     result = { ...result, rows: [...result.rows, row], checks: [check] };
+  }
+  if (!options.only || PIPELINE_ROWS.some((row) => options.only?.has(row.id))) {
+    // `glci run` against gitlab-ci-local: no registries, no priming; each round cleans up after itself.
+    const pipeline = await runPipelineRows(context, {
+      cliPath: GLCI_CLI,
+      gitlabCiLocal: GITLAB_CI_LOCAL,
+      ...(options.only ? { only: options.only } : {}),
+    });
+    result = {
+      ...result,
+      rows: [...result.rows, ...pipeline.rows],
+      checks: [...(result.checks ?? []), ...pipeline.checks],
+      ...(pipeline.memory.length > 0 ? { memory: pipeline.memory } : {}),
+    };
   }
   const json = `${JSON.stringify(result, null, 2)}\n`;
   // Relative to where `pnpm bench` was typed, not tools/bench where pnpm runs the script.
