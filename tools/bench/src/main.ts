@@ -8,6 +8,7 @@ import { chartPath, renderChart } from './chart.js';
 import { runBench } from './harness.js';
 import { parseOptions, USAGE } from './options.js';
 import { PageCachePrimer } from './page-cache-primer.js';
+import type { GlciMachine } from './pipeline-run/glci-machine.js';
 import { PIPELINE_ROWS, runPipelineRows } from './pipeline-run/pipeline-rows.js';
 import { GITLAB_CI_LOCAL, PLANNING_ROW, runPlanning } from './planning/planning-rows.js';
 import { readProcStat } from './proc.js';
@@ -137,12 +138,15 @@ async function main(argv: readonly string[]): Promise<number> {
           progress: context.progress,
         })
       : undefined;
+  // The pipeline rows' glci machines: their daemons are not this process's children.
+  const machines = new Set<GlciMachine>();
   const interrupt = (signal: NodeJS.Signals) => {
     interrupted = true;
     primer?.dispose();
-    context.progress(`${signal}: stopping the registries and removing this run's images`);
+    context.progress(`${signal}: stopping the registries and glci daemons, removing this run's images`);
     void Promise.allSettled([...running].map((registry) => registry.stop()))
       .then(() => stopChildren())
+      .then(() => Promise.allSettled([...machines].map((machine) => machine.dispose())))
       .then(() => removeBenchImages(process.pid))
       .finally(() => process.exit(130));
   };
@@ -161,7 +165,8 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     primer?.dispose();
   }
-  if (primer) result = { ...result, pageCacheBallastBytes: primer.written };
+  // Only when a group ran: the planning and pipeline rows are never primed.
+  if (primer && primer.written > 0) result = { ...result, pageCacheBallastBytes: primer.written };
   if (!options.only || options.only.has(PLANNING_ROW.id)) {
     // Planning is CPU work in short processes: no registries, no page-cache priming.
     const { row, check } = await runPlanning(context);
@@ -172,6 +177,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const pipeline = await runPipelineRows(context, {
       cliPath: GLCI_CLI,
       gitlabCiLocal: GITLAB_CI_LOCAL,
+      machines,
       ...(options.only ? { only: options.only } : {}),
     });
     result = {
@@ -181,6 +187,14 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(pipeline.memory.length > 0 ? { memory: pipeline.memory } : {}),
     };
   }
+  // The registry groups' numbers were taken before the planning and pipeline rows ran.
+  const finishedAt = new Date();
+  result = {
+    ...result,
+    finishedAt: finishedAt.toISOString(),
+    seconds: (finishedAt.getTime() - new Date(result.startedAt).getTime()) / 1000,
+    machine: { ...result.machine, loadAverageAfter: os.loadavg() },
+  };
   const json = `${JSON.stringify(result, null, 2)}\n`;
   // Relative to where `pnpm bench` was typed, not tools/bench where pnpm runs the script.
   const typedHere = (file: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), file);

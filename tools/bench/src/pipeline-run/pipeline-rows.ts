@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../registry-under-test.js';
 import type { BenchContext } from '../scenario.js';
 import { createBenchProject, EXPECTED_STATES } from './bench-project.js';
 import { runGitlabCiLocal } from './gitlab-ci-local-side.js';
-import { createGlciMachine } from './glci-machine.js';
+import { createGlciMachine, type GlciMachine } from './glci-machine.js';
 import { PeakMemorySampler } from './process-memory.js';
 
 const execFileAsync = promisify(execFile);
@@ -62,6 +62,8 @@ export interface PipelineRowsOptions {
   readonly gitlabCiLocal: string;
   /** Row ids to report (all when absent). */
   readonly only?: ReadonlySet<string>;
+  /** Holds each glci machine while it exists, for a Ctrl-C handler to dispose of. */
+  readonly machines?: Set<GlciMachine>;
 }
 
 /**
@@ -119,7 +121,7 @@ export async function runPipelineRows(
       for (const tool of order) {
         const round =
           tool === 'glci'
-            ? await glciRound(options.cliPath)
+            ? await glciRound(options.cliPath, options.machines)
             : await gitlabCiLocalRound(options.gitlabCiLocal);
         const memory = [...round.memory].map(([name, bytes]) => `${name} ${mib(bytes)}`).join(', ');
         context.progress(
@@ -194,9 +196,10 @@ async function gitlabCiLocalRound(binary: string): Promise<Round> {
   }
 }
 
-async function glciRound(cliPath: string): Promise<Round> {
+async function glciRound(cliPath: string, machines: Set<GlciMachine> | undefined): Promise<Round> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'glci-bench-run-'));
   const machine = await createGlciMachine({ cliPath, root: path.join(root, 'machine') });
+  machines?.add(machine);
   let round: Round;
   let left: string[];
   try {
@@ -214,6 +217,7 @@ async function glciRound(cliPath: string): Promise<Round> {
   } finally {
     // Also after a failed run, whose own error then goes on.
     left = await machine.dispose();
+    machines?.delete(machine);
     rmSync(root, { recursive: true, force: true });
   }
   if (left.length > 0) throw new Error(`glci left Docker objects behind: ${left.join(', ')}`);
