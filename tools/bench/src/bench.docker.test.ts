@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createBlobFactory } from './blob-source.js';
 import { runBench } from './harness.js';
+import { PIPELINE_ROWS, runPipelineRows } from './pipeline-run/pipeline-rows.js';
+import { GITLAB_CI_LOCAL } from './planning/planning-rows.js';
 import { distributionLauncher, GLCI_CLI, glciLauncher } from './registry-under-test.js';
 import { formatReport } from './report.js';
 import { type BenchContext, QUICK_SIZES } from './scenario.js';
@@ -56,4 +58,66 @@ describe('pnpm bench --quick', () => {
     }
     expect(report).toMatch(/\d+ PASS, \d+ MISS, 0 ERROR/);
   }, 600_000);
+
+  // `glci run` (the built CLI) against gitlab-ci-local on the bench project: one round each, a cold
+  // and a warm run. Both must run every job as the pipeline says; glci must leave nothing behind.
+  it('runs the pipeline rows: both tools cold and warm, the first-trace check and the processes memory', async () => {
+    const context: BenchContext = { sizes: QUICK_SIZES, blob: createBlobFactory(), progress: () => {} };
+    const result = await runPipelineRows(context, { cliPath: GLCI_CLI, gitlabCiLocal: GITLAB_CI_LOCAL });
+
+    expect(result.rows.map((row) => row.id)).toEqual(PIPELINE_ROWS.map((row) => row.id));
+    for (const row of result.rows) {
+      expect(row.error, row.id).toBeUndefined();
+      expect(row.baseline.name).toBe('gitlab-ci-local');
+      expect(row.candidate.name).toBe('glci');
+      for (const side of [row.baseline, row.candidate]) {
+        expect(side.samples, row.id).toHaveLength(1);
+        expect(side.median, row.id).toBeGreaterThan(0);
+      }
+      expect(row.ratio, row.id).toBeGreaterThan(0);
+      expect(typeof row.pass, row.id).toBe('boolean');
+    }
+    // A first line comes before the pipeline's end.
+    const [cold, warm, firstTrace] = result.rows;
+    expect(firstTrace!.candidate.median!).toBeLessThan(warm!.candidate.median!);
+    expect(firstTrace!.baseline.median!).toBeLessThan(warm!.baseline.median!);
+    expect(cold!.candidate.median).toBeGreaterThan(0);
+    expect(result.checks).toEqual([
+      expect.objectContaining({
+        id: 'pipeline-first-trace',
+        limitSeconds: 2,
+        seconds: firstTrace!.candidate.median,
+      }),
+    ]);
+    expect(result.memory.map((entry) => `${entry.tool}: ${entry.name}`)).toEqual([
+      'glci: glci daemon',
+      'glci: mock container',
+      'glci: runner container',
+      'gitlab-ci-local: gitlab-ci-local process',
+    ]);
+    for (const entry of result.memory) expect(entry.bytes, entry.name).toBeGreaterThan(1024 * 1024);
+
+    const report = formatReport({
+      startedAt: '',
+      finishedAt: '',
+      seconds: 1,
+      machine: {
+        cores: 2,
+        cpu: 'x',
+        memoryBytes: 1,
+        node: 'v20',
+        loadAverageBefore: [0],
+        loadAverageAfter: [0],
+      },
+      sizes: QUICK_SIZES,
+      baseline: { name: 'distribution', description: '' },
+      candidate: { name: 'glci', description: '' },
+      rows: result.rows,
+      checks: result.checks,
+      memory: result.memory,
+    });
+    expect(report).toMatch(/row\s+gitlab-ci-local\s+glci\s+ratio/);
+    expect(report).toMatch(/glci run to the first job's first trace line.*ms\s+< 2000 ms\s+(PASS|MISS)/);
+    expect(report).toMatch(/mock container\s+glci\s+\d+ MiB/);
+  }, 900_000);
 });

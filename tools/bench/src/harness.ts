@@ -66,6 +66,8 @@ export interface BenchResult {
     readonly limitSeconds: number;
     readonly pass: boolean;
   }[];
+  /** Peak resident memory of each tool's processes during the pipeline rows' warm runs. */
+  readonly memory?: readonly { readonly tool: string; readonly name: string; readonly bytes: number }[];
   /** Page-cache ballast written before the groups (absent when the page cache was not primed). */
   readonly pageCacheBallastBytes?: number;
 }

@@ -8,7 +8,9 @@ import { chartPath, renderChart } from './chart.js';
 import { runBench } from './harness.js';
 import { parseOptions, USAGE } from './options.js';
 import { PageCachePrimer } from './page-cache-primer.js';
-import { PLANNING_ROW, runPlanning } from './planning/planning-rows.js';
+import type { GlciMachine } from './pipeline-run/glci-machine.js';
+import { PIPELINE_ROWS, runPipelineRows } from './pipeline-run/pipeline-rows.js';
+import { GITLAB_CI_LOCAL, PLANNING_ROW, runPlanning } from './planning/planning-rows.js';
 import { readProcStat } from './proc.js';
 import {
   distributionLauncher,
@@ -87,9 +89,14 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const group of groups)
       for (const row of group.rows) process.stdout.write(`${row.id}\t${row.title}\n`);
     process.stdout.write(`${PLANNING_ROW.id}\t${PLANNING_ROW.title}\n`);
+    for (const row of PIPELINE_ROWS) process.stdout.write(`${row.id}\t${row.title}\n`);
     return 0;
   }
-  const known = new Set([...groups.flatMap((group) => group.rows.map((row) => row.id)), PLANNING_ROW.id]);
+  const known = new Set([
+    ...groups.flatMap((group) => group.rows.map((row) => row.id)),
+    PLANNING_ROW.id,
+    ...PIPELINE_ROWS.map((row) => row.id),
+  ]);
   for (const id of options.only ?? []) {
     if (!known.has(id)) throw new Error(`unknown row ${id}; rows: ${[...known].join(', ')}`);
   }
@@ -131,12 +138,15 @@ async function main(argv: readonly string[]): Promise<number> {
           progress: context.progress,
         })
       : undefined;
+  // The pipeline rows' glci machines: their daemons are not this process's children.
+  const machines = new Set<GlciMachine>();
   const interrupt = (signal: NodeJS.Signals) => {
     interrupted = true;
     primer?.dispose();
-    context.progress(`${signal}: stopping the registries and removing this run's images`);
+    context.progress(`${signal}: stopping the registries and glci daemons, removing this run's images`);
     void Promise.allSettled([...running].map((registry) => registry.stop()))
       .then(() => stopChildren())
+      .then(() => Promise.allSettled([...machines].map((machine) => machine.dispose())))
       .then(() => removeBenchImages(process.pid))
       .finally(() => process.exit(130));
   };
@@ -155,12 +165,36 @@ async function main(argv: readonly string[]): Promise<number> {
   } finally {
     primer?.dispose();
   }
-  if (primer) result = { ...result, pageCacheBallastBytes: primer.written };
+  // Only when a group ran: the planning and pipeline rows are never primed.
+  if (primer && primer.written > 0) result = { ...result, pageCacheBallastBytes: primer.written };
   if (!options.only || options.only.has(PLANNING_ROW.id)) {
     // Planning is CPU work in short processes: no registries, no page-cache priming.
     const { row, check } = await runPlanning(context);
     result = { ...result, rows: [...result.rows, row], checks: [check] };
   }
+  if (!options.only || PIPELINE_ROWS.some((row) => options.only?.has(row.id))) {
+    // `glci run` against gitlab-ci-local: no registries, no priming; each round cleans up after itself.
+    const pipeline = await runPipelineRows(context, {
+      cliPath: GLCI_CLI,
+      gitlabCiLocal: GITLAB_CI_LOCAL,
+      machines,
+      ...(options.only ? { only: options.only } : {}),
+    });
+    result = {
+      ...result,
+      rows: [...result.rows, ...pipeline.rows],
+      checks: [...(result.checks ?? []), ...pipeline.checks],
+      ...(pipeline.memory.length > 0 ? { memory: pipeline.memory } : {}),
+    };
+  }
+  // The registry groups' numbers were taken before the planning and pipeline rows ran.
+  const finishedAt = new Date();
+  result = {
+    ...result,
+    finishedAt: finishedAt.toISOString(),
+    seconds: (finishedAt.getTime() - new Date(result.startedAt).getTime()) / 1000,
+    machine: { ...result.machine, loadAverageAfter: os.loadavg() },
+  };
   const json = `${JSON.stringify(result, null, 2)}\n`;
   // Relative to where `pnpm bench` was typed, not tools/bench where pnpm runs the script.
   const typedHere = (file: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), file);

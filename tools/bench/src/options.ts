@@ -19,7 +19,8 @@ export interface CliOptions {
 
 export const USAGE = `usage: pnpm bench [--quick] [--only ROW,ROW] [--json [FILE]] [--chart FILE | --no-chart] [--runs N] [--candidate glci|distribution] [--no-build] [--no-prime] [--list]
 
-Runs CNCF distribution 2.8.2 and glci's registry side by side and prints one ratio per row.
+Runs CNCF distribution 2.8.2 and glci's registry side by side (and glci show / glci run against
+gitlab-ci-local 4.73.0: the planning and pipeline rows) and prints one ratio per row.
   --quick              small sizes and one run per side: a smoke run of the harness
   --only ROW,ROW       run only these rows (see --list)
   --json [FILE]        write machine-readable results to FILE, or print them instead of the table

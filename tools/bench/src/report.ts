@@ -17,25 +17,30 @@ export function formatReport(result: BenchResult): string {
       : `page cache: free memory filled with clean ballast before each group (${(result.pageCacheBallastBytes / 1024 ** 3).toFixed(1)} GiB written, untimed)`,
     '',
   );
-  const ratioHeader = `ratio`;
-  const table: string[][] = [
-    ['row', baseline.name, candidate.name, ratioHeader, 'target', 'result', 'spread'],
-  ];
-  for (const row of result.rows) {
-    table.push([
-      row.title,
-      sideValue(row, 'baseline'),
-      sideValue(row, 'candidate'),
-      row.ratio === undefined ? '-' : `${row.ratio.toFixed(2)}x`,
-      `>= ${row.target.toFixed(2)}x`,
-      verdict(row),
-      spread(row),
-    ]);
+  // One table per pair of tools: the registry rows, then rows against another baseline
+  // (gitlab-ci-local for planning and pipeline runs), each under its own column names.
+  const pairs = [...new Set(result.rows.map((row) => `${row.baseline.name}\u0000${row.candidate.name}`))];
+  for (const [index, pair] of pairs.entries()) {
+    const [baselineName, candidateName] = pair.split('\u0000') as [string, string];
+    const table: string[][] = [['row', baselineName, candidateName, 'ratio', 'target', 'result', 'spread']];
+    for (const row of result.rows) {
+      if (row.baseline.name !== baselineName || row.candidate.name !== candidateName) continue;
+      table.push([
+        row.title,
+        sideValue(row, 'baseline'),
+        sideValue(row, 'candidate'),
+        row.ratio === undefined ? '-' : `${row.ratio.toFixed(2)}x`,
+        `>= ${row.target.toFixed(2)}x`,
+        verdict(row),
+        spread(row),
+      ]);
+    }
+    if (index > 0) lines.push('');
+    lines.push(...renderTable(table));
   }
-  lines.push(...renderTable(table));
   lines.push(
     '',
-    `ratio: ${candidate.name} ÷ ${baseline.name} for throughput, ${baseline.name} time ÷ ${candidate.name} time for time rows; above 1 means ${candidate.name} is faster.`,
+    `ratio: candidate ÷ baseline (the right column ÷ the left) for throughput, baseline time ÷ candidate time for time rows; above 1 means the candidate (${candidate.name}) is faster.`,
     `spread: (slowest - fastest run) ÷ median, the larger of the two sides: how noisy the machine was for that row.`,
   );
 
@@ -90,6 +95,18 @@ export function formatReport(result: BenchResult): string {
       ]);
     }
     lines.push(...renderTable(checks));
+  }
+
+  if (result.memory?.length) {
+    lines.push('');
+    const memory: string[][] = [['peak RSS during the warm pipeline runs', 'tool', 'RSS']];
+    for (const entry of result.memory)
+      memory.push([entry.name, entry.tool, `${(entry.bytes / MiB).toFixed(0)} MiB`]);
+    lines.push(
+      ...renderTable(memory),
+      '',
+      'RSS: polled every 100 ms over each warm run, the highest of the runs; a container counts every process in it. Not a target.',
+    );
   }
 
   const summary = summarize(result);

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import {
+  describeStateMismatch,
+  FirstLineWatcher,
+  gitlabCiLocalJobStates,
+  glciJobStates,
+  isGitlabCiLocalJobStart,
+  isGlciTraceLine,
+} from './run-output.js';
+
+const glciOutput = [
+  JSON.stringify({ type: 'pipeline', pipelineId: 7, context: 'branch=main' }),
+  JSON.stringify({ type: 'job', pipelineId: 7, name: 'build', status: 'running' }),
+  JSON.stringify({ type: 'trace', pipelineId: 7, name: 'build', text: '' }),
+  JSON.stringify({
+    type: 'trace',
+    pipelineId: 7,
+    name: 'build',
+    text: 'Running with gitlab-runner 17.9.0\n',
+  }),
+  JSON.stringify({ type: 'job', pipelineId: 7, name: 'build', status: 'success' }),
+  JSON.stringify({ type: 'job', pipelineId: 7, name: 'lint', status: 'failed', allowedFailure: true }),
+  JSON.stringify({ type: 'job', pipelineId: 8, name: 'child', status: 'failed' }),
+  '',
+].join('\n');
+
+describe('the pipeline rows reading the tools output', () => {
+  it("takes each root job's last state from glci run --json, allowed failures by name", () => {
+    expect(glciJobStates(glciOutput)).toEqual({ build: 'success', lint: 'failed (allowed)' });
+  });
+
+  it("takes each job's state from gitlab-ci-local's closing summary", () => {
+    const output = [
+      'build      $ mkdir -p dist',
+      '',
+      ' PASS  build     ',
+      ' WARN  spellcheck  pre_script',
+      '  > checking the docs',
+      ' FAIL  test  ',
+      'pipeline finished in 15 s',
+    ].join('\n');
+    expect(gitlabCiLocalJobStates(output)).toEqual({
+      build: 'success',
+      spellcheck: 'failed (allowed)',
+      test: 'failed',
+    });
+  });
+
+  it('names every job whose state differs, and nothing when all match', () => {
+    expect(
+      describeStateMismatch({ a: 'success', b: 'success' }, { a: 'success', b: 'success' }),
+    ).toBeUndefined();
+    expect(describeStateMismatch({ a: 'failed', c: 'success' }, { a: 'success', b: 'success' })).toBe(
+      'a: failed (expected success), b: absent (expected success), c: success (expected absent)',
+    );
+  });
+
+  it("finds glci's first trace line with text, even when an event is split across chunks", () => {
+    const watcher = new FirstLineWatcher(isGlciTraceLine);
+    const at = glciOutput.indexOf('Running with');
+    expect(watcher.push(glciOutput.slice(0, at))).toBe(false);
+    expect(watcher.seen).toBe(false);
+    expect(watcher.push(glciOutput.slice(at, at + 40))).toBe(true);
+    expect(watcher.push(glciOutput.slice(at + 40))).toBe(false);
+    expect(watcher.seen).toBe(true);
+  });
+
+  it("finds gitlab-ci-local's first job start line, not its parsing lines", () => {
+    expect(isGitlabCiLocalJobStart('build      starting glci-test/docker-cli:20.10-local (build)')).toBe(
+      true,
+    );
+    expect(isGitlabCiLocalJobStart('parsing and downloads finished in 111 ms.')).toBe(false);
+    expect(isGitlabCiLocalJobStart('json schema validated in 1.26 s')).toBe(false);
+    expect(isGitlabCiLocalJobStart('build      $ mkdir -p dist')).toBe(false);
+  });
+});

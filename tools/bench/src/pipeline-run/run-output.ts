@@ -1,0 +1,93 @@
+/**
+ * What the pipeline rows read from the two tools' output: each job's final state (a run that did
+ * not do what the pipeline says is an ERROR, never a time) and, for glci, the moment its first job
+ * trace line reaches stdout.
+ */
+
+/** A job's final state, in the words of `glci run`'s summary: `success`, `failed`, `failed (allowed)`. */
+export type JobStates = Readonly<Record<string, string>>;
+
+/** Each job's final state in the root pipeline, from `glci run --json` (NDJSON events). */
+export function glciJobStates(stdout: string): JobStates {
+  const events = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const root = events.find((event) => event.type === 'pipeline')?.pipelineId;
+  const states: Record<string, string> = {};
+  for (const event of events) {
+    if (event.type !== 'job' || event.pipelineId !== root) continue;
+    states[String(event.name)] = event.allowedFailure ? 'failed (allowed)' : String(event.status);
+  }
+  return states;
+}
+
+/**
+ * Each job's final state from gitlab-ci-local's closing summary (` PASS  build`, ` WARN  lint
+ * pre_script` for a failure allowed to fail, ` FAIL  test ...`), printed without colours
+ * (`--no-color`). Job names must not contain spaces.
+ */
+export function gitlabCiLocalJobStates(output: string): JobStates {
+  const words: Record<string, string> = { PASS: 'success', WARN: 'failed (allowed)', FAIL: 'failed' };
+  const states: Record<string, string> = {};
+  for (const match of output.matchAll(/^ (PASS|WARN|FAIL) {2}(\S+)/gm)) {
+    states[match[2]!] = words[match[1]!]!;
+  }
+  return states;
+}
+
+/** Undefined when `actual` is `expected`; otherwise what differs, for the row's ERROR. */
+export function describeStateMismatch(actual: JobStates, expected: JobStates): string | undefined {
+  const names = [...new Set([...Object.keys(expected), ...Object.keys(actual)])].sort();
+  const differences = names
+    .filter((name) => actual[name] !== expected[name])
+    .map((name) => `${name}: ${actual[name] ?? 'absent'} (expected ${expected[name] ?? 'absent'})`);
+  return differences.length === 0 ? undefined : differences.join(', ');
+}
+
+/**
+ * Watches a tool's output as it arrives, chunk by chunk and line by line, for the first line that
+ * `matches`: the first line of a job's log the user sees. One watcher per stream (lines are split
+ * per stream).
+ */
+export class FirstLineWatcher {
+  readonly #matches: (line: string) => boolean;
+  #pending = '';
+  #seen = false;
+
+  constructor(matches: (line: string) => boolean) {
+    this.#matches = matches;
+  }
+
+  get seen(): boolean {
+    return this.#seen;
+  }
+
+  /** Feeds a chunk; true exactly once, on the chunk that completes the first matching line. */
+  push(chunk: string): boolean {
+    if (this.#seen) return false;
+    this.#pending += chunk;
+    const lines = this.#pending.split('\n');
+    this.#pending = lines.pop() ?? '';
+    if (lines.some((line) => this.#matches(line))) {
+      this.#seen = true;
+      return true;
+    }
+    return false;
+  }
+}
+
+/** In `glci run --json`'s stdout: a job trace event carrying text (the runner's first log line). */
+export function isGlciTraceLine(line: string): boolean {
+  if (!line.startsWith('{')) return false;
+  const event = JSON.parse(line) as { type?: unknown; text?: unknown };
+  return event.type === 'trace' && typeof event.text === 'string' && event.text.length > 0;
+}
+
+/**
+ * In gitlab-ci-local's output: a job's first line, `build      starting IMAGE (STAGE)` (its
+ * lines start with the job name, padded).
+ */
+export function isGitlabCiLocalJobStart(line: string): boolean {
+  return /^\S+ +starting \S/.test(line);
+}
