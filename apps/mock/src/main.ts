@@ -25,6 +25,7 @@ export async function startMock(settings: MockSettings, logger: Logger): Promise
     dataDir: settings.dataDir,
     config: settings.config,
     longPollMs: settings.longPollMs,
+    traceUpdateInterval: settings.traceUpdateInterval,
     // A long-lived mock (the glci daemon's container) carries its runners and jobs over a restart.
     persistState: true,
     logger,

@@ -30,6 +30,7 @@ describe('readMockSettings', () => {
     ]);
     expect(settings.runnerConfig).toBeUndefined();
     expect(settings.longPollMs).toBe(20_000);
+    expect(settings.traceUpdateInterval).toBe(1);
   });
 
   it('reads every variable', async () => {
@@ -49,6 +50,7 @@ describe('readMockSettings', () => {
         GLCI_MOCK_UPSTREAMS: 'http://127.0.0.1:5000, https://mirror.example',
         GLCI_MOCK_PUSH_THROUGH_FILE: path.join(home, 'push-through.json'),
         GLCI_MOCK_LONG_POLL_MS: '500',
+        GLCI_MOCK_TRACE_UPDATE_INTERVAL: '3',
         GLCI_MOCK_RUNNER_CONFIG: path.join(home, 'runner', 'config.toml'),
         GLCI_MOCK_RUNNER_TAGS: 'docker, glci',
         GLCI_MOCK_RUNNER_EXTRA_HOSTS: 'glci-mock:172.17.0.1',
@@ -67,6 +69,7 @@ describe('readMockSettings', () => {
       registryHost: 'glci-mock:39741',
       pushThroughFile: path.join(home, 'push-through.json'),
       longPollMs: 500,
+      traceUpdateInterval: 3,
       runnerConfig: {
         path: path.join(home, 'runner', 'config.toml'),
         tags: ['docker', 'glci'],

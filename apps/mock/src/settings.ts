@@ -41,6 +41,12 @@ export interface MockSettings {
   readonly upstreams?: readonly UpstreamConfig[];
   readonly pushThroughFile?: string;
   readonly longPollMs: number;
+  /**
+   * Seconds between the runner's trace uploads (`X-GitLab-Trace-Update-Interval`). GitLab asks
+   * for 3 while someone watches a job; the mock's container asks for 1, since `glci run` always
+   * shows the logs live and the uploads cost nothing on one machine.
+   */
+  readonly traceUpdateInterval: number;
   readonly runnerConfig?: {
     readonly path: string;
     readonly tags: readonly string[];
@@ -81,6 +87,13 @@ export async function readMockSettings(env: NodeJS.ProcessEnv, home = os.homedir
       ? { pushThroughFile: path.resolve(env.GLCI_MOCK_PUSH_THROUGH_FILE) }
       : {}),
     longPollMs: parseInteger(env.GLCI_MOCK_LONG_POLL_MS, 20_000, 'GLCI_MOCK_LONG_POLL_MS', 0, 600_000),
+    traceUpdateInterval: parseInteger(
+      env.GLCI_MOCK_TRACE_UPDATE_INTERVAL,
+      1,
+      'GLCI_MOCK_TRACE_UPDATE_INTERVAL',
+      1,
+      900,
+    ),
     ...(runnerConfigPath
       ? {
           runnerConfig: {
