@@ -1,5 +1,6 @@
 import { IssueCollector } from '../errors.js';
 import { composeFast } from './compose-fast.js';
+import { composeLines } from './compose-lines.js';
 import { composeReference } from './compose-reference.js';
 import { ReferenceTag } from './reference-tag.js';
 import type { SourceLocation, SourceMap } from './source-map.js';
@@ -20,12 +21,12 @@ const MAX_ALIAS_NODES = 100_000;
  * Every mapping and sequence is recorded in `sourceMap` with its file:line:column. Returns one value
  * per document (a file with a `spec:` header has two). Throws `PipelineConfigError` on a syntax error.
  *
- * The fast front end (js-yaml's event parser) reads what CI files are made of; anything it leaves,
- * and any document whose conversion reports a problem, is read again by the `yaml` package, whose
- * messages and positions are the reference.
+ * The line reader reads the plainest YAML, the fast front end (js-yaml's event parser) what CI
+ * files are made of; anything they leave, and any document whose conversion reports a problem, is
+ * read again by the `yaml` package, whose messages and positions are the reference.
  */
 export function loadYamlDocuments(text: string, file: string, sourceMap: SourceMap): YamlValue[] {
-  const fast = composeFast(text);
+  const fast = composeLines(text) ?? composeFast(text);
   if (fast) {
     const issues = new IssueCollector();
     const values = convertDocuments(fast, file, sourceMap, issues);
