@@ -1,30 +1,6 @@
-import { execFile } from 'node:child_process';
 import { GitError } from '../errors.js';
 import type { CommitFacts, GitFacts } from './git-facts.js';
-
-interface RunResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs one git command in `cwd`; never throws for a non-zero exit (the caller decides). */
-function runGit(cwd: string, args: readonly string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'git',
-      args as string[],
-      { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          reject(new GitError(`git ${args.join(' ')}`, error.message));
-          return;
-        }
-        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+import { type RunResult, runGit, runGitBatch } from './run-git.js';
 
 /** One commit's facts in one line of `git log` output, fields separated by a unit separator. */
 const SEPARATOR = '\x1f';
@@ -70,11 +46,18 @@ function createPrefetchedGitCli(root: string, prefetched: Prefetched): GitFacts 
     }
     return value;
   };
-  const must = async (args: readonly string[]): Promise<string> => {
-    const result = await runGit(root, args);
-    if (result.code !== 0)
-      throw new GitError(`git ${args.join(' ')}`, result.stderr.trim() || `exit ${result.code}`);
-    return result.stdout;
+  const must = async (args: readonly string[]): Promise<string> => (await mustAll([args]))[0]!;
+  /** Several commands in one child process; the first that fails (in order) throws. */
+  const mustAll = async (commands: readonly (readonly string[])[]): Promise<string[]> => {
+    const results = await runGitBatch(root, commands);
+    return results.map((result, index) => {
+      if (result.code !== 0)
+        throw new GitError(
+          `git ${commands[index]!.join(' ')}`,
+          result.stderr.trim() || `exit ${result.code}`,
+        );
+      return result.stdout;
+    });
   };
   const maybe = async (args: readonly string[]): Promise<string | undefined> => {
     const result = await runGit(root, args);
@@ -117,27 +100,27 @@ function createPrefetchedGitCli(root: string, prefetched: Prefetched): GitFacts 
     changedFiles: ({ base, mergeBase, workingTree }) =>
       once(`changed:${base}:${mergeBase}:${workingTree}`, async () => {
         const range = mergeBase ? `${base}...HEAD` : `${base}..HEAD`;
-        const changed = new Set(
-          lines(await must(['diff', '--name-only', '-z', '--no-renames', range, '--'])),
-        );
-        if (workingTree) {
-          for (const file of lines(await must(['diff', '--name-only', '-z', '--no-renames', 'HEAD', '--'])))
-            changed.add(file);
-          for (const file of lines(await must(['ls-files', '-z', '--others', '--exclude-standard'])))
-            changed.add(file);
-        }
-        return [...changed].sort();
+        const outputs = await mustAll([
+          ['diff', '--name-only', '-z', '--no-renames', range, '--'],
+          ...(workingTree
+            ? [
+                ['diff', '--name-only', '-z', '--no-renames', 'HEAD', '--'],
+                ['ls-files', '-z', '--others', '--exclude-standard'],
+              ]
+            : []),
+        ]);
+        return [...new Set(outputs.flatMap(lines))].sort();
       }),
     files: ({ includeUntracked }) =>
       once(`files:${includeUntracked}`, async () => {
         const args = includeUntracked
           ? ['ls-files', '-z', '--cached', '--others', '--exclude-standard']
           : ['ls-files', '-z', '--cached'];
-        const listed = lines(await must(args));
-        if (!includeUntracked) return [...new Set(listed)];
+        if (!includeUntracked) return [...new Set(lines(await must(args)))];
         // A tracked file deleted from the working tree is not in dirty mode's view of the project.
-        const deleted = new Set(lines(await must(['ls-files', '-z', '--deleted'])));
-        return [...new Set(listed.filter((file) => !deleted.has(file)))];
+        const [listed = '', deletedOutput = ''] = await mustAll([args, ['ls-files', '-z', '--deleted']]);
+        const deleted = new Set(lines(deletedOutput));
+        return [...new Set(lines(listed).filter((file) => !deleted.has(file)))];
       }),
     show: (ref, file) =>
       once(`show:${ref}:${file}`, async () => {
@@ -172,32 +155,24 @@ export interface OpenedRepository {
 }
 
 /**
- * Finds the repository containing `dir` (as `findRepositoryRoot`) and starts, at the same time,
- * the questions every plan asks first: one `git rev-parse` answers the top level, the current
- * branch and `origin/HEAD`'s branch, next to `git log` for HEAD's commit, `git remote get-url
- * origin` and (with `upstream`, for branch pipelines) `@{upstream}`: four child processes at once
- * instead of six, three of them one after another. What the combined `rev-parse` cannot answer
- * (an unborn HEAD, no `origin/HEAD`) is asked later with the usual commands.
+ * Finds the repository containing `dir` (as `findRepositoryRoot`) and asks, in the same child
+ * process (`runGitBatch`), the questions every plan asks first: one `git rev-parse` answers the top
+ * level, the current branch and `origin/HEAD`'s branch, then `git log` for HEAD's commit, `git
+ * remote get-url origin` and (with `upstream`, for branch pipelines) `@{upstream}`: one child
+ * process of Node instead of six. What the combined `rev-parse` cannot answer (an unborn HEAD, no
+ * `origin/HEAD`) is asked later with the usual commands.
  */
 export async function openGitRepository(
   dir: string,
   options: { readonly upstream?: boolean } = {},
 ): Promise<OpenedRepository> {
-  const heads = runGit(dir, [
-    'rev-parse',
-    '--show-toplevel',
-    '--abbrev-ref',
-    'HEAD',
-    'refs/remotes/origin/HEAD',
+  const [answered, commit, remote, upstream] = await runGitBatch(dir, [
+    ['rev-parse', '--show-toplevel', '--abbrev-ref', 'HEAD', 'refs/remotes/origin/HEAD'],
+    commitArgs('HEAD'),
+    ['remote', 'get-url', 'origin'],
+    ...(options.upstream ? [['rev-parse', '--verify', '--quiet', '@{upstream}']] : []),
   ]);
-  const commit = runGit(dir, commitArgs('HEAD'));
-  const remote = runGit(dir, ['remote', 'get-url', 'origin']);
-  const upstream = options.upstream
-    ? runGit(dir, ['rev-parse', '--verify', '--quiet', '@{upstream}'])
-    : undefined;
-  // Settled either way, so a failure is not reported as unhandled while `heads` is awaited.
-  for (const pending of [commit, remote, upstream]) pending?.catch(() => undefined);
-  const answered = await heads;
+  if (!answered || !commit || !remote) throw new GitError('git rev-parse --show-toplevel', 'no answer');
   const [root, head, originHead] = answered.stdout.split('\n');
   if (!root) throw notARepository(answered);
   const prefetched = new Map<string, Promise<unknown>>();
@@ -209,25 +184,17 @@ export async function openGitRepository(
     if (originHead.startsWith('origin/') && originHead !== 'origin/HEAD')
       prefetched.set('origin-head', Promise.resolve(originHead));
   }
-  const headCommit = commit.then((result) => {
-    if (result.code !== 0)
-      throw new GitError(
-        `git ${commitArgs('HEAD').join(' ')}`,
-        result.stderr.trim() || `exit ${result.code}`,
-      );
-    return parseCommit(result.stdout);
-  });
+  const headCommit =
+    commit.code === 0
+      ? Promise.resolve(parseCommit(commit.stdout))
+      : Promise.reject(
+          new GitError(`git ${commitArgs('HEAD').join(' ')}`, commit.stderr.trim() || `exit ${commit.code}`),
+        );
   // A caller that never asks for the commit must not see its failure as an unhandled rejection.
   headCommit.catch(() => undefined);
   prefetched.set('commit:HEAD', headCommit);
-  prefetched.set(
-    'remote',
-    remote.then((result) => (result.code === 0 ? result.stdout.trim() : undefined)),
-  );
+  prefetched.set('remote', Promise.resolve(remote.code === 0 ? remote.stdout.trim() : undefined));
   if (upstream)
-    prefetched.set(
-      'upstream',
-      upstream.then((result) => (result.code === 0 ? result.stdout.trim() : undefined)),
-    );
+    prefetched.set('upstream', Promise.resolve(upstream.code === 0 ? upstream.stdout.trim() : undefined));
   return { root, git: createPrefetchedGitCli(root, prefetched) };
 }

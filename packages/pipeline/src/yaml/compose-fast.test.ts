@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IssueCollector, PipelineConfigError } from '../errors.js';
 import { composeFast } from './compose-fast.js';
+import { composeLines } from './compose-lines.js';
 import { composeReference } from './compose-reference.js';
 import { convertDocuments, loadYamlDocuments, type YamlValue } from './load-yaml.js';
 import { ReferenceTag } from './reference-tag.js';
@@ -71,18 +72,25 @@ function difference(actual: Converted, expected: Converted): string | undefined 
 
 type Outcome = 'fast' | 'left to the reference' | 'refused by both';
 
-/** Runs both front ends; fails on any difference. */
+/** Runs the front ends (the line reader too, when it reads the text); fails on any difference. */
 function compare(text: string): Outcome {
   let reference: Converted;
   try {
     reference = convert(composeReference(text, 'ci.yml'));
   } catch (error) {
     if (!(error instanceof PipelineConfigError)) throw error;
-    // The yaml package refuses the text: the fast front end must not accept it.
+    // The yaml package refuses the text: the fast front ends must not accept it.
     const fast = composeFast(text);
     if (fast && convert(fast).issues === 0)
       throw new Error(`the fast front end accepts YAML the reference refuses: ${error.message}`);
+    if (composeLines(text))
+      throw new Error(`the line reader accepts YAML the reference refuses: ${error.message}`);
     return 'refused by both';
+  }
+  const lines = composeLines(text);
+  if (lines) {
+    const found = difference(convert(lines), reference);
+    if (found) throw new Error(`line reader and reference differ: ${found}`);
   }
   const fast = composeFast(text);
   if (!fast) return 'left to the reference';
@@ -277,6 +285,185 @@ const EDGE: Record<string, string> = {
   // js-yaml refuses a closing bracket at the key's indentation; the yaml package and GitLab take it.
   flowCloseAtIndent: 'variables: {\n  A: 1\n}\nlist: [\n  a\n]\n',
 };
+
+/** Texts inside the line reader's subset: it must read each one, as the reference does. */
+const LINE_SUBSET: Record<string, string> = {
+  jobs: `# a comment
+stages: [build, test]   # trailing comment
+variables:
+  GIT_DEPTH: "10"
+  FLAG: yes
+  OCTAL: 0755
+  EMPTY: ''
+  NOTHING:
+  REGEX: /^v\\d+$/
+.base: &base
+  image: node:22
+  tags: [docker, linux]
+  retry: {max: 2, when: [runner_system_failure]}
+.setup:
+  script:
+    - echo setup
+    - npm ci --prefer-offline
+build job:
+  <<: *base
+  stage: build
+  script:
+      # an indented comment
+    - !reference [.setup, script]
+    - echo "quoted" and 'single' words # comment
+    - make a#b c:d http://x:8080/y
+    - -v
+  rules:
+    - if: $CI_COMMIT_BRANCH == "main" && $X =~ /^v\\d+/
+      when: always
+    - if: $CI_PIPELINE_SOURCE == 'merge_request_event'
+      changes: [src/**/*]
+      variables: {A: "1", B: '2', C: 3.5, D: ~, E: null, F: off, G: y, H: N}
+    - when: never
+  needs:
+  - job: .setup
+    artifacts: false
+  - other
+test:
+  extends: [.base, .setup]
+  on: 1
+  1: 2
+  ~: 3
+  nested:
+    deeper:
+      deepest: [a, [b, c], {d: e}, "f", 'g', ]
+  back: 1
+`,
+  anchors: `.a: &a {x: 1, y: [1, 2]}
+.b: &b
+  y: 3
+  z: &inner [4, 5]
+merged:
+  <<: [*a, *b]
+  x: own
+list: [*a, *inner, *b]
+redefined: &a 1
+after: *a
+scalar: &s text
+again: [*s, *s]
+items:
+  - &item
+    k: v
+  - *item
+`,
+  topList: '- a\n- b: c\n  d: e\n-\n  f: g\n',
+};
+
+/** Texts the line reader must leave to the other front ends. */
+const LINE_OUTSIDE: Record<string, string> = {
+  blockScalar: 'a: |\n  x\n',
+  escape: 'a: "\\n"\n',
+  multilinePlain: 'a: b\n  c\n',
+  multilineFlow: 'a: [b,\n  c]\n',
+  multilineQuoted: 'a: "b\n  c"\n',
+  quotedKey: '"a": 1\n',
+  tab: 'a:\tb\n',
+  crlf: 'a: 1\r\n',
+  documents: 'a: 1\n---\nb: 2\n',
+  badIndent: 'a:\n    b: 1\n  c: 2\n',
+  deeperAfterValue: 'a:\n  b: 1\n   c: 2\n',
+  mappingInValue: 'a: b: c\n',
+  colonEnd: 'a: b:\n',
+  itemInMapping: 'a: 1\n- b\n',
+  emptyItem: 'a:\n  -\n  - x\n',
+  nestedCompact: '- - a\n',
+  otherTag: 'a: !!str 1\n',
+  forwardAlias: 'a: *b\nb: &b 1\n',
+  recursive: 'a: &a [*a]\n',
+  keyWithSpaceBeforeColon: 'a : 1\n',
+  flowPairInSequence: 'a: [b: 1]\n',
+  trailingContent: 'a: "b" c\n',
+  comments: '# only\n',
+  scalarRoot: 'text\n',
+};
+
+describe('composeLines (the line reader) against the reference', () => {
+  it.each(Object.entries(LINE_SUBSET))('reads %s as the reference does', (_name, text) => {
+    expect(composeLines(text)).toBeDefined();
+    expect(compare(text)).toBe('fast');
+  });
+
+  it.each(Object.entries(LINE_OUTSIDE))('leaves %s to the other front ends', (_name, text) => {
+    expect(composeLines(text)).toBeUndefined();
+    expect(['fast', 'left to the reference', 'refused by both']).toContain(compare(text));
+  });
+
+  it('agrees with the reference on random line-shaped texts', () => {
+    // A seeded generator (no Math.random): the same texts on every run.
+    let seed = 42;
+    const next = (limit: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % limit;
+    };
+    const pick = <T>(items: readonly T[]) => items[next(items.length)]!;
+    const keys = ['a', 'b c', 'on', '1', '~', '.x', '<<', 'k-1', 'a:b', 'a#b', 'x*y', 'yes'];
+    const values = [
+      '',
+      ' x',
+      ' text with spaces',
+      ' "q"',
+      " 'q'",
+      " ''",
+      ' 0755',
+      ' [a, b]',
+      ' {a: 1, b: [c]}',
+      ' [a, {b: c}, ]',
+      ' []',
+      ' {}',
+      ' *x',
+      ' &x v',
+      ' &x',
+      ' !reference [a, b]',
+      ' a: b',
+      ' - x',
+      ' # c',
+      ' v # c',
+      ' "q" z',
+      ' a#b',
+      ' -1',
+      ' [a: 1]',
+      ' http://h:1/p',
+      ' x:',
+      ' ? x',
+    ];
+    let read = 0;
+    for (let round = 0; round < 400; round++) {
+      const lines: string[] = [];
+      const count = 1 + next(8);
+      for (let line = 0; line < count; line++) {
+        const indent = ' '.repeat(pick([0, 0, 2, 2, 4, 6, 1, 3]));
+        const kind = next(6);
+        if (kind === 0) lines.push(`${indent}${pick(keys)}:${pick(values)}`);
+        else if (kind === 1) lines.push(`${indent}-${pick(values)}`);
+        else if (kind === 2) lines.push(`${indent}- ${pick(keys)}:${pick(values)}`);
+        else if (kind === 3) lines.push(`${indent}# comment`);
+        else if (kind === 4) lines.push('');
+        else lines.push(`${indent}${pick(keys)}:`);
+      }
+      const text = `${lines.join('\n')}\n`;
+      if (composeLines(text)) read++;
+      expect(['fast', 'left to the reference', 'refused by both'], text).toContain(compare(text));
+    }
+    expect(read).toBeGreaterThan(40);
+  });
+
+  it('reads the shape of a large generated configuration', () => {
+    const jobs = Array.from(
+      { length: 40 },
+      (_, index) =>
+        `c-${index}:\n  extends: .t\n  script:\n    - !reference [.setup, script]\n    - ./run.sh c-${index}\n  variables:\n    INDEX: "${index}"\n  needs:\n    - c-${Math.max(0, index - 1)}\n  cache:\n    key: c-$CI_COMMIT_REF_SLUG\n    paths: [node_modules/]\n`,
+    ).join('');
+    const text = `.setup:\n  script: [echo]\n.t:\n  stage: test\n${jobs}`;
+    expect(composeLines(text)).toBeDefined();
+    expect(compare(text)).toBe('fast');
+  });
+});
 
 describe('composeFast against the reference (the yaml package)', () => {
   it.each(Object.entries(CI_LIKE))('reads %s as the reference does', (_name, text) => {

@@ -1,5 +1,6 @@
 import { IssueCollector } from '../errors.js';
 import { composeFast } from './compose-fast.js';
+import { composeLines } from './compose-lines.js';
 import { composeReference } from './compose-reference.js';
 import { ReferenceTag } from './reference-tag.js';
 import type { SourceLocation, SourceMap } from './source-map.js';
@@ -20,12 +21,12 @@ const MAX_ALIAS_NODES = 100_000;
  * Every mapping and sequence is recorded in `sourceMap` with its file:line:column. Returns one value
  * per document (a file with a `spec:` header has two). Throws `PipelineConfigError` on a syntax error.
  *
- * The fast front end (js-yaml's event parser) reads what CI files are made of; anything it leaves,
- * and any document whose conversion reports a problem, is read again by the `yaml` package, whose
- * messages and positions are the reference.
+ * The line reader reads the plainest YAML, the fast front end (js-yaml's event parser) what CI
+ * files are made of; anything they leave, and any document whose conversion reports a problem, is
+ * read again by the `yaml` package, whose messages and positions are the reference.
  */
 export function loadYamlDocuments(text: string, file: string, sourceMap: SourceMap): YamlValue[] {
-  const fast = composeFast(text);
+  const fast = composeLines(text) ?? composeFast(text);
   if (fast) {
     const issues = new IssueCollector();
     const values = convertDocuments(fast, file, sourceMap, issues);
@@ -47,9 +48,19 @@ export function convertDocuments(
   sourceMap: SourceMap,
   issues: IssueCollector,
 ): YamlValue[] {
+  // LineCounter.linePos's search, without its intermediate object: a location is made per key.
+  const starts = composed.lineCounter.lineStarts;
   const at = (offset: number): SourceLocation => {
-    const { line, col } = composed.lineCounter.linePos(offset);
-    return { file, line, column: col };
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (starts[middle]! < offset) low = middle + 1;
+      else high = middle;
+    }
+    if (starts[low] === offset) return { file, line: low + 1, column: 1 };
+    if (low === 0) return { file, line: 0, column: offset };
+    return { file, line: low, column: offset - starts[low - 1]! + 1 };
   };
   const budget = { nodes: 0 };
   const values: YamlValue[] = [];
@@ -104,13 +115,14 @@ class Converter {
   private map(node: YamlMapNode, depth: number): YamlMap {
     const map: YamlMap = {};
     const entries = this.sourceMap.record(map, this.here(node));
-    const explicit = new Set<string>();
+    // Only `<<` needs to know which keys were written explicitly.
+    const explicit = node.pairs.some((pair) => pair.merge) ? new Set<string>() : undefined;
     for (const pair of node.pairs) {
       if (pair.merge) {
-        this.mergeInto(map, entries, explicit, pair.value, depth);
+        this.mergeInto(map, entries, explicit!, pair.value, depth);
         continue;
       }
-      explicit.add(pair.name);
+      explicit?.add(pair.name);
       entries.set(pair.name, this.at(pair.keyOffset));
       setKey(map, pair.name, this.convert(pair.value, depth + 1));
     }

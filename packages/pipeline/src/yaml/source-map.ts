@@ -18,7 +18,7 @@ interface NodeMeta {
  * merging creates later have no entry, and callers fall back to the nearest located parent.
  */
 export class SourceMap {
-  readonly #nodes = new WeakMap<object, NodeMeta>();
+  readonly #nodes = new Map<object, NodeMeta>();
 
   record(node: object, location: SourceLocation): Map<string | number, SourceLocation> {
     const entries = new Map<string | number, SourceLocation>();

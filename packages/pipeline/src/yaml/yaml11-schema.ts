@@ -50,12 +50,7 @@ export interface PlainScalarResolver {
  * composer does), so both YAML front ends agree on every value.
  */
 export function createPlainScalarResolver(): PlainScalarResolver {
-  const document = new Document(null, YAML_OPTIONS);
-  const tags = document.schema.tags.filter(
-    (tag): tag is ScalarTag =>
-      !isCollectionTag(tag) && (tag.default === true || tag.default === 'key') && tag.test !== undefined,
-  );
-  const options = document.options;
+  const { tags, options } = YAML11_PLAIN_TAGS;
   const fail = (message: string) => {
     throw new ScalarResolveError(message);
   };
@@ -69,6 +64,19 @@ export function createPlainScalarResolver(): PlainScalarResolver {
     },
   };
 }
+
+/**
+ * The `yaml` package's YAML 1.1 tags for untagged plain scalars, in its order, and its options:
+ * read once (a schema's tags are fixed), since every file of every plan resolves its scalars.
+ */
+const YAML11_PLAIN_TAGS = (() => {
+  const document = new Document(null, YAML_OPTIONS);
+  const tags: readonly ScalarTag[] = document.schema.tags.filter(
+    (tag): tag is ScalarTag =>
+      !isCollectionTag(tag) && (tag.default === true || tag.default === 'key') && tag.test !== undefined,
+  );
+  return { tags, options: document.options };
+})();
 
 function isCollectionTag(tag: CollectionTag | ScalarTag): tag is CollectionTag {
   return 'collection' in tag && tag.collection !== undefined;
