@@ -62,16 +62,7 @@ BUSYBOX_APPLETS=(sh ash ls cat echo env sleep mkdir rm cp mv ln grep sed head ta
 import_rootfs() {
   local image="$1"
   shift
-  local changes=(--change "LABEL dev.glci.build=\"$BUILD_HASH\" dev.glci.test-image=\"$image\"")
-  local change
-  for change in "$@"; do changes+=(--change "$change"); done
-  local previous
-  previous="$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
-  tar --numeric-owner -C "$rootfs" -cf - . | docker import "${changes[@]}" - "$image" >/dev/null
-  # The image this one replaces, now untagged (unless a container still uses it).
-  if [[ -n "$previous" && "$previous" != "$(docker image inspect --format '{{.Id}}' "$image")" ]]; then
-    docker image rm "$previous" >/dev/null 2>&1 || true
-  fi
+  import_labelled_rootfs "dev.glci.build=\"$BUILD_HASH\" dev.glci.test-image=\"$image\"" "$image" "$@"
   log "built $image"
 }
 

@@ -53,3 +53,20 @@ add_minimal_etc() {
     if [[ -e "$lib" ]]; then mkdir -p "$rootfs$(dirname "$lib")"; cp -L "$lib" "$rootfs$lib"; fi
   done
 }
+
+# import_labelled_rootfs LABELS IMAGE CHANGE...: $rootfs as IMAGE's single layer, with LABELS
+# (`key="value" ...`) and the other Dockerfile CHANGEs; the image it replaces, now untagged, is
+# removed (unless a container still uses it).
+import_labelled_rootfs() {
+  local labels="$1" image="$2"
+  shift 2
+  local changes=(--change "LABEL $labels")
+  local change
+  for change in "$@"; do changes+=(--change "$change"); done
+  local previous
+  previous="$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
+  tar --numeric-owner -C "$rootfs" -cf - . | docker import "${changes[@]}" - "$image" >/dev/null
+  if [[ -n "$previous" && "$previous" != "$(docker image inspect --format '{{.Id}}' "$image")" ]]; then
+    docker image rm "$previous" >/dev/null 2>&1 || true
+  fi
+}

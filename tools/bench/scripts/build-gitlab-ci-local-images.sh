@@ -44,15 +44,7 @@ APPLETS=(sh ls cat echo env sleep mkdir rm cp mv ln grep sed head tail tr wc dat
 import_rootfs() {
   local image="$1"
   shift
-  local changes=(--change "LABEL dev.glci.bench-build=\"$BUILD_HASH\" dev.glci.bench-image=\"$image\"")
-  local change
-  for change in "$@"; do changes+=(--change "$change"); done
-  local previous
-  previous="$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
-  tar --numeric-owner -C "$rootfs" -cf - . | docker import "${changes[@]}" - "$image" >/dev/null
-  if [[ -n "$previous" && "$previous" != "$(docker image inspect --format '{{.Id}}' "$image")" ]]; then
-    docker image rm "$previous" >/dev/null 2>&1 || true
-  fi
+  import_labelled_rootfs "dev.glci.bench-build=\"$BUILD_HASH\" dev.glci.bench-image=\"$image\"" "$image" "$@"
   echo "built $image"
 }
 

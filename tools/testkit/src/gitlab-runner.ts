@@ -27,6 +27,21 @@ export const RUNNER_IMAGES = {
 } as const;
 
 /**
+ * The `~/.glci/config.toml` lines that point `glci run` at RUNNER_IMAGES: the runner and helper
+ * images, and the docker-cli image for jobs that name none (scripts/first-config.sh writes the
+ * same for a user of this machine).
+ */
+export const LOCAL_RUNNER_CONFIG_LINES: readonly string[] = [
+  '[runner]',
+  `image = "${RUNNER_IMAGES.runner}"`,
+  `helper_image = "${RUNNER_IMAGES.helper}"`,
+  '',
+  '[defaults]',
+  `image = "${RUNNER_IMAGES.dockerCli}"`,
+  '',
+];
+
+/**
  * The official gitlab-runner binary built by scripts/peers.sh (`.peers/bin/gitlab-runner`).
  * Throws, never skips, when it is missing: in CI that is a broken install step.
  */

@@ -5,6 +5,7 @@ export { ensureMockImage, ensureTestImages, MOCK_IMAGE, requireDocker, TEST_IMAG
 export {
   GITLAB_RUNNER_VERSION,
   gitlabRunnerCommand,
+  LOCAL_RUNNER_CONFIG_LINES,
   RUNNER_IMAGES,
   type RunningGitlabRunner,
   requireGitlabRunner,

@@ -7,6 +7,7 @@ import {
   ensureMockImage,
   ensureTestImages,
   freePort,
+  LOCAL_RUNNER_CONFIG_LINES,
   RUNNER_IMAGES,
   type RunningDistribution,
   run,
@@ -98,13 +99,7 @@ export async function startRunMachine(): Promise<RunMachine> {
   }
   sandbox.writeUserConfig(
     [
-      '[runner]',
-      `image = "${RUNNER_IMAGES.runner}"`,
-      `helper_image = "${RUNNER_IMAGES.helper}"`,
-      '',
-      '[defaults]',
-      `image = "${RUNNER_IMAGES.dockerCli}"`,
-      '',
+      ...LOCAL_RUNNER_CONFIG_LINES,
       '[mock]',
       `image = "${mockImage}"`,
       '',

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, RUNNER_IMAGES } from '@glci/testkit';
+import { freePort, LOCAL_RUNNER_CONFIG_LINES } from '@glci/testkit';
 import { EXPECTED_STATES } from './bench-project.js';
 import {
   containerPid,
@@ -57,18 +57,7 @@ export async function createGlciMachine(options: { cliPath: string; root: string
   for (const dir of [glciHome, dockerConfig]) mkdirSync(dir, { recursive: true });
   writeFileSync(
     path.join(glciHome, 'config.toml'),
-    [
-      '[runner]',
-      `image = "${RUNNER_IMAGES.runner}"`,
-      `helper_image = "${RUNNER_IMAGES.helper}"`,
-      '',
-      '[defaults]',
-      `image = "${RUNNER_IMAGES.dockerCli}"`,
-      '',
-      '[network]',
-      `mock_server_port = ${await freePort()}`,
-      '',
-    ].join('\n'),
+    [...LOCAL_RUNNER_CONFIG_LINES, '[network]', `mock_server_port = ${await freePort()}`, ''].join('\n'),
   );
   // Nothing of the bench's own environment (GLCI_HOME, a DOCKER_CONFIG with contexts) leaks in.
   const env: NodeJS.ProcessEnv = {
