@@ -37,7 +37,8 @@ describe('parseOptions', () => {
 
   it('refuses unknown arguments and bad values with the usage', () => {
     expect(() => parseOptions(['--fast'])).toThrow(/unknown argument --fast[\s\S]*usage: pnpm bench/);
-    expect(() => parseOptions(['--candidate', 'zot'])).toThrow(/glci or distribution/);
+    expect(parseOptions(['--candidate=crane']).candidate).toBe('crane');
+    expect(() => parseOptions(['--candidate', 'zot'])).toThrow(/glci, distribution or crane/);
     expect(() => parseOptions(['--runs', '0'])).toThrow(/1\.\.20/);
     expect(() => parseOptions(['--only'])).toThrow(/--only needs a value/);
     expect(() => parseOptions(['--chart'])).toThrow(/--chart needs a value/);

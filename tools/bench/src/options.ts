@@ -7,7 +7,7 @@ export interface CliOptions {
   readonly chart?: string | false;
   readonly only?: ReadonlySet<string>;
   /** Which registry is measured against distribution (`distribution` checks the harness itself). */
-  readonly candidate: 'glci' | 'distribution';
+  readonly candidate: 'glci' | 'distribution' | 'crane';
   readonly repetitions?: number;
   /** Build the CLI first (`--no-build` runs whatever apps/glci/dist holds). */
   readonly build: boolean;
@@ -17,7 +17,7 @@ export interface CliOptions {
   readonly list: boolean;
 }
 
-export const USAGE = `usage: pnpm bench [--quick] [--only ROW,ROW] [--json [FILE]] [--chart FILE | --no-chart] [--runs N] [--candidate glci|distribution] [--no-build] [--no-prime] [--list]
+export const USAGE = `usage: pnpm bench [--quick] [--only ROW,ROW] [--json [FILE]] [--chart FILE | --no-chart] [--runs N] [--candidate glci|distribution|crane] [--no-build] [--no-prime] [--list]
 
 Runs CNCF distribution 2.8.2 and glci's registry side by side (and glci show / glci run against
 gitlab-ci-local 4.73.0: the planning and pipeline rows) and prints one ratio per row.
@@ -27,7 +27,9 @@ gitlab-ci-local 4.73.0: the planning and pipeline rows) and prints one ratio per
   --chart FILE         write the results as an SVG bar chart to FILE (default: beside --json FILE, .svg)
   --no-chart           no chart, even with --json FILE
   --runs N             timed runs per row and side (default 3, 1 with --quick); the median is reported
-  --candidate NAME     glci (default), or distribution to check the harness (ratios near 1.00x)
+  --candidate NAME     glci (default); distribution to check the harness (ratios near 1.00x); crane
+                       for crane's in-memory registry on the plain registry rows: the ceiling the
+                       clients leave any registry (S3, proxy, planning and pipeline rows not run)
   --no-build           do not build the CLI first (turbo run build --filter=@glci/cli)
   --no-prime           do not fill free memory with page-cache ballast before each group (see README)
   --list               list the rows and exit
@@ -81,8 +83,8 @@ export function parseOptions(argv: readonly string[]): CliOptions {
         break;
       case '--candidate': {
         const name = value(flag, inline);
-        if (name !== 'glci' && name !== 'distribution')
-          throw new Error(`--candidate must be glci or distribution\n${USAGE}`);
+        if (name !== 'glci' && name !== 'distribution' && name !== 'crane')
+          throw new Error(`--candidate must be glci, distribution or crane\n${USAGE}`);
         candidate = name;
         break;
       }
