@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { configSchema, createLogger, createSilentLogger } from '@glci/config';
 import { createRegistry, MemoryDriver } from '@glci/registry';
+import { waitFor } from '@glci/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMockServer, type MockServer, type RunningMockServer } from './create-mock-server.js';
 import { basic, pushTinyImage } from './test-support/oci-push.js';
@@ -410,6 +411,69 @@ describe('pull-through and push-through', () => {
     } finally {
       await upstream.close();
       await mirror.close();
+    }
+  });
+
+  it('bounds the pull-through cache by [registry.proxy_cache] and keeps its index across restarts', async () => {
+    const upstream = await createRegistry({
+      storage: new MemoryDriver(),
+      logger: createSilentLogger(),
+    }).listen({
+      port: 0,
+    });
+    const root = path.join(dataDir, 'registry');
+    const manifest = (url: string, name: string) =>
+      fetch(`${url}/v2/${name}/manifests/1`, {
+        headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+    const cachedBytes = async (url: string) =>
+      (
+        (await (
+          await fetch(`${url}/internal/stats`, { headers: { Authorization: `Bearer ${SECRET}` } })
+        ).json()) as { proxy: { cache: { bytes: number } } }
+      ).proxy.cache.bytes;
+    let upstreamOpen = true;
+    try {
+      for (const name of ['vendor/first', 'vendor/second']) {
+        expect((await pushTinyImage(upstream.url, name, '1')).status).toBe(201);
+      }
+      const size = (await (await manifest(upstream.url, 'vendor/first')).arrayBuffer()).byteLength;
+      // Room for one cached manifest, not two.
+      const config = configSchema.parse({
+        registry: {
+          storage: { root },
+          upstreams: [{ url: upstream.url }],
+          proxy_cache: { max_size: size + 10 },
+        },
+      });
+      const first = await createMockServer({ secret: SECRET, dataDir, config, longPollMs: 0 }).listen({
+        closeTimeoutMs: 100,
+      });
+      try {
+        expect((await manifest(first.url, 'vendor/first')).status).toBe(200);
+        expect((await manifest(first.url, 'vendor/second')).status).toBe(200);
+        await waitFor(
+          'the cache to evict down to its bound',
+          async () => (await cachedBytes(first.url)) <= size + 10,
+        );
+      } finally {
+        await first.close();
+      }
+      // A new mock on the same storage: the saved index says what is cached, with the upstream gone.
+      await upstream.close();
+      upstreamOpen = false;
+      const second = await createMockServer({ secret: SECRET, dataDir, config, longPollMs: 0 }).listen({
+        closeTimeoutMs: 100,
+      });
+      try {
+        expect(await cachedBytes(second.url)).toBeGreaterThan(0);
+        expect((await manifest(second.url, 'vendor/second')).status).toBe(200);
+        expect((await manifest(second.url, 'vendor/first')).status).toBeGreaterThanOrEqual(400);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      if (upstreamOpen) await upstream.close();
     }
   });
 

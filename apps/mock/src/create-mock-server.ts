@@ -137,7 +137,14 @@ export function createMockServer(options: MockServerOptions): MockServer {
   const local = createNamespace({ driver: storage, logger });
   const upstreams = options.upstreams ?? config?.registry.upstreams ?? [];
   const proxy =
-    upstreams.length > 0 ? createProxyNamespace({ local, upstreams: [...upstreams], logger }) : undefined;
+    upstreams.length > 0
+      ? createProxyNamespace({
+          local,
+          upstreams: [...upstreams],
+          logger,
+          cache: proxyCacheOptions(config, storage),
+        })
+      : undefined;
   const pushThrough = createPushThrough({
     upstream: config?.registry.push_through ? config.registry.upstream : undefined,
     logger,
@@ -271,5 +278,19 @@ export function createMockServer(options: MockServerOptions): MockServer {
       return requireRunnerApi();
     },
     listen,
+  };
+}
+
+/**
+ * The pull-through cache's index lives in the registry's own storage (a restarted mock still knows
+ * what it cached and when it was last read), bounded by `[registry.proxy_cache]` as `glci registry
+ * serve` is.
+ */
+function proxyCacheOptions(config: GlciConfig | undefined, storage: StorageDriver) {
+  const bounds = config?.registry.proxy_cache;
+  return {
+    stateDriver: storage,
+    ...(bounds && bounds.max_size > 0 ? { maxBytes: bounds.max_size } : {}),
+    ...(bounds && bounds.unused_ttl > 0 ? { unusedExpiryMs: bounds.unused_ttl } : {}),
   };
 }

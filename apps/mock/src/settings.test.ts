@@ -93,6 +93,34 @@ describe('readMockSettings', () => {
     expect(settings.secret).toBe('s'.repeat(16));
   });
 
+  it('takes the configuration glci run hands over as TOML, kept 0600 in the data directory', async () => {
+    const toml = [
+      '[[registry.upstreams]]',
+      'url = "https://registry.example"',
+      'username = "puller"',
+      'password = "s3cret"',
+      '[registry.proxy_cache]',
+      'max_size = "2GB"',
+      '[cache]',
+      'max_size = "1GB"',
+      '',
+    ].join('\n');
+    const settings = await readMockSettings({ GLCI_HOME: home, GLCI_MOCK_CONFIG_TOML: toml }, home);
+    expect(settings.config.registry.upstreams).toEqual([
+      expect.objectContaining({ url: 'https://registry.example', username: 'puller', password: 's3cret' }),
+    ]);
+    expect(settings.config.registry.proxy_cache.max_size).toBe(2 * 1024 ** 3);
+    expect(settings.config.cache.max_size).toBe(1024 ** 3);
+    const written = await stat(path.join(settings.dataDir, 'config.toml'));
+    expect(written.mode & 0o777).toBe(0o600);
+  });
+
+  it('reports a mistake in the handed-over TOML against the file it was written to', async () => {
+    await expect(
+      readMockSettings({ GLCI_HOME: home, GLCI_MOCK_CONFIG_TOML: '[cache]\nmax_size = "lots"\n' }, home),
+    ).rejects.toThrow(/config\.toml[\s\S]*cache\.max_size/);
+  });
+
   it('an empty GLCI_MOCK_UPSTREAMS switches the proxy off', async () => {
     const settings = await readMockSettings({ GLCI_HOME: home, GLCI_MOCK_UPSTREAMS: '' }, home);
     expect(settings.upstreams).toEqual([]);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type GlciConfig, loadConfig, type UpstreamConfig } from '@glci/config';
+import { type GlciConfig, glciHome, loadConfig, type UpstreamConfig } from '@glci/config';
 import { DEFAULT_MOCK_PORT } from './healthcheck.js';
 
 /**
@@ -20,6 +20,7 @@ import { DEFAULT_MOCK_PORT } from './healthcheck.js';
  * | `GLCI_MOCK_CACHE_DIR` | `<data>/cache` | the S3 cache volume |
  * | `GLCI_MOCK_EXTERNAL_URL` | the bound address | URL runners and jobs reach the mock at |
  * | `GLCI_MOCK_REGISTRY_HOST` | the external URL's host | `CI_REGISTRY` |
+ * | `GLCI_MOCK_CONFIG_TOML` | none | the glci configuration as TOML text, used instead of the file (see below) |
  * | `GLCI_MOCK_UPSTREAMS` | `registry.upstreams` | comma-separated pull-through upstream URLs; empty = none |
  * | `GLCI_MOCK_PUSH_THROUGH_FILE` | none | `push-through.json` to poll |
  * | `GLCI_MOCK_LONG_POLL_MS` | `20000` | how long a job request is held |
@@ -27,6 +28,11 @@ import { DEFAULT_MOCK_PORT } from './healthcheck.js';
  * | `GLCI_MOCK_RUNNER_TAGS` | none | that runner's tags (comma-separated; it also runs untagged jobs) |
  * | `GLCI_MOCK_RUNNER_EXTRA_HOSTS` | `host.docker.internal:host-gateway` | its `extra_hosts` (comma-separated) |
  * | `GLCI_LOG_LEVEL`, `GLCI_LOG_JSON=1` | `info` | logging |
+ *
+ * `GLCI_MOCK_CONFIG_TOML` is how `glci run` hands its mock container the parts of the user's
+ * configuration the mock acts on (upstreams with their credentials, the cache bounds): the
+ * container cannot read `~/.glci/config.toml`. It is written to `<data>/config.toml` (0600) and
+ * read from there, so a mistake in it is reported against that file.
  */
 export interface MockSettings {
   readonly host: string;
@@ -61,14 +67,15 @@ export class SettingsError extends Error {
 
 /** Reads the settings; creates the data directory and, when no secret is given, a persistent one. */
 export async function readMockSettings(env: NodeJS.ProcessEnv, home = os.homedir()): Promise<MockSettings> {
-  const loaded = loadConfig({
-    env,
-    home,
-    projectFile: null,
-    ...(env.GLCI_CONFIG ? { globalFile: env.GLCI_CONFIG } : {}),
-  });
-  const dataDir = path.resolve(env.GLCI_MOCK_DATA_DIR || path.join(loaded.glciHome, 'mock'));
+  const dataDir = path.resolve(env.GLCI_MOCK_DATA_DIR || path.join(glciHome(env, home), 'mock'));
   await mkdir(dataDir, { recursive: true });
+  const handedConfig = env.GLCI_MOCK_CONFIG_TOML ? path.join(dataDir, 'config.toml') : undefined;
+  if (handedConfig) {
+    await writeFile(handedConfig, env.GLCI_MOCK_CONFIG_TOML ?? '', { mode: 0o600 });
+    await chmod(handedConfig, 0o600); // it may hold upstream passwords
+  }
+  const globalFile = handedConfig ?? env.GLCI_CONFIG;
+  const loaded = loadConfig({ env, home, projectFile: null, ...(globalFile ? { globalFile } : {}) });
   const upstreams =
     env.GLCI_MOCK_UPSTREAMS === undefined ? undefined : parseUpstreams(env.GLCI_MOCK_UPSTREAMS);
   const runnerConfigPath = env.GLCI_MOCK_RUNNER_CONFIG;

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatConfigJson, formatConfigToml, toDisplayObject } from './format.js';
+import { formatConfigJson, formatConfigToml, toConfigToml, toDisplayObject } from './format.js';
 import { type LoadedConfig, loadConfig, parseConfig } from './load.js';
 
 let root: string;
@@ -163,5 +163,33 @@ describe('toDisplayObject', () => {
     expect(shown.daemon.idle_timeout).toBe('30m');
     expect(shown.cache.ttl).toBe('1d');
     expect(config.cache.ttl).toBe(86_400_000);
+  });
+});
+
+describe('toConfigToml', () => {
+  it('writes loaded values as TOML that loads back to the same values, secrets and dollars kept', () => {
+    const loaded = loadWith(
+      [
+        '[[registry.upstreams]]',
+        'url = "https://registry.example"',
+        'username = "puller"',
+        'password = "pa$$word"',
+        '[registry.proxy_cache]',
+        'max_size = "2GB"',
+        'unused_ttl = "7d"',
+        '[cache]',
+        'ttl = "90m"',
+        '',
+      ].join('\n'),
+    ).config;
+    const values = {
+      registry: { upstreams: loaded.registry.upstreams, proxy_cache: loaded.registry.proxy_cache },
+      cache: loaded.cache,
+    };
+    const reread = parseConfig(toConfigToml(values), { env: {} });
+    expect(reread.registry.upstreams).toEqual(loaded.registry.upstreams);
+    expect(reread.registry.upstreams[0]?.password).toBe('pa$word');
+    expect(reread.registry.proxy_cache).toEqual({ max_size: 2 * 1024 ** 3, unused_ttl: 7 * 86_400_000 });
+    expect(reread.cache).toEqual(loaded.cache);
   });
 });

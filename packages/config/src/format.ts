@@ -25,7 +25,11 @@ const unitFields: readonly { path: readonly string[]; unit: UnitKind }[] = (() =
 
 /** The configuration as a user would write it: units restored, secrets redacted. */
 export function toDisplayObject(config: unknown): Record<string, unknown> {
-  const copy = structuredClone(redactSecrets(config)) as Record<string, unknown>;
+  return withUnits(structuredClone(redactSecrets(config)) as Record<string, unknown>);
+}
+
+/** Sizes and durations in `copy` (changed in place) written back with units, exactly. */
+function withUnits(copy: Record<string, unknown>): Record<string, unknown> {
   for (const { path, unit } of unitFields) {
     const parent = path
       .slice(0, -1)
@@ -49,6 +53,17 @@ export function formatConfigToml(loaded: LoadedConfig): string {
   );
   lines.push(`# project file: ${loaded.sources.project ? displayPath(loaded.sources.project) : '(none)'}`);
   return `${lines.join('\n')}\n\n${stringifyToml(escapeDollars(toDisplayObject(loaded.config)))}\n`;
+}
+
+/**
+ * Configuration values (as loaded: sizes in bytes, durations in milliseconds, secrets kept) as a
+ * TOML config file that loads back to the same values: how `glci run` hands settings to a process
+ * that cannot read the user's files.
+ */
+export function toConfigToml(values: Record<string, unknown>): string {
+  // JSON drops the keys of unset optional fields, which TOML has no way to write.
+  const copy = JSON.parse(JSON.stringify(values)) as Record<string, unknown>;
+  return `${stringifyToml(escapeDollars(withUnits(copy)))}\n`;
 }
 
 /** A literal `$` is written `$$` in a config file, so the printed TOML reads back to the same values. */

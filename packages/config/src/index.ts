@@ -9,7 +9,7 @@ export {
 } from './docker-host.js';
 export { type Environment, expandEnvironment } from './env.js';
 export { ConfigError, type ConfigIssue, displayPath, formatIssue } from './errors.js';
-export { formatConfigJson, formatConfigToml, toDisplayObject } from './format.js';
+export { formatConfigJson, formatConfigToml, toConfigToml, toDisplayObject } from './format.js';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig, parseConfig } from './load.js';
 export { findProjectConfig, GLOBAL_CONFIG_NAME, glciHome, PROJECT_CONFIG_NAME } from './locations.js';
 export {

@@ -7,6 +7,7 @@ import { DockerOrchestrator, GlciTopology, removeRunnerObjects, type StartedCont
 import { DindWiring } from './dind-wiring.js';
 import { JobImages } from './job-images.js';
 import { MockClient } from './mock-client.js';
+import { mockConfigToml } from './mock-config.js';
 import { MockEventHub } from './mock-event-hub.js';
 import { PushThroughControl } from './push-through-control.js';
 import { RunnerFleet } from './runner-fleet.js';
@@ -145,7 +146,6 @@ export class Infrastructure {
 
   #topology(orchestrator: DockerOrchestrator, network: ResolvedNetwork, secret: string): GlciTopology {
     const { config, logger } = this.#options;
-    const upstreams = config.registry.upstreams.map((upstream) => upstream.url);
     return new GlciTopology({
       orchestrator,
       network,
@@ -160,7 +160,8 @@ export class Infrastructure {
         env: {
           GLCI_MOCK_SECRET: secret,
           GLCI_MOCK_EXTERNAL_URL: network.mockServer.containerUrl,
-          GLCI_MOCK_UPSTREAMS: upstreams.join(','),
+          // Upstream credentials and cache bounds; the container cannot read the user's config.
+          GLCI_MOCK_CONFIG_TOML: mockConfigToml(config),
         },
       },
     });

@@ -14,6 +14,7 @@ import {
   startCountingProxy,
   startDistribution,
 } from '@glci/testkit';
+import bcrypt from 'bcryptjs';
 import { type CliSandbox, createCliSandbox, type GlciResult } from './run-glci.js';
 
 const execFileAsync = promisify(execFile);
@@ -26,6 +27,12 @@ const bin = path.join(repoRoot, 'apps/glci/src/bin.ts');
  * them here (nothing can be pulled on these machines): the upstream below serves them under the
  * Docker Hub names, as `library/…`.
  */
+/** The upstream's only user. The password has a `$`, written `$$` in config.toml. */
+export const HUB_LOGIN = { username: 'hub-user', password: 'hub-pa$word' } as const;
+
+/** `Authorization` for requests a test itself makes to the upstream. */
+export const HUB_AUTHORIZATION = `Basic ${Buffer.from(`${HUB_LOGIN.username}:${HUB_LOGIN.password}`).toString('base64')}`;
+
 export const HUB_IMAGES: Readonly<Record<string, string>> = {
   'library/alpine:3.20': RUNNER_IMAGES.dockerCli,
   'library/docker:27': RUNNER_IMAGES.dockerCli,
@@ -38,7 +45,9 @@ export const HUB_IMAGES: Readonly<Record<string, string>> = {
  * runner at the locally built images, with an instance of its own (`GLCI_INSTANCE`: its own mock,
  * runner, volumes and port), and CNCF distribution standing in for Docker Hub as the only
  * pull-through upstream (and the push-through mirror's upstream), behind a counter (on the bridge gateway, where the mock's container
- * reaches it).
+ * reaches it). Like a Docker Hub account that avoids the rate limits, it wants a login: the
+ * config carries {@link HUB_LOGIN}, and every pull and mirror push in these tests proves the
+ * mock container received it.
  */
 export interface RunMachine {
   readonly sandbox: CliSandbox;
@@ -62,7 +71,11 @@ export async function startRunMachine(): Promise<RunMachine> {
   const sandbox = createCliSandbox();
   const instance = `t${Math.random().toString(36).slice(2, 8)}`;
   const port = await freePort();
-  const distribution: RunningDistribution = await startDistribution();
+  const htpasswd = path.join(sandbox.home, 'upstream.htpasswd');
+  writeFileSync(htpasswd, `${HUB_LOGIN.username}:${bcrypt.hashSync(HUB_LOGIN.password, 4)}\n`);
+  const distribution: RunningDistribution = await startDistribution({
+    extraConfig: `auth:\n  htpasswd:\n    realm: glci-test-hub\n    path: ${htpasswd}\n`,
+  });
   const gateway = (
     await execFileAsync('docker', [
       'network',
@@ -78,6 +91,8 @@ export async function startRunMachine(): Promise<RunMachine> {
       'copy',
       '--quiet',
       '--dest-tls-verify=false',
+      '--dest-creds',
+      `${HUB_LOGIN.username}:${HUB_LOGIN.password}`,
       `docker-daemon:${image}`,
       `docker://${distribution.host}/${name}`,
     ]);
@@ -105,10 +120,14 @@ export async function startRunMachine(): Promise<RunMachine> {
       '',
       '[[registry.upstreams]]',
       `url = "${upstream.url}"`,
+      `username = "${HUB_LOGIN.username}"`,
+      `password = "${HUB_LOGIN.password.replaceAll('$', '$$$$')}"`,
       '',
       // Where `glci run --push-through` mirrors pushes (off unless a run asks).
       '[registry.upstream]',
       `url = "${upstream.url}"`,
+      `username = "${HUB_LOGIN.username}"`,
+      `password = "${HUB_LOGIN.password.replaceAll('$', '$$$$')}"`,
       '',
       '[network]',
       `mock_server_port = ${port}`,
