@@ -9,6 +9,7 @@ describe('knownKeysAt', () => {
       'network',
       'cache',
       'daemon',
+      'history',
       'registry',
       'defaults',
       'runner',

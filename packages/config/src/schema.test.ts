@@ -40,6 +40,10 @@ describe('configSchema defaults', () => {
     });
   });
 
+  it("keeps each project's newest 50 finished pipelines, whatever their age", () => {
+    expect(defaults.history).toEqual({ keep_last: 50, max_age: 0 });
+  });
+
   it('uses the embedded registry, without push-through, pulling through GitLab then Docker Hub', () => {
     expect(defaults.registry).toEqual({
       push_through: false,

@@ -129,6 +129,14 @@ export const daemonSchema = z.strictObject({
   max_log_files: z.number().int().min(0).max(100).default(3),
 });
 
+/** What the daemon keeps of finished pipelines (records, traces, artifacts) per project. */
+export const historySchema = z.strictObject({
+  /** The newest pipelines kept per project; older finished ones are removed. 0 keeps them all. */
+  keep_last: z.number().int().min(0).max(1_000_000).default(50),
+  /** Finished pipelines created longer ago than this are removed; "0" means no age limit. */
+  max_age: duration('0'),
+});
+
 export const upstreamSchema = z.strictObject({
   url: httpUrl,
   username: z.string().optional(),
@@ -360,6 +368,7 @@ export const configSchema = z.strictObject({
   network: networkSchema.prefault({}),
   cache: cacheSchema.prefault({}),
   daemon: daemonSchema.prefault({}),
+  history: historySchema.prefault({}),
   registry: registrySchema.prefault({}),
   defaults: defaultsSchema.prefault({}),
   runner: runnerSchema.prefault({}),

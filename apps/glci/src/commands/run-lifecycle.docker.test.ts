@@ -1,10 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunMachine, startRunMachine } from '../test-support/glci-run.js';
+import { events, type RunMachine, startRunMachine } from '../test-support/glci-run.js';
 
 /**
  * `glci run` when things stop: Ctrl-C (graceful, then forced), a daemon killed with SIGKILL in
- * the middle of a job, and what `glci system prune` leaves afterwards.
+ * the middle of a job, what `glci system prune` leaves afterwards, and the history's bound.
  */
 let machine: RunMachine;
 let project: string;
@@ -164,5 +166,25 @@ describe('glci run when interrupted', { timeout: 600_000 }, () => {
     expect(containers.map((container) => container.name).sort()).toEqual(
       [`glci-${machine.instance}-mock`, `glci-${machine.instance}-runner-${machine.instance}`].sort(),
     );
+  });
+
+  it('keeps the newest [history] keep_last pipelines of a project and removes older ones when one ends', async () => {
+    const quick = await machine.projectFrom('history', {
+      '.gitlab-ci.yml': 'hello:\n  script: ["echo hello"]\n',
+    });
+    // Read again for every pipeline: no daemon restart needed.
+    appendFileSync(path.join(machine.sandbox.glciHome, 'config.toml'), '\n[history]\nkeep_last = 2\n');
+    const ids: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const result = await machine.glci(['run', '--json'], quick);
+      expect(result.code, result.stderr).toBe(0);
+      ids.push(Number(events(result.stdout).find((event) => event.type === 'pipeline')?.pipelineId));
+    }
+    const [oldest, ...kept] = ids;
+    const log = (id: number | undefined) => machine.glci(['log', String(id)], quick);
+    const gone = await log(oldest);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toContain(`pipeline ${oldest} is not in the history`);
+    for (const id of kept) expect((await log(id)).code, `pipeline ${id}`).toBe(0);
   });
 });

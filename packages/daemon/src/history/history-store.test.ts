@@ -305,6 +305,7 @@ describe('prune', () => {
     // Created at minutes 0 (running), 2 (mid) and 3 (newest); now it is minute 14.
     time.advance(10 * 60_000);
     expect(await project.prune({ olderThanMs: 11.5 * 60_000 })).toEqual([mid]);
+    expect(await project.prune({ keepLast: 0, spare: [newest] })).toEqual([]);
     expect(await project.pipelineIds()).toEqual([newest, running]);
   });
 });

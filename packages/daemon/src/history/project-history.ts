@@ -36,6 +36,8 @@ export interface PruneOptions {
   readonly keepLast?: number;
   /** Remove pipelines created longer ago than this. */
   readonly olderThanMs?: number;
+  /** Pipelines never removed, whatever the rules say (the one that just ended, being shown). */
+  readonly spare?: readonly number[];
 }
 
 interface ProjectHistoryOptions {
@@ -212,6 +214,7 @@ export class ProjectHistory {
       } catch {
         record = undefined; // an unreadable record is removed like an old one
       }
+      if (options.spare?.includes(id)) continue;
       if (record && isActivePipeline(record.status)) continue;
       const beyondKeep = options.keepLast !== undefined && index >= options.keepLast;
       const tooOld = cutoff !== undefined && (!record || Date.parse(record.createdAt) < cutoff);

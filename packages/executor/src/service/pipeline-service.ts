@@ -198,9 +198,7 @@ export class PipelineService implements DaemonService {
    */
   #infrastructureNow(): Infrastructure {
     const context = this.#require();
-    const config =
-      this.#overrides.config ??
-      loadConfig({ projectFile: null, ...(this.#overrides.env ? { env: this.#overrides.env } : {}) }).config;
+    const config = this.#userConfig();
     const key = JSON.stringify([
       config.runner,
       config.mock,
@@ -225,6 +223,33 @@ export class PipelineService implements DaemonService {
       });
     }
     return this.#infrastructure;
+  }
+
+  /** The user's configuration as it is now (read again each time: an edit applies without a restart). */
+  #userConfig(): GlciConfig {
+    return (
+      this.#overrides.config ??
+      loadConfig({ projectFile: null, ...(this.#overrides.env ? { env: this.#overrides.env } : {}) }).config
+    );
+  }
+
+  /**
+   * Applies `[history]` to a project once one of its pipelines ended, so records, traces and
+   * artifacts do not pile up on the user's disk. Running pipelines are never removed, nor the one
+   * that just ended (its `glci run` may still read its artifacts).
+   */
+  async #pruneHistory(history: ProjectHistory, ended: number): Promise<void> {
+    const logger = this.#require().logger;
+    try {
+      const { keep_last: keepLast, max_age: maxAge } = this.#userConfig().history;
+      await history.prune({
+        spare: [ended],
+        ...(keepLast > 0 ? { keepLast } : {}),
+        ...(maxAge > 0 ? { olderThanMs: maxAge } : {}),
+      });
+    } catch (error) {
+      logger.warn('could not prune the pipeline history', { project: history.dir, error: String(error) });
+    }
   }
 
   /** Plans and starts a pipeline; it runs on in the background, its events in its log. */
@@ -387,6 +412,7 @@ export class PipelineService implements DaemonService {
         }
         await writer.flushed();
         await Promise.allSettled([...stateFiles.values()].map((file) => file.finish()));
+        await this.#pruneHistory(history, pipelineId);
         events.close();
         // A `glci run` that reconnects just after the end still gets the events for a while.
         setTimeout(() => this.#active.delete(pipelineId), FINISHED_KEPT_MS).unref();
