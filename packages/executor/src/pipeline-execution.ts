@@ -59,6 +59,8 @@ export type ExecutionEvent =
       readonly pipelineId: number;
       readonly status: PipelineStatus;
       readonly durationMs: number;
+      /** Why the pipeline could not run at all (the daemon's error), when that is how it ended. */
+      readonly error?: string;
     };
 
 /** What the daemon provides around an execution. */

@@ -27,7 +27,8 @@ describe('POST /internal/push-through-config', () => {
     const response = await fetch(url, {
       method: 'POST',
       headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ url: 'https://mirror.example.com', username: 'ci', password: 'pw' }),
+      // Resolved by the daemon: the `$` is part of the password, not a variable reference.
+      body: JSON.stringify({ url: 'https://mirror.example.com', username: 'ci', password: 'pa$word' }),
     });
     expect(response.status).toBe(204);
     expect(pushThrough.current()).toEqual({ enabled: true, url: 'https://mirror.example.com' });

@@ -41,7 +41,8 @@ export function createPushThroughConfigHandler(options: {
     }
     let config: ReturnType<typeof parsePushThroughConfig>;
     try {
-      config = parsePushThroughConfig(JSON.parse(Buffer.concat(chunks).toString('utf8')), {});
+      // Resolved by the daemon already: a `$` in a password is the password's.
+      config = parsePushThroughConfig(JSON.parse(Buffer.concat(chunks).toString('utf8')), null);
     } catch (error) {
       return answer(res, 400, error instanceof Error ? error.message : String(error));
     }

@@ -12,6 +12,15 @@ describe('parsePushThroughConfig', () => {
     expect(parsePushThroughConfig(null)).toBeUndefined();
   });
 
+  it('takes resolved values as they are when there is no environment to expand from', () => {
+    expect(
+      parsePushThroughConfig({ url: 'https://registry.example.com', password: 'pa$word' }, null),
+    ).toEqual({
+      url: 'https://registry.example.com',
+      password: 'pa$word',
+    });
+  });
+
   it.each([
     [{ url: 'ftp://x' }, /http:\/\/ or https:\/\//],
     [{}, /"url"/],

@@ -171,10 +171,17 @@ export function createPushThrough(options: PushThroughOptions): PushThrough {
   };
 }
 
-/** Validates a push-through document (`push-through.json`, the internal endpoint's body). */
-export function parsePushThroughConfig(value: unknown, env: Environment = {}): PushThroughConfig | undefined {
+/**
+ * Validates a push-through document. `push-through.json` is written by hand, so its `$VAR`
+ * references are expanded from `env`; the internal endpoint's body comes from the daemon with
+ * values already resolved from the user's config, where `$` is literal: pass `env = null`.
+ */
+export function parsePushThroughConfig(
+  value: unknown,
+  env: Environment | null = {},
+): PushThroughConfig | undefined {
   if (value === null) return undefined;
-  const { value: expanded, unset } = expandEnvironment(value, env);
+  const { value: expanded, unset } = env === null ? { value, unset: [] } : expandEnvironment(value, env);
   if (unset.length > 0) throw new Error(`unset variables: ${unset.map((item) => item.variable).join(', ')}`);
   if (typeof expanded !== 'object' || expanded === null || Array.isArray(expanded)) {
     throw new Error(

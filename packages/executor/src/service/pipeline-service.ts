@@ -398,10 +398,21 @@ export class PipelineService implements DaemonService {
       },
     });
     const pushThrough = saved.pushThrough === true;
+    const launchedAt = Date.now();
     const done = (pushThrough ? infrastructure.pushThrough.acquire(infrastructure.client) : Promise.resolve())
       .then(() => execution.run())
       .catch((error: unknown) => {
         logger.error('pipeline failed to run', { pipelineId, error: String(error) });
+        // Its followers learn why, instead of seeing the event stream end without a result.
+        const finished = {
+          type: 'pipeline-finished',
+          pipelineId,
+          status: 'failed',
+          durationMs: Date.now() - launchedAt,
+          error: error instanceof Error ? error.message : String(error),
+        } as const;
+        writer.apply(finished);
+        events.push(toWire(finished));
         return 'failed' as const;
       })
       .finally(async () => {

@@ -144,6 +144,8 @@ export class RunView {
     ]);
     this.#out.write('\n');
     this.#out.write(formatTable(['JOB', 'STAGE', 'STATUS', 'DURATION', 'EXIT'], rows));
+    if (finished?.error)
+      this.#line(this.#paint(`the daemon could not run the pipeline: ${finished.error}`, 31, true));
     const status = finished?.status ?? 'unknown (the daemon stopped answering)';
     const took = finished ? ` in ${formatSectionDuration(Math.round(finished.durationMs / 1000))}` : '';
     const colour = status === 'success' ? 32 : status === 'failed' ? 31 : 33;
