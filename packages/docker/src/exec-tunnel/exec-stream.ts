@@ -61,6 +61,8 @@ export class ExecStream extends Duplex {
   readonly #pendingSettings: ((raw: RawConnection) => void)[] = [];
   #stderr = '';
   #ending = false;
+  /** How the connection broke, once it has (see #fail). */
+  #failure: Promise<ExecTunnelError> | undefined;
 
   constructor(options: { connection: Promise<ExecConnection>; container: string; logger: Logger }) {
     // Like a net.Socket: when the output ends, the input is ended too and the stream closes, which
@@ -86,12 +88,21 @@ export class ExecStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    // A write into a process that died fails with EPIPE or ECONNRESET; the request fails with how
+    // the process ended instead (that is what the user can act on).
+    const written = (error?: Error | null) => {
+      if (!error) callback();
+      else
+        void this.#fail(`the tunnel connection to ${this.container} failed: ${error.message}`, error).then(
+          callback,
+        );
+    };
     if (this.#raw) {
-      this.#raw.write(chunk, callback);
+      this.#raw.write(chunk, written);
       return;
     }
     this.#connection.then(
-      ({ raw }) => raw.write(chunk, callback),
+      ({ raw }) => raw.write(chunk, written),
       (error: Error) => callback(error),
     );
   }
@@ -166,17 +177,11 @@ export class ExecStream extends Duplex {
       void this.#onEnd();
     });
     raw.once('error', (error: Error) => {
-      this.destroy(
-        this.#error(`the tunnel connection to ${this.container} failed: ${error.message}`, undefined, error),
-      );
+      void this.#fail(`the tunnel connection to ${this.container} failed: ${error.message}`, error);
     });
     raw.on('timeout', () => this.emit('timeout'));
     raw.once('close', () => {
-      if (!this.#ending && !this.destroyed) {
-        this.destroy(
-          this.#error(`the tunnel connection to ${this.container} closed unexpectedly`, undefined),
-        );
-      }
+      if (!this.#ending) void this.#fail(`the tunnel connection to ${this.container} closed unexpectedly`);
     });
   }
 
@@ -197,10 +202,33 @@ export class ExecStream extends Duplex {
     }
   }
 
+  /**
+   * The connection broke (an error, a failed write, a close before the end): destroys the stream
+   * with how the process ended when Docker knows it (killed, an exit code), else with `what`.
+   * Once only: the error, the failed write and the close of one break all resolve to one error.
+   */
+  #fail(what: string, cause?: Error): Promise<ExecTunnelError> {
+    this.#failure ??= (async () => {
+      let exitCode: number | undefined;
+      try {
+        exitCode = this.#exec ? await this.#exitCode() : undefined;
+      } catch {
+        exitCode = undefined; // Docker cannot say: report the break itself
+      }
+      const failed =
+        exitCode === undefined || exitCode === 0
+          ? this.#error(what, exitCode, cause)
+          : this.#error(`the tunnel into ${this.container} ${describeExit(exitCode)}`, exitCode, cause);
+      if (!this.destroyed) this.destroy(failed);
+      return failed;
+    })();
+    return this.#failure;
+  }
+
   /** Docker closed the output: the process ended. Ends cleanly only if it exited 0. */
   async #onEnd(): Promise<void> {
     this.#ending = true;
-    if (this.destroyed) return;
+    if (this.destroyed || this.#failure) return;
     let exitCode: number | undefined;
     try {
       exitCode = await this.#exitCode();
@@ -208,7 +236,7 @@ export class ExecStream extends Duplex {
       this.destroy(this.#error(`cannot tell how the tunnel into ${this.container} ended`, undefined, error));
       return;
     }
-    if (this.destroyed) return;
+    if (this.destroyed || this.#failure) return;
     if (this.#demuxer.incomplete) {
       this.destroy(this.#error(`the tunnel into ${this.container} ended in the middle of a frame`, exitCode));
       return;
