@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { run } from '@glci/testkit';
+import { run, waitFor } from '@glci/testkit';
 
 const buildScript = path.resolve(import.meta.dirname, '../../../../apps/mock/scripts/build-image.sh');
 
 /**
  * The glci-mock image built from this checkout (apps/mock/scripts/build-image.sh: nothing is
  * pulled), under a tag of its own, and a container of it with no published port: tests reach it
- * only through `docker exec`. `remove()` deletes both.
+ * only through `docker exec`, once its health check passes. `remove()` deletes both.
  */
 export async function startMockWithoutPort(): Promise<{
   readonly container: string;
@@ -40,6 +40,15 @@ export async function startMockWithoutPort(): Promise<{
       'GLCI_MOCK_UPSTREAMS=',
       image,
     ]);
+    // Serving, not only started: a tunnel opened before the server listens gets ECONNREFUSED.
+    await waitFor(
+      'the mock container to be healthy',
+      async () =>
+        (await run('docker', ['inspect', '--format', '{{.State.Health.Status}}', container])).trim() ===
+        'healthy',
+      90_000,
+      250,
+    );
   } catch (error) {
     await remove();
     throw error;
