@@ -348,19 +348,15 @@ describe('storage', () => {
   });
 });
 
+/** An in-memory registry on a free loopback port: an upstream or a push-through mirror. */
+function startMemoryRegistry() {
+  return createRegistry({ storage: new MemoryDriver(), logger: createSilentLogger() }).listen({ port: 0 });
+}
+
 describe('pull-through and push-through', () => {
   it('serves an upstream image anonymously and mirrors job pushes to the push-through upstream', async () => {
-    const upstream = await createRegistry({
-      storage: new MemoryDriver(),
-      logger: createSilentLogger(),
-    }).listen({
-      port: 0,
-    });
-    const mirror = await createRegistry({ storage: new MemoryDriver(), logger: createSilentLogger() }).listen(
-      {
-        port: 0,
-      },
-    );
+    const upstream = await startMemoryRegistry();
+    const mirror = await startMemoryRegistry();
     try {
       expect((await pushTinyImage(upstream.url, 'vendor/base', '1')).status).toBe(201);
       const config = configSchema.parse({
@@ -415,12 +411,7 @@ describe('pull-through and push-through', () => {
   });
 
   it('bounds the pull-through cache by [registry.proxy_cache] and keeps its index across restarts', async () => {
-    const upstream = await createRegistry({
-      storage: new MemoryDriver(),
-      logger: createSilentLogger(),
-    }).listen({
-      port: 0,
-    });
+    const upstream = await startMemoryRegistry();
     const root = path.join(dataDir, 'registry');
     const manifest = (url: string, name: string) =>
       fetch(`${url}/v2/${name}/manifests/1`, {
@@ -478,12 +469,7 @@ describe('pull-through and push-through', () => {
   });
 
   it('cleaning a project also forgets what the pull-through cache holds for it', async () => {
-    const upstream = await createRegistry({
-      storage: new MemoryDriver(),
-      logger: createSilentLogger(),
-    }).listen({
-      port: 0,
-    });
+    const upstream = await startMemoryRegistry();
     let upstreamOpen = true;
     try {
       expect((await pushTinyImage(upstream.url, 'vendor/base', '1')).status).toBe(201);

@@ -9,6 +9,7 @@ import {
   type ProxyNamespace,
   type PushThrough,
   type PushThroughWatcher,
+  proxyCacheOptions,
 } from '@glci/proxy';
 import {
   createNamespace,
@@ -142,7 +143,7 @@ export function createMockServer(options: MockServerOptions): MockServer {
           local,
           upstreams: [...upstreams],
           logger,
-          cache: proxyCacheOptions(config, storage),
+          cache: proxyCacheOptions(config?.registry.proxy_cache, storage),
         })
       : undefined;
   const pushThrough = createPushThrough({
@@ -278,19 +279,5 @@ export function createMockServer(options: MockServerOptions): MockServer {
       return requireRunnerApi();
     },
     listen,
-  };
-}
-
-/**
- * The pull-through cache's index lives in the registry's own storage (a restarted mock still knows
- * what it cached and when it was last read), bounded by `[registry.proxy_cache]` as `glci registry
- * serve` is.
- */
-function proxyCacheOptions(config: GlciConfig | undefined, storage: StorageDriver) {
-  const bounds = config?.registry.proxy_cache;
-  return {
-    stateDriver: storage,
-    ...(bounds && bounds.max_size > 0 ? { maxBytes: bounds.max_size } : {}),
-    ...(bounds && bounds.unused_ttl > 0 ? { unusedExpiryMs: bounds.unused_ttl } : {}),
   };
 }

@@ -69,12 +69,12 @@ export class SettingsError extends Error {
 export async function readMockSettings(env: NodeJS.ProcessEnv, home = os.homedir()): Promise<MockSettings> {
   const dataDir = path.resolve(env.GLCI_MOCK_DATA_DIR || path.join(glciHome(env, home), 'mock'));
   await mkdir(dataDir, { recursive: true });
-  const handedConfig = env.GLCI_MOCK_CONFIG_TOML ? path.join(dataDir, 'config.toml') : undefined;
-  if (handedConfig) {
-    await writeFile(handedConfig, env.GLCI_MOCK_CONFIG_TOML ?? '', { mode: 0o600 });
-    await chmod(handedConfig, 0o600); // it may hold upstream passwords
+  let globalFile = env.GLCI_CONFIG;
+  if (env.GLCI_MOCK_CONFIG_TOML) {
+    globalFile = path.join(dataDir, 'config.toml');
+    await writeFile(globalFile, env.GLCI_MOCK_CONFIG_TOML, { mode: 0o600 });
+    await chmod(globalFile, 0o600); // it may hold upstream passwords (mode applies only on create)
   }
-  const globalFile = handedConfig ?? env.GLCI_CONFIG;
   const loaded = loadConfig({ env, home, projectFile: null, ...(globalFile ? { globalFile } : {}) });
   const upstreams =
     env.GLCI_MOCK_UPSTREAMS === undefined ? undefined : parseUpstreams(env.GLCI_MOCK_UPSTREAMS);

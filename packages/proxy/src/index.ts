@@ -1,4 +1,5 @@
 export { type CachedEntry, type CachedTag, CacheIndex } from './cache-index.js';
+export { proxyCacheOptions } from './cache-options.js';
 export { type CacheRoot, type CacheRootsProvider, cacheRoots, savedCacheRoots } from './cache-roots.js';
 export { type Clock, systemClock } from './clock.js';
 export {

@@ -71,17 +71,11 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     upstreams.length > 0 || registryConfig.push_through ? await import('@glci/proxy') : undefined;
   let proxy: ProxyNamespace | undefined;
   if (mirroring && upstreams.length > 0) {
-    // The cache index lives in the registry's own storage, so a restarted mirror still knows its cache.
-    const { max_size: maxBytes, unused_ttl: unusedExpiryMs } = registryConfig.proxy_cache;
     proxy = mirroring.createProxyNamespace({
       local: namespace,
       upstreams,
       logger,
-      cache: {
-        stateDriver: storage.driver,
-        ...(maxBytes > 0 ? { maxBytes } : {}),
-        ...(unusedExpiryMs > 0 ? { unusedExpiryMs } : {}),
-      },
+      cache: mirroring.proxyCacheOptions(registryConfig.proxy_cache, storage.driver),
     });
     namespace = proxy;
     logger.info('pull-through cache enabled', { upstreams: upstreams.map((u) => u.url) });
