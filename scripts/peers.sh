@@ -34,7 +34,9 @@ done
 RUNNER_VERSION=17.9.0
 runner_dir="$CACHE/gitlab-runner-$RUNNER_VERSION"
 runner_source=""
-for candidate in "${GLCI_RUNNER_SOURCE:-}" "$PWD/../shared/gitlab-runner" /work/shared/gitlab-runner; do
+# A linked git worktree finds the folder next to its main checkout.
+main_checkout=$(cd "$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null || echo .git)/.." && pwd)
+for candidate in "${GLCI_RUNNER_SOURCE:-}" "$PWD/../shared/gitlab-runner" "$main_checkout/../shared/gitlab-runner"; do
   if [ -n "$candidate" ] && [ -x "$candidate/build.sh" ]; then runner_source="$candidate"; break; fi
 done
 runner_built() {
