@@ -20,6 +20,9 @@ const USER_ONLY_KEYS: readonly (readonly string[])[] = [
   ['mock', 'image'],
   // Where gigabytes land on the user's disk, and where the cache deletes files, is the user's call.
   ['registry', 'storage', 'local_cache'],
+  // The user's GitLab token goes to this instance: a repository may not redirect it elsewhere.
+  ['gitlab', 'url'],
+  ['gitlab', 'ca_file'],
 ];
 /** Under each `[[registry.upstreams]]`. */
 const USER_ONLY_UPSTREAM_KEYS = ['username', 'password'];
