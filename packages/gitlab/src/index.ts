@@ -22,6 +22,18 @@ export {
   type ResolvedRefEntry,
 } from './cache/include-cache.js';
 export {
+  type AccessReport,
+  checkGitlabAccess,
+  type ProjectAccess,
+  type Readable,
+} from './check/check-access.js';
+export {
+  checkPassed,
+  describeGitlab,
+  formatGitlabText,
+  type GitlabDescription,
+} from './check/describe-gitlab.js';
+export {
   describeSubject,
   GitAccessError,
   GitlabError,
@@ -75,3 +87,31 @@ export {
 } from './instance.js';
 export { isPathSegment, isProjectPath, type OriginRemote, parseOriginRemote } from './origin-remote.js';
 export { GitlabToken, guessScheme, type TokenScheme, type TokenSource } from './token.js';
+export {
+  type CiVariable,
+  describeLevel,
+  displayValue,
+  fromApiVariable,
+  type VariableLevel,
+} from './variables/ci-variable.js';
+export {
+  environmentScopeRank,
+  forEnvironment,
+  matchesEnvironmentScope,
+} from './variables/environment-scope.js';
+export { ancestorPaths, type FetchedVariables, fetchRemoteVariables } from './variables/fetch-variables.js';
+export {
+  isProtectedRef,
+  matchesProtectedRule,
+  type PipelineRef,
+  type ProtectedRefRules,
+} from './variables/protected-ref.js';
+export {
+  limitToScope,
+  type RemoteVariableSet,
+  type ResolvedVariable,
+  resolveRemoteVariables,
+  type SecretsScope,
+  type VariableContext,
+} from './variables/resolve-variables.js';
+export { SecretsStore, type SecretsStoreOptions, secretsKey } from './variables/secrets-store.js';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 
 /** Where the token came from, said in `glci config --gitlab` instead of its value. */
@@ -40,6 +41,11 @@ export class GitlabToken {
    */
   password(): { readonly username: string; readonly password: string } {
     return { username: this.scheme === 'oauth' ? 'oauth2' : 'glci', password: this.#value };
+  }
+
+  /** A short hash that tells tokens apart (cache keys) without revealing anything about the value. */
+  fingerprint(): string {
+    return createHash('sha256').update(`glci-token:${this.#value}`).digest('hex').slice(0, 16);
   }
 
   /** Whether `text` contains the token, so that a message can be checked before it is shown. */
