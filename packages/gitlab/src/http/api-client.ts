@@ -22,7 +22,7 @@ export interface ApiClientOptions {
   readonly caFile?: string | undefined;
   readonly timeoutMs: number;
   readonly logger: Logger;
-  /** Retries of a GET after 429, 502, 503, 504 or a reset connection (default 2). */
+  /** Retries of a GET after 429, 502, 503, 504 or a reset connection (default 2); never after a timeout. */
   readonly retries?: number;
 }
 
@@ -58,7 +58,8 @@ export class GitlabApiClient {
         limit: options.retries ?? 2,
         methods: ['GET', 'HEAD'],
         statusCodes: [429, 502, 503, 504],
-        errorCodes: ['ECONNRESET', 'EPIPE', 'ETIMEDOUT'],
+        // Not a timeout: one wait of [gitlab] timeout is enough to call the instance unreachable.
+        errorCodes: ['ECONNRESET', 'EPIPE'],
         backoffLimit: 5_000,
       },
     });

@@ -38,7 +38,12 @@ export class RemoteFileFetcher {
       followRedirect: true,
       maxRedirects: options.maxRedirects ?? 5,
       timeout: { request: options.timeoutMs },
-      retry: { limit: 1, methods: ['GET'], statusCodes: [502, 503, 504] },
+      retry: {
+        limit: 1,
+        methods: ['GET'],
+        statusCodes: [502, 503, 504],
+        errorCodes: ['ECONNRESET', 'EPIPE'],
+      },
       headers: { 'user-agent': 'glci' },
       https: options.caFile ? { certificateAuthority: [...rootCertificates, readCa(options.caFile)] } : {},
       hooks: {
