@@ -7,7 +7,6 @@ import {
   isMovingRef,
   type RefKind,
   type ResolvedRefEntry,
-  safeRepoPath,
 } from '../cache/include-cache.js';
 import {
   GitAccessError,
@@ -34,9 +33,9 @@ import type {
 } from './include-source.js';
 import { integrityOf, parseIntegrity } from './integrity.js';
 import { maskUrl, RemoteFileFetcher } from './remote-fetcher.js';
+import { createRemoteProject, type Resolution } from './remote-project.js';
 import { selectReleaseVersion } from './select-version.js';
 import { ApiTransport, GitTransport, type IncludeTransport } from './transport.js';
-import { fixedDirectoryOf, matchWildcardPath } from './wildcard-path.js';
 
 export interface IncludeSourceOptions {
   readonly instance: GitlabInstance;
@@ -52,11 +51,6 @@ export interface IncludeSourceOptions {
   /** Test seams: how content is fetched. */
   readonly transport?: IncludeTransport;
   readonly remoteFetcher?: RemoteFileFetcher;
-}
-
-interface Resolution extends ResolvedRefEntry {
-  readonly stale: boolean;
-  readonly resolvedAt: Date;
 }
 
 /**
@@ -301,78 +295,19 @@ class GitlabIncludeSource implements IncludeSource {
   }
 
   #remoteProject(project: string, ref: string | undefined, resolution: Resolution): RemoteProject {
-    const { sha } = resolution;
-    const origin = (file: string): IncludeOrigin => ({
-      kind: 'project',
-      instance: this.#instanceUrl,
-      project,
-      ...(ref !== undefined ? { ref } : {}),
-      sha,
-      path: file,
-    });
-    const tree = async (dir: string): Promise<string[]> => {
-      const cached = await this.#cache.readTree(project, sha, dir);
-      if (cached && !this.#refresh) return cached.value;
-      return this.#online(
-        `${dir ? `tree ${dir}/` : 'repository tree'} of ${project} at ${sha}`,
-        async () => {
-          const files = await this.#tracker.run(
-            `tree:${project}@${sha}:${dir}`,
-            `${project} tree ${dir}`,
-            () => this.#transport.listTree(project, sha, dir),
-          );
-          await this.#cache.writeTree(project, sha, dir, files);
-          return files;
-        },
-        cached && (() => cached.value),
-      );
-    };
-    const file = async (name: string): Promise<IncludedFile | undefined> => {
-      const relative = safeRepoPath(name);
-      const cached = await this.#cache.readFile(project, sha, relative);
-      const fromCache = (entry: Cached<string>): IncludedFile => ({
-        content: entry.value,
-        origin: origin(relative),
-        fetchedAt: entry.fetchedAt,
-        fromCache: true,
-        stale: resolution.stale,
-      });
-      if (cached && !this.#refresh) return this.#record(fromCache(cached));
-      const fetched = await this.#online(
-        `file ${relative} of ${project} at ${ref ?? 'the default branch'} (${sha.slice(0, 8)})`,
-        async () => {
-          const content = await this.#tracker.run(
-            `file:${project}@${sha}:${relative}`,
-            `${project}:${relative}`,
-            () => this.#transport.readFile(project, sha, relative),
-          );
-          if (content === undefined) return undefined;
-          await this.#cache.writeFile(project, sha, relative, content);
-          return {
-            content,
-            origin: origin(relative),
-            fetchedAt: new Date(this.#clock()),
-            fromCache: false,
-            stale: resolution.stale,
-          } satisfies IncludedFile;
-        },
-        cached && (() => fromCache(cached)),
-      );
-      return fetched && this.#record(fetched);
-    };
-    return {
-      root: `${project}@${sha.slice(0, 8)}`,
+    return createRemoteProject({
       project,
       ref,
-      sha,
-      refKind: resolution.kind,
-      stale: resolution.stale,
-      resolvedAt: resolution.resolvedAt,
-      file,
-      read: async (name) => (await file(name))?.content,
-      list: () => tree(''),
-      match: async (pattern) => matchWildcardPath(pattern, await tree(fixedDirectoryOf(pattern))),
-    };
+      resolution,
+      instanceUrl: this.#instanceUrl,
+      cache: this.#cache,
+      transport: this.#transport,
+      tracker: this.#tracker,
+      refresh: this.#refresh,
+      clock: this.#clock,
+      online: (missing, fetch, fallback) => this.#online(missing, fetch, fallback),
+      record: (file) => this.#record(file),
+    });
   }
 
   /**
