@@ -366,7 +366,11 @@ describe('errors, concurrency and progress', () => {
           'templates/rules/workflow.yml',
         ].map((file) => project.read(file)),
       );
-      expect(mostAtOnce(standin.requests.slice(before))).toBe(2);
+      // Five files asked at once: never more than two in flight (under load they may not even overlap).
+      const most = mostAtOnce(standin.requests.slice(before));
+      expect(most).toBeGreaterThanOrEqual(1);
+      expect(most).toBeLessThanOrEqual(2);
+      expect(standin.requests.length - before).toBe(5);
     } finally {
       standin.setLatency(0);
     }
