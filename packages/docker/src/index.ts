@@ -7,6 +7,7 @@ export {
   dockerodeOptions,
   MAX_API_VERSION,
   MIN_API_VERSION,
+  type TransportOptions,
 } from './connection.js';
 export {
   type ContainerSpec,
@@ -34,11 +35,13 @@ export {
 } from './dind.js';
 export { dockerCall } from './docker-call.js';
 export { DockerOrchestrator, type DockerOrchestratorOptions } from './docker-orchestrator.js';
+export { type SshDestination, SshDialAgent, type SshDialOptions } from './engine/ssh-dial.js';
 export {
   DockerConnectionError,
   type DockerConnectionProblem,
   DockerOperationError,
   ImageNotPresentError,
+  ImageTransferError,
   isConflict,
   isNotFound,
   WaitTimeoutError,
