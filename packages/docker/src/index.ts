@@ -50,6 +50,13 @@ export { createExecAgent, type ExecAgentOptions, ExecTunnelAgent } from './exec-
 export { ExecStream, ExecTunnelError } from './exec-tunnel/exec-stream.js';
 export { type DemuxedChunk, StreamDemuxer, StreamFormatError } from './exec-tunnel/stream-demuxer.js';
 export { PullProgressTracker, pullImage } from './image-pull.js';
+export {
+  type ImageTransferProgress,
+  type SendImagesOptions,
+  type SentImage,
+  sendImages,
+  type TransferEngine,
+} from './image-transfer.js';
 export { type DaemonFacts, jobExtraHosts, rewriteRegistryImage, supportsHostGateway } from './job-wiring.js';
 export * from './labels.js';
 export { MOCK_TUNNEL_COMMAND, type MockOptions, mockContainerSpec } from './mock-container.js';

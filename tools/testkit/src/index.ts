@@ -14,6 +14,16 @@ export {
 export { GLCI_FROM_SOURCE, type RunningGlciRegistry, startGlciRegistry } from './glci.js';
 export { freePort, type ManagedProcess, run, spawnManaged, waitFor } from './processes.js';
 export {
+  REMOTE_HOST_LABEL,
+  type RemoteDockerHost,
+  SSH_DIND_IMAGE,
+  type SshDockerHost,
+  startSshAgent,
+  startSshDockerHost,
+  startTlsDockerHost,
+  type TlsDockerHost,
+} from './remote-docker.js';
+export {
   distributionS3StorageConfig,
   type RunningS3,
   type S3Options,
@@ -21,3 +31,9 @@ export {
   VERSITYGW_BINARY,
 } from './s3.js';
 export { OCI_MANIFEST, pushTinyImage, sha256Digest, type TinyImage } from './tiny-image.js';
+export {
+  createCertificateAuthority,
+  createClientCertificate,
+  type TestCertificate,
+  type TestCertificateAuthority,
+} from './tls-certificates.js';

@@ -1,5 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { Duplex } from 'node:stream';
 import type { Logger } from '@glci/config';
 import { DockerConnectionError } from '../errors.js';
@@ -18,13 +21,20 @@ export interface SshDialOptions {
   readonly logger: Logger;
   /** The OpenSSH client; `ssh` on PATH by default. */
   readonly sshCommand?: string;
-  /** Extra `ssh` arguments placed before the destination (tests use `-F`, `-o UserKnownHostsFile=`). */
+  /** Extra `ssh` arguments, placed first so that they override glci's (tests use `-F`, `-o UserKnownHostsFile=`). */
   readonly sshArgs?: readonly string[];
   /** The environment of the `ssh` process (HOME, SSH_AUTH_SOCK); this process's by default. */
   readonly env?: NodeJS.ProcessEnv;
   /** Seconds to wait for the TCP connection and the SSH handshake (`ConnectTimeout`). */
   readonly connectTimeoutSeconds?: number;
   readonly maxSockets?: number;
+  /**
+   * A private directory for OpenSSH's connection sharing (`ControlMaster=auto`, `ControlPersist`
+   * 60 s): every connection after the first rides on one SSH session instead of a new handshake
+   * (measured here: 10 concurrent new connections 1.0 s → 0.24 s). `null` turns sharing off.
+   * Default: `glci-ssh-<uid>` in the temp directory, made 0700 and used only if it is ours.
+   */
+  readonly controlDir?: string | null;
 }
 
 /**
@@ -36,7 +46,8 @@ export interface SshDialOptions {
  * an unknown host key or a key that needs a passphrase fails with a clear error instead.
  *
  * Connections are kept alive and reused (one `ssh` process carries any number of requests); a
- * hijacked request (`docker exec -i`, attach) owns its process until it ends.
+ * hijacked request (`docker exec -i`, attach) owns its process until it ends. The processes share
+ * one SSH session through OpenSSH's ControlMaster (see `controlDir`).
  *
  * docker-modem's own `ssh` protocol is not used: it opens a new SSH connection for every request,
  * authenticates through the agent only (no key files), does not read `~/.ssh/config`, and accepts
@@ -46,6 +57,7 @@ export class SshDialAgent extends http.Agent {
   readonly #options: SshDialOptions;
   readonly #logger: Logger;
   #opened = 0;
+  #controlDir: string | false | undefined;
 
   constructor(options: SshDialOptions) {
     super({ keepAlive: true, maxSockets: options.maxSockets ?? 16 });
@@ -60,14 +72,35 @@ export class SshDialAgent extends http.Agent {
 
   override createConnection(): Duplex {
     this.#opened += 1;
-    return new SshDialStream(this.#options, this.#logger);
+    this.#controlDir ??= privateControlDir(this.#options.controlDir, this.#logger);
+    return new SshDialStream(this.#options, this.#controlDir || undefined, this.#logger);
+  }
+}
+
+/** The connection-sharing directory: created 0700, and used only when it is this user's and private. */
+function privateControlDir(configured: string | null | undefined, logger: Logger): string | false {
+  if (configured === null) return false;
+  const dir = configured ?? path.join(os.tmpdir(), `glci-ssh-${process.getuid?.() ?? 'user'}`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = statSync(dir);
+    if (stat.uid !== process.getuid?.() || (stat.mode & 0o077) !== 0) {
+      logger.warn('not sharing ssh connections: the control directory is not private', { dir });
+      return false;
+    }
+    return dir;
+  } catch (error) {
+    logger.warn('not sharing ssh connections: no control directory', { dir, error: String(error) });
+    return false;
   }
 }
 
 /** The `ssh` arguments for one `docker system dial-stdio`, as the Docker CLI builds them (plus batch mode and keep-alives). */
-export function sshDialArguments(options: SshDialOptions): string[] {
+export function sshDialArguments(options: SshDialOptions, controlDir?: string): string[] {
   const { destination } = options;
   return [
+    // First: for each setting OpenSSH keeps the first value it reads, so these win over glci's defaults.
+    ...(options.sshArgs ?? []),
     '-o',
     'BatchMode=yes',
     '-o',
@@ -77,9 +110,11 @@ export function sshDialArguments(options: SshDialOptions): string[] {
     'ServerAliveInterval=15',
     '-o',
     'ServerAliveCountMax=3',
+    ...(controlDir
+      ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${controlDir}/%C`, '-o', 'ControlPersist=60']
+      : []),
     ...(destination.user ? ['-l', destination.user] : []),
     ...(destination.port ? ['-p', String(destination.port)] : []),
-    ...(options.sshArgs ?? []),
     '-T',
     '--',
     destination.host,
@@ -104,13 +139,15 @@ class SshDialStream extends Duplex {
   #stderr = '';
   #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #spawnError: Error | undefined;
+  #idleMs = 0;
+  #idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: SshDialOptions, logger: Logger) {
+  constructor(options: SshDialOptions, controlDir: string | undefined, logger: Logger) {
     super({ allowHalfOpen: true });
     this.#options = options;
     this.#logger = logger;
     const command = options.sshCommand ?? 'ssh';
-    const args = sshDialArguments(options);
+    const args = sshDialArguments(options, controlDir);
     logger.debug('starting ssh dial-stdio', { command, args });
     this.#child = spawn(command, args, { stdio: 'pipe', env: options.env ?? process.env });
     this.#exited = new Promise((resolve) => {
@@ -123,6 +160,7 @@ class SshDialStream extends Duplex {
       if (this.#stderr.length < MAX_STDERR) this.#stderr += chunk.toString('utf8');
     });
     this.#child.stdout.on('data', (chunk: Buffer) => {
+      this.#touch();
       if (!this.push(chunk)) this.#child.stdout.pause();
     });
     this.#child.stdout.once('end', () => void this.#finish());
@@ -134,6 +172,7 @@ class SshDialStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#touch();
     if (this.#child.stdin.destroyed) {
       callback();
       return;
@@ -146,6 +185,7 @@ class SshDialStream extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearTimeout(this.#idleTimer);
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM');
     callback(error);
   }
@@ -170,11 +210,25 @@ class SshDialStream extends Duplex {
   }
 
   // The socket methods http.Agent and http.ClientRequest call on a connection.
+  /** An idle timeout as net.Socket's: 'timeout' after `ms` without data either way; 0 turns it off. */
   setTimeout(ms: number, callback?: () => void): this {
     if (callback) this.once('timeout', callback);
-    void ms;
+    clearTimeout(this.#idleTimer);
+    this.#idleMs = ms;
+    this.#touch();
     return this;
   }
+
+  #touch(): void {
+    if (this.#idleMs <= 0) return;
+    if (this.#idleTimer) {
+      this.#idleTimer.refresh();
+      return;
+    }
+    this.#idleTimer = setTimeout(() => this.emit('timeout'), this.#idleMs);
+    this.#idleTimer.unref();
+  }
+
   setNoDelay(): this {
     return this;
   }
