@@ -35,6 +35,13 @@ export {
 } from './dind.js';
 export { dockerCall } from './docker-call.js';
 export { DockerOrchestrator, type DockerOrchestratorOptions } from './docker-orchestrator.js';
+export {
+  checkContainerSocket,
+  DockerSettingError,
+  isDockerInDockerImage,
+  type JobServices,
+  refuseDindWithoutPrivileged,
+} from './docker-settings.js';
 export { type SshDestination, SshDialAgent, type SshDialOptions } from './engine/ssh-dial.js';
 export {
   DockerConnectionError,
