@@ -33,18 +33,22 @@ export interface DockerOrchestratorOptions {
   readonly serverVersion?: string;
   /** For `DOCKER_CONFIG` (registry credentials). */
   readonly env?: Environment;
+  /** `podman` when the endpoint is Podman's Docker-compatible API (from the connection). */
+  readonly engine?: 'docker' | 'podman';
 }
 
 /** The `Orchestrator` on dockerode. Holds no state besides its injected client and logger. */
 export class DockerOrchestrator implements Orchestrator {
   readonly docker: Docker;
   readonly serverVersion: string | undefined;
+  readonly engine: 'docker' | 'podman' | undefined;
   readonly #logger: Logger;
   readonly #env: Environment | undefined;
 
   constructor(options: DockerOrchestratorOptions) {
     this.docker = options.docker;
     this.serverVersion = options.serverVersion;
+    this.engine = options.engine;
     this.#logger = options.logger.child({ module: 'docker' });
     this.#env = options.env;
   }
@@ -52,13 +56,14 @@ export class DockerOrchestrator implements Orchestrator {
   /** Connects per `resolveDockerHost`'s answer (with API version negotiation) and wraps the client. */
   static async connect(
     endpoint: ResolvedDockerHost,
-    options: { logger: Logger; env?: Environment },
+    options: { logger: Logger; env?: Environment; sshArgs?: readonly string[] },
   ): Promise<DockerOrchestrator & { connection: DockerConnection }> {
     const connection = await connectDocker(endpoint, options);
     const orchestrator = new DockerOrchestrator({
       docker: connection.docker,
       logger: options.logger,
       serverVersion: connection.serverVersion,
+      engine: connection.engine,
       ...(options.env ? { env: options.env } : {}),
     });
     return Object.assign(orchestrator, { connection });

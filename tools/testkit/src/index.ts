@@ -12,6 +12,7 @@ export {
   startGitlabRunner,
 } from './gitlab-runner.js';
 export { GLCI_FROM_SOURCE, type RunningGlciRegistry, startGlciRegistry } from './glci.js';
+export { boundedContainersConf, type RunningPodman, requirePodman, startPodman } from './podman.js';
 export { freePort, type ManagedProcess, run, spawnManaged, waitFor } from './processes.js';
 export {
   REMOTE_HOST_LABEL,
