@@ -1,10 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { createSilentLogger } from '@glci/config';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { classifyConnectionError, compareApiVersions, dockerodeOptions } from './connection.js';
+import {
+  classifyConnectionError,
+  compareApiVersions,
+  connectDocker,
+  dockerodeOptions,
+} from './connection.js';
 import { SshDialAgent, sshDialArguments, sshDialError } from './engine/ssh-dial.js';
 
 const errno = (code: string) => Object.assign(new Error(`connect ${code}`), { code });
@@ -220,5 +226,29 @@ describe('compareApiVersions', () => {
     expect(compareApiVersions('1.41', '1.9')).toBeGreaterThan(0);
     expect(compareApiVersions('1.41', '1.41')).toBe(0);
     expect(compareApiVersions('1.40', '1.41')).toBeLessThan(0);
+  });
+});
+
+describe('connectDocker against a daemon older than API 1.41', () => {
+  it('refuses it, naming the endpoint, the step and the versions', async () => {
+    // A stand-in: no Docker older than 20.10 can be installed on these machines, so a loopback
+    // server answers /_ping and /version the way Docker 19.03 does.
+    const server = http.createServer((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.url?.endsWith('/_ping')) res.end('OK');
+      else if (req.url?.endsWith('/version'))
+        res.end(JSON.stringify({ Version: '19.03.15', ApiVersion: '1.40' }));
+      else res.writeHead(404).end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const host = `tcp://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await expect(
+      connectDocker({ host, source: 'config' }, { logger: createSilentLogger() }),
+    ).rejects.toMatchObject({
+      name: 'DockerConnectionError',
+      problem: 'api-version',
+      message: `${host}: API version: the daemon (19.03.15) speaks Engine API 1.40; glci needs 1.41 (Docker 20.10) or newer. Upgrade Docker on that host`,
+    });
   });
 });
