@@ -27,6 +27,7 @@ export { isSecretKey, REDACTED, redactSecrets } from './redact.js';
 export {
   configSchema,
   DEFAULT_UPSTREAMS,
+  type GitlabConfig,
   type GlciConfig,
   type GlciConfigInput,
   type JobOverrideConfig,

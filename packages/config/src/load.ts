@@ -193,6 +193,9 @@ function resolvePaths(
       socket: resolve(config.daemon.socket, ['daemon', 'socket']),
       log_file: resolve(config.daemon.log_file, ['daemon', 'log_file']),
     },
+    gitlab: config.gitlab.ca_file
+      ? { ...config.gitlab, ca_file: resolve(config.gitlab.ca_file, ['gitlab', 'ca_file']) }
+      : config.gitlab,
     registry: {
       ...config.registry,
       storage:

@@ -1,52 +1,16 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseDuration, parseSize, type UnitParseError } from './units.js';
+import { gitlabSchema } from './gitlab-schema.js';
+import { duration, httpUrl, size } from './schema-primitives.js';
+
+export { gitlabSchema } from './gitlab-schema.js';
+export { type UnitKind, unitRegistry } from './schema-primitives.js';
 
 /**
  * The single schema of glci's configuration. Types come from `z.output`; nothing else declares them.
  * Every table is strict, so an unknown key is an error with a did-you-mean. Nested tables use
  * `prefault({})` so that their own defaults apply when the table is absent.
  */
-
-/** Marks a schema node so that printing can turn its number back into a human unit. */
-export type UnitKind = 'size' | 'duration';
-export const unitRegistry = z.registry<{ unit: UnitKind }>();
-
-function size(defaultValue: string) {
-  const schema = z.union([z.string(), z.number()]).transform((value, ctx) => {
-    try {
-      return parseSize(value);
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: (error as UnitParseError).message,
-        input: value,
-        params: { quotesInput: true },
-      });
-      return z.NEVER;
-    }
-  });
-  unitRegistry.add(schema, { unit: 'size' });
-  return schema.prefault(defaultValue);
-}
-
-function duration(defaultValue: string) {
-  const schema = z.union([z.string(), z.number()]).transform((value, ctx) => {
-    try {
-      return parseDuration(value);
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: (error as UnitParseError).message,
-        input: value,
-        params: { quotesInput: true },
-      });
-      return z.NEVER;
-    }
-  });
-  unitRegistry.add(schema, { unit: 'duration' });
-  return schema.prefault(defaultValue);
-}
 
 const port = z.number().int().min(1).max(65535);
 
@@ -82,8 +46,6 @@ const dockerHost = z.string().regex(/^(unix|tcp|ssh|npipe):\/\/.+/, {
   message:
     'expected a Docker endpoint such as "unix:///var/run/docker.sock", "tcp://host:2375" or "ssh://user@host"',
 });
-
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
 
 const DOCKER_TLS_KEYS = ['tls_verify', 'tls_cert_path', 'tls_ca_cert', 'tls_cert', 'tls_key'] as const;
 
@@ -403,6 +365,7 @@ export const configSchema = z.strictObject({
   daemon: daemonSchema.prefault({}),
   history: historySchema.prefault({}),
   registry: registrySchema.prefault({}),
+  gitlab: gitlabSchema.prefault({}),
   defaults: defaultsSchema.prefault({}),
   runner: runnerSchema.prefault({}),
   mock: mockSchema.prefault({}),
@@ -429,3 +392,4 @@ export type UpstreamConfig = GlciConfig['registry']['upstreams'][number];
 export type StorageConfig = GlciConfig['registry']['storage'];
 export type PipelinePresetConfig = GlciConfig['pipelines'][string];
 export type JobOverrideConfig = GlciConfig['jobs'][string];
+export type GitlabConfig = GlciConfig['gitlab'];

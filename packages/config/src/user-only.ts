@@ -29,6 +29,9 @@ const USER_ONLY_KEYS: readonly (readonly string[])[] = [
   ['docker', 'tls_cert'],
   ['docker', 'tls_key'],
   ['docker', 'container_socket'],
+  // The user's GitLab token goes to this instance: a repository may not redirect it elsewhere.
+  ['gitlab', 'url'],
+  ['gitlab', 'ca_file'],
 ];
 /** Under each `[[registry.upstreams]]`. */
 const USER_ONLY_UPSTREAM_KEYS = ['username', 'password'];
