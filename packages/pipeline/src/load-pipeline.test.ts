@@ -85,7 +85,7 @@ describe('validation', () => {
     ],
     [
       job('build', '  when: sometimes\n'),
-      'jobs:build:when: config should be one of: on_success, on_failure, always, manual, delayed, never',
+      'jobs:build:when: config should be one of: on_success, on_failure, always, manual, delayed',
     ],
     [
       job('build', '  when: delayed\n'),
@@ -107,16 +107,16 @@ describe('validation', () => {
       'jobs:build:cache:key: config cannot contain the "/" character',
     ],
     [
-      job('build', '  secrets:\n    X: {vault: a/b@c}\n'),
-      'jobs:build:secrets: secrets (external secret managers through GitLab) are not supported locally',
+      job('build', '  id_tokens:\n    T: {aud: 1}\n'),
+      'jobs:build:id_tokens:T:aud: config should be a string or an array of strings',
     ],
     [
-      job('build', '  id_tokens:\n    T: {aud: x}\n'),
-      'jobs:build:id_tokens: id_tokens (OIDC tokens signed by GitLab) cannot be issued locally',
+      job('build', '  needs:\n    - pipeline: $PARENT\n'),
+      'jobs:build:needs:need:job: config should be a string',
     ],
-    [job('build', '  needs:\n    - pipeline: $PARENT\n      job: x\n'), 'needs:pipeline and needs:project'],
+    [job('build', '  needs:\n    - project: a/b\n      job: x\n'), 'ref should be a string'],
     [
-      job('build', '  variables:\n    OK: true\n'),
+      job('build', '  variables:\n    OK: [true]\n'),
       'jobs:build:variables: config should be a hash of key value pairs, value can be a hash',
     ],
     [

@@ -4,6 +4,7 @@ import {
   readArtifacts,
   readCaches,
   readEnvironment,
+  readIdTokens,
   readImage,
   readInherit,
   readParallel,
@@ -14,6 +15,7 @@ import {
 import {
   JOB_WHEN,
   RULE_KEYS,
+  RULE_WHEN,
   readAllowFailure,
   readNeeds,
   readOnlyExcept,
@@ -86,9 +88,6 @@ const TRIGGER_KEYWORDS = [
 
 /** Keywords glci refuses, with why: they need GitLab itself. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  id_tokens: 'id_tokens (OIDC tokens signed by GitLab) cannot be issued locally',
-  secrets:
-    'secrets (external secret managers through GitLab) are not supported locally; pass them with --env or .glci.env',
   identity: 'identity (cloud identity federation through GitLab) is not supported locally',
   run: 'run (CI/CD steps) is not supported by glci yet',
 };
@@ -156,7 +155,7 @@ export function readJob(
     job.services = readServices(reader, value.services, field('services').path, field('services').at);
   if (value.rules !== undefined)
     job.rules = readRules(reader, value.rules, field('rules').path, field('rules').at, {
-      when: JOB_WHEN,
+      when: RULE_WHEN,
       keys: RULE_KEYS.filter((key) => !['if', 'changes', 'exists', 'when'].includes(key)),
     });
   if (value.only !== undefined)
@@ -257,6 +256,14 @@ export function readJob(
       field('manual_confirmation').path,
       field('manual_confirmation').at,
     );
+  if (value.id_tokens !== undefined) {
+    const tokens = readIdTokens(reader, value.id_tokens, field('id_tokens').path, field('id_tokens').at);
+    if (tokens) job.idTokens = tokens;
+  }
+  if (value.secrets !== undefined) {
+    const secrets = reader.map(value.secrets, field('secrets').path, field('secrets').at);
+    if (secrets) job.secrets = secrets;
+  }
   if (isYamlMap(value.pages) || value.pages === false)
     warnings.push(`${keyPath}:pages: GitLab Pages are not deployed locally; the job's script runs`);
   return job;

@@ -1,4 +1,5 @@
 import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
+import { RubySymbol } from '../yaml/ruby-scalars.js';
 import type { SourceLocation } from '../yaml/source-map.js';
 import { parseHumanDuration } from './duration.js';
 import { readMatrix } from './read-rules.js';
@@ -8,6 +9,7 @@ import type {
   CacheDefinition,
   ChildInclude,
   EnvironmentDefinition,
+  IdTokensDefinition,
   ImageDefinition,
   InheritDefinition,
   ParallelDefinition,
@@ -129,18 +131,26 @@ export function readCaches(
   at: SourceLocation | undefined,
 ): CacheDefinition[] | undefined {
   if (value === null) return [];
-  const list = Array.isArray(value) ? value : [value];
-  if (list.length > 4) reader.fail(keyPath, 'config has too many caches (maximum is 4)', at);
+  // GitLab's `Entry::Caches` composes `[config].flatten`: a list from an anchor that is itself a
+  // list (`cache: [*go_cache]`) is one list of caches.
+  const items: { item: YamlValue; at: SourceLocation | undefined }[] = [];
+  const flatten = (list: YamlValue[]) =>
+    list.forEach((item, index) => {
+      if (Array.isArray(item)) flatten(item);
+      else items.push({ item, at: reader.at(list, index) ?? at });
+    });
+  if (Array.isArray(value)) flatten(value);
+  else items.push({ item: value as YamlValue, at });
+  if (items.length > 4) reader.fail(keyPath, 'config has too many caches (maximum is 4)', at);
   const caches: CacheDefinition[] = [];
-  list.forEach((item, index) => {
-    const itemAt = Array.isArray(value) ? reader.at(value, index) : at;
+  items.forEach(({ item, at: itemAt }) => {
     const cache = reader.map(item, keyPath, itemAt);
     if (!cache) return;
     reader.checkKeys(cache, CACHE_KEYS, keyPath);
     const definition: Mutable<CacheDefinition> = {};
     if (cache.key !== undefined) {
       const key = cache.key;
-      if (typeof key === 'string' || typeof key === 'number') {
+      if (typeof key === 'string' || typeof key === 'number' || key instanceof RubySymbol) {
         const text = String(key);
         if (
           text.includes('/') ||
@@ -614,4 +624,34 @@ export function readInherit(
     return list ?? true;
   };
   return { default: read('default'), variables: read('variables') };
+}
+
+/** `id_tokens:`: each token a hash with `aud`, a string or an array of strings (GitLab's `IdToken`). */
+export function readIdTokens(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): IdTokensDefinition | undefined {
+  const map = reader.map(value, keyPath, at);
+  if (!map) return undefined;
+  const tokens: Record<string, { aud: string | readonly string[] }> = {};
+  for (const [name, token] of Object.entries(map)) {
+    const path = `${keyPath}:${name}`;
+    const where = reader.at(map, name);
+    const config = reader.map(token, path, where);
+    if (!config) continue;
+    reader.checkKeys(config, ['aud'], path);
+    const aud = config.aud;
+    if (typeof aud === 'string' && aud !== '') tokens[name] = { aud };
+    else if (Array.isArray(aud) && aud.length > 0 && aud.every((each) => typeof each === 'string'))
+      tokens[name] = { aud: aud as string[] };
+    else
+      reader.fail(
+        `${path}:aud`,
+        'config should be a string or an array of strings',
+        reader.at(config, 'aud') ?? where,
+      );
+  }
+  return tokens;
 }

@@ -1,10 +1,21 @@
 import { isYamlMap, type YamlValue } from '../yaml/load-yaml.js';
+import { RubyFloat, scalarText } from '../yaml/ruby-scalars.js';
 import type { SourceLocation } from '../yaml/source-map.js';
 import { parseHumanDuration } from './duration.js';
 import type { Reader } from './reader.js';
 import type { AllowFailure, NeedDefinition, OnlyExceptDefinition, RuleDefinition, When } from './types.js';
 
-export const JOB_WHEN: readonly When[] = ['on_success', 'on_failure', 'always', 'manual', 'delayed', 'never'];
+/** A rule's `when` (GitLab's `Rules::Rule::ALLOWED_WHEN`). */
+export const RULE_WHEN: readonly When[] = [
+  'on_success',
+  'on_failure',
+  'always',
+  'manual',
+  'delayed',
+  'never',
+];
+/** A job's own `when` (GitLab's `Job::ALLOWED_WHEN`): `never` exists only in rules. */
+export const JOB_WHEN: readonly When[] = ['on_success', 'on_failure', 'always', 'manual', 'delayed'];
 const RULE_KEYS = [
   'if',
   'changes',
@@ -63,6 +74,7 @@ export function readRules(
   options: RuleOptions,
 ): RuleDefinition[] | undefined {
   if (!Array.isArray(value)) return reader.fail(keyPath, 'config should be an array of hashes', at);
+  if (value.length === 0) return reader.fail(keyPath, "config can't be blank", at);
   const flat: { rule: YamlValue; at: SourceLocation | undefined }[] = [];
   const flatten = (list: YamlValue[], depth: number) => {
     list.forEach((item, index) => {
@@ -171,40 +183,76 @@ export function readRules(
   return rules;
 }
 
-/** `needs:`: names, `{job, artifacts, optional, parallel: {matrix}}`; `pipeline`/`project` are refused. */
+/**
+ * `needs:`: names, `{job, artifacts, optional, parallel: {matrix}}`, and the other pipelines' jobs
+ * (`{pipeline, job}`, `{project, job, ref}`), which are planned and refused only by `glci run`.
+ * Nested lists (from `!reference`) are flattened, as GitLab's `Entry::Needs` does.
+ */
 export function readNeeds(
   reader: Reader,
   value: YamlValue | undefined,
   keyPath: string,
   at: SourceLocation | undefined,
 ): NeedDefinition[] | undefined {
-  if (!Array.isArray(value))
-    return reader.fail(keyPath, 'config should be an array of strings or hashes', at);
+  if (!Array.isArray(value) && !isYamlMap(value))
+    return reader.fail(keyPath, 'config can only be a Hash or an Array', at);
+  const items: { item: YamlValue; at: SourceLocation | undefined }[] = [];
+  const flatten = (list: YamlValue[]) =>
+    list.forEach((item, index) => {
+      if (Array.isArray(item)) flatten(item);
+      else items.push({ item, at: reader.at(list, index) ?? at });
+    });
+  if (Array.isArray(value)) flatten(value);
+  else items.push({ item: value, at });
   const needs: NeedDefinition[] = [];
-  value.forEach((item, index) => {
-    const itemAt = reader.at(value, index);
+  for (const { item, at: itemAt } of items) {
     if (typeof item === 'string') {
-      needs.push({ job: item, artifacts: true, optional: false });
-      return;
+      if (item === '') reader.fail(`${keyPath}:need`, "config can't be blank", itemAt);
+      else needs.push({ job: item, artifacts: true, optional: false });
+      continue;
     }
     if (!isYamlMap(item)) {
-      reader.fail(`${keyPath}:need`, 'config should be a string or a hash', itemAt);
-      return;
+      reader.fail(`${keyPath}:need`, 'has an unsupported type', itemAt);
+      continue;
     }
-    if (item.pipeline !== undefined || item.project !== undefined) {
-      reader.fail(
-        `${keyPath}:need`,
-        'needs:pipeline and needs:project (artifacts of other pipelines) are not supported locally: glci cannot fetch artifacts from GitLab',
-        itemAt,
-      );
-      return;
-    }
-    reader.checkKeys(item, ['job', 'artifacts', 'optional', 'parallel'], `${keyPath}:need`);
-    const job = reader.string(item.job, `${keyPath}:need:job`, itemAt);
+    const cross = item.pipeline !== undefined || item.project !== undefined || item.ref !== undefined;
+    const allowed = !cross
+      ? ['job', 'artifacts', 'optional', 'parallel']
+      : item.project !== undefined
+        ? ['project', 'job', 'ref', 'artifacts']
+        : ['pipeline', 'job', 'artifacts'];
+    reader.checkKeys(item, allowed, `${keyPath}:need`);
+    const job = reader.string(item.job, `${keyPath}:need:job`, reader.at(item, 'job') ?? itemAt);
     const artifacts =
-      item.artifacts === undefined
+      item.artifacts === undefined || item.artifacts === null
         ? true
-        : reader.boolean(item.artifacts, `${keyPath}:need:artifacts`, itemAt);
+        : reader.boolean(item.artifacts, `${keyPath}:need:artifacts`, reader.at(item, 'artifacts'));
+    if (cross) {
+      const pipeline =
+        item.pipeline === undefined
+          ? undefined
+          : reader.string(item.pipeline, `${keyPath}:need:pipeline`, reader.at(item, 'pipeline'));
+      const project =
+        item.project === undefined
+          ? undefined
+          : reader.string(item.project, `${keyPath}:need:project`, reader.at(item, 'project'));
+      const ref =
+        item.ref === undefined
+          ? undefined
+          : reader.string(item.ref, `${keyPath}:need:ref`, reader.at(item, 'ref'));
+      if (item.project !== undefined && item.ref === undefined)
+        reader.fail(`${keyPath}:need`, 'ref should be a string (needs:project needs a ref)', itemAt);
+      if (job === undefined || artifacts === undefined) continue;
+      needs.push({
+        job,
+        artifacts,
+        optional: false,
+        ...(pipeline !== undefined ? { pipeline } : {}),
+        ...(project !== undefined ? { project } : {}),
+        ...(ref !== undefined ? { ref } : {}),
+      });
+      continue;
+    }
     const optional =
       item.optional === undefined ? false : reader.boolean(item.optional, `${keyPath}:need:optional`, itemAt);
     let matrix: Record<string, string[]>[] | undefined;
@@ -215,9 +263,9 @@ export function readNeeds(
         : undefined;
       if (!parallel) reader.fail(`${keyPath}:need:parallel`, 'config should be a hash with a matrix', itemAt);
     }
-    if (job === undefined || artifacts === undefined || optional === undefined) return;
+    if (job === undefined || artifacts === undefined || optional === undefined) continue;
     needs.push({ job, artifacts, optional, ...(matrix ? { matrix } : {}) });
-  });
+  }
   if (needs.length > 50) reader.fail(keyPath, 'config has too many entries (maximum is 50)', at);
   return needs;
 }
@@ -240,10 +288,11 @@ export function readMatrix(
     const entry: Record<string, string[]> = {};
     for (const [name, raw] of Object.entries(item)) {
       const values = Array.isArray(raw) ? raw : [raw];
-      if (
-        values.length === 0 ||
-        !values.every((each) => typeof each === 'string' || typeof each === 'number')
-      ) {
+      // GitLab's alphanumeric check: a String, Symbol or Integer (not a Float nor a boolean).
+      const texts = values.map((each) =>
+        typeof each === 'boolean' || each instanceof RubyFloat ? undefined : scalarText(each),
+      );
+      if (values.length === 0 || texts.some((text) => text === undefined)) {
         reader.fail(
           `${keyPath}:${name}`,
           'config should be a string, a number or an array of them',
@@ -251,7 +300,7 @@ export function readMatrix(
         );
         continue;
       }
-      entry[name] = values.map(String);
+      entry[name] = texts as string[];
     }
     entries.push(entry);
   }

@@ -2,6 +2,7 @@ import { didYouMean } from '@glci/config';
 import type { IssueCollector } from '../errors.js';
 import { ExpressionCache } from '../expression/evaluate-expression.js';
 import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
+import { RubyFloat, scalarText } from '../yaml/ruby-scalars.js';
 import type { SourceLocation, SourceMap } from '../yaml/source-map.js';
 import type { VariableDefinition } from './types.js';
 
@@ -49,10 +50,11 @@ export class Reader {
     return this.fail(keyPath, 'config should be a string', at);
   }
 
-  /** A string, or a number GitLab would turn into one (`1.10` is the number 1.1, as in GitLab). */
+  /** A string, or a number GitLab would turn into one (`1.10` is the Float 1.1, `1.0` is "1.0", as in GitLab). */
   text(value: YamlValue | undefined, keyPath: string, at: SourceLocation | undefined): string | undefined {
     if (typeof value === 'string') return value;
-    if (typeof value === 'number') return String(value);
+    if (typeof value === 'number' || typeof value === 'bigint' || value instanceof RubyFloat)
+      return String(value);
     return this.fail(keyPath, 'config should be a string', at);
   }
 
@@ -92,7 +94,13 @@ export class Reader {
     const lines: string[] = [];
     const walk = (node: YamlValue, depth: number): boolean => {
       if (typeof node === 'string') lines.push(node);
-      else if (typeof node === 'number' || typeof node === 'boolean') lines.push(String(node));
+      else if (
+        typeof node === 'number' ||
+        typeof node === 'bigint' ||
+        typeof node === 'boolean' ||
+        node instanceof RubyFloat
+      )
+        lines.push(String(node));
       else if (Array.isArray(node) && depth < 10) return node.every((item) => walk(item, depth + 1));
       else return false;
       return true;
@@ -128,8 +136,10 @@ export class Reader {
         );
         continue;
       }
-      if (typeof raw === 'string' || typeof raw === 'number') {
-        definitions.push({ name, value: String(raw), expand: true });
+      // GitLab's ScalarValidator: a String, Symbol, Integer, Float, true or false (as its to_s).
+      const scalar = scalarText(raw);
+      if (scalar !== undefined) {
+        definitions.push({ name, value: scalar, expand: true });
         continue;
       }
       if (isYamlMap(raw)) {

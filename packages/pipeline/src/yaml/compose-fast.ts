@@ -9,6 +9,8 @@ import {
   type SequenceEvent,
 } from 'js-yaml';
 import { LineCounter } from 'yaml';
+import { keyName } from './psych-scalar.js';
+import { ScalarProblem } from './ruby-scalars.js';
 import type { ComposedYaml, YamlMapNode, YamlNode, YamlPair, YamlSeqNode } from './yaml-node.js';
 import { createPlainScalarResolver, type PlainScalarResolver, ScalarResolveError } from './yaml11-schema.js';
 
@@ -112,7 +114,7 @@ class EventComposer {
     const anchor = this.anchorOf(event);
     const empty = event.valueStart === -1;
     const source = empty ? '' : getScalarValue(this.text, event);
-    const raw = event.style === SCALAR_STYLE.PLAIN ? this.scalars.resolve(source, false) : source;
+    const raw = event.style === SCALAR_STYLE.PLAIN ? this.scalars.resolve(source) : source;
     // An empty scalar has no offset in js-yaml's events; only a sequence item would need one.
     const node: YamlNode = { kind: 'scalar', offset: empty ? -1 : this.scalarOffset(event), raw, source };
     if (anchor !== undefined) this.#anchors.set(anchor, node);
@@ -154,10 +156,11 @@ class EventComposer {
       )
         throw new OutsideFastPath();
       const text = getScalarValue(this.text, key);
-      const raw = key.style === SCALAR_STYLE.PLAIN ? this.scalars.resolve(text, true) : text;
+      const raw = key.style === SCALAR_STYLE.PLAIN ? this.scalars.resolve(text) : text;
       pairs.push({
-        merge: typeof raw === 'symbol',
-        name: raw === null ? '' : String(raw),
+        merge: raw === '<<',
+        name: keyName(raw),
+        ...(raw instanceof ScalarProblem ? { problem: raw.message } : {}),
         keyOffset: this.scalarOffset(key),
         value: this.node(),
       });

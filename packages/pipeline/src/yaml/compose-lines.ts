@@ -1,4 +1,6 @@
 import { LineCounter } from 'yaml';
+import { keyName } from './psych-scalar.js';
+import { ScalarProblem } from './ruby-scalars.js';
 import type { ComposedYaml, YamlMapNode, YamlNode, YamlPair, YamlSeqNode } from './yaml-node.js';
 import { createPlainScalarResolver, type PlainScalarResolver, ScalarResolveError } from './yaml11-schema.js';
 
@@ -145,12 +147,13 @@ class LineComposer {
       const end = this.lineEnd(keyStart);
       const colon = this.keyEnd(keyStart, end);
       if (colon === -1) outside();
-      const raw = this.scalars.resolve(this.text.slice(keyStart, colon), true);
+      const raw = this.scalars.resolve(this.text.slice(keyStart, colon));
       let content = colon + 1;
       while (this.text.charCodeAt(content) === 32) content++;
       pairs.push({
-        merge: typeof raw === 'symbol',
-        name: raw === null ? '' : String(raw),
+        merge: raw === '<<',
+        name: keyName(raw),
+        ...(raw instanceof ScalarProblem ? { problem: raw.message } : {}),
         keyOffset: keyStart,
         value: this.inlineOrBlock(content, end, column),
       });
@@ -199,7 +202,7 @@ class LineComposer {
         this.#indent > column || (this.#indent === column && this.isItem(this.#position) && !anchor);
       if (!nested) {
         if (anchor !== undefined) outside();
-        return { kind: 'scalar', offset: -1, raw: this.scalars.resolve('', false), source: '' };
+        return { kind: 'scalar', offset: -1, raw: this.scalars.resolve(''), source: '' };
       }
       return this.block(this.#indent, anchor);
     }
@@ -265,7 +268,7 @@ class LineComposer {
     }
     cursor.at = last;
     const source = text.slice(start, last);
-    return { kind: 'scalar', offset: start, raw: this.scalars.resolve(source, false), source };
+    return { kind: 'scalar', offset: start, raw: this.scalars.resolve(source), source };
   }
 
   /** `[a, b]` or `{a: 1}` closed on the same line, nested ones included. */
@@ -290,15 +293,16 @@ class LineComposer {
       if (mapping) {
         if (value.kind !== 'scalar' || text[value.offset] === '"' || text[value.offset] === "'") outside();
         if (text[index] !== ':' || text.charCodeAt(index + 1) !== 32) outside();
-        const raw = this.scalars.resolve((value as { source: string }).source, true);
+        const raw = this.scalars.resolve((value as { source: string }).source);
         index += 2;
         skip();
         const inner = { at: index };
         const pairValue = this.inline(inner, end, true);
         index = inner.at;
         pairs.push({
-          merge: typeof raw === 'symbol',
-          name: raw === null ? '' : String(raw),
+          merge: raw === '<<',
+          name: keyName(raw),
+          ...(raw instanceof ScalarProblem ? { problem: raw.message } : {}),
           keyOffset: value.offset,
           value: pairValue,
         });

@@ -8,8 +8,11 @@ import {
   type Node,
   type ParsedNode,
   parseAllDocuments,
+  type Scalar,
 } from 'yaml';
 import { IssueCollector } from '../errors.js';
+import { keyName, type PlainScalar, tokenizePlain } from './psych-scalar.js';
+import { RubyFloat, ScalarProblem } from './ruby-scalars.js';
 import type { ComposedYaml, YamlNode } from './yaml-node.js';
 import { YAML_OPTIONS } from './yaml11-schema.js';
 
@@ -58,7 +61,7 @@ function toYamlNode(node: Node, document: Document, build: (node: Node) => YamlN
       },
     };
   }
-  if (isScalar(node)) return { kind: 'scalar', offset, raw: node.value, source: node.source };
+  if (isScalar(node)) return { kind: 'scalar', offset, raw: scalarRaw(node), source: scalarSource(node) };
   if (isSeq(node))
     return {
       kind: 'seq',
@@ -72,9 +75,11 @@ function toYamlNode(node: Node, document: Document, build: (node: Node) => YamlN
       offset,
       pairs: node.items.map((pair) => {
         const key = pair.key as Node | null;
+        const raw = isScalar(key) ? scalarRaw(key) : key ? String(key) : null;
         return {
-          merge: isScalar(key) && typeof key.value === 'symbol',
-          name: keyName(key),
+          merge: raw === '<<' && (key as Scalar).tag !== STR_TAG,
+          name: keyName(raw),
+          ...(raw instanceof ScalarProblem ? { problem: raw.message } : {}),
           keyOffset: (key ?? node).range?.[0] ?? 0,
           value: pair.value ? build(pair.value as Node) : null,
         };
@@ -84,9 +89,30 @@ function toYamlNode(node: Node, document: Document, build: (node: Node) => YamlN
   return { kind: 'scalar', offset, raw: null, source: undefined };
 }
 
-function keyName(key: Node | null): string {
-  if (isScalar(key)) return key.value === null ? '' : String(key.value);
-  return key ? String(key) : '';
+const STR_TAG = 'tag:yaml.org,2002:str';
+const FLOAT_TAG = 'tag:yaml.org,2002:float';
+
+function scalarSource(node: Scalar): string {
+  return typeof node.source === 'string' ? node.source : node.value == null ? '' : String(node.value);
+}
+
+/**
+ * What Psych's `deserialize` gives a scalar: quoted and block scalars are text whatever their tag;
+ * a plain one goes through `tokenizePlain`, except with `!!str` (text) or `!!float` (`Float()` of
+ * the token); any other tag (`!!int`, `!foo`) is ignored.
+ */
+function scalarRaw(node: Scalar): PlainScalar {
+  const source = scalarSource(node);
+  if (node.type !== 'PLAIN') return source;
+  if (node.tag === STR_TAG) return source;
+  const token = tokenizePlain(source);
+  if (node.tag !== FLOAT_TAG) return token;
+  if (token instanceof RubyFloat || token instanceof ScalarProblem) return token;
+  if (typeof token === 'number' || typeof token === 'bigint') return new RubyFloat(Number(token));
+  const text = typeof token === 'string' ? token.replace(/_/g, '') : String(token);
+  return /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(text)
+    ? new RubyFloat(Number(text))
+    : new ScalarProblem(`invalid value for Float(): ${JSON.stringify(String(token))}`);
 }
 
 function firstLine(message: string): string {

@@ -1,13 +1,29 @@
-import { IssueCollector } from '../errors.js';
+import { IssueCollector, PipelineConfigError } from '../errors.js';
 import { composeFast } from './compose-fast.js';
 import { composeLines } from './compose-lines.js';
 import { composeReference } from './compose-reference.js';
+import { indentFlowContinuations } from './flow-indent.js';
 import { ReferenceTag } from './reference-tag.js';
+import { type RubyFloat, RubySymbol, ScalarProblem } from './ruby-scalars.js';
 import type { SourceLocation, SourceMap } from './source-map.js';
 import type { ComposedYaml, YamlMapNode, YamlNode, YamlSeqNode } from './yaml-node.js';
 
-/** Values as GitLab sees them after YAML: mappings, lists, scalars and `!reference` tags. */
-export type YamlValue = null | string | number | boolean | YamlValue[] | YamlMap | ReferenceTag;
+/**
+ * Values as GitLab sees them after YAML: mappings, lists, scalars and `!reference` tags. Scalars
+ * have Psych's types: an Integer is a number (a bigint when it does not fit), a Float a
+ * `RubyFloat`, a `:name` a `RubySymbol`.
+ */
+export type YamlValue =
+  | null
+  | string
+  | number
+  | bigint
+  | boolean
+  | RubyFloat
+  | RubySymbol
+  | YamlValue[]
+  | YamlMap
+  | ReferenceTag;
 export interface YamlMap {
   [key: string]: YamlValue;
 }
@@ -32,8 +48,22 @@ export function loadYamlDocuments(text: string, file: string, sourceMap: SourceM
     const values = convertDocuments(fast, file, sourceMap, issues);
     if (issues.empty) return values;
   }
+  let composed: ComposedYaml;
+  try {
+    composed = composeReference(text, file);
+  } catch (error) {
+    // libyaml takes flow collections whose lines are not indented past their block; both readers
+    // do once they are (see `indentFlowContinuations`). Otherwise the first errors stand.
+    const indented = error instanceof PipelineConfigError ? indentFlowContinuations(text) : undefined;
+    if (indented === undefined) throw error;
+    try {
+      composed = composeLines(indented) ?? composeFast(indented) ?? composeReference(indented, file);
+    } catch {
+      throw error;
+    }
+  }
   const issues = new IssueCollector();
-  const values = convertDocuments(composeReference(text, file), file, sourceMap, issues);
+  const values = convertDocuments(composed, file, sourceMap, issues);
   issues.throwIfAny();
   return values;
 }
@@ -94,9 +124,13 @@ class Converter {
       case 'alias':
         return this.convert(node.target(), depth + 1);
       case 'scalar':
-        return scalarValue(node.raw, node.source);
+        if (node.raw instanceof ScalarProblem) {
+          this.issues.add('', node.raw.message, this.here(node));
+          return null;
+        }
+        return (node.raw ?? null) as YamlValue;
       case 'seq':
-        return node.reference ? this.reference(node) : this.list(node, depth);
+        return node.reference ? this.reference(node, depth) : this.list(node, depth);
       case 'map':
         return this.map(node, depth);
     }
@@ -115,70 +149,53 @@ class Converter {
   private map(node: YamlMapNode, depth: number): YamlMap {
     const map: YamlMap = {};
     const entries = this.sourceMap.record(map, this.here(node));
-    // Only `<<` needs to know which keys were written explicitly.
-    const explicit = node.pairs.some((pair) => pair.merge) ? new Set<string>() : undefined;
     for (const pair of node.pairs) {
-      if (pair.merge) {
-        this.mergeInto(map, entries, explicit!, pair.value, depth);
-        continue;
-      }
-      explicit?.add(pair.name);
+      if (pair.problem) this.issues.add('', pair.problem, this.at(pair.keyOffset));
+      const value = this.convert(pair.value, depth + 1);
+      if (pair.merge && this.mergeInto(map, entries, pair.value, value)) continue;
       entries.set(pair.name, this.at(pair.keyOffset));
-      setKey(map, pair.name, this.convert(pair.value, depth + 1));
+      setKey(map, pair.name, value);
     }
     return map;
   }
 
-  /** `<<: *anchor` or `<<: [*a, *b]`: keys not written explicitly come from the anchors, first wins. */
+  /**
+   * `<<` as Psych merges it, in the order written: a mapping (or an alias of one) overrides the
+   * keys before it and is overridden by the keys after it; in a list of mappings the first one
+   * wins. Anything else is not merged (false): `<<` is then an ordinary key, as in GitLab.
+   */
   private mergeInto(
     map: YamlMap,
     entries: Map<string | number, SourceLocation>,
-    explicit: Set<string>,
-    source: YamlNode | null,
-    depth: number,
-  ): void {
-    const sources = source?.kind === 'seq' ? source.items : [source];
-    const merged = new Set<string>();
-    for (const item of sources) {
-      const value = this.convert(item, depth + 1);
-      if (
-        value === null ||
-        typeof value !== 'object' ||
-        Array.isArray(value) ||
-        value instanceof ReferenceTag
-      ) {
-        this.issues.add(
-          '',
-          'merge keys (<<) take a mapping or a list of mappings',
-          this.here(item ?? source),
-        );
-        continue;
-      }
-      for (const [key, inner] of Object.entries(value)) {
-        if (explicit.has(key) || merged.has(key)) continue;
-        merged.add(key);
-        entries.set(key, this.sourceMap.entryLocation(value, key) ?? this.here(item));
-        setKey(map, key, inner);
-      }
+    node: YamlNode | null,
+    value: YamlValue,
+  ): boolean {
+    const sources = node?.kind === 'seq' ? (Array.isArray(value) ? value : []) : [value];
+    if (!sources.every(isYamlMap)) return false;
+    const merged: YamlMap = {};
+    for (const source of [...sources].reverse())
+      for (const [key, inner] of Object.entries(source)) setKey(merged, key, inner);
+    for (const [key, inner] of Object.entries(merged)) {
+      entries.set(
+        key,
+        this.sourceMap.entryLocation(
+          sources.find((source) => Object.hasOwn(source, key)),
+          key,
+        ) ?? this.here(node),
+      );
+      setKey(map, key, inner);
     }
+    return true;
   }
 
-  private reference(node: YamlSeqNode): YamlValue {
-    const path: string[] = [];
-    for (const item of node.items) {
-      const value = item.kind === 'scalar' ? item.raw : undefined;
-      if (typeof value !== 'string' && typeof value !== 'number') {
-        this.issues.add(
-          '',
-          '!reference takes a list of keys, e.g. !reference [.setup, script]',
-          this.here(item),
-        );
-        return null;
-      }
-      path.push(String(value));
+  /** `!reference [...]`: GitLab's tag is valid with a non-empty list of strings (`1` or `yes` are not). */
+  private reference(node: YamlSeqNode, depth: number): YamlValue {
+    const items = node.items.map((item) => this.convert(item, depth + 1));
+    if (items.length === 0 || !items.every((item) => typeof item === 'string')) {
+      this.issues.add('', `!reference ${rubyInspect(items)} is not valid`, this.here(node));
+      return null;
     }
-    if (path.length === 0) this.issues.add('', '!reference needs at least one key', this.here(node));
-    return new ReferenceTag(path, this.here(node));
+    return new ReferenceTag(items as string[], this.here(node));
   }
 
   private here(node: YamlNode | null | undefined): SourceLocation {
@@ -186,15 +203,17 @@ class Converter {
   }
 }
 
-function scalarValue(value: unknown, source: string | undefined): YamlValue {
-  if (value === null || value === undefined) return null;
-  // Psych (Ruby) reads yes/no/on/off as booleans, but not YAML 1.1's single-letter y/n.
-  if (typeof value === 'boolean') return /^[yYnN]$/.test(source ?? '') ? source! : value;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
-  // YAML 1.1 timestamps and binary: GitLab reads these as text.
-  return source ?? String(value);
+/** Ruby's `inspect` of a loaded value, for GitLab's messages about `!reference`. */
+export function rubyInspect(value: YamlValue): string {
+  if (value === null) return 'nil';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(rubyInspect).join(', ')}]`;
+  if (value instanceof RubySymbol) return `:${value.name}`;
+  if (isYamlMap(value))
+    return `{${Object.entries(value)
+      .map(([key, inner]) => `${JSON.stringify(key)}=>${rubyInspect(inner)}`)
+      .join(', ')}}`;
+  return String(value);
 }
 
 /** Assigns without letting a `__proto__` key change the object's prototype. */
@@ -203,8 +222,9 @@ function setKey(map: YamlMap, key: string, value: YamlValue): void {
   else map[key] = value;
 }
 
+/** A mapping: a plain object (not a list, a `!reference`, a `RubyFloat` or a `RubySymbol`). */
 export function isYamlMap(value: unknown): value is YamlMap {
-  return (
-    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof ReferenceTag)
-  );
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }

@@ -11,7 +11,7 @@ export type YamlNode = YamlScalarNode | YamlMapNode | YamlSeqNode | YamlAliasNod
 export interface YamlScalarNode {
   readonly kind: 'scalar';
   readonly offset: number;
-  /** The value YAML 1.1 resolves the scalar to (`true`, `493` for `0755`, a `Date`, the text…). */
+  /** What Psych makes of the scalar (`true`, `493` for `0755`, a `RubyFloat`, a `ScalarProblem`, the text…). */
   readonly raw: unknown;
   /** The scalar's text after quotes, escapes and folding, before resolution. */
   readonly source: string | undefined;
@@ -22,6 +22,8 @@ export interface YamlPair {
   readonly merge: boolean;
   /** The key as a property name (`String` of the resolved key, `''` for a null key). */
   readonly name: string;
+  /** The key is a scalar GitLab refuses to load (a date, a time). */
+  readonly problem?: string;
   readonly keyOffset: number;
   readonly value: YamlNode | null;
 }
