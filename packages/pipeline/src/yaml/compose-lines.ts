@@ -110,7 +110,7 @@ class LineComposer {
 
   private sequence(column: number): YamlSeqNode {
     const items: YamlNode[] = [];
-    const node: YamlSeqNode = { kind: 'seq', offset: this.#position, reference: false, items };
+    const node: YamlSeqNode = { kind: 'seq', offset: this.#position, reference: false, items, flow: false };
     while (this.#indent === column && this.isItem(this.#position)) {
       let content = this.#position + 1;
       while (this.text.charCodeAt(content) === 32) content++;
@@ -141,7 +141,7 @@ class LineComposer {
 
   private mapping(column: number): YamlMapNode {
     const pairs: YamlPair[] = [];
-    const node: YamlMapNode = { kind: 'map', offset: this.#position, pairs };
+    const node: YamlMapNode = { kind: 'map', offset: this.#position, pairs, flow: false };
     while (this.#indent === column) {
       const keyStart = this.#position;
       const end = this.lineEnd(keyStart);
@@ -155,6 +155,7 @@ class LineComposer {
         name: keyName(raw),
         ...(raw instanceof ScalarProblem ? { problem: raw.message } : {}),
         keyOffset: keyStart,
+        plainKey: this.text.slice(keyStart, colon),
         value: this.inlineOrBlock(content, end, column),
       });
       if (this.#indent > column) outside();
@@ -191,7 +192,7 @@ class LineComposer {
       let nameEnd = content + 1;
       while (nameEnd < end && text.charCodeAt(nameEnd) !== 32) nameEnd++;
       anchor = text.slice(content + 1, nameEnd);
-      if (anchor.length === 0 || /[,[\]{}]/.test(anchor)) outside();
+      if (!/^[A-Za-z0-9_-]+$/.test(anchor)) outside();
       this.#anchors.set(anchor, OPEN);
       content = nameEnd;
       while (text.charCodeAt(content) === 32) content++;
@@ -202,7 +203,7 @@ class LineComposer {
         this.#indent > column || (this.#indent === column && this.isItem(this.#position) && !anchor);
       if (!nested) {
         if (anchor !== undefined) outside();
-        return { kind: 'scalar', offset: -1, raw: this.scalars.resolve(''), source: '' };
+        return { kind: 'scalar', offset: -1, raw: this.scalars.resolve(''), source: '', plain: true };
       }
       return this.block(this.#indent, anchor);
     }
@@ -230,10 +231,11 @@ class LineComposer {
       let nameEnd = start + 1;
       while (nameEnd < end && text.charCodeAt(nameEnd) !== 32 && !(flow && FLOW_END.has(text[nameEnd]!)))
         nameEnd++;
-      const target = this.#anchors.get(text.slice(start + 1, nameEnd));
-      if (nameEnd === start + 1 || target === undefined || target === OPEN) outside();
+      const name = text.slice(start + 1, nameEnd);
+      const target = this.#anchors.get(name);
+      if (!/^[A-Za-z0-9_-]+$/.test(name) || target === undefined || target === OPEN) outside();
       cursor.at = nameEnd;
-      return { kind: 'alias', offset: start, target: () => target as YamlNode };
+      return { kind: 'alias', offset: start, name, target: () => target as YamlNode };
     }
     if (first === '!') {
       if (!text.startsWith('!reference [', start)) outside();
@@ -248,7 +250,7 @@ class LineComposer {
       cursor.at = close + 1;
       const source = text.slice(start + 1, close);
       if (first === '"' && source.includes('\\')) outside();
-      return { kind: 'scalar', offset: start, raw: source, source };
+      return { kind: 'scalar', offset: start, raw: source, source, plain: false };
     }
     if (INDICATOR.has(first)) {
       const next = text.charCodeAt(start + 1);
@@ -268,7 +270,7 @@ class LineComposer {
     }
     cursor.at = last;
     const source = text.slice(start, last);
-    return { kind: 'scalar', offset: start, raw: this.scalars.resolve(source), source };
+    return { kind: 'scalar', offset: start, raw: this.scalars.resolve(source), source, plain: true };
   }
 
   /** `[a, b]` or `{a: 1}` closed on the same line, nested ones included. */
@@ -304,6 +306,7 @@ class LineComposer {
           name: keyName(raw),
           ...(raw instanceof ScalarProblem ? { problem: raw.message } : {}),
           keyOffset: value.offset,
+          plainKey: (value as { source: string }).source,
           value: pairValue,
         });
         skip();
@@ -318,7 +321,7 @@ class LineComposer {
     }
     cursor.at = index + 1;
     return mapping
-      ? { kind: 'map', offset: start, pairs }
-      : { kind: 'seq', offset: start, reference: false, items };
+      ? { kind: 'map', offset: start, pairs, flow: true }
+      : { kind: 'seq', offset: start, reference: false, items, flow: true };
   }
 }
