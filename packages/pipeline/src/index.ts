@@ -18,6 +18,7 @@ export type * from './definition/types.js';
 export {
   formatPipelineIssue,
   GitError,
+  gitlabMessage,
   PipelineConfigError,
   type PipelineIssue,
   PipelineUsageError,

@@ -63,7 +63,7 @@ describe('planning as GitLab plans', () => {
       await refusal(
         'a:\n  stage: build\n  script: a\nb:\n  stage: build\n  script: b\nc:\n  needs: [a]\n  dependencies: [b]\n  script: c\n',
       ),
-    ).toContain('jobs:c:dependencies: the b should be part of needs');
+    ).toContain('jobs:c:dependencies the b should be part of needs');
   });
 
   it('flattens a list of needs that a !reference put inside the needs list', async () => {
@@ -89,13 +89,13 @@ describe('planning as GitLab plans', () => {
 
   it('refuses rules: [] as blank', async () => {
     expect(await refusal('gated:\n  rules: []\n  script: echo\nfree:\n  script: echo\n')).toContain(
-      "jobs:gated:rules: config can't be blank",
+      "jobs:gated:rules config can't be blank",
     );
   });
 
   it('allows when: never only inside rules', async () => {
     expect(await refusal('disabled:\n  when: never\n  script: echo\nenabled:\n  script: echo\n')).toContain(
-      'jobs:disabled:when: config should be one of: on_success, on_failure, always, manual, delayed',
+      'jobs:disabled:when config should be one of: on_success, on_failure, always, manual, delayed',
     );
     const result = await plan(
       'disabled:\n  rules: [{when: never}]\n  script: echo\nenabled:\n  script: echo\n',
@@ -108,7 +108,7 @@ describe('planning as GitLab plans', () => {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the GitLab syntax under test
       'job:\n  rules:\n    - if: \'${CI_COMMIT_BRANCH} == "main"\'\n  script: echo\n',
     );
-    expect(message).toContain('jobs:job:rules:rule:if: invalid expression syntax');
+    expect(message).toContain('jobs:job:rules:rule if invalid expression syntax');
   });
 
   it('takes boolean variable values as the strings true and false', async () => {

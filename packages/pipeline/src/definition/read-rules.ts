@@ -96,10 +96,12 @@ export function readRules(
     const definition: { -readonly [K in keyof RuleDefinition]: RuleDefinition[K] } = {
       location: reader.at(rule) ?? ruleAt,
     };
+    if (Object.keys(rule).length === 0) reader.fail(path, "config can't be blank", ruleAt);
     if (rule.if !== undefined) {
-      const text = reader.string(rule.if, `${path}:if`, reader.at(rule, 'if'));
-      const problem = text === undefined ? undefined : reader.expressions.syntaxError(text);
-      if (problem) reader.fail(`${path}:if`, problem, reader.at(rule, 'if'));
+      // GitLab's expression validator: anything but a valid expression string is a syntax error.
+      const text = typeof rule.if === 'string' ? rule.if : undefined;
+      const problem = text === undefined ? 'invalid expression syntax' : reader.expressions.syntaxError(text);
+      if (problem) reader.fail(path, `if ${problem}`, reader.at(rule, 'if'));
       if (text !== undefined && !problem) definition.if = text;
     }
     if (rule.changes !== undefined) {
@@ -120,6 +122,12 @@ export function readRules(
         const paths = reader.stringList(changes, `${path}:changes`, reader.at(rule, 'changes'));
         if (paths) definition.changes = { paths };
       }
+      if ((definition.changes?.paths.length ?? 0) > 50)
+        reader.fail(
+          `${path}:changes`,
+          'config has too many entries (maximum 50)',
+          reader.at(rule, 'changes'),
+        );
     }
     if (rule.exists !== undefined) {
       const exists = rule.exists;
@@ -133,31 +141,37 @@ export function readRules(
           );
         const paths = reader.stringList(exists.paths, `${path}:exists:paths`, reader.at(exists, 'paths'));
         if (paths) definition.exists = { paths };
-      } else {
-        const paths = reader.stringList(exists, `${path}:exists`, reader.at(rule, 'exists'), true);
-        if (paths) definition.exists = { paths };
-      }
+      } else if (
+        (typeof exists === 'string' || Array.isArray(exists)) &&
+        [exists].flat().every((each) => typeof each === 'string')
+      ) {
+        definition.exists = { paths: [exists].flat() as string[] };
+      } else reader.fail(path, 'exists should be an array of strings', reader.at(rule, 'exists'));
+      if ((definition.exists?.paths.length ?? 0) > 50)
+        reader.fail(path, 'exists config has too many entries (maximum 50)', reader.at(rule, 'exists'));
     }
     if (rule.when !== undefined) {
-      const when = readWhen(reader, rule.when, `${path}:when`, reader.at(rule, 'when'), options.when);
-      if (when) definition.when = when;
+      if (typeof rule.when === 'string' && (options.when as readonly string[]).includes(rule.when))
+        definition.when = rule.when as When;
+      else reader.fail(path, `when unknown value: ${scalarText(rule.when) ?? ''}`, reader.at(rule, 'when'));
     }
     if (rule.start_in !== undefined) {
+      if (rule.when !== 'delayed')
+        reader.fail(path, 'config disallowed keys: start_in', reader.at(rule, 'start_in'));
       const startIn = reader.text(rule.start_in, `${path}:start_in`, reader.at(rule, 'start_in'));
-      if (startIn !== undefined && parseHumanDuration(startIn) === undefined)
-        reader.fail(`${path}:start_in`, 'config should be a duration', reader.at(rule, 'start_in'));
+      const seconds = startIn === undefined ? undefined : parseHumanDuration(startIn);
+      if (startIn !== undefined && seconds === undefined)
+        reader.fail(path, 'start in should be a duration', reader.at(rule, 'start_in'));
+      else if (seconds !== undefined && seconds > 7 * 86400)
+        reader.fail(path, 'start in should not exceed the limit', reader.at(rule, 'start_in'));
       else if (startIn !== undefined) definition.startIn = startIn;
     }
-    if (definition.when === 'delayed' && definition.startIn === undefined)
-      reader.fail(path, 'start_in should be specified for delayed job', ruleAt);
+    if (rule.when === 'delayed' && rule.start_in === undefined)
+      reader.fail(path, "start in can't be blank", ruleAt);
     if (rule.allow_failure !== undefined) {
-      const allow = readAllowFailure(
-        reader,
-        rule.allow_failure,
-        `${path}:allow_failure`,
-        reader.at(rule, 'allow_failure'),
-      );
-      if (allow !== undefined) definition.allowFailure = allow;
+      // A rule's allow_failure is a boolean (exit_codes are the job's own).
+      if (typeof rule.allow_failure === 'boolean') definition.allowFailure = rule.allow_failure;
+      else reader.fail(path, 'allow failure should be a boolean value', reader.at(rule, 'allow_failure'));
     }
     if (rule.variables !== undefined)
       definition.variables = reader.variables(

@@ -30,14 +30,18 @@ export class Reader {
   checkKeys(map: YamlMap, allowed: readonly string[], keyPath: string): void {
     const unknown = Object.keys(map).filter((key) => !allowed.includes(key));
     if (unknown.length === 0) return;
-    for (const key of unknown) {
-      const suggestion = didYouMean(key, allowed);
-      this.issues.add(
-        keyPath,
-        `config contains unknown keys: ${key}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
-        this.at(map, key),
+    // GitLab lists them in one message; glci adds a did-you-mean where one is near.
+    const hints = unknown
+      .map((key) => [key, didYouMean(key, allowed)] as const)
+      .filter(([, suggestion]) => suggestion)
+      .map(([key, suggestion]) =>
+        unknown.length === 1 ? `did you mean "${suggestion}"?` : `${key}: did you mean "${suggestion}"?`,
       );
-    }
+    this.issues.add(
+      keyPath,
+      `config contains unknown keys: ${unknown.join(', ')}${hints.length ? ` (${hints.join('; ')})` : ''}`,
+      this.at(map, unknown[0]),
+    );
   }
 
   map(value: YamlValue | undefined, keyPath: string, at: SourceLocation | undefined): YamlMap | undefined {

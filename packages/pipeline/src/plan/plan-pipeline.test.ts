@@ -335,7 +335,7 @@ pages:
     ['a:\n  script: x\n  needs: [ghost]\n', 'a job: undefined need: ghost'],
     [
       'a:\n  stage: build\n  script: x\nc:\n  stage: build\n  script: x\nb:\n  script: x\n  needs: [c]\n  dependencies: [a]\n',
-      'jobs:b:dependencies: the a should be part of needs',
+      'jobs:b:dependencies the a should be part of needs',
     ],
   ])('refuses %#', async (yaml, message) => {
     const error = await planFiles(ci(yaml)).catch((caught: unknown) => caught);
