@@ -95,7 +95,7 @@ describe('planning as GitLab plans', () => {
 
   it('allows when: never only inside rules', async () => {
     expect(await refusal('disabled:\n  when: never\n  script: echo\nenabled:\n  script: echo\n')).toContain(
-      'jobs:disabled:when config should be one of: on_success, on_failure, always, manual, delayed',
+      'jobs:disabled when should be one of: on_success, on_failure, always, manual, delayed',
     );
     const result = await plan(
       'disabled:\n  rules: [{when: never}]\n  script: echo\nenabled:\n  script: echo\n',

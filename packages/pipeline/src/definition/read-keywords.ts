@@ -1,5 +1,5 @@
 import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
-import { RubySymbol } from '../yaml/ruby-scalars.js';
+import { RubyFloat, RubySymbol } from '../yaml/ruby-scalars.js';
 import type { SourceLocation } from '../yaml/source-map.js';
 import { parseHumanDuration } from './duration.js';
 import { readMatrix } from './read-rules.js';
@@ -504,12 +504,16 @@ export function readParallel(
   keyPath: string,
   at: SourceLocation | undefined,
 ): ParallelDefinition | undefined {
-  if (typeof value === 'number') {
-    if (Number.isInteger(value) && value >= 1 && value <= 200) return { kind: 'count', total: value };
-    return reader.fail(keyPath, 'config must be an integer from 1 to 200', at);
+  if (!isYamlMap(value)) {
+    if (value instanceof RubyFloat) return reader.fail(keyPath, 'config must be an integer', at);
+    if (typeof value !== 'number') return reader.fail(keyPath, 'config should be an integer or a hash', at);
+    if (value < 1) return reader.fail(keyPath, 'config must be greater than or equal to 1', at);
+    if (value > 200) return reader.fail(keyPath, 'config must be less than or equal to 200', at);
+    return { kind: 'count', total: value };
   }
-  if (!isYamlMap(value)) return reader.fail(keyPath, 'config should be an integer or a hash', at);
   reader.checkKeys(value, ['matrix'], keyPath);
+  if (value.matrix === undefined)
+    return reader.fail(keyPath, 'matrix builds config missing required keys: matrix', at);
   const matrix = readMatrix(reader, value.matrix, `${keyPath}:matrix`, reader.at(value, 'matrix') ?? at);
   if (!matrix) return undefined;
   const total = matrix.reduce(
@@ -517,7 +521,7 @@ export function readParallel(
     0,
   );
   if (total > 200)
-    return reader.fail(`${keyPath}:matrix`, `generates too many jobs (${total}, maximum is 200)`, at);
+    return reader.fail(`${keyPath}:matrix`, 'config generates too many jobs (maximum is 200)', at);
   return { kind: 'matrix', matrix };
 }
 

@@ -82,8 +82,8 @@ export function readPipelineDefinition(
     if (!job) continue;
     if (!withEdges.includes(job.stage))
       reader.fail(
-        `jobs:${name}`,
-        `chosen stage ${job.stage} does not exist; available stages are ${withEdges.join(', ')}`,
+        '',
+        `${name} job: chosen stage ${job.stage} does not exist; available stages are ${withEdges.join(', ')}`,
         reader.at(value, 'stage') ?? at,
       );
     names.add(name);

@@ -225,7 +225,11 @@ export function readNeeds(
       else needs.push({ job: item, artifacts: true, optional: false });
       continue;
     }
-    if (!isYamlMap(item)) {
+    if (
+      !isYamlMap(item) ||
+      (item.job === undefined && item.pipeline === undefined && item.project === undefined)
+    ) {
+      // GitLab's Entry::Need knows a name, a hash with `job`, and the other pipelines' hashes.
       reader.fail(`${keyPath}:need`, 'has an unsupported type', itemAt);
       continue;
     }
@@ -236,11 +240,24 @@ export function readNeeds(
         ? ['project', 'job', 'ref', 'artifacts']
         : ['pipeline', 'job', 'artifacts'];
     reader.checkKeys(item, allowed, `${keyPath}:need`);
-    const job = reader.string(item.job, `${keyPath}:need:job`, reader.at(item, 'job') ?? itemAt);
+    const job =
+      typeof item.job === 'string' && item.job !== ''
+        ? item.job
+        : reader.fail(
+            `${keyPath}:need`,
+            item.job === undefined || item.job === '' ? "job can't be blank" : 'job should be a string',
+            reader.at(item, 'job') ?? itemAt,
+          );
     const artifacts =
       item.artifacts === undefined || item.artifacts === null
         ? true
-        : reader.boolean(item.artifacts, `${keyPath}:need:artifacts`, reader.at(item, 'artifacts'));
+        : typeof item.artifacts === 'boolean'
+          ? item.artifacts
+          : reader.fail(
+              `${keyPath}:need`,
+              'artifacts should be a boolean value',
+              reader.at(item, 'artifacts'),
+            );
     if (cross) {
       const pipeline =
         item.pipeline === undefined

@@ -356,4 +356,519 @@ const RULES: SpecCase[] = [
   ),
 ];
 
-export const GITLAB_SPEC_CASES: readonly SpecCase[] = [...RETRY, ...RULES];
+// ---- entry/product/parallel_spec.rb, entry/product/matrix_spec.rb ---------------------------
+
+const PARALLEL: SpecCase[] = [
+  ok('entry/product/parallel', 'a number of instances', job('  parallel: 2\n'), {
+    jobs: ['rspec 1/2', 'rspec 2/2'],
+  }),
+  ok(
+    'entry/product/parallel',
+    'a matrix of two entries',
+    job(
+      '  parallel:\n    matrix:\n      - {PROVIDER: aws, STACK: [monitoring, app1, app2]}\n      - {PROVIDER: gcp, STACK: [data, processing]}\n',
+    ),
+    {
+      jobs: [
+        'rspec: [aws, monitoring]',
+        'rspec: [aws, app1]',
+        'rspec: [aws, app2]',
+        'rspec: [gcp, data]',
+        'rspec: [gcp, processing]',
+      ],
+    },
+  ),
+  ok(
+    'entry/product/matrix',
+    'integers as values',
+    job('  parallel:\n    matrix:\n      - {VAR_1: [1, 2], VAR_2: [4]}\n'),
+    {
+      jobs: ['rspec: [1, 4]', 'rspec: [2, 4]'],
+      facts: { 'rspec: [2, 4]': { variables: { VAR_1: '2', VAR_2: '4' } } },
+    },
+  ),
+  ok(
+    'entry/product/matrix',
+    'one variable with several values',
+    job('  parallel:\n    matrix:\n      - VAR_1: [build, test]\n'),
+    {
+      jobs: ['rspec: [build]', 'rspec: [test]'],
+    },
+  ),
+  ok(
+    'entry/product/matrix',
+    'one variable with one value',
+    job('  parallel:\n    matrix:\n      - VAR_1: [test]\n'),
+    { jobs: ['rspec: [test]'] },
+  ),
+  refused(
+    'entry/product/parallel',
+    'a boolean',
+    job('  parallel: true\n'),
+    'jobs:rspec:parallel config should be an integer or a hash',
+  ),
+  refused(
+    'entry/product/parallel',
+    'more than 200',
+    job('  parallel: 201\n'),
+    'jobs:rspec:parallel config must be less than or equal to 200',
+  ),
+  refused(
+    'entry/product/parallel',
+    'a float',
+    job('  parallel: 1.5\n'),
+    'jobs:rspec:parallel config must be an integer',
+  ),
+  refused(
+    'entry/product/parallel',
+    'an empty hash',
+    job('  parallel: {}\n'),
+    'matrix builds config missing required keys: matrix',
+  ),
+  refused(
+    'entry/product/matrix',
+    'a hash instead of a list',
+    job('  parallel:\n    matrix: {}\n'),
+    'matrix config should be an array of hashes',
+  ),
+  refused(
+    'entry/product/matrix',
+    'more than 200 instances',
+    job(
+      `  parallel:\n    matrix:\n      - {A: [${Array.from({ length: 15 }, (_, i) => i).join(', ')}], B: [${Array.from({ length: 15 }, (_, i) => i).join(', ')}]}\n`,
+    ),
+    'generates too many jobs (maximum is 200)',
+  ),
+];
+
+// ---- entry/need_spec.rb, entry/needs_spec.rb (and Entry::Need's strategies) ------------------
+
+const two = (body: string) =>
+  `build:\n  stage: build\n  script: make\nrspec:\n  stage: test\n  script: rspec\n${body}`;
+
+const NEEDS: SpecCase[] = [
+  ok('entry/needs', 'a job name', two('  needs: [build]\n'), { facts: { rspec: { needs: ['build'] } } }),
+  ok('entry/needs', 'a job hash with artifacts: false', two('  needs: [{job: build, artifacts: false}]\n'), {
+    facts: { rspec: { needs: ['build'] } },
+  }),
+  ok('entry/needs', 'an empty list starts at once', two('  needs: []\n'), {
+    facts: { rspec: { needs: [] } },
+  }),
+  ok(
+    'entry/needs',
+    'an optional need of a job that is not there',
+    two('  needs: [{job: ghost, optional: true}]\n'),
+    {
+      facts: { rspec: { needs: [] } },
+    },
+  ),
+  ok(
+    'entry/needs',
+    'a need of another pipeline',
+    two('  needs: [{pipeline: $PARENT_PIPELINE_ID, job: build}]\n'),
+    {
+      facts: { rspec: { needs: [] } },
+    },
+  ),
+  ok(
+    'entry/needs',
+    'a need of another project',
+    two('  needs: [{project: group/lib, job: build, ref: main}]\n'),
+    {
+      facts: { rspec: { needs: [] } },
+    },
+  ),
+  ok('entry/needs', 'a job of the same stage', 'a:\n  script: a\nb:\n  script: b\n  needs: [a]\n', {
+    facts: { b: { needs: ['a'] } },
+  }),
+  refused(
+    'entry/need',
+    'an empty job name',
+    two("  needs: ['']\n"),
+    "jobs:rspec:needs:need config can't be blank",
+  ),
+  refused('entry/need', 'a number', two('  needs: [1]\n'), 'jobs:rspec:needs:need has an unsupported type'),
+  refused(
+    'entry/need',
+    'a hash without job',
+    two('  needs: [{artifacts: true}]\n'),
+    'jobs:rspec:needs:need has an unsupported type',
+  ),
+  refused(
+    'entry/need',
+    'an unknown key',
+    two('  needs: [{job: build, color: red}]\n'),
+    'jobs:rspec:needs:need config contains unknown keys: color',
+  ),
+  refused(
+    'entry/need',
+    'artifacts that is not a boolean',
+    two('  needs: [{job: build, artifacts: yes please}]\n'),
+    'jobs:rspec:needs:need artifacts should be a boolean value',
+  ),
+  refused(
+    'entry/needs',
+    'a string instead of a list',
+    two('  needs: 1\n'),
+    'jobs:rspec:needs config can only be a Hash or an Array',
+  ),
+];
+
+// ---- yaml_processor.rb's logical validation (needs, dependencies, stages, cycles, on_stop) ----
+
+const LOGIC: SpecCase[] = [
+  refused('yaml_processor', 'a need of no job', two('  needs: [nope]\n'), 'rspec job: undefined need: nope'),
+  refused(
+    'yaml_processor',
+    'a need of a later stage',
+    'rspec:\n  stage: test\n  script: r\n  needs: [deploy]\ndeploy:\n  stage: deploy\n  script: d\n',
+    'rspec job: need deploy is not defined in current or prior stages',
+  ),
+  refused(
+    'yaml_processor',
+    'a dependency of no job',
+    two('  dependencies: [nope]\n'),
+    'rspec job: undefined dependency: nope',
+  ),
+  refused(
+    'yaml_processor',
+    'a dependency of a later stage',
+    'rspec:\n  stage: test\n  script: r\n  dependencies: [deploy]\ndeploy:\n  stage: deploy\n  script: d\n',
+    'rspec job: dependency deploy is not defined in current or prior stages',
+  ),
+  ok(
+    'yaml_processor',
+    'a dependency of the same stage',
+    'a:\n  script: a\nb:\n  script: b\n  dependencies: [a]\n',
+    { facts: { b: { dependencies: ['a'] } } },
+  ),
+  refused(
+    'yaml_processor',
+    'a need listed twice',
+    two('  needs: [build, build]\n'),
+    'rspec has the following needs duplicated: build.',
+  ),
+  refused(
+    'yaml_processor',
+    'a job that needs itself',
+    'loop:\n  script: x\n  needs: [loop]\n',
+    'The pipeline has circular dependencies',
+  ),
+  refused(
+    'yaml_processor',
+    'three jobs in a cycle',
+    'a:\n  script: x\n  needs: [c]\nb:\n  script: x\n  needs: [a]\nc:\n  script: x\n  needs: [b]\n',
+    'The pipeline has circular dependencies',
+  ),
+  ok(
+    'yaml_processor',
+    'a chain of needs',
+    'a:\n  script: x\nb:\n  script: x\n  needs: [a]\nc:\n  script: x\n  needs: [a, b]\n',
+    { facts: { c: { needs: ['a', 'b'] } } },
+  ),
+  refused(
+    'yaml_processor',
+    'an optional need of a later stage',
+    'rspec:\n  stage: test\n  script: r\n  needs: [{job: deploy, optional: true}]\ndeploy:\n  stage: deploy\n  script: d\n',
+    'rspec job: need deploy is not defined in current or prior stages',
+  ),
+  refused(
+    'yaml_processor',
+    'a rule need of no job',
+    two('  rules:\n    - needs: [nope]\n'),
+    'rspec job: undefined need: nope',
+  ),
+  refused(
+    'entry/job',
+    'dependencies that are not among the needs',
+    'a:\n  stage: build\n  script: a\nb:\n  stage: build\n  script: b\nrspec:\n  script: r\n  needs: [a]\n  dependencies: [b]\n',
+    'jobs:rspec:dependencies the b should be part of needs',
+  ),
+  ok('entry/job', 'dependencies with an empty needs list', two('  needs: []\n  dependencies: [build]\n'), {
+    facts: { rspec: { needs: [], dependencies: ['build'] } },
+  }),
+  ok(
+    'yaml_processor',
+    'a need of a parallel job waits for every instance',
+    'build:\n  stage: build\n  script: b\n  parallel: 2\nrspec:\n  script: r\n  needs: [build]\n',
+    {
+      facts: { rspec: { needs: ['build 1/2', 'build 2/2'] } },
+    },
+  ),
+  ok(
+    'yaml_processor',
+    'a need of one matrix instance by its name',
+    'build:\n  stage: build\n  script: b\n  parallel:\n    matrix:\n      - OS: [linux, mac]\nrspec:\n  script: r\n  needs: ["build: [mac]"]\n',
+    {
+      facts: { rspec: { needs: ['build: [mac]'] } },
+    },
+  ),
+  ok(
+    'yaml_processor',
+    'a need with a matrix selector',
+    'build:\n  stage: build\n  script: b\n  parallel:\n    matrix:\n      - OS: [linux, mac]\nrspec:\n  script: r\n  needs: [{job: build, parallel: {matrix: [{OS: linux}]}}]\n',
+    {
+      facts: { rspec: { needs: ['build: [linux]'] } },
+    },
+  ),
+  refused(
+    'yaml_processor',
+    'a matrix selector naming no instance',
+    'build:\n  stage: build\n  script: b\n  parallel:\n    matrix:\n      - OS: [linux, mac]\nrspec:\n  script: r\n  needs: [{job: build, parallel: {matrix: [{OS: bsd}]}}]\n',
+    'rspec job: undefined need: build: [bsd]',
+  ),
+  refused(
+    'yaml_processor',
+    'on_stop naming no job',
+    job('  environment: {name: review, on_stop: stop_review}\n'),
+    'rspec job: on_stop job stop_review is not defined',
+  ),
+  refused(
+    'yaml_processor',
+    'on_stop naming a job without environment',
+    `${job('  environment: {name: review, on_stop: stop_review}\n')}stop_review:\n  script: stop\n`,
+    'rspec job: on_stop job stop_review does not have environment defined',
+  ),
+  refused(
+    'yaml_processor',
+    'on_stop naming a job of another environment',
+    `${job('  environment: {name: review, on_stop: stop_review}\n')}stop_review:\n  script: stop\n  environment: {name: other, action: stop}\n`,
+    'rspec job: on_stop job stop_review have different environment name',
+  ),
+  refused(
+    'yaml_processor',
+    'on_stop naming a job that does not stop',
+    `${job('  environment: {name: review, on_stop: stop_review}\n')}stop_review:\n  script: stop\n  environment: {name: review}\n`,
+    'rspec job: on_stop job stop_review needs to have action stop defined',
+  ),
+  ok(
+    'yaml_processor',
+    'on_stop naming a stopping job',
+    `${job('  environment: {name: review, on_stop: stop_review}\n')}stop_review:\n  script: stop\n  when: manual\n  environment: {name: review, action: stop}\n`,
+    {
+      facts: { rspec: { environment: 'review' } },
+    },
+  ),
+  refused(
+    'yaml_processor',
+    'a stage that does not exist',
+    job('  stage: nonexistent\n'),
+    'rspec job: chosen stage nonexistent does not exist; available stages are .pre, build, test, deploy, .post',
+  ),
+  ok(
+    'yaml_processor',
+    'the default stages',
+    'a:\n  stage: deploy\n  script: x\nb:\n  stage: build\n  script: x\nc:\n  script: x\n',
+    { jobs: ['b', 'c', 'a'] },
+  ),
+  ok(
+    'yaml_processor',
+    '.pre and .post around the stages',
+    'a:\n  stage: .post\n  script: x\nb:\n  stage: .pre\n  script: x\nc:\n  script: x\n',
+    { jobs: ['b', 'c', 'a'] },
+  ),
+];
+
+// ---- entry/job_spec.rb, entry/processable_spec.rb ---------------------------------------------
+
+const JOB: SpecCase[] = [
+  ok('entry/job', 'a script string', 'rspec:\n  script: rspec\n', {
+    facts: { rspec: { script: ['rspec'], stage: 'test', when: 'on_success', allowFailure: false } },
+  }),
+  ok('entry/job', 'a script list', 'rspec:\n  script: [a, b]\n', {
+    facts: { rspec: { script: ['a', 'b'] } },
+  }),
+  ok('entry/job', 'a nested script list (from !reference)', 'rspec:\n  script: [a, [b, [c]]]\n', {
+    facts: { rspec: { script: ['a', 'b', 'c'] } },
+  }),
+  refused(
+    'entry/job',
+    'no script',
+    'rspec:\n  stage: test\n',
+    'jobs:rspec config should implement the script:, run:, or trigger: keyword',
+  ),
+  refused('entry/job', 'an empty script list', 'rspec:\n  script: []\n', "script can't be blank"),
+  refused(
+    'entry/commands',
+    'a script that is a hash',
+    'rspec:\n  script: {a: b}\n',
+    'jobs:rspec:script config should be a string or a nested array of strings up to 10 levels deep',
+  ),
+  refused(
+    'entry/commands',
+    'a script nested more than 10 levels',
+    'rspec:\n  script: [[[[[[[[[[[x]]]]]]]]]]]\n',
+    'jobs:rspec:script config should be a string or a nested array of strings up to 10 levels deep',
+  ),
+  refused(
+    'entry/script',
+    'a before_script that is a hash',
+    job('  before_script: {a: b}\n'),
+    'jobs:rspec:before_script config should be a string or a nested array of strings up to 10 levels deep',
+  ),
+  refused(
+    'entry/script',
+    'an after_script that is a hash',
+    job('  after_script: {a: b}\n'),
+    'jobs:rspec:after_script config should be a string or a nested array of strings up to 10 levels deep',
+  ),
+  ok('entry/job', 'when: manual is allowed to fail', job('  when: manual\n'), {
+    facts: { rspec: { when: 'manual', allowFailure: true } },
+  }),
+  ok('entry/job', 'when: manual with allow_failure: false', job('  when: manual\n  allow_failure: false\n'), {
+    facts: { rspec: { when: 'manual', allowFailure: false } },
+  }),
+  ok('entry/job', 'when: on_failure', job('  when: on_failure\n'), {
+    facts: { rspec: { when: 'on_failure' } },
+  }),
+  ok('entry/job', 'when: always', job('  when: always\n'), { facts: { rspec: { when: 'always' } } }),
+  ok('entry/job', 'when: delayed with start_in', job('  when: delayed\n  start_in: 10 minutes\n'), {
+    facts: { rspec: { when: 'delayed', startInSeconds: 600 } },
+  }),
+  refused(
+    'entry/job',
+    'an unknown when',
+    job('  when: sometimes\n'),
+    'when should be one of: on_success, on_failure, always, manual, delayed',
+  ),
+  refused(
+    'entry/job',
+    'when: never outside rules',
+    job('  when: never\n'),
+    'when should be one of: on_success, on_failure, always, manual, delayed',
+  ),
+  refused(
+    'entry/job',
+    'when: delayed without start_in',
+    job('  when: delayed\n'),
+    'jobs:rspec start in should be a duration',
+  ),
+  refused(
+    'entry/job',
+    'start_in over a week',
+    job('  when: delayed\n  start_in: 8 days\n'),
+    'jobs:rspec start in should not exceed the limit',
+  ),
+  refused(
+    'entry/job',
+    'start_in without when: delayed',
+    job('  start_in: 1 minute\n'),
+    'jobs:rspec start in must be blank',
+  ),
+  refused(
+    'entry/job',
+    'start_in with rules',
+    job('  start_in: 1 minute\n  rules: [{when: delayed, start_in: 1 minute}]\n'),
+    'jobs:rspec start in must be blank',
+  ),
+  ok('entry/allow_failure', 'allow_failure: true', job('  allow_failure: true\n'), {
+    facts: { rspec: { allowFailure: true } },
+  }),
+  ok(
+    'entry/allow_failure',
+    'allow_failure with exit codes',
+    job('  allow_failure: {exit_codes: [1, 42]}\n'),
+    { facts: { rspec: { allowFailure: { exitCodes: [1, 42] } } } },
+  ),
+  ok('entry/allow_failure', 'allow_failure with one exit code', job('  allow_failure: {exit_codes: 137}\n'), {
+    facts: { rspec: { allowFailure: { exitCodes: [137] } } },
+  }),
+  refused(
+    'entry/allow_failure',
+    'allow_failure as a string',
+    job('  allow_failure: maybe\n'),
+    'should be a hash or a boolean value',
+  ),
+  ok('entry/job', 'interruptible', job('  interruptible: true\n'), {
+    facts: { rspec: { interruptible: true } },
+  }),
+  refused(
+    'entry/boolean',
+    'interruptible as a string',
+    job('  interruptible: sure\n'),
+    'jobs:rspec:interruptible config should be a boolean value',
+  ),
+  ok('entry/tags', 'tags', job('  tags: [docker, linux]\n'), {
+    facts: { rspec: { tags: ['docker', 'linux'] } },
+  }),
+  refused(
+    'entry/tags',
+    'tags as a string',
+    job('  tags: docker\n'),
+    'jobs:rspec:tags config should be an array of strings',
+  ),
+  refused(
+    'entry/tags',
+    'tags with a number',
+    job('  tags: [docker, 1]\n'),
+    'jobs:rspec:tags config should be an array of strings',
+  ),
+  ok('entry/job', 'a timeout', job('  timeout: 1h 30m\n'), { facts: { rspec: { timeoutSeconds: 5400 } } }),
+  refused('entry/job', 'a timeout that is no duration', job('  timeout: soon\n'), 'should be a duration'),
+  ok('entry/coverage', 'a coverage regular expression', job("  coverage: '/Code coverage: \\d+\\.\\d+/'\n"), {
+    jobs: ['rspec'],
+  }),
+  refused(
+    'entry/coverage',
+    'coverage without slashes',
+    job("  coverage: 'Code coverage: 42'\n"),
+    'jobs:rspec:coverage config must be a regular expression',
+  ),
+  refused(
+    'entry/coverage',
+    'coverage as a number',
+    job('  coverage: 42\n'),
+    'jobs:rspec:coverage config should be a string',
+  ),
+  ok('entry/job', 'dependencies', two('  dependencies: [build]\n'), {
+    facts: { rspec: { dependencies: ['build'] } },
+  }),
+  refused(
+    'entry/job',
+    'dependencies as a string',
+    two('  dependencies: build\n'),
+    'jobs:rspec dependencies should be an array of strings',
+  ),
+  refused(
+    'entry/job',
+    'an unknown keyword',
+    job('  colour: red\n'),
+    'jobs:rspec config contains unknown keys: colour',
+  ),
+  refused(
+    'entry/jobs',
+    'a job that is a string',
+    'rspec: run the tests\n',
+    'jobs:rspec config should be a hash',
+  ),
+  refused(
+    'entry/jobs',
+    'only hidden jobs',
+    '.hidden:\n  script: x\n',
+    'jobs config should contain at least one visible job',
+  ),
+  refused(
+    'entry/job',
+    'rules with only',
+    job('  rules: [{when: always}]\n  only: [main]\n'),
+    'jobs:rspec config key may not be used with `rules`: only',
+  ),
+  refused(
+    'entry/job',
+    'rules with except',
+    job('  rules: [{when: always}]\n  except: [main]\n'),
+    'jobs:rspec config key may not be used with `rules`: except',
+  ),
+  ok('entry/job', 'type is the old name of stage', job('  type: deploy\n'), {
+    facts: { rspec: { stage: 'deploy' } },
+  }),
+];
+
+export const GITLAB_SPEC_CASES: readonly SpecCase[] = [
+  ...RETRY,
+  ...RULES,
+  ...PARALLEL,
+  ...NEEDS,
+  ...LOGIC,
+  ...JOB,
+];
