@@ -108,7 +108,7 @@ describe('validation', () => {
     ],
     [
       job('build', '  id_tokens:\n    T: {aud: 1}\n'),
-      'jobs:build:id_tokens:T:aud config should be a string or an array of strings',
+      'jobs:build:id_tokens:T aud should be an array of strings or a string',
     ],
     [job('build', '  needs:\n    - pipeline: $PARENT\n'), "jobs:build:needs:need job can't be blank"],
     [job('build', '  needs:\n    - project: a/b\n      job: x\n'), 'ref should be a string'],

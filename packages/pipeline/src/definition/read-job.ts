@@ -105,7 +105,11 @@ export function readJob(
   const isTrigger = value.trigger !== undefined;
   reader.checkKeys(value, isTrigger ? [...TRIGGER_KEYWORDS, 'script'] : JOB_KEYWORDS, keyPath);
   if (isTrigger && value.script !== undefined)
-    reader.fail(keyPath, 'a trigger job cannot have script: (it runs no script)', reader.at(value, 'script'));
+    reader.fail(
+      keyPath,
+      'config these keys cannot be used together: script, trigger',
+      reader.at(value, 'script'),
+    );
   for (const [keyword, why] of Object.entries(UNSUPPORTED)) {
     if (value[keyword] !== undefined) reader.fail(`${keyPath}:${keyword}`, why, reader.at(value, keyword));
   }

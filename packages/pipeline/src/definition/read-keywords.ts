@@ -672,15 +672,12 @@ export function readIdTokens(
     if (!config) continue;
     reader.checkKeys(config, ['aud'], path);
     const aud = config.aud;
-    if (typeof aud === 'string' && aud !== '') tokens[name] = { aud };
+    if (aud === undefined) reader.fail(path, 'config missing required keys: aud', where);
+    else if (typeof aud === 'string' && aud !== '') tokens[name] = { aud };
     else if (Array.isArray(aud) && aud.length > 0 && aud.every((each) => typeof each === 'string'))
       tokens[name] = { aud: aud as string[] };
     else
-      reader.fail(
-        `${path}:aud`,
-        'config should be a string or an array of strings',
-        reader.at(config, 'aud') ?? where,
-      );
+      reader.fail(path, 'aud should be an array of strings or a string', reader.at(config, 'aud') ?? where);
   }
   return tokens;
 }

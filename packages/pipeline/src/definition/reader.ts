@@ -147,8 +147,12 @@ export class Reader {
         continue;
       }
       if (isYamlMap(raw)) {
+        // GitLab's Entry::Variable: job variables take value and expand; global ones also
+        // description and options.
         const allowed = topLevel ? ['value', 'description', 'expand', 'options'] : ['value', 'expand'];
-        this.checkKeys(raw, allowed, `${keyPath}:${name}`);
+        const extra = Object.keys(raw).filter((key) => !allowed.includes(key));
+        if (extra.length > 0)
+          this.fail(`${keyPath}:${name}`, `config uses invalid data keys: ${extra.join(', ')}`, where);
         const text =
           raw.value === undefined || raw.value === null
             ? ''

@@ -864,11 +864,387 @@ const JOB: SpecCase[] = [
   }),
 ];
 
+const FIRST_CASES: readonly SpecCase[] = [...RETRY, ...RULES, ...PARALLEL, ...NEEDS, ...LOGIC, ...JOB];
+
+// ---- entry/variables_spec.rb, entry/variable_spec.rb (ScalarValidator, allowed value data) ------
+
+const VARIABLES: SpecCase[] = [
+  ok(
+    'entry/variables',
+    'global and job variables, the job’s winning',
+    'variables:\n  VAR1: global1\n  VAR3: global3\nrspec:\n  script: r\n  variables:\n    VAR1: value1\n    VAR2: value2\n',
+    {
+      facts: { rspec: { variables: { VAR1: 'value1', VAR2: 'value2', VAR3: 'global3' } } },
+    },
+  ),
+  ok('entry/variable', 'an integer value is its text', job('  variables:\n    RETRIES: 3\n'), {
+    facts: { rspec: { variables: { RETRIES: '3' } } },
+  }),
+  ok(
+    'entry/variable',
+    'a float value keeps Ruby’s text',
+    job('  variables:\n    VERSION: 1.0\n    RATIO: 0.5\n'),
+    {
+      facts: { rspec: { variables: { VERSION: '1.0', RATIO: '0.5' } } },
+    },
+  ),
+  ok(
+    'entry/variable',
+    'true and false are text',
+    job('  variables:\n    FLAG_A: true\n    FLAG_B: false\n'),
+    {
+      facts: { rspec: { variables: { FLAG_A: 'true', FLAG_B: 'false' } } },
+    },
+  ),
+  ok(
+    'loader/yaml',
+    'a key ON is the boolean true, so the variable is named true',
+    job('  variables:\n    ON: x\n'),
+    {
+      facts: { rspec: { variables: { true: 'x' } } },
+    },
+  ),
+  ok('entry/variable', 'a symbol is its name', job('  variables:\n    MODE: :fast\n'), {
+    facts: { rspec: { variables: { MODE: 'fast' } } },
+  }),
+  ok('entry/variable', 'a value hash', job('  variables:\n    A: {value: x}\n'), {
+    facts: { rspec: { variables: { A: 'x' } } },
+  }),
+  ok(
+    'entry/variable',
+    'a value hash with expand: false',
+    job('  variables:\n    A: {value: $B, expand: false}\n'),
+    {
+      facts: { rspec: { variables: { A: '$B' } } },
+    },
+  ),
+  ok(
+    'entry/variable',
+    'a global value with description and options',
+    'variables:\n  ENV: {value: dev, description: where, options: [dev, prod]}\nrspec:\n  script: r\n',
+    {
+      facts: { rspec: { variables: { ENV: 'dev' } } },
+    },
+  ),
+  refused(
+    'entry/variable',
+    'a job variable with a description',
+    job('  variables:\n    VAR2: {value: x, description: hello}\n'),
+    'config uses invalid data keys: description',
+  ),
+  refused(
+    'entry/variable',
+    'a global variable with an unknown data key',
+    'variables:\n  VAR1: {invalid: hello}\nrspec:\n  script: r\n',
+    'config uses invalid data keys: invalid',
+  ),
+  refused(
+    'entry/variable',
+    'a value not among the options',
+    'variables:\n  ENV: {value: qa, options: [dev, prod]}\nrspec:\n  script: r\n',
+    'value must be present in options',
+  ),
+  refused(
+    'entry/variables',
+    'variables as a list',
+    job('  variables: [A, B]\n'),
+    'jobs:rspec:variables config should be a hash of key value pairs, value can be a hash',
+  ),
+  refused(
+    'entry/variables',
+    'a variable whose value is a list',
+    job('  variables:\n    A: [1, 2]\n'),
+    'config should be a hash of key value pairs, value can be a hash',
+  ),
+];
+
+// ---- lib/gitlab/config/loader/yaml.rb: how GitLab reads the YAML (Psych, safe_load) -------------
+
+const YAML_LOADING: SpecCase[] = [
+  ok(
+    'loader/yaml',
+    'Y and N are names, not booleans',
+    'variables:\n  Y: yes-value\n  N: no-value\nrspec:\n  script: r\n',
+    {
+      facts: { rspec: { variables: { Y: 'yes-value', N: 'no-value' } } },
+    },
+  ),
+  ok(
+    'loader/yaml',
+    'on/off/yes/no values are booleans',
+    job('  variables:\n    A: on\n    B: off\n    C: yes\n    D: no\n'),
+    {
+      facts: { rspec: { variables: { A: 'true', B: 'false', C: 'true', D: 'false' } } },
+    },
+  ),
+  ok('loader/yaml', 'an octal number', job('  variables:\n    MODE: 0755\n'), {
+    facts: { rspec: { variables: { MODE: '493' } } },
+  }),
+  ok('loader/yaml', '08 is text (no octal digit 8)', job('  variables:\n    N: 08\n'), {
+    facts: { rspec: { variables: { N: '08' } } },
+  }),
+  ok('loader/yaml', 'commas in an integer', job('  variables:\n    N: 1,000\n'), {
+    facts: { rspec: { variables: { N: '1000' } } },
+  }),
+  ok('loader/yaml', 'a large integer keeps its digits', job('  variables:\n    N: 12345678901234567890\n'), {
+    facts: { rspec: { variables: { N: '12345678901234567890' } } },
+  }),
+  ok('loader/yaml', 'base 60', job('  variables:\n    T: 1:30\n'), {
+    facts: { rspec: { variables: { T: '5400' } } },
+  }),
+  refused(
+    'loader/yaml',
+    'an unquoted date',
+    job('  variables:\n    DAY: 2024-01-01\n'),
+    'Tried to load unspecified class: Date',
+  ),
+  refused(
+    'loader/yaml',
+    'an unquoted time',
+    job('  variables:\n    AT: 2001-12-14 21:59:43.10 -5\n'),
+    'Tried to load unspecified class: Time',
+  ),
+  ok('loader/yaml', 'a quoted date is text', job('  variables:\n    DAY: "2024-01-01"\n'), {
+    facts: { rspec: { variables: { DAY: '2024-01-01' } } },
+  }),
+  ok(
+    'loader/yaml',
+    'anchors and aliases',
+    '.vars: &vars\n  A: one\nrspec:\n  script: r\n  variables: *vars\n',
+    { facts: { rspec: { variables: { A: 'one' } } } },
+  ),
+  ok(
+    'loader/yaml',
+    'a merge key, the later keys winning',
+    '.base: &base\n  stage: build\n  script: base\nrspec:\n  <<: *base\n  script: own\n',
+    {
+      facts: { rspec: { stage: 'build', script: ['own'] } },
+    },
+  ),
+  ok(
+    'loader/yaml',
+    'a merge key after a key overrides it',
+    '.base: &base\n  stage: build\nrspec:\n  stage: deploy\n  <<: *base\n  script: r\n',
+    {
+      facts: { rspec: { stage: 'build' } },
+    },
+  ),
+  ok('loader/yaml', 'a duplicate key keeps the last value', 'rspec:\n  script: first\n  script: second\n', {
+    facts: { rspec: { script: ['second'] } },
+  }),
+  refused('loader/yaml', 'a syntax error', 'rspec:\n  script: [unclosed\n', 'invalid YAML'),
+  refused('loader/yaml', 'a list at the top', '- rspec\n', 'Invalid configuration format'),
+  ok(
+    'loader/yaml',
+    'a spec header document before the pipeline',
+    'spec:\n  inputs:\n    stage:\n      default: test\n---\nrspec:\n  stage: $[[ inputs.stage ]]\n  script: r\n',
+    {
+      facts: { rspec: { stage: 'test' } },
+    },
+  ),
+  refused('loader/yaml', 'an unknown alias', 'rspec:\n  script: *missing\n', 'Unknown alias: missing'),
+];
+
+// ---- entry/image_spec.rb, entry/services_spec.rb, entry/service_spec.rb ------------------------
+
+const IMAGES: SpecCase[] = [
+  ok('entry/image', 'an image name', job('  image: ruby:3.3\n'), { facts: { rspec: { image: 'ruby:3.3' } } }),
+  ok(
+    'entry/image',
+    'an image hash with an entrypoint',
+    job('  image: {name: ruby:3.3, entrypoint: [/bin/sh, -c]}\n'),
+    { facts: { rspec: { image: 'ruby:3.3' } } },
+  ),
+  ok('entry/image', 'the global image', 'image: ruby:2.1\nrspec:\n  script: r\n', {
+    facts: { rspec: { image: 'ruby:2.1' } },
+  }),
+  ok(
+    'entry/image',
+    'the job image over the global one',
+    'image: ruby:2.1\nrspec:\n  script: r\n  image: ruby:2.5\n',
+    { facts: { rspec: { image: 'ruby:2.5' } } },
+  ),
+  refused(
+    'entry/image',
+    'an image list',
+    job('  image: [ruby]\n'),
+    'jobs:rspec:image config should be a hash or a string',
+  ),
+  refused(
+    'entry/image',
+    'an unknown image key',
+    job('  image: {name: ruby, colour: red}\n'),
+    'jobs:rspec:image config contains unknown keys: colour',
+  ),
+  ok(
+    'entry/services',
+    'services by name and by hash',
+    job('  services: [mysql, {name: docker:dind, alias: docker}]\n'),
+    {
+      facts: { rspec: { services: ['mysql', 'docker:dind'] } },
+    },
+  ),
+  ok('entry/services', 'the global services', 'services: [mysql]\nrspec:\n  script: r\n', {
+    facts: { rspec: { services: ['mysql'] } },
+  }),
+  refused(
+    'entry/services',
+    'services as a string',
+    job('  services: mysql\n'),
+    'jobs:rspec:services config should be a array',
+  ),
+  refused(
+    'entry/service',
+    'a service of a wrong type',
+    job('  services: [1]\n'),
+    'config should be a hash or a string',
+  ),
+];
+
+// ---- entry/global_spec.rb, entry/default_spec.rb, entry/stages_spec.rb, inherit ---------------
+
+const GLOBAL: SpecCase[] = [
+  ok('entry/global', 'before_script from the top level', 'before_script: [pwd]\nrspec:\n  script: r\n', {
+    facts: { rspec: { beforeScript: ['pwd'], script: ['r'] } },
+  }),
+  ok(
+    'entry/global',
+    'the job’s before_script over the top level',
+    'before_script: [global]\nrspec:\n  before_script: [local]\n  script: r\n',
+    {
+      facts: { rspec: { beforeScript: ['local'] } },
+    },
+  ),
+  ok('entry/global', 'after_script from the top level', 'after_script: [cleanup]\nrspec:\n  script: r\n', {
+    facts: { rspec: { afterScript: ['cleanup'] } },
+  }),
+  ok(
+    'entry/default',
+    'default: keywords',
+    'default:\n  image: alpine\n  before_script: [setup]\n  retry: 1\n  interruptible: true\n  timeout: 10m\n  tags: [linux]\nrspec:\n  script: r\n',
+    {
+      facts: {
+        rspec: {
+          image: 'alpine',
+          beforeScript: ['setup'],
+          retry: { max: 1 },
+          interruptible: true,
+          timeoutSeconds: 600,
+          tags: ['linux'],
+        },
+      },
+    },
+  ),
+  refused(
+    'entry/default',
+    'an unknown default keyword',
+    'default:\n  stage: build\nrspec:\n  script: r\n',
+    'default config contains unknown keys: stage',
+  ),
+  ok(
+    'entry/inherit/default',
+    'inherit: default: false',
+    'default:\n  image: alpine\nrspec:\n  script: r\n  inherit:\n    default: false\n',
+    { jobs: ['rspec'] },
+  ),
+  ok(
+    'entry/inherit/variables',
+    'inherit: variables: a list',
+    'variables:\n  A: a\n  B: b\nrspec:\n  script: r\n  inherit:\n    variables: [A]\n',
+    {
+      facts: { rspec: { variables: { A: 'a' } } },
+    },
+  ),
+  ok(
+    'entry/stages',
+    'custom stages order the jobs',
+    'stages: [lint, unit]\nb:\n  stage: unit\n  script: x\na:\n  stage: lint\n  script: x\n',
+    { jobs: ['a', 'b'] },
+  ),
+  refused(
+    'entry/stages',
+    'stages as a string',
+    'stages: build\nrspec:\n  script: r\n',
+    'stages config should be an array of strings',
+  ),
+  refused(
+    'entry/stages',
+    'stages with a number',
+    'stages: [build, 1]\nrspec:\n  script: r\n',
+    'stages config should be an array of strings',
+  ),
+  ok(
+    'entry/stages',
+    'types is the old name of stages',
+    'types: [one, two]\nb:\n  stage: two\n  script: x\na:\n  stage: one\n  script: x\n',
+    { jobs: ['a', 'b'] },
+  ),
+];
+
+// ---- entry/id_token_spec.rb, entry/workflow_spec.rb, entry/bridge_spec.rb ----------------------
+
+const OTHER: SpecCase[] = [
+  ok('entry/id_token', 'an audience', job('  id_tokens:\n    ID_TOKEN_1:\n      aud: https://gitlab.com\n'), {
+    facts: { rspec: { idTokens: { ID_TOKEN_1: ['https://gitlab.com'] } } },
+  }),
+  ok(
+    'entry/id_token',
+    'several audiences',
+    job('  id_tokens:\n    ID_TOKEN_1:\n      aud: [https://gitlab.com, https://aws.com]\n'),
+    {
+      facts: { rspec: { idTokens: { ID_TOKEN_1: ['https://gitlab.com', 'https://aws.com'] } } },
+    },
+  ),
+  refused(
+    'entry/id_token',
+    'a token without aud',
+    job('  id_tokens:\n    ID_TOKEN_1: {}\n'),
+    'config missing required keys: aud',
+  ),
+  refused(
+    'entry/id_token',
+    'an audience that is a number',
+    job('  id_tokens:\n    ID_TOKEN_1:\n      aud: 1\n'),
+    'aud should be an array of strings or a string',
+  ),
+  ok(
+    'entry/workflow',
+    'workflow rules that create the pipeline',
+    "workflow:\n  rules:\n    - if: '$CI_COMMIT_BRANCH'\nrspec:\n  script: r\n",
+    { jobs: ['rspec'] },
+  ),
+  ok(
+    'entry/workflow',
+    'workflow rules that create no pipeline',
+    "workflow:\n  rules:\n    - if: '$CI_COMMIT_TAG'\nrspec:\n  script: r\n",
+    { jobs: [] },
+  ),
+  refused(
+    'entry/workflow',
+    'a workflow rule with when: manual',
+    'workflow:\n  rules:\n    - when: manual\nrspec:\n  script: r\n',
+    'when unknown value: manual',
+  ),
+  refused(
+    'entry/workflow',
+    'an unknown workflow keyword',
+    'workflow:\n  stages: [a]\nrspec:\n  script: r\n',
+    'workflow config contains unknown keys: stages',
+  ),
+  refused(
+    'entry/bridge',
+    'script beside trigger',
+    'rspec:\n  script: r\n  trigger: group/project\n',
+    'these keys cannot be used together: script, trigger',
+  ),
+  ok('entry/bridge', 'a trigger job', 'deploy:\n  trigger: group/project\n', { jobs: ['deploy'] }),
+];
+
 export const GITLAB_SPEC_CASES: readonly SpecCase[] = [
-  ...RETRY,
-  ...RULES,
-  ...PARALLEL,
-  ...NEEDS,
-  ...LOGIC,
-  ...JOB,
+  ...FIRST_CASES,
+  ...VARIABLES,
+  ...YAML_LOADING,
+  ...IMAGES,
+  ...GLOBAL,
+  ...OTHER,
 ];
