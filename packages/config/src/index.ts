@@ -3,6 +3,7 @@ export { didYouMean } from './did-you-mean.js';
 export {
   DEFAULT_DOCKER_SOCKET,
   type DockerHostSource,
+  type DockerTls,
   type ResolvedDockerHost,
   resolveContainerSocket,
   resolveDockerHost,

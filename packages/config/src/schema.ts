@@ -85,13 +85,46 @@ const dockerHost = z.string().regex(/^(unix|tcp|ssh|npipe):\/\/.+/, {
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
 
-export const dockerSchema = z.strictObject({
-  /** Unset means: active Docker context, then DOCKER_HOST, then the default socket. */
-  host: dockerHost.optional(),
-  /** The socket path mounted into runner containers; "auto" derives it from the endpoint. */
-  container_socket: z.string().min(1).default('auto'),
-  privileged: z.boolean().default(true),
-});
+const DOCKER_TLS_KEYS = ['tls_verify', 'tls_cert_path', 'tls_ca_cert', 'tls_cert', 'tls_key'] as const;
+
+export const dockerSchema = z
+  .strictObject({
+    /** Unset means: DOCKER_HOST, else the Docker CLI's context (DOCKER_CONTEXT, currentContext), else the default socket. */
+    host: dockerHost.optional(),
+    /**
+     * TLS for a `tcp://` host, like the Docker CLI's `--tlsverify --tlscacert --tlscert --tlskey`:
+     * any of these turns TLS on; the daemon's certificate is verified unless `tls_verify = false`.
+     * `tls_cert_path` is a directory with `ca.pem`, `cert.pem` and `key.pem` (as DOCKER_CERT_PATH).
+     */
+    tls_verify: z.boolean().optional(),
+    tls_cert_path: z.string().min(1).optional(),
+    tls_ca_cert: z.string().min(1).optional(),
+    tls_cert: z.string().min(1).optional(),
+    tls_key: z.string().min(1).optional(),
+    /** The socket path mounted into runner containers; "auto" derives it from the endpoint. */
+    container_socket: z.string().min(1).default('auto'),
+    privileged: z.boolean().default(true),
+  })
+  .superRefine((docker, ctx) => {
+    const tlsKeys = DOCKER_TLS_KEYS.filter((key) => docker[key] !== undefined);
+    if (tlsKeys.length === 0) return;
+    const scheme = docker.host?.slice(0, docker.host.indexOf('://'));
+    const problem =
+      docker.host === undefined
+        ? 'applies to [docker] host, which is not set (DOCKER_HOST takes DOCKER_TLS_VERIFY and DOCKER_CERT_PATH; a Docker context keeps its own TLS files)'
+        : scheme !== 'tcp'
+          ? `applies to a tcp:// host only, and [docker] host is "${docker.host}"`
+          : undefined;
+    if (problem) for (const key of tlsKeys) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+    if ((docker.tls_cert === undefined) !== (docker.tls_key === undefined)) {
+      const missing = docker.tls_cert === undefined ? 'tls_cert' : 'tls_key';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'expected both tls_cert and tls_key (the client certificate and its key), or neither',
+      });
+    }
+  });
 
 export const networkSchema = z.strictObject({
   mock_server_bind: bindAddress.default('0.0.0.0:0'),
