@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PipelineConfigError } from './errors.js';
-import { resolveJobVariables } from './job-spec.js';
+import { assertRunnable, resolveJobVariables, toJobSpec } from './job-spec.js';
 import type { PipelinePlan } from './plan/plan-types.js';
 import { jobsOf, planFiles } from './test-support/fixtures.js';
 
@@ -170,6 +170,22 @@ describe('planning as GitLab plans', () => {
       'deploy:\n  secrets:\n    DB_PASSWORD:\n      vault: db/password@ops\n  script: echo\n',
     );
     expect(result.jobs[0]!.secrets).toEqual(['DB_PASSWORD']);
+    expect(() => assertRunnable(result)).toThrow(
+      /jobs:deploy:secrets secrets \(DB_PASSWORD\) come from a secret manager/,
+    );
+  });
+
+  it('lets glci run take id_tokens to the runner, and refuses other pipelines’ needs before running', async () => {
+    const tokens = await plan(
+      'login:\n  id_tokens:\n    T: {aud: [a, b]}\n    U: {aud: c}\n  script: echo\n',
+    );
+    expect(() => assertRunnable(tokens)).not.toThrow();
+    const spec = toJobSpec(tokens, tokens.jobs[0]!, { pipelineId: 1, projectPath: 'group/app' });
+    expect(spec.id_tokens).toEqual({ T: { aud: ['a', 'b'] }, U: { aud: 'c' } });
+    const cross = await plan(
+      'reuse:\n  needs: [{pipeline: $PARENT_PIPELINE_ID, job: build}]\n  script: echo\n',
+    );
+    expect(() => assertRunnable(cross)).toThrow(/needs:pipeline and needs:project \(build\)/);
   });
 
   it('reads a component of this very project from the working tree, without a mapping', async () => {
