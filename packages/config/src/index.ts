@@ -32,6 +32,7 @@ export {
   type GlciConfigInput,
   type JobOverrideConfig,
   type PipelinePresetConfig,
+  type RunnerEntryConfig,
   type StorageConfig,
   type UpstreamConfig,
 } from './schema.js';
