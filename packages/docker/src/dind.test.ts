@@ -39,6 +39,20 @@ describe('DinD configuration', () => {
     );
   });
 
+  it('trusts a plain-HTTP external registry in both files, without making it a mirror', () => {
+    expect(
+      dindDaemonConfig('glci-mock:39741', {}, ['host.docker.internal:39741'], ['registry.corp:5000']),
+    ).toEqual({
+      'insecure-registries': ['glci-mock:39741', 'host.docker.internal:39741', 'registry.corp:5000'],
+      'registry-mirrors': ['http://glci-mock:39741'],
+    });
+    expect(buildkitdToml('glci-mock:39741', [], ['registry.corp:5000', 'glci-mock:39741'])).toBe(
+      '[registry."glci-mock:39741"]\n  http = true\n  insecure = true\n\n' +
+        '[registry."registry.corp:5000"]\n  http = true\n  insecure = true\n\n' +
+        '[registry."docker.io"]\n  mirrors = ["glci-mock:39741"]\n',
+    );
+  });
+
   it('points jobs at the TLS port with the client certificates, or at the plain port', () => {
     expect(dindClientEnv({ tls: true })).toEqual({
       DOCKER_HOST: 'tcp://docker:2376',
