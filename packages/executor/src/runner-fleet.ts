@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@glci/config';
 import { type GlciTopology, runnerShortToken, type StartedContainer } from '@glci/docker';
-import { type RunnerEntryOptions, renderRunnersConfig } from '@glci/mock';
+import { type RunnerEntryOptions, renderRunnersConfig } from '@glci/runner-api';
 import type { MockClient } from './mock-client.js';
 
 /** How every runner entry reaches the mock and runs its jobs. */
