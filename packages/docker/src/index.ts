@@ -49,7 +49,12 @@ export { type DemuxedChunk, StreamDemuxer, StreamFormatError } from './exec-tunn
 export { PullProgressTracker, pullImage } from './image-pull.js';
 export { type DaemonFacts, jobExtraHosts, rewriteRegistryImage, supportsHostGateway } from './job-wiring.js';
 export * from './labels.js';
-export { MOCK_TUNNEL_COMMAND, type MockOptions, mockContainerSpec } from './mock-container.js';
+export {
+  MOCK_READY_LINE,
+  MOCK_TUNNEL_COMMAND,
+  type MockOptions,
+  mockContainerSpec,
+} from './mock-container.js';
 export { DockerStartedNetwork } from './network.js';
 export type * from './orchestrator.js';
 export { type DiskUsageEntry, type DiskUsageReport, diskUsage, reapGlciObjects } from './reaper.js';
@@ -73,3 +78,4 @@ export {
   type TopologyOptions,
 } from './topology.js';
 export { type WaitForHealthyOptions, waitForHealthy } from './wait/health.js';
+export { dockerSince, type WaitForLogLineOptions, waitForLogLine } from './wait/log-line.js';

@@ -11,6 +11,7 @@ import { mockConfigToml } from './mock-config.js';
 import { MockEventHub } from './mock-event-hub.js';
 import { PushThroughControl } from './push-through-control.js';
 import { RunnerFleet } from './runner-fleet.js';
+import { RunnerSlots } from './runner-slots.js';
 import { ResourceGroups } from './scheduler.js';
 
 export interface InfrastructureOptions {
@@ -42,6 +43,8 @@ export interface ReadyInfrastructure {
   readonly dind: DindWiring;
   readonly images: JobImages;
   readonly resourceGroups: ResourceGroups;
+  /** `[runner] concurrent`: jobs at once across every pipeline. */
+  readonly slots: RunnerSlots;
   readonly pushThrough: PushThroughControl;
 }
 
@@ -98,6 +101,27 @@ export class Infrastructure {
       if (!container || !(await container.state()).running) return false;
     }
     return true;
+  }
+
+  /**
+   * Stops the mock and the runner container (not removing them) when the daemon stops: nothing of
+   * glci keeps running, or polling, once its daemon is gone. The next pipeline starts them again.
+   * The caller makes sure no pipeline runs.
+   */
+  async stop(): Promise<string[]> {
+    const ready = await this.#ready?.catch(() => undefined);
+    ready?.events.close();
+    const { config, logger } = this.#options;
+    const network = resolveNetwork(config, this.#options.env);
+    const orchestrator =
+      ready?.orchestrator ??
+      (await DockerOrchestrator.connect(network.docker, {
+        logger,
+        ...(this.#options.env ? { env: this.#options.env } : {}),
+      }));
+    const topology = ready?.topology ?? this.#topology(orchestrator, network, '');
+    this.#ready = undefined;
+    return topology.stopLongLived([{ suffix: topology.instance, tier: 'shared' }]);
   }
 
   /**
@@ -235,6 +259,7 @@ export class Infrastructure {
         },
       }),
       resourceGroups: new ResourceGroups(),
+      slots: new RunnerSlots(config.runner.concurrent),
       pushThrough,
     };
   }

@@ -6,6 +6,8 @@ import { type DindWiring, usesDockerInDocker } from './dind-wiring.js';
 import type { JobImages } from './job-images.js';
 import type { ArtifactInfo, MockClient, MockJob } from './mock-client.js';
 import type { MockEventHub } from './mock-event-hub.js';
+import { routeJob } from './runner-routing.js';
+import type { RunnerSlots } from './runner-slots.js';
 import {
   type JobOutcome,
   type JobProgress,
@@ -23,7 +25,13 @@ export type ExecutionEvent =
       readonly parentPipelineId?: number;
       readonly name?: string;
       readonly stages: readonly string[];
-      readonly jobs: readonly { readonly name: string; readonly stage: string; readonly status: JobStatus }[];
+      readonly jobs: readonly {
+        readonly name: string;
+        readonly stage: string;
+        readonly status: JobStatus;
+        /** The jobs it waits for (`needs`); absent: every job of the earlier stages. */
+        readonly needs?: readonly string[];
+      }[];
     }
   | {
       readonly type: 'job';
@@ -34,6 +42,8 @@ export type ExecutionEvent =
       readonly attempt: number;
       /** The job's id in the mock (`CI_JOB_ID`) once it was queued. */
       readonly jobId?: number;
+      /** When it was queued in the mock (ms since the epoch), once it was. */
+      readonly queuedAt?: number;
       readonly reason?: string;
       readonly allowedFailure?: boolean;
       readonly failureReason?: string;
@@ -104,6 +114,8 @@ export interface ExecutionOptions {
   readonly images: JobImages;
   readonly dind: DindWiring;
   readonly resourceGroups: ResourceGroups;
+  /** `[runner] concurrent` across every pipeline of the daemon; no limit when absent. */
+  readonly slots?: RunnerSlots;
   readonly hooks: ExecutionHooks;
   readonly logger: Logger;
   /** Jobs at once; 0: no limit. */
@@ -125,6 +137,7 @@ export interface ExecutionOptions {
 interface ActiveJob {
   readonly planned: PlannedJob;
   jobId?: number;
+  queuedAt?: number;
   readonly abort: AbortController;
 }
 
@@ -194,6 +207,9 @@ export class PipelineExecution {
         name: job.name,
         stage: job.stage,
         status: 'created' as const,
+        ...(job.needs
+          ? { needs: job.needs.map((need) => need.job).filter((name) => this.#jobs.has(name)) }
+          : {}),
       })),
     });
     this.#logger.info(this.#options.resume ? 'pipeline resumed' : 'pipeline started', {
@@ -280,10 +296,10 @@ export class PipelineExecution {
           }
         : {}),
     });
-    // A job's `tags:` pick runners on GitLab; here one shared runner runs every job (a job with
-    // tags no runner has would wait forever), so they are dropped, as gitlab-ci-local does.
-    // Docker-in-Docker jobs get glci's own tag below, for their runner entry.
-    if (spec.tags && spec.tags.length > 0) spec = { ...spec, tags: [] };
+    // A job's `tags:` pick runners on GitLab; here glci's runner entries run every job (a job
+    // with tags no runner has would wait forever), so the route's tags replace them, as
+    // gitlab-ci-local ignores them. Docker-in-Docker jobs get an entry of their own below.
+    spec = { ...spec, tags: [...routeJob(spec).tags] };
     if (this.#options.registry === false) {
       // The runner pulls the images itself, as configured ([runner] pull_policy).
       spec = { ...spec, registry: false };
@@ -294,15 +310,17 @@ export class PipelineExecution {
         onProgress: (progress) => this.#emit({ type: 'pull', pipelineId, name: job.name, progress }),
       });
     }
+    const releaseSlot = (await this.#options.slots?.acquire(active.abort.signal)) ?? (() => {});
     let prepared: { spec: JobSpecInput; release(): Promise<void> } = { spec, release: async () => {} };
-    if (usesDockerInDocker(spec)) {
-      const key = `j${++this.#dindJobs}-${Date.now().toString(36)}`;
-      this.#dindKeys.set(job.name, key);
-      prepared = await this.#options.dind.prepare(String(pipelineId), key, spec);
-    }
     try {
+      if (usesDockerInDocker(spec)) {
+        const key = `j${++this.#dindJobs}-${Date.now().toString(36)}`;
+        this.#dindKeys.set(job.name, key);
+        prepared = await this.#options.dind.prepare(String(pipelineId), key, spec);
+      }
       active.abort.signal.throwIfAborted();
       const queued = await client.enqueue(prepared.spec);
+      active.queuedAt = this.#now();
       active.jobId = queued.id;
       this.#jobIds.set(job.name, queued.id);
       if (this.#canceled) await client.cancel(queued.id, { force: this.#canceled === 'forced' });
@@ -316,9 +334,11 @@ export class PipelineExecution {
         onTrace: (data, offset) =>
           this.#emit({ type: 'trace', pipelineId, name: job.name, jobId: queued.id, offset, data }),
       });
+      releaseSlot();
       await this.#keepArtifacts(job, queued.id);
       return outcomeOf(final);
     } finally {
+      releaseSlot();
       await prepared
         .release()
         .catch((error: unknown) =>
@@ -370,10 +390,12 @@ export class PipelineExecution {
     this.#active.set(job.name, active);
     const dindKey = this.#dindKeys.get(job.name);
     const run = async () => {
+      const releaseSlot = this.#options.slots?.hold() ?? (() => {});
       const offset = (await this.#options.hooks.traceLength?.(jobId)) ?? 0;
       try {
         return await this.#follow(job, jobId, offset);
       } finally {
+        releaseSlot();
         if (dindKey)
           await this.#options.dind.release(String(this.#options.pipelineId), dindKey).catch(() => undefined);
       }
@@ -462,7 +484,8 @@ export class PipelineExecution {
     if (this.#reported.get(progress.name) === key) return;
     this.#reported.set(progress.name, key);
     const job = this.#jobs.get(progress.name)!;
-    const jobId = this.#active.get(progress.name)?.jobId;
+    const active = this.#active.get(progress.name);
+    const jobId = active?.jobId;
     this.#emit({
       type: 'job',
       pipelineId: this.#options.pipelineId,
@@ -471,6 +494,7 @@ export class PipelineExecution {
       status: progress.status,
       attempt: progress.attempt,
       ...(jobId !== undefined ? { jobId } : {}),
+      ...(active?.queuedAt !== undefined ? { queuedAt: active.queuedAt } : {}),
       ...(progress.reason ? { reason: progress.reason } : {}),
       ...(progress.allowedFailure ? { allowedFailure: true } : {}),
       ...(progress.failureReason ? { failureReason: progress.failureReason } : {}),

@@ -50,6 +50,8 @@ export const runRequestSchema = z.object({
   registry: z.boolean().default(true),
   /** Mirror every push upstream while this pipeline runs (`--push-through`). */
   pushThrough: z.boolean().default(false),
+  /** When the `glci run` process started (ms since the epoch), for `glci log --timings`. */
+  cliStartedAt: z.number().positive().optional(),
 });
 export type RunRequest = z.input<typeof runRequestSchema>;
 
@@ -78,6 +80,15 @@ export type WireEvent =
 
 /** How long a finished pipeline's events stay available to late followers. */
 const FINISHED_KEPT_MS = 10 * 60_000;
+
+export interface PipelineServiceOptions {
+  readonly config?: GlciConfig;
+  readonly instance?: string;
+  readonly namePrefix?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Leave the mock and runner containers running when the daemon stops (tests that share them). */
+  readonly keepContainers?: boolean;
+}
 
 interface ActivePipeline {
   readonly id: number;
@@ -110,16 +121,10 @@ export class PipelineService implements DaemonService {
   #infrastructureKey = '';
   #ready: Promise<ReadyInfrastructure> | undefined;
   #recovered: Promise<void> = Promise.resolve();
-  readonly #overrides: {
-    config?: GlciConfig;
-    instance?: string;
-    namePrefix?: string;
-    env?: NodeJS.ProcessEnv;
-  };
+  #stopping: Promise<void> | undefined;
+  readonly #overrides: PipelineServiceOptions;
 
-  constructor(
-    overrides: { config?: GlciConfig; instance?: string; namePrefix?: string; env?: NodeJS.ProcessEnv } = {},
-  ) {
+  constructor(overrides: PipelineServiceOptions = {}) {
     this.#overrides = overrides;
     this.router.post('/pipelines', async (req, res) => {
       const result = await this.runPipeline(parseRequest(req.body));
@@ -165,6 +170,28 @@ export class PipelineService implements DaemonService {
       );
     }
     await Promise.allSettled([...this.#active.values()].map((pipeline) => pipeline.done));
+    await this.#stopContainers();
+  }
+
+  /**
+   * The mock and the runner stop with the daemon (its idle stop, `glci daemon stop`): a runner
+   * polling an idle mock costs the machine for nothing. A daemon that dies without stopping
+   * (killed, crashed) leaves them running, so the next one can take over its pipelines.
+   */
+  async #stopContainers(): Promise<void> {
+    const context = this.#context;
+    if (!context || this.#overrides.keepContainers) return;
+    this.#stopping ??= this.#infrastructureNow()
+      .stop()
+      .then(
+        (stopped) => {
+          context.logger.info('stopped the mock and runner containers', { stopped });
+        },
+        (error: unknown) => {
+          context.logger.warn('could not stop the mock and runner containers', { error: String(error) });
+        },
+      );
+    await this.#stopping;
   }
 
   activeWork() {
@@ -255,6 +282,7 @@ export class PipelineService implements DaemonService {
   /** Plans and starts a pipeline; it runs on in the background, its events in its log. */
   async runPipeline(request: z.output<typeof runRequestSchema>): Promise<RunStarted | RunNotCreated> {
     this.#require();
+    const requestedAt = Date.now();
     let plan: PipelinePlan;
     let contextText = request.context ?? 'merge_request';
     try {
@@ -290,6 +318,7 @@ export class PipelineService implements DaemonService {
         `no job ${unknown.map((name) => `"${name}"`).join(', ')} in this pipeline; its jobs: ${plan.jobs.map((job) => job.name).join(', ')}`,
       );
     }
+    const plannedAt = Date.now();
     const history = this.#history!.project(plan.context.projectDir);
     const record = await history.createPipeline({
       ref: plan.context.ref,
@@ -300,7 +329,24 @@ export class PipelineService implements DaemonService {
     });
     this.#ready = this.#infrastructureNow().ensure();
     const infrastructure = await this.#ready;
+    const infrastructureReadyAt = Date.now();
     const sha = await this.#sendRepository(infrastructure, plan, record.id);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    // Not awaited: the first job need not wait for a record write (writes to it are serialized).
+    void history
+      .updatePipeline(record.id, (current) => ({
+        ...current,
+        phases: {
+          ...(request.cliStartedAt !== undefined ? { cliStartedAt: iso(request.cliStartedAt) } : {}),
+          requestedAt: iso(requestedAt),
+          plannedAt: iso(plannedAt),
+          infrastructureReadyAt: iso(infrastructureReadyAt),
+          repositorySentAt: iso(Date.now()),
+        },
+      }))
+      .catch((error: unknown) =>
+        this.#require().logger.warn('could not record the pipeline phases', { error: String(error) }),
+      );
     const runManual = request.manualAll
       ? plan.jobs.filter((job) => job.when === 'manual').map((job) => job.name)
       : request.manual;
@@ -364,6 +410,7 @@ export class PipelineService implements DaemonService {
       images: infrastructure.images,
       dind: infrastructure.dind,
       resourceGroups: infrastructure.resourceGroups,
+      slots: infrastructure.slots,
       logger,
       concurrency: saved.concurrency,
       runManual: new Set(saved.runManual),

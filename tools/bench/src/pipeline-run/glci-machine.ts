@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, LOCAL_RUNNER_CONFIG_LINES } from '@glci/testkit';
+import { freePort, LOCAL_RUNNER_CONFIG_LINES, MOCK_IMAGE } from '@glci/testkit';
 import { EXPECTED_STATES } from './bench-project.js';
 import {
   containerPid,
@@ -57,7 +57,17 @@ export async function createGlciMachine(options: { cliPath: string; root: string
   for (const dir of [glciHome, dockerConfig]) mkdirSync(dir, { recursive: true });
   writeFileSync(
     path.join(glciHome, 'config.toml'),
-    [...LOCAL_RUNNER_CONFIG_LINES, '[network]', `mock_server_port = ${await freePort()}`, ''].join('\n'),
+    [
+      ...LOCAL_RUNNER_CONFIG_LINES,
+      // The mock image `preparePipelineImages` built from this checkout (the default,
+      // glci-mock:local, is whatever was built last on the machine, from any checkout).
+      '[mock]',
+      `image = "${MOCK_IMAGE}"`,
+      '',
+      '[network]',
+      `mock_server_port = ${await freePort()}`,
+      '',
+    ].join('\n'),
   );
   // Nothing of the bench's own environment (GLCI_HOME, a DOCKER_CONFIG with contexts) leaks in.
   const env: NodeJS.ProcessEnv = {

@@ -65,6 +65,8 @@ export async function runCommand(
     branchFallback: options.context === undefined && options.preset === undefined,
     registry: options.registry,
     pushThrough: options.pushThrough ?? false,
+    // When this process started: `glci log --timings` shows the user's whole wait.
+    cliStartedAt: performance.timeOrigin,
   };
   let { client } = await connectDaemon(ctx);
   // The first pipeline starts glci's containers (the mock, the runner) and may take a while.
