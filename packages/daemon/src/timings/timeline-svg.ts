@@ -47,7 +47,7 @@ export function timelineSvg(timings: PipelineTimings): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="10" y="18" font-size="14" font-weight="bold">${escape(
+    `<text x="10" y="18" font-size="14" font-weight="bold">${escapeXml(
       `pipeline #${timings.pipelineId} ${timings.status}: ${(totalMs / 1000).toFixed(2)} s; critical path ${timings.criticalPath.join(' → ') || '–'}`,
     )}</text>`,
   ];
@@ -62,7 +62,7 @@ export function timelineSvg(timings: PipelineTimings): string {
   rows.forEach((row, index) => {
     const y = TOP + index * ROW;
     parts.push(
-      `<text x="${LABEL - 8}" y="${y + 15}" text-anchor="end"${row.critical ? ' font-weight="bold"' : ''}>${escape(
+      `<text x="${LABEL - 8}" y="${y + 15}" text-anchor="end"${row.critical ? ' font-weight="bold"' : ''}>${escapeXml(
         `${row.critical ? '★ ' : ''}${row.label}`,
       )}</text>`,
     );
@@ -73,7 +73,7 @@ export function timelineSvg(timings: PipelineTimings): string {
       parts.push(
         `<rect x="${left.toFixed(1)}" y="${y + 3}" width="${barWidth.toFixed(1)}" height="${ROW - 6}" fill="${colour}"${
           row.critical ? ' stroke="#000" stroke-width="0.6"' : ''
-        }><title>${escape(`${row.label}: ${span.name} ${((span.endMs - span.startMs) / 1000).toFixed(2)} s (${span.label})`)}</title></rect>`,
+        }><title>${escapeXml(`${row.label}: ${span.name} ${((span.endMs - span.startMs) / 1000).toFixed(2)} s (${span.label})`)}</title></rect>`,
       );
     }
   });
@@ -81,7 +81,7 @@ export function timelineSvg(timings: PipelineTimings): string {
     const y = legendTop + index * 16;
     parts.push(
       `<rect x="${LABEL}" y="${y - 10}" width="12" height="12" fill="${COLOURS[kind]}"/>`,
-      `<text x="${LABEL + 18}" y="${y}">${escape(kind)}</text>`,
+      `<text x="${LABEL + 18}" y="${y}">${escapeXml(kind)}</text>`,
     );
   });
   parts.push('</svg>');
@@ -96,6 +96,6 @@ function tickStep(totalMs: number): number {
   return 3_600_000;
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
