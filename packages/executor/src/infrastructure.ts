@@ -6,6 +6,7 @@ import { type GlciConfig, type Logger, type ResolvedNetwork, resolveNetwork } fr
 import { DockerOrchestrator, GlciTopology, removeRunnerObjects, type StartedContainer } from '@glci/docker';
 import { DindWiring } from './dind-wiring.js';
 import { JobImages } from './job-images.js';
+import { LiveOutput } from './live-output.js';
 import { MockClient } from './mock-client.js';
 import { mockConfigToml } from './mock-config.js';
 import { MockEventHub } from './mock-event-hub.js';
@@ -45,6 +46,8 @@ export interface ReadyInfrastructure {
   readonly resourceGroups: ResourceGroups;
   /** `[runner] concurrent`: jobs at once across every pipeline. */
   readonly slots: RunnerSlots;
+  /** Jobs' output live from Docker. */
+  readonly live: LiveOutput;
   readonly pushThrough: PushThroughControl;
 }
 
@@ -260,6 +263,7 @@ export class Infrastructure {
       }),
       resourceGroups: new ResourceGroups(),
       slots: new RunnerSlots(config.runner.concurrent),
+      live: new LiveOutput({ docker: orchestrator.docker, logger, runnerIds: () => fleet.runnerIds() }),
       pushThrough,
     };
   }

@@ -4,6 +4,8 @@ import { artifactSources, type PipelinePlan, type PlannedJob, toJobSpec } from '
 import type { JobSpecInput } from '@glci/runner-api';
 import { type DindWiring, usesDockerInDocker } from './dind-wiring.js';
 import type { JobImages } from './job-images.js';
+import { LiveMasker } from './live-masker.js';
+import type { LiveOutput } from './live-output.js';
 import type { ArtifactInfo, MockClient, MockJob } from './mock-client.js';
 import type { MockEventHub } from './mock-event-hub.js';
 import { routeJob } from './runner-routing.js';
@@ -57,6 +59,19 @@ export type ExecutionEvent =
       readonly jobId: number;
       readonly offset: number;
       readonly data: Buffer;
+    }
+  | {
+      /**
+       * A job's output live from Docker, before the runner uploads it (see `LiveOutput`): whole
+       * lines, masked. A preview: the `trace` events are the record.
+       */
+      readonly type: 'live';
+      readonly pipelineId: number;
+      readonly name: string;
+      readonly jobId: number;
+      readonly container: string;
+      readonly stream: 'stdout' | 'stderr';
+      readonly text: string;
     }
   | {
       readonly type: 'pull';
@@ -116,6 +131,8 @@ export interface ExecutionOptions {
   readonly resourceGroups: ResourceGroups;
   /** `[runner] concurrent` across every pipeline of the daemon; no limit when absent. */
   readonly slots?: RunnerSlots;
+  /** Jobs' output live from Docker (`live` events); none when absent. */
+  readonly live?: LiveOutput;
   readonly hooks: ExecutionHooks;
   readonly logger: Logger;
   /** Jobs at once; 0: no limit. */
@@ -312,6 +329,7 @@ export class PipelineExecution {
     }
     const releaseSlot = (await this.#options.slots?.acquire(active.abort.signal)) ?? (() => {});
     let prepared: { spec: JobSpecInput; release(): Promise<void> } = { spec, release: async () => {} };
+    let stopLive: (() => void) | undefined;
     try {
       if (usesDockerInDocker(spec)) {
         const key = `j${++this.#dindJobs}-${Date.now().toString(36)}`;
@@ -322,6 +340,9 @@ export class PipelineExecution {
       const queued = await client.enqueue(prepared.spec);
       active.queuedAt = this.#now();
       active.jobId = queued.id;
+      stopLive = this.#options.live?.follow(queued.id, LiveMasker.forJob(prepared.spec), (lines) =>
+        this.#emit({ type: 'live', pipelineId, name: job.name, ...lines }),
+      );
       this.#jobIds.set(job.name, queued.id);
       if (this.#canceled) await client.cancel(queued.id, { force: this.#canceled === 'forced' });
       const final = await this.#options.events.watch(queued.id, {
@@ -334,10 +355,12 @@ export class PipelineExecution {
         onTrace: (data, offset) =>
           this.#emit({ type: 'trace', pipelineId, name: job.name, jobId: queued.id, offset, data }),
       });
+      stopLive?.();
       releaseSlot();
       await this.#keepArtifacts(job, queued.id);
       return outcomeOf(final);
     } finally {
+      stopLive?.();
       releaseSlot();
       await prepared
         .release()

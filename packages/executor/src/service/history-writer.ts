@@ -66,6 +66,8 @@ export class HistoryWriter {
         }));
         break;
       case 'pull':
+      case 'live':
+        // Not the record: the runner's log (the `trace` events) is.
         break;
     }
   }

@@ -387,7 +387,8 @@ export class PipelineService implements DaemonService {
     const logger = this.#require().logger;
     const { plan, sha, pipelineId } = saved;
     const events = new EventLog<WireEvent>({
-      sizeOf: (event) => (event.type === 'trace' ? event.data.length : 0),
+      sizeOf: (event) =>
+        event.type === 'trace' ? event.data.length : event.type === 'live' ? event.text.length : 0,
     });
     const writer = new HistoryWriter({ history, client: infrastructure.client, logger });
     const stateFiles = new Map<number, ExecutionStateFile>();
@@ -411,6 +412,7 @@ export class PipelineService implements DaemonService {
       dind: infrastructure.dind,
       resourceGroups: infrastructure.resourceGroups,
       slots: infrastructure.slots,
+      live: infrastructure.live,
       logger,
       concurrency: saved.concurrency,
       runManual: new Set(saved.runManual),

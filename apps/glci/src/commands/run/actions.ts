@@ -83,12 +83,15 @@ export async function runCommand(
     if (options.json) ctx.out.write(`${JSON.stringify({ type: 'not-created', reason: started.reason })}\n`);
     return;
   }
+  const terminal = (ctx.out as NodeJS.WriteStream).isTTY === true;
   const view = new RunView({
     out: ctx.out,
     json: options.json ?? false,
-    color: options.color && !ctx.env.NO_COLOR && (ctx.out as NodeJS.WriteStream).isTTY === true,
+    color: options.color && !ctx.env.NO_COLOR && terminal,
     expand: options.expand ?? false,
     started,
+    live: terminal,
+    columns: () => (ctx.out as NodeJS.WriteStream).columns ?? 80,
   });
   view.begin();
 
