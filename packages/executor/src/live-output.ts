@@ -21,6 +21,8 @@ export interface LiveLines {
 interface Followed {
   readonly masker: LiveMasker;
   readonly onLines: (lines: LiveLines) => void;
+  /** Per container: its latest run, resolving with the log time of the last line read. */
+  readonly containers: Map<string, Promise<string | undefined>>;
 }
 
 /**
@@ -28,9 +30,9 @@ interface Followed {
  * to GitLab on a timer (the first upload three seconds after it picks the job up, whatever the
  * server asks), but its helper and build containers write through Docker's log driver as they
  * go. So while a job is followed, every start of one of its containers (each stage starts the
- * helper or the build container again) is followed from Docker's log stream, from where the
- * previous run of that container ended, and its lines are handed on masked as the runner would
- * mask them. The runner's log stays the record (history, `glci log`); this is a preview of it,
+ * helper or the build container again) is followed from Docker's log stream, from the line after
+ * the last one read of that container's previous run (by Docker's log times), and its lines are
+ * handed on masked as the runner would mask them. The runner's log stays the record (history, `glci log`); this is a preview of it,
  * line for line the same output (checked by `apps/glci`'s run tests).
  *
  * Containers are matched to jobs by the runner's own labels: its job id and the runner ids of
@@ -54,7 +56,7 @@ export class LiveOutput {
 
   /** Follows a queued job's containers until the returned function is called. */
   follow(jobId: number, masker: LiveMasker, onLines: (lines: LiveLines) => void): () => void {
-    const followed: Followed = { masker, onLines };
+    const followed: Followed = { masker, onLines, containers: new Map() };
     this.#followed.set(jobId, followed);
     this.#subscribe();
     return () => {
@@ -114,58 +116,89 @@ export class LiveOutput {
     const container = event.Actor?.ID ?? event.id;
     if (!followed || !container || !LOGGED_TYPES.has(type)) return;
     if (!this.#runnerIds().includes(labels[`${RUNNER_LABEL}.runner.id`] ?? '')) return;
-    void this.#stream(jobId, container, type, followed).catch((error: unknown) =>
-      this.#logger.debug('live output of a container ended early', { jobId, error: String(error) }),
+    // One run of a container at a time: the next starts where the one before ended.
+    const previous = followed.containers.get(container) ?? Promise.resolve(undefined);
+    const run = previous.then((after) =>
+      this.#stream(jobId, container, type, followed, after).catch((error: unknown) => {
+        this.#logger.debug('live output of a container ended early', { jobId, error: String(error) });
+        return after;
+      }),
     );
+    followed.containers.set(container, run);
   }
 
-  /** One run of one container: its lines from where its previous run ended, until it stops. */
-  async #stream(jobId: number, id: string, type: string, followed: Followed): Promise<void> {
-    const container = this.#docker.getContainer(id);
-    const { State } = await container.inspect();
-    // Its process may write before Docker records the start, so not "since it started".
-    const previousEnd =
-      State.FinishedAt && !State.FinishedAt.startsWith('0001-') && State.FinishedAt < State.StartedAt
-        ? State.FinishedAt
-        : undefined;
-    const stream = (await container.logs({
+  /**
+   * One run of one container: its lines after `after` (the log time of the last line read of
+   * its previous run; everything for its first), until it stops. Resolves with the log time of
+   * its last line. Docker stamps a line when it reads it, which may be after the process exited,
+   * so neither the container's start nor its previous end bound a run's lines; the stamps do.
+   */
+  async #stream(
+    jobId: number,
+    id: string,
+    type: string,
+    followed: Followed,
+    after: string | undefined,
+  ): Promise<string | undefined> {
+    const stream = (await this.#docker.getContainer(id).logs({
       follow: true,
       stdout: true,
       stderr: true,
-      ...(previousEnd ? { since: dockerSince(previousEnd) as unknown as number } : {}),
+      timestamps: true,
+      ...(after ? { since: nanosAfter(after) as unknown as number } : {}),
     })) as unknown as Readable;
-    const outputs = { stdout: new PassThrough(), stderr: new PassThrough() };
-    this.#docker.modem.demuxStream(stream, outputs.stdout, outputs.stderr);
-    const done = (['stdout', 'stderr'] as const).map((name) => {
-      const decoder = new StringDecoder('utf8');
-      let pending = '';
-      const emit = (text: string) => {
-        if (text && this.#followed.get(jobId) === followed) {
-          followed.onLines({ jobId, container: type, stream: name, text: followed.masker.mask(text) });
-        }
-      };
-      outputs[name].on('data', (chunk: Buffer) => {
-        pending += decoder.write(chunk);
-        const end = pending.lastIndexOf('\n');
-        if (end === -1) return;
-        emit(pending.slice(0, end + 1));
-        pending = pending.slice(end + 1);
-      });
-      return new Promise<void>((resolve) =>
-        outputs[name].on('end', () => {
-          emit(pending + decoder.end());
-          resolve();
-        }),
-      );
-    });
-    stream.on('end', () => {
-      outputs.stdout.end();
-      outputs.stderr.end();
-    });
-    stream.on('error', () => {
-      outputs.stdout.end();
-      outputs.stderr.end();
-    });
-    await Promise.all(done);
+    let last = after;
+    const streams = { stdout: new LineSplitter(), stderr: new LineSplitter() };
+    const emit = (name: 'stdout' | 'stderr', text: string) => {
+      if (text && this.#followed.get(jobId) === followed) {
+        followed.onLines({ jobId, container: type, stream: name, text: followed.masker.mask(text) });
+      }
+    };
+    // Docker's log frames, one log entry each: 8-byte header (stream, size), then
+    // `<RFC 3339 nanoseconds> <bytes>`.
+    let buffered = Buffer.alloc(0);
+    for await (const chunk of stream) {
+      buffered = Buffer.concat([buffered, chunk as Buffer]);
+      while (buffered.length >= 8) {
+        const size = buffered.readUInt32BE(4);
+        if (buffered.length < 8 + size) break;
+        const name = buffered[0] === 2 ? 'stderr' : 'stdout';
+        const entry = buffered.subarray(8, 8 + size);
+        buffered = buffered.subarray(8 + size);
+        const space = entry.indexOf(0x20);
+        if (space > 0) last = entry.subarray(0, space).toString('latin1');
+        emit(name, streams[name].push(entry.subarray(space + 1)));
+      }
+    }
+    for (const name of ['stdout', 'stderr'] as const) emit(name, streams[name].end());
+    return last;
   }
+}
+
+/** Bytes in, whole lines out (a trailing partial line at the end), UTF-8 never split. */
+class LineSplitter {
+  readonly #decoder = new StringDecoder('utf8');
+  #pending = '';
+
+  push(bytes: Buffer): string {
+    this.#pending += this.#decoder.write(bytes);
+    const end = this.#pending.lastIndexOf('\n');
+    if (end === -1) return '';
+    const lines = this.#pending.slice(0, end + 1);
+    this.#pending = this.#pending.slice(end + 1);
+    return lines;
+  }
+
+  end(): string {
+    const rest = this.#pending + this.#decoder.end();
+    this.#pending = '';
+    return rest;
+  }
+}
+
+/** Docker's `since` for "strictly after this log time": one nanosecond later, `seconds.nanoseconds`. */
+export function nanosAfter(rfc3339: string): string {
+  const [seconds, nanos] = dockerSince(rfc3339).split('.') as [string, string];
+  const next = Number(nanos) + 1;
+  return next >= 1e9 ? `${Number(seconds) + 1}.000000000` : `${seconds}.${String(next).padStart(9, '0')}`;
 }
