@@ -69,6 +69,11 @@ describe('the pipeline breakdown', () => {
       /build +0\.70 +3\.20 +0\.40 +4\.60 +0\.00 +0\.10 +1\.00 +0\.50 +2\.00 +0\.00 +1\.00/,
     );
     expect(text).toContain('glci before its first job: cli 0.30, planning 0.05');
-    expect(text).toContain("glci's critical path: build");
+    expect(text).toContain(
+      "glci's critical path: build; along it: glci 0.35, wait 0.00, dispatch 0.10, prepare 1.00",
+    );
+    expect(text).toContain(
+      "of which glci's own (before the first job, waits, dispatch): 0.45; the runner's (prepare, in, out, finish): 2.50; the scripts: 2.00",
+    );
   });
 });

@@ -16,6 +16,8 @@ export interface GlciRunBreakdown {
   /** Per job: its window and its time by kind (`KINDS`), seconds. */
   readonly jobs: Readonly<Record<string, JobWindow & { readonly kinds: Readonly<Record<string, number>> }>>;
   readonly criticalPath: readonly string[];
+  /** The critical path's time by kind (`KINDS`, plus `glci` for the phases before the first job), seconds. */
+  readonly criticalKinds: Readonly<Record<string, number>>;
 }
 
 /** The kinds of a job's time, as columns: `spanCategory`'s words, shortened. */
@@ -45,11 +47,20 @@ export function glciBreakdown(timings: PipelineTimings): GlciRunBreakdown {
     const first = job.spans[0]?.startMs ?? job.startedAt;
     jobs[job.name] = { start: from(first), end: from(job.finishedAt), kinds };
   }
+  const criticalKinds: Record<string, number> = {
+    glci: Object.values(phases).reduce((sum, value) => sum + value, 0),
+  };
+  for (const name of timings.criticalPath) {
+    for (const [kind, value] of Object.entries(jobs[name]?.kinds ?? {})) {
+      criticalKinds[kind] = (criticalKinds[kind] ?? 0) + value;
+    }
+  }
   return {
     total: timings.endMs === undefined ? Number.NaN : seconds(timings.endMs - timings.startMs),
     phases,
     jobs,
     criticalPath: timings.criticalPath,
+    criticalKinds,
   };
 }
 
@@ -118,12 +129,30 @@ export function formatBreakdown(
     (phase) => `${phase} ${s(med(glci.map((run) => run.phases[phase])))}`,
   );
   const paths = [...new Set(glci.map((run) => run.criticalPath.join(' → ')))];
+  const kinds = ['glci', ...KINDS.map(([column]) => column)];
+  const along = kinds.map((kind) => `${kind} ${s(med(glci.map((run) => run.criticalKinds[kind] ?? 0)))}`);
+  const ours = med(
+    glci.map(
+      (run) =>
+        (run.criticalKinds.glci ?? 0) + (run.criticalKinds.wait ?? 0) + (run.criticalKinds.dispatch ?? 0),
+    ),
+  );
+  const runner = med(
+    glci.map(
+      (run) =>
+        (run.criticalKinds.prepare ?? 0) +
+        (run.criticalKinds.in ?? 0) +
+        (run.criticalKinds.out ?? 0) +
+        (run.criticalKinds.finish ?? 0),
+    ),
+  );
   return [
     `${title} (seconds, median of ${glci.length} round${glci.length === 1 ? '' : 's'}; glci from glci log --timings, gitlab-ci-local from its output)`,
     render(rows[0]!),
     '-'.repeat(render(rows[0]!).length),
     ...rows.slice(1).map(render),
     `glci before its first job: ${phases.join(', ') || '-'}`,
-    `glci's critical path: ${paths.join(' | ')}`,
+    `glci's critical path: ${paths.join(' | ')}; along it: ${along.join(', ')}`,
+    `  of which glci's own (before the first job, waits, dispatch): ${s(ours)}; the runner's (prepare, in, out, finish): ${s(runner)}; the scripts: ${s(med(glci.map((run) => run.criticalKinds.script ?? 0)))}`,
   ];
 }

@@ -3,7 +3,7 @@ import type { RunNotCreated, RunRequest, RunStarted, WireEvent } from '@glci/exe
 import type { CliContext } from '../../cli-context.js';
 import { CommandExit } from '../../command-exit.js';
 import { connectDaemon } from '../daemon/daemon-session.js';
-import { type PlanCliOptions, planRequest } from '../pipeline/actions.js';
+import { type PlanCliOptions, planRequest } from '../pipeline/plan-request.js';
 import { RunView } from './run-view.js';
 
 export interface RunCliOptions extends PlanCliOptions {
