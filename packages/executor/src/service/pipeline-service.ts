@@ -122,6 +122,8 @@ export class PipelineService implements DaemonService {
   #ready: Promise<ReadyInfrastructure> | undefined;
   #recovered: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | undefined;
+  /** The infrastructures this daemon has started or taken over (stopped with it). */
+  readonly #used = new Set<Infrastructure>();
   readonly #overrides: PipelineServiceOptions;
 
   constructor(overrides: PipelineServiceOptions = {}) {
@@ -155,7 +157,7 @@ export class PipelineService implements DaemonService {
       maintenanceRoutes({
         infrastructure: () => this.#infrastructureNow(),
         ready: () => {
-          this.#ready = this.#infrastructureNow().ensure();
+          this.#ready = this.#ensure(this.#infrastructureNow());
           return this.#ready;
         },
         running: () => [...this.#active.values()].filter((pipeline) => !pipeline.events.closed).length,
@@ -175,14 +177,16 @@ export class PipelineService implements DaemonService {
 
   /**
    * The mock and the runner stop with the daemon (its idle stop, `glci daemon stop`): a runner
-   * polling an idle mock costs the machine for nothing. A daemon that dies without stopping
-   * (killed, crashed) leaves them running, so the next one can take over its pipelines.
+   * polling an idle mock costs the machine for nothing. Only those this daemon used (started, or
+   * took over from a previous one): a daemon that never ran a pipeline touches no container. A
+   * daemon that dies without stopping (killed, crashed) leaves them running, so the next one can
+   * take over its pipelines.
    */
   async #stopContainers(): Promise<void> {
     const context = this.#context;
-    if (!context || this.#overrides.keepContainers) return;
-    this.#stopping ??= this.#infrastructureNow()
-      .stop()
+    if (!context || this.#overrides.keepContainers || this.#used.size === 0) return;
+    this.#stopping ??= Promise.all([...this.#used].map((infrastructure) => infrastructure.stop()))
+      .then((stopped) => stopped.flat())
       .then(
         (stopped) => {
           context.logger.info('stopped the mock and runner containers', { stopped });
@@ -250,6 +254,12 @@ export class PipelineService implements DaemonService {
       });
     }
     return this.#infrastructure;
+  }
+
+  /** Starts (or adopts) an infrastructure's containers; the daemon stops them when it stops. */
+  #ensure(infrastructure: Infrastructure): Promise<ReadyInfrastructure> {
+    this.#used.add(infrastructure);
+    return infrastructure.ensure();
   }
 
   /** The user's configuration as it is now (read again each time: an edit applies without a restart). */
@@ -327,7 +337,7 @@ export class PipelineService implements DaemonService {
       ...(request.preset ? { preset: request.preset } : {}),
       jobs: [],
     });
-    this.#ready = this.#infrastructureNow().ensure();
+    this.#ready = this.#ensure(this.#infrastructureNow());
     const infrastructure = await this.#ready;
     const infrastructureReadyAt = Date.now();
     const sha = await this.#sendRepository(infrastructure, plan, record.id);
@@ -506,7 +516,7 @@ export class PipelineService implements DaemonService {
       if (record.parentId !== undefined && saved !== undefined) continue;
       if (alive && saved) {
         context.logger.info('taking over a pipeline after a restart', { pipelineId: record.id });
-        this.#ready = infrastructure.ensure();
+        this.#ready = this.#ensure(infrastructure);
         this.#launch(await this.#ready, history, saved);
         continue;
       }
