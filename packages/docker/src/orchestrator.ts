@@ -131,6 +131,11 @@ export interface StartedContainer extends AsyncDisposable {
     startedAt?: string;
     finishedAt?: string;
   }>;
+  /**
+   * Runs the container's health check once, for engines that do not run it on their own (Podman
+   * without systemd); false where the engine has no such request (Docker runs its checks itself).
+   */
+  runHealthcheck?(): Promise<boolean>;
 }
 
 export interface ContainerInfo {
