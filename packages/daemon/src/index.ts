@@ -93,6 +93,7 @@ export {
   type SectionFolderOptions,
   type TraceViewItem,
 } from './trace/section-folder.js';
+export { TimestampStripper } from './trace/timestamp-stripper.js';
 export { type TraceEvent, TraceParser, type TraceParserOptions } from './trace/trace-parser.js';
 export {
   formatSectionDuration,
