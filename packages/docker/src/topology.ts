@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger, ResolvedNetwork } from '@glci/config';
+import { prepareBuildsVolume } from './builds-volume.js';
 import type { ContainerSpec } from './container-spec.js';
 import { buildkitdToml, DIND_NETWORK_SETTINGS, dindDaemonJson } from './dind.js';
 import { dockerCall } from './docker-call.js';
@@ -387,38 +388,19 @@ export class GlciTopology {
   }
 
   /**
-   * The volume jobs check out into (bound at `/builds` by the runner entries), created once with
-   * its root writable by every user, as the runner's own `cache-init` leaves each volume it
-   * makes: the runner makes and permission-sets a builds volume for every job otherwise (a
-   * container started and removed, 0.3–1 s), and a job image's user may not be root. Its checkouts
-   * are kept between jobs, so the `fetch` strategy fetches only what is new. `initImage` is the
-   * runner image (the full runner binary has the helper's `cache-init`); it must be present.
+   * The volume jobs check out into, bound at `/builds` by the runner entries (see
+   * `prepareBuildsVolume`); `initImage` is the runner image.
    */
-  async ensureBuildsVolume(initImage: string, options: { pullPolicy?: PullPolicy } = {}): Promise<string> {
-    const name = this.names.buildsVolume;
-    const { created } = await this.#orchestrator.ensureVolume({ name, labels: this.labels('builds') });
-    if (!created) return name;
-    await this.#orchestrator.pull(initImage, { policy: options.pullPolicy ?? 'if-not-present' });
-    const init = await this.#orchestrator.run({
-      image: initImage,
-      labels: this.labels('helper'),
-      cmd: ['cache-init', '/builds'],
-      mounts: [{ type: 'volume', source: name, target: '/builds' }],
+  ensureBuildsVolume(initImage: string, options: { pullPolicy?: PullPolicy } = {}): Promise<string> {
+    return prepareBuildsVolume({
+      orchestrator: this.#orchestrator,
+      logger: this.#logger,
+      name: this.names.buildsVolume,
+      labels: this.labels('builds'),
+      initLabels: this.labels('helper'),
+      initImage,
+      ...(options.pullPolicy ? { pullPolicy: options.pullPolicy } : {}),
     });
-    try {
-      const { exitCode } = await init.wait();
-      if (exitCode !== 0) throw new Error(`cache-init exited with ${exitCode}`);
-    } catch (error) {
-      // Not writable for every job: the next pipeline makes it again.
-      await dockerCall(this.#logger, `removing volume ${name}`, {}, () =>
-        this.#orchestrator.docker.getVolume(name).remove({ force: true }),
-      ).catch(() => undefined);
-      throw new Error(`could not prepare the builds volume ${name}: ${(error as Error).message}`);
-    } finally {
-      await init.stop({ timeoutMs: 0, remove: true });
-    }
-    this.#logger.info('builds volume created', { volume: name });
-    return name;
   }
 
   /** Writes a new `config.toml` into the runner's config volume and sends SIGHUP if it changed. */

@@ -1,121 +1,23 @@
 import type { Logger } from '@glci/config';
-import type { PullProgressEvent } from '@glci/docker';
 import { artifactSources, type PipelinePlan, type PlannedJob, toJobSpec } from '@glci/pipeline';
 import type { JobSpecInput } from '@glci/runner-api';
 import { type DindWiring, usesDockerInDocker } from './dind-wiring.js';
+import type { ExecutionEvent, ExecutionHooks, ExecutionState } from './execution-events.js';
 import type { JobImages } from './job-images.js';
 import { LiveMasker } from './live-masker.js';
 import type { LiveOutput } from './live-output.js';
-import type { ArtifactInfo, MockClient, MockJob } from './mock-client.js';
+import type { MockClient, MockJob } from './mock-client.js';
 import type { MockEventHub } from './mock-event-hub.js';
 import { routeJob } from './runner-routing.js';
 import type { RunnerSlots } from './runner-slots.js';
 import {
   type JobOutcome,
   type JobProgress,
-  type JobStatus,
   PipelineScheduler,
   type PipelineStatus,
   type ResourceGroups,
 } from './scheduler.js';
-
-/** What a running pipeline tells its watchers (the CLI, the history). */
-export type ExecutionEvent =
-  | {
-      readonly type: 'pipeline-started';
-      readonly pipelineId: number;
-      readonly parentPipelineId?: number;
-      readonly name?: string;
-      readonly stages: readonly string[];
-      readonly jobs: readonly {
-        readonly name: string;
-        readonly stage: string;
-        readonly status: JobStatus;
-        /** The jobs it waits for (`needs`); absent: every job of the earlier stages. */
-        readonly needs?: readonly string[];
-      }[];
-    }
-  | {
-      readonly type: 'job';
-      readonly pipelineId: number;
-      readonly name: string;
-      readonly stage: string;
-      readonly status: JobStatus;
-      readonly attempt: number;
-      /** The job's id in the mock (`CI_JOB_ID`) once it was queued. */
-      readonly jobId?: number;
-      /** When it was queued in the mock (ms since the epoch), once it was. */
-      readonly queuedAt?: number;
-      readonly reason?: string;
-      readonly allowedFailure?: boolean;
-      readonly failureReason?: string;
-      readonly exitCode?: number;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'trace';
-      readonly pipelineId: number;
-      readonly name: string;
-      readonly jobId: number;
-      readonly offset: number;
-      readonly data: Buffer;
-    }
-  | {
-      /**
-       * A job's output live from Docker, before the runner uploads it (see `LiveOutput`): whole
-       * lines, masked. A preview: the `trace` events are the record.
-       */
-      readonly type: 'live';
-      readonly pipelineId: number;
-      readonly name: string;
-      readonly jobId: number;
-      readonly container: string;
-      readonly stream: 'stdout' | 'stderr';
-      readonly text: string;
-    }
-  | {
-      readonly type: 'pull';
-      readonly pipelineId: number;
-      readonly name: string;
-      readonly progress: PullProgressEvent;
-    }
-  | {
-      readonly type: 'pipeline-finished';
-      readonly pipelineId: number;
-      readonly status: PipelineStatus;
-      readonly durationMs: number;
-      /** Why the pipeline could not run at all (the daemon's error), when that is how it ended. */
-      readonly error?: string;
-    };
-
-/** What the daemon provides around an execution. */
-export interface ExecutionHooks {
-  emit(event: ExecutionEvent): void;
-  /** Keeps a finished job's artifacts (the daemon's history); optional. */
-  storeArtifacts?(
-    job: { name: string; jobId: number; pipelineId: number },
-    artifacts: readonly ArtifactInfo[],
-  ): Promise<void>;
-  /** A new pipeline id for a child pipeline. */
-  allocatePipelineId(): Promise<number>;
-  /**
-   * Keeps what a restarted daemon needs to carry on (called after every change of a job); see
-   * `ExecutionState` and `ExecutionOptions.resume`.
-   */
-  saveState?(state: ExecutionState): void;
-  /** Log bytes already kept for a job (a re-attached job's log goes on from there). */
-  traceLength?(jobId: number): Promise<number>;
-}
-
-/** Where a pipeline stands: enough to resume it in another daemon process. */
-export interface ExecutionState {
-  readonly pipelineId: number;
-  readonly jobs: readonly JobProgress[];
-  /** The latest mock job id of each job. */
-  readonly jobIds: Readonly<Record<string, number>>;
-  /** The DinD wiring key of each DinD job that was started. */
-  readonly dindKeys: Readonly<Record<string, string>>;
-}
+import { selectedJobs } from './selected-jobs.js';
 
 export interface ExecutionOptions {
   readonly pipelineId: number;
@@ -560,27 +462,4 @@ function outcomeOf(job: Partial<MockJob>): JobOutcome {
     ...(job.failureReason ? { failureReason: job.failureReason } : {}),
     ...(job.exitCode !== null && job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
   };
-}
-
-/**
- * The jobs `glci run JOB…` runs: the named ones and, transitively, the jobs they `need` (so their
- * artifacts and dotenv variables exist); every job when none is named.
- */
-export function selectedJobs(plan: PipelinePlan, names: readonly string[] | undefined): PlannedJob[] {
-  if (!names || names.length === 0) return [...plan.jobs];
-  const byName = new Map(plan.jobs.map((job) => [job.name, job]));
-  const wanted = new Set<string>();
-  const visit = (name: string) => {
-    if (wanted.has(name)) return;
-    const job = byName.get(name);
-    if (!job) return;
-    wanted.add(name);
-    for (const need of job.needs ?? []) visit(need.job);
-  };
-  for (const name of names) {
-    // A parallel job's name selects all its instances.
-    const matches = plan.jobs.filter((job) => job.name === name || job.definitionName === name);
-    for (const job of matches) visit(job.name);
-  }
-  return plan.jobs.filter((job) => wanted.has(job.name));
 }

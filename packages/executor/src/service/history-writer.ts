@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type { Logger } from '@glci/config';
 import type { JobRecord, PipelineRecord, ProjectHistory, TraceWriter } from '@glci/daemon';
+import type { ExecutionEvent } from '../execution-events.js';
 import type { ArtifactInfo, MockClient } from '../mock-client.js';
-import type { ExecutionEvent } from '../pipeline-execution.js';
 import { FINISHED } from '../scheduler.js';
 
 /**

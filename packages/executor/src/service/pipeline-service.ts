@@ -19,65 +19,23 @@ import {
 } from '@glci/pipeline';
 import { packRepository } from '@glci/runner-api';
 import { Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { Infrastructure, type ReadyInfrastructure } from '../infrastructure.js';
-import { type ExecutionEvent, PipelineExecution, selectedJobs } from '../pipeline-execution.js';
+import { PipelineExecution } from '../pipeline-execution.js';
 import type { PipelineStatus } from '../scheduler.js';
+import { selectedJobs } from '../selected-jobs.js';
 import { EventLog } from './event-log.js';
 import { ExecutionStateFile, executionFile, readExecution, type SavedExecution } from './execution-file.js';
 import { HistoryWriter } from './history-writer.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
-
-/** `POST /pipelines`: what `glci run` asks for. */
-export const runRequestSchema = z.object({
-  /** `@glci/pipeline`'s plan request as the CLI built it (context, variables, local settings…). */
-  plan: z.looseObject({ dir: z.string().min(1) }),
-  /** The context as the user wrote it, for the history (`branch=main`). */
-  context: z.string().optional(),
-  preset: z.string().optional(),
-  /** Jobs to run (with what they need); all when empty. */
-  jobs: z.array(z.string().min(1)).default([]),
-  /** Manual jobs to run. */
-  manual: z.array(z.string().min(1)).default([]),
-  /** Run every manual job. */
-  manualAll: z.boolean().default(false),
-  concurrency: z.number().int().min(0).max(1000).default(4),
-  /**
-   * The context was the default (a merge request), not asked for: when the configuration
-   * creates no merge request pipeline, run the branch pipeline, as GitLab does for a push.
-   */
-  branchFallback: z.boolean().default(false),
-  /** Jobs use the embedded registry (`--no-registry`: false). */
-  registry: z.boolean().default(true),
-  /** Mirror every push upstream while this pipeline runs (`--push-through`). */
-  pushThrough: z.boolean().default(false),
-  /** When the `glci run` process started (ms since the epoch), for `glci log --timings`. */
-  cliStartedAt: z.number().positive().optional(),
-});
-export type RunRequest = z.input<typeof runRequestSchema>;
-
-/** What `POST /pipelines` answers. */
-export interface RunStarted {
-  readonly created: true;
-  readonly pipelineId: number;
-  /** The context the pipeline was planned for (`branch=main` after a fallback). */
-  readonly context: string;
-  readonly name?: string;
-  readonly ref: string;
-  readonly sha: string;
-  readonly stages: readonly string[];
-  readonly jobs: readonly { readonly name: string; readonly stage: string }[];
-  readonly excluded: number;
-}
-export interface RunNotCreated {
-  readonly created: false;
-  readonly reason: string;
-}
-
-/** An event as it travels to the CLI (a log chunk's bytes as base64). */
-export type WireEvent =
-  | Exclude<ExecutionEvent, { type: 'trace' }>
-  | (Omit<Extract<ExecutionEvent, { type: 'trace' }>, 'data'> & { readonly data: string });
+import {
+  parseRequest,
+  type RunNotCreated,
+  type RunStarted,
+  type runRequestSchema,
+  toWire,
+  type WireEvent,
+} from './run-request.js';
 
 /** How long a finished pipeline's events stay available to late followers. */
 const FINISHED_KEPT_MS = 10 * 60_000;
@@ -580,17 +538,4 @@ export class PipelineService implements DaemonService {
     if (!this.#context) throw new Error('the pipeline service has not been started');
     return this.#context;
   }
-}
-
-function parseRequest(body: unknown): z.output<typeof runRequestSchema> {
-  const parsed = runRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DaemonHttpError(400, 'bad-request', `${issue.path.join('.') || '(body)'}: ${issue.message}`);
-  }
-  return parsed.data;
-}
-
-function toWire(event: ExecutionEvent): WireEvent {
-  return event.type === 'trace' ? { ...event, data: event.data.toString('base64') } : event;
 }
