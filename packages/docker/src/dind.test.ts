@@ -1,3 +1,4 @@
+import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import {
   buildkitdToml,
@@ -51,6 +52,21 @@ describe('DinD configuration', () => {
         '[registry."registry.corp:5000"]\n  http = true\n  insecure = true\n\n' +
         '[registry."docker.io"]\n  mirrors = ["glci-mock:39741"]\n',
     );
+  });
+
+  it("reads as BuildKit's registry configuration (moby/buildkit util/resolver/config RegistryConfig)", () => {
+    // buildx and buildkitd could not be built here (see README, "Not done yet"): the file is
+    // checked as TOML against the fields BuildKit's RegistryConfig reads: mirrors, http, insecure.
+    expect(
+      parseToml(buildkitdToml('glci-mock:39741', ['host.docker.internal:39741'], ['registry.corp:5000'])),
+    ).toEqual({
+      registry: {
+        'glci-mock:39741': { http: true, insecure: true },
+        'host.docker.internal:39741': { http: true, insecure: true },
+        'registry.corp:5000': { http: true, insecure: true },
+        'docker.io': { mirrors: ['glci-mock:39741'] },
+      },
+    });
   });
 
   it('points jobs at the TLS port with the client certificates, or at the plain port', () => {

@@ -8,6 +8,7 @@ import { LiveMasker } from './live-masker.js';
 import type { LiveOutput } from './live-output.js';
 import type { MockClient, MockJob } from './mock-client.js';
 import type { MockEventHub } from './mock-event-hub.js';
+import type { ConfiguredRunner } from './runner-assignment.js';
 import { routeJob } from './runner-routing.js';
 import type { RunnerSlots } from './runner-slots.js';
 import {
@@ -18,6 +19,7 @@ import {
   type ResourceGroups,
 } from './scheduler.js';
 import { selectedJobs } from './selected-jobs.js';
+import { StuckJobs } from './stuck-jobs.js';
 
 export interface ExecutionOptions {
   readonly pipelineId: number;
@@ -50,6 +52,12 @@ export interface ExecutionOptions {
    * pull-through cache, DinD's mirror. `false` for `glci run --no-registry`.
    */
   readonly registry?: boolean;
+  /** The user's runners serving this pipeline (`configuredRunners`): tagged jobs go to them. */
+  readonly runners?: readonly ConfiguredRunner[];
+  /** `--any-runner`: jobs whose tags no runner has run on the shared runner instead of pending. */
+  readonly anyRunner?: boolean;
+  /** An external registry instead of the embedded one: jobs' `CI_REGISTRY*` name it. */
+  readonly externalRegistry?: { readonly host: string };
   readonly now?: () => number;
 }
 
@@ -83,6 +91,9 @@ export class PipelineExecution {
   #canceled: 'graceful' | 'forced' | undefined;
   #dindJobs = 0;
   readonly #dindKeys = new Map<string, string>();
+  readonly #stuck = new StuckJobs();
+  /** Why each given-up stuck job failed (its pending message), for its final event. */
+  readonly #stuckReasons = new Map<string, string>();
 
   constructor(options: ExecutionOptions) {
     this.#options = options;
@@ -138,6 +149,8 @@ export class PipelineExecution {
     for (;;) {
       for (const job of this.#scheduler.ready(this.#now())) this.#launch(this.#jobs.get(job.name)!);
       this.#reportSettled();
+      // Nothing but jobs no runner can take is left: waiting on would never end.
+      if (this.#stuck.size > 0 && this.#stuck.size === this.#active.size) this.#stuck.releaseAll();
       if (this.#scheduler.status() !== 'running' && this.#active.size === 0) break;
       await this.#sleep();
     }
@@ -215,10 +228,16 @@ export class PipelineExecution {
           }
         : {}),
     });
-    // A job's `tags:` pick runners on GitLab; here glci's runner entries run every job (a job
-    // with tags no runner has would wait forever), so the route's tags replace them, as
-    // gitlab-ci-local ignores them. Docker-in-Docker jobs get an entry of their own below.
-    spec = { ...spec, tags: [...routeJob(spec).tags] };
+    // A job's `tags:` pick the user's runners as on GitLab; untagged jobs go to glci's standing
+    // entries by the route's tags. A job no runner can take stays pending (`StuckJobs`).
+    // Docker-in-Docker jobs get an entry of their own below.
+    const route = routeJob(spec, {
+      ...(this.#options.runners ? { runners: this.#options.runners } : {}),
+      ...(this.#options.anyRunner ? { anyRunner: true } : {}),
+    });
+    if (route.pending !== undefined) return await this.#waitStuck(active, route.pending);
+    spec = { ...spec, tags: [...route.tags] };
+    if (this.#options.externalRegistry) spec = { ...spec, external_registry: this.#options.externalRegistry };
     if (this.#options.registry === false) {
       // The runner pulls the images itself, as configured ([runner] pull_policy).
       spec = { ...spec, registry: false };
@@ -270,6 +289,18 @@ export class PipelineExecution {
           this.#logger.warn("could not remove a DinD job's network", { job: job.name, error: String(error) }),
         );
     }
+  }
+
+  /** A job no runner can take: pending, with the reason, until it is given up or canceled. */
+  async #waitStuck(active: ActiveJob, message: string): Promise<JobOutcome> {
+    const name = active.planned.name;
+    this.#logger.warn('job pending: no runner has its tags', { job: name });
+    const waiting = this.#stuck.wait(name, active.abort.signal);
+    this.#emitJob({ ...this.#scheduler.job(name), status: 'pending', reason: message });
+    this.#wakeUp();
+    const outcome = await waiting;
+    this.#stuckReasons.set(name, message);
+    return outcome;
   }
 
   /** Follows a queued job to its end (its states and log), then keeps its artifacts. */
@@ -391,7 +422,8 @@ export class PipelineExecution {
     }
   }
 
-  #finish(job: PlannedJob, outcome: JobOutcome, reason?: string): void {
+  #finish(job: PlannedJob, outcome: JobOutcome, reason = this.#stuckReasons.get(job.name)): void {
+    this.#stuckReasons.delete(job.name);
     const progress = this.#scheduler.finished(job.name, outcome);
     this.#emitJob(reason && progress.status === 'failed' ? { ...progress, reason } : progress);
   }

@@ -19,7 +19,7 @@ tags = ["deploy", "docker"]
 `,
   { env: {} },
 );
-const runners = configuredRunners(config, 'group/app');
+const runners = configuredRunners(config, config, 'group/app');
 const names = (assignment: ReturnType<typeof assignRunner>) =>
   assignment.kind === 'runnable' ? assignment.runners.map((runner) => runner.name) : assignment.kind;
 
@@ -38,10 +38,27 @@ describe('configuredRunners', () => {
       { name: 'big', scope: 'shared', runUntagged: false, table: '[runners.big]' },
       { name: 'general', scope: 'shared', runUntagged: true, table: '[runners.general]' },
     ]);
-    expect(configuredRunners(config, 'group/other').map((runner) => runner.name)).toEqual([
+    expect(configuredRunners(config, config, 'group/other').map((runner) => runner.name)).toEqual([
       'gpu',
       'big',
       'general',
+    ]);
+  });
+});
+
+describe('configuredRunners across the two files', () => {
+  it("makes a project file's runners the project's own, and lets them win over a shared one of the same name", () => {
+    const user = parseConfig('[runners.gpu]\ntags = ["gpu"]\n[runners.big]\ntags = ["large"]\n', { env: {} });
+    const merged = parseConfig(
+      '[runners.gpu]\ntags = ["gpu"]\n[runners.big]\ntags = ["large", "fast"]\n[runners.mine]\ntags = ["mine"]\n',
+      { env: {} },
+    );
+    expect(
+      configuredRunners(user, merged, 'group/app').map(({ name, scope, table }) => ({ name, scope, table })),
+    ).toEqual([
+      { name: 'big', scope: 'project', table: '[runners.big] of .glciconfig.toml' },
+      { name: 'mine', scope: 'project', table: '[runners.mine] of .glciconfig.toml' },
+      { name: 'gpu', scope: 'shared', table: '[runners.gpu]' },
     ]);
   });
 });

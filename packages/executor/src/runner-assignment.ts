@@ -30,23 +30,37 @@ export type RunnerAssignment =
   /** `--any-runner`: a job no runner matches runs on glci's shared runner. */
   | { readonly kind: 'any-runner'; readonly tags: readonly string[] };
 
-/** The runners that serve a pipeline of `projectPath`: the project's own first, then the shared ones. */
+type RunnersConfig = {
+  readonly runners: Readonly<Record<string, RunnerEntryConfig>>;
+  readonly projects: Readonly<
+    Record<string, { readonly runners?: Readonly<Record<string, RunnerEntryConfig>> }>
+  >;
+};
+
+/**
+ * The runners that serve a pipeline of `projectPath`, as GitLab has instance and project runners:
+ * the user config's `[runners.NAME]` are shared (glci's runner container, every project); the
+ * project's own are `[projects."<path>".runners.NAME]` (either file) and the `[runners.NAME]` of
+ * its `.glciconfig.toml` (`merged` is the user file under the project file). The project's come
+ * first, each name once (the project's entry wins over a shared one of the same name).
+ */
 export function configuredRunners(
-  config: {
-    readonly runners: Readonly<Record<string, RunnerEntryConfig>>;
-    readonly projects: Readonly<
-      Record<string, { readonly runners?: Readonly<Record<string, RunnerEntryConfig>> }>
-    >;
-  },
+  user: RunnersConfig,
+  merged: RunnersConfig,
   projectPath: string,
 ): ConfiguredRunner[] {
-  const own = Object.entries(config.projects[projectPath]?.runners ?? {}).map(([name, settings]) =>
-    toConfigured(name, settings, 'project', `[projects."${projectPath}".runners.${name}]`),
-  );
-  const shared = Object.entries(config.runners).map(([name, settings]) =>
-    toConfigured(name, settings, 'shared', `[runners.${name}]`),
-  );
-  return [...own, ...shared];
+  const own = new Map<string, ConfiguredRunner>();
+  for (const [name, settings] of Object.entries(merged.projects[projectPath]?.runners ?? {}))
+    own.set(name, toConfigured(name, settings, 'project', `[projects."${projectPath}".runners.${name}]`));
+  for (const [name, settings] of Object.entries(merged.runners)) {
+    const fromUser = user.runners[name];
+    if (own.has(name) || (fromUser && JSON.stringify(fromUser) === JSON.stringify(settings))) continue;
+    own.set(name, toConfigured(name, settings, 'project', `[runners.${name}] of .glciconfig.toml`));
+  }
+  const shared = Object.entries(user.runners)
+    .filter(([name]) => !own.has(name))
+    .map(([name, settings]) => toConfigured(name, settings, 'shared', `[runners.${name}]`));
+  return [...own.values(), ...shared];
 }
 
 function toConfigured(
