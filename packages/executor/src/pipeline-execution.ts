@@ -56,8 +56,11 @@ export interface ExecutionOptions {
   readonly runners?: readonly ConfiguredRunner[];
   /** `--any-runner`: jobs whose tags no runner has run on the shared runner instead of pending. */
   readonly anyRunner?: boolean;
-  /** An external registry instead of the embedded one: jobs' `CI_REGISTRY*` name it. */
-  readonly externalRegistry?: { readonly host: string };
+  /**
+   * An external registry instead of the embedded one: jobs' `CI_REGISTRY*` name it (its login is
+   * the mock's, in memory); a plain-HTTP one is trusted by DinD services too.
+   */
+  readonly externalRegistry?: { readonly host: string; readonly plainHttp: boolean };
   readonly now?: () => number;
 }
 
@@ -237,7 +240,8 @@ export class PipelineExecution {
     });
     if (route.pending !== undefined) return await this.#waitStuck(active, route.pending);
     spec = { ...spec, tags: [...route.tags] };
-    if (this.#options.externalRegistry) spec = { ...spec, external_registry: this.#options.externalRegistry };
+    const external = this.#options.externalRegistry;
+    if (external) spec = { ...spec, external_registry: { host: external.host } };
     if (this.#options.registry === false) {
       // The runner pulls the images itself, as configured ([runner] pull_policy).
       spec = { ...spec, registry: false };
@@ -255,7 +259,12 @@ export class PipelineExecution {
       if (usesDockerInDocker(spec)) {
         const key = `j${++this.#dindJobs}-${Date.now().toString(36)}`;
         this.#dindKeys.set(job.name, key);
-        prepared = await this.#options.dind.prepare(String(pipelineId), key, spec);
+        prepared = await this.#options.dind.prepare(
+          String(pipelineId),
+          key,
+          spec,
+          external?.plainHttp ? [external.host] : [],
+        );
       }
       active.abort.signal.throwIfAborted();
       const queued = await client.enqueue(prepared.spec);

@@ -63,6 +63,13 @@ export function configuredRunners(
   return [...own.values(), ...shared];
 }
 
+/** The user config's `[runners.NAME]`: the shared runner container's entries. */
+export function sharedRunners(user: RunnersConfig): ConfiguredRunner[] {
+  return Object.entries(user.runners).map(([name, settings]) =>
+    toConfigured(name, settings, 'shared', `[runners.${name}]`),
+  );
+}
+
 function toConfigured(
   name: string,
   settings: RunnerEntryConfig,

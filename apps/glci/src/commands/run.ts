@@ -30,6 +30,16 @@ export function registerRunCommand(program: Command, context: () => CliContext):
       '--no-registry',
       'no embedded registry for the jobs: no CI_REGISTRY variables, images pulled by the runner itself',
     )
+    .option('--registry <url>', 'push to this registry instead of the embedded one (over [registry] url)')
+    .option('--registry-user <user>', "the external registry's user (over [registry] username)")
+    .option(
+      '--registry-password <password>',
+      'the external registry\'s password (over [registry] password; prefer password = "$VAR" in the config: flags show in ps)',
+    )
+    .option(
+      '--any-runner',
+      'run jobs whose tags no [runners.NAME] has on the shared runner instead of leaving them pending',
+    )
     .option('--expand', 'show the lines of folded log sections too')
     .option('--no-color', 'no colours even on a terminal (also NO_COLOR)')
     .option('--json', 'one event per line (NDJSON) instead of logs and a summary')

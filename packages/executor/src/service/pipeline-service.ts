@@ -36,6 +36,7 @@ import {
   toWire,
   type WireEvent,
 } from './run-request.js';
+import { resolveRunSettings } from './run-settings.js';
 
 /** How long a finished pipeline's events stay available to late followers. */
 const FINISHED_KEPT_MS = 10 * 60_000;
@@ -289,6 +290,13 @@ export class PipelineService implements DaemonService {
         `no job ${unknown.map((name) => `"${name}"`).join(', ')} in this pipeline; its jobs: ${plan.jobs.map((job) => job.name).join(', ')}`,
       );
     }
+    // Runners, registry and the Docker settings' refusals: before anything is recorded or started.
+    const settings = resolveRunSettings({
+      user: this.#userConfig(),
+      plan,
+      request,
+      ...(this.#overrides.env ? { env: this.#overrides.env } : {}),
+    });
     const plannedAt = Date.now();
     const history = this.#history!.project(plan.context.projectDir);
     const record = await history.createPipeline({
@@ -300,6 +308,9 @@ export class PipelineService implements DaemonService {
     });
     this.#ready = this.#ensure(this.#infrastructureNow());
     const infrastructure = await this.#ready;
+    await infrastructure.projectRunners.ensure(plan.context.projectPath, settings.runners);
+    const external = settings.externalRegistry;
+    if (external) await infrastructure.client.setExternalRegistry(external.host, external.credentials);
     const infrastructureReadyAt = Date.now();
     const sha = await this.#sendRepository(infrastructure, plan, record.id);
     const iso = (ms: number) => new Date(ms).toISOString();
@@ -331,6 +342,9 @@ export class PipelineService implements DaemonService {
       selectJobs: request.jobs,
       registry: request.registry,
       pushThrough: request.pushThrough,
+      runners: settings.runners,
+      anyRunner: settings.anyRunner,
+      ...(external ? { externalRegistry: { host: external.host, plainHttp: external.plainHttp } } : {}),
     });
     const jobs = selectedJobs(plan, request.jobs.length > 0 ? request.jobs : undefined);
     return {
@@ -390,6 +404,9 @@ export class PipelineService implements DaemonService {
       ...(saved.selectJobs.length > 0 ? { selectJobs: saved.selectJobs } : {}),
       ...(saved.state ? { resume: saved.state } : {}),
       registry: saved.registry ?? true,
+      ...(saved.runners ? { runners: saved.runners } : {}),
+      ...(saved.anyRunner ? { anyRunner: true } : {}),
+      ...(saved.externalRegistry ? { externalRegistry: saved.externalRegistry } : {}),
       hooks: {
         emit: (event) => {
           writer.apply(event);
