@@ -22,9 +22,10 @@ export function isRemoteEngine(network: ResolvedNetwork): boolean {
 }
 
 /**
- * The locally built images glci runs (the mock's, the runner's and its helper's) onto a remote
- * engine, each only when the engine lacks it or has another build of it. An image that is not on
- * this machine either is left for the remote engine to pull, as a published image would be.
+ * The locally built images glci runs (the mock's, the runner's and its helper's, and the jobs'
+ * default image) onto a remote engine, each only when the engine lacks it or has another build of
+ * it. An image that is not on this machine either is left for the remote engine to pull, as a
+ * published image would be.
  */
 export async function sendLocalImages(options: {
   readonly orchestrator: DockerOrchestrator;
@@ -34,9 +35,12 @@ export async function sendLocalImages(options: {
 }): Promise<void> {
   const { config, network } = options;
   const logger = options.logger.child({ module: 'remote-engine' });
-  const images = [config.mock.image, config.runner.image, config.runner.helper_image].filter(
-    (image): image is string => image !== undefined,
-  );
+  const images = [
+    config.mock.image,
+    config.runner.image,
+    config.runner.helper_image,
+    config.defaults.image,
+  ].filter((image): image is string => image !== undefined);
   let local: Awaited<ReturnType<typeof connectDocker>>;
   try {
     local = await connectDocker({ host: `unix://${DEFAULT_DOCKER_SOCKET}`, source: 'default' }, { logger });
