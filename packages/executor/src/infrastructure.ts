@@ -10,7 +10,7 @@ import { LiveOutput } from './live-output.js';
 import { MockClient } from './mock-client.js';
 import { mockConfigToml } from './mock-config.js';
 import { MockEventHub } from './mock-event-hub.js';
-import { syncNamedRunners } from './named-runners.js';
+import { namedFleetEntries, syncNamedRunners } from './named-runners.js';
 import { ProjectRunners } from './project-runners.js';
 import { PushThroughControl } from './push-through-control.js';
 import { checkRunnerSocket, execTunnel, isRemoteEngine, sendLocalImages } from './remote-engine.js';
@@ -84,8 +84,9 @@ export class Infrastructure {
       if (!(await ready.client.health()) || !(await ready.fleet.container?.state())?.running) {
         await ready.topology.ensureMock();
         await ready.pushThrough.apply(ready.client);
-        await ready.fleet.start();
-        await syncNamedRunners(ready.fleet, sharedRunners(this.#options.config));
+        const shared = sharedRunners(this.#options.config);
+        await ready.fleet.start(namedFleetEntries(shared));
+        await syncNamedRunners(ready.fleet, shared);
       }
       return ready;
     });
@@ -261,8 +262,9 @@ export class Infrastructure {
       settings,
     });
     this.#logger.info('starting the runner', { image: config.runner.image });
-    await fleet.start();
-    await syncNamedRunners(fleet, sharedRunners(config));
+    const shared = sharedRunners(config);
+    await fleet.start(namedFleetEntries(shared));
+    await syncNamedRunners(fleet, shared);
     const projectRunners = new ProjectRunners({
       topology,
       client,

@@ -22,6 +22,17 @@ export function namedFleetEntry(runner: ConfiguredRunner): FleetEntry {
 }
 
 /**
+ * The fleet entries of `runners` by key, for `RunnerFleet.start`: registered before the runner
+ * container starts, since a SIGHUP that reaches gitlab-runner before it has set up its signal
+ * handling ends it (SIGHUP's default action), so entries are not added right after a start.
+ */
+export function namedFleetEntries(runners: readonly ConfiguredRunner[]): Record<string, FleetEntry> {
+  return Object.fromEntries(
+    runners.map((runner) => [`${KEY_PREFIX}${runner.name}`, namedFleetEntry(runner)]),
+  );
+}
+
+/**
  * Makes the fleet's named entries those of `runners`: each configured runner registered and in
  * `config.toml`, and entries of runners no longer configured (a previous daemon's) removed. An
  * entry whose settings changed is registered anew, since its tags are the mock's to match.

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Logger } from '@glci/config';
 import { dockerNamePart, type GlciTopology, type RunnerNameParts } from '@glci/docker';
 import type { MockClient } from './mock-client.js';
-import { namedFleetEntry, syncNamedRunners } from './named-runners.js';
+import { namedFleetEntries, syncNamedRunners } from './named-runners.js';
 import type { ConfiguredRunner } from './runner-assignment.js';
 import { type FleetSettings, RunnerFleet } from './runner-fleet.js';
 
@@ -44,9 +44,7 @@ export class ProjectRunners {
       this.#fleets.set(projectPath, fleet);
     }
     if (!(await fleet.container?.state())?.running) {
-      await fleet.start(
-        Object.fromEntries(own.map((runner) => [`runner-${runner.name}`, namedFleetEntry(runner)])),
-      );
+      await fleet.start(namedFleetEntries(own));
     }
     await syncNamedRunners(fleet, own);
   }
