@@ -22,7 +22,13 @@ export { type JobWatch, MockEventHub } from './mock-event-hub.js';
 export { namedFleetEntry, syncNamedRunners } from './named-runners.js';
 export { type ExecutionOptions, PipelineExecution } from './pipeline-execution.js';
 export { ProjectRunners, type ProjectRunnersOptions } from './project-runners.js';
-export { checkRunnerSocket, execTunnel, isRemoteEngine, sendLocalImages } from './remote-engine.js';
+export {
+  checkRunnerSocket,
+  execTunnel,
+  isOtherEngine,
+  isRemoteEngine,
+  sendLocalImages,
+} from './remote-engine.js';
 export {
   assignRunner,
   type ConfiguredRunner,

@@ -13,7 +13,13 @@ import { MockEventHub } from './mock-event-hub.js';
 import { namedFleetEntries, syncNamedRunners } from './named-runners.js';
 import { ProjectRunners } from './project-runners.js';
 import { PushThroughControl } from './push-through-control.js';
-import { checkRunnerSocket, execTunnel, isRemoteEngine, sendLocalImages } from './remote-engine.js';
+import {
+  checkRunnerSocket,
+  execTunnel,
+  isOtherEngine,
+  isRemoteEngine,
+  sendLocalImages,
+} from './remote-engine.js';
 import { sharedRunners } from './runner-assignment.js';
 import { RunnerFleet } from './runner-fleet.js';
 import { RunnerSlots } from './runner-slots.js';
@@ -218,7 +224,7 @@ export class Infrastructure {
     // A remote engine (tcp://, ssh://) gets the images built here, and the daemon reaches the
     // mock through `docker exec`: its published port is on that host's loopback.
     const remote = isRemoteEngine(network);
-    if (remote) await sendLocalImages({ orchestrator, network, config, logger });
+    if (isOtherEngine(network)) await sendLocalImages({ orchestrator, network, config, logger });
     await checkRunnerSocket({ orchestrator, network, config });
     this.#logger.info('starting the mock', { image: config.mock.image, port: network.mockServer.port });
     const mock = await topology.ensureMock();

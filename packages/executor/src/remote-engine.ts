@@ -22,6 +22,14 @@ export function isRemoteEngine(network: ResolvedNetwork): boolean {
 }
 
 /**
+ * Whether the engine is another than the local default socket's, where glci's images are built:
+ * a remote one, or another engine on this machine (Podman's socket), whose image store is its own.
+ */
+export function isOtherEngine(network: ResolvedNetwork): boolean {
+  return network.docker.host !== `unix://${DEFAULT_DOCKER_SOCKET}`;
+}
+
+/**
  * The locally built images glci runs (the mock's, the runner's and its helper's, and the jobs'
  * default image) onto a remote engine, each only when the engine lacks it or has another build of
  * it. An image that is not on this machine either is left for the remote engine to pull, as a
