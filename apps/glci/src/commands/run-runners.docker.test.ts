@@ -95,12 +95,17 @@ describe('glci run with [runners.NAME]', { timeout: 600_000 }, () => {
     expect(ranOn(unit, 'glci-shared'), unit).toBe(true);
     const ship = jobLog(result.stdout, 'ship');
     expect(ranOn(ship, 'deploy'), ship).toBe(true);
-    // The project's runner lives in a container of its own, beside the shared one.
+    // The project's runner lives in a container of its own, beside the shared one
+    // (`<prefix>-runner-<suffix>` and `<prefix>-runner-<suffix>-<project>`).
     const { stdout } = await execFileAsync('docker', ['ps', '--format', '{{.Names}}']);
-    const names = stdout.split('\n');
-    expect(names.some((name) => name === `glci-runner-${machine.instance}`)).toBe(true);
+    const runners = stdout.split('\n').filter((name) => name.includes(`-runner-${machine.instance}`));
     expect(
-      names.some((name) => name.startsWith(`glci-runner-${machine.instance}-`) && name.includes('tagged')),
+      runners.some((name) => name.endsWith(`-runner-${machine.instance}`)),
+      runners.join(', '),
+    ).toBe(true);
+    expect(
+      runners.some((name) => name.endsWith(`-runner-${machine.instance}-examples-tagged`)),
+      runners.join(', '),
     ).toBe(true);
   });
 
