@@ -53,7 +53,16 @@ beforeAll(async () => {
   remote = await startTlsDockerHost();
   appendFileSync(
     path.join(machine.sandbox.glciHome, 'config.toml'),
-    ['[docker]', `host = "${remote.host}"`, `tls_cert_path = "${remote.client.dir}"`, ''].join('\n'),
+    [
+      '[docker]',
+      `host = "${remote.host}"`,
+      `tls_cert_path = "${remote.client.dir}"`,
+      // A privileged container cannot start inside the fixture's dockerd on this machine ("runc
+      // create failed: unable to apply caps"; the local engine needs scripts/services.sh's runc
+      // wrapper for that). The quickstart needs none: no Docker-in-Docker.
+      'privileged = false',
+      '',
+    ].join('\n'),
   );
 }, 600_000);
 

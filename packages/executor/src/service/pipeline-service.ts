@@ -197,6 +197,8 @@ export class PipelineService implements DaemonService {
       config.registry,
       config.docker,
       config.defaults.image,
+      // The shared runner container's entries ([runners.NAME]); a project's are synced per pipeline.
+      config.runners,
     ]);
     const busy = [...this.#active.values()].some((pipeline) => !pipeline.events.closed);
     if (!this.#infrastructure || (key !== this.#infrastructureKey && !busy)) {
