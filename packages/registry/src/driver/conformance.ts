@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeLeaseClauses } from './conformance-leases.js';
 import {
   InvalidOffsetError,
   InvalidPathError,
@@ -515,6 +516,8 @@ export function describeStorageDriver(
         expect(decode(await driver.getContent(path))).toBe('ok');
       });
     });
+
+    describeLeaseClauses(() => ({ driver, at }));
 
     describe('redirectUrl (optional)', () => {
       it('returns a string or undefined when offered', async () => {

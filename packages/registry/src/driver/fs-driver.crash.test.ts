@@ -137,7 +137,7 @@ describe('FsDriver under SIGKILL', () => {
     expect(content.every((byte) => byte === first)).toBe(true);
     expect(await visibleFiles(root)).toEqual(['v1/file']);
     // Leftovers of the interrupted write are invisible and purged by GC's housekeeping.
-    expect(await driver.purgeStaleTemporaryFiles(new Date(Date.now() + 1000))).toBeLessThanOrEqual(1);
+    expect(await driver.reclaimTemporaryFiles(new Date(Date.now() + 1000))).toBeLessThanOrEqual(1);
     expect(await readdir(path.join(root, '~tmp'))).toEqual([]);
   }, 120_000);
 });
