@@ -103,6 +103,14 @@ export class FsFileWriter implements FileWriter {
     }
   }
 
+  async abandon(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    this.#buffer = undefined;
+    await this.#syncing;
+    await this.handle.close();
+  }
+
   async cancel(): Promise<void> {
     if (!this.#done) {
       this.#done = true;

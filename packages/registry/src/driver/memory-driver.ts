@@ -210,6 +210,13 @@ class MemoryFileWriter implements FileWriter {
     this.#done = true;
   }
 
+  /** Leaves the pending content as it is: the bytes written stay, as in a file another writer shares. */
+  async abandon(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    this.callbacks.close(this.chunks);
+  }
+
   #assertOpen(): void {
     if (this.#done) throw new StorageDriverError('writer is already closed', NAME, this.path);
   }

@@ -138,6 +138,12 @@ export interface FileWriter {
   commit(): Promise<void>;
   /** Discards everything written and releases the writer. */
   cancel(): Promise<void>;
+  /**
+   * Releases the writer without persisting anything more: no flush of buffered bytes, no state
+   * written, the pending content left as it is. For a writer whose caller lost the right to write
+   * (another writer took over the path). Optional; without it the caller just drops the writer.
+   */
+  abandon?(): Promise<void>;
 }
 
 export const PATH_PATTERN = /^(\/[A-Za-z0-9._-]+)+$/;
