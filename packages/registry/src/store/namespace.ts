@@ -8,6 +8,7 @@ import { type ContentStore, GlobalBlobStore } from './blob-store.js';
 import { ContentCache } from './content-cache.js';
 import type { Namespace } from './contracts.js';
 import { type HashingStrategy, nodeHashing } from './hasher.js';
+import { KeyedMutex } from './keyed-mutex.js';
 import { listOrEmpty } from './links.js';
 import { baseName, REPOSITORIES_ROOT, repositoryPath } from './paths.js';
 import { RegistryRepository } from './repository.js';
@@ -39,6 +40,12 @@ export interface CreateNamespaceOptions {
   readonly uploadIdleTimeoutMs?: number;
   /** Test hooks at the stores' race points (see store-hooks.ts). */
   readonly hooks?: StoreHooks;
+  /**
+   * Accept an image index whose child manifests are not in the repository (default false): a
+   * pull-through mirror that caches one platform of a multi-platform image needs it, and the OCI
+   * conformance suite's sparse-index tests expect it when enabled.
+   */
+  readonly allowSparseIndex?: boolean;
   /** Larger manifests are refused with ManifestTooLargeError (default 4 MiB). */
   readonly manifestSizeLimit?: number;
   /** When false, deleting tags, manifests and blob links throws UnsupportedError (default true). */
@@ -67,7 +74,9 @@ export class RegistryNamespace implements Namespace {
   readonly deleteEnabled: boolean;
   readonly uploadExpiryMs: number;
   readonly hooks: StoreHooks | undefined;
+  readonly allowSparseIndex: boolean;
   readonly #manifestCache: ContentCache;
+  readonly #manifestLocks = new KeyedMutex();
 
   constructor(options: CreateNamespaceOptions) {
     this.driver = options.driver;
@@ -77,6 +86,7 @@ export class RegistryNamespace implements Namespace {
     this.deleteEnabled = options.deleteEnabled ?? true;
     this.uploadExpiryMs = options.uploadExpiryMs ?? DEFAULT_UPLOAD_EXPIRY_MS;
     this.hooks = options.hooks;
+    this.allowSparseIndex = options.allowSparseIndex ?? false;
     this.#manifestCache = new ContentCache(options.manifestCacheBytes ?? DEFAULT_MANIFEST_CACHE_BYTES);
     const stored = new GlobalBlobStore(this.driver, options.redirectExpirySeconds ?? 20 * 60);
     this.blobs = options.decorateContent ? options.decorateContent(stored) : stored;
@@ -177,6 +187,10 @@ export class RegistryNamespace implements Namespace {
       manifestSizeLimit: this.manifestSizeLimit,
       deleteEnabled: this.deleteEnabled,
       manifestCache: this.#manifestCache,
+      manifestLocks: this.#manifestLocks,
+      clock: this.clock,
+      allowSparseIndex: this.allowSparseIndex,
+      ...(this.hooks ? { hooks: this.hooks } : {}),
     });
   }
 }

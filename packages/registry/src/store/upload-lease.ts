@@ -4,6 +4,7 @@ import { PathExistsError, type StorageDriver } from '../driver/storage-driver.js
 import { UploadSessionBusyError } from '../errors.js';
 import { listOrEmpty, orUndefined } from './links.js';
 import { baseName, LEASE_FILE, uploadLeasePath, uploadPath } from './paths.js';
+import { currentProcess, isProcessGone, type ProcessIdentity } from './process-identity.js';
 
 /** How long a lease lives without being renewed (a holder renews every third of it). */
 export const DEFAULT_UPLOAD_LEASE_TTL_MS = 60_000;
@@ -16,6 +17,8 @@ interface LeaseRecord {
   readonly renewedAt: number;
   /** The holder's time to live: a contender judges expiry with it. */
   readonly ttlMs: number;
+  /** The holding process: on its host, a lease of a process that died is taken over at once. */
+  readonly holder?: Partial<ProcessIdentity>;
 }
 
 export interface UploadLeasesOptions {
@@ -45,7 +48,9 @@ export class UploadLeaseLostError extends Error {
  * - In storage, `_uploads/<id>/lease-<generation>`, created with an exclusive `putContent`: of
  *   concurrent takers exactly one creates the next generation. The holder renews it every third of
  *   its time to live and deletes it on release. A lease not renewed within its time to live (its
- *   process died, or stalled that long) may be taken over with the next generation; before
+ *   process died, or stalled that long) may be taken over with the next generation, and so may at
+ *   once the lease of a process that provably died on the same host (a restart after a crash);
+ *   before
  *   publishing anything the holder checks that the newest generation is still its own
  *   (`assertHeld`), so a holder that stalled past its lease finds out and stops.
  *
@@ -55,6 +60,8 @@ export class UploadLeaseLostError extends Error {
  */
 export class UploadLeases {
   readonly #local = new Map<string, UploadLease>();
+  /** This process, written into every lease it takes. */
+  readonly holder: ProcessIdentity = currentProcess();
 
   constructor(readonly options: UploadLeasesOptions) {}
 
@@ -151,7 +158,7 @@ export class UploadLease {
     if (latest && isLive(latest.record, now)) throw new UploadSessionBusyError(this.id, this.size());
     this.#generation = (latest?.generation ?? 0) + 1;
     try {
-      await driver.putContent(this.#path(), encodeRecord({ token: this.#token, renewedAt: now, ttlMs }), {
+      await driver.putContent(this.#path(), encodeRecord(this.#record(now)), {
         exclusive: true,
         durable: false,
       });
@@ -217,9 +224,7 @@ export class UploadLease {
       return;
     }
     try {
-      await driver.putContent(this.#path(), encodeRecord({ token: this.#token, renewedAt: now, ttlMs }), {
-        durable: false,
-      });
+      await driver.putContent(this.#path(), encodeRecord(this.#record(now)), { durable: false });
       this.#renewedAt = now;
     } catch (error) {
       logger.warn('could not renew an upload lease', { upload: this.id, error: String(error) });
@@ -237,9 +242,15 @@ export class UploadLease {
   #path(): string {
     return uploadLeasePath(this.repository, this.id, this.#generation);
   }
+
+  #record(now: number): LeaseRecord {
+    const { ttlMs } = this.#leases.options;
+    return { token: this.#token, renewedAt: now, ttlMs, holder: this.#leases.holder };
+  }
 }
 
 function isLive(record: LeaseRecord, now: number): boolean {
+  if (record.holder && isProcessGone(record.holder)) return false;
   return record.renewedAt + record.ttlMs > now;
 }
 
@@ -254,6 +265,7 @@ function decodeRecord(content: Uint8Array): LeaseRecord {
       token: String(parsed.token ?? ''),
       renewedAt: Number(parsed.renewedAt ?? 0),
       ttlMs: Number(parsed.ttlMs ?? 0),
+      ...(parsed.holder && typeof parsed.holder === 'object' ? { holder: parsed.holder } : {}),
     };
   } catch {
     return { token: '', renewedAt: 0, ttlMs: 0 }; // unreadable: treated as expired

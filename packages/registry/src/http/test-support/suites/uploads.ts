@@ -277,12 +277,21 @@ export function describeUploads(storage: TestStorage): void {
         expect(await (await registry.fetch(`/v2/mount/target/blobs/${digest}`)).text()).toBe('shared layer');
       });
 
-      it('mounts without from when the registry knows the blob', async () => {
+      it('never mounts from another repository without from: 202 and a plain session, as distribution does', async () => {
         const digest = await pushBlob(registry, 'mount/anywhere', 'known somewhere');
         const response = await registry.fetch(`/v2/mount/nofrom/blobs/uploads/?mount=${digest}`, {
           method: 'POST',
         });
-        expect(response.status).toBe(201);
+        expect(response.status).toBe(202);
+        expect(response.headers.get('location')).toContain('/v2/mount/nofrom/blobs/uploads/');
+        expect((await registry.fetch(`/v2/mount/nofrom/blobs/${digest}`, { method: 'HEAD' })).status).toBe(
+          404,
+        );
+        // A blob the repository links already is "mounted" in place.
+        const own = await registry.fetch(`/v2/mount/anywhere/blobs/uploads/?mount=${digest}`, {
+          method: 'POST',
+        });
+        expect(own.status).toBe(201);
       });
 
       it('falls back to an upload session (202) for an unknown blob or a repository that lacks it', async () => {
