@@ -105,6 +105,8 @@ export class RepositoryManifestStore implements ManifestStore {
       ...(parsed.artifactType !== undefined ? { artifactType: parsed.artifactType } : {}),
     };
     const subject = parsed.subject?.digest;
+    const { hooks } = this.options;
+    if (hooks) await reach(hooks, 'manifest-put:validated', { repository, digest: String(digest), tags });
     await this.options.locks.run(lockKey(repository, digest), async () => {
       const existed = await this.exists(digest);
       for (let attempt = 1; ; attempt += 1) {

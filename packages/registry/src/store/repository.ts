@@ -49,7 +49,13 @@ export class RegistryRepository implements Repository {
       clock: options.clock,
       ...(options.hooks ? { hooks: options.hooks } : {}),
     });
-    this.tags = new RepositoryTagStore({ repository: name, driver, logger: repositoryLogger, deleteEnabled });
+    this.tags = new RepositoryTagStore({
+      repository: name,
+      driver,
+      logger: repositoryLogger,
+      deleteEnabled,
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+    });
     this.manifests = new RepositoryManifestStore({
       repository: name,
       driver,

@@ -8,12 +8,16 @@ export type StorePoint =
   | 'upload:chunk-written'
   /** A commit verified the digest of what its writer published; the blob is not moved yet. */
   | 'upload:verified'
+  /** A manifest PUT found every reference present, before publishing anything. */
+  | 'manifest-put:validated'
   /** A manifest PUT wrote its revision link (and content), before its tags. */
   | 'manifest-put:revision-written'
   /** A manifest PUT wrote its tags, before checking what it published. */
   | 'manifest-put:tags-written'
   /** A manifest DELETE removed the revision, before looking for tags written meanwhile. */
   | 'manifest-delete:revision-deleted'
+  /** `TagStore.tag` wrote a tag link, before checking that its manifest still exists. */
+  | 'tag:written'
   /** A blob link was written, before checking that the blob still exists. */
   | 'link:written'
   /** GC finished marking; nothing is removed yet. */

@@ -6,12 +6,14 @@ import { isValidTag } from '../reference.js';
 import type { Descriptor, TagStore } from './contracts.js';
 import { listOrEmpty, readLink, writeLink } from './links.js';
 import { baseName, revisionLinkPath, tagLinkPath, tagPath, tagsPath } from './paths.js';
+import { reach, type StoreHooks } from './store-hooks.js';
 
 export interface RepositoryTagStoreOptions {
   readonly repository: string;
   readonly driver: StorageDriver;
   readonly logger: Logger;
   readonly deleteEnabled: boolean;
+  readonly hooks?: StoreHooks;
 }
 
 /**
@@ -42,6 +44,9 @@ export class RepositoryTagStore implements TagStore {
     if (!revision) throw new ManifestUnknownError(descriptor.digest.toString(), repository);
     const { subject: _subject, ...current } = revision;
     await this.write(tag, current);
+    const { hooks } = this.options;
+    if (hooks)
+      await reach(hooks, 'tag:written', { repository, digest: String(descriptor.digest), tags: [tag] });
     if (!(await readLink(driver, revisionLinkPath(repository, descriptor.digest)))) {
       await this.removeIfPointsTo(tag, descriptor.digest);
       throw new ManifestUnknownError(descriptor.digest.toString(), repository);
