@@ -112,6 +112,26 @@ describe('createRegistry', () => {
     expect((await registry.fetch('/metrics')).status).toBe(404);
   });
 
+  it('metricsEndpoint: false collects metrics for a listener of your own and serves none next to the API', async () => {
+    const metrics = new RegistryMetrics({ defaultMetrics: false });
+    await using registry = await startTestRegistry({ metrics, metricsEndpoint: false });
+    expect((await registry.fetch('/metrics')).status).toBe(404);
+    expect((await registry.fetch('/v2/')).status).toBe(200);
+    expect(await metrics.text()).toMatch(
+      /glci_registry_http_requests_total\{route="base",method="GET",status="200"\} 1/,
+    );
+  });
+
+  it('/metrics asks the auth hook like /v2/: Basic auth wants the password there too', async () => {
+    const users = HtpasswdUsers.parse(`ci:${bcrypt.hashSync('ci-password', 4)}`);
+    await using registry = await startTestRegistry({ auth: basicAuth({ users, realm: 'glci' }) });
+    expect((await registry.fetch('/metrics')).status).toBe(401);
+    const authorized = await registry.fetch('/metrics', {
+      headers: { Authorization: `Basic ${Buffer.from('ci:ci-password').toString('base64')}` },
+    });
+    expect(authorized.status).toBe(200);
+  });
+
   it('Basic auth with anonymous reads: pulls need nothing, pushes need the password', async () => {
     const users = HtpasswdUsers.parse(`ci:${bcrypt.hashSync('ci-password', 4)}`);
     await using registry = await startTestRegistry({

@@ -110,7 +110,8 @@ export async function garbageCollect(
 
   if (!dryRun) await recoverTrash(namespace, logger);
 
-  // Upload sessions: expired ones, and the remains of those that can never be resumed.
+  // Upload sessions: the remains of those that can never be resumed, then expired ones.
+  const leftovers = await namespace.reclaimLeftovers({ dryRun });
   let uploadsPurged = 0;
   let uploadBytesPurged = 0;
   for (const repository of await namespace.repositoryNames({ includeUploadsOnly: true })) {
@@ -118,7 +119,6 @@ export async function garbageCollect(
     uploadsPurged += purged.length;
     uploadBytesPurged += purged.reduce((total, session) => total + session.size, 0);
   }
-  const leftovers = await namespace.reclaimLeftovers({ dryRun });
 
   // Mark.
   const repositories = await namespace.repositoryNames();

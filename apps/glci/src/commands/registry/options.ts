@@ -16,10 +16,10 @@ import {
 import { UsageError } from './usage-error.js';
 
 /** `--listen host:port` → host and port; only loopback or an explicit address, never a hostname lookup. */
-export function parseListen(value: string): { host: string; port: number } {
+export function parseListen(value: string, option = '--listen'): { host: string; port: number } {
   const match =
     /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):([0-9]{1,5})$/.exec(value) ?? /^:?([0-9]{1,5})$/.exec(value);
-  if (!match) throw new UsageError(`--listen expects host:port, got ${JSON.stringify(value)}`);
+  if (!match) throw new UsageError(`${option} expects host:port, got ${JSON.stringify(value)}`);
   if (match.length === 2) return { host: '127.0.0.1', port: checkPort(match[1] as string) };
   return { host: (match[1] ?? match[2]) as string, port: checkPort(match[3] as string) };
 }

@@ -54,7 +54,8 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     throw new UsageError('--tls-cert and --tls-key go together');
   }
   const authSpec = parseAuthSpec(options.auth);
-  const metricsListen = options.metricsListen !== undefined ? parseListen(options.metricsListen) : undefined;
+  const metricsListen =
+    options.metricsListen !== undefined ? parseListen(options.metricsListen, '--metrics-listen') : undefined;
   if (metricsListen && !options.metrics)
     throw new UsageError('--metrics-listen and --no-metrics exclude each other');
   const realm = authSpec.kind === 'token' ? tokenRealm(options.tokenRealm, { host }) : {};
