@@ -173,6 +173,7 @@ export async function sweepBlobs(
       context.namespace,
       trashed.map((blob) => blob.digest),
     );
+    if (hooks && trashed.length > 0) await reachPoint(hooks, 'gc:blobs-checked', {});
     for (const blob of trashed) {
       if (linked.has(blob.digest.toString())) {
         await orUndefined(driver.move(trashDataPath(blob.digest), blobDataPath(blob.digest)));
@@ -180,8 +181,9 @@ export async function sweepBlobs(
         logger.info('blob linked during GC, restored', { digest: String(blob.digest) });
         continue;
       }
+      // Only the trashed copy: a commit may have published the same bytes at the blob's address
+      // since (and linked them after the walk above), and that copy is not GC's to take.
       await driver.delete(parentOf(trashDataPath(blob.digest)));
-      await driver.delete(parentOf(blobDataPath(blob.digest)));
       totals.deleted += 1;
       totals.bytes += blob.size;
     }

@@ -190,6 +190,19 @@ describe('garbage collection racing pushes', () => {
     expect(sha256(content).toString()).toBe(layer.digest.toString());
   });
 
+  it("a blob pushed again after GC looked for its links, and linked after that, is not GC's to delete", async () => {
+    const { clock, barriers, namespace } = setup();
+    const { repository, layer } = await staleBlobs(namespace, clock);
+    const checked = barriers.pause('gc:blobs-checked');
+    const gc = garbageCollect(namespace);
+    await checked.reached; // the layer is in the trash, and GC found no link to it
+    await pushBlob(repository, 'the layer'); // published afresh at its address, then linked: 201
+    checked.release();
+    await gc;
+    const content = await readAll(await repository.blobs.open(layer.digest));
+    expect(sha256(content).toString()).toBe(layer.digest.toString());
+  });
+
   describe('with deleteUntagged', () => {
     it('an untagged manifest tagged by a PUT while GC has it removed is published again, whole', async () => {
       const { clock, barriers, namespace } = setup();

@@ -27,7 +27,9 @@ export type StorePoint =
   /** GC removed a batch of unreferenced blob links, before looking for new references to them. */
   | 'gc:links-hidden'
   /** GC moved a batch of blobs to its trash, before looking for links to them. */
-  | 'gc:blobs-trashed';
+  | 'gc:blobs-trashed'
+  /** GC looked for links to a trashed batch, before restoring the linked and deleting the rest. */
+  | 'gc:blobs-checked';
 
 export interface StoreHookDetail {
   readonly repository?: string;
