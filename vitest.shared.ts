@@ -13,6 +13,8 @@ const workspaceSources: Record<string, string> = {
   '@glci/daemon': 'packages/daemon/src',
   '@glci/executor': 'packages/executor/src',
   '@glci/pipeline': 'packages/pipeline/src',
+  '@glci/gitlab': 'packages/gitlab/src',
+  '@glci/gitlab-standin': 'tools/gitlab-standin/src',
   '@glci/mock': 'apps/mock/src',
   '@glci/testkit': 'tools/testkit/src',
 };

@@ -2,7 +2,10 @@
 # Installs everything glci's development and tests need on a fresh Debian 12 machine, then builds
 # the workspace. Idempotent: each step is skipped when its result is already there.
 #   - system packages: Docker engine, CNCF distribution, skopeo, busybox (test images), git,
-#     rsync (the bench's stand-in for gitlab-ci-local's helper image)
+#     rsync (the bench's stand-in for gitlab-ci-local's helper image), the OpenSSH client and
+#     openssl (ssh:// Docker hosts; the remote-host tests' keys and certificates), Podman with
+#     netavark and aardvark-dns (the Podman tests start `podman system service` themselves;
+#     nothing of Podman runs otherwise)
 #   - pnpm (corepack does not work on these machines), the workspace's npm dependencies
 #   - Go-built peers (S3 server), cached under ~/.cache/glci-peers
 #   - services: dockerd (scripts/services.sh) and the locally built test images
@@ -13,7 +16,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 log() { printf '\033[1m[install]\033[0m %s\n' "$*"; }
 
-APT_PACKAGES=(docker.io docker-registry skopeo busybox-static git ca-certificates curl jq rsync)
+APT_PACKAGES=(docker.io docker-registry skopeo busybox-static git ca-certificates curl jq rsync
+  openssh-client openssl podman netavark aardvark-dns)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

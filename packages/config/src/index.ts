@@ -3,6 +3,7 @@ export { didYouMean } from './did-you-mean.js';
 export {
   DEFAULT_DOCKER_SOCKET,
   type DockerHostSource,
+  type DockerTls,
   type ResolvedDockerHost,
   resolveContainerSocket,
   resolveDockerHost,
@@ -26,6 +27,7 @@ export { isSecretKey, REDACTED, redactForLog, redactSecrets, redactText } from '
 export {
   configSchema,
   DEFAULT_UPSTREAMS,
+  type GitlabConfig,
   type GlciConfig,
   type GlciConfigInput,
   type JobOverrideConfig,

@@ -270,12 +270,62 @@ describe('user-only keys in a project file', () => {
     expect(loadErrors()).toEqual([`${projectFile}: registry.storage.local_cache: ${message}`]);
   });
 
+  it.each([
+    ['[docker]\nhost = "tcp://build-box.evil.example:2375"', 'docker.host'],
+    ['[docker]\ncontainer_socket = "/etc"', 'docker.container_socket'],
+    ['[docker]\ntls_cert_path = "certs"', 'docker.tls_cert_path'],
+  ])('rejects the Docker engine setting %j: it decides where everything runs', (toml, key) => {
+    writeFileSync(projectFile, toml);
+    expect(loadErrors()).toContainEqual(`${projectFile}: ${key}: ${message}`);
+  });
+
+  it('lets a project turn privileged containers off, never on', () => {
+    writeFileSync(userFile, '[docker]\nprivileged = false\n');
+    writeFileSync(projectFile, '[docker]\nprivileged = true\n');
+    expect(loadErrors()).toEqual([
+      `${projectFile}: docker.privileged: may only be turned on in the user config ($GLCI_HOME/config.toml); a project file may set it to false`,
+    ]);
+    writeFileSync(userFile, '');
+    writeFileSync(projectFile, '[docker]\nprivileged = false\n');
+    expect(load().config.docker.privileged).toBe(false);
+  });
+
+  it('resolves the [docker] TLS paths relative to the user file', () => {
+    writeFileSync(
+      userFile,
+      '[docker]\nhost = "tcp://build-box:2376"\ntls_cert_path = "certs"\ntls_ca_cert = "~/ca.pem"\n',
+    );
+    expect(load().config.docker).toMatchObject({
+      tls_cert_path: path.join(glciHomeDir, 'certs'),
+      tls_ca_cert: path.join(home, 'ca.pem'),
+    });
+  });
+
   it('allows the same keys in the user file, and upstream URLs in the project file', () => {
     writeFileSync(userFile, '[registry]\nurl = "https://registry.corp"\nusername = "ada"\n');
     writeFileSync(projectFile, '[[registry.upstreams]]\nurl = "https://mirror.corp"\n');
     const loaded = load();
     expect(loaded.config.registry.url).toBe('https://registry.corp');
     expect(loaded.config.registry.upstreams.map((upstream) => upstream.url)).toEqual(['https://mirror.corp']);
+  });
+});
+
+describe('[docker] TLS keys', () => {
+  it('refuse TLS settings without a tcp:// host, naming each key', () => {
+    expect(() => parseConfig('[docker]\ntls_verify = true', { env: {} })).toThrow(
+      '<config>: docker.tls_verify: applies to [docker] host, which is not set',
+    );
+    expect(() =>
+      parseConfig('[docker]\nhost = "ssh://ada@build-box"\ntls_cert_path = "/certs"', { env: {} }),
+    ).toThrow(
+      '<config>: docker.tls_cert_path: applies to a tcp:// host only, and [docker] host is "ssh://ada@build-box"',
+    );
+  });
+
+  it('want the client certificate and its key together', () => {
+    expect(() => parseConfig('[docker]\nhost = "tcp://b:2376"\ntls_cert = "/c.pem"', { env: {} })).toThrow(
+      '<config>: docker.tls_key: expected both tls_cert and tls_key',
+    );
   });
 });
 

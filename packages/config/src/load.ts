@@ -170,8 +170,14 @@ function resolvePaths(
     });
 
   const storage = config.registry.storage;
+  const docker = { ...config.docker };
+  for (const key of ['tls_cert_path', 'tls_ca_cert', 'tls_cert', 'tls_key'] as const) {
+    const value = docker[key];
+    if (value !== undefined) docker[key] = resolve(value, ['docker', key]);
+  }
   return {
     ...config,
+    docker,
     projects: Object.fromEntries(
       Object.entries(config.projects).map(([name, mapping]) => [
         name,
@@ -187,6 +193,9 @@ function resolvePaths(
       socket: resolve(config.daemon.socket, ['daemon', 'socket']),
       log_file: resolve(config.daemon.log_file, ['daemon', 'log_file']),
     },
+    gitlab: config.gitlab.ca_file
+      ? { ...config.gitlab, ca_file: resolve(config.gitlab.ca_file, ['gitlab', 'ca_file']) }
+      : config.gitlab,
     registry: {
       ...config.registry,
       storage:

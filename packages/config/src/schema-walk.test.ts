@@ -11,6 +11,7 @@ describe('knownKeysAt', () => {
       'daemon',
       'history',
       'registry',
+      'gitlab',
       'defaults',
       'runner',
       'mock',

@@ -6,7 +6,7 @@ const MB = 1024 ** 2;
 const defaults = configSchema.parse({});
 
 describe('configSchema defaults', () => {
-  it('leaves docker.host unset, so the Docker context, DOCKER_HOST or the default socket apply', () => {
+  it('leaves docker.host unset, so DOCKER_HOST, the Docker context or the default socket apply', () => {
     expect(defaults.docker).toEqual({ container_socket: 'auto', privileged: true });
     expect('host' in defaults.docker).toBe(false);
   });

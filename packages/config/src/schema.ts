@@ -1,52 +1,16 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseDuration, parseSize, type UnitParseError } from './units.js';
+import { gitlabSchema } from './gitlab-schema.js';
+import { duration, httpUrl, size } from './schema-primitives.js';
+
+export { gitlabSchema } from './gitlab-schema.js';
+export { type UnitKind, unitRegistry } from './schema-primitives.js';
 
 /**
  * The single schema of glci's configuration. Types come from `z.output`; nothing else declares them.
  * Every table is strict, so an unknown key is an error with a did-you-mean. Nested tables use
  * `prefault({})` so that their own defaults apply when the table is absent.
  */
-
-/** Marks a schema node so that printing can turn its number back into a human unit. */
-export type UnitKind = 'size' | 'duration';
-export const unitRegistry = z.registry<{ unit: UnitKind }>();
-
-function size(defaultValue: string) {
-  const schema = z.union([z.string(), z.number()]).transform((value, ctx) => {
-    try {
-      return parseSize(value);
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: (error as UnitParseError).message,
-        input: value,
-        params: { quotesInput: true },
-      });
-      return z.NEVER;
-    }
-  });
-  unitRegistry.add(schema, { unit: 'size' });
-  return schema.prefault(defaultValue);
-}
-
-function duration(defaultValue: string) {
-  const schema = z.union([z.string(), z.number()]).transform((value, ctx) => {
-    try {
-      return parseDuration(value);
-    } catch (error) {
-      ctx.addIssue({
-        code: 'custom',
-        message: (error as UnitParseError).message,
-        input: value,
-        params: { quotesInput: true },
-      });
-      return z.NEVER;
-    }
-  });
-  unitRegistry.add(schema, { unit: 'duration' });
-  return schema.prefault(defaultValue);
-}
 
 const port = z.number().int().min(1).max(65535);
 
@@ -83,15 +47,46 @@ const dockerHost = z.string().regex(/^(unix|tcp|ssh|npipe):\/\/.+/, {
     'expected a Docker endpoint such as "unix:///var/run/docker.sock", "tcp://host:2375" or "ssh://user@host"',
 });
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+const DOCKER_TLS_KEYS = ['tls_verify', 'tls_cert_path', 'tls_ca_cert', 'tls_cert', 'tls_key'] as const;
 
-export const dockerSchema = z.strictObject({
-  /** Unset means: active Docker context, then DOCKER_HOST, then the default socket. */
-  host: dockerHost.optional(),
-  /** The socket path mounted into runner containers; "auto" derives it from the endpoint. */
-  container_socket: z.string().min(1).default('auto'),
-  privileged: z.boolean().default(true),
-});
+export const dockerSchema = z
+  .strictObject({
+    /** Unset means: DOCKER_HOST, else the Docker CLI's context (DOCKER_CONTEXT, currentContext), else the default socket. */
+    host: dockerHost.optional(),
+    /**
+     * TLS for a `tcp://` host, like the Docker CLI's `--tlsverify --tlscacert --tlscert --tlskey`:
+     * any of these turns TLS on; the daemon's certificate is verified unless `tls_verify = false`.
+     * `tls_cert_path` is a directory with `ca.pem`, `cert.pem` and `key.pem` (as DOCKER_CERT_PATH).
+     */
+    tls_verify: z.boolean().optional(),
+    tls_cert_path: z.string().min(1).optional(),
+    tls_ca_cert: z.string().min(1).optional(),
+    tls_cert: z.string().min(1).optional(),
+    tls_key: z.string().min(1).optional(),
+    /** The socket path mounted into runner containers; "auto" derives it from the endpoint. */
+    container_socket: z.string().min(1).default('auto'),
+    privileged: z.boolean().default(true),
+  })
+  .superRefine((docker, ctx) => {
+    const tlsKeys = DOCKER_TLS_KEYS.filter((key) => docker[key] !== undefined);
+    if (tlsKeys.length === 0) return;
+    const scheme = docker.host?.slice(0, docker.host.indexOf('://'));
+    const problem =
+      docker.host === undefined
+        ? 'applies to [docker] host, which is not set (DOCKER_HOST takes DOCKER_TLS_VERIFY and DOCKER_CERT_PATH; a Docker context keeps its own TLS files)'
+        : scheme !== 'tcp'
+          ? `applies to a tcp:// host only, and [docker] host is "${docker.host}"`
+          : undefined;
+    if (problem) for (const key of tlsKeys) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+    if ((docker.tls_cert === undefined) !== (docker.tls_key === undefined)) {
+      const missing = docker.tls_cert === undefined ? 'tls_cert' : 'tls_key';
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'expected both tls_cert and tls_key (the client certificate and its key), or neither',
+      });
+    }
+  });
 
 export const networkSchema = z.strictObject({
   mock_server_bind: bindAddress.default('0.0.0.0:0'),
@@ -375,6 +370,7 @@ export const configSchema = z.strictObject({
   daemon: daemonSchema.prefault({}),
   history: historySchema.prefault({}),
   registry: registrySchema.prefault({}),
+  gitlab: gitlabSchema.prefault({}),
   defaults: defaultsSchema.prefault({}),
   runner: runnerSchema.prefault({}),
   mock: mockSchema.prefault({}),
@@ -401,3 +397,4 @@ export type UpstreamConfig = GlciConfig['registry']['upstreams'][number];
 export type StorageConfig = GlciConfig['registry']['storage'];
 export type PipelinePresetConfig = GlciConfig['pipelines'][string];
 export type JobOverrideConfig = GlciConfig['jobs'][string];
+export type GitlabConfig = GlciConfig['gitlab'];

@@ -20,12 +20,27 @@ const USER_ONLY_KEYS: readonly (readonly string[])[] = [
   ['mock', 'image'],
   // Where gigabytes land on the user's disk, and where the cache deletes files, is the user's call.
   ['registry', 'storage', 'local_cache'],
+  // Which Docker engine runs everything (and gets the user's registry credentials inside the
+  // mock), with which client certificate, and which host socket runner containers get.
+  ['docker', 'host'],
+  ['docker', 'tls_verify'],
+  ['docker', 'tls_cert_path'],
+  ['docker', 'tls_ca_cert'],
+  ['docker', 'tls_cert'],
+  ['docker', 'tls_key'],
+  ['docker', 'container_socket'],
+  // The user's GitLab token goes to this instance: a repository may not redirect it elsewhere.
+  ['gitlab', 'url'],
+  ['gitlab', 'ca_file'],
 ];
 /** Under each `[[registry.upstreams]]`. */
 const USER_ONLY_UPSTREAM_KEYS = ['username', 'password'];
 
 export const USER_ONLY_MESSAGE =
   'may only be set in the user config ($GLCI_HOME/config.toml), not in a project file';
+
+const PRIVILEGED_ON_MESSAGE =
+  'may only be turned on in the user config ($GLCI_HOME/config.toml); a project file may set it to false';
 
 /** Every user-only key a project file sets, plus any secret-named key (`password`, `token`, ...) anywhere. */
 export function userOnlyViolations(raw: Record<string, unknown>, file: string): ConfigIssue[] {
@@ -42,11 +57,17 @@ export function userOnlyViolations(raw: Record<string, unknown>, file: string): 
       }
     });
   }
+  // A project may turn privileged containers off for its jobs, never on against the user's choice.
+  if (valueAt(raw, ['docker', 'privileged']) === true) keys.add('docker.privileged');
   for (const keyPath of secretKeyPaths(raw, [])) {
     // `[registry.upstream]` as a whole is already reported; its password need not be again.
     if (![...keys].some((reported) => keyPath.startsWith(`${reported}.`))) keys.add(keyPath);
   }
-  return [...keys].map((key) => ({ file, key, message: USER_ONLY_MESSAGE }));
+  return [...keys].map((key) => ({
+    file,
+    key,
+    message: key === 'docker.privileged' ? PRIVILEGED_ON_MESSAGE : USER_ONLY_MESSAGE,
+  }));
 }
 
 function secretKeyPaths(node: unknown, path: readonly (string | number)[]): string[] {

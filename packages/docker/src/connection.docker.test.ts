@@ -39,7 +39,7 @@ describe.each(TRANSPORTS)('connecting over $transport', ({ host }) => {
 });
 
 describe('endpoint resolution', () => {
-  it('uses the active Docker context before DOCKER_HOST', async () => {
+  it('uses the active Docker context when DOCKER_HOST is unset', async () => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'glci-home-'));
     onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     const dockerConfig = path.join(home, '.docker');
@@ -54,11 +54,7 @@ describe('endpoint resolution', () => {
         Endpoints: { docker: { Host: 'tcp://127.0.0.1:2375', SkipTLSVerify: false } },
       }),
     );
-    const endpoint = resolveDockerHost(
-      { docker: { container_socket: 'auto', privileged: true } },
-      { DOCKER_HOST: 'unix:///nonexistent.sock' },
-      home,
-    );
+    const endpoint = resolveDockerHost({ docker: { container_socket: 'auto', privileged: true } }, {}, home);
     expect(endpoint).toMatchObject({ host: 'tcp://127.0.0.1:2375', source: 'context', context });
     // The context has no TLS material (contexts/tls/...), so it is plain HTTP, as for the Docker CLI.
     const connection = await connectDocker(endpoint, { logger, env: { DOCKER_CONFIG: dockerConfig } });
@@ -79,21 +75,21 @@ describe('connection failures', () => {
     const host = `tcp://127.0.0.1:${await freePort()}`;
     await expect(connectDocker({ host, source: 'config' }, { logger })).rejects.toMatchObject({
       problem: 'not-running',
-      message: expect.stringContaining(`no Docker daemon answers at ${host}`),
+      message: expect.stringContaining(`${host}: connect: connection refused`),
     });
   });
 
-  it('says which TLS file is missing when DOCKER_TLS_VERIFY is set', async () => {
-    const certPath = mkdtempSync(path.join(os.tmpdir(), 'glci-certs-'));
-    onTestFinished(() => rmSync(certPath, { recursive: true, force: true }));
+  it('says the daemon does not speak TLS when TLS is asked of a plain port', async () => {
     await expect(
       connectDocker(
-        { host: 'tcp://127.0.0.1:2376', source: 'DOCKER_HOST', tls: { verify: true, certPath } },
+        { host: 'tcp://127.0.0.1:2375', source: 'config', tls: { verify: true, origin: 'test' } },
         { logger },
       ),
     ).rejects.toMatchObject({
       problem: 'tls',
-      message: expect.stringContaining(path.join(certPath, 'ca.pem')),
+      message: expect.stringContaining(
+        'tcp://127.0.0.1:2375: TLS verification: the daemon does not speak TLS',
+      ),
     });
   });
 
@@ -101,14 +97,25 @@ describe('connection failures', () => {
     const certPath = mkdtempSync(path.join(os.tmpdir(), 'glci-certs-'));
     onTestFinished(() => rmSync(certPath, { recursive: true, force: true }));
     for (const name of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(certPath, name), '');
+    const file = (name: string) => path.join(certPath, name);
     await expect(
       connectDocker(
-        { host: 'tcp://127.0.0.1:2375', source: 'config', tls: { verify: true, certPath } },
+        {
+          host: 'tcp://127.0.0.1:2375',
+          source: 'config',
+          tls: {
+            verify: true,
+            ca: file('ca.pem'),
+            cert: file('cert.pem'),
+            key: file('key.pem'),
+            origin: 'test',
+          },
+        },
         { logger },
       ),
     ).rejects.toMatchObject({
       problem: 'tls',
-      message: expect.stringContaining('TLS handshake with tcp://127.0.0.1:2375'),
+      message: expect.stringMatching(/^tcp:\/\/127.0.0.1:2375: TLS verification/),
     });
   });
 });

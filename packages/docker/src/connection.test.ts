@@ -1,9 +1,17 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { createSilentLogger } from '@glci/config';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { classifyConnectionError, compareApiVersions, dockerodeOptions } from './connection.js';
+import {
+  classifyConnectionError,
+  compareApiVersions,
+  connectDocker,
+  dockerodeOptions,
+} from './connection.js';
+import { SshDialAgent, sshDialArguments, sshDialError } from './engine/ssh-dial.js';
 
 const errno = (code: string) => Object.assign(new Error(`connect ${code}`), { code });
 
@@ -23,65 +31,73 @@ describe('dockerodeOptions', () => {
     });
   });
 
-  it('maps tcp:// with DOCKER_TLS_VERIFY to HTTPS with the client certificates from DOCKER_CERT_PATH', () => {
+  it('maps tcp:// with TLS to HTTPS through an agent holding the resolved files', () => {
     const certPath = mkdtempSync(path.join(os.tmpdir(), 'glci-certs-'));
     onTestFinished(() => rmSync(certPath, { recursive: true, force: true }));
     for (const name of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(certPath, name), name);
     const options = dockerodeOptions({
       host: 'tcp://build:2376',
-      source: 'DOCKER_HOST',
-      tls: { verify: true, certPath },
+      tls: {
+        verify: true,
+        ca: path.join(certPath, 'ca.pem'),
+        cert: path.join(certPath, 'cert.pem'),
+        key: path.join(certPath, 'key.pem'),
+        origin: 'test',
+      },
     });
     expect(options).toMatchObject({ host: 'build', port: 2376, protocol: 'https' });
-    expect(String(options.ca)).toBe('ca.pem');
-    expect(String(options.cert)).toBe('cert.pem');
-    expect(String(options.key)).toBe('key.pem');
+    const agent = options.agent as https.Agent;
+    expect(agent).toBeInstanceOf(https.Agent);
+    expect(String(agent.options.ca)).toBe('ca.pem');
+    expect(String(agent.options.cert)).toBe('cert.pem');
+    expect(String(agent.options.key)).toBe('key.pem');
+    expect(agent.options.rejectUnauthorized).toBe(true);
+    const lax = dockerodeOptions({ host: 'tcp://build:2376', tls: { verify: false, origin: 'test' } });
+    expect((lax.agent as https.Agent).options.rejectUnauthorized).toBe(false);
   });
 
-  it('takes a context TLS material from contexts/tls/<sha256 of the name>/docker', () => {
-    const dockerConfig = mkdtempSync(path.join(os.tmpdir(), 'glci-docker-config-'));
-    onTestFinished(() => rmSync(dockerConfig, { recursive: true, force: true }));
-    const tlsDir = path.join(
-      dockerConfig,
-      'contexts/tls',
-      createHash('sha256').update('remote').digest('hex'),
-      'docker',
+  it('says which TLS file cannot be read, and where the setting came from', () => {
+    expect(() =>
+      dockerodeOptions({
+        host: 'tcp://build:2376',
+        tls: { verify: true, ca: '/nonexistent/ca.pem', origin: 'DOCKER_CERT_PATH=/nonexistent' },
+      }),
+    ).toThrow(
+      'tcp://build:2376: TLS: cannot read the CA certificate /nonexistent/ca.pem (from DOCKER_CERT_PATH=/nonexistent): ENOENT',
     );
-    mkdirSync(tlsDir, { recursive: true });
-    for (const name of ['ca.pem', 'cert.pem', 'key.pem'])
-      writeFileSync(path.join(tlsDir, name), `ctx-${name}`);
-    const endpoint = {
-      host: 'tcp://build:2376',
-      source: 'context',
-      context: 'remote',
-      tls: { verify: true },
-    } as const;
-    const options = dockerodeOptions(endpoint, { DOCKER_CONFIG: dockerConfig });
-    expect(options).toMatchObject({ protocol: 'https', port: 2376 });
-    expect(String(options.ca)).toBe('ctx-ca.pem');
-    expect(
-      dockerodeOptions({ ...endpoint, context: 'plain' }, { DOCKER_CONFIG: dockerConfig }),
-    ).toMatchObject({
-      protocol: 'http',
-    });
   });
 
-  it('maps ssh:// with the user, port and the SSH agent', () => {
+  it('maps ssh:// to an agent that runs `ssh … docker system dial-stdio` as the Docker CLI does', () => {
+    const options = dockerodeOptions({ host: 'ssh://ci@build.example:2222' });
+    expect(options.agent).toBeInstanceOf(SshDialAgent);
+    expect(options).toMatchObject({ protocol: 'http' });
     expect(
-      dockerodeOptions(
-        { host: 'ssh://ci@build.example:2222', source: 'config' },
-        { SSH_AUTH_SOCK: '/tmp/agent' },
-      ),
-    ).toMatchObject({
-      protocol: 'ssh',
-      host: 'build.example',
-      port: 2222,
-      username: 'ci',
-      sshOptions: { agent: '/tmp/agent' },
-    });
-    expect(dockerodeOptions({ host: 'ssh://build.example', source: 'config' }, {})).toMatchObject({
-      port: 22,
-    });
+      sshDialArguments({
+        endpoint: 'ssh://ci@build.example:2222',
+        destination: { user: 'ci', host: 'build.example', port: 2222 },
+        logger: createSilentLogger(),
+      }),
+    ).toEqual([
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=15',
+      '-o',
+      'ServerAliveInterval=15',
+      '-o',
+      'ServerAliveCountMax=3',
+      '-l',
+      'ci',
+      '-p',
+      '2222',
+      '-T',
+      '--',
+      'build.example',
+      'docker',
+      'system',
+      'dial-stdio',
+    ]);
+    (options.agent as SshDialAgent).destroy();
   });
 
   it('refuses endpoints it cannot speak', () => {
@@ -97,28 +113,111 @@ describe('classifyConnectionError', () => {
       'unix:///var/run/docker.sock',
       'ENOENT',
       'not-running',
-      /not running: nothing listens on \/var\/run\/docker.sock/,
+      /^unix:\/\/\/var\/run\/docker.sock: connect: the Docker daemon is not running: nothing listens on \/var\/run\/docker.sock/,
     ],
     [
       'unix:///var/run/docker.sock',
       'EACCES',
       'permission',
-      /permission denied on \/var\/run\/docker.sock.*docker" group/,
+      /connect: permission denied on \/var\/run\/docker.sock.*docker" group/,
     ],
     [
       'tcp://10.0.0.5:2375',
       'ECONNREFUSED',
       'not-running',
-      /no Docker daemon answers at tcp:\/\/10.0.0.5:2375/,
+      /^tcp:\/\/10.0.0.5:2375: connect: connection refused/,
     ],
-    ['tcp://10.0.0.5:2375', 'EHOSTUNREACH', 'unreachable', /cannot reach the Docker host/],
-    ['ssh://ci@build', 'ENOTFOUND', 'unreachable', /cannot reach the Docker host ssh:\/\/ci@build/],
-    ['tcp://10.0.0.5:2376', 'ERR_SSL_WRONG_VERSION_NUMBER', 'tls', /TLS handshake/],
+    [
+      'tcp://10.0.0.5:2375',
+      'EHOSTUNREACH',
+      'unreachable',
+      /^tcp:\/\/10.0.0.5:2375: connect: cannot reach the host/,
+    ],
+    [
+      'tcp://10.0.0.5:2376',
+      'ERR_SSL_WRONG_VERSION_NUMBER',
+      'tls',
+      /TLS verification: the daemon does not speak TLS/,
+    ],
+    [
+      'tcp://10.0.0.5:2376',
+      'SELF_SIGNED_CERT_IN_CHAIN',
+      'tls',
+      /TLS verification: the daemon's certificate is not trusted/,
+    ],
+    [
+      'tcp://10.0.0.5:2376',
+      'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+      'tls',
+      /TLS verification: the daemon refused glci's client certificate/,
+    ],
   ])('%s %s → %s', (host, code, problem, message) => {
     const error = classifyConnectionError(host, errno(code));
     expect(error.problem).toBe(problem);
     expect(error.message).toMatch(message);
     expect(error.host).toBe(host);
+  });
+
+  it('names where the TLS settings came from', () => {
+    const error = classifyConnectionError('tcp://b:2376', errno('SELF_SIGNED_CERT_IN_CHAIN'), {
+      verify: true,
+      origin: 'DOCKER_CERT_PATH=/certs',
+    });
+    expect(error.message).toContain('(TLS settings from DOCKER_CERT_PATH=/certs)');
+  });
+
+  it('recognises a plain HTTP request refused by a TLS port', () => {
+    const refused = Object.assign(new Error('(HTTP code 400) unexpected'), {
+      statusCode: 400,
+      json: Buffer.from('Client sent an HTTP request to an HTTPS server.\n'),
+    });
+    expect(classifyConnectionError('tcp://b:2376', refused)).toMatchObject({
+      problem: 'tls',
+      message: expect.stringContaining('the daemon expects TLS on this port'),
+    });
+  });
+});
+
+describe('sshDialError', () => {
+  const endpoint = 'ssh://ada@build:2222';
+  it.each([
+    [
+      'ada@build: Permission denied (publickey).',
+      'ssh-auth',
+      /^ssh:\/\/ada@build:2222: ssh authentication failed: ada@build: Permission denied \(publickey\)\. \(exit code 255\)\..*`ssh ada@build -p 2222`/,
+    ],
+    [
+      'No ED25519 host key is known for [127.0.0.1]:2222 and you have requested strict checking.\nHost key verification failed.',
+      'ssh-host-key',
+      /ssh host key verification failed/,
+    ],
+    [
+      'ssh: connect to host build port 2222: Connection refused',
+      'unreachable',
+      /connect: cannot reach the ssh server/,
+    ],
+    [
+      'ssh: Could not resolve hostname build: Name or service not known',
+      'unreachable',
+      /cannot reach the ssh server/,
+    ],
+    ['sh: 1: docker: not found', 'ssh', /the remote side has no docker command/],
+    [
+      'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+      'not-running',
+      /not running/,
+    ],
+  ])('%s → %s', (stderr, problem, message) => {
+    const error = sshDialError(endpoint, { code: 255, signal: null, stderr });
+    expect(error.problem).toBe(problem);
+    expect(error.message).toMatch(message);
+  });
+
+  it('says when the OpenSSH client is missing', () => {
+    const spawnError = Object.assign(new Error('spawn ssh ENOENT'), { code: 'ENOENT' });
+    expect(sshDialError(endpoint, { code: null, signal: null, stderr: '', spawnError }).message).toContain(
+      'the OpenSSH client "ssh" is not installed',
+    );
   });
 });
 
@@ -127,5 +226,29 @@ describe('compareApiVersions', () => {
     expect(compareApiVersions('1.41', '1.9')).toBeGreaterThan(0);
     expect(compareApiVersions('1.41', '1.41')).toBe(0);
     expect(compareApiVersions('1.40', '1.41')).toBeLessThan(0);
+  });
+});
+
+describe('connectDocker against a daemon older than API 1.41', () => {
+  it('refuses it, naming the endpoint, the step and the versions', async () => {
+    // A stand-in: no Docker older than 20.10 can be installed on these machines, so a loopback
+    // server answers /_ping and /version the way Docker 19.03 does.
+    const server = http.createServer((req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      if (req.url?.endsWith('/_ping')) res.end('OK');
+      else if (req.url?.endsWith('/version'))
+        res.end(JSON.stringify({ Version: '19.03.15', ApiVersion: '1.40' }));
+      else res.writeHead(404).end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const host = `tcp://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await expect(
+      connectDocker({ host, source: 'config' }, { logger: createSilentLogger() }),
+    ).rejects.toMatchObject({
+      name: 'DockerConnectionError',
+      problem: 'api-version',
+      message: `${host}: API version: the daemon (19.03.15) speaks Engine API 1.40; glci needs 1.41 (Docker 20.10) or newer. Upgrade Docker on that host`,
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import type { Environment, Logger, ResolvedDockerHost } from '@glci/config';
 import type Docker from 'dockerode';
 import { connectDocker, type DockerConnection } from './connection.js';
@@ -32,18 +33,22 @@ export interface DockerOrchestratorOptions {
   readonly serverVersion?: string;
   /** For `DOCKER_CONFIG` (registry credentials). */
   readonly env?: Environment;
+  /** `podman` when the endpoint is Podman's Docker-compatible API (from the connection). */
+  readonly engine?: 'docker' | 'podman';
 }
 
 /** The `Orchestrator` on dockerode. Holds no state besides its injected client and logger. */
 export class DockerOrchestrator implements Orchestrator {
   readonly docker: Docker;
   readonly serverVersion: string | undefined;
+  readonly engine: 'docker' | 'podman' | undefined;
   readonly #logger: Logger;
   readonly #env: Environment | undefined;
 
   constructor(options: DockerOrchestratorOptions) {
     this.docker = options.docker;
     this.serverVersion = options.serverVersion;
+    this.engine = options.engine;
     this.#logger = options.logger.child({ module: 'docker' });
     this.#env = options.env;
   }
@@ -51,13 +56,14 @@ export class DockerOrchestrator implements Orchestrator {
   /** Connects per `resolveDockerHost`'s answer (with API version negotiation) and wraps the client. */
   static async connect(
     endpoint: ResolvedDockerHost,
-    options: { logger: Logger; env?: Environment },
+    options: { logger: Logger; env?: Environment; sshArgs?: readonly string[] },
   ): Promise<DockerOrchestrator & { connection: DockerConnection }> {
     const connection = await connectDocker(endpoint, options);
     const orchestrator = new DockerOrchestrator({
       docker: connection.docker,
       logger: options.logger,
       serverVersion: connection.serverVersion,
+      engine: connection.engine,
       ...(options.env ? { env: options.env } : {}),
     });
     return Object.assign(orchestrator, { connection });
@@ -251,16 +257,31 @@ export class DockerOrchestrator implements Orchestrator {
     return reapGlciObjects(this.docker, this.#logger, filter, options);
   }
 
-  /** The default bridge's gateway IP: where `host-gateway` points, and the fallback for old daemons. */
+  /**
+   * The default bridge's gateway IP: where `host-gateway` points, and the fallback for old daemons.
+   * dockerd lists only the subnet of its default bridge (no `Gateway`), and gives the bridge the
+   * subnet's first address, so that is derived; 172.17.0.1 only when the daemon says nothing.
+   * (Another engine's bridge is elsewhere: a remote host's dockerd, or one whose 172.17/16 was taken.)
+   */
   async bridgeGateway(): Promise<string> {
     const info = await dockerCall(this.#logger, 'inspecting the default bridge network', {}, () =>
       this.docker.getNetwork('bridge').inspect(),
     );
-    const gateway = (info.IPAM?.Config as { Gateway?: string }[] | undefined)?.find(
-      (c) => c.Gateway,
-    )?.Gateway;
-    return gateway ?? '172.17.0.1';
+    const configs = (info.IPAM?.Config ?? []) as { Gateway?: string; Subnet?: string }[];
+    const gateway = configs.find((c) => c.Gateway && isIPv4(c.Gateway))?.Gateway;
+    if (gateway) return gateway;
+    const subnet = configs.find((c) => c.Subnet && isIPv4(c.Subnet.split('/')[0] ?? ''))?.Subnet;
+    return subnet ? firstHostAddress(subnet) : '172.17.0.1';
   }
+}
+
+/** `172.18.0.0/16` → `172.18.0.1`: the address dockerd gives its bridge by default. */
+export function firstHostAddress(subnet: string): string {
+  const [address = '', bits = '32'] = subnet.split('/');
+  const value = address.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
+  const mask = Number(bits) === 0 ? 0 : (0xffffffff << (32 - Number(bits))) >>> 0;
+  const first = ((value & mask) >>> 0) + 1;
+  return [24, 16, 8, 0].map((shift) => (first >>> shift) & 255).join('.');
 }
 
 function containerName(names: readonly string[] | undefined): string {

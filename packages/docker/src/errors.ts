@@ -15,9 +15,28 @@ export class DockerOperationError extends Error {
   }
 }
 
-export type DockerConnectionProblem = 'not-running' | 'permission' | 'unreachable' | 'tls' | 'unsupported';
+/**
+ * Why an engine could not be used. The step that failed, as a user reads it: `connect`
+ * (not-running, permission, unreachable), `TLS verification` (tls), `ssh authentication`
+ * (ssh-auth), `ssh host key verification` (ssh-host-key), other ssh failures (ssh: the remote has
+ * no docker command, …), `API version` (api-version: the daemon is too old), or an endpoint glci
+ * cannot speak (unsupported).
+ */
+export type DockerConnectionProblem =
+  | 'not-running'
+  | 'permission'
+  | 'unreachable'
+  | 'tls'
+  | 'ssh-auth'
+  | 'ssh-host-key'
+  | 'ssh'
+  | 'api-version'
+  | 'unsupported';
 
-/** The Docker endpoint could not be used at all; `problem` says why, and the message what to do. */
+/**
+ * The Docker endpoint could not be used at all; `problem` says why, and the message, which starts
+ * with the endpoint and the step (`tcp://build:2376: TLS verification: …`), what to do.
+ */
 export class DockerConnectionError extends Error {
   override readonly name = 'DockerConnectionError';
   readonly host: string;
@@ -27,6 +46,30 @@ export class DockerConnectionError extends Error {
     super(message, { cause });
     this.host = host;
     this.problem = problem;
+  }
+}
+
+/**
+ * Sending an image from one engine to another failed; `step` says where: reading it from the
+ * source engine (`save`), or loading it into the target (`load`).
+ */
+export class ImageTransferError extends Error {
+  override readonly name = 'ImageTransferError';
+  readonly image: string;
+  readonly from: string;
+  readonly to: string;
+  readonly step: 'inspect' | 'save' | 'load';
+
+  constructor(
+    details: { image: string; from: string; to: string; step: 'inspect' | 'save' | 'load' },
+    message: string,
+    cause?: unknown,
+  ) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.image = details.image;
+    this.from = details.from;
+    this.to = details.to;
+    this.step = details.step;
   }
 }
 

@@ -7,6 +7,7 @@ export {
   dockerodeOptions,
   MAX_API_VERSION,
   MIN_API_VERSION,
+  type TransportOptions,
 } from './connection.js';
 export {
   type ContainerSpec,
@@ -35,10 +36,19 @@ export {
 export { dockerCall } from './docker-call.js';
 export { DockerOrchestrator, type DockerOrchestratorOptions } from './docker-orchestrator.js';
 export {
+  checkContainerSocket,
+  DockerSettingError,
+  isDockerInDockerImage,
+  type JobServices,
+  refuseDindWithoutPrivileged,
+} from './docker-settings.js';
+export { type SshDestination, SshDialAgent, type SshDialOptions } from './engine/ssh-dial.js';
+export {
   DockerConnectionError,
   type DockerConnectionProblem,
   DockerOperationError,
   ImageNotPresentError,
+  ImageTransferError,
   isConflict,
   isNotFound,
   WaitTimeoutError,
@@ -47,6 +57,13 @@ export { createExecAgent, type ExecAgentOptions, ExecTunnelAgent } from './exec-
 export { ExecStream, ExecTunnelError } from './exec-tunnel/exec-stream.js';
 export { type DemuxedChunk, StreamDemuxer, StreamFormatError } from './exec-tunnel/stream-demuxer.js';
 export { PullProgressTracker, pullImage } from './image-pull.js';
+export {
+  type ImageTransferProgress,
+  type SendImagesOptions,
+  type SentImage,
+  sendImages,
+  type TransferEngine,
+} from './image-transfer.js';
 export { type DaemonFacts, jobExtraHosts, rewriteRegistryImage, supportsHostGateway } from './job-wiring.js';
 export * from './labels.js';
 export { MOCK_TUNNEL_COMMAND, type MockOptions, mockContainerSpec } from './mock-container.js';

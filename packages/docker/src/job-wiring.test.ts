@@ -36,6 +36,9 @@ describe('jobExtraHosts', () => {
     expect(supportsHostGateway('20.10.24+dfsg1')).toBe(true);
     expect(supportsHostGateway('19.03.15')).toBe(false);
     expect(supportsHostGateway('20.04.0')).toBe(false);
+    // Podman's own version is in `serverVersion`; its compatible API writes "host-gateway" literally.
+    expect(supportsHostGateway('4.3.1', 'podman')).toBe(false);
+    expect(supportsHostGateway('24.0.7', 'podman')).toBe(false);
   });
 });
 

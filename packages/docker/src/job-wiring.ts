@@ -6,10 +6,17 @@ export interface DaemonFacts {
   readonly serverVersion: string;
   /** The default bridge's gateway IP, the fallback target for `container_host`. */
   readonly bridgeGateway: string;
+  /** `podman` for Podman's Docker-compatible API (whose `serverVersion` is Podman's own). */
+  readonly engine?: 'docker' | 'podman';
 }
 
-/** Whether the daemon understands the special `host-gateway` value in `extra_hosts` (Docker 20.10+). */
-export function supportsHostGateway(serverVersion: string): boolean {
+/**
+ * Whether the daemon understands the special `host-gateway` value in `extra_hosts` (Docker 20.10+).
+ * Podman's Docker-compatible API does not (4.3 writes "host-gateway" into /etc/hosts as if it were
+ * an address), so Podman gets the bridge gateway's address instead.
+ */
+export function supportsHostGateway(serverVersion: string, engine: 'docker' | 'podman' = 'docker'): boolean {
+  if (engine === 'podman') return false;
   const [major = 0, minor = 0] = serverVersion.split(/[.+-]/).map((part) => Number.parseInt(part, 10) || 0);
   return major > 20 || (major === 20 && minor >= 10);
 }
@@ -23,7 +30,7 @@ export function jobExtraHosts(network: ResolvedNetwork, daemon: DaemonFacts): st
   const configured = network.hostGatewayConfigured;
   let target: string;
   if (configured === 'auto') {
-    target = supportsHostGateway(daemon.serverVersion) ? 'host-gateway' : daemon.bridgeGateway;
+    target = supportsHostGateway(daemon.serverVersion, daemon.engine) ? 'host-gateway' : daemon.bridgeGateway;
   } else {
     target = configured;
   }

@@ -111,6 +111,11 @@ export interface StartedContainer extends AsyncDisposable {
   stop(options?: { timeoutMs?: number; remove?: boolean }): Promise<void>;
   /** `running`, `exited`, `created`, …, or `missing` when the container no longer exists. */
   state(): Promise<{ status: string; running: boolean; health?: string }>;
+  /**
+   * Runs the container's health check once, for engines that do not run it on their own (Podman
+   * without systemd); false where the engine has no such request (Docker runs its checks itself).
+   */
+  runHealthcheck?(): Promise<boolean>;
 }
 
 export interface ContainerInfo {

@@ -181,12 +181,51 @@ async function diskUsageRaw(docker: Docker, logger: Logger): Promise<RawDiskUsag
   // The daemon runs one disk-usage computation at a time and refuses a second one meanwhile.
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return (await dockerCall(logger, 'reading Docker disk usage', { attempt }, () =>
+      const usage = (await dockerCall(logger, 'reading Docker disk usage', { attempt }, () =>
         docker.df(),
       )) as RawDiskUsage;
+      return await withListedLabels(docker, logger, usage);
     } catch (error) {
       if (attempt >= 20 || !/already running/i.test(String(error))) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }
+}
+
+const unlabelled = (labels: Record<string, string> | null | undefined) =>
+  !labels || Object.keys(labels).length === 0;
+const bareId = (id: string) => id.replace(/^sha256:/, '');
+
+/**
+ * Podman's `/system/df` lists volumes and images without their labels (and images with broken
+ * tags): where entries come without labels, the labels (and tags) are taken from the volume and
+ * image listings, which have them, so that glci's objects are found by label on Podman too.
+ */
+async function withListedLabels(docker: Docker, logger: Logger, usage: RawDiskUsage): Promise<RawDiskUsage> {
+  const volumes = usage.Volumes ?? [];
+  const images = usage.Images ?? [];
+  let result = usage;
+  if (volumes.some((volume) => unlabelled(volume.Labels))) {
+    const listed = await dockerCall(logger, 'listing volumes', {}, () => docker.listVolumes());
+    const byName = new Map((listed.Volumes ?? []).map((volume) => [volume.Name, volume.Labels ?? {}]));
+    result = {
+      ...result,
+      Volumes: volumes.map((volume) =>
+        unlabelled(volume.Labels) ? { ...volume, Labels: byName.get(volume.Name) ?? {} } : volume,
+      ),
+    };
+  }
+  if (images.some((image) => unlabelled(image.Labels))) {
+    const listed = await dockerCall(logger, 'listing images', {}, () => docker.listImages());
+    const byId = new Map(listed.map((image) => [bareId(image.Id), image]));
+    result = {
+      ...result,
+      Images: images.map((image) => {
+        const found = byId.get(bareId(image.Id));
+        if (!found || !unlabelled(image.Labels)) return image;
+        return { ...image, Labels: found.Labels ?? {}, RepoTags: found.RepoTags ?? image.RepoTags ?? [] };
+      }),
+    };
+  }
+  return result;
 }

@@ -16,6 +16,8 @@ export class DockerStartedContainer implements StartedContainer {
   readonly #docker: Docker;
   readonly #container: Docker.Container;
   readonly #logger: Logger;
+  /** Whether the engine runs health checks on request (Podman): unknown until first asked. */
+  #healthcheckOnRequest: boolean | undefined;
 
   constructor(
     docker: Docker,
@@ -159,6 +161,39 @@ export class DockerStartedContainer implements StartedContainer {
     } catch (error) {
       if (isNotFound(error)) return { status: 'missing', running: false };
       throw error;
+    }
+  }
+
+  /**
+   * Runs the health check once through Podman's API (`GET /libpod/containers/{id}/healthcheck`):
+   * Podman schedules health checks with systemd timers, so without systemd (a container, a CI
+   * machine) a container's health stays `starting` forever unless someone asks. Docker runs its
+   * checks itself and answers that request with 404, after which this container never asks again.
+   */
+  async runHealthcheck(): Promise<boolean> {
+    if (this.#healthcheckOnRequest === false) return false;
+    try {
+      await new Promise<unknown>((resolve, reject) =>
+        this.#docker.modem.dial(
+          {
+            path: `/libpod/containers/${this.id}/healthcheck`,
+            method: 'GET',
+            statusCodes: { 200: true, 404: 'not found', 409: 'conflict', 500: 'server error' },
+            options: {},
+          },
+          (error: unknown, data: unknown) => (error ? reject(error) : resolve(data)),
+        ),
+      );
+      this.#healthcheckOnRequest = true;
+      return true;
+    } catch (error) {
+      // 404 "page not found": not Podman. 409: not running (yet), or no health check: ask again later.
+      if (isNotFound(error) && this.#healthcheckOnRequest === undefined) this.#healthcheckOnRequest = false;
+      this.#logger.debug('running the health check on request failed', {
+        container: this.name,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return false;
     }
   }
 

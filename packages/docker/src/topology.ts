@@ -476,6 +476,7 @@ export class GlciTopology {
           )
         ).Version,
       bridgeGateway: await this.#orchestrator.bridgeGateway(),
+      ...(this.#orchestrator.engine ? { engine: this.#orchestrator.engine } : {}),
     };
     return jobExtraHosts(this.#network, this.#daemonFacts);
   }

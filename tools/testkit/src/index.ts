@@ -12,7 +12,18 @@ export {
   startGitlabRunner,
 } from './gitlab-runner.js';
 export { GLCI_FROM_SOURCE, type RunningGlciRegistry, startGlciRegistry } from './glci.js';
+export { boundedContainersConf, type RunningPodman, requirePodman, startPodman } from './podman.js';
 export { freePort, type ManagedProcess, run, spawnManaged, waitFor } from './processes.js';
+export {
+  REMOTE_HOST_LABEL,
+  type RemoteDockerHost,
+  SSH_DIND_IMAGE,
+  type SshDockerHost,
+  startSshAgent,
+  startSshDockerHost,
+  startTlsDockerHost,
+  type TlsDockerHost,
+} from './remote-docker.js';
 export {
   distributionS3StorageConfig,
   type RunningS3,
@@ -21,3 +32,9 @@ export {
   VERSITYGW_BINARY,
 } from './s3.js';
 export { OCI_MANIFEST, pushTinyImage, sha256Digest, type TinyImage } from './tiny-image.js';
+export {
+  createCertificateAuthority,
+  createClientCertificate,
+  type TestCertificate,
+  type TestCertificateAuthority,
+} from './tls-certificates.js';

@@ -113,7 +113,7 @@ describe('glci config --network', () => {
     expect(lines).toContain(`daemon socket           ${path.join(sandbox.glciHome, 'daemon.sock')}`);
   });
 
-  it('takes the Docker host from the active Docker context before DOCKER_HOST', async (context) => {
+  it('takes the Docker host from the active Docker context, and from DOCKER_HOST over it, as the Docker CLI does', async (context) => {
     const { expect } = context;
     const sandbox = sandboxFor(context);
     const id = createHash('sha256').update('remote').digest('hex');
@@ -130,10 +130,14 @@ describe('glci config --network', () => {
       path.join(sandbox.dockerConfig, 'config.json'),
       JSON.stringify({ currentContext: 'remote' }),
     );
-    const result = await sandbox.run(['config', '--network'], { DOCKER_HOST: 'tcp://127.0.0.1:2375' });
+    const result = await sandbox.run(['config', '--network']);
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')[0]).toBe(
       'docker host             ssh://ada@build-box (from context remote)',
+    );
+    const overridden = await sandbox.run(['config', '--network'], { DOCKER_HOST: 'tcp://127.0.0.1:2375' });
+    expect(overridden.stdout.split('\n')[0]).toBe(
+      'docker host             tcp://127.0.0.1:2375 (from DOCKER_HOST)',
     );
   });
 

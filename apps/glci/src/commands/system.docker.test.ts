@@ -125,7 +125,7 @@ describe('glci system without a daemon', { timeout: 120_000 }, () => {
       const result = await sandbox.run(['system', 'docker', 'containers']);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(
-        'glci: the Docker daemon is not running: nothing listens on /tmp/glci-no-such-docker.sock',
+        'glci: unix:///tmp/glci-no-such-docker.sock: connect: the Docker daemon is not running: nothing listens on /tmp/glci-no-such-docker.sock',
       );
       expect(result.stderr).not.toMatch(/^\s+at /m);
     } finally {

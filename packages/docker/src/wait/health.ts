@@ -10,6 +10,8 @@ export interface WaitForHealthyOptions {
 /**
  * Waits until Docker reports the container `healthy` (a running container without a health check
  * counts as healthy). Fails at once when the container stops, and after `timeoutMs` otherwise.
+ * While it is not healthy yet, the check is run on request where the engine offers that
+ * (`runHealthcheck`: Podman, whose scheduled checks need systemd).
  */
 export async function waitForHealthy(
   container: StartedContainer,
@@ -28,6 +30,7 @@ export async function waitForHealthy(
       throw new WaitTimeoutError(target, 0, `it is ${state.status}`);
     }
     if (Date.now() >= deadline) throw new WaitTimeoutError(target, timeoutMs, `health is ${state.health}`);
+    if (state.running && state.health !== undefined) await container.runHealthcheck?.();
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

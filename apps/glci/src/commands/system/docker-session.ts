@@ -2,7 +2,7 @@ import { resolveDockerHost } from '@glci/config';
 import { DockerOrchestrator } from '@glci/docker';
 import type { CliContext } from '../../cli-context.js';
 
-/** Connects to the Docker daemon the configuration names (config → context → DOCKER_HOST → socket). */
+/** Connects to the Docker daemon the configuration names ([docker] host → DOCKER_HOST → Docker context → socket). */
 export async function openOrchestrator(ctx: CliContext): Promise<DockerOrchestrator> {
   const endpoint = resolveDockerHost(ctx.config().config, ctx.env);
   return DockerOrchestrator.connect(endpoint, { logger: ctx.logger(), env: ctx.env });

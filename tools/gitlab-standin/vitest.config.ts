@@ -1,0 +1,3 @@
+import { defineGlciProject } from '../../vitest.shared.ts';
+
+export default defineGlciProject(import.meta.dirname);
