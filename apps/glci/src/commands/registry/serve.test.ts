@@ -283,6 +283,35 @@ describe('glci registry serve: housekeeping and logs', PROCESSES, () => {
     expect(child.output()).toMatch(/leftovers reclaimed.*"sessions":1.*"temporaryFiles":1/);
   });
 
+  it('accepts a sparse index only with [registry] allow_sparse_index = true', async () => {
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: sha256('a platform never pushed here'),
+          size: 100,
+          platform: { os: 'linux', architecture: 'arm64' },
+        },
+      ],
+    });
+    const put = (url: string) =>
+      fetch(`${url}/v2/mirror/app/manifests/multi`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' },
+        body: index,
+      });
+    const strict = await serve(['--storage', 'memory:']);
+    const refused = await put(strict.url);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('MANIFEST_BLOB_UNKNOWN');
+    const home = tempDir();
+    writeFileSync(path.join(home, 'config.toml'), '[registry]\nallow_sparse_index = true\n');
+    const sparse = await serve(['--storage', 'memory:'], { GLCI_HOME: home });
+    expect((await put(sparse.url)).status).toBe(201);
+  });
+
   it('never logs the password of an --upstream URL', async () => {
     const { process: child } = await serve([
       '--storage',
