@@ -3,6 +3,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
   type FileHandle,
   link,
+  lstat,
   mkdir,
   open,
   readdir,
@@ -11,6 +12,7 @@ import {
   rm,
   rmdir,
   stat,
+  unlink,
 } from 'node:fs/promises';
 import nodePath from 'node:path';
 import { addAbortSignal, Readable } from 'node:stream';
@@ -328,19 +330,24 @@ export class FsDriver implements StorageDriver {
    * leaves it half removed; after the rename a writer recreates the path and lands beside it.
    */
   async #remove(file: string): Promise<void> {
+    // A file goes with one unlink (atomic already); only a directory takes the detour.
+    try {
+      await unlink(file);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      if (code !== 'EISDIR' && code !== 'EPERM') throw error;
+    }
     const doomed = nodePath.join(this.root, TMP_DIR, `rm-${this.#uuid()}`);
     try {
       await mkdir(nodePath.dirname(doomed), { recursive: true });
       await rename(file, doomed);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
-        // Nothing at `file` (or ~tmp went meanwhile, then remove in place).
-        await rm(file, { recursive: true, force: true, maxRetries: 5 });
-        return;
-      }
-      if (code !== 'EXDEV' && code !== 'EINVAL') throw error;
-      // Not movable into ~tmp (another filesystem mounted below the root): remove in place.
+      if (code === 'ENOENT' && !(await exists(file))) return; // removed meanwhile
+      if (code !== 'ENOENT' && code !== 'EXDEV' && code !== 'EINVAL') throw error;
+      // ~tmp went meanwhile, or another filesystem is mounted below the root: remove in place.
       await rm(file, { recursive: true, force: true, maxRetries: 5 });
       return;
     }
@@ -446,6 +453,15 @@ function readSmallFileSync(file: string, limit: number): Buffer | undefined {
     return read === size ? content : content.subarray(0, read);
   } finally {
     closeSync(fd);
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await lstat(file);
+    return true;
+  } catch {
+    return false;
   }
 }
 

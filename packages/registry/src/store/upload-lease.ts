@@ -184,10 +184,15 @@ export class UploadLease {
 
   /**
    * Rejects with `UploadLeaseLostError` unless this lease is still the newest generation in
-   * storage: the fencing check before anything is published under it.
+   * storage: the fencing check before anything is published under it. Free while the lease is
+   * young (under half its time to live since it was taken or renewed).
    */
   async assertHeld(): Promise<void> {
     if (this.#controller.signal.aborted) throw new UploadLeaseLostError(this.id);
+    // Taken or renewed less than half a lifetime ago by this process's clock: no one may have taken
+    // it over yet (a contender waits a whole lifetime without renewal), so storage need not be asked.
+    const { clock, ttlMs } = this.#leases.options;
+    if (clock().getTime() - this.#renewedAt < ttlMs / 2) return;
     const latest = await this.#leases.latest(this.repository, this.id);
     if (latest?.generation !== this.#generation || latest.record.token !== this.#token) {
       this.#lose('a newer lease exists, or the session is gone');
