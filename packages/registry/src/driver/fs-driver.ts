@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
   type FileHandle,
   link,
-  lstat,
   mkdir,
   open,
   readdir,
@@ -18,6 +16,7 @@ import nodePath from 'node:path';
 import { addAbortSignal, Readable } from 'node:stream';
 import { FileRangeStream } from './file-range-stream.js';
 import { FsFileWriter } from './fs-file-writer.js';
+import { exists, readSmallFileSync, syncPath } from './fs-io.js';
 import { compareBytes } from './memory-driver.js';
 import {
   assertValidPath,
@@ -434,43 +433,5 @@ export class FsDriver implements StorageDriver {
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
       return new PathNotFoundError(NAME, path);
     return error;
-  }
-}
-
-/** The whole file when it is at most `limit` bytes, else `undefined` (read it asynchronously). */
-function readSmallFileSync(file: string, limit: number): Buffer | undefined {
-  const fd = openSync(file, 'r');
-  try {
-    const { size } = fstatSync(fd);
-    if (size > limit) return undefined;
-    const content = Buffer.allocUnsafe(size);
-    let read = 0;
-    while (read < size) {
-      const count = readSync(fd, content, read, size - read, read);
-      if (count === 0) break;
-      read += count;
-    }
-    return read === size ? content : content.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await lstat(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** fsync of a file or a directory (a directory's entries: a rename into it). */
-async function syncPath(file: string): Promise<void> {
-  const handle = await open(file, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
