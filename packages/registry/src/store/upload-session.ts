@@ -80,7 +80,9 @@ export class UploadSession implements BlobWriter {
   ): Promise<number> {
     const writer = await this.#begin();
     if (options.expectedOffset !== undefined && options.expectedOffset !== this.#size) {
-      throw new UploadRangeError(this.id, options.expectedOffset, this.#size);
+      const size = this.#size;
+      await this.#suspend(); // nothing written: give the session back at once (the handle stays usable)
+      throw new UploadRangeError(this.id, options.expectedOffset, size);
     }
     const { signal } = options;
     signal?.throwIfAborted();
@@ -141,6 +143,14 @@ export class UploadSession implements BlobWriter {
   async close(): Promise<void> {
     if (this.#finished) return;
     this.#finished = true;
+    await this.#suspend();
+  }
+
+  /**
+   * Persists what was written and releases the lease, as `close()` does, but leaves the handle
+   * usable: a later write takes the lease again.
+   */
+  async #suspend(): Promise<void> {
     // A handle that never wrote (a status request) has nothing to persist or release.
     if (!this.#writer && !this.#lease && !this.#private) return;
     try {
@@ -150,12 +160,15 @@ export class UploadSession implements BlobWriter {
         if (this.#lease && !(await this.#stillHeld(this.#lease))) {
           // Someone else writes the session now: persist nothing over their work.
           await writer.abandon?.();
+          this.#finished = true;
           return;
         }
         await writer.close();
         this.#size = writer.size;
       }
       await this.#saveProgress();
+      // The live hasher now belongs to the session (keepLive), the next writer takes it back.
+      this.#hasherTaken = false;
     } finally {
       await this.#releaseLease();
     }
@@ -276,14 +289,9 @@ export class UploadSession implements BlobWriter {
 
   async #takeLease(): Promise<UploadLease> {
     const { repository, id } = this.#state;
-    const lease = await this.#store.leases.acquire(repository, id, () => this.#size);
-    // Taken after the session was committed or cancelled by the previous holder: nothing to write.
-    if (!(await this.#store.readState(repository, id))) {
-      this.#finished = true;
-      await lease.release();
-      throw new BlobUploadUnknownError(id);
-    }
-    return lease;
+    // A session committed or cancelled meanwhile has no pending writer left: `#begin` finds that
+    // out when it opens the writer, and releases.
+    return this.#store.leases.acquire(repository, id, () => this.#size);
   }
 
   async #releaseLease(options: { sessionGone?: boolean } = {}): Promise<void> {
