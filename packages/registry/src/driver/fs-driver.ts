@@ -265,10 +265,11 @@ export class FsDriver implements StorageDriver {
   async delete(path: string): Promise<void> {
     const file = this.#resolve(path);
     const pending = nodePath.join(this.root, PENDING_DIR, path);
-    await this.#remove(file);
-    await this.#remove(pending);
-    await this.#prune(nodePath.dirname(file), this.root);
-    await this.#prune(nodePath.dirname(pending), nodePath.join(this.root, PENDING_DIR));
+    // Directories left empty go too; where nothing was removed there is nothing to prune.
+    if (await this.#remove(file)) await this.#prune(nodePath.dirname(file), this.root);
+    if (await this.#remove(pending)) {
+      await this.#prune(nodePath.dirname(pending), nodePath.join(this.root, PENDING_DIR));
+    }
   }
 
   /** Closed, uncommitted writers at or below `path` (their files under `~pending`). */
@@ -328,14 +329,15 @@ export class FsDriver implements StorageDriver {
    * Removing in place races with writers creating files in the tree (`rm -r` fails ENOTEMPTY) and
    * leaves it half removed; after the rename a writer recreates the path and lands beside it.
    */
-  async #remove(file: string): Promise<void> {
+  /** Removes `file` or the tree at it; whether anything was there. */
+  async #remove(file: string): Promise<boolean> {
     // A file goes with one unlink (atomic already); only a directory takes the detour.
     try {
       await unlink(file);
-      return;
+      return true;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
       if (code !== 'EISDIR' && code !== 'EPERM') throw error;
     }
     const doomed = nodePath.join(this.root, TMP_DIR, `rm-${this.#uuid()}`);
@@ -344,13 +346,14 @@ export class FsDriver implements StorageDriver {
       await rename(file, doomed);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' && !(await exists(file))) return; // removed meanwhile
+      if (code === 'ENOENT' && !(await exists(file))) return false; // removed meanwhile
       if (code !== 'ENOENT' && code !== 'EXDEV' && code !== 'EINVAL') throw error;
       // ~tmp went meanwhile, or another filesystem is mounted below the root: remove in place.
       await rm(file, { recursive: true, force: true, maxRetries: 5 });
-      return;
+      return true;
     }
     await rm(doomed, { recursive: true, force: true, maxRetries: 5 });
+    return true;
   }
 
   /** `rename` into place, creating the parents; retried when a concurrent prune removed them. */
