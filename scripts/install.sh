@@ -5,7 +5,8 @@
 #     rsync (the bench's stand-in for gitlab-ci-local's helper image), the OpenSSH client and
 #     openssl (ssh:// Docker hosts; the remote-host tests' keys and certificates), Podman with
 #     netavark and aardvark-dns (the Podman tests start `podman system service` themselves;
-#     nothing of Podman runs otherwise)
+#     nothing of Podman runs otherwise), ruby (GitLab's YAML parser, Psych, the oracle of
+#     @glci/pipeline's YAML differential test)
 #   - pnpm (corepack does not work on these machines), the workspace's npm dependencies
 #   - Go-built peers (S3 server), cached under ~/.cache/glci-peers
 #   - services: dockerd (scripts/services.sh) and the locally built test images
@@ -17,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 log() { printf '\033[1m[install]\033[0m %s\n' "$*"; }
 
 APT_PACKAGES=(docker.io docker-registry skopeo busybox-static git ca-certificates curl jq rsync
-  openssh-client openssl podman netavark aardvark-dns)
+  openssh-client openssl podman netavark aardvark-dns ruby)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -8,9 +8,15 @@ export interface PipelineIssue {
   readonly location?: SourceLocation;
 }
 
+/** GitLab's wording of an issue: the key path, a space, the message (`jobs:build:retry max must be…`). */
+export function gitlabMessage(issue: PipelineIssue): string {
+  return issue.keyPath ? `${issue.keyPath} ${issue.message}` : issue.message;
+}
+
+/** `file:line:column: ` and GitLab's wording. */
 export function formatPipelineIssue(issue: PipelineIssue): string {
   const where = formatLocation(issue.location);
-  const what = issue.keyPath ? `${issue.keyPath}: ${issue.message}` : issue.message;
+  const what = gitlabMessage(issue);
   return where ? `${where}: ${what}` : what;
 }
 

@@ -18,6 +18,7 @@ export type * from './definition/types.js';
 export {
   formatPipelineIssue,
   GitError,
+  gitlabMessage,
   PipelineConfigError,
   type PipelineIssue,
   PipelineUsageError,
@@ -28,7 +29,13 @@ export { formatPlanDot, formatPlanMermaid, formatPlanText, planToJson } from './
 export { formatRuleTrace, formatVariablesText } from './format/format-variables.js';
 export { createGitCli, findRepositoryRoot } from './git/git-cli.js';
 export type { CommitFacts, GitFacts } from './git/git-facts.js';
-export { artifactSources, type JobRuntime, resolveJobVariables, toJobSpec } from './job-spec.js';
+export {
+  artifactSources,
+  assertRunnable,
+  type JobRuntime,
+  resolveJobVariables,
+  toJobSpec,
+} from './job-spec.js';
 export { type LoadedPipeline, loadPipelineDefinition } from './load-pipeline.js';
 export type { LocalSettings } from './plan/local-settings.js';
 export { type PlanPipelineOptions, planPipeline } from './plan/plan-pipeline.js';

@@ -1,5 +1,5 @@
 import type { JobSpecInput } from '@glci/runner-api';
-import { PipelineUsageError } from './errors.js';
+import { type PipelineIssue, PipelineUsageError, UnsupportedFeatureError } from './errors.js';
 import type { PipelinePlan, PlannedJob } from './plan/plan-types.js';
 import { expandText } from './variables/expand.js';
 import {
@@ -154,7 +154,46 @@ export function toJobSpec(
     tags: [...job.tags],
     ...(job.environment ? { environment: job.environment.name } : {}),
     ...(job.parallel ? { node: { index: job.parallel.index, total: job.parallel.total } } : {}),
+    ...(job.idTokens
+      ? {
+          id_tokens: Object.fromEntries(
+            Object.entries(job.idTokens).map(([name, aud]) => [
+              name,
+              { aud: aud.length === 1 ? aud[0]! : [...aud] },
+            ]),
+          ),
+        }
+      : {}),
   };
+}
+
+/**
+ * What `glci run` cannot do yet, though the plan is what GitLab would create: `secrets:` (GitLab
+ * fetches them from a secret manager), `needs:pipeline` and `needs:project` (artifacts of other
+ * pipelines on GitLab). Throws `UnsupportedFeatureError` naming every such job, before any job runs.
+ */
+export function assertRunnable(plan: Pick<PipelinePlan, 'jobs'>): void {
+  const issues: PipelineIssue[] = [];
+  const visit = (jobs: readonly PlannedJob[]) => {
+    for (const job of jobs) {
+      const at = job.location ? { location: job.location } : {};
+      if (job.secrets?.length)
+        issues.push({
+          keyPath: `jobs:${job.definitionName}:secrets`,
+          message: `secrets (${job.secrets.join(', ')}) come from a secret manager through GitLab, which glci run cannot reach; pass them with --env or .glci.env`,
+          ...at,
+        });
+      if (job.crossNeeds?.length)
+        issues.push({
+          keyPath: `jobs:${job.definitionName}:needs`,
+          message: `needs:pipeline and needs:project (${job.crossNeeds.map((need) => need.job).join(', ')}) need artifacts of pipelines on GitLab, which glci run cannot fetch yet`,
+          ...at,
+        });
+      if (job.trigger?.pipeline) visit(job.trigger.pipeline.jobs);
+    }
+  };
+  visit(plan.jobs);
+  if (issues.length > 0) throw new UnsupportedFeatureError(issues);
 }
 
 function imageSpec(image: NonNullable<PlannedJob['image']>) {

@@ -93,9 +93,10 @@ export interface LintResult {
 }
 
 /**
- * Validation only (`glci lint`): loads the configuration with its includes and checks it as GitLab
- * does, without evaluating jobs' rules. Include rules are evaluated for the default context (a
- * merge request, or the branch when HEAD has no merge request source). Throws `PipelineConfigError`.
+ * Validation only (`glci lint`, GitLab's CI Lint): loads the configuration with its includes and
+ * checks it as GitLab does (keywords, rules, needs, dependencies, stages, cycles), without
+ * evaluating jobs' rules. Include rules are evaluated for `context`, by default a push to the
+ * default branch, as CI Lint simulates. Throws `PipelineConfigError`.
  */
 export async function lintProject(
   options: Pick<PlanProjectOptions, 'dir' | 'file' | 'text' | 'inputs' | 'projects' | 'git' | 'context'>,
@@ -103,9 +104,10 @@ export async function lintProject(
   const { root, git } = options.git
     ? { root: path.resolve(options.dir), git: options.git }
     : await openGitRepository(options.dir);
-  const branch = await git.branch();
-  const spec: ContextSpec =
-    options.context ?? (branch ? { kind: 'merge_request' } : { kind: 'branch', name: 'main' });
+  const spec: ContextSpec = options.context ?? {
+    kind: 'branch',
+    name: (await git.defaultBranch()) ?? (await git.branch()) ?? 'main',
+  };
   const context = await resolvePipelineContext({ spec, git, projectDir: root, dirty: true });
   const files = createProjectFiles({ root, git, dirty: true });
   const rules = createRuleEnvironment(context, git, files);

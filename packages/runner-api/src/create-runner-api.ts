@@ -14,8 +14,10 @@ import { type ApiContext, runningJobForToken } from './http/context.js';
 import { gitRoutes } from './http/git.js';
 import { errorHandler, sendJson } from './http/http-errors.js';
 import { jobRoutes } from './http/jobs.js';
+import { oidcRoutes } from './http/oidc.js';
 import { runnerRoutes } from './http/runners.js';
 import { traceRoutes } from './http/trace.js';
+import { IdTokenIssuer } from './id-tokens.js';
 import { JobEvents } from './job-events.js';
 import { type JobQueue, type JobRecord, MemoryJobQueue, type SavedJobs } from './job-queue.js';
 import { JsonFile } from './json-file.js';
@@ -170,6 +172,7 @@ export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
     }),
     git: new GitServer({ root: path.join(options.dataDir, 'git') }),
     tokens,
+    idTokens: new IdTokenIssuer(stateDir ? { keyFile: path.join(stateDir, 'oidc-signing-key.pem') } : {}),
     events,
     clock,
     logger,
@@ -207,6 +210,7 @@ export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
   api.use((req, res) => sendJson(res, 404, { message: `404 ${req.method} ${req.path} not found` }));
 
   const handler = Router();
+  handler.use(oidcRoutes(ctx));
   handler.use('/api/v4', api);
   handler.use(cacheRoutes(ctx));
   handler.use(gitRoutes(ctx));

@@ -32,6 +32,7 @@ export { FileBackedTraceStore } from './file-trace-store.js';
 export { type PackOptions, packRepository, type RepositoryPack } from './git-pack.js';
 export { GitServer, type Published, type PublishOptions, type ReceiveOptions } from './git-server.js';
 export { errorHandler } from './http/http-errors.js';
+export { IdTokenIssuer, idTokenClaims } from './id-tokens.js';
 export {
   type JobEvent,
   JobEvents,

@@ -37,6 +37,8 @@ export interface PayloadInput {
   readonly server: ServerContext;
   readonly dependencies: readonly PayloadDependency[];
   readonly now: number;
+  /** The job's signed `id_tokens`, by variable name (see `IdTokenIssuer`). */
+  readonly idTokens?: readonly { readonly key: string; readonly value: string }[];
 }
 
 /**
@@ -53,6 +55,10 @@ export function buildJobPayload(input: PayloadInput): Record<string, unknown> {
   // variables, which dotenv reports do not override.
   const variables = dedupeVariables([
     ...predefinedVariables(server, job, runner, token),
+    // GitLab adds the ID tokens with the job's own variables, masked.
+    ...(input.idTokens ?? []).map(
+      ({ key, value }): JobVariable => ({ key, value, public: false, masked: true }),
+    ),
     ...userVariables(spec.variables),
     ...input.dependencies.flatMap(({ dotenv }) =>
       (dotenv ?? []).map(([key, value]): JobVariable => ({ key, value, public: true })),

@@ -186,6 +186,16 @@ export const jobSpecSchema = z.strictObject({
    */
   registry: z.boolean().default(true),
   node: z.strictObject({ index: z.number().int().positive(), total: z.number().int().positive() }).optional(),
+  /**
+   * `id_tokens:`: a variable name → the token's audience. The mock signs each token for the job
+   * when a runner picks it (its own key, not GitLab's) and sends it as a masked variable.
+   */
+  id_tokens: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'an id_tokens name is a variable name' }),
+      z.strictObject({ aud: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]) }),
+    )
+    .default({}),
 });
 
 export type JobSpecInput = z.input<typeof jobSpecSchema>;

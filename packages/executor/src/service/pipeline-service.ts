@@ -10,6 +10,7 @@ import {
   sendNdjson,
 } from '@glci/daemon';
 import {
+  assertRunnable,
   formatPipelineIssue,
   PipelineConfigError,
   type PipelinePlan,
@@ -267,6 +268,8 @@ export class PipelineService implements DaemonService {
           contextText = `branch=${branch.context.ref}`;
         }
       }
+      // secrets, needs:pipeline/project: planned as GitLab would, refused before any job runs.
+      if (plan.created) assertRunnable(plan);
     } catch (error) {
       if (error instanceof PipelineConfigError) {
         throw new DaemonHttpError(

@@ -2,6 +2,7 @@ import type { IssueCollector } from '../errors.js';
 import { expandText } from '../variables/expand.js';
 import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
 import { ReferenceTag } from '../yaml/reference-tag.js';
+import { scalarText } from '../yaml/ruby-scalars.js';
 import type { SourceMap } from '../yaml/source-map.js';
 import type { InputValue } from './spec-inputs.js';
 
@@ -60,7 +61,7 @@ export function interpolate(
     return text.replace(BLOCK, (match, body: string) => {
       const result = evaluateBlock(body, keyPath);
       if (result === undefined) return match;
-      return typeof result === 'string' ? result : JSON.stringify(result);
+      return typeof result === 'string' ? result : (scalarText(result) ?? JSON.stringify(result));
     });
   };
 

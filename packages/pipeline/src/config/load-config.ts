@@ -12,7 +12,12 @@ import { type InputSpec, parseInputSpecs, resolveInputs } from './spec-inputs.js
 export const MAX_INCLUDED_FILES = 150;
 export const MAX_INCLUDE_DEPTH = 100;
 
-/** Finds the local checkout of another project (`[projects."group/proj"] dir`, `--project-dir`). */
+/**
+ * Finds another project's files for `include:project`, `component` and `trigger:project`: today a
+ * local checkout (`[projects."group/proj"] dir`, `--project-dir`). This is the one seam through
+ * which included files of other projects arrive; a resolver that fetches from a GitLab instance
+ * plugs in here (with `remote`/`template`, which `IncludeLoader#resolve` refuses today).
+ */
 export interface ProjectResolver {
   project(path: string): Promise<ProjectFiles | undefined>;
 }
@@ -76,7 +81,7 @@ interface FileFrame {
  */
 export async function loadRawConfig(options: LoadConfigOptions): Promise<RawConfig> {
   const sourceMap = new SourceMap();
-  const loader = new IncludeLoader(sourceMap, options.include, options.projectPath);
+  const loader = new IncludeLoader(sourceMap, options.include, options.projectPath, options.project);
   const file = normalizeProjectPath(options.file ?? '.gitlab-ci.yml') ?? '.gitlab-ci.yml';
   const frame: FileFrame = { project: options.project, projectPath: options.projectPath, file, name: file };
   const text = options.text ?? (await options.project.read(file));
@@ -98,7 +103,17 @@ class IncludeLoader {
     private readonly sourceMap: SourceMap,
     private readonly environment: IncludeEnvironment,
     private readonly rootProjectPath: string,
+    private readonly rootProject: ProjectFiles,
   ) {}
+
+  /**
+   * Another project's files; the project itself is its working tree (a component of this project
+   * at `$CI_COMMIT_SHA` needs no mapping).
+   */
+  private async projectFiles(projectPath: string): Promise<ProjectFiles | undefined> {
+    if (projectPath === this.rootProjectPath) return this.rootProject;
+    return this.environment.projects?.project(projectPath);
+  }
 
   async loadFile(
     frame: FileFrame,
@@ -242,7 +257,7 @@ class IncludeLoader {
       }
       case 'project': {
         const projectPath = expand(entry.project).replace(/^\/+|\/+$/g, '');
-        const project = await this.environment.projects?.project(projectPath);
+        const project = await this.projectFiles(projectPath);
         if (!project)
           this.unsupported(
             entry,
@@ -341,7 +356,15 @@ class IncludeLoader {
       this.warnings.push(
         `${entry.keyPath}: component host ${host} differs from this project's ${this.environment.serverFqdn}`,
       );
-    const project = await this.environment.projects?.project(projectPath!);
+    const project = await this.projectFiles(projectPath!);
+    const current = [
+      this.environment.variables('CI_COMMIT_SHA'),
+      this.environment.variables('CI_COMMIT_REF_NAME'),
+    ];
+    if (projectPath === this.rootProjectPath && !current.includes(version))
+      this.warnings.push(
+        `${entry.keyPath}: component ${name}@${version} of this project is read from the working tree`,
+      );
     if (!project)
       this.unsupported(
         entry,

@@ -1,5 +1,6 @@
 import type { IssueCollector } from '../errors.js';
 import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
+import { RubyFloat } from '../yaml/ruby-scalars.js';
 import type { SourceLocation, SourceMap } from '../yaml/source-map.js';
 
 export type InputValue = string | number | boolean | InputValue[] | { [key: string]: InputValue };
@@ -123,7 +124,7 @@ export function coerceInput(spec: InputSpec, value: unknown): InputValue | undef
     case 'string':
       return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
     case 'number': {
-      if (typeof value === 'number') return value;
+      if (typeof value === 'number' || value instanceof RubyFloat) return value as InputValue;
       if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
         return Number(value);
       return undefined;
@@ -156,7 +157,9 @@ function checkInput(spec: InputSpec, value: InputValue, isDefault: boolean): str
       ? Array.isArray(value)
       : spec.type === 'string'
         ? typeof value === 'string'
-        : typeof value === spec.type;
+        : spec.type === 'number'
+          ? typeof value === 'number' || typeof value === 'bigint' || value instanceof RubyFloat
+          : typeof value === spec.type;
   if (!typeOk) return `${isDefault ? 'default value' : 'provided value'} is not a ${spec.type}`;
   if (spec.options && !spec.options.some((option) => option === value))
     return `\`${String(value)}\` cannot be used because it is not in the list of allowed options`;

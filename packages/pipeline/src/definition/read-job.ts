@@ -4,6 +4,7 @@ import {
   readArtifacts,
   readCaches,
   readEnvironment,
+  readIdTokens,
   readImage,
   readInherit,
   readParallel,
@@ -14,11 +15,11 @@ import {
 import {
   JOB_WHEN,
   RULE_KEYS,
+  RULE_WHEN,
   readAllowFailure,
   readNeeds,
   readOnlyExcept,
   readRules,
-  readWhen,
 } from './read-rules.js';
 import type { Reader } from './reader.js';
 import type { JobDefinition } from './types.js';
@@ -61,6 +62,7 @@ export const JOB_KEYWORDS = [
   'tags',
   'timeout',
   'trigger',
+  'type',
   'variables',
   'when',
 ];
@@ -86,9 +88,6 @@ const TRIGGER_KEYWORDS = [
 
 /** Keywords glci refuses, with why: they need GitLab itself. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  id_tokens: 'id_tokens (OIDC tokens signed by GitLab) cannot be issued locally',
-  secrets:
-    'secrets (external secret managers through GitLab) are not supported locally; pass them with --env or .glci.env',
   identity: 'identity (cloud identity federation through GitLab) is not supported locally',
   run: 'run (CI/CD steps) is not supported by glci yet',
 };
@@ -106,7 +105,11 @@ export function readJob(
   const isTrigger = value.trigger !== undefined;
   reader.checkKeys(value, isTrigger ? [...TRIGGER_KEYWORDS, 'script'] : JOB_KEYWORDS, keyPath);
   if (isTrigger && value.script !== undefined)
-    reader.fail(keyPath, 'a trigger job cannot have script: (it runs no script)', reader.at(value, 'script'));
+    reader.fail(
+      keyPath,
+      'config these keys cannot be used together: script, trigger',
+      reader.at(value, 'script'),
+    );
   for (const [keyword, why] of Object.entries(UNSUPPORTED)) {
     if (value[keyword] !== undefined) reader.fail(`${keyPath}:${keyword}`, why, reader.at(value, keyword));
   }
@@ -117,7 +120,11 @@ export function readJob(
     return undefined;
   }
   if (value.rules !== undefined && (value.only !== undefined || value.except !== undefined))
-    reader.fail(keyPath, 'config key may not be used with `rules`: only, except', at);
+    reader.fail(
+      keyPath,
+      `config key may not be used with \`rules\`: ${['only', 'except'].filter((key) => value[key] !== undefined).join(', ')}`,
+      at,
+    );
 
   const job: Mutable<JobDefinition> = {
     name,
@@ -134,9 +141,11 @@ export function readJob(
   const field = (key: string) => ({ path: `${keyPath}:${key}`, at: reader.at(value, key) });
   const has = (key: string) => value[key] !== undefined && value[key] !== null;
 
-  if (value.stage !== undefined) {
-    const { path, at: where } = field('stage');
-    const stage = reader.text(value.stage, path, where);
+  // `type` is the deprecated name of `stage`, still taken when `stage` is absent.
+  const stageKey = value.stage !== undefined ? 'stage' : value.type !== undefined ? 'type' : undefined;
+  if (stageKey) {
+    const { path, at: where } = field(stageKey);
+    const stage = reader.text(value[stageKey], path, where);
     if (stage !== undefined) job.stage = stage;
   }
   for (const [key, target] of [
@@ -150,36 +159,40 @@ export function readJob(
     if (lines) job[target] = lines;
   }
   if (job.script && job.script.length === 0 && !isTrigger)
-    reader.fail(`${keyPath}:script`, "config can't be blank", reader.at(value, 'script'));
+    reader.fail(keyPath, "script can't be blank", reader.at(value, 'script'));
   if (has('image')) job.image = readImage(reader, value.image, field('image').path, field('image').at);
   if (has('services'))
     job.services = readServices(reader, value.services, field('services').path, field('services').at);
   if (value.rules !== undefined)
     job.rules = readRules(reader, value.rules, field('rules').path, field('rules').at, {
-      when: JOB_WHEN,
+      when: RULE_WHEN,
       keys: RULE_KEYS.filter((key) => !['if', 'changes', 'exists', 'when'].includes(key)),
     });
   if (value.only !== undefined)
     job.only = readOnlyExcept(reader, value.only, field('only').path, field('only').at);
   if (value.except !== undefined)
     job.except = readOnlyExcept(reader, value.except, field('except').path, field('except').at);
-  if (value.when !== undefined)
-    job.when = readWhen(reader, value.when, field('when').path, field('when').at, JOB_WHEN);
-  if (value.start_in !== undefined) {
-    const startIn = reader.text(value.start_in, field('start_in').path, field('start_in').at);
-    const seconds = startIn === undefined ? undefined : parseHumanDuration(startIn);
-    if (startIn !== undefined && (seconds === undefined || seconds > 7 * 86400))
-      reader.fail(
-        field('start_in').path,
-        'config should be a duration of at most one week',
-        field('start_in').at,
-      );
-    else if (startIn !== undefined) job.startIn = startIn;
+  if (value.when !== undefined) {
+    if (typeof value.when === 'string' && (JOB_WHEN as readonly string[]).includes(value.when))
+      job.when = value.when as JobDefinition['when'];
+    else reader.fail(keyPath, `when should be one of: ${JOB_WHEN.join(', ')}`, field('when').at);
   }
-  if (job.when === 'delayed' && job.startIn === undefined)
+  // GitLab's Entry::Job: start_in only with `when: delayed` and never beside rules (a rule has its own).
+  if (value.start_in !== undefined) {
+    if (job.when !== 'delayed' || value.rules !== undefined)
+      reader.fail(keyPath, 'start in must be blank', field('start_in').at);
+    else {
+      const startIn = reader.text(value.start_in, field('start_in').path, field('start_in').at);
+      const seconds = startIn === undefined ? undefined : parseHumanDuration(startIn);
+      if (startIn !== undefined && seconds === undefined)
+        reader.fail(keyPath, 'start in should be a duration', field('start_in').at);
+      else if (seconds !== undefined && seconds > 7 * 86400)
+        reader.fail(keyPath, 'start in should not exceed the limit', field('start_in').at);
+      else if (startIn !== undefined) job.startIn = startIn;
+    }
+  }
+  if (job.when === 'delayed' && value.start_in === undefined)
     reader.fail(keyPath, 'start in should be a duration (`when: delayed` needs `start_in`)', at);
-  if (job.startIn !== undefined && value.when !== undefined && job.when !== 'delayed' && !job.rules)
-    reader.fail(keyPath, 'start in should be blank unless `when: delayed`', at);
   if (value.allow_failure !== undefined)
     job.allowFailure = readAllowFailure(
       reader,
@@ -190,11 +203,9 @@ export function readJob(
   if (value.needs !== undefined && value.needs !== null)
     job.needs = readNeeds(reader, value.needs, field('needs').path, field('needs').at);
   if (value.dependencies !== undefined && value.dependencies !== null)
-    job.dependencies = reader.stringList(
-      value.dependencies,
-      field('dependencies').path,
-      field('dependencies').at,
-    );
+    if (Array.isArray(value.dependencies) && value.dependencies.every((each) => typeof each === 'string'))
+      job.dependencies = value.dependencies as string[];
+    else reader.fail(keyPath, 'dependencies should be an array of strings', field('dependencies').at);
   if (has('parallel'))
     job.parallel = readParallel(reader, value.parallel, field('parallel').path, field('parallel').at);
   if (has('artifacts'))
@@ -257,6 +268,14 @@ export function readJob(
       field('manual_confirmation').path,
       field('manual_confirmation').at,
     );
+  if (value.id_tokens !== undefined) {
+    const tokens = readIdTokens(reader, value.id_tokens, field('id_tokens').path, field('id_tokens').at);
+    if (tokens) job.idTokens = tokens;
+  }
+  if (value.secrets !== undefined) {
+    const secrets = reader.map(value.secrets, field('secrets').path, field('secrets').at);
+    if (secrets) job.secrets = secrets;
+  }
   if (isYamlMap(value.pages) || value.pages === false)
     warnings.push(`${keyPath}:pages: GitLab Pages are not deployed locally; the job's script runs`);
   return job;

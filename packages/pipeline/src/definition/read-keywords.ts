@@ -1,4 +1,5 @@
 import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
+import { RubyFloat, RubySymbol } from '../yaml/ruby-scalars.js';
 import type { SourceLocation } from '../yaml/source-map.js';
 import { parseHumanDuration } from './duration.js';
 import { readMatrix } from './read-rules.js';
@@ -8,6 +9,7 @@ import type {
   CacheDefinition,
   ChildInclude,
   EnvironmentDefinition,
+  IdTokensDefinition,
   ImageDefinition,
   InheritDefinition,
   ParallelDefinition,
@@ -129,18 +131,26 @@ export function readCaches(
   at: SourceLocation | undefined,
 ): CacheDefinition[] | undefined {
   if (value === null) return [];
-  const list = Array.isArray(value) ? value : [value];
-  if (list.length > 4) reader.fail(keyPath, 'config has too many caches (maximum is 4)', at);
+  // GitLab's `Entry::Caches` composes `[config].flatten`: a list from an anchor that is itself a
+  // list (`cache: [*go_cache]`) is one list of caches.
+  const items: { item: YamlValue; at: SourceLocation | undefined }[] = [];
+  const flatten = (list: YamlValue[]) =>
+    list.forEach((item, index) => {
+      if (Array.isArray(item)) flatten(item);
+      else items.push({ item, at: reader.at(list, index) ?? at });
+    });
+  if (Array.isArray(value)) flatten(value);
+  else items.push({ item: value as YamlValue, at });
+  if (items.length > 4) reader.fail(keyPath, 'config has too many caches (maximum is 4)', at);
   const caches: CacheDefinition[] = [];
-  list.forEach((item, index) => {
-    const itemAt = Array.isArray(value) ? reader.at(value, index) : at;
+  items.forEach(({ item, at: itemAt }) => {
     const cache = reader.map(item, keyPath, itemAt);
     if (!cache) return;
     reader.checkKeys(cache, CACHE_KEYS, keyPath);
     const definition: Mutable<CacheDefinition> = {};
     if (cache.key !== undefined) {
       const key = cache.key;
-      if (typeof key === 'string' || typeof key === 'number') {
+      if (typeof key === 'string' || typeof key === 'number' || key instanceof RubySymbol) {
         const text = String(key);
         if (
           text.includes('/') ||
@@ -366,58 +376,83 @@ export function readArtifacts(
   return result;
 }
 
+/** GitLab's failure reasons that `retry:when` may name (`Ci::Build.failure_reasons` and `always`). */
 const RETRY_WHEN = [
   'always',
   'unknown_failure',
   'script_failure',
   'api_failure',
   'stuck_or_timeout_failure',
+  'stuck_pending_with_matching_runners',
+  'stuck_pending_no_matching_runners',
+  'no_updates_running',
+  'no_updates_canceling',
+  'server_timeout_running',
+  'server_timeout_canceling',
   'runner_system_failure',
+  'runner_configuration_error',
+  'runner_external_dependency_failure',
+  'runner_interrupted',
   'runner_unsupported',
   'stale_schedule',
   'job_execution_timeout',
+  'job_execution_server_timeout',
   'archived_failure',
   'unmet_prerequisites',
   'scheduler_failure',
   'data_integrity_failure',
 ];
 
+/** `retry:`: an integer from 0 to 2, or `{max, when, exit_codes}` (GitLab's `Entry::Retry` messages). */
 export function readRetry(
   reader: Reader,
   value: YamlValue | undefined,
   keyPath: string,
   at: SourceLocation | undefined,
 ): RetryDefinition | undefined {
-  const checkMax = (max: YamlValue | undefined): number | undefined => {
-    if (typeof max === 'number' && Number.isInteger(max) && max >= 0 && max <= 2) return max;
-    return reader.fail(`${keyPath}:max`, 'config must be an integer from 0 to 2', at);
-  };
-  if (typeof value === 'number') {
-    const max = checkMax(value);
-    return max === undefined ? undefined : { max };
+  if (!isYamlMap(value)) {
+    if (typeof value !== 'number')
+      return reader.fail(keyPath, 'config has to be either an integer or a hash', at);
+    if (value < 0) return reader.fail(keyPath, 'config must be greater than or equal to 0', at);
+    if (value > 2) return reader.fail(keyPath, 'config must be less than or equal to 2', at);
+    return { max: value };
   }
-  if (!isYamlMap(value)) return reader.fail(keyPath, 'config should be a hash or an integer', at);
   reader.checkKeys(value, ['max', 'when', 'exit_codes'], keyPath);
-  const max = value.max === undefined ? 0 : checkMax(value.max);
-  const when =
-    value.when === undefined
-      ? undefined
-      : reader.stringList(value.when, `${keyPath}:when`, reader.at(value, 'when'), true);
-  for (const reason of when ?? [])
-    if (!RETRY_WHEN.includes(reason))
-      reader.fail(`${keyPath}:when`, `unknown value: ${reason}`, reader.at(value, 'when'));
+  let max: number | undefined = 0;
+  if (value.max !== undefined && value.max !== null) {
+    const raw = value.max;
+    if (typeof raw !== 'number') max = reader.fail(keyPath, 'max must be an integer', at);
+    else if (raw < 0) max = reader.fail(keyPath, 'max must be greater than or equal to 0', at);
+    else if (raw > 2) max = reader.fail(keyPath, 'max must be less than or equal to 2', at);
+    else max = raw;
+  }
+  let when: string[] | undefined;
+  if (value.when !== undefined && value.when !== null) {
+    const raw = value.when;
+    const list = typeof raw === 'string' ? [raw] : raw;
+    if (!Array.isArray(list) || !list.every((each) => typeof each === 'string'))
+      reader.fail(keyPath, 'when should be an array of strings or a string', at);
+    else {
+      const unknown = (list as string[]).filter((reason) => !RETRY_WHEN.includes(reason));
+      if (unknown.length > 0)
+        reader.fail(
+          keyPath,
+          typeof raw === 'string'
+            ? 'when is not included in the list'
+            : `when contains unknown values: ${unknown.join(', ')}`,
+          at,
+        );
+      else when = list as string[];
+    }
+  }
   const codes =
-    value.exit_codes === undefined
+    value.exit_codes === undefined || value.exit_codes === null
       ? undefined
       : typeof value.exit_codes === 'number'
         ? [value.exit_codes]
         : value.exit_codes;
-  if (codes !== undefined && !(Array.isArray(codes) && codes.every((code) => Number.isInteger(code))))
-    reader.fail(
-      `${keyPath}:exit_codes`,
-      'config should be an array of integers or an integer',
-      reader.at(value, 'exit_codes'),
-    );
+  if (codes !== undefined && !(Array.isArray(codes) && codes.every((code) => typeof code === 'number')))
+    reader.fail(keyPath, 'exit codes should be an array of integers or an integer', at);
   if (max === undefined) return undefined;
   return {
     max,
@@ -469,12 +504,16 @@ export function readParallel(
   keyPath: string,
   at: SourceLocation | undefined,
 ): ParallelDefinition | undefined {
-  if (typeof value === 'number') {
-    if (Number.isInteger(value) && value >= 1 && value <= 200) return { kind: 'count', total: value };
-    return reader.fail(keyPath, 'config must be an integer from 1 to 200', at);
+  if (!isYamlMap(value)) {
+    if (value instanceof RubyFloat) return reader.fail(keyPath, 'config must be an integer', at);
+    if (typeof value !== 'number') return reader.fail(keyPath, 'config should be an integer or a hash', at);
+    if (value < 1) return reader.fail(keyPath, 'config must be greater than or equal to 1', at);
+    if (value > 200) return reader.fail(keyPath, 'config must be less than or equal to 200', at);
+    return { kind: 'count', total: value };
   }
-  if (!isYamlMap(value)) return reader.fail(keyPath, 'config should be an integer or a hash', at);
   reader.checkKeys(value, ['matrix'], keyPath);
+  if (value.matrix === undefined)
+    return reader.fail(keyPath, 'matrix builds config missing required keys: matrix', at);
   const matrix = readMatrix(reader, value.matrix, `${keyPath}:matrix`, reader.at(value, 'matrix') ?? at);
   if (!matrix) return undefined;
   const total = matrix.reduce(
@@ -482,7 +521,7 @@ export function readParallel(
     0,
   );
   if (total > 200)
-    return reader.fail(`${keyPath}:matrix`, `generates too many jobs (${total}, maximum is 200)`, at);
+    return reader.fail(`${keyPath}:matrix`, 'config generates too many jobs (maximum is 200)', at);
   return { kind: 'matrix', matrix };
 }
 
@@ -614,4 +653,31 @@ export function readInherit(
     return list ?? true;
   };
   return { default: read('default'), variables: read('variables') };
+}
+
+/** `id_tokens:`: each token a hash with `aud`, a string or an array of strings (GitLab's `IdToken`). */
+export function readIdTokens(
+  reader: Reader,
+  value: YamlValue | undefined,
+  keyPath: string,
+  at: SourceLocation | undefined,
+): IdTokensDefinition | undefined {
+  const map = reader.map(value, keyPath, at);
+  if (!map) return undefined;
+  const tokens: Record<string, { aud: string | readonly string[] }> = {};
+  for (const [name, token] of Object.entries(map)) {
+    const path = `${keyPath}:${name}`;
+    const where = reader.at(map, name);
+    const config = reader.map(token, path, where);
+    if (!config) continue;
+    reader.checkKeys(config, ['aud'], path);
+    const aud = config.aud;
+    if (aud === undefined) reader.fail(path, 'config missing required keys: aud', where);
+    else if (typeof aud === 'string' && aud !== '') tokens[name] = { aud };
+    else if (Array.isArray(aud) && aud.length > 0 && aud.every((each) => typeof each === 'string'))
+      tokens[name] = { aud: aud as string[] };
+    else
+      reader.fail(path, 'aud should be an array of strings or a string', reader.at(config, 'aud') ?? where);
+  }
+  return tokens;
 }

@@ -4,7 +4,14 @@ import { isYamlMap, type YamlMap } from '../yaml/load-yaml.js';
 import type { SourceMap } from '../yaml/source-map.js';
 import { parseHumanDuration } from './duration.js';
 import { readJob } from './read-job.js';
-import { readArtifacts, readCaches, readImage, readRetry, readServices } from './read-keywords.js';
+import {
+  readArtifacts,
+  readCaches,
+  readIdTokens,
+  readImage,
+  readRetry,
+  readServices,
+} from './read-keywords.js';
 import { readRules } from './read-rules.js';
 import { Reader } from './reader.js';
 import type { DefaultsDefinition, PipelineDefinition, WorkflowDefinition } from './types.js';
@@ -75,8 +82,8 @@ export function readPipelineDefinition(
     if (!job) continue;
     if (!withEdges.includes(job.stage))
       reader.fail(
-        `jobs:${name}`,
-        `chosen stage ${job.stage} does not exist; available stages are ${withEdges.join(', ')}`,
+        '',
+        `${name} job: chosen stage ${job.stage} does not exist; available stages are ${withEdges.join(', ')}`,
         reader.at(value, 'stage') ?? at,
       );
     names.add(name);
@@ -113,12 +120,10 @@ function readDefaults(reader: Reader, content: YamlMap): DefaultsDefinition {
         ],
         'default',
       );
-      if (map.id_tokens !== undefined)
-        reader.fail(
-          'default:id_tokens',
-          'id_tokens (OIDC tokens signed by GitLab) cannot be issued locally',
-          reader.at(map, 'id_tokens'),
-        );
+      if (map.id_tokens !== undefined) {
+        const tokens = readIdTokens(reader, map.id_tokens, 'default:id_tokens', reader.at(map, 'id_tokens'));
+        if (tokens) defaults.idTokens = tokens;
+      }
       sources.push({ map, prefix: 'default:' });
     }
   }

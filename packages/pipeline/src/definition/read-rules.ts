@@ -1,10 +1,21 @@
 import { isYamlMap, type YamlValue } from '../yaml/load-yaml.js';
+import { RubyFloat, scalarText } from '../yaml/ruby-scalars.js';
 import type { SourceLocation } from '../yaml/source-map.js';
 import { parseHumanDuration } from './duration.js';
 import type { Reader } from './reader.js';
 import type { AllowFailure, NeedDefinition, OnlyExceptDefinition, RuleDefinition, When } from './types.js';
 
-export const JOB_WHEN: readonly When[] = ['on_success', 'on_failure', 'always', 'manual', 'delayed', 'never'];
+/** A rule's `when` (GitLab's `Rules::Rule::ALLOWED_WHEN`). */
+export const RULE_WHEN: readonly When[] = [
+  'on_success',
+  'on_failure',
+  'always',
+  'manual',
+  'delayed',
+  'never',
+];
+/** A job's own `when` (GitLab's `Job::ALLOWED_WHEN`): `never` exists only in rules. */
+export const JOB_WHEN: readonly When[] = ['on_success', 'on_failure', 'always', 'manual', 'delayed'];
 const RULE_KEYS = [
   'if',
   'changes',
@@ -63,6 +74,7 @@ export function readRules(
   options: RuleOptions,
 ): RuleDefinition[] | undefined {
   if (!Array.isArray(value)) return reader.fail(keyPath, 'config should be an array of hashes', at);
+  if (value.length === 0) return reader.fail(keyPath, "config can't be blank", at);
   const flat: { rule: YamlValue; at: SourceLocation | undefined }[] = [];
   const flatten = (list: YamlValue[], depth: number) => {
     list.forEach((item, index) => {
@@ -84,10 +96,12 @@ export function readRules(
     const definition: { -readonly [K in keyof RuleDefinition]: RuleDefinition[K] } = {
       location: reader.at(rule) ?? ruleAt,
     };
+    if (Object.keys(rule).length === 0) reader.fail(path, "config can't be blank", ruleAt);
     if (rule.if !== undefined) {
-      const text = reader.string(rule.if, `${path}:if`, reader.at(rule, 'if'));
-      const problem = text === undefined ? undefined : reader.expressions.syntaxError(text);
-      if (problem) reader.fail(`${path}:if`, problem, reader.at(rule, 'if'));
+      // GitLab's expression validator: anything but a valid expression string is a syntax error.
+      const text = typeof rule.if === 'string' ? rule.if : undefined;
+      const problem = text === undefined ? 'invalid expression syntax' : reader.expressions.syntaxError(text);
+      if (problem) reader.fail(path, `if ${problem}`, reader.at(rule, 'if'));
       if (text !== undefined && !problem) definition.if = text;
     }
     if (rule.changes !== undefined) {
@@ -108,6 +122,12 @@ export function readRules(
         const paths = reader.stringList(changes, `${path}:changes`, reader.at(rule, 'changes'));
         if (paths) definition.changes = { paths };
       }
+      if ((definition.changes?.paths.length ?? 0) > 50)
+        reader.fail(
+          `${path}:changes`,
+          'config has too many entries (maximum 50)',
+          reader.at(rule, 'changes'),
+        );
     }
     if (rule.exists !== undefined) {
       const exists = rule.exists;
@@ -121,31 +141,37 @@ export function readRules(
           );
         const paths = reader.stringList(exists.paths, `${path}:exists:paths`, reader.at(exists, 'paths'));
         if (paths) definition.exists = { paths };
-      } else {
-        const paths = reader.stringList(exists, `${path}:exists`, reader.at(rule, 'exists'), true);
-        if (paths) definition.exists = { paths };
-      }
+      } else if (
+        (typeof exists === 'string' || Array.isArray(exists)) &&
+        [exists].flat().every((each) => typeof each === 'string')
+      ) {
+        definition.exists = { paths: [exists].flat() as string[] };
+      } else reader.fail(path, 'exists should be an array of strings', reader.at(rule, 'exists'));
+      if ((definition.exists?.paths.length ?? 0) > 50)
+        reader.fail(path, 'exists config has too many entries (maximum 50)', reader.at(rule, 'exists'));
     }
     if (rule.when !== undefined) {
-      const when = readWhen(reader, rule.when, `${path}:when`, reader.at(rule, 'when'), options.when);
-      if (when) definition.when = when;
+      if (typeof rule.when === 'string' && (options.when as readonly string[]).includes(rule.when))
+        definition.when = rule.when as When;
+      else reader.fail(path, `when unknown value: ${scalarText(rule.when) ?? ''}`, reader.at(rule, 'when'));
     }
     if (rule.start_in !== undefined) {
+      if (rule.when !== 'delayed')
+        reader.fail(path, 'config disallowed keys: start_in', reader.at(rule, 'start_in'));
       const startIn = reader.text(rule.start_in, `${path}:start_in`, reader.at(rule, 'start_in'));
-      if (startIn !== undefined && parseHumanDuration(startIn) === undefined)
-        reader.fail(`${path}:start_in`, 'config should be a duration', reader.at(rule, 'start_in'));
+      const seconds = startIn === undefined ? undefined : parseHumanDuration(startIn);
+      if (startIn !== undefined && seconds === undefined)
+        reader.fail(path, 'start in should be a duration', reader.at(rule, 'start_in'));
+      else if (seconds !== undefined && seconds > 7 * 86400)
+        reader.fail(path, 'start in should not exceed the limit', reader.at(rule, 'start_in'));
       else if (startIn !== undefined) definition.startIn = startIn;
     }
-    if (definition.when === 'delayed' && definition.startIn === undefined)
-      reader.fail(path, 'start_in should be specified for delayed job', ruleAt);
+    if (rule.when === 'delayed' && rule.start_in === undefined)
+      reader.fail(path, "start in can't be blank", ruleAt);
     if (rule.allow_failure !== undefined) {
-      const allow = readAllowFailure(
-        reader,
-        rule.allow_failure,
-        `${path}:allow_failure`,
-        reader.at(rule, 'allow_failure'),
-      );
-      if (allow !== undefined) definition.allowFailure = allow;
+      // A rule's allow_failure is a boolean (exit_codes are the job's own).
+      if (typeof rule.allow_failure === 'boolean') definition.allowFailure = rule.allow_failure;
+      else reader.fail(path, 'allow failure should be a boolean value', reader.at(rule, 'allow_failure'));
     }
     if (rule.variables !== undefined)
       definition.variables = reader.variables(
@@ -171,40 +197,93 @@ export function readRules(
   return rules;
 }
 
-/** `needs:`: names, `{job, artifacts, optional, parallel: {matrix}}`; `pipeline`/`project` are refused. */
+/**
+ * `needs:`: names, `{job, artifacts, optional, parallel: {matrix}}`, and the other pipelines' jobs
+ * (`{pipeline, job}`, `{project, job, ref}`), which are planned and refused only by `glci run`.
+ * Nested lists (from `!reference`) are flattened, as GitLab's `Entry::Needs` does.
+ */
 export function readNeeds(
   reader: Reader,
   value: YamlValue | undefined,
   keyPath: string,
   at: SourceLocation | undefined,
 ): NeedDefinition[] | undefined {
-  if (!Array.isArray(value))
-    return reader.fail(keyPath, 'config should be an array of strings or hashes', at);
+  if (!Array.isArray(value) && !isYamlMap(value))
+    return reader.fail(keyPath, 'config can only be a Hash or an Array', at);
+  const items: { item: YamlValue; at: SourceLocation | undefined }[] = [];
+  const flatten = (list: YamlValue[]) =>
+    list.forEach((item, index) => {
+      if (Array.isArray(item)) flatten(item);
+      else items.push({ item, at: reader.at(list, index) ?? at });
+    });
+  if (Array.isArray(value)) flatten(value);
+  else items.push({ item: value, at });
   const needs: NeedDefinition[] = [];
-  value.forEach((item, index) => {
-    const itemAt = reader.at(value, index);
+  for (const { item, at: itemAt } of items) {
     if (typeof item === 'string') {
-      needs.push({ job: item, artifacts: true, optional: false });
-      return;
+      if (item === '') reader.fail(`${keyPath}:need`, "config can't be blank", itemAt);
+      else needs.push({ job: item, artifacts: true, optional: false });
+      continue;
     }
-    if (!isYamlMap(item)) {
-      reader.fail(`${keyPath}:need`, 'config should be a string or a hash', itemAt);
-      return;
+    if (
+      !isYamlMap(item) ||
+      (item.job === undefined && item.pipeline === undefined && item.project === undefined)
+    ) {
+      // GitLab's Entry::Need knows a name, a hash with `job`, and the other pipelines' hashes.
+      reader.fail(`${keyPath}:need`, 'has an unsupported type', itemAt);
+      continue;
     }
-    if (item.pipeline !== undefined || item.project !== undefined) {
-      reader.fail(
-        `${keyPath}:need`,
-        'needs:pipeline and needs:project (artifacts of other pipelines) are not supported locally: glci cannot fetch artifacts from GitLab',
-        itemAt,
-      );
-      return;
-    }
-    reader.checkKeys(item, ['job', 'artifacts', 'optional', 'parallel'], `${keyPath}:need`);
-    const job = reader.string(item.job, `${keyPath}:need:job`, itemAt);
+    const cross = item.pipeline !== undefined || item.project !== undefined || item.ref !== undefined;
+    const allowed = !cross
+      ? ['job', 'artifacts', 'optional', 'parallel']
+      : item.project !== undefined
+        ? ['project', 'job', 'ref', 'artifacts']
+        : ['pipeline', 'job', 'artifacts'];
+    reader.checkKeys(item, allowed, `${keyPath}:need`);
+    const job =
+      typeof item.job === 'string' && item.job !== ''
+        ? item.job
+        : reader.fail(
+            `${keyPath}:need`,
+            item.job === undefined || item.job === '' ? "job can't be blank" : 'job should be a string',
+            reader.at(item, 'job') ?? itemAt,
+          );
     const artifacts =
-      item.artifacts === undefined
+      item.artifacts === undefined || item.artifacts === null
         ? true
-        : reader.boolean(item.artifacts, `${keyPath}:need:artifacts`, itemAt);
+        : typeof item.artifacts === 'boolean'
+          ? item.artifacts
+          : reader.fail(
+              `${keyPath}:need`,
+              'artifacts should be a boolean value',
+              reader.at(item, 'artifacts'),
+            );
+    if (cross) {
+      const pipeline =
+        item.pipeline === undefined
+          ? undefined
+          : reader.string(item.pipeline, `${keyPath}:need:pipeline`, reader.at(item, 'pipeline'));
+      const project =
+        item.project === undefined
+          ? undefined
+          : reader.string(item.project, `${keyPath}:need:project`, reader.at(item, 'project'));
+      const ref =
+        item.ref === undefined
+          ? undefined
+          : reader.string(item.ref, `${keyPath}:need:ref`, reader.at(item, 'ref'));
+      if (item.project !== undefined && item.ref === undefined)
+        reader.fail(`${keyPath}:need`, 'ref should be a string (needs:project needs a ref)', itemAt);
+      if (job === undefined || artifacts === undefined) continue;
+      needs.push({
+        job,
+        artifacts,
+        optional: false,
+        ...(pipeline !== undefined ? { pipeline } : {}),
+        ...(project !== undefined ? { project } : {}),
+        ...(ref !== undefined ? { ref } : {}),
+      });
+      continue;
+    }
     const optional =
       item.optional === undefined ? false : reader.boolean(item.optional, `${keyPath}:need:optional`, itemAt);
     let matrix: Record<string, string[]>[] | undefined;
@@ -215,9 +294,9 @@ export function readNeeds(
         : undefined;
       if (!parallel) reader.fail(`${keyPath}:need:parallel`, 'config should be a hash with a matrix', itemAt);
     }
-    if (job === undefined || artifacts === undefined || optional === undefined) return;
+    if (job === undefined || artifacts === undefined || optional === undefined) continue;
     needs.push({ job, artifacts, optional, ...(matrix ? { matrix } : {}) });
-  });
+  }
   if (needs.length > 50) reader.fail(keyPath, 'config has too many entries (maximum is 50)', at);
   return needs;
 }
@@ -240,10 +319,11 @@ export function readMatrix(
     const entry: Record<string, string[]> = {};
     for (const [name, raw] of Object.entries(item)) {
       const values = Array.isArray(raw) ? raw : [raw];
-      if (
-        values.length === 0 ||
-        !values.every((each) => typeof each === 'string' || typeof each === 'number')
-      ) {
+      // GitLab's alphanumeric check: a String, Symbol or Integer (not a Float nor a boolean).
+      const texts = values.map((each) =>
+        typeof each === 'boolean' || each instanceof RubyFloat ? undefined : scalarText(each),
+      );
+      if (values.length === 0 || texts.some((text) => text === undefined)) {
         reader.fail(
           `${keyPath}:${name}`,
           'config should be a string, a number or an array of them',
@@ -251,7 +331,7 @@ export function readMatrix(
         );
         continue;
       }
-      entry[name] = values.map(String);
+      entry[name] = texts as string[];
     }
     entries.push(entry);
   }

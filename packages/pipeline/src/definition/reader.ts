@@ -2,6 +2,7 @@ import { didYouMean } from '@glci/config';
 import type { IssueCollector } from '../errors.js';
 import { ExpressionCache } from '../expression/evaluate-expression.js';
 import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
+import { RubyFloat, scalarText } from '../yaml/ruby-scalars.js';
 import type { SourceLocation, SourceMap } from '../yaml/source-map.js';
 import type { VariableDefinition } from './types.js';
 
@@ -29,14 +30,18 @@ export class Reader {
   checkKeys(map: YamlMap, allowed: readonly string[], keyPath: string): void {
     const unknown = Object.keys(map).filter((key) => !allowed.includes(key));
     if (unknown.length === 0) return;
-    for (const key of unknown) {
-      const suggestion = didYouMean(key, allowed);
-      this.issues.add(
-        keyPath,
-        `config contains unknown keys: ${key}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
-        this.at(map, key),
+    // GitLab lists them in one message; glci adds a did-you-mean where one is near.
+    const hints = unknown
+      .map((key) => [key, didYouMean(key, allowed)] as const)
+      .filter(([, suggestion]) => suggestion)
+      .map(([key, suggestion]) =>
+        unknown.length === 1 ? `did you mean "${suggestion}"?` : `${key}: did you mean "${suggestion}"?`,
       );
-    }
+    this.issues.add(
+      keyPath,
+      `config contains unknown keys: ${unknown.join(', ')}${hints.length ? ` (${hints.join('; ')})` : ''}`,
+      this.at(map, unknown[0]),
+    );
   }
 
   map(value: YamlValue | undefined, keyPath: string, at: SourceLocation | undefined): YamlMap | undefined {
@@ -49,10 +54,11 @@ export class Reader {
     return this.fail(keyPath, 'config should be a string', at);
   }
 
-  /** A string, or a number GitLab would turn into one (`1.10` is the number 1.1, as in GitLab). */
+  /** A string, or a number GitLab would turn into one (`1.10` is the Float 1.1, `1.0` is "1.0", as in GitLab). */
   text(value: YamlValue | undefined, keyPath: string, at: SourceLocation | undefined): string | undefined {
     if (typeof value === 'string') return value;
-    if (typeof value === 'number') return String(value);
+    if (typeof value === 'number' || typeof value === 'bigint' || value instanceof RubyFloat)
+      return String(value);
     return this.fail(keyPath, 'config should be a string', at);
   }
 
@@ -92,7 +98,13 @@ export class Reader {
     const lines: string[] = [];
     const walk = (node: YamlValue, depth: number): boolean => {
       if (typeof node === 'string') lines.push(node);
-      else if (typeof node === 'number' || typeof node === 'boolean') lines.push(String(node));
+      else if (
+        typeof node === 'number' ||
+        typeof node === 'bigint' ||
+        typeof node === 'boolean' ||
+        node instanceof RubyFloat
+      )
+        lines.push(String(node));
       else if (Array.isArray(node) && depth < 10) return node.every((item) => walk(item, depth + 1));
       else return false;
       return true;
@@ -128,13 +140,19 @@ export class Reader {
         );
         continue;
       }
-      if (typeof raw === 'string' || typeof raw === 'number') {
-        definitions.push({ name, value: String(raw), expand: true });
+      // GitLab's ScalarValidator: a String, Symbol, Integer, Float, true or false (as its to_s).
+      const scalar = scalarText(raw);
+      if (scalar !== undefined) {
+        definitions.push({ name, value: scalar, expand: true });
         continue;
       }
       if (isYamlMap(raw)) {
+        // GitLab's Entry::Variable: job variables take value and expand; global ones also
+        // description and options.
         const allowed = topLevel ? ['value', 'description', 'expand', 'options'] : ['value', 'expand'];
-        this.checkKeys(raw, allowed, `${keyPath}:${name}`);
+        const extra = Object.keys(raw).filter((key) => !allowed.includes(key));
+        if (extra.length > 0)
+          this.fail(`${keyPath}:${name}`, `config uses invalid data keys: ${extra.join(', ')}`, where);
         const text =
           raw.value === undefined || raw.value === null
             ? ''

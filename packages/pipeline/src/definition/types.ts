@@ -56,7 +56,20 @@ export interface NeedDefinition {
   readonly optional: boolean;
   /** `parallel: matrix:` of the needed job: which of its instances. */
   readonly matrix?: readonly Readonly<Record<string, readonly string[]>>[];
+  /** `needs:pipeline`: a job of another pipeline (a parent's, `$PARENT_PIPELINE_ID`). */
+  readonly pipeline?: string;
+  /** `needs:project` (with `ref`): a job of another project's latest pipeline for the ref. */
+  readonly project?: string;
+  readonly ref?: string;
 }
+
+/** Whether a need names a job of another pipeline (`needs:pipeline` or `needs:project`). */
+export function isCrossPipelineNeed(need: NeedDefinition): boolean {
+  return need.pipeline !== undefined || need.project !== undefined;
+}
+
+/** `id_tokens:` — each token's audience (one or several). */
+export type IdTokensDefinition = Readonly<Record<string, { readonly aud: string | readonly string[] }>>;
 
 export type ParallelDefinition =
   | { readonly kind: 'count'; readonly total: number }
@@ -160,6 +173,7 @@ export interface DefaultsDefinition {
   readonly interruptible?: boolean;
   readonly tags?: readonly string[];
   readonly hooks?: Readonly<Record<string, readonly string[]>>;
+  readonly idTokens?: IdTokensDefinition;
 }
 
 export interface JobDefinition {
@@ -196,6 +210,9 @@ export interface JobDefinition {
   readonly inherit: InheritDefinition;
   readonly hooks?: Readonly<Record<string, readonly string[]>>;
   readonly manualConfirmation?: string;
+  readonly idTokens?: IdTokensDefinition;
+  /** `secrets:` by variable name, as written: planned and shown; `glci run` refuses the job. */
+  readonly secrets?: Readonly<Record<string, unknown>>;
 }
 
 export interface WorkflowDefinition {

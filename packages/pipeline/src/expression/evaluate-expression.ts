@@ -149,12 +149,17 @@ function asPattern(value: Value | boolean): RegExp | undefined {
 
 /**
  * GitLab matches with RE2; JavaScript's engine accepts the same syntax for the patterns CI files
- * use. `\A` and `\z` (RE2/Ruby anchors) are rewritten; flags other than i, m and s are refused.
+ * use, and more: what RE2 lacks (lookaround, backreferences) is refused as GitLab refuses it.
+ * `\A` and `\z` (RE2/Ruby anchors) are rewritten; flags other than i, m and s are refused.
  */
 function compilePattern(source: string, flags: string): RegExp {
   const unknown = flags.replace(/[ims]/g, '');
   if (unknown)
     throw new ExpressionSyntaxError(`invalid expression syntax: unknown regexp flags "${unknown}"`);
+  if (/\(\?<?[=!]|(?<!\\)\\[1-9]/.test(source))
+    throw new ExpressionSyntaxError(
+      `invalid expression syntax: /${source}/ uses lookaround or a backreference, which RE2 (GitLab's matcher) does not support`,
+    );
   const translated = source.replace(/\\A/g, '^').replace(/\\[zZ]/g, '$');
   try {
     return new RegExp(translated, [...new Set(flags)].join(''));

@@ -5,7 +5,7 @@
  *   or      := and ('||' and)*
  *   and     := compare ('&&' compare)*
  *   compare := operand (('==' | '!=' | '=~' | '!~') operand)?
- *   operand := '$VAR' | '${VAR}' | "string" | 'string' | /pattern/flags | null | '(' expr ')'
+ *   operand := '$VAR' | "string" | 'string' | /pattern/flags | null | '(' expr ')'
  *
  * `&&` binds tighter than `||`, as in GitLab. Strings have no escapes; a pattern ends at the last
  * `/` before its flags (`i`, `m`, `s`).
@@ -108,9 +108,10 @@ function tokenize(text: string): Token[] {
       continue;
     }
     if (char === '$') {
-      const match = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(text.slice(index));
+      // GitLab's lexeme is `$` and word characters only: `${VAR}` is not a variable there.
+      const match = /^\$([A-Za-z0-9_]+)/.exec(text.slice(index));
       if (!match) fail(`"$" without a variable name at ${index + 1}`);
-      tokens.push({ type: 'operand', value: { kind: 'variable', name: (match![1] ?? match![2])! }, at });
+      tokens.push({ type: 'operand', value: { kind: 'variable', name: match![1]! }, at });
       index += match![0].length;
       continue;
     }

@@ -24,6 +24,8 @@ type Payload = Pick<
   | 'hooks'
   | 'artifacts'
   | 'caches'
+  | 'idTokens'
+  | 'secrets'
 >;
 
 /** Whether the job takes `keyword` from `default:` (`inherit:default`). */
@@ -107,6 +109,7 @@ export async function buildPayload(
   }
   void context;
   const hooks = job.hooks ?? pick('hooks', 'hooks');
+  const idTokens = job.idTokens ?? pick('id_tokens', 'idTokens');
   return {
     retry: { max: retry.max, when: retry.when ?? ['always'], exitCodes: retry.exitCodes ?? [] },
     timeoutSeconds: timeout === undefined ? 3600 : (parseHumanDuration(timeout) ?? 3600),
@@ -124,5 +127,16 @@ export async function buildPayload(
     ...(hooks ? { hooks } : {}),
     ...(artifacts ? { artifacts } : {}),
     caches: plannedCaches,
+    ...(idTokens
+      ? {
+          idTokens: Object.fromEntries(
+            Object.entries(idTokens).map(([name, token]) => [
+              name,
+              (typeof token.aud === 'string' ? [token.aud] : token.aud).map((aud) => expandText(aud, lookup)),
+            ]),
+          ),
+        }
+      : {}),
+    ...(job.secrets ? { secrets: Object.keys(job.secrets) } : {}),
   };
 }

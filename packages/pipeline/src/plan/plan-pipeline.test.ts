@@ -326,16 +326,16 @@ pages:
   it.each([
     [
       'a:\n  stage: build\n  script: x\n  needs: [b]\nb:\n  stage: test\n  script: x\n',
-      "'a' job needs 'b' job, but 'b' is not in any previous stage",
+      'a job: need b is not defined in current or prior stages',
     ],
     [
       'a:\n  script: x\n  needs: [b]\nb:\n  script: x\n  rules: [{if: $NOPE}]\n',
       "'a' job needs 'b' job, but 'b' does not exist in the pipeline. This might be because of the only, except, or rules keywords. To need a job that sometimes does not exist in the pipeline, use needs:optional.",
     ],
-    ['a:\n  script: x\n  needs: [ghost]\n', 'undefined need: ghost'],
+    ['a:\n  script: x\n  needs: [ghost]\n', 'a job: undefined need: ghost'],
     [
-      'a:\n  stage: build\n  script: x\nb:\n  script: x\n  needs: []\n  dependencies: [a]\n',
-      'the a should be part of needs',
+      'a:\n  stage: build\n  script: x\nc:\n  stage: build\n  script: x\nb:\n  script: x\n  needs: [c]\n  dependencies: [a]\n',
+      'jobs:b:dependencies the a should be part of needs',
     ],
   ])('refuses %#', async (yaml, message) => {
     const error = await planFiles(ci(yaml)).catch((caught: unknown) => caught);

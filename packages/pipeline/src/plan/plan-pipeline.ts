@@ -198,12 +198,7 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
         allowFailure: allowFailure ?? false,
         ...(needs
           ? {
-              needs: needs.map((need) => ({
-                job: need.job,
-                artifacts: need.artifacts,
-                optional: need.optional,
-                ...(need.matrix ? { matrix: need.matrix } : {}),
-              })),
+              needs: needs.map((need) => ({ ...need })),
             }
           : {}),
         ...(job.dependencies ? { dependencies: job.dependencies } : {}),

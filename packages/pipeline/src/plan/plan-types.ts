@@ -73,6 +73,17 @@ export interface PlannedNeed {
   readonly optional: boolean;
 }
 
+/** A need of another pipeline's job: planned and shown; `glci run` cannot fetch its artifacts yet. */
+export interface PlannedCrossNeed {
+  readonly job: string;
+  readonly artifacts: boolean;
+  /** `needs:pipeline` (e.g. `$PARENT_PIPELINE_ID`), as written. */
+  readonly pipeline?: string;
+  /** `needs:project` and its `ref`, as written. */
+  readonly project?: string;
+  readonly ref?: string;
+}
+
 export interface PlannedCache {
   /** Fully resolved: variables expanded, `key:files` hashed, `prefix` applied; `default` when empty. */
   readonly key: string;
@@ -141,6 +152,12 @@ export interface PlannedJob {
   readonly allowFailure: AllowFailure;
   /** undefined: no `needs` key (the job waits for earlier stages); []: `needs: []`. */
   readonly needs?: readonly PlannedNeed[];
+  /** `needs:pipeline:job` and `needs:project`: jobs of other pipelines. */
+  readonly crossNeeds?: readonly PlannedCrossNeed[];
+  /** `id_tokens`: each token's audiences; `glci run`'s mock signs the tokens (glci, not GitLab). */
+  readonly idTokens?: Readonly<Record<string, readonly string[]>>;
+  /** `secrets:` variable names: planned and shown; `glci run` refuses to run the pipeline. */
+  readonly secrets?: readonly string[];
   /** Names whose artifacts the job downloads; undefined: every job of earlier stages. */
   readonly dependencies?: readonly string[];
   readonly retry: {

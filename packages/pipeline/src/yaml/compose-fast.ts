@@ -1,4 +1,5 @@
 import {
+  COLLECTION_STYLE,
   EVENT_ID,
   type Event,
   getScalarValue,
@@ -9,6 +10,8 @@ import {
   type SequenceEvent,
 } from 'js-yaml';
 import { LineCounter } from 'yaml';
+import { keyName } from './psych-scalar.js';
+import { ScalarProblem } from './ruby-scalars.js';
 import type { ComposedYaml, YamlMapNode, YamlNode, YamlPair, YamlSeqNode } from './yaml-node.js';
 import { createPlainScalarResolver, type PlainScalarResolver, ScalarResolveError } from './yaml11-schema.js';
 
@@ -51,6 +54,9 @@ const MAX_IMPLICIT_KEY_LENGTH = 1000;
 
 /** A block scalar's header line when the scalar is a sequence item: `- |`, `- - >-`, `- &a |2 # c`. */
 const ITEM_BLOCK_HEADER = /^([ \t]*(?:-[ \t]+)+(?:[&!][^ \t]*[ \t]+)*)[|>][0-9+-]*(?:[ \t]+#.*)?[ \t]*\r?$/;
+
+/** The anchor names libyaml takes; others are left to the reference reader, which reports them. */
+const ANCHOR_NAME = /^[A-Za-z0-9_-]+$/;
 
 /** Leaves the text to `composeReference`. */
 class OutsideFastPath extends Error {
@@ -98,9 +104,10 @@ class EventComposer {
       case EVENT_ID.MAPPING:
         return this.mapping(event);
       case EVENT_ID.ALIAS: {
-        const target = this.#anchors.get(this.text.slice(event.anchorStart, event.anchorEnd));
-        if (target === undefined || target === OPEN) throw new OutsideFastPath();
-        return { kind: 'alias', offset: event.anchorStart - 1, target: () => target };
+        const name = this.text.slice(event.anchorStart, event.anchorEnd);
+        const target = this.#anchors.get(name);
+        if (target === undefined || target === OPEN || !ANCHOR_NAME.test(name)) throw new OutsideFastPath();
+        return { kind: 'alias', offset: event.anchorStart - 1, name, target: () => target };
       }
       default:
         throw new OutsideFastPath();
@@ -112,9 +119,15 @@ class EventComposer {
     const anchor = this.anchorOf(event);
     const empty = event.valueStart === -1;
     const source = empty ? '' : getScalarValue(this.text, event);
-    const raw = event.style === SCALAR_STYLE.PLAIN ? this.scalars.resolve(source, false) : source;
+    const raw = event.style === SCALAR_STYLE.PLAIN ? this.scalars.resolve(source) : source;
     // An empty scalar has no offset in js-yaml's events; only a sequence item would need one.
-    const node: YamlNode = { kind: 'scalar', offset: empty ? -1 : this.scalarOffset(event), raw, source };
+    const node: YamlNode = {
+      kind: 'scalar',
+      offset: empty ? -1 : this.scalarOffset(event),
+      raw,
+      source,
+      plain: event.style === SCALAR_STYLE.PLAIN,
+    };
     if (anchor !== undefined) this.#anchors.set(anchor, node);
     return node;
   }
@@ -124,7 +137,13 @@ class EventComposer {
     if (tag !== undefined && tag !== '!reference') throw new OutsideFastPath();
     const anchor = this.anchorOf(event);
     const items: YamlNode[] = [];
-    const node: YamlSeqNode = { kind: 'seq', offset: event.start, reference: tag !== undefined, items };
+    const node: YamlSeqNode = {
+      kind: 'seq',
+      offset: event.start,
+      reference: tag !== undefined,
+      items,
+      flow: event.style === COLLECTION_STYLE.FLOW,
+    };
     while (this.events[this.#index]?.type !== EVENT_ID.POP) {
       const item = this.node();
       if (item.offset < 0) throw new OutsideFastPath();
@@ -139,7 +158,12 @@ class EventComposer {
     if (event.tagStart !== -1) throw new OutsideFastPath();
     const anchor = this.anchorOf(event);
     const pairs: YamlPair[] = [];
-    const node: YamlMapNode = { kind: 'map', offset: event.start, pairs };
+    const node: YamlMapNode = {
+      kind: 'map',
+      offset: event.start,
+      pairs,
+      flow: event.style === COLLECTION_STYLE.FLOW,
+    };
     while (this.events[this.#index]?.type !== EVENT_ID.POP) {
       const key = this.next();
       if (
@@ -154,10 +178,12 @@ class EventComposer {
       )
         throw new OutsideFastPath();
       const text = getScalarValue(this.text, key);
-      const raw = key.style === SCALAR_STYLE.PLAIN ? this.scalars.resolve(text, true) : text;
+      const raw = key.style === SCALAR_STYLE.PLAIN ? this.scalars.resolve(text) : text;
       pairs.push({
-        merge: typeof raw === 'symbol',
-        name: raw === null ? '' : String(raw),
+        merge: raw === '<<',
+        name: keyName(raw),
+        ...(key.style === SCALAR_STYLE.PLAIN ? { plainKey: text } : {}),
+        ...(raw instanceof ScalarProblem ? { problem: raw.message } : {}),
         keyOffset: this.scalarOffset(key),
         value: this.node(),
       });
@@ -171,6 +197,7 @@ class EventComposer {
   private anchorOf(event: ScalarEvent | SequenceEvent | MappingEvent): string | undefined {
     if (event.anchorStart === -1) return undefined;
     const anchor = this.text.slice(event.anchorStart, event.anchorEnd);
+    if (!ANCHOR_NAME.test(anchor)) throw new OutsideFastPath();
     this.#anchors.set(anchor, OPEN);
     return anchor;
   }

@@ -1,4 +1,6 @@
 import { LineCounter } from 'yaml';
+import { keyName } from './psych-scalar.js';
+import { ScalarProblem } from './ruby-scalars.js';
 import type { ComposedYaml, YamlMapNode, YamlNode, YamlPair, YamlSeqNode } from './yaml-node.js';
 import { createPlainScalarResolver, type PlainScalarResolver, ScalarResolveError } from './yaml11-schema.js';
 
@@ -108,7 +110,7 @@ class LineComposer {
 
   private sequence(column: number): YamlSeqNode {
     const items: YamlNode[] = [];
-    const node: YamlSeqNode = { kind: 'seq', offset: this.#position, reference: false, items };
+    const node: YamlSeqNode = { kind: 'seq', offset: this.#position, reference: false, items, flow: false };
     while (this.#indent === column && this.isItem(this.#position)) {
       let content = this.#position + 1;
       while (this.text.charCodeAt(content) === 32) content++;
@@ -139,19 +141,21 @@ class LineComposer {
 
   private mapping(column: number): YamlMapNode {
     const pairs: YamlPair[] = [];
-    const node: YamlMapNode = { kind: 'map', offset: this.#position, pairs };
+    const node: YamlMapNode = { kind: 'map', offset: this.#position, pairs, flow: false };
     while (this.#indent === column) {
       const keyStart = this.#position;
       const end = this.lineEnd(keyStart);
       const colon = this.keyEnd(keyStart, end);
       if (colon === -1) outside();
-      const raw = this.scalars.resolve(this.text.slice(keyStart, colon), true);
+      const raw = this.scalars.resolve(this.text.slice(keyStart, colon));
       let content = colon + 1;
       while (this.text.charCodeAt(content) === 32) content++;
       pairs.push({
-        merge: typeof raw === 'symbol',
-        name: raw === null ? '' : String(raw),
+        merge: raw === '<<',
+        name: keyName(raw),
+        ...(raw instanceof ScalarProblem ? { problem: raw.message } : {}),
         keyOffset: keyStart,
+        plainKey: this.text.slice(keyStart, colon),
         value: this.inlineOrBlock(content, end, column),
       });
       if (this.#indent > column) outside();
@@ -188,7 +192,7 @@ class LineComposer {
       let nameEnd = content + 1;
       while (nameEnd < end && text.charCodeAt(nameEnd) !== 32) nameEnd++;
       anchor = text.slice(content + 1, nameEnd);
-      if (anchor.length === 0 || /[,[\]{}]/.test(anchor)) outside();
+      if (!/^[A-Za-z0-9_-]+$/.test(anchor)) outside();
       this.#anchors.set(anchor, OPEN);
       content = nameEnd;
       while (text.charCodeAt(content) === 32) content++;
@@ -199,7 +203,7 @@ class LineComposer {
         this.#indent > column || (this.#indent === column && this.isItem(this.#position) && !anchor);
       if (!nested) {
         if (anchor !== undefined) outside();
-        return { kind: 'scalar', offset: -1, raw: this.scalars.resolve('', false), source: '' };
+        return { kind: 'scalar', offset: -1, raw: this.scalars.resolve(''), source: '', plain: true };
       }
       return this.block(this.#indent, anchor);
     }
@@ -227,10 +231,11 @@ class LineComposer {
       let nameEnd = start + 1;
       while (nameEnd < end && text.charCodeAt(nameEnd) !== 32 && !(flow && FLOW_END.has(text[nameEnd]!)))
         nameEnd++;
-      const target = this.#anchors.get(text.slice(start + 1, nameEnd));
-      if (nameEnd === start + 1 || target === undefined || target === OPEN) outside();
+      const name = text.slice(start + 1, nameEnd);
+      const target = this.#anchors.get(name);
+      if (!/^[A-Za-z0-9_-]+$/.test(name) || target === undefined || target === OPEN) outside();
       cursor.at = nameEnd;
-      return { kind: 'alias', offset: start, target: () => target as YamlNode };
+      return { kind: 'alias', offset: start, name, target: () => target as YamlNode };
     }
     if (first === '!') {
       if (!text.startsWith('!reference [', start)) outside();
@@ -245,7 +250,7 @@ class LineComposer {
       cursor.at = close + 1;
       const source = text.slice(start + 1, close);
       if (first === '"' && source.includes('\\')) outside();
-      return { kind: 'scalar', offset: start, raw: source, source };
+      return { kind: 'scalar', offset: start, raw: source, source, plain: false };
     }
     if (INDICATOR.has(first)) {
       const next = text.charCodeAt(start + 1);
@@ -265,7 +270,7 @@ class LineComposer {
     }
     cursor.at = last;
     const source = text.slice(start, last);
-    return { kind: 'scalar', offset: start, raw: this.scalars.resolve(source, false), source };
+    return { kind: 'scalar', offset: start, raw: this.scalars.resolve(source), source, plain: true };
   }
 
   /** `[a, b]` or `{a: 1}` closed on the same line, nested ones included. */
@@ -290,16 +295,18 @@ class LineComposer {
       if (mapping) {
         if (value.kind !== 'scalar' || text[value.offset] === '"' || text[value.offset] === "'") outside();
         if (text[index] !== ':' || text.charCodeAt(index + 1) !== 32) outside();
-        const raw = this.scalars.resolve((value as { source: string }).source, true);
+        const raw = this.scalars.resolve((value as { source: string }).source);
         index += 2;
         skip();
         const inner = { at: index };
         const pairValue = this.inline(inner, end, true);
         index = inner.at;
         pairs.push({
-          merge: typeof raw === 'symbol',
-          name: raw === null ? '' : String(raw),
+          merge: raw === '<<',
+          name: keyName(raw),
+          ...(raw instanceof ScalarProblem ? { problem: raw.message } : {}),
           keyOffset: value.offset,
+          plainKey: (value as { source: string }).source,
           value: pairValue,
         });
         skip();
@@ -314,7 +321,7 @@ class LineComposer {
     }
     cursor.at = index + 1;
     return mapping
-      ? { kind: 'map', offset: start, pairs }
-      : { kind: 'seq', offset: start, reference: false, items };
+      ? { kind: 'map', offset: start, pairs, flow: true }
+      : { kind: 'seq', offset: start, reference: false, items, flow: true };
   }
 }

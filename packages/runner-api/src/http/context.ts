@@ -5,6 +5,7 @@ import type { FsCacheStore } from '../cache-store.js';
 import type { Clock } from '../clock.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { GitServer } from '../git-server.js';
+import type { IdTokenIssuer } from '../id-tokens.js';
 import type { JobEvents } from '../job-events.js';
 import { ACTIVE_STATES, type JobQueue, type JobRecord } from '../job-queue.js';
 import type { RunnerStore } from '../runner-store.js';
@@ -21,6 +22,7 @@ export interface ApiContext {
   readonly cache: FsCacheStore;
   readonly git: GitServer;
   readonly tokens: TokenIssuer;
+  readonly idTokens: IdTokenIssuer;
   readonly events: JobEvents;
   readonly clock: Clock;
   readonly logger: Logger;

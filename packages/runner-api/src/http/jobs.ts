@@ -35,7 +35,7 @@ export function jobRoutes(ctx: ApiContext): Router {
     }
     let payload: Record<string, unknown>;
     try {
-      payload = payloadFor(ctx, job, runner);
+      payload = await payloadFor(ctx, job, runner);
     } catch (error) {
       ctx.queue.release(job.id);
       throw error;
@@ -105,13 +105,22 @@ function verifyTrace(ctx: ApiContext, jobId: number, body: UpdateJobBody): void 
   }
 }
 
-function payloadFor(ctx: ApiContext, job: JobRecord, runner: Runner): Record<string, unknown> {
+async function payloadFor(ctx: ApiContext, job: JobRecord, runner: Runner): Promise<Record<string, unknown>> {
+  const now = ctx.clock.now();
+  // `id_tokens:` are signed when the job is handed out, as GitLab does, valid for its timeout.
+  const idTokens = await Promise.all(
+    Object.entries(job.spec.id_tokens).map(async ([key, { aud }]) => ({
+      key,
+      value: await ctx.idTokens.mint({ job, runner, server: ctx.server, aud, now }),
+    })),
+  );
   return buildJobPayload({
     job,
     runner,
+    idTokens,
     token: ctx.tokens.jobToken(job.id),
     server: ctx.server,
-    now: ctx.clock.now(),
+    now,
     dependencies: job.spec.dependencies.map((id) => ({
       job: ctx.queue.get(id)!,
       artifact: ctx.artifacts.find(id, 'archive'),

@@ -197,7 +197,7 @@ export async function variablesCommand(
 export async function lintCommand(
   ctx: CliContext,
   file: string | undefined,
-  options: { json?: boolean; input?: string[]; projectDir?: string[] },
+  options: { json?: boolean; input?: string[]; projectDir?: string[]; context?: string },
 ): Promise<void> {
   const fromStdin = file === '-';
   const absolute = file && !fromStdin ? path.resolve(ctx.cwd, file) : undefined;
@@ -216,6 +216,7 @@ export async function lintCommand(
       ...(fromStdin ? { text: readFileSync(0, 'utf8') } : {}),
       inputs: readInputs(ctx, undefined, options.input),
       projects,
+      ...(options.context ? { context: parseContextSpec(options.context) } : {}),
     });
     if (options.json) ctx.out.write(`${JSON.stringify({ valid: true, issues: [], ...result }, null, 2)}\n`);
     else

@@ -66,8 +66,14 @@ export function registerPipelineCommands(program: Command, context: () => CliCon
 
   program
     .command('lint')
-    .description('validate a CI configuration (includes, extends, !reference, keywords); exit 1 when invalid')
+    .description(
+      "validate a CI configuration as GitLab's CI Lint does (includes, extends, !reference, keywords, needs, dependencies, stages, cycles, rules); exit 1 when invalid",
+    )
     .argument('[file]', 'the CI file (default: .gitlab-ci.yml of the repository); - reads standard input')
+    .option(
+      '--context <context>',
+      'the context include rules are evaluated for: branch=NAME, merge_request, tag=NAME or env=NAME (default: the default branch, as CI Lint)',
+    )
     .option(
       '--json',
       'machine-readable result: { valid, issues: [{ file, line, column, keyPath, message }] }',

@@ -120,7 +120,7 @@ describe('glci show', () => {
     onTestFinished(() => sandbox.remove());
     const result = await sandbox.run(['show', '--context', 'branch=main']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('.gitlab-ci.yml:3:3: jobs:build: chosen stage compile does not exist');
+    expect(result.stderr).toContain('.gitlab-ci.yml:3:3: build job: chosen stage compile does not exist');
     expect(stackLines(result.stderr)).toEqual([]);
     const usage = await sandbox.run(['show', '--context', 'push']);
     expect(usage.code).toBe(2);
@@ -184,18 +184,18 @@ describe('glci lint', () => {
     const invalid = await sandbox.run(['lint', path.join(sandbox.project, 'broken.yml')]);
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain(
-      'broken.yml:1:1: jobs:a: config should implement the script:, run:, or trigger: keyword',
+      'broken.yml:1:1: jobs:a config should implement the script:, run:, or trigger: keyword',
     );
     expect(invalid.stderr).toContain(
-      'broken.yml:2:3: jobs:a: config contains unknown keys: scirpt (did you mean "script"?)',
+      'broken.yml:2:3: jobs:a config contains unknown keys: scirpt (did you mean "script"?)',
     );
-    expect(invalid.stderr).toContain('broken.yml:5:3: jobs:b:when: config should be one of');
+    expect(invalid.stderr).toContain('broken.yml:5:3: jobs:b when should be one of');
     const json = await sandbox.run(['lint', path.join(sandbox.project, 'broken.yml'), '--json']);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({
       valid: false,
       issues: expect.arrayContaining([
-        { file: 'broken.yml', line: 5, column: 3, keyPath: 'jobs:b:when', message: expect.any(String) },
+        { file: 'broken.yml', line: 5, column: 3, keyPath: 'jobs:b', message: expect.any(String) },
       ]),
     });
   });
