@@ -98,6 +98,11 @@ describe('createLogger', () => {
       ['Basic credentials in the message', (l) => l.debug('header Basic QmFzaWMxMXB3'), 'QmFzaWMxMXB3'],
       ['password= in free text', (l) => l.debug('config dump: password=Pw12 user=ada'), 'Pw12'],
       ['a stringified JSON config', (l) => l.debug('config', { text: '{"secret":"Sec13"}' }), 'Sec13'],
+      [
+        'a session cookie header',
+        (l) => l.debug('response', { headers: { 'set-cookie': ['_gitlab_session=Ck15sess'] } }),
+        'Ck15sess',
+      ],
       ['a child logger context', (l) => l.child({ url: 'http://u:Pw14@h:1' }).debug('child'), 'Pw14'],
     ];
 

@@ -62,6 +62,8 @@ describe('isSecretKey', () => {
     'api_key',
     'Authorization',
     'auth',
+    'cookie',
+    'Set-Cookie',
   ])('treats %j as a secret', (key) => {
     expect(isSecretKey(key)).toBe(true);
   });

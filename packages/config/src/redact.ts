@@ -14,6 +14,8 @@ const SECRET_SUFFIXES = [
   'apikey',
   'authorization',
   'auth',
+  // A session cookie is a credential too (`Cookie`, `Set-Cookie` headers in request logs).
+  'cookie',
 ];
 export const REDACTED = '<redacted>';
 
