@@ -166,7 +166,8 @@ describe.each(drivers)('upload sessions (%s): one writer at a time', (_name, mak
     const request = body();
     const writing = failing.write(request.stream, { expectedOffset: 0 });
     request.send(Buffer.from('partial'));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Fail the body only once its first chunk is written (a fixed sleep is too short under load).
+    while (failing.size < 'partial'.length) await new Promise((resolve) => setTimeout(resolve, 2));
     request.stream.destroy(new Error('client went away'));
     await expect(writing).rejects.toThrow('client went away');
     const next = await repository.blobs.resumeUpload(id);
