@@ -66,7 +66,12 @@ export {
 } from './image-transfer.js';
 export { type DaemonFacts, jobExtraHosts, rewriteRegistryImage, supportsHostGateway } from './job-wiring.js';
 export * from './labels.js';
-export { MOCK_TUNNEL_COMMAND, type MockOptions, mockContainerSpec } from './mock-container.js';
+export {
+  MOCK_TUNNEL_COMMAND,
+  type MockOptions,
+  mockContainerSidePort,
+  mockContainerSpec,
+} from './mock-container.js';
 export { DockerStartedNetwork } from './network.js';
 export type * from './orchestrator.js';
 export { type DiskUsageEntry, type DiskUsageReport, diskUsage, reapGlciObjects } from './reaper.js';

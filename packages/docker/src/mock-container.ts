@@ -24,10 +24,14 @@ export interface MockOptions {
  * The `glci-mock` container: the port published on 127.0.0.1 (the host's daemon and host
  * processes reach it there) and, when given, on the default bridge's gateway address, which
  * only containers on this Docker host reach: job, helper and service containers get there as
- * `host.docker.internal` (extra_hosts → host-gateway) from their per-build networks. Served on
- * the same port inside; the registry, registry CA, cache and data volumes mounted (the data
- * volume keeps the Runner API's state, artifacts and git repositories across a restart); and a
- * Docker health check (`glci-mock healthcheck`, which asks the mock's `/internal/health`).
+ * `host.docker.internal` (extra_hosts → host-gateway) from their per-build networks. Inside, the
+ * loopback publish lands on the same port and the gateway publish on a second one
+ * (`mockContainerSidePort`, `GLCI_MOCK_CONTAINER_PORT`), so that the mock tells requests of other
+ * containers from the host's and reads its registry anonymously only for the host and glci's own
+ * networks (apps/mock connection-trust.ts). The registry, registry CA, cache and data volumes
+ * mounted (the data volume keeps the Runner API's state, artifacts and git repositories across a
+ * restart); and a Docker health check (`glci-mock healthcheck`, which asks the mock's
+ * `/internal/health`).
  */
 export function mockContainerSpec(options: {
   readonly mock: MockOptions;
@@ -44,6 +48,7 @@ export function mockContainerSpec(options: {
   readonly gatewayIp?: string;
 }): ContainerSpec {
   const { mock, port, volumes } = options;
+  const containerSide = mockContainerSidePort(port);
   return {
     image: mock.image,
     name: options.name,
@@ -57,11 +62,14 @@ export function mockContainerSpec(options: {
       GLCI_MOCK_STORAGE: '/registry',
       GLCI_MOCK_CACHE_DIR: '/cache',
       GLCI_MOCK_DATA_DIR: '/data',
+      ...(options.gatewayIp ? { GLCI_MOCK_CONTAINER_PORT: String(containerSide) } : {}),
       ...mock.env,
     },
     ports: [
       { containerPort: port, hostPort: port, hostIp: '127.0.0.1' },
-      ...(options.gatewayIp ? [{ containerPort: port, hostPort: port, hostIp: options.gatewayIp }] : []),
+      ...(options.gatewayIp
+        ? [{ containerPort: containerSide, hostPort: port, hostIp: options.gatewayIp }]
+        : []),
     ],
     mounts: [
       { type: 'volume', source: volumes.registry, target: '/registry' },
@@ -76,4 +84,13 @@ export function mockContainerSpec(options: {
       retries: 60,
     },
   };
+}
+
+/**
+ * The port inside the mock's container that the bridge-gateway publish maps to (the host side
+ * keeps `port`, so `host.docker.internal:<port>` is unchanged for jobs): the next one, or the one
+ * before for 65535.
+ */
+export function mockContainerSidePort(port: number): number {
+  return port < 65_535 ? port + 1 : port - 1;
 }
