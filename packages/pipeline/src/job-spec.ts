@@ -112,8 +112,10 @@ export function toJobSpec(
       sha: runtime.sha ?? context.sha,
       ...(/^0+$/.test(context.beforeSha) ? {} : { before_sha: context.beforeSha }),
       ref_type: context.refType,
+      // The instance's protected branches and tags when glci read them; else the default branch.
       protected:
-        context.refType === 'branch' && context.ref === context.defaultBranch && !context.mergeRequest,
+        context.protectedRef ??
+        (context.refType === 'branch' && context.ref === context.defaultBranch && !context.mergeRequest),
       commit: {
         message: context.commit.message,
         author_name: context.commit.authorName,
