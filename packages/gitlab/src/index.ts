@@ -34,6 +34,12 @@ export {
   type GitlabDescription,
 } from './check/describe-gitlab.js';
 export {
+  connectGitlab,
+  type GitlabConnection,
+  type GitlabConnectionOptions,
+  type ProjectVariables,
+} from './connection.js';
+export {
   describeSubject,
   GitAccessError,
   GitlabError,

@@ -121,11 +121,22 @@ function forwardedLayers(run: PlanRun, job: PlannedJobDraft): VariableLayer[] {
     const yaml = job.variables.filter(
       (layer) => layer.source === 'yaml-global' || layer.source === 'yaml-job',
     );
+    // Expanded as GitLab forwards them, except through CI/CD variables: the child (of the same
+    // project) expands those itself, and their values stay out of the plan.
+    const ciCd = new Set(
+      job.variables.flatMap((layer) =>
+        layer.entries.filter((entry) => entry.ciCd).map((entry) => entry.name),
+      ),
+    );
+    const readsCiCd = (value: string) =>
+      [...value.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].some((match) => ciCd.has(match[1]!));
     forwarded.push({
       source: 'parent-pipeline',
       label: `forwarded by ${job.name} (yaml_variables)`,
       entries: yaml.flatMap((layer) =>
-        layer.entries.map((entry) => ({ ...entry, value: jobVariables.get(entry.name) ?? entry.value })),
+        layer.entries.map((entry) =>
+          readsCiCd(entry.value) ? entry : { ...entry, value: jobVariables.get(entry.name) ?? entry.value },
+        ),
       ),
     });
   }

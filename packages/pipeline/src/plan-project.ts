@@ -37,7 +37,7 @@ export interface GitlabPlanning {
   /** `createIncludeSource`: other projects' files, components, templates and remote files. */
   readonly includes?: IncludeSource;
   /** A project's CI/CD variables (this project's, or a downstream one's); `undefined` when there are none to use. */
-  readonly variables?: (projectPath: string) => Promise<RemoteVariableSet | undefined>;
+  readonly variables?: (projectPath: string) => Promise<{ readonly set: RemoteVariableSet } | undefined>;
   /** `--secrets`: which levels of CI/CD variables jobs get (default `all`). */
   readonly secrets?: SecretsScope;
   /**
@@ -244,8 +244,8 @@ export async function ciCdFor(
 ): Promise<CiCdLayers | undefined> {
   const scope = gitlab?.secrets ?? 'all';
   if (!gitlab?.variables || scope === 'none') return undefined;
-  const set = await gitlab.variables(context.project.path);
-  return set ? ciCdLayers({ set, scope }, context) : undefined;
+  const fetched = await gitlab.variables(context.project.path);
+  return fetched ? ciCdLayers({ set: fetched.set, scope }, context) : undefined;
 }
 
 interface IncludeSetup {

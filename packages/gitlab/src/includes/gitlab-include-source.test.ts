@@ -196,7 +196,7 @@ describe('include:component', () => {
       `component \`gitlab.com/${CONTAINER}/build@1\` is on gitlab.com, not on this instance (${fqdn()})`,
     );
     await expect(source.component(`${fqdn()}/${CONTAINER}/deploy@1`)).rejects.toThrow(
-      `component '${fqdn()}/${CONTAINER}/deploy@1' - content not found`,
+      `Component '${fqdn()}/${CONTAINER}/deploy@1' - content not found`,
     );
     await expect(source.component(`${fqdn()}/${CONTAINER}/build@3`)).rejects.toThrow(
       `component version \`3\` of ${CONTAINER}: no release with a semantic version matches it`,

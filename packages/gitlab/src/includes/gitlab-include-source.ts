@@ -155,7 +155,7 @@ class GitlabIncludeSource implements IncludeSource {
     const templates = await project.match('templates/**');
     const file = componentFileCandidates(parsed.name).find((candidate) => templates.includes(candidate));
     const included = file ? await project.file(file) : undefined;
-    if (!included) throw new InvalidReferenceError(`component '${address}' - content not found`);
+    if (!included) throw new InvalidReferenceError(`Component '${address}' - content not found`);
     const componentFile: IncludedFile = { ...included, origin: { ...included.origin, kind: 'component' } };
     return {
       address: parsed,

@@ -43,6 +43,12 @@ export class SecretsStore {
     return { variables: value, fromMemory: false };
   }
 
+  /** What is held for `key` (not expired), without loading anything. */
+  peek(key: string): FetchedVariables | undefined {
+    this.#sweep();
+    return this.#entries.get(key)?.value;
+  }
+
   /** Forgets one key, or everything. */
   clear(key?: string): void {
     if (key === undefined) this.#entries.clear();

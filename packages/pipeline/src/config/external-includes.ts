@@ -143,7 +143,7 @@ export class ExternalIncludes {
       case 'template':
         return [await this.#template(entry, entry.name)];
       case 'remote':
-        return [await this.#remote(entry, expand(entry.url))];
+        return [await this.#remote(entry, this.#expanded(entry, expand, entry.url, 'Remote file'))];
       case 'artifact':
         return [await this.#artifact(entry)];
     }
@@ -153,7 +153,7 @@ export class ExternalIncludes {
     entry: Extract<IncludeEntry, { kind: 'project' }>,
     expand: (text: string) => string,
   ): Promise<ResolvedInclude[]> {
-    const projectPath = expand(entry.project).replace(/^\/+|\/+$/g, '');
+    const projectPath = this.#expanded(entry, expand, entry.project, 'Project').replace(/^\/+|\/+$/g, '');
     const ref = entry.ref === undefined ? undefined : expand(entry.ref);
     const files = entry.files.map((written) => {
       const file = normalizeProjectPath(expand(written));
@@ -201,6 +201,20 @@ export class ExternalIncludes {
           throw gitlabFailure(entry, error, wording, this.#mask);
         }
       }),
+    );
+  }
+
+  /**
+   * A location with its variables expanded; one that still names a variable nothing sets is
+   * refused here, saying which (GitLab would only say it is not a valid location).
+   */
+  #expanded(entry: IncludeEntry, expand: (text: string) => string, written: string, what: string): string {
+    const expanded = expand(written);
+    const unset = [...expanded.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g)].map((match) => `$${match[1]}`);
+    if (unset.length === 0) return expanded;
+    throw includeFailure(
+      entry,
+      `${what} \`${this.#mask(written)}\` uses ${unset.join(', ')}, which no variable sets: include locations see predefined, pipeline (--env) and CI/CD variables (those need a GitLab token, and offline only the daemon's memory holds them)`,
     );
   }
 

@@ -1,4 +1,5 @@
 import type { PipelinePlan, PlannedJob } from '../plan/plan-types.js';
+import { redactCiCdValues } from '../plan/redact.js';
 import { formatLocation } from '../yaml/source-map.js';
 
 /** Short text of how a job runs: `manual`, `delayed 30m`, `allowed to fail`… */
@@ -151,9 +152,14 @@ function escapeMermaid(text: string): string {
 /**
  * The plan for `glci show --json`: each job's `variables` lists only the layers of its own (job
  * YAML, matrix, rules, [jobs."name"]); the pipeline-wide layers every job shares are in the
- * plan's `variables` once, instead of 500 copies of the predefined set.
+ * plan's `variables` once, instead of 500 copies of the predefined set. CI/CD variables of the
+ * GitLab instance keep their names, levels and scopes, but their values are `[REDACTED]`.
  */
 export function planToJson(plan: PipelinePlan): unknown {
+  return slimPlan(redactCiCdValues(plan));
+}
+
+function slimPlan(plan: PipelinePlan): unknown {
   const shared = new Set(plan.variables);
   const own = <T extends { variables: PipelinePlan['variables'] }>(job: T) => ({
     ...job,
@@ -164,7 +170,7 @@ export function planToJson(plan: PipelinePlan): unknown {
     jobs: plan.jobs.map((job) => {
       const slim = own(job);
       return job.trigger?.pipeline
-        ? { ...slim, trigger: { ...job.trigger, pipeline: planToJson(job.trigger.pipeline) } }
+        ? { ...slim, trigger: { ...job.trigger, pipeline: slimPlan(job.trigger.pipeline) } }
         : slim;
     }),
     excluded: plan.excluded.map(own),
