@@ -37,6 +37,7 @@ export {
   type SchedulerOptions,
 } from './scheduler.js';
 export { EventLog } from './service/event-log.js';
+export { GitlabService } from './service/gitlab-service.js';
 export { HistoryWriter } from './service/history-writer.js';
 export {
   PipelineService,
@@ -44,5 +45,6 @@ export {
   type RunRequest,
   type RunStarted,
   runRequestSchema,
+  type ShownVariable,
   type WireEvent,
 } from './service/pipeline-service.js';

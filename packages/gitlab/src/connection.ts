@@ -26,6 +26,13 @@ export interface GitlabConnectionOptions {
   readonly refreshSecrets?: boolean;
   /** Where fetched variables live (the daemon's, for `[gitlab] secrets_ttl`); one for this connection otherwise. */
   readonly store?: SecretsStore;
+  /**
+   * Reads the CI/CD variables some other way (the CLI asks a running daemon, whose store holds
+   * them for `secrets_ttl`); the result's `notes` are said like the connection's own.
+   */
+  readonly readVariables?: (
+    project: string,
+  ) => Promise<{ readonly variables: ProjectVariables | undefined; readonly notes: readonly string[] }>;
   readonly onProgress?: (event: FetchProgress) => void;
 }
 
@@ -57,6 +64,7 @@ export interface GitlabConnection {
 export function connectGitlab(options: GitlabConnectionOptions): GitlabConnection {
   const { instance, logger } = options;
   const secrets = options.secrets ?? 'all';
+  // Without the daemon's store, the variables live as long as this connection (one command).
   const store = options.store ?? new SecretsStore({ ttlMs: Number.MAX_SAFE_INTEGER });
   const includes = createIncludeSource({
     instance,
@@ -97,12 +105,13 @@ export function connectGitlab(options: GitlabConnectionOptions): GitlabConnectio
     serverUrl: instance.url,
     async variables(project) {
       if (secrets === 'none') return undefined;
-      if (!instance.token) {
-        notes.add(
-          'no GitLab token (GITLAB_TOKEN or [gitlab] token): the CI/CD variables of the project and its groups are not read',
-        );
-        return undefined;
+      if (options.readVariables) {
+        const read = await options.readVariables(project);
+        for (const note of read.notes) notes.add(note);
+        return read.variables;
       }
+      // Without a token there are no CI/CD variables to read (glci config --gitlab says so).
+      if (!instance.token) return undefined;
       const key = secretsKey(instance.url, project, secrets, instance.token);
       if (options.offline) {
         const held = store.peek(key);
@@ -116,7 +125,10 @@ export function connectGitlab(options: GitlabConnectionOptions): GitlabConnectio
         const { variables, fromMemory } = await store.get(
           key,
           () => fetchRemoteVariables(api(), project, { scope: secrets }),
-          { refresh: options.refreshSecrets ?? false },
+          {
+            refresh: options.refreshSecrets ?? false,
+            ...(options.store ? { ttlMs: instance.secretsTtlMs } : {}),
+          },
         );
         for (const line of variables.unavailable) notes.add(`CI/CD variables not read: ${line}`);
         return { ...variables, fromMemory };
@@ -149,4 +161,15 @@ export function connectGitlab(options: GitlabConnectionOptions): GitlabConnectio
     },
     notes: () => [...notes],
   };
+}
+
+/** Fetched variables as JSON carries them (the date as ISO text) … */
+export function variablesToWire(variables: ProjectVariables): unknown {
+  return JSON.parse(JSON.stringify(variables));
+}
+
+/** … and back. */
+export function variablesFromWire(wire: unknown): ProjectVariables {
+  const value = wire as ProjectVariables & { fetchedAt: string };
+  return { ...value, fetchedAt: new Date(value.fetchedAt) };
 }

@@ -45,6 +45,7 @@ export { type LoadedPipeline, loadPipelineDefinition } from './load-pipeline.js'
 export type { LocalSettings } from './plan/local-settings.js';
 export { type PlanPipelineOptions, planPipeline } from './plan/plan-pipeline.js';
 export type * from './plan/plan-types.js';
+export { dropRedactedCiCd, REDACTED, redactCiCdValues } from './plan/redact.js';
 export { MAX_CHILD_DEPTH, planDynamicChild } from './plan-downstream.js';
 export {
   createRuleEnvironment,

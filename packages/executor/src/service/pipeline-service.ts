@@ -9,13 +9,17 @@ import {
   type ProjectHistory,
   sendNdjson,
 } from '@glci/daemon';
+import { GitlabError, gitlabSessionSchema } from '@glci/gitlab';
 import {
   assertRunnable,
+  dropRedactedCiCd,
   formatPipelineIssue,
   PipelineConfigError,
   type PipelinePlan,
   type PlanProjectOptions,
   planProject,
+  redactCiCdValues,
+  resolveJobVariables,
 } from '@glci/pipeline';
 import { packRepository } from '@glci/runner-api';
 import { Router } from 'express';
@@ -25,6 +29,7 @@ import { type ExecutionEvent, PipelineExecution, selectedJobs } from '../pipelin
 import type { PipelineStatus } from '../scheduler.js';
 import { EventLog } from './event-log.js';
 import { ExecutionStateFile, executionFile, readExecution, type SavedExecution } from './execution-file.js';
+import type { GitlabService } from './gitlab-service.js';
 import { HistoryWriter } from './history-writer.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
 
@@ -51,6 +56,10 @@ export const runRequestSchema = z.object({
   registry: z.boolean().default(true),
   /** Mirror every push upstream while this pipeline runs (`--push-through`). */
   pushThrough: z.boolean().default(false),
+  /** The GitLab instance the CLI resolved (with its token) and `--secrets`, `--refresh-*`, `--offline`. */
+  gitlab: gitlabSessionSchema.optional(),
+  /** `--show-variables`: answer with the variables each job gets (masked values hidden). */
+  showVariables: z.boolean().default(false),
 });
 export type RunRequest = z.input<typeof runRequestSchema>;
 
@@ -66,6 +75,18 @@ export interface RunStarted {
   readonly stages: readonly string[];
   readonly jobs: readonly { readonly name: string; readonly stage: string }[];
   readonly excluded: number;
+  /** What planning noticed: stale cached includes with their age, CI/CD variables not read. */
+  readonly warnings?: readonly string[];
+  /** With `showVariables`: each job's variables as planned (dotenv reports of its needs come at its start). */
+  readonly variables?: Readonly<Record<string, readonly ShownVariable[]>>;
+}
+
+/** A variable as `glci run --show-variables` prints it: masked values are `[MASKED]`. */
+export interface ShownVariable {
+  readonly name: string;
+  readonly value: string;
+  readonly source: string;
+  readonly label: string;
 }
 export interface RunNotCreated {
   readonly created: false;
@@ -116,10 +137,18 @@ export class PipelineService implements DaemonService {
     instance?: string;
     namePrefix?: string;
     env?: NodeJS.ProcessEnv;
+    gitlab?: GitlabService;
   };
 
   constructor(
-    overrides: { config?: GlciConfig; instance?: string; namePrefix?: string; env?: NodeJS.ProcessEnv } = {},
+    overrides: {
+      config?: GlciConfig;
+      instance?: string;
+      namePrefix?: string;
+      env?: NodeJS.ProcessEnv;
+      /** The daemon's GitLab service: includes and CI/CD variables for `glci run`'s planning. */
+      gitlab?: GitlabService;
+    } = {},
   ) {
     this.#overrides = overrides;
     this.router.post('/pipelines', async (req, res) => {
@@ -259,8 +288,13 @@ export class PipelineService implements DaemonService {
     let plan: PipelinePlan;
     let contextText = request.context ?? 'merge_request';
     try {
-      const options = request.plan as unknown as PlanProjectOptions;
+      const gitlab = request.gitlab && this.#overrides.gitlab?.connection(request.gitlab);
+      const options: PlanProjectOptions = {
+        ...(request.plan as unknown as PlanProjectOptions),
+        ...(gitlab ? { gitlab } : {}),
+      };
       plan = await planProject(options);
+      if (gitlab) plan = { ...plan, warnings: [...plan.warnings, ...gitlab.notes()] };
       if (!plan.created && request.branchFallback && plan.context.source === 'merge_request_event') {
         const branch = await planProject({ ...options, context: { kind: 'branch' } });
         if (branch.created) {
@@ -280,6 +314,7 @@ export class PipelineService implements DaemonService {
       }
       if (error instanceof Error && error.name === 'PipelineUsageError')
         throw new DaemonHttpError(400, 'usage', error.message);
+      if (error instanceof GitlabError) throw new DaemonHttpError(502, 'gitlab', error.message);
       throw error;
     }
     if (!plan.created) return { created: false, reason: plan.notCreatedReason ?? 'no jobs' };
@@ -329,6 +364,8 @@ export class PipelineService implements DaemonService {
       stages: plan.stages,
       jobs: jobs.map((job) => ({ name: job.name, stage: job.stage })),
       excluded: plan.excluded.length,
+      ...(plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
+      ...(request.showVariables ? { variables: shownVariables(jobs) } : {}),
     };
   }
 
@@ -351,7 +388,12 @@ export class PipelineService implements DaemonService {
     const stateFile = (id: number, base: SavedExecution) => {
       let file = stateFiles.get(id);
       if (!file) {
-        file = new ExecutionStateFile(executionFile(history, id), base, logger);
+        // CI/CD variables stay in memory: the file a restarted daemon reads has their names only.
+        file = new ExecutionStateFile(
+          executionFile(history, id),
+          { ...base, plan: redactCiCdValues(base.plan) },
+          logger,
+        );
         stateFiles.set(id, file);
       }
       return file;
@@ -461,7 +503,7 @@ export class PipelineService implements DaemonService {
       if (alive && saved) {
         context.logger.info('taking over a pipeline after a restart', { pipelineId: record.id });
         this.#ready = infrastructure.ensure();
-        this.#launch(await this.#ready, history, saved);
+        this.#launch(await this.#ready, history, { ...saved, plan: dropRedactedCiCd(saved.plan) });
         continue;
       }
       const reason = !saved
@@ -530,6 +572,25 @@ function parseRequest(body: unknown): z.output<typeof runRequestSchema> {
     throw new DaemonHttpError(400, 'bad-request', `${issue.path.join('.') || '(body)'}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+function shownVariables(jobs: readonly PipelinePlan['jobs'][number][]): Record<string, ShownVariable[]> {
+  return Object.fromEntries(
+    jobs
+      .filter((job) => !job.trigger)
+      .map((job) => [
+        job.name,
+        [...resolveJobVariables(job).variables.values()]
+          .filter((variable) => variable.source !== 'predefined' && variable.source !== 'job-predefined')
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map((variable) => ({
+            name: variable.name,
+            value: variable.entry.masked ? '[MASKED]' : variable.value,
+            source: variable.source,
+            label: variable.label,
+          })),
+      ]),
+  );
 }
 
 function toWire(event: ExecutionEvent): WireEvent {

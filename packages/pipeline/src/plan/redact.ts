@@ -72,3 +72,28 @@ function traces(list: readonly RuleTrace[], names: ReadonlySet<string>): readonl
       : trace,
   );
 }
+
+/**
+ * A plan read back after a daemon restart, without the CI/CD variables whose values were redacted
+ * when it was saved (they were only in the previous daemon's memory): jobs that start after the
+ * restart run without them rather than with `[REDACTED]`.
+ */
+export function dropRedactedCiCd(plan: PipelinePlan): PipelinePlan {
+  const layers = (list: readonly VariableLayer[]) =>
+    list.map((layer) =>
+      layer.entries.some((entry) => entry.ciCd && entry.value === REDACTED)
+        ? { ...layer, entries: layer.entries.filter((entry) => !(entry.ciCd && entry.value === REDACTED)) }
+        : layer,
+    );
+  return {
+    ...plan,
+    variables: layers(plan.variables),
+    jobs: plan.jobs.map((job) => ({
+      ...job,
+      variables: layers(job.variables),
+      ...(job.trigger?.pipeline
+        ? { trigger: { ...job.trigger, pipeline: dropRedactedCiCd(job.trigger.pipeline) } }
+        : {}),
+    })),
+  };
+}

@@ -4,6 +4,7 @@ import type { CliContext } from '../../cli-context.js';
 import { CommandExit } from '../../command-exit.js';
 import { connectDaemon } from '../daemon/daemon-session.js';
 import { type PlanCliOptions, planRequest } from '../pipeline/actions.js';
+import { gitlabSession } from '../pipeline/gitlab-planning.js';
 import { RunView } from './run-view.js';
 
 export interface RunCliOptions extends PlanCliOptions {
@@ -17,6 +18,7 @@ export interface RunCliOptions extends PlanCliOptions {
   readonly registry: boolean;
   readonly color: boolean;
   readonly json?: boolean;
+  readonly showVariables?: boolean;
 }
 
 /** Waits (up to half a minute) until the daemon knows the pipeline again. */
@@ -65,6 +67,9 @@ export async function runCommand(
     branchFallback: options.context === undefined && options.preset === undefined,
     registry: options.registry,
     pushThrough: options.pushThrough ?? false,
+    // The daemon plans with the instance and token this command resolved, and holds the variables.
+    gitlab: await gitlabSession(ctx, planned.dir, options),
+    showVariables: options.showVariables ?? false,
   };
   let { client } = await connectDaemon(ctx);
   // The first pipeline starts glci's containers (the mock, the runner) and may take a while.
@@ -89,6 +94,17 @@ export async function runCommand(
     started,
   });
   view.begin();
+  if (!options.json) {
+    for (const warning of started.warnings ?? []) process.stderr.write(`glci: warning: ${warning}\n`);
+    for (const [job, variables] of Object.entries(started.variables ?? {})) {
+      ctx.out.write(`variables of ${job}:\n`);
+      const width = Math.max(0, ...variables.map((variable) => variable.name.length));
+      for (const variable of variables)
+        ctx.out.write(
+          `  ${variable.name.padEnd(width)}  ${JSON.stringify(variable.value)}  ← ${variable.label}\n`,
+        );
+    }
+  }
 
   let interrupts = 0;
   const onInterrupt = () => {
