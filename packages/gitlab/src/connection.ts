@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from '@glci/config';
+import { downloadJobArtifacts } from './api/project-api.js';
 import { IncludeCache } from './cache/include-cache.js';
 import { GitlabError, GitlabUnreachableError } from './errors.js';
 import { GitProjectAccess } from './git/git-access.js';
@@ -55,6 +56,11 @@ export interface GitlabConnection {
   readonly serverUrl: string;
   /** `undefined` without a token, with `--secrets none`, or offline with nothing in memory. */
   variables(project: string): Promise<ProjectVariables | undefined>;
+  /**
+   * `needs:project`: the artifacts archive (zip) of a job of the latest successful pipeline of a
+   * project's ref, as GitLab's API hands it out (`jobs/artifacts/:ref/download?job=`).
+   */
+  artifacts(project: string, ref: string, job: string): Promise<Buffer>;
   /** A working tree of a project's branch under the cache (cloned with the token, or the user's git access). */
   checkout(project: string, branch: string | undefined): Promise<string | undefined>;
   /** What the connection could not do, to say once (no token for variables, offline). */
@@ -143,6 +149,7 @@ export function connectGitlab(options: GitlabConnectionOptions): GitlabConnectio
         return held && { ...held, fromMemory: true };
       }
     },
+    artifacts: (project, ref, job) => downloadJobArtifacts(api(), project, ref, job),
     async checkout(project, branch) {
       if (options.offline) return undefined;
       const dir = path.join(

@@ -9,7 +9,7 @@ import {
   type ProjectHistory,
   sendNdjson,
 } from '@glci/daemon';
-import { GitlabError, gitlabSessionSchema } from '@glci/gitlab';
+import { type GitlabConnection, GitlabError, gitlabSessionSchema } from '@glci/gitlab';
 import {
   assertRunnable,
   dropRedactedCiCd,
@@ -17,6 +17,7 @@ import {
   PipelineConfigError,
   type PipelinePlan,
   type PlanProjectOptions,
+  planDynamicChild,
   planProject,
   redactCiCdValues,
   resolveJobVariables,
@@ -25,7 +26,12 @@ import { packRepository } from '@glci/runner-api';
 import { Router } from 'express';
 import { z } from 'zod';
 import { Infrastructure, type ReadyInfrastructure } from '../infrastructure.js';
-import { type ExecutionEvent, PipelineExecution, selectedJobs } from '../pipeline-execution.js';
+import {
+  type ExecutionEvent,
+  type ExecutionHooks,
+  PipelineExecution,
+  selectedJobs,
+} from '../pipeline-execution.js';
 import type { PipelineStatus } from '../scheduler.js';
 import { EventLog } from './event-log.js';
 import { ExecutionStateFile, executionFile, readExecution, type SavedExecution } from './execution-file.js';
@@ -287,6 +293,7 @@ export class PipelineService implements DaemonService {
     this.#require();
     let plan: PipelinePlan;
     let contextText = request.context ?? 'merge_request';
+    let planning: Planning;
     try {
       const gitlab = request.gitlab && this.#overrides.gitlab?.connection(request.gitlab);
       const options: PlanProjectOptions = {
@@ -294,14 +301,17 @@ export class PipelineService implements DaemonService {
         ...(gitlab ? { gitlab } : {}),
       };
       plan = await planProject(options);
-      if (gitlab) plan = { ...plan, warnings: [...plan.warnings, ...gitlab.notes()] };
+      planning = { options, ...(gitlab ? { gitlab } : {}) };
       if (!plan.created && request.branchFallback && plan.context.source === 'merge_request_event') {
-        const branch = await planProject({ ...options, context: { kind: 'branch' } });
+        const branchOptions: PlanProjectOptions = { ...options, context: { kind: 'branch' } };
+        const branch = await planProject(branchOptions);
         if (branch.created) {
           plan = branch;
+          planning = { ...planning, options: branchOptions };
           contextText = `branch=${branch.context.ref}`;
         }
       }
+      if (gitlab) plan = { ...plan, warnings: [...plan.warnings, ...gitlab.notes()] };
       // secrets, needs:pipeline/project: planned as GitLab would, refused before any job runs.
       if (plan.created) assertRunnable(plan);
     } catch (error) {
@@ -342,17 +352,22 @@ export class PipelineService implements DaemonService {
     const runManual = request.manualAll
       ? plan.jobs.filter((job) => job.when === 'manual').map((job) => job.name)
       : request.manual;
-    this.#launch(infrastructure, history, {
-      version: 1,
-      pipelineId: record.id,
-      plan,
-      sha,
-      concurrency: request.concurrency,
-      runManual,
-      selectJobs: request.jobs,
-      registry: request.registry,
-      pushThrough: request.pushThrough,
-    });
+    this.#launch(
+      infrastructure,
+      history,
+      {
+        version: 1,
+        pipelineId: record.id,
+        plan,
+        sha,
+        concurrency: request.concurrency,
+        runManual,
+        selectJobs: request.jobs,
+        registry: request.registry,
+        pushThrough: request.pushThrough,
+      },
+      planning,
+    );
     const jobs = selectedJobs(plan, request.jobs.length > 0 ? request.jobs : undefined);
     return {
       created: true,
@@ -377,6 +392,7 @@ export class PipelineService implements DaemonService {
     infrastructure: ReadyInfrastructure,
     history: ProjectHistory,
     saved: SavedExecution,
+    planning?: Planning,
   ): ActivePipeline {
     const logger = this.#require().logger;
     const { plan, sha, pipelineId } = saved;
@@ -423,6 +439,8 @@ export class PipelineService implements DaemonService {
         storeArtifacts: (job, artifacts) => writer.storeArtifacts(job, artifacts),
         saveState: (state) => stateFiles.get(state.pipelineId)?.save(state),
         traceLength: async (jobId) => (await history.job(pipelineId, jobId).readTrace()).length,
+        ...gitlabHooks(planning),
+        sendRepository: (downstream, id) => this.#sendRepository(infrastructure, downstream, id),
         allocatePipelineId: async () => {
           const child = await history.createPipeline({
             ref: plan.context.ref,
@@ -572,6 +590,26 @@ function parseRequest(body: unknown): z.output<typeof runRequestSchema> {
     throw new DaemonHttpError(400, 'bad-request', `${issue.path.join('.') || '(body)'}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+/** How a pipeline was planned: what planning a dynamic child later needs. */
+interface Planning {
+  readonly options: PlanProjectOptions;
+  readonly gitlab?: GitlabConnection;
+}
+
+/**
+ * What the execution asks of the planning and the GitLab connection while it runs: dynamic child
+ * pipelines planned from the generating job's artifact, and `needs:project` artifacts downloaded
+ * from the instance. A pipeline taken over after a restart has neither (no token is kept).
+ */
+function gitlabHooks(planning: Planning | undefined): Partial<ExecutionHooks> {
+  if (!planning) return {};
+  const { gitlab } = planning;
+  return {
+    planDynamicChild: (child, readArtifact) => planDynamicChild(planning.options, child, readArtifact),
+    ...(gitlab ? { projectArtifacts: ({ project, ref, job }) => gitlab.artifacts(project, ref, job) } : {}),
+  };
 }
 
 function shownVariables(jobs: readonly PipelinePlan['jobs'][number][]): Record<string, ShownVariable[]> {
