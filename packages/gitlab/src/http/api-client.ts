@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import type { Logger } from '@glci/config';
 import got, { type Got, type Response } from 'got';
 import type { z } from 'zod';
@@ -13,6 +12,7 @@ import {
 import type { GitlabToken } from '../token.js';
 import { nextPageUrl } from './link-header.js';
 import { hintForStatus } from './status-hints.js';
+import { trustingAgent } from './tls-agent.js';
 
 export interface ApiClientOptions {
   /** The instance's base URL, e.g. `https://gitlab.example.com`. */
@@ -52,7 +52,7 @@ export class GitlabApiClient {
       throwHttpErrors: false,
       followRedirect: false,
       headers: { 'user-agent': 'glci', ...(options.token?.authorizationHeader() ?? {}) },
-      https: options.caFile ? { certificateAuthority: trustedCertificates(options.caFile) } : {},
+      ...(options.caFile ? { agent: { https: trustingAgent(trustedCertificate(options.caFile)) } } : {}),
       timeout: { request: options.timeoutMs },
       retry: {
         limit: options.retries ?? 2,
@@ -179,8 +179,8 @@ export class GitlabApiClient {
   }
 }
 
-/** The system's CAs plus the instance's own, so remote includes on public hosts still verify. */
-function trustedCertificates(caFile: string): string[] {
+/** The instance's own CA (trusted with the system's, so remote includes on public hosts still verify). */
+function trustedCertificate(caFile: string): string {
   let pem: string;
   try {
     pem = readFileSync(caFile, 'utf8');
@@ -191,7 +191,7 @@ function trustedCertificates(caFile: string): string[] {
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----'))
     throw new GitlabSetupError(`[gitlab] ca_file ${caFile} holds no PEM certificate`);
-  return [...rootCertificates, pem];
+  return pem;
 }
 
 /** GitLab's error bodies: `{"message": "404 Project Not Found"}` or `{"error": "insufficient_scope", …}`. */

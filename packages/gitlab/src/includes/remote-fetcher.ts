@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import type { Logger } from '@glci/config';
 import got, { type Got } from 'got';
 import { GitlabSetupError, RemoteIncludeError } from '../errors.js';
 import { networkReason } from '../http/api-client.js';
+import { trustingAgent } from '../http/tls-agent.js';
 
 export interface RemoteFetcherOptions {
   readonly timeoutMs: number;
@@ -45,7 +45,7 @@ export class RemoteFileFetcher {
         errorCodes: ['ECONNRESET', 'EPIPE'],
       },
       headers: { 'user-agent': 'glci' },
-      https: options.caFile ? { certificateAuthority: [...rootCertificates, readCa(options.caFile)] } : {},
+      ...(options.caFile ? { agent: { https: trustingAgent(readCa(options.caFile)) } } : {}),
       hooks: {
         beforeRedirect: [
           (next, response) => {
