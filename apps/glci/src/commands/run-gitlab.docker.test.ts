@@ -117,12 +117,14 @@ describe('glci run through the GitLab connection', { timeout: 600_000 }, () => {
     }
   });
 
-  it('prints the variables a job gets with --show-variables, masked values hidden', async () => {
-    const result = await machine.glci(
-      ['run', 'deploy-check', '--context', 'branch=main', '--show-variables'],
-      webApp,
-    );
+  it('prints the variables a job gets with --show-variables, masked values hidden, and says which fetch is slow', async () => {
+    // The daemon plans; what it fetches slowly from the instance is said while it plans.
+    standin.setLatency(2_300);
+    const result = await machine
+      .glci(['run', 'deploy-check', '--context', 'branch=main', '--show-variables'], webApp)
+      .finally(() => standin.setLatency(0));
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/glci: fetching .+ from GitLab \(2\.\d s\)…/);
     expect(result.stdout).toMatch(/variables of deploy-check:\n/);
     expect(result.stdout).toMatch(/REGISTRY_PASSWORD\s+"\[MASKED\]"\s+← CI\/CD variables of the project/);
     expect(result.stdout).toMatch(

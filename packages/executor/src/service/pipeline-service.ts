@@ -9,7 +9,7 @@ import {
   type ProjectHistory,
   sendNdjson,
 } from '@glci/daemon';
-import { type GitlabConnection, GitlabError, gitlabSessionSchema } from '@glci/gitlab';
+import { type FetchProgress, type GitlabConnection, GitlabError, gitlabSessionSchema } from '@glci/gitlab';
 import {
   assertRunnable,
   dropRedactedCiCd,
@@ -122,6 +122,8 @@ interface ActivePipeline {
  *
  * ```
  * POST /pipelines                 RunRequest → 201 RunStarted | 200 RunNotCreated | 422 (config errors)
+ * POST /pipelines?progress=1      the same as NDJSON: {type: progress} for slow GitLab fetches while
+ *                                 planning, then {type: result} or {type: error, status, code, message}
  * GET  /pipelines                 the active pipelines
  * GET  /pipelines/:id/events      NDJSON WireEvents from the start (?from=N), until the pipeline ends
  * POST /pipelines/:id/cancel      {force} → 202
@@ -158,8 +160,33 @@ export class PipelineService implements DaemonService {
   ) {
     this.#overrides = overrides;
     this.router.post('/pipelines', async (req, res) => {
-      const result = await this.runPipeline(parseRequest(req.body));
-      res.status(result.created ? 201 : 200).json(result);
+      const request = parseRequest(req.body);
+      if (req.query.progress !== '1') {
+        const result = await this.runPipeline(request);
+        res.status(result.created ? 201 : 200).json(result);
+        return;
+      }
+      // `?progress=1`: NDJSON, the slow fetches from GitLab while planning, then the result.
+      res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' });
+      const write = (line: unknown) => res.write(`${JSON.stringify(line)}\n`);
+      try {
+        const result = await this.runPipeline(request, {
+          onProgress: (event) => {
+            if (event.type === 'slow')
+              write({ type: 'progress', event: event.type, what: event.what, elapsedMs: event.elapsedMs });
+          },
+        });
+        write({ type: 'result', result });
+      } catch (error) {
+        const known = error instanceof DaemonHttpError;
+        write({
+          type: 'error',
+          status: known ? error.status : 500,
+          code: known ? error.code : 'internal',
+          message: error instanceof Error ? error.message : String(error),
+        });
+      }
+      res.end();
     });
     this.router.get('/pipelines', (_req, res) => {
       res.json({
@@ -289,13 +316,16 @@ export class PipelineService implements DaemonService {
   }
 
   /** Plans and starts a pipeline; it runs on in the background, its events in its log. */
-  async runPipeline(request: z.output<typeof runRequestSchema>): Promise<RunStarted | RunNotCreated> {
+  async runPipeline(
+    request: z.output<typeof runRequestSchema>,
+    progress: { readonly onProgress?: (event: FetchProgress) => void } = {},
+  ): Promise<RunStarted | RunNotCreated> {
     this.#require();
     let plan: PipelinePlan;
     let contextText = request.context ?? 'merge_request';
     let planning: Planning;
     try {
-      const gitlab = request.gitlab && this.#overrides.gitlab?.connection(request.gitlab);
+      const gitlab = request.gitlab && this.#overrides.gitlab?.connection(request.gitlab, progress);
       const options: PlanProjectOptions = {
         ...(request.plan as unknown as PlanProjectOptions),
         ...(gitlab ? { gitlab } : {}),

@@ -1,4 +1,5 @@
 import { resolvePreset } from '@glci/config';
+import { type DaemonClient, DaemonRequestError } from '@glci/daemon/client';
 import type { RunNotCreated, RunRequest, RunStarted, WireEvent } from '@glci/executor';
 import type { CliContext } from '../../cli-context.js';
 import { CommandExit } from '../../command-exit.js';
@@ -20,6 +21,34 @@ export interface RunCliOptions extends PlanCliOptions {
   readonly json?: boolean;
   readonly showVariables?: boolean;
 }
+
+/**
+ * Asks the daemon to plan and start the pipeline, printing what it says while planning (slow
+ * fetches from the GitLab instance), and resolves with its answer.
+ */
+async function startPipeline(client: DaemonClient, request: RunRequest): Promise<RunStarted | RunNotCreated> {
+  for await (const line of client.stream<PlanningLine>('POST', '/pipelines?progress=1', request, {
+    timeoutMs: 10 * 60_000,
+  })) {
+    if (line.type === 'progress') {
+      if (line.event === 'slow')
+        process.stderr.write(
+          `glci: fetching ${line.what} from GitLab (${(line.elapsedMs / 1000).toFixed(1)} s)…\n`,
+        );
+      continue;
+    }
+    if (line.type === 'error') throw new DaemonRequestError(line.status, line.code, line.message);
+    if (line.type === 'result') return line.result;
+    // A daemon of an earlier build answers with the result alone.
+    return line as unknown as RunStarted | RunNotCreated;
+  }
+  throw new Error('the glci daemon ended its answer without a result');
+}
+
+type PlanningLine =
+  | { type: 'progress'; event: 'slow' | 'done'; what: string; elapsedMs: number }
+  | { type: 'error'; status: number; code: string; message: string }
+  | { type: 'result'; result: RunStarted | RunNotCreated };
 
 /** Waits (up to half a minute) until the daemon knows the pipeline again. */
 async function waitForPipeline(client: { request<T>(method: string, path: string): Promise<T> }, id: number) {
@@ -78,9 +107,7 @@ export async function runCommand(
       'glci: preparing the pipeline (starting the mock and runner containers on first use)…\n',
     );
   }, 3_000);
-  const started = await client
-    .request<RunStarted | RunNotCreated>('POST', '/pipelines', request, { timeoutMs: 10 * 60_000 })
-    .finally(() => clearTimeout(slow));
+  const started = await startPipeline(client, request).finally(() => clearTimeout(slow));
   if (!started.created) {
     process.stderr.write(`glci: no pipeline: ${started.reason}\n`);
     if (options.json) ctx.out.write(`${JSON.stringify({ type: 'not-created', reason: started.reason })}\n`);
