@@ -76,12 +76,14 @@ export function toJobSpec(
     const { entry } = variable;
     const target = PIPELINE_LEVEL_SOURCES.has(variable.source) ? pipelineVariables : variables;
     target[variable.name] =
-      entry.raw || entry.masked || entry.file
+      entry.raw || entry.masked || entry.file || entry.ciCd
         ? {
             value: entry.value,
             masked: entry.masked ?? false,
             file: entry.file ?? false,
             ...(entry.raw ? { raw: true } : {}),
+            // A CI/CD variable of the instance: the mock keeps it in memory only.
+            ...(entry.ciCd ? { secret: true } : {}),
           }
         : entry.value;
   }

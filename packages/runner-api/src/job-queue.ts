@@ -114,7 +114,7 @@ export class MemoryJobQueue implements JobQueue {
     this.#file?.save({
       nextId: this.#nextId,
       version: this.#version,
-      jobs: [...this.#jobs.values()],
+      jobs: [...this.#jobs.values()].map(withoutSecrets),
       pending: [...this.#pending],
     });
   }
@@ -302,4 +302,23 @@ export class MemoryJobQueue implements JobQueue {
       if (job) waiter.resolve(job);
     }
   }
+}
+
+/** A job as it is written down: its `secret` variables (memory only) left out. */
+function withoutSecrets(job: JobRecord): JobRecord {
+  const keep = (variables: JobSpec['variables']) =>
+    Object.fromEntries(
+      Object.entries(variables).filter(([, value]) => typeof value === 'string' || !value.secret),
+    );
+  const hasSecret = (variables: JobSpec['variables']) =>
+    Object.values(variables).some((value) => typeof value !== 'string' && value.secret);
+  if (!hasSecret(job.spec.variables) && !hasSecret(job.spec.pipeline_variables)) return job;
+  return {
+    ...job,
+    spec: {
+      ...job.spec,
+      variables: keep(job.spec.variables),
+      pipeline_variables: keep(job.spec.pipeline_variables),
+    },
+  };
 }

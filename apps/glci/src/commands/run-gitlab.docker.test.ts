@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { appendFileSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { cloneProject, type RunningStandin, startGitlabStandin } from '@glci/gitlab-standin';
+import { RUNNER_IMAGES } from '@glci/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, finalStates, jobLog, type RunMachine, startRunMachine } from '../test-support/glci-run.js';
 
@@ -17,6 +20,7 @@ import { events, finalStates, jobLog, type RunMachine, startRunMachine } from '.
  * Docker through the official gitlab-runner.
  */
 const ADA = 'glpat-ada-maintainer-0000001';
+const execFileAsync = promisify(execFile);
 const ADDED_JOBS = `
 # Added by the test: jobs that run on the images this machine has.
 deploy-check:
@@ -109,12 +113,37 @@ describe('glci run through the GitLab connection', { timeout: 600_000 }, () => {
     expect(jobLog(result.stdout, 'child-job')).toContain(
       `child of ${root.pipelineId} sees registry.platform.acme.test`,
     );
-    // Nothing the daemon wrote down (history, execution files, its log) holds a secret value.
+    // Nothing the daemon wrote down (history, execution files, its log) holds a secret value,
+    // nor what the mock keeps of its jobs in its data volume.
+    const secrets = ['staging-deployer-token', 's3cr3t-registry-pass', 'acme-group-deploy-token', ADA];
     for (const file of filesUnder(machine.sandbox.glciHome)) {
       const text = readFileSync(file);
-      for (const secret of ['staging-deployer-token', 's3cr3t-registry-pass', 'acme-group-deploy-token', ADA])
-        expect(text.includes(secret), `${secret} in ${file}`).toBe(false);
+      for (const secret of secrets) expect(text.includes(secret), `${secret} in ${file}`).toBe(false);
     }
+    const volumes = (
+      await execFileAsync('docker', [
+        'volume',
+        'ls',
+        '--filter',
+        `label=dev.glci.instance=${machine.instance}`,
+        '--format',
+        '{{.Name}}',
+      ])
+    ).stdout
+      .split('\n')
+      .filter((name) => name.endsWith('mock-data'));
+    expect(volumes).toHaveLength(1);
+    const grep = await execFileAsync('docker', [
+      'run',
+      '--rm',
+      '-v',
+      `${volumes[0]}:/data:ro`,
+      RUNNER_IMAGES.dockerCli,
+      'sh',
+      '-c',
+      `grep -rlF -e ${secrets.map((secret) => `'${secret}'`).join(' -e ')} /data || true`,
+    ]);
+    expect(grep.stdout.trim()).toBe('');
   });
 
   it('prints the variables a job gets with --show-variables, masked values hidden, and says which fetch is slow', async () => {

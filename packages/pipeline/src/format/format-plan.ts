@@ -1,3 +1,4 @@
+import { describeAge } from '../config/load-config.js';
 import type { PipelinePlan, PlannedJob } from '../plan/plan-types.js';
 import { redactCiCdValues } from '../plan/redact.js';
 import { formatLocation } from '../yaml/source-map.js';
@@ -29,7 +30,8 @@ function contextLine(plan: PipelinePlan): string {
 /**
  * `glci show`'s picture: one column per stage with its jobs, each job followed by the jobs it
  * needs (`← build`), so the DAG reads left to right; then the excluded jobs with the rule that
- * excluded each, and warnings.
+ * excluded each, the files that came from the GitLab instance with how old each copy is, and
+ * warnings.
  */
 export function formatPlanText(plan: PipelinePlan): string {
   const lines = [contextLine(plan)];
@@ -99,6 +101,14 @@ export function formatPlanText(plan: PipelinePlan): string {
         `downstream of ${job.name}: ${trigger.project} has no local checkout (map it with [projects."${trigger.project}"] dir)`,
       );
     }
+  }
+  const fetched = plan.files.filter((file) => file.origin);
+  if (fetched.length > 0) {
+    lines.push('', 'from GitLab:');
+    for (const { origin } of fetched)
+      lines.push(
+        `  ${origin!.description}  ${origin!.fromCache ? `cached ${describeAge(origin!.fetchedAt)} ago${origin!.stale ? ' (the instance could not be asked)' : ''}` : 'fetched now'}`,
+      );
   }
   if (plan.warnings.length > 0)
     lines.push('', 'warnings:', ...plan.warnings.map((warning) => `  ${warning}`));

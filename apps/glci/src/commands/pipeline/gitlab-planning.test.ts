@@ -113,6 +113,13 @@ describe('glci show, variables and lint through the GitLab connection', () => {
     expect(offline.code).toBe(0);
     expect(standin.requests.length).toBe(before);
     expect(offline.stdout).toContain('11 jobs in 5 stages');
+    // Each file from GitLab with the age of its copy.
+    expect(offline.stdout).toMatch(
+      /from GitLab:\n {2}acme\/platform\/ci-templates:templates\/base\.gitlab-ci\.yml at 4a143a7a\S* \(4a143a7a\) {2}cached \d+ (second|minute)s? ago\n/,
+    );
+    expect(offline.stdout).toMatch(
+      / {2}template Security\/License-Check\.gitlab-ci\.yml {2}cached \d+ (second|minute)s? ago \(the instance could not be asked\)/,
+    );
     expect(offline.stdout).toMatch(
       /template Security\/License-Check\.gitlab-ci\.yml: the GitLab instance could not be asked, so glci used its cached copy from \S+ \(\d+ (second|minute)s? old\)/,
     );
