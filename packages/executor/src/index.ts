@@ -45,6 +45,6 @@ export {
   type RunRequest,
   type RunStarted,
   runRequestSchema,
-  type ShownVariable,
   type WireEvent,
 } from './service/pipeline-service.js';
+export type { ShownVariable } from './service/run-planning.js';

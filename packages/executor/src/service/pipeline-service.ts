@@ -9,7 +9,7 @@ import {
   type ProjectHistory,
   sendNdjson,
 } from '@glci/daemon';
-import { type FetchProgress, type GitlabConnection, GitlabError, gitlabSessionSchema } from '@glci/gitlab';
+import { type FetchProgress, GitlabError, gitlabSessionSchema } from '@glci/gitlab';
 import {
   assertRunnable,
   dropRedactedCiCd,
@@ -17,27 +17,27 @@ import {
   PipelineConfigError,
   type PipelinePlan,
   type PlanProjectOptions,
-  planDynamicChild,
   planProject,
   redactCiCdValues,
-  resolveJobVariables,
 } from '@glci/pipeline';
 import { packRepository } from '@glci/runner-api';
 import { Router } from 'express';
 import { z } from 'zod';
 import { Infrastructure, type ReadyInfrastructure } from '../infrastructure.js';
-import {
-  type ExecutionEvent,
-  type ExecutionHooks,
-  PipelineExecution,
-  selectedJobs,
-} from '../pipeline-execution.js';
+import { type ExecutionEvent, PipelineExecution, selectedJobs } from '../pipeline-execution.js';
 import type { PipelineStatus } from '../scheduler.js';
 import { EventLog } from './event-log.js';
 import { ExecutionStateFile, executionFile, readExecution, type SavedExecution } from './execution-file.js';
 import type { GitlabService } from './gitlab-service.js';
 import { HistoryWriter } from './history-writer.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
+import {
+  answerWithProgress,
+  gitlabHooks,
+  type Planning,
+  type ShownVariable,
+  shownVariables,
+} from './run-planning.js';
 
 /** `POST /pipelines`: what `glci run` asks for. */
 export const runRequestSchema = z.object({
@@ -87,13 +87,6 @@ export interface RunStarted {
   readonly variables?: Readonly<Record<string, readonly ShownVariable[]>>;
 }
 
-/** A variable as `glci run --show-variables` prints it: masked values are `[MASKED]`. */
-export interface ShownVariable {
-  readonly name: string;
-  readonly value: string;
-  readonly source: string;
-  readonly label: string;
-}
 export interface RunNotCreated {
   readonly created: false;
   readonly reason: string;
@@ -167,26 +160,7 @@ export class PipelineService implements DaemonService {
         return;
       }
       // `?progress=1`: NDJSON, the slow fetches from GitLab while planning, then the result.
-      res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' });
-      const write = (line: unknown) => res.write(`${JSON.stringify(line)}\n`);
-      try {
-        const result = await this.runPipeline(request, {
-          onProgress: (event) => {
-            if (event.type === 'slow')
-              write({ type: 'progress', event: event.type, what: event.what, elapsedMs: event.elapsedMs });
-          },
-        });
-        write({ type: 'result', result });
-      } catch (error) {
-        const known = error instanceof DaemonHttpError;
-        write({
-          type: 'error',
-          status: known ? error.status : 500,
-          code: known ? error.code : 'internal',
-          message: error instanceof Error ? error.message : String(error),
-        });
-      }
-      res.end();
+      await answerWithProgress(res, (onProgress) => this.runPipeline(request, { onProgress }));
     });
     this.router.get('/pipelines', (_req, res) => {
       res.json({
@@ -620,45 +594,6 @@ function parseRequest(body: unknown): z.output<typeof runRequestSchema> {
     throw new DaemonHttpError(400, 'bad-request', `${issue.path.join('.') || '(body)'}: ${issue.message}`);
   }
   return parsed.data;
-}
-
-/** How a pipeline was planned: what planning a dynamic child later needs. */
-interface Planning {
-  readonly options: PlanProjectOptions;
-  readonly gitlab?: GitlabConnection;
-}
-
-/**
- * What the execution asks of the planning and the GitLab connection while it runs: dynamic child
- * pipelines planned from the generating job's artifact, and `needs:project` artifacts downloaded
- * from the instance. A pipeline taken over after a restart has neither (no token is kept).
- */
-function gitlabHooks(planning: Planning | undefined): Partial<ExecutionHooks> {
-  if (!planning) return {};
-  const { gitlab } = planning;
-  return {
-    planDynamicChild: (child, readArtifact) => planDynamicChild(planning.options, child, readArtifact),
-    ...(gitlab ? { projectArtifacts: ({ project, ref, job }) => gitlab.artifacts(project, ref, job) } : {}),
-  };
-}
-
-function shownVariables(jobs: readonly PipelinePlan['jobs'][number][]): Record<string, ShownVariable[]> {
-  return Object.fromEntries(
-    jobs
-      .filter((job) => !job.trigger)
-      .map((job) => [
-        job.name,
-        [...resolveJobVariables(job).variables.values()]
-          .filter((variable) => variable.source !== 'predefined' && variable.source !== 'job-predefined')
-          .sort((a, b) => a.name.localeCompare(b.name))
-          .map((variable) => ({
-            name: variable.name,
-            value: variable.entry.masked ? '[MASKED]' : variable.value,
-            source: variable.source,
-            label: variable.label,
-          })),
-      ]),
-  );
 }
 
 function toWire(event: ExecutionEvent): WireEvent {
