@@ -29,6 +29,7 @@ export const instanceWireSchema = z.object({
   caFile: z.string().min(1).optional(),
   timeoutMs: z.number().int().positive(),
   secretsTtlMs: z.number().int().min(0),
+  includesTtlMs: z.number().int().min(0),
   concurrency: z.number().int().positive(),
   remoteMaxSize: z.number().int().positive(),
   originUrl: z.string().optional(),
@@ -51,6 +52,7 @@ export function instanceToWire(instance: GitlabInstance, originUrl: string | und
     ...(instance.caFile ? { caFile: instance.caFile } : {}),
     timeoutMs: instance.timeoutMs,
     secretsTtlMs: instance.secretsTtlMs,
+    includesTtlMs: instance.includesTtlMs,
     concurrency: instance.concurrency,
     remoteMaxSize: instance.remoteMaxSize,
     ...(originUrl ? { originUrl } : {}),
@@ -67,6 +69,7 @@ export function instanceFromWire(wire: InstanceWire): GitlabInstance {
     caFile: wire.caFile,
     timeoutMs: wire.timeoutMs,
     secretsTtlMs: wire.secretsTtlMs,
+    includesTtlMs: wire.includesTtlMs,
     concurrency: wire.concurrency,
     remoteMaxSize: wire.remoteMaxSize,
     origin:
