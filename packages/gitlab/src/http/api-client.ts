@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@glci/config';
-import got, { type Got, type Response } from 'got';
+import type { ExtendOptions, Got, Response } from 'got';
 import type { z } from 'zod';
 import {
   GitlabRequestError,
@@ -40,7 +40,9 @@ export class GitlabApiClient {
   readonly instanceUrl: string;
   readonly apiUrl: string;
   readonly token: GitlabToken | undefined;
-  readonly #http: Got;
+  readonly #httpOptions: ExtendOptions;
+  readonly #caFile: string | undefined;
+  #http: Promise<Got> | undefined;
   readonly #log: Logger;
 
   constructor(options: ApiClientOptions) {
@@ -48,11 +50,11 @@ export class GitlabApiClient {
     this.apiUrl = `${this.instanceUrl}/api/v4`;
     this.token = options.token;
     this.#log = options.logger.child({ module: 'gitlab-api', instance: this.instanceUrl });
-    this.#http = got.extend({
+    this.#caFile = options.caFile;
+    this.#httpOptions = {
       throwHttpErrors: false,
       followRedirect: false,
       headers: { 'user-agent': 'glci', ...(options.token?.authorizationHeader() ?? {}) },
-      ...(options.caFile ? { agent: { https: trustingAgent(trustedCertificate(options.caFile)) } } : {}),
       timeout: { request: options.timeoutMs },
       retry: {
         limit: options.retries ?? 2,
@@ -62,7 +64,21 @@ export class GitlabApiClient {
         errorCodes: ['ECONNRESET', 'EPIPE'],
         backoffLimit: 5_000,
       },
-    });
+    };
+  }
+
+  /**
+   * The HTTP client, made on the first request: planning from a warm include cache asks the
+   * instance nothing, and then neither loads got nor builds a TLS context.
+   */
+  #client(): Promise<Got> {
+    this.#http ??= import('got').then(({ default: got }) =>
+      got.extend({
+        ...this.#httpOptions,
+        ...(this.#caFile ? { agent: { https: trustingAgent(trustedCertificate(this.#caFile)) } } : {}),
+      }),
+    );
+    return this.#http;
   }
 
   /** One JSON document, checked against `schema` (extra fields are fine, missing ones are not). */
@@ -141,7 +157,8 @@ export class GitlabApiClient {
     const started = Date.now();
     let response: Response;
     try {
-      response = (await this.#http.get(url, { responseType })) as Response;
+      const http = await this.#client();
+      response = (await http.get(url, { responseType })) as Response;
     } catch (error) {
       const reason = networkReason(error);
       this.#log.debug('request failed', { url, reason });

@@ -1,5 +1,4 @@
 import { displayPath } from '@glci/config';
-import { DaemonClient, DaemonRequestError } from '@glci/daemon/client';
 import type { GitlabConnection, ProjectVariables } from '@glci/gitlab';
 import {
   type FetchProgress,
@@ -12,7 +11,6 @@ import {
 } from '@glci/gitlab/planning';
 import type { GitlabPlanning } from '@glci/pipeline';
 import type { CliContext } from '../../cli-context.js';
-import { daemonSettings } from '../daemon/daemon-session.js';
 
 /** `--secrets`, `--refresh-secrets`, `--refresh-includes`, `--offline`. */
 export interface GitlabCliOptions {
@@ -132,6 +130,11 @@ async function variablesFromDaemon(
   session: GitlabSession,
   project: string,
 ): Promise<{ variables: ProjectVariables | undefined; notes: readonly string[] } | undefined> {
+  // Loaded here: planning with `--secrets none` or without a token never talks to the daemon.
+  const [{ DaemonClient, DaemonRequestError }, { daemonSettings }] = await Promise.all([
+    import('@glci/daemon/client'),
+    import('../daemon/daemon-session.js'),
+  ]);
   const client = new DaemonClient({ socketPath: daemonSettings(ctx).socket, timeoutMs: 120_000 });
   if (!(await client.ping({ timeoutMs: 2_000 }).catch(() => undefined))) return undefined;
   try {
