@@ -147,10 +147,14 @@ describe('glci run through the GitLab connection', { timeout: 600_000 }, () => {
   });
 
   it('prints the variables a job gets with --show-variables, masked values hidden, and says which fetch is slow', async () => {
-    // The daemon plans; what it fetches slowly from the instance is said while it plans.
+    // The daemon plans; what it fetches slowly from the instance is said while it plans. Every
+    // include is cached and within [gitlab] includes_ttl: --refresh-includes asks for them again.
     standin.setLatency(2_300);
     const result = await machine
-      .glci(['run', 'deploy-check', '--context', 'branch=main', '--show-variables'], webApp)
+      .glci(
+        ['run', 'deploy-check', '--context', 'branch=main', '--show-variables', '--refresh-includes'],
+        webApp,
+      )
       .finally(() => standin.setLatency(0));
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/glci: fetching .+ from GitLab \(2\.\d s\)…/);

@@ -350,10 +350,12 @@ class GitlabIncludeSource implements IncludeSource {
 
   /**
    * Whether what a moving ref resolved to (or a template, or a remote file without a hash) was
-   * fetched within `[gitlab] includes_ttl`, so planning uses it without asking the instance.
+   * fetched within `[gitlab] includes_ttl`, so planning uses it without asking the instance (it
+   * is then not stale: online planning would have used the same).
    */
   #fresh(cached: { readonly fetchedAt: Date }): boolean {
-    if (this.#refresh || this.#ttlMs <= 0) return false;
+    // `--offline` says how old every moving ref's copy is, fresh or not: the user asked for the cache.
+    if (this.#refresh || this.#ttlMs <= 0 || this.options.offline) return false;
     const age = this.#clock() - cached.fetchedAt.getTime();
     return age >= 0 && age < this.#ttlMs;
   }

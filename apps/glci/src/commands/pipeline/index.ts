@@ -23,7 +23,7 @@ export function gitlabOptions(command: Command): Command {
     )
     .option(
       '--refresh-includes',
-      'fetch every include from the GitLab instance again instead of from the cache',
+      'fetch every include from the GitLab instance again instead of from the cache (branches, ~latest, templates and remote files are otherwise asked again after [gitlab] includes_ttl)',
     )
     .option(
       '--offline',
