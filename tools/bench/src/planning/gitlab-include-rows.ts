@@ -79,9 +79,10 @@ interface Side {
  * The GitLab include rows: `glci show --json` against `gitlab-ci-local --list-json` planning the
  * same project against the GitLab stand-in with 30–60 ms added to every request (API, git over
  * HTTP and the remote file alike). Cold: each tool's include cache emptied before every run, so
- * every file is fetched; warm: the cache of the previous run kept (each tool still asks whatever it
- * asks again on every run: glci re-resolves moving refs such as `~latest`, a partial version and a
- * remote file without `integrity:`; gitlab-ci-local lists the component projects' tags). glci
+ * every file is fetched; warm: the cache of the previous run kept (each tool still asks whatever its
+ * policy asks again: glci nothing, since `~latest`, a partial version and a remote file without
+ * `integrity:` were resolved within `[gitlab] includes_ttl` (5 minutes); gitlab-ci-local lists the
+ * component projects' tags and fetches the remote file). glci
  * fetches through the REST API with a token (`--secrets none`: the CI/CD variables are left out,
  * as gitlab-ci-local does not read them); gitlab-ci-local clones over git with the same token
  * through a credential helper. Runs alternate, one warm-up each.
