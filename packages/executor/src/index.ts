@@ -37,6 +37,7 @@ export {
   type SchedulerOptions,
 } from './scheduler.js';
 export { EventLog } from './service/event-log.js';
+export { GitlabService } from './service/gitlab-service.js';
 export { HistoryWriter } from './service/history-writer.js';
 export {
   PipelineService,
@@ -46,3 +47,4 @@ export {
   runRequestSchema,
   type WireEvent,
 } from './service/pipeline-service.js';
+export type { ShownVariable } from './service/run-planning.js';
