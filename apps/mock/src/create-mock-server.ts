@@ -12,6 +12,7 @@ import {
   proxyCacheOptions,
 } from '@glci/proxy';
 import {
+  type ConnectionInfo,
   createNamespace,
   createRegistry,
   createStorageDriver,
@@ -77,6 +78,8 @@ export interface MockServerOptions {
    * data directory) carries on with the runners and jobs of the one before (`glci-mock` does).
    */
   readonly persistState?: boolean;
+  /** Which connections read the registry without a job token (default all; see connection-trust.ts). */
+  readonly anonymousReads?: (connection: ConnectionInfo | undefined) => boolean;
   readonly logger?: Logger;
 }
 
@@ -85,6 +88,11 @@ export interface MockListenOptions {
   readonly host?: string;
   /** Default 0 (any free port); the mock's well-known port is `DEFAULT_MOCK_PORT`. */
   readonly port?: number;
+  /**
+   * Also serve on this port (same host): the one the container's bridge-gateway publish maps to,
+   * so that requests from other containers are told apart (`MockServerOptions.anonymousReads`).
+   */
+  readonly containerPort?: number;
   /** How long `close()` lets in-flight requests (long polls) finish before cutting them; default 5 s. */
   readonly closeTimeoutMs?: number;
 }
@@ -139,7 +147,11 @@ export function createMockServer(options: MockServerOptions): MockServer {
       ? createStorageDriver(config.registry.storage, { logger })
       : new MemoryDriver();
   const storage = options.storage ?? ownedStorage!;
-  const local = createNamespace({ driver: storage, logger });
+  const local = createNamespace({
+    driver: storage,
+    logger,
+    ...(config ? { allowSparseIndex: config.registry.allow_sparse_index } : {}),
+  });
   const upstreams = options.upstreams ?? config?.registry.upstreams ?? [];
   const proxy =
     upstreams.length > 0
@@ -187,7 +199,10 @@ export function createMockServer(options: MockServerOptions): MockServer {
     namespace,
     logger,
     // Before the Runner API exists (an embedded app that never listened) no token is valid.
-    auth: jobTokenAuth({ verifyJobToken: (token) => runnerApi?.verifyJobToken(token) }),
+    auth: jobTokenAuth({
+      verifyJobToken: (token) => runnerApi?.verifyJobToken(token),
+      ...(options.anonymousReads ? { anonymousReads: options.anonymousReads } : {}),
+    }),
     metrics,
     secret: derive('glci-mock registry uploads'),
     redirect: true,
@@ -243,6 +258,20 @@ export function createMockServer(options: MockServerOptions): MockServer {
       ...(listenOptions.closeTimeoutMs !== undefined ? { closeTimeoutMs: listenOptions.closeTimeoutMs } : {}),
     });
     const { address, url } = served;
+    // The same app on a second port, for connections through the container's gateway publish.
+    const containerSide =
+      listenOptions.containerPort !== undefined
+        ? await serveHttp(createServer({ keepAlive: true, noDelay: true }, app), {
+            host: listenOptions.host ?? '127.0.0.1',
+            port: listenOptions.containerPort,
+            ...(listenOptions.closeTimeoutMs !== undefined
+              ? { closeTimeoutMs: listenOptions.closeTimeoutMs }
+              : {}),
+          }).catch(async (error: unknown) => {
+            await served.close();
+            throw error;
+          })
+        : undefined;
     if (!runnerApi) {
       const reachable =
         address.address === '0.0.0.0' || address.address === '::' ? `http://127.0.0.1:${address.port}` : url;
@@ -252,12 +281,16 @@ export function createMockServer(options: MockServerOptions): MockServer {
       ? pushThrough.watchFile(options.pushThroughFile)
       : undefined;
     logger.info('mock listening', { url });
+    // What failed writes and killed uploads left in the registry's storage (in the background).
+    void local.reclaimLeftovers().catch((error: unknown) => {
+      logger.warn('could not reclaim registry leftovers', { error: String(error) });
+    });
 
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
         watcher?.stop();
-        await served.close();
+        await Promise.all([served.close(), containerSide?.close()]);
         await proxy?.close();
         await ownedStorage?.close?.();
         logger.info('mock stopped', { url });

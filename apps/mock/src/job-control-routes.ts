@@ -24,6 +24,8 @@ import { sendJson } from './internal-routes.js';
  * POST /git/pack?project=&sha=&ref=&ref_type=&pipeline=   body: a git pack → 201 {sha, ref}
  * POST /git/ref?project=&sha=&ref=&ref_type=&pipeline=    a served commit under a new pipeline ref
  * POST /jobs                           a job spec (@glci/runner-api) → 201 job
+ * POST /jobs/import?spec=JSON          body: an artifacts zip → 201 job: a finished job of another
+ *                                      pipeline (needs:project), a dependency later jobs may list
  * GET  /jobs?ids=1,2                   → {jobs}
  * GET  /jobs/:id                       → job
  * POST /jobs/:id/cancel                {force} → job
@@ -125,6 +127,18 @@ export function jobControlRoutes(options: {
 
     'POST /jobs': async (req, res) => {
       const job = api().enqueue((await parsedBody(req, res)) as never);
+      sendJson(res, 201, summary(job));
+    },
+
+    'POST /jobs/import': async (req, res) => {
+      let spec: unknown;
+      try {
+        spec = JSON.parse(queryText(req, 'spec'));
+      } catch {
+        throw new BadRequestError('spec must be a job spec as JSON');
+      }
+      const job = await api().importArtifacts(spec as never, req);
+      log.info('artifacts of another pipeline imported', { jobId: job.id, name: job.spec.name });
       sendJson(res, 201, summary(job));
     },
 

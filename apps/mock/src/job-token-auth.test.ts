@@ -28,6 +28,38 @@ describe('jobTokenAuth: authorize', () => {
     }
   });
 
+  it('with anonymousReads, lets only trusted connections read without a job token', async () => {
+    const trusted = {
+      local: 'http://10.1.0.2:39741',
+      localAddress: '10.1.0.2',
+      localPort: 39741,
+      remoteAddress: '10.1.0.3',
+    };
+    const untrusted = { ...trusted, localPort: 39742 };
+    const guarded = jobTokenAuth({
+      verifyJobToken: (token) => (token === TOKEN ? { jobId: 7, registryPath: 'group/demo' } : undefined),
+      anonymousReads: (connection) => connection?.localPort !== 39742,
+    });
+    const read = (connection: typeof trusted, credentials: AuthRequest['credentials']) =>
+      guarded.authorize({
+        repository: 'other/project',
+        actions: ['pull'],
+        credentials,
+        origin: 'http://host.docker.internal:39741',
+        connection,
+      });
+    expect(await read(trusted, NO_CREDENTIALS)).toEqual({ kind: 'allow' });
+    expect(await read(untrusted, NO_CREDENTIALS)).toMatchObject({ kind: 'challenge' });
+    expect(await read(untrusted, bearer(ANONYMOUS_TOKEN))).toMatchObject({
+      kind: 'challenge',
+      message: 'reading from here needs a job token',
+    });
+    expect(await read(untrusted, basic('gitlab-ci-token', 'stale'))).toMatchObject({ kind: 'challenge' });
+    // Any running job may read (as CI_JOB_TOKEN pulls other projects' images on GitLab), never push elsewhere.
+    expect(await read(untrusted, basic('gitlab-ci-token', TOKEN))).toEqual({ kind: 'allow' });
+    expect(await read(untrusted, bearer(TOKEN))).toEqual({ kind: 'allow' });
+  });
+
   it('challenges with the token flow: realm on the request origin, scope of the request', async () => {
     const decision = await ask({ repository: 'group/demo/app', actions: ['pull', 'push'] });
     expect(decision).toEqual({

@@ -3,6 +3,7 @@ import {
   ALLOW,
   type AuthDecision,
   type AuthRequest,
+  type ConnectionInfo,
   type Credentials,
   parseCredentials,
   type RegistryAuth,
@@ -21,6 +22,12 @@ export interface JobTokenAuthOptions {
   readonly tokenPath?: string;
   /** The `service` of the challenge; default `container_registry`, as on GitLab. */
   readonly service?: string;
+  /**
+   * Whether a connection may read without a job token (default: every one). The mock's container
+   * passes `anonymousReadsFromHostAndGlciNetworks` (connection-trust.ts): the host and glci's own
+   * networks read anonymously, any other container needs a job token.
+   */
+  readonly anonymousReads?: (connection: ConnectionInfo | undefined) => boolean;
 }
 
 /** The token handed to clients without credentials: it can read, which everyone can anyway. */
@@ -35,7 +42,9 @@ export const ANONYMOUS_TOKEN = 'anonymous';
  *   need credentials; the realm gives `gitlab-ci-token:<job token>` (HTTP Basic) a bearer token
  *   and anonymous clients a read-only one; wrong credentials get 401 there, so `docker login`
  *   really checks the token;
- * - reads (pull, catalog) are anonymous, with any credentials or none;
+ * - reads (pull, catalog) are anonymous where `anonymousReads` allows it (everywhere by default;
+ *   in the mock's container only from the host and glci's own networks), and need the token of a
+ *   running job elsewhere;
  * - writes (push, delete) need the token of a job that is running *at the time of the request*,
  *   and only on its own `CI_REGISTRY_IMAGE` path (`<project path>` or below it): elsewhere
  *   403 DENIED. The bearer token is the job token itself, checked again on every request, so it
@@ -65,9 +74,14 @@ export function jobTokenAuth(options: JobTokenAuthOptions): RegistryAuth {
     return undefined;
   };
 
+  const anonymousReads = options.anonymousReads ?? (() => true);
+
   const authorize = (request: AuthRequest): AuthDecision => {
-    if (request.actions.length > 0 && request.actions.every((action) => action === 'pull')) return ALLOW;
     const claims = identify(request.credentials);
+    if (request.actions.length > 0 && request.actions.every((action) => action === 'pull')) {
+      if (anonymousReads(request.connection) || (claims && claims !== 'anonymous')) return ALLOW;
+      return challenge(request, claims ? 'reading from here needs a job token' : undefined);
+    }
     if (request.actions.length === 0) {
       // `/v2/`: any valid identity, the anonymous one included (a client that fetched a token).
       return claims

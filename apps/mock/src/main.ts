@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createLogger, type Logger } from '@glci/config';
 import { configureServerHeap, createStorageDriverFromUrl, type StorageDriver } from '@glci/registry';
 import { renderRunnerConfig } from '@glci/runner-api';
+import { anonymousReadsFromHostAndGlciNetworks } from './connection-trust.js';
 import { createMockServer, type RunningMockServer } from './create-mock-server.js';
 import { type MockSettings, readMockSettings } from './settings.js';
 
@@ -35,8 +36,16 @@ export async function startMock(settings: MockSettings, logger: Logger): Promise
     ...(settings.registryHost ? { registryHost: settings.registryHost } : {}),
     ...(settings.upstreams ? { upstreams: settings.upstreams } : {}),
     ...(settings.pushThroughFile ? { pushThroughFile: settings.pushThroughFile } : {}),
+    // In glci's container: containers other than glci's own read the registry with a job token.
+    ...(settings.containerPort !== undefined
+      ? { anonymousReads: anonymousReadsFromHostAndGlciNetworks({ containerPort: settings.containerPort }) }
+      : {}),
   });
-  const running = await server.listen({ host: settings.host, port: settings.port });
+  const running = await server.listen({
+    host: settings.host,
+    port: settings.port,
+    ...(settings.containerPort !== undefined ? { containerPort: settings.containerPort } : {}),
+  });
   const close = async () => {
     await running.close();
     await storage?.close?.();

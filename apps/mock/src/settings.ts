@@ -14,6 +14,7 @@ import { DEFAULT_MOCK_PORT } from './healthcheck.js';
  * | --- | --- | --- |
  * | `GLCI_MOCK_HOST` | `127.0.0.1` (the image: `0.0.0.0`) | address to bind |
  * | `GLCI_MOCK_PORT` | `39741` | port to bind (0 = any free port) |
+ * | `GLCI_MOCK_CONTAINER_PORT` | none | a second port, where the container's bridge-gateway publish lands: requests there (from containers) need a job token to read the registry (connection-trust.ts) |
  * | `GLCI_MOCK_SECRET` / `GLCI_MOCK_SECRET_FILE` | `<data>/internal-secret`, created | internal secret (≥ 16 characters) |
  * | `GLCI_MOCK_DATA_DIR` | `$GLCI_HOME/mock` | artifacts, git repositories |
  * | `GLCI_MOCK_STORAGE` | `registry.storage` | registry storage: a path, `memory:`, `s3://bucket/prefix?…` |
@@ -37,6 +38,8 @@ import { DEFAULT_MOCK_PORT } from './healthcheck.js';
 export interface MockSettings {
   readonly host: string;
   readonly port: number;
+  /** The port for connections from other containers (`GLCI_MOCK_CONTAINER_PORT`). */
+  readonly containerPort?: number;
   readonly secret: string;
   readonly dataDir: string;
   readonly config: GlciConfig;
@@ -82,6 +85,11 @@ export async function readMockSettings(env: NodeJS.ProcessEnv, home = os.homedir
   return {
     host: env.GLCI_MOCK_HOST || '127.0.0.1',
     port: parsePort(env.GLCI_MOCK_PORT),
+    ...(env.GLCI_MOCK_CONTAINER_PORT
+      ? {
+          containerPort: parseInteger(env.GLCI_MOCK_CONTAINER_PORT, 0, 'GLCI_MOCK_CONTAINER_PORT', 1, 65_535),
+        }
+      : {}),
     secret: await readSecret(env, dataDir),
     dataDir,
     config: loaded.config,

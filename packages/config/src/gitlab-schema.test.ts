@@ -40,11 +40,12 @@ function errorsOf(run: () => unknown): string[] {
 }
 
 describe('[gitlab] defaults', () => {
-  it('has no URL and no token of its own, a 30s timeout, 6h secrets, 8 parallel fetches and 2MB remote files', () => {
+  it('has no URL and no token of its own, a 30s timeout, 6h secrets, 5m moving include refs, 8 parallel fetches and 2MB remote files', () => {
     expect(configSchema.parse({}).gitlab).toEqual({
       token_type: 'auto',
       timeout: 30_000,
       secrets_ttl: 6 * 3_600_000,
+      includes_ttl: 5 * 60_000,
       concurrency: 8,
       remote_max_size: 2 * 1024 ** 2,
     });
@@ -52,7 +53,7 @@ describe('[gitlab] defaults', () => {
 
   it('reads every key with units', () => {
     const config = parseConfig(
-      '[gitlab]\nurl = "https://gitlab.corp"\ntoken = "glpat-abc"\ntoken_type = "oauth"\ntimeout = "10s"\nsecrets_ttl = "0"\nconcurrency = 2\nremote_max_size = "512KB"\n',
+      '[gitlab]\nurl = "https://gitlab.corp"\ntoken = "glpat-abc"\ntoken_type = "oauth"\ntimeout = "10s"\nsecrets_ttl = "0"\nincludes_ttl = "1m"\nconcurrency = 2\nremote_max_size = "512KB"\n',
       { env: {} },
     );
     expect(config.gitlab).toEqual({
@@ -61,6 +62,7 @@ describe('[gitlab] defaults', () => {
       token_type: 'oauth',
       timeout: 10_000,
       secrets_ttl: 0,
+      includes_ttl: 60_000,
       concurrency: 2,
       remote_max_size: 512 * 1024,
     });

@@ -20,6 +20,12 @@ export const gitlabSchema = z.strictObject({
   }),
   /** How long fetched CI/CD variables stay in the daemon's memory; "0" fetches them every time. */
   secrets_ttl: duration('6h'),
+  /**
+   * How long what a moving include ref resolved to (a branch, `~latest`, a partial version, a
+   * template, a remote file without `integrity:`) is used from the cache without asking the
+   * instance again; "0" asks every time. SHAs, tags and pinned remote files never expire.
+   */
+  includes_ttl: duration('5m'),
   /** Requests to the instance at once when fetching includes. */
   concurrency: z.number().int().min(1).max(64).default(8),
   /** The largest `include:remote` file accepted. */

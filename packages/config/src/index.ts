@@ -24,7 +24,7 @@ export {
 export { ADDITIVE_LISTS, mergeConfigLayers } from './merge.js';
 export { formatNetworkText, type ResolvedNetwork, resolveNetwork } from './network.js';
 export { type ResolvedPreset, resolvePreset } from './presets.js';
-export { isSecretKey, REDACTED, redactSecrets } from './redact.js';
+export { isSecretKey, REDACTED, redactForLog, redactSecrets, redactText } from './redact.js';
 export {
   configSchema,
   DEFAULT_UPSTREAMS,

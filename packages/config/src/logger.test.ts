@@ -50,6 +50,89 @@ describe('createLogger', () => {
     expect(line).toMatch(/^\d\d:\d\d:\d\d warn upstream slow \{"module":"proxy","token":"<redacted>"\}$/);
   });
 
+  describe('never writes a secret, whatever carries it', () => {
+    // Each kind of secret-bearing value glci logs, each with a secret no other case shares; every
+    // one is logged at debug level through the logger itself and then looked for in the output.
+    const cases: Array<[string, (logger: ReturnType<typeof createLogger>) => void, string]> = [
+      [
+        'a URL with user and password in metadata',
+        (l) => l.debug('upstream', { upstreams: ['https://ci-bot:Pw-url-1@127.0.0.1:29999'] }),
+        'Pw-url-1',
+      ],
+      [
+        'a URL with a token as user in the message',
+        (l) => l.debug('cloning https://glpat-Tok2@gitlab.example/g/p.git'),
+        'glpat-Tok2',
+      ],
+      [
+        'an S3 storage URL with its key pair',
+        (l) => l.debug('storage', { storage: 's3://AKIA3KEY:Sec3ret@bucket/p?region=x' }),
+        'Sec3ret',
+      ],
+      [
+        'a presigned URL',
+        (l) =>
+          l.debug('redirect', {
+            location: 'https://b.s3/x?X-Amz-Credential=AKIA4&X-Amz-Signature=Sig4abcdef',
+          }),
+        'Sig4abcdef',
+      ],
+      ['a secret query parameter', (l) => l.debug('GET /v2/?access_token=Acc5tok&n=1'), 'Acc5tok'],
+      ['a password under its key', (l) => l.debug('login', { password: 'Pass6' }), 'Pass6'],
+      [
+        'a token in nested metadata',
+        (l) => l.debug('job', { job: { runner: [{ token: 'glrt-Tok7' }] } }),
+        'glrt-Tok7',
+      ],
+      ['a secret access key', (l) => l.debug('s3', { secretAccessKey: 'Key8secret' }), 'Key8secret'],
+      [
+        'an Authorization header',
+        (l) => l.debug('request', { headers: { authorization: 'Bearer Bear9tok' } }),
+        'Bear9tok',
+      ],
+      [
+        'a bearer token inside an error text',
+        (l) => l.debug('failed', { error: 'sent Authorization: Bearer Bear10tok' }),
+        'Bear10tok',
+      ],
+      ['Basic credentials in the message', (l) => l.debug('header Basic QmFzaWMxMXB3'), 'QmFzaWMxMXB3'],
+      ['password= in free text', (l) => l.debug('config dump: password=Pw12 user=ada'), 'Pw12'],
+      ['a stringified JSON config', (l) => l.debug('config', { text: '{"secret":"Sec13"}' }), 'Sec13'],
+      [
+        'a session cookie header',
+        (l) => l.debug('response', { headers: { 'set-cookie': ['_gitlab_session=Ck15sess'] } }),
+        'Ck15sess',
+      ],
+      ['a child logger context', (l) => l.child({ url: 'http://u:Pw14@h:1' }).debug('child'), 'Pw14'],
+    ];
+
+    for (const json of [false, true]) {
+      it.each(cases)(`${json ? 'JSON' : 'text'}: %s`, async (_kind, log, secret) => {
+        const { logger, lines } = memoryLogger({ json, level: 'debug' });
+        log(logger);
+        const written = (await lines()).join('\n');
+        expect(written).toContain('<redacted>');
+        expect(written).not.toContain(secret);
+      });
+    }
+
+    it('in the log file too', async () => {
+      const directory = mkdtempSync(path.join(os.tmpdir(), 'glci-log-'));
+      onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
+      const file = path.join(directory, 'daemon.log');
+      const logger = createLogger({ file, console: false, level: 'debug' });
+      for (const [, log] of cases) log(logger);
+      await new Promise<void>((resolve) => {
+        logger.on('finish', resolve);
+        logger.end();
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const written = readFileSync(file, 'utf8');
+      expect(written.split('\n').filter(Boolean)).toHaveLength(cases.length);
+      for (const [, , secret] of cases) expect(written).not.toContain(secret);
+    });
+  });
+
   it('writes human-readable lines without metadata braces when there is none', async () => {
     const { logger, lines } = memoryLogger();
     logger.error('gone');

@@ -1,5 +1,5 @@
 import winston from 'winston';
-import { redactSecrets } from './redact.js';
+import { redactForLog, redactText } from './redact.js';
 
 export type Logger = winston.Logger;
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'verbose' | 'debug' | 'silly';
@@ -21,19 +21,34 @@ export interface CreateLoggerOptions {
 
 /** winston's own property holding the raw `splat` arguments, which may still hold secrets. */
 const SPLAT = Symbol.for('splat');
+/** winston's property holding the finished line a transport writes. */
+const MESSAGE = Symbol.for('message');
 
 /**
- * Secrets in log metadata are redacted before any transport sees them. winston keeps the level and
- * message under symbol keys that transports read (the console picks stderr by `info[LEVEL]`), so
- * those are carried over; the raw splat arguments are dropped.
+ * Secrets are redacted by the logger itself, so no call site can forget it: every value under a
+ * secret key (`password`, `token`, `authorization`, …), and inside every string — the message
+ * included — the user info of URLs, secret query parameters, `Bearer`/`Basic` credentials and
+ * `password=…` pairs (`redactForLog`). winston keeps the level and message under symbol keys that
+ * transports read (the console picks stderr by `info[LEVEL]`), so those are carried over; the raw
+ * splat arguments are dropped.
  */
 const redactFormat = winston.format((info) => {
-  const redacted = redactSecrets({ ...info }) as winston.Logform.TransformableInfo;
+  const redacted = redactForLog({ ...info }) as winston.Logform.TransformableInfo;
   for (const symbol of Object.getOwnPropertySymbols(info)) {
     if (symbol !== SPLAT)
       (redacted as Record<symbol, unknown>)[symbol] = (info as Record<symbol, unknown>)[symbol];
   }
   return redacted;
+});
+
+/**
+ * The last step of every transport: the finished line itself goes through `redactText` once more,
+ * for anything that reached it another way (an error's text rendered by a formatter).
+ */
+const redactLine = winston.format((info) => {
+  const line = (info as Record<symbol, unknown>)[MESSAGE];
+  if (typeof line === 'string') (info as Record<symbol, unknown>)[MESSAGE] = redactText(line);
+  return info;
 });
 
 /**
@@ -44,7 +59,7 @@ const redactFormat = winston.format((info) => {
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const level = options.level ?? levelFromEnvironment(process.env.GLCI_LOG_LEVEL);
   const consoleFormat = options.json
-    ? winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json())
+    ? winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json(), redactLine())
     : winston.format.combine(
         redactFormat(),
         winston.format.timestamp({ format: 'HH:mm:ss' }),
@@ -52,6 +67,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
           const context = Object.keys(meta).length > 0 ? ` ${JSON.stringify(meta)}` : '';
           return `${String(timestamp)} ${lvl} ${String(message)}${context}`;
         }),
+        redactLine(),
       );
   const transports: winston.transport[] = [];
   if (options.console !== false || !options.file) {
@@ -68,7 +84,12 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     transports.push(
       new winston.transports.File({
         filename: options.file,
-        format: winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json()),
+        format: winston.format.combine(
+          redactFormat(),
+          winston.format.timestamp(),
+          winston.format.json(),
+          redactLine(),
+        ),
       }),
     );
   }

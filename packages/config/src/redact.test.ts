@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretKey, REDACTED, redactSecrets } from './redact.js';
+import { isSecretKey, REDACTED, redactSecrets, redactText } from './redact.js';
 
 describe('redactSecrets', () => {
   it('replaces secrets at any depth, in tables and in arrays of tables', () => {
@@ -62,6 +62,8 @@ describe('isSecretKey', () => {
     'api_key',
     'Authorization',
     'auth',
+    'cookie',
+    'Set-Cookie',
   ])('treats %j as a secret', (key) => {
     expect(isSecretKey(key)).toBe(true);
   });
@@ -72,4 +74,35 @@ describe('isSecretKey', () => {
       expect(isSecretKey(key)).toBe(false);
     },
   );
+});
+
+describe('redactText', () => {
+  it.each([
+    ['https://ci-bot:S3cr3t@127.0.0.1:29999/v2/', 'https://<redacted>@127.0.0.1:29999/v2/'],
+    ['git clone https://oauth2:glpat-1@gitlab.com/x.git', 'git clone https://<redacted>@gitlab.com/x.git'],
+    ['s3://AKIA:wJal@bucket/prefix?region=eu', 's3://<redacted>@bucket/prefix?region=eu'],
+    [
+      'x?X-Amz-Credential=AKIA%2F2&X-Amz-Signature=ab12&X-Amz-Expires=300',
+      'x?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&X-Amz-Expires=300',
+    ],
+    ['Authorization: Bearer eyJ.a.b', 'Authorization: Bearer <redacted>'],
+    ['Basic dXNlcjpwYXNz', 'Basic <redacted>'],
+    [
+      'password=hunter2 token: glrt-x; secret="q w" end',
+      'password=<redacted> token: <redacted>; secret="<redacted>" end',
+    ],
+    ['{"password":"p","user":"ada"}', '{"password":"<redacted>","user":"ada"}'],
+  ])('redacts %j', (text, expected) => {
+    expect(redactText(text)).toBe(expected);
+  });
+
+  it.each([
+    'http://127.0.0.1:5000/v2/library/alpine/manifests/latest',
+    'the token was rejected: expired',
+    'mail ada@example.org about it',
+    'already <redacted>',
+    'sha256:0123456789abcdef',
+  ])('leaves %j alone', (text) => {
+    expect(redactText(text)).toBe(text);
+  });
 });

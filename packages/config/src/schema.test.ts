@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from './load.js';
 import { configSchema, DEFAULT_UPSTREAMS } from './schema.js';
 
 const MB = 1024 ** 2;
@@ -47,6 +48,7 @@ describe('configSchema defaults', () => {
   it('uses the embedded registry, without push-through, pulling through GitLab then Docker Hub', () => {
     expect(defaults.registry).toEqual({
       push_through: false,
+      allow_sparse_index: false,
       upstreams: [
         { url: 'https://registry.gitlab.com', insecure: false, cache_validity_hours: 24 },
         { url: 'https://registry-1.docker.io', insecure: false, cache_validity_hours: 24 },
@@ -56,6 +58,13 @@ describe('configSchema defaults', () => {
       proxy_cache: { max_size: 0, unused_ttl: 0 },
     });
     expect(defaults.registry.upstreams.map((upstream) => upstream.url)).toEqual([...DEFAULT_UPSTREAMS]);
+  });
+
+  it('takes [registry] allow_sparse_index as a boolean and names the key when it is not one', () => {
+    expect(parseConfig('[registry]\nallow_sparse_index = true\n').registry.allow_sparse_index).toBe(true);
+    expect(() =>
+      parseConfig('[registry]\nallow_sparse_index = "yes"\n', { file: '/home/ada/.glci/config.toml' }),
+    ).toThrow(/config\.toml: registry\.allow_sparse_index: expected true or false/);
   });
 
   it('applies a table default for keys the table leaves out', () => {

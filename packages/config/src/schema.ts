@@ -230,6 +230,11 @@ export const registrySchema = z.strictObject({
   username: z.string().optional(),
   password: z.string().optional(),
   push_through: z.boolean().default(false),
+  /**
+   * Accept an image index whose child manifests are not in the repository (OCI "sparse index"), as a
+   * mirror that keeps one platform of a multi-platform image needs; off by default, as in GitLab.
+   */
+  allow_sparse_index: z.boolean().default(false),
   upstreams: z.array(upstreamSchema).prefault(DEFAULT_UPSTREAMS.map((url) => ({ url }))),
   upstream: pushThroughUpstreamSchema.prefault({}),
   storage: storageSchema.prefault({}),

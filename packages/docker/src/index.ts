@@ -70,6 +70,7 @@ export {
   MOCK_READY_LINE,
   MOCK_TUNNEL_COMMAND,
   type MockOptions,
+  mockContainerSidePort,
   mockContainerSpec,
 } from './mock-container.js';
 export { DockerStartedNetwork } from './network.js';

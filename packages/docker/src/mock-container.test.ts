@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toCreateOptions } from './container-spec.js';
-import { MOCK_READY_LINE, mockContainerSpec } from './mock-container.js';
+import { MOCK_READY_LINE, mockContainerSidePort, mockContainerSpec } from './mock-container.js';
 
 describe('mockContainerSpec', () => {
   const volumes = {
@@ -41,7 +41,7 @@ describe('mockContainerSpec', () => {
     });
   });
 
-  it('publishes on the bridge gateway too when given, for job containers (host.docker.internal)', () => {
+  it('publishes on the bridge gateway too when given, for job containers (host.docker.internal), onto a port of its own inside', () => {
     const spec = mockContainerSpec({
       mock: { image: 'glci:local' },
       name: 'glci-mock',
@@ -50,10 +50,14 @@ describe('mockContainerSpec', () => {
       volumes,
       gatewayIp: '172.17.0.1',
     });
+    // Same host port on both addresses; inside, the gateway's lands on 39742, where the mock
+    // tells other containers from the host (they read the registry with a job token).
     expect(spec.ports).toEqual([
       { containerPort: 39741, hostPort: 39741, hostIp: '127.0.0.1' },
-      { containerPort: 39741, hostPort: 39741, hostIp: '172.17.0.1' },
+      { containerPort: 39742, hostPort: 39741, hostIp: '172.17.0.1' },
     ]);
+    expect(spec.env).toMatchObject({ GLCI_MOCK_PORT: '39741', GLCI_MOCK_CONTAINER_PORT: '39742' });
+    expect(mockContainerSidePort(65_535)).toBe(65_534);
   });
 
   it('takes the image, command, environment and health check from the options', () => {

@@ -32,11 +32,14 @@ export interface MockOptions {
  * The `glci-mock` container: the port published on 127.0.0.1 (the host's daemon and host
  * processes reach it there) and, when given, on the default bridge's gateway address, which
  * only containers on this Docker host reach: job, helper and service containers get there as
- * `host.docker.internal` (extra_hosts → host-gateway) from their per-build networks. Served on
- * the same port inside; the registry, registry CA, cache and data volumes mounted (the data
- * volume keeps the Runner API's state, artifacts and git repositories across a restart); no
- * Docker health check unless `mock.healthcheck` asks for one (see `MockOptions`), and no
- * push-through file to poll (the daemon switches the mirror through the internal API).
+ * `host.docker.internal` (extra_hosts → host-gateway) from their per-build networks. Inside, the
+ * loopback publish lands on the same port and the gateway publish on a second one
+ * (`mockContainerSidePort`, `GLCI_MOCK_CONTAINER_PORT`), so that the mock tells requests of other
+ * containers from the host's and reads its registry anonymously only for the host and glci's own
+ * networks (apps/mock connection-trust.ts). The registry, registry CA, cache and data volumes
+ * mounted (the data volume keeps the Runner API's state, artifacts and git repositories across a
+ * restart); no Docker health check unless `mock.healthcheck` asks for one (see `MockOptions`), and
+ * no push-through file to poll (the daemon switches the mirror through the internal API).
  */
 export function mockContainerSpec(options: {
   readonly mock: MockOptions;
@@ -53,6 +56,7 @@ export function mockContainerSpec(options: {
   readonly gatewayIp?: string;
 }): ContainerSpec {
   const { mock, port, volumes } = options;
+  const containerSide = mockContainerSidePort(port);
   return {
     image: mock.image,
     name: options.name,
@@ -68,11 +72,14 @@ export function mockContainerSpec(options: {
       GLCI_MOCK_DATA_DIR: '/data',
       // The image polls this file every 2 s by default; glci's daemon uses the internal API.
       GLCI_MOCK_PUSH_THROUGH_FILE: '',
+      ...(options.gatewayIp ? { GLCI_MOCK_CONTAINER_PORT: String(containerSide) } : {}),
       ...mock.env,
     },
     ports: [
       { containerPort: port, hostPort: port, hostIp: '127.0.0.1' },
-      ...(options.gatewayIp ? [{ containerPort: port, hostPort: port, hostIp: options.gatewayIp }] : []),
+      ...(options.gatewayIp
+        ? [{ containerPort: containerSide, hostPort: port, hostIp: options.gatewayIp }]
+        : []),
     ],
     mounts: [
       { type: 'volume', source: volumes.registry, target: '/registry' },
@@ -85,4 +92,13 @@ export function mockContainerSpec(options: {
         ? { command: mock.healthcheck, intervalMs: 500, timeoutMs: 3000, retries: 60 }
         : { command: 'none' },
   };
+}
+
+/**
+ * The port inside the mock's container that the bridge-gateway publish maps to (the host side
+ * keeps `port`, so `host.docker.internal:<port>` is unchanged for jobs): the next one, or the one
+ * before for 65535.
+ */
+export function mockContainerSidePort(port: number): number {
+  return port < 65_535 ? port + 1 : port - 1;
 }

@@ -1,4 +1,6 @@
 import type { PullProgressEvent } from '@glci/docker';
+import type { DynamicChild, PipelinePlan } from '@glci/pipeline';
+import type { ProjectNeed } from './cross-pipeline.js';
 import type { ArtifactInfo } from './mock-client.js';
 import type { JobProgress, JobStatus, PipelineStatus } from './scheduler.js';
 
@@ -88,6 +90,15 @@ export interface ExecutionHooks {
   saveState?(state: ExecutionState): void;
   /** Log bytes already kept for a job (a re-attached job's log goes on from there). */
   traceLength?(jobId: number): Promise<number>;
+  /** `needs:project`: a job's artifacts archive (zip) from the GitLab instance. */
+  projectArtifacts?(need: ProjectNeed): Promise<Buffer>;
+  /** A dynamic child pipeline, planned once the job that generates its configuration has run. */
+  planDynamicChild?(
+    child: DynamicChild,
+    readArtifact: (job: string, file: string) => Promise<string | undefined>,
+  ): Promise<PipelinePlan>;
+  /** A downstream project's repository sent to the mock for its pipeline; the commit it serves. */
+  sendRepository?(plan: PipelinePlan, pipelineId: number): Promise<string>;
 }
 
 /** Where a pipeline stands: enough to resume it in another daemon process. */

@@ -67,8 +67,10 @@ export {
 } from './scheduler.js';
 export { selectedJobs } from './selected-jobs.js';
 export { EventLog } from './service/event-log.js';
+export { GitlabService } from './service/gitlab-service.js';
 export { HistoryWriter } from './service/history-writer.js';
 export { PipelineService } from './service/pipeline-service.js';
+export type { ShownVariable } from './service/run-planning.js';
 export {
   type RunNotCreated,
   type RunRequest,

@@ -187,6 +187,24 @@ export class MockClient {
     return this.#json<MockJob>('POST', 'jobs', spec);
   }
 
+  /**
+   * A finished job of another pipeline, with its artifacts archive (a zip), that the jobs of
+   * `spec.project` may list among their dependencies (`needs:project`).
+   */
+  async importArtifacts(spec: JobSpecInput, archive: Buffer): Promise<MockJob> {
+    try {
+      return await this.#http
+        .post(`jobs/import?${new URLSearchParams({ spec: JSON.stringify(spec) })}`, {
+          body: archive,
+          headers: { 'content-type': 'application/zip' },
+          retry: { limit: 0 },
+        })
+        .json<MockJob>();
+    } catch (error) {
+      throw describe(error, `importing the artifacts of ${spec.name}`);
+    }
+  }
+
   async jobs(ids: readonly number[]): Promise<MockJob[]> {
     if (ids.length === 0) return [];
     return (await this.#json<{ jobs: MockJob[] }>('GET', `jobs?ids=${ids.join(',')}`)).jobs;

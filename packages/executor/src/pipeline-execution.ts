@@ -1,6 +1,7 @@
 import type { Logger } from '@glci/config';
 import { artifactSources, type PipelinePlan, type PlannedJob, toJobSpec } from '@glci/pipeline';
 import type { JobSpecInput } from '@glci/runner-api';
+import { crossNeedDependencies, readArtifactFile } from './cross-pipeline.js';
 import { type DindWiring, usesDockerInDocker } from './dind-wiring.js';
 import type { ExecutionEvent, ExecutionHooks, ExecutionState } from './execution-events.js';
 import type { JobImages } from './job-images.js';
@@ -24,6 +25,8 @@ import { StuckJobs } from './stuck-jobs.js';
 export interface ExecutionOptions {
   readonly pipelineId: number;
   readonly parentPipelineId?: number;
+  /** The parent pipeline's jobs' mock ids, for a child's `needs:pipeline: $PARENT_PIPELINE_ID`. */
+  readonly parentJobIds?: ReadonlyMap<string, number>;
   readonly plan: PipelinePlan;
   readonly projectPath: string;
   /** The commit the mock serves (a dirty snapshot's, or the plan's). */
@@ -212,13 +215,27 @@ export class PipelineExecution {
     const job = active.planned;
     if (job.trigger) return await this.#runTrigger(job);
     const { client, pipelineId, projectPath, plan } = this.#options;
+    // needs:project and needs:pipeline: other pipelines' artifacts, as dependencies in the mock.
+    const crossIds = await crossNeedDependencies(job, {
+      client,
+      projectPath,
+      pipelineId,
+      sha: this.#options.sha,
+      ref: plan.context.ref,
+      parentPipelineId: this.#options.parentPipelineId,
+      parentJobIds: this.#options.parentJobIds,
+      projectArtifacts: this.#options.hooks.projectArtifacts,
+    });
     let spec: JobSpecInput = toJobSpec(plan, job, {
       pipelineId,
       projectPath,
       sha: this.#options.sha,
-      dependencyIds: artifactSources(plan, job)
-        .map((name) => this.#jobIds.get(name))
-        .filter((id): id is number => id !== undefined),
+      dependencyIds: [
+        ...artifactSources(plan, job)
+          .map((name) => this.#jobIds.get(name))
+          .filter((id): id is number => id !== undefined),
+        ...crossIds,
+      ],
       ...(this.#options.parentPipelineId !== undefined
         ? {
             extraLayers: [
@@ -391,22 +408,39 @@ export class PipelineExecution {
     });
   }
 
-  /** A trigger job: the child pipeline runs on the same mock and runners. */
+  /**
+   * A trigger job: the child pipeline runs on the same mock and runners. A dynamic child is planned
+   * now, from the generating job's artifact; a downstream project's repository is sent first.
+   */
   async #runTrigger(job: PlannedJob): Promise<JobOutcome> {
     const trigger = job.trigger!;
-    if (!trigger.pipeline) {
+    let plan = trigger.pipeline;
+    if (!plan && trigger.kind === 'child' && trigger.dynamic) {
+      const planDynamic = this.#options.hooks.planDynamicChild;
+      if (!planDynamic)
+        throw new Error(
+          `${job.name}: the child pipeline from the artifact ${trigger.dynamic.artifact} of ${trigger.dynamic.job} cannot be planned by a restarted daemon; run the pipeline again`,
+        );
+      plan = await planDynamic(trigger.dynamic, (name, file) => this.#readArtifact(name, file));
+    }
+    if (!plan) {
       throw new Error(
-        trigger.kind === 'child' && trigger.dynamic
-          ? `${job.name}: a child pipeline from the artifact ${trigger.dynamic.artifact} of ${trigger.dynamic.job} is not supported yet`
-          : `${job.name}: the downstream pipeline could not be planned (map the project with [projects] or --project-dir)`,
+        `${job.name}: the downstream pipeline could not be planned (map the project with [projects] or --project-dir, or set GITLAB_TOKEN so glci can clone it)`,
       );
     }
     const childId = await this.#options.hooks.allocatePipelineId();
+    const downstream = trigger.kind === 'project';
+    const sha =
+      downstream && this.#options.hooks.sendRepository
+        ? await this.#options.hooks.sendRepository(plan, childId)
+        : this.#options.sha;
     const child = new PipelineExecution({
       ...this.#options,
       pipelineId: childId,
       parentPipelineId: this.#options.pipelineId,
-      plan: trigger.pipeline,
+      parentJobIds: new Map(this.#jobIds),
+      plan,
+      ...(downstream ? { projectPath: plan.context.projectPath, sha } : {}),
       selectJobs: undefined,
     });
     this.#childExecutions.add(child);
@@ -417,6 +451,19 @@ export class PipelineExecution {
     return status === 'success'
       ? { state: 'success' }
       : { state: status === 'canceled' ? 'canceled' : 'failed' };
+  }
+
+  /** A file of a job's artifacts (by the job's name, a parallel job's first instance by its own). */
+  async #readArtifact(name: string, file: string): Promise<string | undefined> {
+    const jobId =
+      this.#jobIds.get(name) ??
+      [...this.#jobs.values()]
+        .filter((job) => job.definitionName === name)
+        .map((job) => this.#jobIds.get(job.name))
+        .find((id) => id !== undefined);
+    if (jobId === undefined)
+      throw new Error(`job ${name} did not run in this pipeline, so its artifact ${file} does not exist`);
+    return readArtifactFile(this.#options.client, jobId, file);
   }
 
   async #keepArtifacts(job: PlannedJob, jobId: number): Promise<void> {

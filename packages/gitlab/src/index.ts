@@ -34,6 +34,14 @@ export {
   type GitlabDescription,
 } from './check/describe-gitlab.js';
 export {
+  connectGitlab,
+  type GitlabConnection,
+  type GitlabConnectionOptions,
+  type ProjectVariables,
+  variablesFromWire,
+  variablesToWire,
+} from './connection.js';
+export {
   describeSubject,
   GitAccessError,
   GitlabError,
@@ -85,6 +93,14 @@ export {
   readOriginUrl,
   resolveGitlabInstance,
 } from './instance.js';
+export {
+  type GitlabSession,
+  gitlabSessionSchema,
+  type InstanceWire,
+  instanceFromWire,
+  instanceToWire,
+  instanceWireSchema,
+} from './instance-wire.js';
 export { isPathSegment, isProjectPath, type OriginRemote, parseOriginRemote } from './origin-remote.js';
 export { GitlabToken, guessScheme, type TokenScheme, type TokenSource } from './token.js';
 export {

@@ -62,15 +62,22 @@ describe('resolveGitlabInstance', () => {
     expect(other.origin).toBeUndefined();
   });
 
-  it('passes the timeout, secrets TTL, CA, concurrency and remote size limit through', () => {
+  it('passes the timeout, secrets and includes TTLs, CA, concurrency and remote size limit through', () => {
     const instance = resolveGitlabInstance({
-      config: config({ ca_file: '/etc/corp-ca.pem', timeout: '5s', secrets_ttl: '1h', concurrency: 3 }),
+      config: config({
+        ca_file: '/etc/corp-ca.pem',
+        timeout: '5s',
+        secrets_ttl: '1h',
+        includes_ttl: '0',
+        concurrency: 3,
+      }),
       env: {},
     });
     expect(instance).toMatchObject({
       caFile: '/etc/corp-ca.pem',
       timeoutMs: 5_000,
       secretsTtlMs: 3_600_000,
+      includesTtlMs: 0,
       concurrency: 3,
       remoteMaxSize: 2 * 1024 * 1024,
     });

@@ -22,6 +22,8 @@ export interface GitlabInstance {
   readonly caFile: string | undefined;
   readonly timeoutMs: number;
   readonly secretsTtlMs: number;
+  /** How long a moving include ref's cached resolution is used without asking (`[gitlab] includes_ttl`). */
+  readonly includesTtlMs: number;
   readonly concurrency: number;
   readonly remoteMaxSize: number;
   /** The `origin` remote when it points at this instance: the project's path and the user's git access. */
@@ -72,6 +74,7 @@ export function resolveGitlabInstance(options: ResolveInstanceOptions): GitlabIn
     caFile: config.ca_file,
     timeoutMs: config.timeout,
     secretsTtlMs: config.secrets_ttl,
+    includesTtlMs: config.includes_ttl,
     concurrency: config.concurrency,
     remoteMaxSize: config.remote_max_size,
     // The origin's git access only helps for projects on the instance it points at.

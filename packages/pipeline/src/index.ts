@@ -1,7 +1,12 @@
+export type { FileOrigin } from './config/external-includes.js';
+export type { IncludeEntry } from './config/include-entries.js';
 export {
+  describeAge,
+  type IncludeEnvironment,
   type LoadConfigOptions,
   type LoadedFile,
   loadRawConfig,
+  MAX_INCLUDED_FILES,
   type ProjectResolver,
   type RawConfig,
 } from './config/load-config.js';
@@ -40,17 +45,21 @@ export { type LoadedPipeline, loadPipelineDefinition } from './load-pipeline.js'
 export type { LocalSettings } from './plan/local-settings.js';
 export { type PlanPipelineOptions, planPipeline } from './plan/plan-pipeline.js';
 export type * from './plan/plan-types.js';
+export { dropRedactedCiCd, REDACTED, redactCiCdValues } from './plan/redact.js';
+export { MAX_CHILD_DEPTH, planDynamicChild } from './plan-downstream.js';
 export {
   createRuleEnvironment,
+  type GitlabPlanning,
   type LintResult,
   lintProject,
-  MAX_CHILD_DEPTH,
   type PlanProjectOptions,
   type ProjectMapping,
   planProject,
 } from './plan-project.js';
 export type { RuleEnvironment, RuleTrace } from './rules/evaluate-rules.js';
+export { type CiCdLayers, type CiCdVariables, ciCdLayers, pipelineRef } from './variables/ci-cd-variables.js';
 export {
+  type CiCdOrigin,
   PIPELINE_LEVEL_SOURCES,
   parseAssignment,
   parseEnvFile,

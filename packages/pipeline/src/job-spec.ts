@@ -76,12 +76,14 @@ export function toJobSpec(
     const { entry } = variable;
     const target = PIPELINE_LEVEL_SOURCES.has(variable.source) ? pipelineVariables : variables;
     target[variable.name] =
-      entry.raw || entry.masked || entry.file
+      entry.raw || entry.masked || entry.file || entry.ciCd
         ? {
             value: entry.value,
             masked: entry.masked ?? false,
             file: entry.file ?? false,
             ...(entry.raw ? { raw: true } : {}),
+            // A CI/CD variable of the instance: the mock keeps it in memory only.
+            ...(entry.ciCd ? { secret: true } : {}),
           }
         : entry.value;
   }
@@ -112,8 +114,10 @@ export function toJobSpec(
       sha: runtime.sha ?? context.sha,
       ...(/^0+$/.test(context.beforeSha) ? {} : { before_sha: context.beforeSha }),
       ref_type: context.refType,
+      // The instance's protected branches and tags when glci read them; else the default branch.
       protected:
-        context.refType === 'branch' && context.ref === context.defaultBranch && !context.mergeRequest,
+        context.protectedRef ??
+        (context.refType === 'branch' && context.ref === context.defaultBranch && !context.mergeRequest),
       commit: {
         message: context.commit.message,
         author_name: context.commit.authorName,
@@ -168,13 +172,15 @@ export function toJobSpec(
 }
 
 /**
- * What `glci run` cannot do yet, though the plan is what GitLab would create: `secrets:` (GitLab
- * fetches them from a secret manager), `needs:pipeline` and `needs:project` (artifacts of other
- * pipelines on GitLab). Throws `UnsupportedFeatureError` naming every such job, before any job runs.
+ * What `glci run` cannot do, though the plan is what GitLab would create: `secrets:` (GitLab fetches
+ * them from a secret manager), and `needs:pipeline` in a pipeline that has no parent pipeline to
+ * take artifacts from. (`needs:project` artifacts are downloaded from the GitLab instance, and a
+ * child's `needs:pipeline: $PARENT_PIPELINE_ID` takes them from its parent.) Throws
+ * `UnsupportedFeatureError` naming every such job, before any job runs.
  */
-export function assertRunnable(plan: Pick<PipelinePlan, 'jobs'>): void {
+export function assertRunnable(plan: Pick<PipelinePlan, 'jobs' | 'context'>): void {
   const issues: PipelineIssue[] = [];
-  const visit = (jobs: readonly PlannedJob[]) => {
+  const visit = (jobs: readonly PlannedJob[], child: boolean) => {
     for (const job of jobs) {
       const at = job.location ? { location: job.location } : {};
       if (job.secrets?.length)
@@ -183,16 +189,17 @@ export function assertRunnable(plan: Pick<PipelinePlan, 'jobs'>): void {
           message: `secrets (${job.secrets.join(', ')}) come from a secret manager through GitLab, which glci run cannot reach; pass them with --env or .glci.env`,
           ...at,
         });
-      if (job.crossNeeds?.length)
+      const fromPipelines = (job.crossNeeds ?? []).filter((need) => need.pipeline !== undefined);
+      if (!child && fromPipelines.length > 0)
         issues.push({
           keyPath: `jobs:${job.definitionName}:needs`,
-          message: `needs:pipeline and needs:project (${job.crossNeeds.map((need) => need.job).join(', ')}) need artifacts of pipelines on GitLab, which glci run cannot fetch yet`,
+          message: `needs:pipeline (${fromPipelines.map((need) => need.job).join(', ')}) takes artifacts from the parent pipeline ($PARENT_PIPELINE_ID), and this pipeline is not a child pipeline`,
           ...at,
         });
-      if (job.trigger?.pipeline) visit(job.trigger.pipeline.jobs);
+      if (job.trigger?.pipeline) visit(job.trigger.pipeline.jobs, job.trigger.kind === 'child' || child);
     }
   };
-  visit(plan.jobs);
+  visit(plan.jobs, plan.context.source === 'parent_pipeline');
   if (issues.length > 0) throw new UnsupportedFeatureError(issues);
 }
 

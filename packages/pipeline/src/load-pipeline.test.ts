@@ -344,14 +344,14 @@ describe('include', () => {
     expect(definition.jobs[0]!.script).toEqual(['deploy prod']);
   });
 
-  it('refuses remote and template includes as unsupported, with the include position', async () => {
+  it('refuses remote, template and unmapped project includes without a GitLab connection, with the include position', async () => {
     await expect(
       load({ '.gitlab-ci.yml': 'include:\n  - remote: https://example.com/ci.yml\n' }),
     ).rejects.toThrow(UnsupportedFeatureError);
     await expect(
       load({ '.gitlab-ci.yml': 'include:\n  - template: Auto-DevOps.gitlab-ci.yml\n' }),
     ).rejects.toThrow(
-      /\.gitlab-ci\.yml:2:5: include:0 Template `Auto-DevOps\.gitlab-ci\.yml` cannot be included/,
+      /\.gitlab-ci\.yml:2:5: include:0 Template `Auto-DevOps\.gitlab-ci\.yml` needs a GitLab instance/,
     );
     await expect(
       load({ '.gitlab-ci.yml': 'include:\n  - project: group/lib\n    file: ci.yml\n' }),

@@ -1,31 +1,52 @@
 import path from 'node:path';
-import type { IncludeEnvironment, ProjectResolver } from './config/load-config.js';
+import type { IncludeSource, RemoteVariableSet, SecretsScope } from '@glci/gitlab/planning';
+import type { IncludeEntry } from './config/include-entries.js';
+import type { IncludeEnvironment } from './config/load-config.js';
 import { createProjectFiles, type ProjectFiles } from './config/project-files.js';
 import type { ContextSpec } from './context/context-spec.js';
 import { type PipelineContext, resolvePipelineContext } from './context/pipeline-context.js';
 import { predefinedVariables } from './context/predefined.js';
 import { readRules } from './definition/read-rules.js';
 import { Reader } from './definition/reader.js';
-import type { ChildInclude } from './definition/types.js';
-import { IssueCollector, PipelineConfigError, PipelineUsageError } from './errors.js';
+import { IssueCollector, PipelineConfigError } from './errors.js';
 import { ExpressionCache } from './expression/evaluate-expression.js';
-import { createGitCli, findRepositoryRoot, openGitRepository } from './git/git-cli.js';
+import { openGitRepository } from './git/git-cli.js';
 import type { GitFacts } from './git/git-facts.js';
 import { loadPipelineDefinition } from './load-pipeline.js';
 import type { LocalSettings } from './plan/local-settings.js';
-import { type PlannedJobDraft, planPipeline } from './plan/plan-pipeline.js';
-import type { PipelinePlan, PlannedTrigger } from './plan/plan-types.js';
+import { planPipeline } from './plan/plan-pipeline.js';
+import type { PipelinePlan } from './plan/plan-types.js';
+import { planTrigger } from './plan-downstream.js';
+import { createProjectResolver } from './project-resolver.js';
 import { evaluateRules, type RuleEnvironment } from './rules/evaluate-rules.js';
+import { type CiCdLayers, ciCdLayers } from './variables/ci-cd-variables.js';
 import { resolveVariables, type VariableLayer } from './variables/layers.js';
 import type { YamlValue } from './yaml/load-yaml.js';
 import { SourceMap } from './yaml/source-map.js';
 
-/** GitLab nests child pipelines at most this deep (glci's documented cap). */
-export const MAX_CHILD_DEPTH = 2;
-
 export interface ProjectMapping {
   readonly dir: string;
   readonly branch?: string;
+}
+
+/**
+ * The user's GitLab instance, as the caller connected to it (`@glci/gitlab`): planning itself
+ * opens no connection.
+ */
+export interface GitlabPlanning {
+  /** `createIncludeSource`: other projects' files, components, templates and remote files. */
+  readonly includes?: IncludeSource;
+  /** A project's CI/CD variables (this project's, or a downstream one's); `undefined` when there are none to use. */
+  readonly variables?: (projectPath: string) => Promise<{ readonly set: RemoteVariableSet } | undefined>;
+  /** `--secrets`: which levels of CI/CD variables jobs get (default `all`). */
+  readonly secrets?: SecretsScope;
+  /**
+   * A local checkout of a `trigger: project:` target that no `[projects]` entry maps (cloned from
+   * the instance); `undefined` when it cannot be had.
+   */
+  readonly checkout?: (project: string, branch: string | undefined) => Promise<string | undefined>;
+  /** The instance's URL: `CI_SERVER_*` follow it rather than the `origin` remote. */
+  readonly serverUrl?: string;
 }
 
 export interface PlanProjectOptions {
@@ -52,6 +73,8 @@ export interface PlanProjectOptions {
   /** Facts about the repository (default: `git` child processes in its top level). */
   readonly git?: GitFacts;
   readonly ids?: { readonly pipelineId?: number };
+  /** The GitLab connection: includes from the instance and the project's CI/CD variables. */
+  readonly gitlab?: GitlabPlanning;
 }
 
 /**
@@ -59,21 +82,7 @@ export interface PlanProjectOptions {
  * validates the CI configuration and plans the pipeline, child pipelines included.
  */
 export async function planProject(options: PlanProjectOptions): Promise<PipelinePlan> {
-  const spec = options.context ?? { kind: 'merge_request' };
-  const { root, git } = options.git
-    ? { root: path.resolve(options.dir), git: options.git }
-    : await openGitRepository(options.dir, { upstream: spec.kind === 'branch' || spec.kind === 'env' });
-  const dirty = options.dirty ?? true;
-  const context = await resolvePipelineContext({
-    spec,
-    git,
-    projectDir: root,
-    dirty,
-    ...(options.projectPath ? { projectPath: options.projectPath } : {}),
-    ...(options.mrSource ? { mrSource: options.mrSource } : {}),
-    ...(options.mrTarget ? { mrTarget: options.mrTarget } : {}),
-  });
-  const files = createProjectFiles({ root, git, dirty });
+  const { context, git, files } = await openProject(options);
   return planWithContext({
     options,
     context,
@@ -84,6 +93,35 @@ export async function planProject(options: PlanProjectOptions): Promise<Pipeline
     inputs: options.inputs ?? {},
     layers: options.layers ?? [],
   });
+}
+
+/** The repository, the context GitLab would plan for, and the project's files. */
+export async function openProject(
+  options: PlanProjectOptions,
+): Promise<{ context: PipelineContext; git: GitFacts; files: ProjectFiles }> {
+  const spec = options.context ?? { kind: 'merge_request' };
+  const { root, git } = options.git
+    ? { root: path.resolve(options.dir), git: options.git }
+    : await openGitRepository(options.dir, { upstream: spec.kind === 'branch' || spec.kind === 'env' });
+  const dirty = options.dirty ?? true;
+  const context = withServer(
+    await resolvePipelineContext({
+      spec,
+      git,
+      projectDir: root,
+      dirty,
+      ...(options.projectPath ? { projectPath: options.projectPath } : {}),
+      ...(options.mrSource ? { mrSource: options.mrSource } : {}),
+      ...(options.mrTarget ? { mrTarget: options.mrTarget } : {}),
+    }),
+    options.gitlab?.serverUrl,
+  );
+  return { context, git, files: createProjectFiles({ root, git, dirty }) };
+}
+
+/** `CI_SERVER_*` of the configured GitLab instance, when there is one. */
+export function withServer(context: PipelineContext, serverUrl: string | undefined): PipelineContext {
+  return serverUrl ? { ...context, project: { ...context.project, serverUrl } } : context;
 }
 
 export interface LintResult {
@@ -99,7 +137,10 @@ export interface LintResult {
  * default branch, as CI Lint simulates. Throws `PipelineConfigError`.
  */
 export async function lintProject(
-  options: Pick<PlanProjectOptions, 'dir' | 'file' | 'text' | 'inputs' | 'projects' | 'git' | 'context'>,
+  options: Pick<
+    PlanProjectOptions,
+    'dir' | 'file' | 'text' | 'inputs' | 'projects' | 'git' | 'context' | 'gitlab' | 'layers'
+  >,
 ): Promise<LintResult> {
   const { root, git } = options.git
     ? { root: path.resolve(options.dir), git: options.git }
@@ -108,41 +149,27 @@ export async function lintProject(
     kind: 'branch',
     name: (await git.defaultBranch()) ?? (await git.branch()) ?? 'main',
   };
-  const context = await resolvePipelineContext({ spec, git, projectDir: root, dirty: true });
+  const context = withServer(
+    await resolvePipelineContext({ spec, git, projectDir: root, dirty: true }),
+    options.gitlab?.serverUrl,
+  );
   const files = createProjectFiles({ root, git, dirty: true });
-  const rules = createRuleEnvironment(context, git, files);
-  const variables = resolveVariables([
-    { source: 'predefined', label: 'predefined', entries: predefinedVariables(context) },
-  ]);
+  const ciCd = await ciCdFor(options.gitlab, context);
+  const environment = includeEnvironment({
+    options,
+    context,
+    git,
+    files,
+    layers: [...(ciCd?.layers(undefined) ?? []), ...(options.layers ?? [])],
+    ciCd,
+  });
   const loaded = await loadPipelineDefinition({
     project: files,
     projectPath: context.project.path,
     file: options.file ?? '.gitlab-ci.yml',
     ...(options.text !== undefined ? { text: options.text } : {}),
     inputs: options.inputs ?? {},
-    include: {
-      variables: variables.get,
-      projects: createProjectResolver(options, root),
-      evaluateRules: async (value, where) => {
-        const issues = new IssueCollector();
-        const parsed = readRules(
-          new Reader(new SourceMap(), issues),
-          value,
-          `${where.keyPath}:rules`,
-          where.location,
-          { when: ['always', 'never'], keys: [] },
-        );
-        if (!parsed || !issues.empty)
-          throw new PipelineConfigError(
-            issues.issues.map((issue) => ({
-              ...issue,
-              ...(where.location ? { location: where.location } : {}),
-            })),
-          );
-        const outcome = await evaluateRules(parsed, variables.get, rules);
-        return outcome.matched !== undefined && outcome.matched.rule.when !== 'never';
-      },
-    },
+    include: environment,
   });
   return {
     files: loaded.raw.files.map((file) => file.name),
@@ -151,30 +178,104 @@ export async function lintProject(
   };
 }
 
-interface PlanRun {
+/** One planning of one pipeline (the root, a child, a downstream project). */
+export interface PlanRun {
   readonly options: PlanProjectOptions;
   readonly context: PipelineContext;
   readonly git: GitFacts;
   readonly files: ProjectFiles;
   readonly file: string;
   readonly text: string | undefined;
+  /** A child pipeline's `trigger: include:` entries, in place of a root file. */
+  readonly includes?: readonly IncludeEntry[];
+  /** A dynamic child pipeline's generated files. */
+  readonly artifacts?: (job: string, path: string) => Promise<string | undefined>;
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly layers: readonly VariableLayer[];
 }
 
-async function planWithContext(run: PlanRun): Promise<PipelinePlan> {
+export async function planWithContext(run: PlanRun): Promise<PipelinePlan> {
   const { context, git, files } = run;
   const rules = createRuleEnvironment(context, git, files);
-  const resolver = createProjectResolver(run.options, context.project.dir);
-  const pipelineLayers: VariableLayer[] = [
+  const ciCd = await ciCdFor(run.options.gitlab, context);
+  const include = includeEnvironment({
+    options: run.options,
+    context,
+    git,
+    files,
+    rules,
+    // Include paths see the CI/CD variables of no environment, as GitLab's config variables.
+    layers: [...(ciCd?.layers(undefined) ?? []), ...run.layers],
+    ciCd,
+    ...(run.artifacts ? { artifacts: run.artifacts } : {}),
+  });
+  const loaded = await loadPipelineDefinition({
+    project: files,
+    projectPath: context.project.path,
+    file: run.file,
+    ...(run.text !== undefined ? { text: run.text } : {}),
+    ...(run.includes ? { includes: run.includes } : {}),
+    inputs: run.inputs,
+    include,
+  });
+  const hidden = (ciCd?.hidden ?? []).map(
+    (name) =>
+      `${name} is a hidden CI/CD variable: GitLab never hands its value out, so glci's jobs get none (set it with --env or .glci.env)`,
+  );
+  return planPipeline({
+    definition: loaded.definition,
+    context,
+    rules,
+    caches: { files, git },
+    layers: run.layers,
+    ...(ciCd ? { ciCd } : {}),
+    ...(run.options.local ? { local: run.options.local } : {}),
+    files: loaded.raw.files,
+    warnings: [...loaded.warnings, ...hidden],
+    ...(run.options.ids ? { ids: run.options.ids } : {}),
+    planTrigger: (job) => planTrigger(run, job),
+  });
+}
+
+/** The project's CI/CD variables for this context, when the caller fetched them. */
+export async function ciCdFor(
+  gitlab: GitlabPlanning | undefined,
+  context: PipelineContext,
+): Promise<CiCdLayers | undefined> {
+  const scope = gitlab?.secrets ?? 'all';
+  if (!gitlab?.variables || scope === 'none') return undefined;
+  const fetched = await gitlab.variables(context.project.path);
+  return fetched ? ciCdLayers({ set: fetched.set, scope }, context) : undefined;
+}
+
+interface IncludeSetup {
+  readonly options: Pick<PlanProjectOptions, 'projects' | 'gitlab'>;
+  readonly context: PipelineContext;
+  readonly git: GitFacts;
+  readonly files: ProjectFiles;
+  readonly rules?: RuleEnvironment;
+  /** Pipeline variables an include path may use, above the predefined ones. */
+  readonly layers: readonly VariableLayer[];
+  readonly ciCd: CiCdLayers | undefined;
+  readonly artifacts?: (job: string, path: string) => Promise<string | undefined>;
+}
+
+/** What includes see: the pipeline's variables, its rules, mapped checkouts and the GitLab instance. */
+function includeEnvironment(setup: IncludeSetup): IncludeEnvironment {
+  const { context, git, files } = setup;
+  const rules = setup.rules ?? createRuleEnvironment(context, git, files);
+  const variables = resolveVariables([
     { source: 'predefined', label: 'predefined', entries: predefinedVariables(context) },
-    ...run.layers,
-  ];
-  const pipelineVariables = resolveVariables(pipelineLayers);
-  const include: IncludeEnvironment = {
-    variables: pipelineVariables.get,
-    projects: resolver,
+    ...setup.layers,
+  ]);
+  const gitlab = setup.options.gitlab?.includes;
+  return {
+    variables: variables.get,
+    projects: createProjectResolver(setup.options, context.project.dir),
+    ...(gitlab ? { gitlab } : {}),
     serverFqdn: new URL(context.project.serverUrl).host,
+    ...(setup.ciCd ? { mask: setup.ciCd.mask } : {}),
+    ...(setup.artifacts ? { artifacts: setup.artifacts } : {}),
     evaluateRules: async (value: YamlValue, where, project) => {
       const issues = new IssueCollector();
       const reader = new Reader(new SourceMap(), issues);
@@ -190,144 +291,8 @@ async function planWithContext(run: PlanRun): Promise<PipelinePlan> {
           })),
         );
       const environment = project === files ? rules : createRuleEnvironment(context, git, project);
-      const outcome = await evaluateRules(parsed, pipelineVariables.get, environment);
+      const outcome = await evaluateRules(parsed, variables.get, environment);
       return outcome.matched !== undefined && outcome.matched.rule.when !== 'never';
-    },
-  };
-  const loaded = await loadPipelineDefinition({
-    project: files,
-    projectPath: context.project.path,
-    file: run.file,
-    ...(run.text !== undefined ? { text: run.text } : {}),
-    inputs: run.inputs,
-    include,
-  });
-  return planPipeline({
-    definition: loaded.definition,
-    context,
-    rules,
-    caches: { files, git },
-    layers: run.layers,
-    ...(run.options.local ? { local: run.options.local } : {}),
-    files: loaded.raw.files,
-    warnings: loaded.warnings,
-    ...(run.options.ids ? { ids: run.options.ids } : {}),
-    planTrigger: (job) => planTrigger(run, job),
-  });
-}
-
-async function planTrigger(run: PlanRun, job: PlannedJobDraft): Promise<PlannedTrigger | undefined> {
-  const trigger = job.definition.trigger;
-  if (!trigger) return undefined;
-  const depth = run.context.depth + 1;
-  const forwarded: VariableLayer[] = [];
-  const jobVariables = resolveVariables(job.variables);
-  if (trigger.forward.yamlVariables) {
-    const yaml = job.variables.filter(
-      (layer) => layer.source === 'yaml-global' || layer.source === 'yaml-job',
-    );
-    forwarded.push({
-      source: 'parent-pipeline',
-      label: `forwarded by ${job.name} (yaml_variables)`,
-      entries: yaml.flatMap((layer) =>
-        layer.entries.map((entry) => ({ ...entry, value: jobVariables.get(entry.name) ?? entry.value })),
-      ),
-    });
-  }
-  if (trigger.forward.pipelineVariables)
-    forwarded.push(
-      ...run.layers.filter((layer) => ['cli-env', 'env-file', 'glci-env', 'preset'].includes(layer.source)),
-    );
-  if (trigger.kind === 'child') {
-    if (depth > MAX_CHILD_DEPTH)
-      throw new PipelineConfigError([
-        {
-          keyPath: `jobs:${job.definitionName}:trigger`,
-          message: `child pipeline nesting depth ${depth + 1} exceeds maximum ${MAX_CHILD_DEPTH}`,
-          ...(job.location ? { location: job.location } : {}),
-        },
-      ]);
-    const common = {
-      kind: 'child' as const,
-      forward: trigger.forward,
-      ...(trigger.strategy ? { strategy: trigger.strategy } : {}),
-    };
-    const artifact = trigger.include.find((include: ChildInclude) => include.kind === 'artifact');
-    if (artifact && artifact.kind === 'artifact')
-      return { ...common, dynamic: { job: artifact.job, artifact: artifact.artifact } };
-    const first = trigger.include[0];
-    if (!first || first.kind !== 'local') return { ...common };
-    const context: PipelineContext = { ...run.context, source: 'parent_pipeline', depth };
-    const pipeline = await planWithContext({
-      ...run,
-      context,
-      file: first.path.replace(/^\/+/, ''),
-      text: undefined,
-      inputs: first.inputs ?? {},
-      layers: forwarded,
-    });
-    return { ...common, pipeline };
-  }
-  const mapping = run.options.projects?.[trigger.project];
-  const common = {
-    kind: 'project' as const,
-    project: trigger.project,
-    forward: trigger.forward,
-    ...(trigger.strategy ? { strategy: trigger.strategy } : {}),
-    ...(trigger.branch ? { branch: trigger.branch } : {}),
-  };
-  if (!mapping || depth > MAX_CHILD_DEPTH) return common;
-  const dir = path.resolve(run.context.project.dir, mapping.dir);
-  const git = createGitCli(
-    await findRepositoryRoot(dir).catch(() => {
-      throw new PipelineUsageError(
-        `[projects."${trigger.project}"] dir = "${mapping.dir}" is not a git repository`,
-      );
-    }),
-  );
-  const branch = trigger.branch ?? mapping.branch;
-  const context = await resolvePipelineContext({
-    spec: branch ? { kind: 'branch', name: branch } : { kind: 'branch' },
-    git,
-    projectDir: dir,
-    projectPath: trigger.project,
-    dirty: run.context.dirty,
-  });
-  const downstream: PipelineContext = { ...context, source: 'pipeline', depth };
-  const files = createProjectFiles({ root: dir, git, dirty: run.context.dirty });
-  const pipeline = await planWithContext({
-    ...run,
-    context: downstream,
-    git,
-    files,
-    file: '.gitlab-ci.yml',
-    text: undefined,
-    inputs: {},
-    layers: forwarded,
-  });
-  return { ...common, pipeline };
-}
-
-function createProjectResolver(
-  options: Pick<PlanProjectOptions, 'projects'>,
-  baseDir: string,
-): ProjectResolver {
-  const cache = new Map<string, Promise<ProjectFiles | undefined>>();
-  return {
-    project(projectPath) {
-      let files = cache.get(projectPath);
-      if (!files) {
-        const mapping = options.projects?.[projectPath];
-        files = mapping
-          ? (async () => {
-              const dir = path.resolve(baseDir, mapping.dir);
-              const root = await findRepositoryRoot(dir);
-              return createProjectFiles({ root, git: createGitCli(root), dirty: true });
-            })()
-          : Promise.resolve(undefined);
-        cache.set(projectPath, files);
-      }
-      return files;
     },
   };
 }

@@ -175,7 +175,7 @@ describe('planning as GitLab plans', () => {
     );
   });
 
-  it('lets glci run take id_tokens to the runner, and refuses other pipelines’ needs before running', async () => {
+  it('lets glci run take id_tokens to the runner and needs:project, and refuses needs:pipeline outside a child pipeline', async () => {
     const tokens = await plan(
       'login:\n  id_tokens:\n    T: {aud: [a, b]}\n    U: {aud: c}\n  script: echo\n',
     );
@@ -185,7 +185,13 @@ describe('planning as GitLab plans', () => {
     const cross = await plan(
       'reuse:\n  needs: [{pipeline: $PARENT_PIPELINE_ID, job: build}]\n  script: echo\n',
     );
-    expect(() => assertRunnable(cross)).toThrow(/needs:pipeline and needs:project \(build\)/);
+    expect(() => assertRunnable(cross)).toThrow(
+      /needs:pipeline \(build\) takes artifacts from the parent pipeline \(\$PARENT_PIPELINE_ID\), and this pipeline is not a child pipeline/,
+    );
+    const project = await plan(
+      'reuse:\n  needs: [{project: group/lib, job: build, ref: main, artifacts: true}]\n  script: echo\n',
+    );
+    expect(() => assertRunnable(project)).not.toThrow();
   });
 
   it('reads a component of this very project from the working tree, without a mapping', async () => {

@@ -31,16 +31,16 @@ export class ProxyBlobStore implements BlobStore {
     private readonly local: Repository,
   ) {}
 
-  async stat(digest: Digest): Promise<Descriptor> {
+  async stat(digest: Digest, options?: { refresh?: boolean }): Promise<Descriptor> {
     try {
-      const descriptor = await this.local.blobs.stat(digest);
+      const descriptor = await this.local.blobs.stat(digest, options);
       this.context.index.touch(String(digest), this.context.now());
       return descriptor;
     } catch (error) {
       if (!(error instanceof BlobUnknownError)) throw error;
     }
-    if (await this.#mount(digest)) return await this.local.blobs.stat(digest);
     this.#requireProxied(digest);
+    if (await this.#mount(digest)) return await this.local.blobs.stat(digest);
     const download = await this.#download(digest);
     return download.descriptor;
   }
@@ -53,8 +53,8 @@ export class ProxyBlobStore implements BlobStore {
     } catch (error) {
       if (!(error instanceof BlobUnknownError)) throw error;
     }
-    if (await this.#mount(digest)) return await this.local.blobs.open(digest, options);
     this.#requireProxied(digest);
+    if (await this.#mount(digest)) return await this.local.blobs.open(digest, options);
     const joining = this.context.downloads.get(String(digest)) !== undefined;
     const download = await this.#download(digest);
     const stream = download.read(options.range?.offset, options.range?.length);
@@ -134,10 +134,20 @@ export class ProxyBlobStore implements BlobStore {
     );
   }
 
-  /** Links a blob the registry already holds elsewhere into this repository. */
+  /**
+   * Links a blob this cache fetched from an upstream for another repository into this one, instead
+   * of downloading it again: only blobs the cache index says came from one of this repository's own
+   * upstreams (which would serve it for this repository too), never content pushed here. Called for
+   * repositories whose pulls go through the proxy (`#requireProxied` first).
+   */
   async #mount(digest: Digest): Promise<boolean> {
-    if (!(await this.context.local.blobExists(digest))) return false;
-    const result = await this.local.blobs.createUpload({ mount: { digest } });
+    const entry = this.context.index.entry(String(digest));
+    if (!entry || entry.kind !== 'blob') return false;
+    const upstreams = this.scope.targets(this.context.index.origin(this.scope.name));
+    if (!upstreams.some((target) => target.upstream.url === entry.upstream)) return false;
+    const from = [...entry.repositories].find((name) => name !== this.local.name);
+    if (from === undefined) return false;
+    const result = await this.local.blobs.createUpload({ mount: { digest, from } });
     if (result.mounted) {
       const entry = this.context.index.entry(String(digest));
       if (entry) {

@@ -103,9 +103,11 @@ export class ProxyManifestStore implements ManifestStore {
   async put(
     content: Uint8Array,
     mediaType: string,
-    options?: { digestAlgorithm?: DigestAlgorithm },
+    options?: { digestAlgorithm?: DigestAlgorithm; tags?: readonly string[] },
   ): Promise<ManifestPutResult> {
     const result = await this.local.manifests.put(content, mediaType, options);
+    // A pushed tag is the repository's own from now on, no longer the upstream's cached one.
+    for (const tag of options?.tags ?? []) this.context.index.dropTag(this.scope.name, tag);
     this.context.index.protect(this.local.name, [
       String(result.descriptor.digest),
       ...manifestReferences(content),

@@ -317,6 +317,26 @@ describe('pull-through over ordered real upstreams', () => {
     expect(catalog.repositories).toEqual(expect.arrayContaining(['glci/busybox', 'glci/multilayer']));
   });
 
+  it('never serves, through a proxied repository, a blob pushed to another repository: a digest is no key', async () => {
+    const { proxy } = proxyOver(upstreams);
+    const secret = Buffer.from('private build secret of team A');
+    const pushed = await (await proxy.repository('team-a/private')).blobs.put(
+      'application/octet-stream',
+      secret,
+    );
+    await pullThrough(proxy, 'glci/busybox', '1'); // glci/busybox now pulls through the proxy
+    upstreams.a.reset();
+    const proxied = await proxy.repository('glci/busybox');
+    await expect(proxied.blobs.open(pushed.digest)).rejects.toBeInstanceOf(BlobUnknownError);
+    await expect(proxied.blobs.stat(pushed.digest)).rejects.toBeInstanceOf(BlobUnknownError);
+    // The upstream was asked (and said no): the local copy was not mounted.
+    expect(upstreams.a.requests.some((line) => line.includes(String(pushed.digest)))).toBe(true);
+    // A repository with nothing pulled through never even asks.
+    await expect((await proxy.repository('team-b/app')).blobs.open(pushed.digest)).rejects.toBeInstanceOf(
+      BlobUnknownError,
+    );
+  });
+
   it('fails every reader of a download the upstream cuts short, caches nothing, and fetches again next time', async () => {
     const { proxy, local } = proxyOver(upstreams);
     const repository = await proxy.repository('glci/multilayer');

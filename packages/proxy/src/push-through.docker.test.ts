@@ -74,7 +74,7 @@ describe('push-through mirror', () => {
     const here = await skopeoDigest(`${registryHost()}/${name}:1`);
     const there = await skopeoDigest(`${upstream.host}/${name}:1`);
     expect(there).toBe(here);
-    const manifestPut = counted.requests.findIndex((line) => line === `PUT /v2/${name}/manifests/1 201`);
+    const manifestPut = counted.requests.indexOf(`PUT /v2/${name}/manifests/1 201`);
     const lastUpload = counted.requests.findLastIndex((line) =>
       line.startsWith(`PUT /v2/${name}/blobs/uploads/`),
     );

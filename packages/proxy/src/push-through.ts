@@ -306,11 +306,14 @@ class PushThroughManifestStore implements ManifestStore {
   async put(
     content: Uint8Array,
     mediaType: string,
-    options?: { digestAlgorithm?: DigestAlgorithm },
+    options?: { digestAlgorithm?: DigestAlgorithm; tags?: readonly string[] },
   ): Promise<ManifestPutResult> {
     const session = this.mirror.begin();
     const result = await this.inner.put(content, mediaType, options);
-    if (session) await this.mirror.manifest(session, content, mediaType, result.descriptor.digest);
+    if (session) {
+      await this.mirror.manifest(session, content, mediaType, result.descriptor.digest);
+      for (const tag of options?.tags ?? []) await this.mirror.tag(session, tag, result.descriptor);
+    }
     return result;
   }
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { createSilentLogger } from '@glci/config';
 import { type RunningS3, startS3 } from '@glci/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -248,6 +249,44 @@ describe('the registry over S3, two nodes on one bucket', () => {
     // A blob the repository does not link is unknown, not redirected.
     const unknown = await fetch(`${redirecting.url}/v2/other/blobs/${digest}`, { redirect: 'manual' });
     expect(unknown.status).toBe(404);
+  });
+
+  it('lets one node at a time write an upload session: a PATCH through B while A streams is refused, nothing is disturbed', async () => {
+    const prefix = `lease-${randomBytes(4).toString('hex')}`;
+    const a = await startNode(prefix);
+    const b = await startNode(prefix);
+    const x = randomBytes(6 * MiB);
+    const start = await fetch(`${a.url}/v2/lease/app/blobs/uploads/`, { method: 'POST' });
+    const location = start.headers.get('location')!;
+    // A PATCH on A: headers and the first MiB, then it stalls.
+    const url = new URL(a.url);
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(`PATCH ${location} HTTP/1.1\r\nHost: a\r\nContent-Length: ${x.length}\r\n\r\n`);
+    socket.write(x.subarray(0, MiB));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Node B shares the bucket, not A's memory: its lease file in the bucket keeps it out.
+    const patchB = await fetch(new URL(location, b.url), {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: randomBytes(MiB),
+    });
+    expect(patchB.status).toBe(416);
+    const closing = new URL(location, b.url);
+    closing.searchParams.set('digest', digestOf(x));
+    expect((await fetch(closing, { method: 'PUT' })).status).toBe(416);
+    const answer = new Promise<string>((resolve) =>
+      socket.once('data', (chunk) => resolve(chunk.toString())),
+    );
+    socket.write(x.subarray(MiB));
+    expect(await answer).toMatch(/^HTTP\/1\.1 202/);
+    socket.destroy();
+    // Committed through B, read through A: exactly X.
+    expect((await fetch(closing, { method: 'PUT' })).status).toBe(201);
+    const pulled = Buffer.from(
+      await (await fetch(`${a.url}/v2/lease/app/blobs/${digestOf(x)}`)).arrayBuffer(),
+    );
+    expect(pulled.equals(x)).toBe(true);
   });
 
   it('garbage-collects on S3 while another node has a push in flight', async () => {

@@ -112,6 +112,67 @@ describe('createRegistry', () => {
     expect((await registry.fetch('/metrics')).status).toBe(404);
   });
 
+  it('metricsEndpoint: false collects metrics for a listener of your own and serves none next to the API', async () => {
+    const metrics = new RegistryMetrics({ defaultMetrics: false });
+    await using registry = await startTestRegistry({ metrics, metricsEndpoint: false });
+    expect((await registry.fetch('/metrics')).status).toBe(404);
+    expect((await registry.fetch('/v2/')).status).toBe(200);
+    expect(await metrics.text()).toMatch(
+      /glci_registry_http_requests_total\{route="base",method="GET",status="200"\} 1/,
+    );
+  });
+
+  it('/metrics asks the auth hook like /v2/: Basic auth wants the password there too', async () => {
+    const users = HtpasswdUsers.parse(`ci:${bcrypt.hashSync('ci-password', 4)}`);
+    await using registry = await startTestRegistry({ auth: basicAuth({ users, realm: 'glci' }) });
+    expect((await registry.fetch('/metrics')).status).toBe(401);
+    const authorized = await registry.fetch('/metrics', {
+      headers: { Authorization: `Basic ${Buffer.from('ci:ci-password').toString('base64')}` },
+    });
+    expect(authorized.status).toBe(200);
+  });
+
+  it('a mount reads only from a repository the client may pull: else a plain upload (202)', async () => {
+    // The hook lets an admin (any Basic credentials) do anything; the client under test, without
+    // credentials, may write team-b/* and read team-b/* and shared/*, never team-a/*.
+    const readable = (name: string) => name.startsWith('team-b/') || name.startsWith('shared/');
+    await using registry = await startTestRegistry({
+      auth: ({ repository, actions, credentials }) =>
+        credentials.kind === 'basic' ||
+        !repository ||
+        repository.startsWith('team-b/') ||
+        (readable(repository) && actions.every((action) => action === 'pull'))
+          ? { kind: 'allow' }
+          : { kind: 'deny' },
+    });
+    const admin = { Authorization: `Basic ${Buffer.from('admin:x').toString('base64')}` };
+    const seed = async (name: string, content: string) => {
+      const digest = sha256(content);
+      const response = await registry.fetch(`/v2/${name}/blobs/uploads/?digest=${digest}`, {
+        method: 'POST',
+        headers: admin,
+        body: content,
+      });
+      expect(response.status).toBe(201);
+      return digest;
+    };
+    const secret = await seed('team-a/app', 'team-a only');
+    const open = await seed('shared/base', 'shared layer');
+    const mount = (query: string) =>
+      registry.fetch(`/v2/team-b/app/blobs/uploads/?${query}`, { method: 'POST' });
+
+    for (const query of [`mount=${secret}&from=team-a/app`, `mount=${secret}`, `mount=${secret}&from=../a`]) {
+      const refused = await mount(query);
+      expect(refused.status, query).toBe(202);
+      expect(refused.headers.get('location'), query).toMatch(/\/v2\/team-b\/app\/blobs\/uploads\//);
+    }
+    expect((await registry.fetch(`/v2/team-b/app/blobs/${secret}`, { method: 'HEAD' })).status).toBe(404);
+
+    const allowed = await mount(`mount=${open}&from=shared/base`);
+    expect(allowed.status).toBe(201);
+    expect(await (await registry.fetch(`/v2/team-b/app/blobs/${open}`)).text()).toBe('shared layer');
+  });
+
   it('Basic auth with anonymous reads: pulls need nothing, pushes need the password', async () => {
     const users = HtpasswdUsers.parse(`ci:${bcrypt.hashSync('ci-password', 4)}`);
     await using registry = await startTestRegistry({

@@ -8,9 +8,15 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from '@glci/config';
 import express from 'express';
-import { type AuthorizeHook, type RegistryAuth, toRegistryAuth } from './auth/authorizer.js';
+import {
+  type AuthorizeHook,
+  parseCredentials,
+  type RegistryAuth,
+  toRegistryAuth,
+} from './auth/authorizer.js';
 import type { StorageDriver } from './driver/storage-driver.js';
-import type { HandlerSettings } from './http/context.js';
+import { DeniedError, UnauthorizedError } from './errors.js';
+import { connectionOf, type HandlerSettings, originOf } from './http/context.js';
 import { createRouter, type RequestListener } from './http/router.js';
 import { serveHttp } from './http/serve-http.js';
 import { UploadLocations } from './http/upload-url.js';
@@ -48,6 +54,12 @@ export interface CreateRegistryOptions {
   readonly pageSize?: number;
   /** Serve Prometheus metrics at `/metrics` (default true), or pass your own `RegistryMetrics`. */
   readonly metrics?: boolean | RegistryMetrics;
+  /**
+   * Whether `/metrics` is served next to the API (default true). It asks the auth hook like `/v2/`
+   * does, so with auth on it needs the API's credentials. False: collect the metrics but serve
+   * them elsewhere (`metrics.handle` on a listener of your own, like `--metrics-listen`).
+   */
+  readonly metricsEndpoint?: boolean;
 }
 
 export interface ListenOptions {
@@ -108,7 +120,22 @@ export function createRegistry(options: CreateRegistryOptions): Registry {
   };
   const namespace = resolveNamespace(options, settings);
   const endpoints = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
-  if (metrics) endpoints.set('/metrics', (req, res) => metrics.handle(req, res));
+  if (metrics && options.metricsEndpoint !== false) {
+    endpoints.set('/metrics', async (req, res) => {
+      // The same credentials as `/v2/`: request counts, routes and memory are no one else's business.
+      const decision = await auth.authorize({
+        actions: [],
+        credentials: parseCredentials(req.headers.authorization),
+        origin: originOf(req),
+        ...connectionOf(req),
+      });
+      if (decision.kind === 'challenge') {
+        throw new UnauthorizedError(decision.message ?? 'authentication required', decision.challenge);
+      }
+      if (decision.kind === 'deny') throw new DeniedError(decision.message ?? 'metrics are not for you');
+      await metrics.handle(req, res);
+    });
+  }
   for (const endpoint of auth.endpoints ?? []) {
     if (endpoint.path.startsWith('/v2')) throw new Error(`auth endpoint ${endpoint.path} collides with /v2/`);
     endpoints.set(endpoint.path, (req, res) => endpoint.handle(req, res));

@@ -76,6 +76,32 @@ export class UploadRangeError extends RegistryError {
   }
 }
 
+/**
+ * Another request is writing the upload session (one writer at a time): answered 416 with the
+ * session's current range, like a chunk that does not start at the end, so the client can
+ * resynchronise with a GET once the other request is done.
+ */
+export class UploadSessionBusyError extends RegistryError {
+  constructor(
+    readonly uploadId: string,
+    readonly currentSize: number,
+  ) {
+    super(
+      `upload session ${uploadId.slice(0, 100)} is being written by another request; retry when it is done`,
+    );
+  }
+}
+
+/** An upload request sent no bytes for too long; its session is kept and can be resumed. */
+export class UploadIdleError extends RegistryError {
+  constructor(
+    readonly uploadId: string,
+    readonly idleMs: number,
+  ) {
+    super(`upload session ${uploadId.slice(0, 100)} received no bytes for ${Math.round(idleMs / 1000)} s`);
+  }
+}
+
 export class SizeInvalidError extends RegistryError {}
 
 export class ManifestUnknownError extends RegistryError {

@@ -98,6 +98,12 @@ export interface RunnerApi extends RequestHandler {
   readonly registrationToken: string;
   /** Validates a job specification and queues it. Throws `BadRequestError` naming the bad field. */
   enqueue(spec: JobSpecInput): JobRecord;
+  /**
+   * A finished job of another pipeline with its artifacts archive (a zip, as GitLab's API hands it
+   * out): what a `needs:project` job lists among its dependencies, so the runner downloads the
+   * archive as it would on GitLab. `spec` names the job and the project of the jobs that need it.
+   */
+  importArtifacts(spec: JobSpecInput, archive: Readable): Promise<JobRecord>;
   /** Graceful (`Job-Status: canceling`, after_script runs) unless `force`. */
   cancel(jobId: number, options?: { force?: boolean }): JobRecord;
   job(jobId: number): JobRecord | undefined;
@@ -234,6 +240,22 @@ export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
       }
       const job = queue.enqueue(parsed.data);
       logger.info('job queued', { jobId: job.id, name: job.spec.name, tags: job.spec.tags });
+      return job;
+    },
+    async importArtifacts(input, archive) {
+      const parsed = jobSpecSchema.safeParse(input);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new BadRequestError(`job spec: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      }
+      const job = queue.recordFinished(parsed.data);
+      await ctx.artifacts.save(
+        job.id,
+        { type: 'archive', format: 'zip', filename: 'artifacts.zip', expireIn: undefined },
+        archive,
+        { maxBytes: ctx.maxArtifactSize },
+      );
+      logger.info('artifacts imported', { jobId: job.id, name: job.spec.name });
       return job;
     },
     cancel(jobId, cancelOptions) {

@@ -43,6 +43,12 @@ export type StateListener = (job: JobRecord, previous: JobState | undefined) => 
  */
 export interface JobQueue {
   enqueue(spec: JobSpec): JobRecord;
+  /**
+   * A job that already ended elsewhere (`success`): never dispatched, it stands in the queue so
+   * that later jobs may name it among their dependencies and download its artifacts (a job of
+   * another project's pipeline on GitLab, for `needs:project`).
+   */
+  recordFinished(spec: JobSpec): JobRecord;
   claim(runner: Runner, options?: ClaimOptions): Promise<JobRecord | undefined>;
   release(jobId: number): void;
   update(jobId: number, update: JobUpdate): JobRecord;
@@ -108,7 +114,7 @@ export class MemoryJobQueue implements JobQueue {
     this.#file?.save({
       nextId: this.#nextId,
       version: this.#version,
-      jobs: [...this.#jobs.values()],
+      jobs: [...this.#jobs.values()].map(withoutSecrets),
       pending: [...this.#pending],
     });
   }
@@ -151,6 +157,25 @@ export class MemoryJobQueue implements JobQueue {
     this.#version++;
     this.#notify(job, undefined);
     this.#dispatch();
+    return job;
+  }
+
+  recordFinished(spec: JobSpec): JobRecord {
+    const now = this.#clock.now();
+    const job: MutableJob = {
+      id: this.#nextId++,
+      spec,
+      state: 'success',
+      runnerId: undefined,
+      createdAt: now,
+      startedAt: now,
+      finishedAt: now,
+      failureReason: undefined,
+      exitCode: undefined,
+    };
+    this.#jobs.set(job.id, job);
+    this.#version++;
+    this.#notify(job, undefined);
     return job;
   }
 
@@ -277,4 +302,23 @@ export class MemoryJobQueue implements JobQueue {
       if (job) waiter.resolve(job);
     }
   }
+}
+
+/** A job as it is written down: its `secret` variables (memory only) left out. */
+function withoutSecrets(job: JobRecord): JobRecord {
+  const keep = (variables: JobSpec['variables']) =>
+    Object.fromEntries(
+      Object.entries(variables).filter(([, value]) => typeof value === 'string' || !value.secret),
+    );
+  const hasSecret = (variables: JobSpec['variables']) =>
+    Object.values(variables).some((value) => typeof value !== 'string' && value.secret);
+  if (!hasSecret(job.spec.variables) && !hasSecret(job.spec.pipeline_variables)) return job;
+  return {
+    ...job,
+    spec: {
+      ...job.spec,
+      variables: keep(job.spec.variables),
+      pipeline_variables: keep(job.spec.pipeline_variables),
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -87,6 +87,33 @@ describe('createRunnerApi with persistState, across a restart', () => {
     expect(third.variables.find((v) => v.key === 'VERSION')?.value).toBe('1.0');
     // New ids continue after the old ones.
     expect(api.enqueue(jobSpec()).id).toBe(4);
+  });
+
+  it('never writes down a secret variable (a CI/CD variable of the instance): the restarted job has it no more', async () => {
+    const { token } = api.registerRunner();
+    const runner = new FakeRunner(url, token);
+    const job = api.enqueue(
+      jobSpec({
+        variables: { PLAIN: 'kept' },
+        pipeline_variables: {
+          DEPLOY_TOKEN: { value: 'deploy-token-in-memory', masked: true, secret: true },
+          LEVEL: { value: 'project', secret: true },
+        },
+      }),
+    );
+    // Handed out in this process's lifetime, with the values.
+    const payload = (await runner.requestJob())!;
+    expect(payload.variables.find((v) => v.key === 'DEPLOY_TOKEN')).toMatchObject({
+      value: 'deploy-token-in-memory',
+      masked: true,
+    });
+    const saved = await readFile(path.join(dataDir, 'state', 'jobs.json'), 'utf8');
+    expect(saved).not.toContain('deploy-token-in-memory');
+    expect(saved).not.toContain('"LEVEL"');
+    expect(saved).toContain('kept');
+    start();
+    expect(api.job(job.id)?.spec.pipeline_variables).toEqual({});
+    expect(api.job(job.id)?.spec.variables).toEqual({ PLAIN: 'kept' });
   });
 
   it('forgets an unregistered runner across the restart', async () => {

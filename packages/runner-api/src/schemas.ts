@@ -39,6 +39,11 @@ const variableValue = z.union([
     expand: z.boolean().optional(),
     /** `false` keeps the variable away from service containers. */
     public: z.boolean().default(true),
+    /**
+     * The value lives in memory only (a CI/CD variable of the user's GitLab instance): the Runner
+     * API never writes it down, so a mock restarted with its saved state has the job without it.
+     */
+    secret: z.boolean().optional(),
   }),
 ]);
 export const variablesSchema = z.record(envName, variableValue);

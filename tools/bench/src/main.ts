@@ -11,6 +11,7 @@ import { parseOptions, USAGE } from './options.js';
 import { PageCachePrimer } from './page-cache-primer.js';
 import type { GlciMachine } from './pipeline-run/glci-machine.js';
 import { PIPELINE_ROWS, runPipelineRows } from './pipeline-run/pipeline-rows.js';
+import { GITLAB_INCLUDE_ROWS, runGitlabIncludeRows } from './planning/gitlab-include-rows.js';
 import { GITLAB_CI_LOCAL, PLANNING_ROW, runPlanning } from './planning/planning-rows.js';
 import { readProcStat } from './proc.js';
 import {
@@ -90,12 +91,14 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const group of groups)
       for (const row of group.rows) process.stdout.write(`${row.id}\t${row.title}\n`);
     process.stdout.write(`${PLANNING_ROW.id}\t${PLANNING_ROW.title}\n`);
+    for (const row of GITLAB_INCLUDE_ROWS) process.stdout.write(`${row.id}\t${row.title}\n`);
     for (const row of PIPELINE_ROWS) process.stdout.write(`${row.id}\t${row.title}\n`);
     return 0;
   }
   const known = new Set([
     ...groups.flatMap((group) => group.rows.map((row) => row.id)),
     PLANNING_ROW.id,
+    ...GITLAB_INCLUDE_ROWS.map((row) => row.id),
     ...PIPELINE_ROWS.map((row) => row.id),
   ]);
   for (const id of options.only ?? []) {
@@ -184,6 +187,11 @@ async function main(argv: readonly string[]): Promise<number> {
     // Planning is CPU work in short processes: no registries, no page-cache priming.
     const { row, check } = await runPlanning(context);
     result = { ...result, rows: [...result.rows, row], checks: [check] };
+  }
+  if (!ceilingOnly && (!options.only || GITLAB_INCLUDE_ROWS.some((row) => options.only?.has(row.id)))) {
+    // Includes from a GitLab instance (the stand-in, with latency), against gitlab-ci-local.
+    const rows = await runGitlabIncludeRows(context, options.only, GITLAB_CI_LOCAL);
+    result = { ...result, rows: [...result.rows, ...rows] };
   }
   if (!ceilingOnly && (!options.only || PIPELINE_ROWS.some((row) => options.only?.has(row.id)))) {
     // `glci run` against gitlab-ci-local: no registries, no priming; each round cleans up after itself.

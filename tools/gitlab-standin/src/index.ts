@@ -1,3 +1,4 @@
+export { type CloneOptions, cloneProject, gitEnvironmentFor } from './clone.js';
 export type {
   AccessLevel,
   ArtifactFixture,

@@ -106,16 +106,23 @@ export async function startGitlabStandin(options: StandinOptions = {}): Promise<
   app.use(async (req, res, next) => {
     const requestPath = req.path;
     const started = Date.now();
-    res.on('finish', () =>
-      requests.push({
-        method: req.method,
-        path: requestPath,
-        status: res.statusCode,
-        auth: authKind(req),
-        started,
-        finished: Date.now(),
-      }),
-    );
+    // Recorded as the answer ends rather than on 'finish', which may come after the client has read
+    // it: a test that counts requests right after its call returns then sees every one.
+    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+    let recorded = false;
+    res.end = ((...args: unknown[]) => {
+      if (!recorded)
+        requests.push({
+          method: req.method,
+          path: requestPath,
+          status: res.statusCode,
+          auth: authKind(req),
+          started,
+          finished: Date.now(),
+        });
+      recorded = true;
+      return end(...args);
+    }) as typeof res.end;
     const delay = delayOf(latency);
     if (delay > 0) await sleep(delay);
     const privateToken = req.get('private-token');

@@ -1,7 +1,9 @@
 import { formatConfigJson, formatConfigToml, formatNetworkText, resolveNetwork } from '@glci/config';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
-import { printGitlabConfig } from './config-gitlab.js';
+
+// @glci/gitlab (and its HTTP client) loads only for `glci config --gitlab`, not for every command.
+const loadGitlabConfig = () => import('./config-gitlab.js');
 
 export function registerConfigCommand(program: Command, context: () => CliContext): void {
   program
@@ -28,7 +30,7 @@ export function registerConfigCommand(program: Command, context: () => CliContex
       }) => {
         const ctx = context();
         if (options.gitlab) {
-          await printGitlabConfig(ctx, {
+          await (await loadGitlabConfig()).printGitlabConfig(ctx, {
             ...(options.json ? { json: true } : {}),
             ...(options.check ? { check: true } : {}),
             ...(options.project ? { project: options.project } : {}),

@@ -40,6 +40,10 @@ export function registerRunCommand(program: Command, context: () => CliContext):
       '--any-runner',
       'run jobs whose tags no [runners.NAME] has on the shared runner instead of leaving them pending',
     )
+    .option(
+      '--show-variables',
+      "print the variables each job gets (CI/CD variables included, masked values as [MASKED]; its needs' dotenv reports come at its start)",
+    )
     .option('--expand', 'show the lines of folded log sections too')
     .option('--no-color', 'no colours even on a terminal (also NO_COLOR)')
     .option('--json', 'one event per line (NDJSON) instead of logs and a summary')

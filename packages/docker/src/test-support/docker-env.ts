@@ -13,9 +13,11 @@ export const TRANSPORTS = [
 ] as const;
 
 const PEER_FILES = {
-  // The stand-in for the mock: busybox httpd on $GLCI_MOCK_PORT, serving /health.
+  // The stand-in for the mock: busybox httpd on $GLCI_MOCK_PORT (and $GLCI_MOCK_CONTAINER_PORT,
+  // where the bridge-gateway publish lands), serving /health.
   'mock-server': `#!/bin/sh
 mkdir -p /www && echo ok > /www/health && echo "$HOSTNAME" > /www/whoami
+if [ -n "\${GLCI_MOCK_CONTAINER_PORT:-}" ]; then /bin/busybox httpd -p "\${GLCI_MOCK_CONTAINER_PORT}" -h /www; fi
 exec /bin/busybox httpd -f -p "\${GLCI_MOCK_PORT:-39741}" -h /www
 `,
   // The stand-in for gitlab-runner: records every SIGHUP in its config volume.

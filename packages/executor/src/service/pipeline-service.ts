@@ -9,13 +9,16 @@ import {
   type ProjectHistory,
   sendNdjson,
 } from '@glci/daemon';
+import { type FetchProgress, GitlabError } from '@glci/gitlab';
 import {
   assertRunnable,
+  dropRedactedCiCd,
   formatPipelineIssue,
   PipelineConfigError,
   type PipelinePlan,
   type PlanProjectOptions,
   planProject,
+  redactCiCdValues,
 } from '@glci/pipeline';
 import { packRepository } from '@glci/runner-api';
 import { Router } from 'express';
@@ -26,8 +29,10 @@ import type { PipelineStatus } from '../scheduler.js';
 import { selectedJobs } from '../selected-jobs.js';
 import { EventLog } from './event-log.js';
 import { ExecutionStateFile, executionFile, readExecution, type SavedExecution } from './execution-file.js';
+import type { GitlabService } from './gitlab-service.js';
 import { HistoryWriter } from './history-writer.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
+import { answerWithProgress, gitlabHooks, type Planning, shownVariables } from './run-planning.js';
 import {
   parseRequest,
   type RunNotCreated,
@@ -48,6 +53,8 @@ export interface PipelineServiceOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Leave the mock and runner containers running when the daemon stops (tests that share them). */
   readonly keepContainers?: boolean;
+  /** The daemon's GitLab service: includes and CI/CD variables for `glci run`'s planning. */
+  readonly gitlab?: GitlabService;
 }
 
 interface ActivePipeline {
@@ -65,6 +72,8 @@ interface ActivePipeline {
  *
  * ```
  * POST /pipelines                 RunRequest → 201 RunStarted | 200 RunNotCreated | 422 (config errors)
+ * POST /pipelines?progress=1      the same as NDJSON: {type: progress} for slow GitLab fetches while
+ *                                 planning, then {type: result} or {type: error, status, code, message}
  * GET  /pipelines                 the active pipelines
  * GET  /pipelines/:id/events      NDJSON WireEvents from the start (?from=N), until the pipeline ends
  * POST /pipelines/:id/cancel      {force} → 202
@@ -89,8 +98,14 @@ export class PipelineService implements DaemonService {
   constructor(overrides: PipelineServiceOptions = {}) {
     this.#overrides = overrides;
     this.router.post('/pipelines', async (req, res) => {
-      const result = await this.runPipeline(parseRequest(req.body));
-      res.status(result.created ? 201 : 200).json(result);
+      const request = parseRequest(req.body);
+      if (req.query.progress !== '1') {
+        const result = await this.runPipeline(request);
+        res.status(result.created ? 201 : 200).json(result);
+        return;
+      }
+      // `?progress=1`: NDJSON, the slow fetches from GitLab while planning, then the result.
+      await answerWithProgress(res, (onProgress) => this.runPipeline(request, { onProgress }));
     });
     this.router.get('/pipelines', (_req, res) => {
       res.json({
@@ -252,21 +267,33 @@ export class PipelineService implements DaemonService {
   }
 
   /** Plans and starts a pipeline; it runs on in the background, its events in its log. */
-  async runPipeline(request: z.output<typeof runRequestSchema>): Promise<RunStarted | RunNotCreated> {
+  async runPipeline(
+    request: z.output<typeof runRequestSchema>,
+    progress: { readonly onProgress?: (event: FetchProgress) => void } = {},
+  ): Promise<RunStarted | RunNotCreated> {
     this.#require();
     const requestedAt = Date.now();
     let plan: PipelinePlan;
     let contextText = request.context ?? 'merge_request';
+    let planning: Planning;
     try {
-      const options = request.plan as unknown as PlanProjectOptions;
+      const gitlab = request.gitlab && this.#overrides.gitlab?.connection(request.gitlab, progress);
+      const options: PlanProjectOptions = {
+        ...(request.plan as unknown as PlanProjectOptions),
+        ...(gitlab ? { gitlab } : {}),
+      };
       plan = await planProject(options);
+      planning = { options, ...(gitlab ? { gitlab } : {}) };
       if (!plan.created && request.branchFallback && plan.context.source === 'merge_request_event') {
-        const branch = await planProject({ ...options, context: { kind: 'branch' } });
+        const branchOptions: PlanProjectOptions = { ...options, context: { kind: 'branch' } };
+        const branch = await planProject(branchOptions);
         if (branch.created) {
           plan = branch;
+          planning = { ...planning, options: branchOptions };
           contextText = `branch=${branch.context.ref}`;
         }
       }
+      if (gitlab) plan = { ...plan, warnings: [...plan.warnings, ...gitlab.notes()] };
       // secrets, needs:pipeline/project: planned as GitLab would, refused before any job runs.
       if (plan.created) assertRunnable(plan);
     } catch (error) {
@@ -279,6 +306,7 @@ export class PipelineService implements DaemonService {
       }
       if (error instanceof Error && error.name === 'PipelineUsageError')
         throw new DaemonHttpError(400, 'usage', error.message);
+      if (error instanceof GitlabError) throw new DaemonHttpError(502, 'gitlab', error.message);
       throw error;
     }
     if (!plan.created) return { created: false, reason: plan.notCreatedReason ?? 'no jobs' };
@@ -334,20 +362,25 @@ export class PipelineService implements DaemonService {
     const runManual = request.manualAll
       ? plan.jobs.filter((job) => job.when === 'manual').map((job) => job.name)
       : request.manual;
-    this.#launch(infrastructure, history, {
-      version: 1,
-      pipelineId: record.id,
-      plan,
-      sha,
-      concurrency: request.concurrency,
-      runManual,
-      selectJobs: request.jobs,
-      registry: request.registry,
-      pushThrough: request.pushThrough,
-      runners: settings.runners,
-      anyRunner: settings.anyRunner,
-      ...(external ? { externalRegistry: { host: external.host, plainHttp: external.plainHttp } } : {}),
-    });
+    this.#launch(
+      infrastructure,
+      history,
+      {
+        version: 1,
+        pipelineId: record.id,
+        plan,
+        sha,
+        concurrency: request.concurrency,
+        runManual,
+        selectJobs: request.jobs,
+        registry: request.registry,
+        pushThrough: request.pushThrough,
+        runners: settings.runners,
+        anyRunner: settings.anyRunner,
+        ...(external ? { externalRegistry: { host: external.host, plainHttp: external.plainHttp } } : {}),
+      },
+      planning,
+    );
     const jobs = selectedJobs(plan, request.jobs.length > 0 ? request.jobs : undefined);
     return {
       created: true,
@@ -359,6 +392,8 @@ export class PipelineService implements DaemonService {
       stages: plan.stages,
       jobs: jobs.map((job) => ({ name: job.name, stage: job.stage })),
       excluded: plan.excluded.length,
+      ...(plan.warnings.length > 0 ? { warnings: plan.warnings } : {}),
+      ...(request.showVariables ? { variables: shownVariables(jobs) } : {}),
     };
   }
 
@@ -370,6 +405,7 @@ export class PipelineService implements DaemonService {
     infrastructure: ReadyInfrastructure,
     history: ProjectHistory,
     saved: SavedExecution,
+    planning?: Planning,
   ): ActivePipeline {
     const logger = this.#require().logger;
     const { plan, sha, pipelineId } = saved;
@@ -382,7 +418,12 @@ export class PipelineService implements DaemonService {
     const stateFile = (id: number, base: SavedExecution) => {
       let file = stateFiles.get(id);
       if (!file) {
-        file = new ExecutionStateFile(executionFile(history, id), base, logger);
+        // CI/CD variables stay in memory: the file a restarted daemon reads has their names only.
+        file = new ExecutionStateFile(
+          executionFile(history, id),
+          { ...base, plan: redactCiCdValues(base.plan) },
+          logger,
+        );
         stateFiles.set(id, file);
       }
       return file;
@@ -417,6 +458,8 @@ export class PipelineService implements DaemonService {
         storeArtifacts: (job, artifacts) => writer.storeArtifacts(job, artifacts),
         saveState: (state) => stateFiles.get(state.pipelineId)?.save(state),
         traceLength: async (jobId) => (await history.job(pipelineId, jobId).readTrace()).length,
+        ...gitlabHooks(planning),
+        sendRepository: (downstream, id) => this.#sendRepository(infrastructure, downstream, id),
         allocatePipelineId: async () => {
           const child = await history.createPipeline({
             ref: plan.context.ref,
@@ -497,7 +540,7 @@ export class PipelineService implements DaemonService {
       if (alive && saved) {
         context.logger.info('taking over a pipeline after a restart', { pipelineId: record.id });
         this.#ready = this.#ensure(infrastructure);
-        this.#launch(await this.#ready, history, saved);
+        this.#launch(await this.#ready, history, { ...saved, plan: dropRedactedCiCd(saved.plan) });
         continue;
       }
       const reason = !saved

@@ -1,6 +1,8 @@
 import { DaemonHttpError } from '@glci/daemon';
+import { gitlabSessionSchema } from '@glci/gitlab';
 import { z } from 'zod';
 import type { ExecutionEvent } from '../execution-events.js';
+import type { ShownVariable } from './run-planning.js';
 
 /** `POST /pipelines`: what `glci run` asks for. */
 export const runRequestSchema = z.object({
@@ -39,6 +41,10 @@ export const runRequestSchema = z.object({
       password: z.string().optional(),
     })
     .optional(),
+  /** The GitLab instance the CLI resolved (with its token) and `--secrets`, `--refresh-*`, `--offline`. */
+  gitlab: gitlabSessionSchema.optional(),
+  /** `--show-variables`: answer with the variables each job gets (masked values hidden). */
+  showVariables: z.boolean().default(false),
   /** When the `glci run` process started (ms since the epoch), for `glci log --timings`. */
   cliStartedAt: z.number().positive().optional(),
 });
@@ -58,6 +64,10 @@ export interface RunStarted {
   readonly stages: readonly string[];
   readonly jobs: readonly { readonly name: string; readonly stage: string }[];
   readonly excluded: number;
+  /** What planning noticed: stale cached includes with their age, CI/CD variables not read. */
+  readonly warnings?: readonly string[];
+  /** With `showVariables`: each job's variables as planned (dotenv reports of its needs come at its start). */
+  readonly variables?: Readonly<Record<string, readonly ShownVariable[]>>;
 }
 export interface RunNotCreated {
   readonly created: false;

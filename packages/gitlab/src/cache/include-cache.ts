@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidReferenceError } from '../errors.js';
 import { isProjectPath } from '../origin-remote.js';
@@ -156,8 +157,9 @@ export function safeRepoPath(file: string): string {
 
 async function readText(file: string): Promise<Cached<string> | undefined> {
   try {
-    const [value, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
-    return { value, fetchedAt: info.mtime };
+    // Cached CI files are small: a synchronous read costs less than a file handle's round trips.
+    const value = readFileSync(file, 'utf8');
+    return { value, fetchedAt: statSync(file).mtime };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

@@ -25,6 +25,7 @@ describe('describeGitlab', () => {
       caFile: undefined,
       timeoutMs: 30_000,
       secretsTtlMs: 21_600_000,
+      includesTtlMs: 300_000,
       concurrency: 8,
       remoteMaxSize: 2 * 1024 * 1024,
       includeCache: '/home/ada/.glci/includes/gitlab%2Ecorp%2Etest',
@@ -41,6 +42,7 @@ describe('describeGitlab', () => {
       'project          team/app',
     ]);
     expect(text).toContain('secrets ttl      0 (fetched every time)\n');
+    expect(text).toContain('includes ttl     5m (moving refs: branches, ~latest, templates, remote files)\n');
   });
 
   it('passes a check that reached the instance with an accepted token and a visible project', () => {

@@ -16,6 +16,7 @@ export interface GitlabDescription {
   readonly caFile: string | undefined;
   readonly timeoutMs: number;
   readonly secretsTtlMs: number;
+  readonly includesTtlMs: number;
   readonly concurrency: number;
   readonly remoteMaxSize: number;
   readonly includeCache: string;
@@ -48,6 +49,7 @@ export function describeGitlab(
     caFile: instance.caFile,
     timeoutMs: instance.timeoutMs,
     secretsTtlMs: instance.secretsTtlMs,
+    includesTtlMs: instance.includesTtlMs,
     concurrency: instance.concurrency,
     remoteMaxSize: instance.remoteMaxSize,
     includeCache: new IncludeCache(glciHome, instance.url).root,
@@ -82,6 +84,12 @@ export function formatGitlabText(description: GitlabDescription): string {
     [
       'secrets ttl',
       description.secretsTtlMs === 0 ? '0 (fetched every time)' : formatDuration(description.secretsTtlMs),
+    ],
+    [
+      'includes ttl',
+      description.includesTtlMs === 0
+        ? '0 (moving refs asked for every time)'
+        : `${formatDuration(description.includesTtlMs)} (moving refs: branches, ~latest, templates, remote files)`,
     ],
     ['concurrency', String(description.concurrency)],
     ['remote max size', formatSize(description.remoteMaxSize)],

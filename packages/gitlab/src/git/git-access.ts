@@ -106,6 +106,43 @@ export class GitProjectAccess {
     });
   }
 
+  /**
+   * A working tree of a branch (the default branch when `undefined`) in `dir`, one commit deep: a
+   * fresh clone the first time, then fetched and checked out again. For a `trigger: project:`
+   * pipeline whose project has no local checkout.
+   */
+  async checkout(project: string, branch: string | undefined, dir: string): Promise<void> {
+    const subject = { what: 'checkout', project, ref: branch ?? 'HEAD' };
+    await this.#serial(dir, async () => {
+      if (!existsSync(path.join(dir, '.git'))) {
+        await mkdir(path.dirname(dir), { recursive: true });
+        await this.#git(
+          [
+            'clone',
+            '--quiet',
+            '--depth=1',
+            ...(branch ? ['--branch', branch] : []),
+            this.options.gitUrlFor(project),
+            dir,
+          ],
+          undefined,
+          subject,
+        );
+        return;
+      }
+      // The default branch by its name, so that the pipeline's ref is that branch.
+      const name =
+        branch ??
+        /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(
+          (await this.#git(['ls-remote', '--symref', 'origin', 'HEAD'], dir, subject)).stdout,
+        )?.[1] ??
+        'HEAD';
+      await this.#git(['fetch', '--quiet', '--depth=1', 'origin', name], dir, subject);
+      await this.#git(['checkout', '--quiet', '--force', '-B', name, 'FETCH_HEAD'], dir, subject);
+      await this.#git(['clean', '--quiet', '-d', '--force'], dir, subject);
+    });
+  }
+
   async listRemoteRefs(project: string, subject: RequestSubject): Promise<Map<string, string>> {
     const result = await this.#git(['ls-remote', this.options.gitUrlFor(project)], undefined, subject);
     const refs = new Map<string, string>();

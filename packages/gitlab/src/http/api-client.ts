@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import type { Logger } from '@glci/config';
-import got, { type Got, type Response } from 'got';
+import type { ExtendOptions, Got, Response } from 'got';
 import type { z } from 'zod';
 import {
   GitlabRequestError,
@@ -13,6 +12,7 @@ import {
 import type { GitlabToken } from '../token.js';
 import { nextPageUrl } from './link-header.js';
 import { hintForStatus } from './status-hints.js';
+import { trustingAgent } from './tls-agent.js';
 
 export interface ApiClientOptions {
   /** The instance's base URL, e.g. `https://gitlab.example.com`. */
@@ -40,7 +40,9 @@ export class GitlabApiClient {
   readonly instanceUrl: string;
   readonly apiUrl: string;
   readonly token: GitlabToken | undefined;
-  readonly #http: Got;
+  readonly #httpOptions: ExtendOptions;
+  readonly #caFile: string | undefined;
+  #http: Promise<Got> | undefined;
   readonly #log: Logger;
 
   constructor(options: ApiClientOptions) {
@@ -48,11 +50,11 @@ export class GitlabApiClient {
     this.apiUrl = `${this.instanceUrl}/api/v4`;
     this.token = options.token;
     this.#log = options.logger.child({ module: 'gitlab-api', instance: this.instanceUrl });
-    this.#http = got.extend({
+    this.#caFile = options.caFile;
+    this.#httpOptions = {
       throwHttpErrors: false,
       followRedirect: false,
       headers: { 'user-agent': 'glci', ...(options.token?.authorizationHeader() ?? {}) },
-      https: options.caFile ? { certificateAuthority: trustedCertificates(options.caFile) } : {},
       timeout: { request: options.timeoutMs },
       retry: {
         limit: options.retries ?? 2,
@@ -62,7 +64,21 @@ export class GitlabApiClient {
         errorCodes: ['ECONNRESET', 'EPIPE'],
         backoffLimit: 5_000,
       },
-    });
+    };
+  }
+
+  /**
+   * The HTTP client, made on the first request: planning from a warm include cache asks the
+   * instance nothing, and then neither loads got nor builds a TLS context.
+   */
+  #client(): Promise<Got> {
+    this.#http ??= import('got').then(({ default: got }) =>
+      got.extend({
+        ...this.#httpOptions,
+        ...(this.#caFile ? { agent: { https: trustingAgent(trustedCertificate(this.#caFile)) } } : {}),
+      }),
+    );
+    return this.#http;
   }
 
   /** One JSON document, checked against `schema` (extra fields are fine, missing ones are not). */
@@ -141,7 +157,8 @@ export class GitlabApiClient {
     const started = Date.now();
     let response: Response;
     try {
-      response = (await this.#http.get(url, { responseType })) as Response;
+      const http = await this.#client();
+      response = (await http.get(url, { responseType })) as Response;
     } catch (error) {
       const reason = networkReason(error);
       this.#log.debug('request failed', { url, reason });
@@ -179,8 +196,8 @@ export class GitlabApiClient {
   }
 }
 
-/** The system's CAs plus the instance's own, so remote includes on public hosts still verify. */
-function trustedCertificates(caFile: string): string[] {
+/** The instance's own CA (trusted with the system's, so remote includes on public hosts still verify). */
+function trustedCertificate(caFile: string): string {
   let pem: string;
   try {
     pem = readFileSync(caFile, 'utf8');
@@ -191,7 +208,7 @@ function trustedCertificates(caFile: string): string[] {
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----'))
     throw new GitlabSetupError(`[gitlab] ca_file ${caFile} holds no PEM certificate`);
-  return [...rootCertificates, pem];
+  return pem;
 }
 
 /** GitLab's error bodies: `{"message": "404 Project Not Found"}` or `{"error": "insufficient_scope", …}`. */

@@ -40,12 +40,23 @@ const freshHome = () => mkdtempSync(path.join(work, 'home-'));
 function sourceFor(
   on: RunningStandin,
   glciHome: string,
-  options: Partial<IncludeSourceOptions> & { token?: string | null; concurrency?: number } = {},
+  options: Partial<IncludeSourceOptions> & {
+    token?: string | null;
+    concurrency?: number;
+    /** `[gitlab] includes_ttl`; "0" (ask for moving refs every time) unless a test is about it. */
+    includesTtl?: string;
+  } = {},
 ) {
-  const { token = TOKENS.ada, concurrency, ...rest } = options;
+  const { token = TOKENS.ada, concurrency, includesTtl = '0', ...rest } = options;
   const instance = resolveGitlabInstance({
     config: configSchema.parse({
-      gitlab: { url: on.url, ca_file: on.caFile, timeout: '10s', ...(concurrency ? { concurrency } : {}) },
+      gitlab: {
+        url: on.url,
+        ca_file: on.caFile,
+        timeout: '10s',
+        includes_ttl: includesTtl,
+        ...(concurrency ? { concurrency } : {}),
+      },
     }).gitlab,
     env: token ? { GITLAB_TOKEN: token } : {},
   });
@@ -113,6 +124,30 @@ describe('include:project', () => {
       `/api/v4/projects/${encodeURIComponent(TEMPLATES)}/repository/branches/main`,
     ]);
     expect(warm.result).toMatchObject({ fromCache: true, stale: false, origin: { ref: 'main' } });
+  });
+
+  it('within [gitlab] includes_ttl, takes a branch as it resolved last time; after it, asks again', async () => {
+    const home = freshHome();
+    const ttl = { includesTtl: '5m' };
+    await sourceFor(standin, home, ttl).projectFile(TEMPLATES, 'main', 'templates/jobs/test.yml');
+    const within = await requestsDuring(standin, () =>
+      sourceFor(standin, home, ttl).projectFile(TEMPLATES, 'main', 'templates/jobs/test.yml'),
+    );
+    expect(within.paths).toEqual([]);
+    expect(within.result).toMatchObject({ fromCache: true, stale: false, origin: { ref: 'main' } });
+    const later = { ...ttl, clock: () => Date.now() + 6 * 60_000 };
+    const after = await requestsDuring(standin, () =>
+      sourceFor(standin, home, later).projectFile(TEMPLATES, 'main', 'templates/jobs/test.yml'),
+    );
+    expect(after.paths).toEqual([
+      `/api/v4/projects/${encodeURIComponent(TEMPLATES)}/repository/branches/main`,
+    ]);
+    const refreshed = await requestsDuring(standin, () =>
+      sourceFor(standin, home, { ...ttl, refresh: true }).projectFile(TEMPLATES, 'main', 'README.md'),
+    );
+    expect(refreshed.paths).toContain(
+      `/api/v4/projects/${encodeURIComponent(TEMPLATES)}/repository/branches/main`,
+    );
   });
 
   it('reads the default branch when no ref is given', async () => {
@@ -190,13 +225,30 @@ describe('include:component', () => {
     expect(offline.file).toMatchObject({ fromCache: true, stale: true });
   });
 
+  it('takes ~latest and a partial version as they resolved last time within [gitlab] includes_ttl', async () => {
+    const home = freshHome();
+    const ttl = { includesTtl: '5m' };
+    const addresses = [`${fqdn()}/${CONTAINER}/build@~latest`, `${fqdn()}/${QUALITY}/lint@1.0`];
+    await Promise.all(addresses.map((address) => sourceFor(standin, home, ttl).component(address)));
+    const within = await requestsDuring(standin, () =>
+      Promise.all(addresses.map((address) => sourceFor(standin, home, ttl).component(address))),
+    );
+    expect(within.paths).toEqual([]);
+    expect(within.result[0]).toMatchObject({ context: { version: '2.0.0' }, file: { stale: false } });
+    const later = { ...ttl, clock: () => Date.now() + 6 * 60_000 };
+    const after = await requestsDuring(standin, () =>
+      sourceFor(standin, home, later).component(addresses[0]!),
+    );
+    expect(after.paths).toEqual([`/api/v4/projects/${encodeURIComponent(CONTAINER)}/releases`]);
+  });
+
   it('refuses a component of another instance, an unknown component and an unmatched version', async () => {
     const source = sourceFor(standin, freshHome());
     await expect(source.component(`gitlab.com/${CONTAINER}/build@1`)).rejects.toThrow(
       `component \`gitlab.com/${CONTAINER}/build@1\` is on gitlab.com, not on this instance (${fqdn()})`,
     );
     await expect(source.component(`${fqdn()}/${CONTAINER}/deploy@1`)).rejects.toThrow(
-      `component '${fqdn()}/${CONTAINER}/deploy@1' - content not found`,
+      `Component '${fqdn()}/${CONTAINER}/deploy@1' - content not found`,
     );
     await expect(source.component(`${fqdn()}/${CONTAINER}/build@3`)).rejects.toThrow(
       `component version \`3\` of ${CONTAINER}: no release with a semantic version matches it`,
@@ -258,6 +310,27 @@ describe('include:remote', () => {
     await sourceFor(standin, home).remote(url());
     const before = standin.remote.requests.length;
     await sourceFor(standin, home).remote(url());
+    expect(standin.remote.requests.length).toBe(before + 1);
+  });
+
+  it('uses a file without integrity from the cache within [gitlab] includes_ttl, as a template', async () => {
+    const home = freshHome();
+    const ttl = { includesTtl: '5m' };
+    const template = 'Jobs/License-Check.gitlab-ci.yml';
+    await sourceFor(standin, home, ttl).remote(url());
+    await sourceFor(standin, home, ttl).template(template);
+    const before = standin.remote.requests.length;
+    const within = await requestsDuring(standin, async () => [
+      await sourceFor(standin, home, ttl).remote(url()),
+      await sourceFor(standin, home, ttl).template(template),
+    ]);
+    expect(standin.remote.requests.length).toBe(before);
+    expect(within.paths).toEqual([]);
+    expect(within.result).toMatchObject([
+      { fromCache: true, stale: false },
+      { fromCache: true, stale: false },
+    ]);
+    await sourceFor(standin, home, { ...ttl, clock: () => Date.now() + 6 * 60_000 }).remote(url());
     expect(standin.remote.requests.length).toBe(before + 1);
   });
 });

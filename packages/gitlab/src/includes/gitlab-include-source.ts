@@ -71,6 +71,7 @@ class GitlabIncludeSource implements IncludeSource {
   readonly #tracker: FetchTracker;
   readonly #clock: () => number;
   readonly #refresh: boolean;
+  readonly #ttlMs: number;
   readonly #instanceUrl: string;
   readonly #projects = new Map<string, Promise<RemoteProject>>();
   readonly #used: IncludedFile[] = [];
@@ -84,6 +85,7 @@ class GitlabIncludeSource implements IncludeSource {
     this.#cache = new IncludeCache(options.glciHome, instance.url);
     this.#clock = options.clock ?? Date.now;
     this.#refresh = options.refresh ?? false;
+    this.#ttlMs = instance.includesTtlMs;
     this.#offline = options.offline ?? false;
     this.#tracker = new FetchTracker({
       concurrency: instance.concurrency,
@@ -155,7 +157,7 @@ class GitlabIncludeSource implements IncludeSource {
     const templates = await project.match('templates/**');
     const file = componentFileCandidates(parsed.name).find((candidate) => templates.includes(candidate));
     const included = file ? await project.file(file) : undefined;
-    if (!included) throw new InvalidReferenceError(`component '${address}' - content not found`);
+    if (!included) throw new InvalidReferenceError(`Component '${address}' - content not found`);
     const componentFile: IncludedFile = { ...included, origin: { ...included.origin, kind: 'component' } };
     return {
       address: parsed,
@@ -174,6 +176,14 @@ class GitlabIncludeSource implements IncludeSource {
     }
     const cached = await this.#cache.readTemplate(name);
     const origin: IncludeOrigin = { kind: 'template', instance: this.#instanceUrl, path: name };
+    if (cached && this.#fresh(cached))
+      return this.#record({
+        content: cached.value,
+        origin,
+        fetchedAt: cached.fetchedAt,
+        fromCache: true,
+        stale: false,
+      });
     const fetched = await this.#online(
       `template ${name}`,
       async () => {
@@ -208,6 +218,8 @@ class GitlabIncludeSource implements IncludeSource {
       this.#record({ content: cached!.value, origin, fetchedAt: cached!.fetchedAt, fromCache: true, stale });
     // A file pinned by its hash is as fixed as a commit: the cached copy that hashes right is the file.
     if (expected !== undefined && cachedMatches && !this.#refresh) return fromCache(false);
+    // Without a hash, the copy is the file for [gitlab] includes_ttl after it was fetched.
+    if (expected === undefined && cached && this.#fresh(cached)) return fromCache(false);
     if (this.options.offline) {
       if (cachedMatches) return fromCache(true);
       throw new NotCachedError(`remote file ${maskUrl(url)}`, undefined);
@@ -245,7 +257,7 @@ class GitlabIncludeSource implements IncludeSource {
       return { sha: ref, kind: 'commit', stale: false, resolvedAt: now() };
     const refKey = ref ?? 'HEAD';
     const cached = await this.#cache.readRef(project, refKey);
-    if (cached && !isMovingRef(cached.value.kind) && !this.#refresh)
+    if (cached && (!isMovingRef(cached.value.kind) || this.#fresh(cached)) && !this.#refresh)
       return { ...cached.value, stale: false, resolvedAt: cached.fetchedAt };
     return this.#online<Resolution>(
       `ref ${refKey} of ${project}`,
@@ -266,6 +278,7 @@ class GitlabIncludeSource implements IncludeSource {
     wanted: { kind: 'latest' } | { kind: 'partial-semver'; major: number; minor: number | undefined },
   ): Promise<Resolution> {
     const cached = await this.#cache.readRef(project, version);
+    if (cached && this.#fresh(cached)) return { ...cached.value, stale: false, resolvedAt: cached.fetchedAt };
     return this.#online<Resolution>(
       `version ${version} of ${project}`,
       async () => {
@@ -333,6 +346,18 @@ class GitlabIncludeSource implements IncludeSource {
       if (fallback) return fallback();
       throw new NotCachedError(missing, error);
     }
+  }
+
+  /**
+   * Whether what a moving ref resolved to (or a template, or a remote file without a hash) was
+   * fetched within `[gitlab] includes_ttl`, so planning uses it without asking the instance (it
+   * is then not stale: online planning would have used the same).
+   */
+  #fresh(cached: { readonly fetchedAt: Date }): boolean {
+    // `--offline` says how old every moving ref's copy is, fresh or not: the user asked for the cache.
+    if (this.#refresh || this.#ttlMs <= 0 || this.options.offline) return false;
+    const age = this.#clock() - cached.fetchedAt.getTime();
+    return age >= 0 && age < this.#ttlMs;
   }
 
   #record(file: IncludedFile): IncludedFile {

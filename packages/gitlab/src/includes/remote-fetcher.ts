@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import type { Logger } from '@glci/config';
-import got, { type Got } from 'got';
+import type { Got } from 'got';
 import { GitlabSetupError, RemoteIncludeError } from '../errors.js';
 import { networkReason } from '../http/api-client.js';
+import { trustingAgent } from '../http/tls-agent.js';
 
 export interface RemoteFetcherOptions {
   readonly timeoutMs: number;
@@ -28,39 +28,47 @@ export interface FetchedRemote {
  * scheme), a size limit enforced while reading, and GitLab's own error texts.
  */
 export class RemoteFileFetcher {
-  readonly #http: Got;
+  #http: Promise<Got> | undefined;
   readonly #log: Logger;
 
   constructor(private readonly options: RemoteFetcherOptions) {
     this.#log = options.logger.child({ module: 'gitlab-remote' });
-    this.#http = got.extend({
-      throwHttpErrors: false,
-      followRedirect: true,
-      maxRedirects: options.maxRedirects ?? 5,
-      timeout: { request: options.timeoutMs },
-      retry: {
-        limit: 1,
-        methods: ['GET'],
-        statusCodes: [502, 503, 504],
-        errorCodes: ['ECONNRESET', 'EPIPE'],
-      },
-      headers: { 'user-agent': 'glci' },
-      https: options.caFile ? { certificateAuthority: [...rootCertificates, readCa(options.caFile)] } : {},
-      hooks: {
-        beforeRedirect: [
-          (next, response) => {
-            const from = new URL(response.url);
-            const to = next.url instanceof URL ? next.url : new URL(String(next.url));
-            if (to.protocol !== 'https:' && to.protocol !== 'http:')
-              throw new RedirectRefused(`a redirect to ${to.protocol} is not followed`);
-            if (from.protocol === 'https:' && to.protocol === 'http:')
-              throw new RedirectRefused(
-                `a redirect from HTTPS down to ${maskUrl(to.toString())} is not followed`,
-              );
-          },
-        ],
-      },
-    });
+  }
+
+  /** The HTTP client, made on the first fetch (a cached remote file needs none). */
+  #client(): Promise<Got> {
+    const options = this.options;
+    this.#http ??= import('got').then(({ default: got }) =>
+      got.extend({
+        throwHttpErrors: false,
+        followRedirect: true,
+        maxRedirects: options.maxRedirects ?? 5,
+        timeout: { request: options.timeoutMs },
+        retry: {
+          limit: 1,
+          methods: ['GET'],
+          statusCodes: [502, 503, 504],
+          errorCodes: ['ECONNRESET', 'EPIPE'],
+        },
+        headers: { 'user-agent': 'glci' },
+        ...(options.caFile ? { agent: { https: trustingAgent(readCa(options.caFile)) } } : {}),
+        hooks: {
+          beforeRedirect: [
+            (next, response) => {
+              const from = new URL(response.url);
+              const to = next.url instanceof URL ? next.url : new URL(String(next.url));
+              if (to.protocol !== 'https:' && to.protocol !== 'http:')
+                throw new RedirectRefused(`a redirect to ${to.protocol} is not followed`);
+              if (from.protocol === 'https:' && to.protocol === 'http:')
+                throw new RedirectRefused(
+                  `a redirect from HTTPS down to ${maskUrl(to.toString())} is not followed`,
+                );
+            },
+          ],
+        },
+      }),
+    );
+    return this.#http;
   }
 
   async fetch(url: string): Promise<FetchedRemote> {
@@ -70,7 +78,8 @@ export class RemoteFileFetcher {
     let received = 0;
     let status = 0;
     let finalUrl = parsed.toString();
-    const stream = this.#http.stream(parsed);
+    const http = await this.#client();
+    const stream = http.stream(parsed);
     try {
       await new Promise<void>((resolve, reject) => {
         stream.on(

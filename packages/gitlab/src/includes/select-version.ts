@@ -1,4 +1,7 @@
-import semver from 'semver';
+// The two functions alone: the whole package is some 50 modules to load on every planning.
+import type SemVer from 'semver/classes/semver.js';
+import semverGt from 'semver/functions/gt.js';
+import parseSemver from 'semver/functions/parse.js';
 
 export interface ReleaseVersion {
   readonly tag: string;
@@ -15,14 +18,14 @@ export function selectReleaseVersion(
   releases: readonly ReleaseVersion[],
   want: { readonly major?: number | undefined; readonly minor?: number | undefined } = {},
 ): ReleaseVersion | undefined {
-  let best: { release: ReleaseVersion; version: semver.SemVer } | undefined;
+  let best: { release: ReleaseVersion; version: SemVer } | undefined;
   for (const release of releases) {
     // Strictly MAJOR.MINOR.PATCH[-pre][+build], as GitLab's semver regex: no `v` prefix.
-    const version = /^\d/.test(release.tag) ? semver.parse(release.tag) : null;
+    const version = /^\d/.test(release.tag) ? parseSemver(release.tag) : null;
     if (!version || version.prerelease.length > 0) continue;
     if (want.major !== undefined && version.major !== want.major) continue;
     if (want.minor !== undefined && version.minor !== want.minor) continue;
-    if (!best || semver.gt(version, best.version)) best = { release, version };
+    if (!best || semverGt(version, best.version)) best = { release, version };
   }
   return best?.release;
 }

@@ -23,11 +23,11 @@ export class SecretsStore {
     this.#clock = options.clock ?? Date.now;
   }
 
-  /** The entry for `key`, loaded with `load` when missing, expired or refreshed. */
+  /** The entry for `key`, loaded with `load` when missing, expired or refreshed; kept `ttlMs` (default the store's). */
   async get(
     key: string,
     load: () => Promise<FetchedVariables>,
-    options: { readonly refresh?: boolean } = {},
+    options: { readonly refresh?: boolean; readonly ttlMs?: number } = {},
   ): Promise<{ readonly variables: FetchedVariables; readonly fromMemory: boolean }> {
     this.#sweep();
     const held = this.#entries.get(key);
@@ -38,9 +38,16 @@ export class SecretsStore {
       this.#loading.set(key, loading);
     }
     const value = await loading;
-    if (this.options.ttlMs > 0)
-      this.#entries.set(key, { value, expiresAt: this.#clock() + this.options.ttlMs });
+    const ttlMs = options.ttlMs ?? this.options.ttlMs;
+    if (ttlMs > 0) this.#entries.set(key, { value, expiresAt: this.#clock() + ttlMs });
+    else this.#entries.delete(key);
     return { variables: value, fromMemory: false };
+  }
+
+  /** What is held for `key` (not expired), without loading anything. */
+  peek(key: string): FetchedVariables | undefined {
+    this.#sweep();
+    return this.#entries.get(key)?.value;
   }
 
   /** Forgets one key, or everything. */

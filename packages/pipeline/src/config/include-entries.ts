@@ -3,7 +3,10 @@ import type { IssueCollector } from '../errors.js';
 import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
 import type { SourceLocation, SourceMap } from '../yaml/source-map.js';
 
-/** One `include:` entry after normalization (strings become `local` or `remote`). */
+/**
+ * One `include:` entry after normalization (strings become `local` or `remote`). `artifact` (a
+ * file an earlier job of the parent pipeline generated) is only valid in `trigger: include:`.
+ */
 export type IncludeEntry =
   | ({ readonly kind: 'local'; readonly path: string } & IncludeCommon)
   | ({
@@ -12,9 +15,17 @@ export type IncludeEntry =
       readonly files: readonly string[];
       readonly ref?: string;
     } & IncludeCommon)
-  | ({ readonly kind: 'remote'; readonly url: string } & IncludeCommon)
+  | ({
+      readonly kind: 'remote';
+      readonly url: string;
+      /** `integrity:` (SRI `sha256-<base64>`): the file is refused when its content hashes otherwise. */
+      readonly integrity?: string;
+    } & IncludeCommon)
   | ({ readonly kind: 'template'; readonly name: string } & IncludeCommon)
-  | ({ readonly kind: 'component'; readonly reference: string } & IncludeCommon);
+  | ({ readonly kind: 'component'; readonly reference: string } & IncludeCommon)
+  | ({ readonly kind: 'artifact'; readonly artifact: string; readonly job: string } & IncludeCommon);
+
+export type IncludeKind = IncludeEntry['kind'];
 
 interface IncludeCommon {
   readonly rules?: YamlValue;
@@ -23,14 +34,21 @@ interface IncludeCommon {
   readonly keyPath: string;
 }
 
-const KEYS: Record<IncludeEntry['kind'], readonly string[]> = {
+const KEYS: Record<IncludeKind, readonly string[]> = {
   local: ['local', 'rules', 'inputs'],
   project: ['project', 'file', 'ref', 'rules', 'inputs'],
   remote: ['remote', 'rules', 'inputs', 'integrity', 'cache'],
   template: ['template', 'rules', 'inputs'],
   component: ['component', 'rules', 'inputs'],
+  artifact: ['artifact', 'job', 'rules', 'inputs'],
 };
-const ALL_KEYS = [...new Set(Object.values(KEYS).flat())];
+
+export interface ReadIncludeOptions {
+  /** The key path of the `include` key (`include`, `jobs:x:trigger:include`). */
+  readonly keyPath?: string;
+  /** `trigger: include:` also takes `artifact` with `job` (a dynamic child pipeline). */
+  readonly allowArtifact?: boolean;
+}
 
 /** Reads the `include:` value of one file (a string, a mapping, or a list of either). */
 export function readIncludeEntries(
@@ -38,14 +56,19 @@ export function readIncludeEntries(
   holder: YamlMap,
   sourceMap: SourceMap,
   issues: IssueCollector,
+  options: ReadIncludeOptions = {},
 ): IncludeEntry[] {
   const at = sourceMap.entryLocation(holder, 'include');
   if (value === null || value === undefined) return [];
   const items = Array.isArray(value) ? value : [value];
   const entries: IncludeEntry[] = [];
+  const base = options.keyPath ?? 'include';
+  const kinds = (Object.keys(KEYS) as IncludeKind[]).filter(
+    (kind) => kind !== 'artifact' || options.allowArtifact,
+  );
   items.forEach((item, index) => {
-    const keyPath = Array.isArray(value) ? `include:${index}` : 'include';
-    const location = Array.isArray(value) ? sourceMap.entryLocation(value, index) : at;
+    const keyPath = Array.isArray(value) ? `${base}:${index}` : base;
+    const location = (Array.isArray(value) ? sourceMap.entryLocation(value, index) : at) ?? at;
     if (typeof item === 'string') {
       entries.push(
         /^https?:\/\//.test(item)
@@ -58,7 +81,7 @@ export function readIncludeEntries(
       issues.add(keyPath, 'config should be a hash, a string or an array containing either', location);
       return;
     }
-    const entry = readEntry(item, keyPath, sourceMap.locationOf(item) ?? location, sourceMap, issues);
+    const entry = readEntry(item, keyPath, sourceMap.locationOf(item) ?? location, sourceMap, issues, kinds);
     if (entry) entries.push(entry);
   });
   return entries;
@@ -70,26 +93,26 @@ function readEntry(
   location: SourceLocation | undefined,
   sourceMap: SourceMap,
   issues: IssueCollector,
+  allowed: readonly IncludeKind[],
 ): IncludeEntry | undefined {
-  const kinds = (['local', 'project', 'remote', 'template', 'component'] as const).filter(
-    (kind) => kind in item,
-  );
-  if (kinds.length !== 1) {
-    const unknown = Object.keys(item).filter((key) => !ALL_KEYS.includes(key));
+  const allKeys = [...new Set(allowed.flatMap((kind) => KEYS[kind]))];
+  const present = allowed.filter((kind) => kind in item);
+  if (present.length !== 1) {
+    const unknown = Object.keys(item).filter((key) => !allKeys.includes(key));
     const hint = unknown.map((key) => {
-      const suggestion = didYouMean(key, ALL_KEYS);
+      const suggestion = didYouMean(key, allKeys);
       return suggestion ? `${key} (did you mean "${suggestion}"?)` : key;
     });
     issues.add(
       keyPath,
-      kinds.length === 0
-        ? `config should contain one of local, project, remote, template or component${hint.length ? `; unknown keys: ${hint.join(', ')}` : ''}`
-        : `config contains more than one of: ${kinds.join(', ')}`,
+      present.length === 0
+        ? `config should contain one of ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}${hint.length ? `; unknown keys: ${hint.join(', ')}` : ''}`
+        : `config contains more than one of: ${present.join(', ')}`,
       location,
     );
     return undefined;
   }
-  const kind = kinds[0]!;
+  const kind = present[0]!;
   for (const key of Object.keys(item)) {
     if (KEYS[kind].includes(key)) continue;
     const suggestion = didYouMean(key, KEYS[kind]);
@@ -144,7 +167,8 @@ function readEntry(
     }
     case 'remote': {
       const url = text('remote');
-      return url === undefined ? undefined : { kind, url, ...common };
+      const integrity = item.integrity === undefined ? undefined : text('integrity');
+      return url === undefined ? undefined : { kind, url, ...(integrity ? { integrity } : {}), ...common };
     }
     case 'template': {
       const name = text('template');
@@ -153,6 +177,15 @@ function readEntry(
     case 'component': {
       const reference = text('component');
       return reference === undefined ? undefined : { kind, reference, ...common };
+    }
+    case 'artifact': {
+      const artifact = text('artifact');
+      if (item.job === undefined) {
+        issues.add(keyPath, 'config must specify the job where to fetch the artifact from', location);
+        return undefined;
+      }
+      const job = text('job');
+      return artifact === undefined || job === undefined ? undefined : { kind, artifact, job, ...common };
     }
   }
 }

@@ -14,6 +14,11 @@ export interface ProjectFiles {
   read(file: string): Promise<string | undefined>;
   /** Every file in this view, sorted. */
   list(): Promise<readonly string[]>;
+  /**
+   * The files a wildcard path (`*`, `**`) matches, for a view that can list one directory without
+   * the whole tree (another project on a GitLab instance); `list` is filtered otherwise.
+   */
+  match?(pattern: string): Promise<string[]>;
 }
 
 export interface ProjectFilesOptions {

@@ -1,3 +1,4 @@
+import { readIncludeEntries } from '../config/include-entries.js';
 import { isYamlMap, type YamlMap, type YamlValue } from '../yaml/load-yaml.js';
 import { RubyFloat, RubySymbol } from '../yaml/ruby-scalars.js';
 import type { SourceLocation } from '../yaml/source-map.js';
@@ -566,52 +567,17 @@ export function readTrigger(
   }
   if (trigger.include === undefined)
     return reader.fail(keyPath, 'config should contain either project or include', at);
-  const items = Array.isArray(trigger.include) ? trigger.include : [trigger.include];
-  const includes: ChildInclude[] = [];
-  const triggerInputs = isYamlMap(trigger.inputs)
-    ? { inputs: trigger.inputs as Record<string, unknown> }
-    : {};
-  items.forEach((item, index) => {
-    const itemAt = Array.isArray(trigger.include)
-      ? reader.at(trigger.include, index)
-      : reader.at(trigger, 'include');
-    if (typeof item === 'string') {
-      includes.push({ kind: 'local', path: item, ...triggerInputs });
-      return;
-    }
-    if (!isYamlMap(item)) {
-      reader.fail(`${keyPath}:include`, 'config should be a string or an array of hashes', itemAt);
-      return;
-    }
-    const inputs = isYamlMap(item.inputs)
-      ? { inputs: item.inputs as Record<string, unknown> }
-      : triggerInputs;
-    if (typeof item.local === 'string') includes.push({ kind: 'local', path: item.local, ...inputs });
-    else if (typeof item.artifact === 'string' && typeof item.job === 'string')
-      includes.push({ kind: 'artifact', artifact: item.artifact, job: item.job, ...inputs });
-    else if (typeof item.project === 'string' && typeof item.file === 'string')
-      includes.push({
-        kind: 'project',
-        project: item.project,
-        file: item.file,
-        ...(typeof item.ref === 'string' ? { ref: item.ref } : {}),
-        ...inputs,
-      });
-    else if (item.template !== undefined || item.remote !== undefined || item.component !== undefined)
-      reader.fail(
-        `${keyPath}:include`,
-        'remote, template and component child pipelines cannot be planned offline; use a local file',
-        itemAt,
-      );
-    else
-      reader.fail(
-        `${keyPath}:include`,
-        'config should contain local, artifact with job, or project with file',
-        itemAt,
-      );
+  const triggerInputs = isYamlMap(trigger.inputs) ? trigger.inputs : undefined;
+  const entries = readIncludeEntries(trigger.include, trigger, reader.sourceMap, reader.issues, {
+    keyPath: `${keyPath}:include`,
+    allowArtifact: true,
   });
-  if (includes.length > 3)
-    reader.fail(`${keyPath}:include`, 'config has too many entries (maximum is 3)', at);
+  // Inputs written on the trigger itself apply to each include that has none of its own.
+  const includes: ChildInclude[] = entries.map((entry) =>
+    entry.inputs === undefined && triggerInputs ? { ...entry, inputs: triggerInputs } : entry,
+  );
+  const count = Array.isArray(trigger.include) ? trigger.include.length : 1;
+  if (count > 3) reader.fail(`${keyPath}:include`, 'config has too many entries (maximum is 3)', at);
   return { kind: 'child', include: includes, ...common };
 }
 

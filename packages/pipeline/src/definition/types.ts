@@ -1,3 +1,4 @@
+import type { IncludeEntry } from '../config/include-entries.js';
 import type { SourceLocation } from '../yaml/source-map.js';
 
 /**
@@ -133,21 +134,11 @@ export type TriggerDefinition =
       readonly forward: ForwardDefinition;
     };
 
-export type ChildInclude =
-  | { readonly kind: 'local'; readonly path: string; readonly inputs?: Readonly<Record<string, unknown>> }
-  | {
-      readonly kind: 'artifact';
-      readonly artifact: string;
-      readonly job: string;
-      readonly inputs?: Readonly<Record<string, unknown>>;
-    }
-  | {
-      readonly kind: 'project';
-      readonly project: string;
-      readonly file: string;
-      readonly ref?: string;
-      readonly inputs?: Readonly<Record<string, unknown>>;
-    };
+/**
+ * One `trigger: include:` entry: the same kinds as a file's `include:` (local, project, component,
+ * template, remote) plus `artifact` with `job`, a file an earlier job generated (a dynamic child).
+ */
+export type ChildInclude = IncludeEntry;
 
 export interface ForwardDefinition {
   readonly yamlVariables: boolean;

@@ -1,4 +1,6 @@
+import { describeAge } from '../config/load-config.js';
 import type { PipelinePlan, PlannedJob } from '../plan/plan-types.js';
+import { redactCiCdValues } from '../plan/redact.js';
 import { formatLocation } from '../yaml/source-map.js';
 
 /** Short text of how a job runs: `manual`, `delayed 30m`, `allowed to fail`… */
@@ -28,7 +30,8 @@ function contextLine(plan: PipelinePlan): string {
 /**
  * `glci show`'s picture: one column per stage with its jobs, each job followed by the jobs it
  * needs (`← build`), so the DAG reads left to right; then the excluded jobs with the rule that
- * excluded each, and warnings.
+ * excluded each, the files that came from the GitLab instance with how old each copy is, and
+ * warnings.
  */
 export function formatPlanText(plan: PipelinePlan): string {
   const lines = [contextLine(plan)];
@@ -99,6 +102,14 @@ export function formatPlanText(plan: PipelinePlan): string {
       );
     }
   }
+  const fetched = plan.files.filter((file) => file.origin);
+  if (fetched.length > 0) {
+    lines.push('', 'from GitLab:');
+    for (const { origin } of fetched)
+      lines.push(
+        `  ${origin!.description}  ${origin!.fromCache ? `cached ${describeAge(origin!.fetchedAt)} ago${origin!.stale ? ' (the instance could not be asked)' : ''}` : 'fetched now'}`,
+      );
+  }
   if (plan.warnings.length > 0)
     lines.push('', 'warnings:', ...plan.warnings.map((warning) => `  ${warning}`));
   return `${lines.join('\n')}\n`;
@@ -151,9 +162,14 @@ function escapeMermaid(text: string): string {
 /**
  * The plan for `glci show --json`: each job's `variables` lists only the layers of its own (job
  * YAML, matrix, rules, [jobs."name"]); the pipeline-wide layers every job shares are in the
- * plan's `variables` once, instead of 500 copies of the predefined set.
+ * plan's `variables` once, instead of 500 copies of the predefined set. CI/CD variables of the
+ * GitLab instance keep their names, levels and scopes, but their values are `[REDACTED]`.
  */
 export function planToJson(plan: PipelinePlan): unknown {
+  return slimPlan(redactCiCdValues(plan));
+}
+
+function slimPlan(plan: PipelinePlan): unknown {
   const shared = new Set(plan.variables);
   const own = <T extends { variables: PipelinePlan['variables'] }>(job: T) => ({
     ...job,
@@ -164,7 +180,7 @@ export function planToJson(plan: PipelinePlan): unknown {
     jobs: plan.jobs.map((job) => {
       const slim = own(job);
       return job.trigger?.pipeline
-        ? { ...slim, trigger: { ...job.trigger, pipeline: planToJson(job.trigger.pipeline) } }
+        ? { ...slim, trigger: { ...job.trigger, pipeline: slimPlan(job.trigger.pipeline) } }
         : slim;
     }),
     excluded: plan.excluded.map(own),

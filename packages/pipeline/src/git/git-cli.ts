@@ -75,16 +75,31 @@ function createPrefetchedGitCli(root: string, prefetched: Prefetched): GitFacts 
       }),
     defaultBranch: () =>
       once('default-branch', async () => {
-        const remoteHead =
-          ((await memo.get('origin-head')) as string | undefined) ??
-          (await maybe(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD']));
+        const prefetchedHead = (await memo.get('origin-head')) as string | undefined;
+        if (prefetchedHead) return prefetchedHead.replace(/^origin\//, '');
+        // Every fallback's question in one child process: a checkout without `origin/HEAD` (made
+        // by `git init` rather than `git clone`) would otherwise pay four in a row.
+        const answers = await runGitBatch(root, [
+          ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'],
+          ['config', '--get', 'init.defaultBranch'],
+          ['rev-parse', '--verify', '--quiet', 'refs/heads/main'],
+          ['rev-parse', '--verify', '--quiet', 'refs/heads/master'],
+        ]);
+        const [remoteHead, configured, main, master] = answers.map((answer) =>
+          answer.code === 0 ? answer.stdout.trim() || undefined : undefined,
+        );
         if (remoteHead) return remoteHead.replace(/^origin\//, '');
-        const configured = await maybe(['config', '--get', 'init.defaultBranch']);
-        if (configured && (await maybe(['rev-parse', '--verify', '--quiet', `refs/heads/${configured}`])))
-          return configured;
-        for (const candidate of ['main', 'master']) {
-          if (await maybe(['rev-parse', '--verify', '--quiet', `refs/heads/${candidate}`])) return candidate;
+        if (configured) {
+          const exists =
+            configured === 'main'
+              ? main
+              : configured === 'master'
+                ? master
+                : await maybe(['rev-parse', '--verify', '--quiet', `refs/heads/${configured}`]);
+          if (exists) return configured;
         }
+        if (main) return 'main';
+        if (master) return 'master';
         return undefined;
       }),
     upstreamSha: () => once('upstream', () => maybe(['rev-parse', '--verify', '--quiet', '@{upstream}'])),

@@ -10,6 +10,7 @@ import {
   type RuleEnvironment,
   type RuleTrace,
 } from '../rules/evaluate-rules.js';
+import type { CiCdLayers } from '../variables/ci-cd-variables.js';
 import { expandText } from '../variables/expand.js';
 import { resolveVariables, type VariableEntry, type VariableLayer } from '../variables/layers.js';
 import type { CacheKeyEnvironment } from './cache-key.js';
@@ -26,6 +27,8 @@ export interface PlanPipelineOptions {
   readonly caches: CacheKeyEnvironment;
   /** Pipeline-wide user layers: `--env`, `--env-file`, `.glci.env`, a preset's `env`, a parent's forwarded variables. */
   readonly layers?: readonly VariableLayer[];
+  /** The project's CI/CD variables from its GitLab instance, chosen per job by its environment. */
+  readonly ciCd?: CiCdLayers;
   readonly local?: LocalSettings;
   readonly files?: readonly LoadedFile[];
   readonly warnings?: readonly string[];
@@ -59,14 +62,16 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
     entries: definition.variables.map(toEntry),
   };
   const userLayers = options.layers ?? [];
+  // The pipeline as a whole (workflow:rules, workflow:name) sees the CI/CD variables of no environment.
+  const ciCdPipeline = options.ciCd?.layers(undefined) ?? [];
 
-  // workflow:rules see predefined, global YAML and pipeline variables.
+  // workflow:rules see predefined, global YAML, CI/CD and pipeline variables.
   let workflowEntries: VariableEntry[] = [];
   let workflowTrace: readonly RuleTrace[] = [];
   let workflowRuleIndex: number | undefined;
   let notCreatedReason: string | undefined;
   if (definition.workflow?.rules) {
-    const variables = resolveVariables([predefined, globalLayer, ...userLayers]);
+    const variables = resolveVariables([predefined, globalLayer, ...ciCdPipeline, ...userLayers]);
     const outcome = await evaluateRules(definition.workflow.rules, variables.get, options.rules);
     workflowTrace = outcome.trace;
     if (!outcome.matched || outcome.matched.rule.when === 'never') {
@@ -81,14 +86,20 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
     label: 'workflow:rules',
     entries: workflowEntries,
   };
-  const pipelineLayers = [predefined, globalLayer, workflowLayer, ...userLayers];
+  const pipelineLayers = [predefined, globalLayer, workflowLayer, ...ciCdPipeline, ...userLayers];
   const pipelineVariables = resolveVariables(pipelineLayers);
+  const jobBaseLayers = options.ciCd
+    ? [predefined, globalLayer, workflowLayer, ...userLayers]
+    : pipelineLayers;
   const name =
     definition.workflow?.name === undefined
       ? undefined
       : expandText(definition.workflow.name, pipelineVariables.get);
 
-  const summary = summarize(context);
+  const summary = {
+    ...summarize(context),
+    ...(options.ciCd ? { protectedRef: options.ciCd.protectedRef } : {}),
+  };
   const base = {
     context: summary,
     ...(name ? { name } : {}),
@@ -107,7 +118,12 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
   const excluded: ExcludedJob[] = [];
   for (const job of definition.jobs) {
     for (const instance of expandParallel(job.name, job.parallel)) {
-      const layers = jobLayers(job, instance, definition, pipelineLayers, local, context);
+      const layers = withCiCd(
+        jobLayers(job, instance, definition, jobBaseLayers, local, context),
+        job,
+        options.ciCd,
+        context,
+      );
       const variables = resolveVariables(layers);
       const stageIndex = definition.stages.indexOf(job.stage);
       const excludedBase = {
@@ -250,6 +266,24 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
   }
   void real;
   return { ...base, created: true, stages, jobs, excluded, warnings };
+}
+
+/**
+ * A job's layers with the CI/CD variables its environment gets (`environment_scope`): the
+ * environment's name expanded with the job's other variables, as GitLab expands it; `--context
+ * env=NAME` stands for an environment for jobs without one.
+ */
+function withCiCd(
+  layers: VariableLayer[],
+  job: JobDefinition,
+  ciCd: CiCdLayers | undefined,
+  context: PipelineContext,
+): VariableLayer[] {
+  if (!ciCd) return layers;
+  const written = job.environment?.name;
+  const environment =
+    written === undefined ? context.environmentName : expandText(written, resolveVariables(layers).get);
+  return [...layers, ...ciCd.layers(environment)];
 }
 
 function toEntry(variable: {

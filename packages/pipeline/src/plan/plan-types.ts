@@ -1,3 +1,5 @@
+import type { IncludeEntry } from '../config/include-entries.js';
+import type { LoadedFile } from '../config/load-config.js';
 import type { PipelineSource } from '../context/pipeline-context.js';
 import type {
   AllowFailure,
@@ -36,8 +38,8 @@ export interface PipelinePlan {
   /** Pipeline-level variable layers (predefined, global YAML, workflow, --env, …). */
   readonly variables: readonly VariableLayer[];
   readonly warnings: readonly string[];
-  /** Every CI file that was read, root first. */
-  readonly files: readonly { readonly name: string; readonly includedFrom?: SourceLocation }[];
+  /** Every CI file that was read, root first (with where and when a file from GitLab was fetched). */
+  readonly files: readonly LoadedFile[];
 }
 
 export interface PlanContextSummary {
@@ -55,6 +57,12 @@ export interface PlanContextSummary {
     readonly targetBranch: string;
   };
   readonly environmentName?: string;
+  /**
+   * Whether the GitLab instance protects this ref (its protected branches and tags); known only
+   * when glci read them with the CI/CD variables. `CI_COMMIT_REF_PROTECTED` and protected variables
+   * follow it.
+   */
+  readonly protectedRef?: boolean;
   readonly commit: {
     readonly message: string;
     readonly authorName: string;
@@ -73,7 +81,11 @@ export interface PlannedNeed {
   readonly optional: boolean;
 }
 
-/** A need of another pipeline's job: planned and shown; `glci run` cannot fetch its artifacts yet. */
+/**
+ * A need of another pipeline's job: `needs:pipeline` (a job of the parent pipeline, by
+ * `$PARENT_PIPELINE_ID`) or `needs:project` (the latest successful pipeline of a ref of another
+ * project on the GitLab instance, whose artifacts `glci run` downloads through the API).
+ */
 export interface PlannedCrossNeed {
   readonly job: string;
   readonly artifacts: boolean;
@@ -123,8 +135,8 @@ export type PlannedTrigger =
       readonly forward: ForwardDefinition;
       /** The child pipeline's own plan, or undefined when its config is a job's artifact. */
       readonly pipeline?: PipelinePlan;
-      /** `include: artifact:` — the daemon plans it with `planChildFromArtifact` once the job ran. */
-      readonly dynamic?: { readonly job: string; readonly artifact: string };
+      /** `include: artifact:` — the daemon plans it with `planDynamicChild` once the job ran. */
+      readonly dynamic?: DynamicChild;
     }
   | {
       readonly kind: 'project';
@@ -134,6 +146,19 @@ export type PlannedTrigger =
       readonly forward: ForwardDefinition;
       readonly pipeline?: PipelinePlan;
     };
+
+/** A child pipeline whose configuration an earlier job generates: planned once that job has run. */
+export interface DynamicChild {
+  /** The (first) job and artifact path, for display. */
+  readonly job: string;
+  readonly artifact: string;
+  /** Every `trigger: include:` entry (artifacts and any others). */
+  readonly includes: readonly IncludeEntry[];
+  /** The variables forwarded to the child (`forward:`), as planned with the parent. */
+  readonly layers: readonly VariableLayer[];
+  /** How deep the child pipeline is (1 for a child of the root pipeline). */
+  readonly depth: number;
+}
 
 /** How a job came to be in the pipeline: the rule that matched, or only/except. */
 export type InclusionReason =

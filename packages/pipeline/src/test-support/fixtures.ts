@@ -8,6 +8,7 @@ import type { LocalSettings } from '../plan/local-settings.js';
 import { planPipeline } from '../plan/plan-pipeline.js';
 import type { PipelinePlan } from '../plan/plan-types.js';
 import { createRuleEnvironment } from '../plan-project.js';
+import { type CiCdVariables, ciCdLayers } from '../variables/ci-cd-variables.js';
 import { resolveVariables, type VariableLayer } from '../variables/layers.js';
 
 export const SHA = 'a'.repeat(40);
@@ -59,6 +60,8 @@ export interface FixtureOptions {
   readonly branch?: string | undefined;
   readonly tags?: string[];
   readonly lastCommits?: Record<string, string>;
+  /** The project's CI/CD variables, as fetched from an instance. */
+  readonly ciCd?: CiCdVariables;
 }
 
 /** Plans in-memory files (`.gitlab-ci.yml` and includes) for a context, with fixture git facts. */
@@ -82,8 +85,10 @@ export async function planFiles(
     dirty: true,
   });
   const rules = createRuleEnvironment(context, git, project);
+  const ciCd = options.ciCd ? ciCdLayers(options.ciCd, context) : undefined;
   const variables = resolveVariables([
     { source: 'predefined', label: 'predefined', entries: predefinedVariables(context) },
+    ...(ciCd?.layers(undefined) ?? []),
     ...(options.layers ?? []),
   ]);
   const loaded = await loadPipelineDefinition({
@@ -102,6 +107,7 @@ export async function planFiles(
     caches: { files: project, git },
     ...(options.layers ? { layers: options.layers } : {}),
     ...(options.local ? { local: options.local } : {}),
+    ...(ciCd ? { ciCd } : {}),
     warnings: loaded.warnings,
   });
 }

@@ -5,17 +5,19 @@ import { expandText } from './expand.js';
  * Where a variable came from. The order of `VARIABLE_PRECEDENCE` is GitLab's documented
  * precedence, lowest first (a later layer's value wins): predefined variables, then what the YAML
  * says (global, workflow rules, job, matrix, job rules), then dotenv reports, then the variables
- * the pipeline was started with (group, project, then glci's `.glci.env`, a preset's `env`,
- * `--env-file` and `--env`, as GitLab's project and pipeline variables), and last the local
- * `[jobs."name"].variables`. glci's own docs list `--env` and dotenv *below* the job's YAML
- * variables; GitLab lets dotenv reports and pipeline variables override the YAML, which is also
- * what a user passing `--env` expects, so this follows GitLab.
+ * the project's CI/CD variables from its GitLab instance (instance, groups top-level first,
+ * project), then the variables the pipeline was started with (glci's `.glci.env`, a preset's
+ * `env`, `--env-file` and `--env`, as GitLab's pipeline variables), and last the local
+ * `[jobs."name"].variables`. glci's own docs list `--env`, dotenv and the CI/CD variables *below*
+ * the job's YAML variables; GitLab lets dotenv reports, CI/CD variables and pipeline variables
+ * override the YAML, which is also what a user passing `--env` expects, so this follows GitLab.
  */
 export type VariableSource =
   | 'predefined'
   | 'job-predefined'
   | 'yaml-global'
   | 'workflow-rules'
+  | 'instance'
   | 'group'
   | 'project'
   | 'cli-env'
@@ -38,6 +40,7 @@ export const VARIABLE_PRECEDENCE: readonly VariableSource[] = [
   'matrix',
   'rules',
   'dotenv',
+  'instance',
   'group',
   'project',
   'glci-env',
@@ -66,6 +69,16 @@ export interface VariableEntry {
   /** A file-type variable: the runner writes the value to a file and sets the path. */
   readonly file?: boolean;
   readonly description?: string;
+  /** A CI/CD variable of the GitLab instance: where it is defined and for what. Its value stays in memory. */
+  readonly ciCd?: CiCdOrigin;
+}
+
+/** Where a CI/CD variable comes from on the instance, as `glci variables` shows it. */
+export interface CiCdOrigin {
+  /** `instance`, `group acme/platform`, `project acme/platform/web-app`. */
+  readonly level: string;
+  readonly environmentScope: string;
+  readonly protected: boolean;
 }
 
 export interface VariableLayer {

@@ -21,8 +21,22 @@ export interface AuthRequest {
   readonly credentials: Credentials;
   /** True for `/v2/_catalog` (the token scope `registry:catalog:*`). */
   readonly catalog?: boolean;
-  /** `scheme://host[:port]` the client used, to build absolute realms. */
+  /**
+   * `scheme://host[:port]` as the client's `Host` header names it. The client chooses it: never
+   * build anything another client will follow (a token realm) from it.
+   */
   readonly origin: string;
+  /** The connection the request arrived on (absent for requests made without a socket). */
+  readonly connection?: ConnectionInfo;
+}
+
+/** Where a request's connection came from and arrived at, as the server's socket sees it. */
+export interface ConnectionInfo {
+  /** `scheme://address:port` the connection was accepted on (this server's own address). */
+  readonly local: string;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
 }
 
 export type AuthDecision =

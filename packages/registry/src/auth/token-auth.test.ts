@@ -29,6 +29,54 @@ async function tokenFor(_registry: TestRegistry, challenge: Record<string, strin
   return response;
 }
 
+/** A raw request (fetch cannot set `Host`) → the challenge header. */
+async function challengeWithHost(url: string, host: string): Promise<string> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/v2/team/app/tags/list`, { headers: { Host: host } }, (res) => {
+      res.resume();
+      resolve(String(res.headers['www-authenticate']));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('tokenAuth: where clients are sent for tokens', () => {
+  it('builds the realm from the address the connection arrived at, never from the Host header', async () => {
+    await using registry = await startTestRegistry({ auth: tokenAuth({ users, secret: SECRET }) });
+    const challenge = parseChallenge(await challengeWithHost(registry.url, 'attacker.example:443'));
+    expect(challenge.realm).toBe(`${registry.url}/auth/token`);
+  });
+
+  it('uses the configured realm, as text or read from a function', async () => {
+    await using fixed = await startTestRegistry({
+      auth: tokenAuth({ users, secret: SECRET, realm: 'https://r.example/token' }),
+    });
+    expect(parseChallenge(await challengeWithHost(fixed.url, 'x')).realm).toBe('https://r.example/token');
+    let port = 0;
+    await using lazy = await startTestRegistry({
+      auth: tokenAuth({ users, secret: SECRET, realm: () => `https://r.example:${port}/token` }),
+    });
+    port = 8443;
+    expect(parseChallenge(await challengeWithHost(lazy.url, 'x')).realm).toBe('https://r.example:8443/token');
+  });
+
+  it('/metrics needs a token like /v2/ does', async () => {
+    await using registry = await startTestRegistry({ auth: tokenAuth({ users, secret: SECRET }) });
+    const anonymous = await registry.fetch('/metrics');
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain('glci_registry');
+    const token = await fetch(`${registry.url}/auth/token?service=glci-registry`, {
+      headers: { Authorization: basicHeader('alice', 'wonderland') },
+    });
+    const { token: jwt } = (await token.json()) as { token: string };
+    const metrics = await registry.fetch('/metrics', { headers: { Authorization: `Bearer ${jwt}` } });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('glci_registry_http_requests_total');
+  });
+});
+
 describe('tokenAuth (Docker token flow, end to end over HTTP)', () => {
   it('challenges, issues a scoped short-lived JWT for valid credentials, and accepts it', async () => {
     await using registry = await startTestRegistry({ auth: tokenAuth({ users, secret: SECRET }) });

@@ -14,7 +14,7 @@ import type { UserVerifier } from './htpasswd.js';
 
 /**
  * The Docker token flow (distribution's docs/spec/auth/token.md). Requests without a valid bearer
- * token get `401` with `WWW-Authenticate: Bearer realm="<origin>/auth/token",service="...",
+ * token get `401` with `WWW-Authenticate: Bearer realm="<realm>",service="...",
  * scope="repository:<name>:pull,push"`; the client fetches `<realm>?service=&scope=` (with Basic
  * credentials if it has them) and retries with `Authorization: Bearer <jwt>`. Tokens are HS256
  * JWTs signed with a shared secret (so every node with the secret accepts them), short-lived, and
@@ -29,8 +29,13 @@ export interface TokenAuthOptions {
   readonly anonymousPull?: boolean;
   readonly service?: string;
   readonly issuer?: string;
-  /** Absolute realm URL; default `<origin of the request><path>`. */
-  readonly realm?: string;
+  /**
+   * Absolute URL of the token endpoint, sent as the challenge's realm (clients send their password
+   * there): from configuration, or a function reading it (a server that learns its port when it
+   * binds). Default: the address the connection arrived at plus `path`, never the client's `Host`
+   * header, which any client can set.
+   */
+  readonly realm?: string | (() => string);
   /** Path of the token endpoint on this server; default `/auth/token`. */
   readonly path?: string;
   /** Token lifetime; default 300 s (the spec's minimum is 60 s). */
@@ -84,7 +89,10 @@ export function tokenAuth(options: TokenAuthOptions = {}): RegistryAuth {
   const verified = new Map<string, VerifiedToken>();
 
   const challengeFor = (request: AuthRequest, error?: string): AuthDecision => {
-    const realm = options.realm ?? `${request.origin}${path}`;
+    const realm =
+      typeof options.realm === 'function'
+        ? options.realm()
+        : (options.realm ?? `${request.connection?.local ?? 'http://127.0.0.1'}${path}`);
     let challenge = `Bearer realm="${realm}",service="${service}"`;
     if (request.catalog) challenge += ',scope="registry:catalog:*"';
     else if (request.repository && request.actions.length > 0) {

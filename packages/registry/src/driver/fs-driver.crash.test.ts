@@ -95,13 +95,18 @@ describe('FsDriver under SIGKILL', () => {
     const namespace = createNamespace({ driver, logger: createSilentLogger() });
     expect(await namespace.blobExists(digest)).toBe(false);
     expect((await namespace.catalog()).repositories).toEqual([]);
-    // Only the session's own state is visible; the received bytes sit in the pending area.
-    expect(await visibleFiles(root)).toEqual([`v1/repositories/crash/test/_uploads/${id}/state.json`]);
+    // Only the session's own state and the killed writer's lease are visible; the received bytes
+    // sit in the pending area.
+    expect((await visibleFiles(root)).sort()).toEqual([
+      `v1/repositories/crash/test/_uploads/${id}/lease-0000000001`,
+      `v1/repositories/crash/test/_uploads/${id}/state.json`,
+    ]);
     await expect(driver.stat(`/v1/repositories/crash/test/_uploads/${id}/data`)).rejects.toBeInstanceOf(
       PathNotFoundError,
     );
 
     const repository = await namespace.repository('crash/test');
+    // The lease of the killed process is taken over at once (its process is gone), not after 60 s.
     const resumed = await repository.blobs.resumeUpload(id);
     // Everything written before the kill survived a process crash (it reached the page cache).
     expect(resumed.size).toBeGreaterThanOrEqual(closed);
@@ -137,7 +142,7 @@ describe('FsDriver under SIGKILL', () => {
     expect(content.every((byte) => byte === first)).toBe(true);
     expect(await visibleFiles(root)).toEqual(['v1/file']);
     // Leftovers of the interrupted write are invisible and purged by GC's housekeeping.
-    expect(await driver.purgeStaleTemporaryFiles(new Date(Date.now() + 1000))).toBeLessThanOrEqual(1);
+    expect(await driver.reclaimTemporaryFiles(new Date(Date.now() + 1000))).toBeLessThanOrEqual(1);
     expect(await readdir(path.join(root, '~tmp'))).toEqual([]);
   }, 120_000);
 });

@@ -71,7 +71,7 @@ describe('FsDriver specifics', () => {
     await writeFile(path.join(dir, '~tmp', 'new'), 'put in progress');
     const hourAgo = new Date(Date.now() - 3_600_000);
     await utimes(path.join(dir, '~tmp', 'old'), hourAgo, hourAgo);
-    expect(await driver.purgeStaleTemporaryFiles(new Date(Date.now() - 60_000))).toBe(1);
+    expect(await driver.reclaimTemporaryFiles(new Date(Date.now() - 60_000))).toBe(1);
     expect(await readdir(path.join(dir, '~tmp'))).toEqual(['new']);
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
   type FileHandle,
+  link,
   mkdir,
   open,
   readdir,
@@ -15,6 +15,8 @@ import {
 import nodePath from 'node:path';
 import { addAbortSignal, Readable } from 'node:stream';
 import { FileRangeStream } from './file-range-stream.js';
+import { FsFileWriter } from './fs-file-writer.js';
+import { exists, readSmallFileSync, syncPath } from './fs-io.js';
 import { compareBytes } from './memory-driver.js';
 import {
   assertValidPath,
@@ -22,7 +24,10 @@ import {
   type FileWriter,
   InvalidOffsetError,
   type LocalFileAdopter,
+  PathExistsError,
   PathNotFoundError,
+  type PendingWriter,
+  type PutContentOptions,
   type StorageDriver,
   StorageDriverError,
 } from './storage-driver.js';
@@ -39,7 +44,10 @@ import {
  * `list` hides both. Staging lives on the same filesystem as the content, so publishing is one
  * `rename(2)`: atomic, and replacing the destination. Every publish is `write → fsync(file) →
  * rename → fsync(directory)`; a crash or SIGKILL at any point leaves either the old file or the new
- * one visible, never part of one. Leftovers in `~tmp` are removed by `purgeStaleTemporaryFiles`.
+ * one visible, never part of one. An exclusive put publishes with `link(2)` instead, which fails
+ * when the name is taken. A directory is deleted by renaming it into `~tmp` first (atomic: a
+ * concurrent writer recreates the path and lands beside it, never inside a half-removed tree) and
+ * removing it there. Leftovers in `~tmp` are removed by `reclaimTemporaryFiles`.
  */
 const PENDING_DIR = '~pending';
 const TMP_DIR = '~tmp';
@@ -48,10 +56,11 @@ const NAME = 'filesystem';
 const DEFAULT_READ_BUFFER = 1024 * 1024;
 /** Writers gather small chunks (HTTP bodies arrive in 16–64 KiB pieces) into writes this large. */
 const DEFAULT_WRITE_BUFFER = 1024 * 1024;
-/** A large write starts a background `fdatasync` after this many unsynced bytes. */
-const WRITE_BEHIND_BYTES = 32 * 1024 * 1024;
-/** A writer closed (not committed) with at least this many unsynced bytes starts flushing them. */
-const WRITE_BEHIND_ON_CLOSE_BYTES = 4 * 1024 * 1024;
+/**
+ * Publishing retries this often when a concurrent delete or prune removes the parent directory
+ * between its `mkdir` and its `rename` (each retry is two syscalls; the race lasts microseconds).
+ */
+const PUBLISH_ATTEMPTS = 50;
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
 const DEFAULT_SYNC_READ_LIMIT = 64 * 1024;
 
@@ -120,24 +129,30 @@ export class FsDriver implements StorageDriver {
     }
   }
 
-  async putContent(path: string, content: Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
+  async putContent(path: string, content: Uint8Array, options: PutContentOptions = {}): Promise<void> {
     const target = this.#resolve(path);
     const temporary = nodePath.join(this.root, TMP_DIR, this.#uuid());
     // Still write-then-rename (atomic against a crashed process); only the flushes are skipped.
     const sync = this.#fsync && options.durable !== false;
-    await mkdir(nodePath.dirname(temporary), { recursive: true });
-    const handle = await open(temporary, 'w');
+    let renamed = false;
     try {
-      await handle.writeFile(content);
-      if (sync) await handle.sync();
+      await mkdir(nodePath.dirname(temporary), { recursive: true });
+      const handle = await open(temporary, 'w');
+      try {
+        await handle.writeFile(content);
+        if (sync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      if (options.exclusive) {
+        await this.#create(temporary, target, path, sync);
+      } else {
+        await this.#publish(temporary, target, path, sync);
+        renamed = true;
+      }
     } finally {
-      await handle.close();
-    }
-    try {
-      await this.#publish(temporary, target, path, sync);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
+      // A failed write (a full disk, a taken name) leaves nothing behind, nor does a link.
+      if (!renamed) await rm(temporary, { force: true });
     }
   }
 
@@ -185,8 +200,7 @@ export class FsDriver implements StorageDriver {
         throw this.#mapError(error, path);
       }
     } else {
-      await mkdir(nodePath.dirname(pending), { recursive: true });
-      handle = await open(pending, 'w');
+      handle = await this.#openFresh(pending);
     }
     const { size } = await handle.stat();
     return new FsFileWriter(path, handle, size, this.#writeBuffer, {
@@ -251,14 +265,43 @@ export class FsDriver implements StorageDriver {
   async delete(path: string): Promise<void> {
     const file = this.#resolve(path);
     const pending = nodePath.join(this.root, PENDING_DIR, path);
-    await rm(file, { recursive: true, force: true });
-    await rm(pending, { recursive: true, force: true });
-    await this.#prune(nodePath.dirname(file), this.root);
-    await this.#prune(nodePath.dirname(pending), nodePath.join(this.root, PENDING_DIR));
+    // Directories left empty go too; where nothing was removed there is nothing to prune.
+    if (await this.#remove(file)) await this.#prune(nodePath.dirname(file), this.root);
+    if (await this.#remove(pending)) {
+      await this.#prune(nodePath.dirname(pending), nodePath.join(this.root, PENDING_DIR));
+    }
   }
 
-  /** Removes `putContent` leftovers of crashed processes older than `olderThan`; returns how many. */
-  async purgeStaleTemporaryFiles(olderThan: Date): Promise<number> {
+  /** Closed, uncommitted writers at or below `path` (their files under `~pending`). */
+  async pendingWriters(path: string): Promise<PendingWriter[]> {
+    assertValidPath(NAME, path);
+    const found: PendingWriter[] = [];
+    const walk = async (driverPath: string): Promise<void> => {
+      const file = nodePath.join(this.root, PENDING_DIR, driverPath);
+      let info: Awaited<ReturnType<typeof stat>>;
+      try {
+        info = await stat(file);
+      } catch {
+        return; // gone meanwhile
+      }
+      if (!info.isDirectory()) {
+        found.push({ path: driverPath, modifiedAt: info.mtime });
+        return;
+      }
+      const names = await readdir(file).catch(() => [] as string[]);
+      for (const name of names.sort(compareBytes)) {
+        if (SEGMENT.test(name)) await walk(`${driverPath}/${name}`);
+      }
+    };
+    await walk(path);
+    return found;
+  }
+
+  /**
+   * Removes temporary files and directories (`~tmp`: a `putContent` or a delete a crashed process
+   * left, a staging file nobody adopted) not modified since `olderThan`; returns how many.
+   */
+  async reclaimTemporaryFiles(olderThan: Date): Promise<number> {
     const directory = nodePath.join(this.root, TMP_DIR);
     let removed = 0;
     let names: string[];
@@ -271,26 +314,59 @@ export class FsDriver implements StorageDriver {
       const file = nodePath.join(directory, name);
       try {
         if ((await stat(file)).mtime < olderThan) {
-          await unlink(file);
+          await rm(file, { recursive: true, force: true });
           removed += 1;
         }
       } catch {
-        // Renamed or removed meanwhile: nothing to purge.
+        // Renamed or removed meanwhile: nothing to reclaim.
       }
     }
     return removed;
   }
 
+  /**
+   * Removes a file or a whole tree: renamed into `~tmp` first, atomically, then removed there.
+   * Removing in place races with writers creating files in the tree (`rm -r` fails ENOTEMPTY) and
+   * leaves it half removed; after the rename a writer recreates the path and lands beside it.
+   */
+  /** Removes `file` or the tree at it; whether anything was there. */
+  async #remove(file: string): Promise<boolean> {
+    // A file goes with one unlink (atomic already); only a directory takes the detour.
+    try {
+      await unlink(file);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      if (code !== 'EISDIR' && code !== 'EPERM') throw error;
+    }
+    const doomed = nodePath.join(this.root, TMP_DIR, `rm-${this.#uuid()}`);
+    try {
+      await mkdir(nodePath.dirname(doomed), { recursive: true });
+      await rename(file, doomed);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && !(await exists(file))) return false; // removed meanwhile
+      if (code !== 'ENOENT' && code !== 'EXDEV' && code !== 'EINVAL') throw error;
+      // ~tmp went meanwhile, or another filesystem is mounted below the root: remove in place.
+      await rm(file, { recursive: true, force: true, maxRetries: 5 });
+      return true;
+    }
+    await rm(doomed, { recursive: true, force: true, maxRetries: 5 });
+    return true;
+  }
+
   /** `rename` into place, creating the parents; retried when a concurrent prune removed them. */
   async #publish(source: string, target: string, path: string, sync = this.#fsync): Promise<void> {
-    for (let attempt = 0; ; attempt += 1) {
-      await mkdir(nodePath.dirname(target), { recursive: true });
+    for (let attempt = 1; ; attempt += 1) {
       try {
+        await mkdir(nodePath.dirname(target), { recursive: true });
         await rename(source, target);
         break;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' && attempt < 5) {
+        if (code === 'ENOENT' && attempt < PUBLISH_ATTEMPTS) {
+          // The parent went (a concurrent prune or delete), or the source did: which one?
           await stat(source).catch((cause: unknown) => {
             throw this.#mapError(cause, path);
           });
@@ -298,6 +374,38 @@ export class FsDriver implements StorageDriver {
         }
         if (code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'ENOTDIR') {
           throw new StorageDriverError(`cannot replace ${path}: ${code}`, NAME, path, { cause: error });
+        }
+        throw error;
+      }
+    }
+    if (sync) await syncPath(nodePath.dirname(target));
+  }
+
+  /** Opens `file` for writing, empty, creating its parents (retried as `#publish` is). */
+  async #openFresh(file: string): Promise<FileHandle> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await mkdir(nodePath.dirname(file), { recursive: true });
+        return await open(file, 'w');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= PUBLISH_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** `link` into place (fails when the name is taken), creating the parents as `#publish` does. */
+  async #create(source: string, target: string, path: string, sync: boolean): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await mkdir(nodePath.dirname(target), { recursive: true });
+        await link(source, target);
+        break;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') throw new PathExistsError(NAME, path);
+        if (code === 'ENOENT' && attempt < PUBLISH_ATTEMPTS) continue;
+        if (code === 'ENOTDIR') {
+          throw new StorageDriverError(`cannot create ${path}: ${code}`, NAME, path, { cause: error });
         }
         throw error;
       }
@@ -328,184 +436,5 @@ export class FsDriver implements StorageDriver {
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR')
       return new PathNotFoundError(NAME, path);
     return error;
-  }
-}
-
-class FsFileWriter implements FileWriter {
-  #size: number;
-  #position: number;
-  /** Small chunks are copied here and written together; allocated on first use. */
-  #buffer: Buffer | undefined;
-  #filled = 0;
-  #done = false;
-  #unsynced = 0;
-  #syncing: Promise<void> | undefined;
-  #syncError: unknown;
-
-  constructor(
-    readonly path: string,
-    private readonly handle: FileHandle,
-    size: number,
-    private readonly bufferSize: number,
-    private readonly actions: {
-      readonly sync: boolean;
-      /** The pending file on disk. */
-      readonly file: string;
-      publish(): Promise<void>;
-      discard(): Promise<void>;
-    },
-  ) {
-    this.#size = size;
-    this.#position = size;
-  }
-
-  get size(): number {
-    return this.#size;
-  }
-
-  async write(chunk: Uint8Array): Promise<void> {
-    this.#assertOpen();
-    if (chunk.length === 0) return;
-    if (chunk.length >= this.bufferSize) {
-      // Large chunks go straight to the file; the caller gets its buffer back only afterwards.
-      await this.#flush();
-      await this.#writeAll(chunk);
-      this.#size += chunk.length;
-      return;
-    }
-    if (this.#filled + chunk.length > this.bufferSize) await this.#flush();
-    this.#buffer ??= Buffer.allocUnsafe(this.bufferSize);
-    this.#buffer.set(chunk, this.#filled);
-    this.#filled += chunk.length;
-    this.#size += chunk.length;
-    if (this.#filled === this.bufferSize) await this.#flush();
-  }
-
-  /**
-   * Flushes to the kernel without fsync: the pending bytes survive a process crash (SIGKILL), and
-   * after an OS crash a resumed writer reports the size that really reached the disk. Uploads
-   * verify their digest at commit, so a lost tail is re-sent or refused, never published.
-   */
-  async close(): Promise<void> {
-    await this.#finish(false);
-  }
-
-  async commit(): Promise<void> {
-    await this.#finish(true);
-    await this.actions.publish();
-  }
-
-  async #finish(publishing: boolean): Promise<void> {
-    this.#assertOpen();
-    this.#done = true;
-    try {
-      await this.#flush();
-      await this.#syncing;
-      if (this.#syncError !== undefined) throw this.#syncError;
-      if (publishing) {
-        // The time stamp is the publish time, whenever the bytes arrived (GC's grace period uses it).
-        const now = new Date();
-        await this.handle.utimes(now, now);
-        if (this.actions.sync) await this.handle.sync();
-      }
-    } finally {
-      this.#buffer = undefined;
-      await this.handle.close();
-    }
-    if (!publishing && this.actions.sync && this.#unsynced >= WRITE_BEHIND_ON_CLOSE_BYTES) {
-      // Write-behind across requests: a chunked push closes its writer after every PATCH, so the
-      // in-writer write-behind never fires and the commit's fsync would flush the whole blob at
-      // once (2–3 s per GiB here). Start the flush now, without waiting for it.
-      startWriteBack(this.actions.file);
-    }
-  }
-
-  async cancel(): Promise<void> {
-    if (!this.#done) {
-      this.#done = true;
-      this.#buffer = undefined;
-      await this.#syncing;
-      await this.handle.close();
-    }
-    await this.actions.discard();
-  }
-
-  async #flush(): Promise<void> {
-    if (this.#filled === 0 || !this.#buffer) return;
-    const filled = this.#filled;
-    this.#filled = 0;
-    await this.#writeAll(this.#buffer.subarray(0, filled));
-  }
-
-  async #writeAll(data: Uint8Array): Promise<void> {
-    let written = 0;
-    while (written < data.length) {
-      const { bytesWritten } = await this.handle.write(
-        data,
-        written,
-        data.length - written,
-        this.#position + written,
-      );
-      written += bytesWritten;
-    }
-    this.#position += data.length;
-    this.#unsynced += data.length;
-    if (this.actions.sync && this.#unsynced >= WRITE_BEHIND_BYTES && !this.#syncing) {
-      // Write-behind: let the disk catch up while more bytes arrive, so the fsync before publishing
-      // only has the tail left to flush. Its outcome is awaited (and any error thrown) at the end.
-      this.#unsynced = 0;
-      this.#syncing = this.handle.datasync().then(
-        () => {
-          this.#syncing = undefined;
-        },
-        (error: unknown) => {
-          this.#syncing = undefined;
-          this.#syncError ??= error;
-        },
-      );
-    }
-  }
-
-  #assertOpen(): void {
-    if (this.#done) throw new StorageDriverError('writer is already closed', NAME, this.path);
-  }
-}
-
-/** The whole file when it is at most `limit` bytes, else `undefined` (read it asynchronously). */
-function readSmallFileSync(file: string, limit: number): Buffer | undefined {
-  const fd = openSync(file, 'r');
-  try {
-    const { size } = fstatSync(fd);
-    if (size > limit) return undefined;
-    const content = Buffer.allocUnsafe(size);
-    let read = 0;
-    while (read < size) {
-      const count = readSync(fd, content, read, size - read, read);
-      if (count === 0) break;
-      read += count;
-    }
-    return read === size ? content : content.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Starts the disk writing `file`'s dirty pages and returns at once: a hint, so that a later fsync
- * has little left to flush. Failures (the file moved or removed meanwhile) do not matter.
- */
-function startWriteBack(file: string): void {
-  open(file, 'r')
-    .then((handle) => handle.datasync().finally(() => handle.close()))
-    .catch(() => undefined);
-}
-
-/** fsync of a file or a directory (a directory's entries: a rename into it). */
-async function syncPath(file: string): Promise<void> {
-  const handle = await open(file, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

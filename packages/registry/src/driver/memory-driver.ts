@@ -4,7 +4,10 @@ import {
   type FileInfo,
   type FileWriter,
   InvalidOffsetError,
+  PathExistsError,
   PathNotFoundError,
+  type PendingWriter,
+  type PutContentOptions,
   type StorageDriver,
   StorageDriverError,
 } from './storage-driver.js';
@@ -29,7 +32,7 @@ const NAME = 'inmemory';
 export class MemoryDriver implements StorageDriver {
   readonly name = NAME;
   readonly #files = new Map<string, MemoryFile>();
-  readonly #pending = new Map<string, Uint8Array[]>();
+  readonly #pending = new Map<string, { chunks: Uint8Array[]; modifiedAt: Date }>();
   readonly #clock: () => Date;
 
   constructor(options: MemoryDriverOptions = {}) {
@@ -40,9 +43,12 @@ export class MemoryDriver implements StorageDriver {
     return this.#file(path).content.slice();
   }
 
-  async putContent(path: string, content: Uint8Array): Promise<void> {
+  async putContent(path: string, content: Uint8Array, options: PutContentOptions = {}): Promise<void> {
     assertValidPath(NAME, path);
     this.#assertNoFileAbove(path);
+    if (options.exclusive && (this.#files.has(path) || this.#hasAnythingUnder(path))) {
+      throw new PathExistsError(NAME, path);
+    }
     this.#files.set(path, { content: content.slice(), modifiedAt: this.#clock() });
   }
 
@@ -64,14 +70,14 @@ export class MemoryDriver implements StorageDriver {
     if (options.append) {
       const pending = this.#pending.get(path);
       if (!pending) throw new PathNotFoundError(NAME, path);
-      chunks = pending;
+      chunks = pending.chunks;
     } else {
       chunks = [];
     }
     this.#pending.delete(path);
     return new MemoryFileWriter(path, chunks, {
       close: (written) => {
-        this.#pending.set(path, written);
+        this.#pending.set(path, { chunks: written, modifiedAt: this.#clock() });
       },
       commit: (written) => {
         this.#assertNoFileAbove(path);
@@ -131,6 +137,21 @@ export class MemoryDriver implements StorageDriver {
     }
   }
 
+  async pendingWriters(path: string): Promise<PendingWriter[]> {
+    assertValidPath(NAME, path);
+    const prefix = `${path}/`;
+    return [...this.#pending]
+      .filter(([key]) => key === path || key.startsWith(prefix))
+      .sort(([a], [b]) => compareBytes(a, b))
+      .map(([key, entry]) => ({ path: key, modifiedAt: entry.modifiedAt }));
+  }
+
+  #hasAnythingUnder(path: string): boolean {
+    const prefix = `${path}/`;
+    for (const key of this.#files.keys()) if (key.startsWith(prefix)) return true;
+    return false;
+  }
+
   #file(path: string): MemoryFile {
     assertValidPath(NAME, path);
     const file = this.#files.get(path);
@@ -187,6 +208,13 @@ class MemoryFileWriter implements FileWriter {
 
   async cancel(): Promise<void> {
     this.#done = true;
+  }
+
+  /** Leaves the pending content as it is: the bytes written stay, as in a file another writer shares. */
+  async abandon(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    this.callbacks.close(this.chunks);
   }
 
   #assertOpen(): void {

@@ -1,46 +1,48 @@
 import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
   CopyObjectCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
-  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  UploadPartCommand,
-  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Logger } from '@glci/config';
-import { mapS3Error, StorageBackendError } from './s3/errors.js';
+import {
+  abortUploadsUnder,
+  deleteUnder,
+  hasAnythingUnder,
+  listPage,
+  multipartUploadsUnder,
+  objectsUnder,
+} from './s3/bucket-listing.js';
+import { mapS3Error } from './s3/errors.js';
 import { LargeReadAgent } from './s3/large-read-agent.js';
-import { type ListingPage, listChildren } from './s3/list-children.js';
+import { listChildren } from './s3/list-children.js';
 import { normalizePrefix, type S3DriverOptions } from './s3/options.js';
-import { MIN_PART_SIZE, S3FileWriter, type WriterOperations } from './s3/s3-file-writer.js';
+import { MIN_PART_SIZE, S3FileWriter } from './s3/s3-file-writer.js';
+import { S3Requests } from './s3/s3-requests.js';
+import { checkConditionalWrites, multipartCopy } from './s3/server-side.js';
+import { abortUpload, type SseHeaders, writerOperations } from './s3/writer-operations.js';
 import { decodeWriterState } from './s3/writer-state.js';
 import {
   assertValidPath,
   type FileInfo,
   type FileWriter,
   InvalidOffsetError,
+  PathExistsError,
   PathNotFoundError,
+  type PendingWriter,
+  type PutContentOptions,
   type StorageDriver,
 } from './storage-driver.js';
 
 export type { S3DriverOptions } from './s3/options.js';
-
-/** Any S3 command, carrying its output type for `#send`. */
-type SendableCommand<Output> = { readonly input: object } & {
-  resolveMiddleware(...args: never[]): (...args: never[]) => Promise<{ output: Output }>;
-};
 
 /*
  * In the bucket, under `prefix`:
@@ -68,6 +70,7 @@ export class S3Driver implements StorageDriver {
   readonly #client: S3Client;
   readonly #options: S3DriverOptions;
   readonly #logger: Logger | undefined;
+  readonly #requests: S3Requests;
 
   constructor(options: S3DriverOptions) {
     this.#options = options;
@@ -93,6 +96,7 @@ export class S3Driver implements StorageDriver {
         connectionTimeout: options.connectionTimeoutMs ?? 10_000,
       },
     });
+    this.#requests = new S3Requests(this.#client, this.bucket, NAME, this.#logger);
   }
 
   /** Checks that the bucket exists and the credentials may use it; throws a `StorageBackendError`. */
@@ -107,11 +111,12 @@ export class S3Driver implements StorageDriver {
         bucket: this.bucket,
       });
     }
+    await checkConditionalWrites(this.#client, this.bucket, this.#root, this.#logger);
   }
 
   async getContent(path: string, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
     const key = this.#key(path);
-    const response = await this.#send(
+    const response = await this.#requests.send(
       'GetObject',
       path,
       new GetObjectCommand({ Bucket: this.bucket, Key: key }),
@@ -124,8 +129,29 @@ export class S3Driver implements StorageDriver {
     }
   }
 
-  async putContent(path: string, content: Uint8Array): Promise<void> {
+  async putContent(path: string, content: Uint8Array, options: PutContentOptions = {}): Promise<void> {
     const key = this.#key(path);
+    if (options.exclusive) {
+      // S3's conditional write: 412 when the key exists, 409 when another conditional write of the
+      // same key is in progress. Exactly one of concurrent creators wins.
+      try {
+        await this.#client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: content,
+            ContentLength: content.length,
+            IfNoneMatch: '*',
+            ...this.#sse(),
+          }),
+        );
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 412 || status === 409) throw new PathExistsError(NAME, path);
+        throw mapS3Error(error, { driver: NAME, operation: 'PutObject', bucket: this.bucket, path });
+      }
+      return;
+    }
     // lib-storage: one PutObject for small content, a multipart upload beyond the part size.
     const upload = new Upload({
       client: this.#client,
@@ -181,15 +207,19 @@ export class S3Driver implements StorageDriver {
     if (options.append && !pending) throw new PathNotFoundError(NAME, path);
     if (!options.append && pending) {
       // Discard the pending content: a writer without append starts empty.
-      if (pending.uploadId !== undefined) await this.#abort(path, key, pending.uploadId);
-      await this.#send('DeleteObject', path, new DeleteObjectCommand({ Bucket: this.bucket, Key: stateKey }));
+      if (pending.uploadId !== undefined) await abortUpload(this.#requests, path, key, pending.uploadId);
+      await this.#requests.send(
+        'DeleteObject',
+        path,
+        new DeleteObjectCommand({ Bucket: this.bucket, Key: stateKey }),
+      );
     }
     return new S3FileWriter({
       driver: NAME,
       path,
       partSize: this.#partSize(),
       queueSize: this.#options.queueSize ?? 2,
-      operations: this.#writerOperations(path, key, stateKey),
+      operations: writerOperations(this.#requests, { path, key, stateKey, sse: this.#sse() }),
       ...(options.append && pending ? { resumed: pending } : {}),
     });
   }
@@ -208,7 +238,7 @@ export class S3Driver implements StorageDriver {
       const mapped = mapS3Error(error, { driver: NAME, operation: 'HeadObject', bucket: this.bucket, path });
       if (!(mapped instanceof PathNotFoundError)) throw mapped;
     }
-    const listing = await this.#send(
+    const listing = await this.#requests.send(
       'ListObjectsV2',
       path,
       new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${key}/`, MaxKeys: 1 }),
@@ -228,8 +258,8 @@ export class S3Driver implements StorageDriver {
     if (options.limit !== undefined && options.limit <= 0) return await this.#emptyPage(path, directoryKey);
     const { names, sawAnything } = await listChildren(
       {
-        page: (page) => this.#listPage(path, directoryKey, page),
-        hasDirectory: (name) => this.#hasAnythingUnder(path, `${directoryKey}${name}/`),
+        page: (page) => listPage(this.#requests, path, directoryKey, page),
+        hasDirectory: (name) => hasAnythingUnder(this.#requests, path, `${directoryKey}${name}/`),
       },
       {
         ...(after !== undefined ? { startAfter: after } : {}),
@@ -246,14 +276,14 @@ export class S3Driver implements StorageDriver {
   async move(sourcePath: string, destinationPath: string): Promise<void> {
     const source = this.#key(sourcePath);
     const destination = this.#key(destinationPath);
-    const head = await this.#send(
+    const head = await this.#requests.send(
       'HeadObject',
       sourcePath,
       new HeadObjectCommand({ Bucket: this.bucket, Key: source }),
     );
     const size = head.ContentLength ?? 0;
     if (size <= MAX_COPY_OBJECT_SIZE) {
-      await this.#send(
+      await this.#requests.send(
         'CopyObject',
         destinationPath,
         new CopyObjectCommand({
@@ -264,9 +294,20 @@ export class S3Driver implements StorageDriver {
         }),
       );
     } else {
-      await this.#multipartCopy(sourcePath, source, destinationPath, destination, size);
+      await multipartCopy(this.#requests, {
+        source: { path: sourcePath, key: source, copySource: this.#copySource(source) },
+        destination: writerOperations(this.#requests, {
+          path: destinationPath,
+          key: destination,
+          stateKey: this.#stateKey(destinationPath),
+          sse: this.#sse(),
+        }),
+        destinationKey: destination,
+        size,
+        partSize: COPY_PART_SIZE,
+      });
     }
-    await this.#send(
+    await this.#requests.send(
       'DeleteObject',
       sourcePath,
       new DeleteObjectCommand({ Bucket: this.bucket, Key: source }),
@@ -277,12 +318,49 @@ export class S3Driver implements StorageDriver {
     const key = this.#key(path);
     const stateKey = this.#stateKey(path);
     await Promise.all([
-      this.#send('DeleteObject', path, new DeleteObjectCommand({ Bucket: this.bucket, Key: key })),
-      this.#deleteUnder(path, `${key}/`),
-      this.#send('DeleteObject', path, new DeleteObjectCommand({ Bucket: this.bucket, Key: stateKey })),
-      this.#deleteUnder(path, `${stateKey}/`),
-      this.#abortUploadsUnder(path, key),
+      this.#requests.send('DeleteObject', path, new DeleteObjectCommand({ Bucket: this.bucket, Key: key })),
+      deleteUnder(this.#requests, path, `${key}/`),
+      this.#requests.send(
+        'DeleteObject',
+        path,
+        new DeleteObjectCommand({ Bucket: this.bucket, Key: stateKey }),
+      ),
+      deleteUnder(this.#requests, path, `${stateKey}/`),
+      abortUploadsUnder(this.#requests, path, key),
     ]);
+  }
+
+  /** Closed, uncommitted writers at or below `path`: their state objects under `~writers/`. */
+  async pendingWriters(path: string): Promise<PendingWriter[]> {
+    const stateKey = this.#stateKey(path);
+    this.#key(path); // validates the path
+    const found: PendingWriter[] = [];
+    const writersRoot = `${this.#root}${WRITERS}`;
+    for (const prefix of [stateKey, `${stateKey}/`]) {
+      for await (const object of objectsUnder(this.#requests, path, prefix, prefix === stateKey)) {
+        found.push({ path: `/${object.key.slice(writersRoot.length)}`, modifiedAt: object.modifiedAt });
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Aborts multipart uploads started before `olderThan` that no writer state refers to: what a
+   * `putContent` of large content (lib-storage) left when its process died. Writers' uploads are
+   * never touched here; they go with their writer (`delete`, `cancel`).
+   */
+  async reclaimTemporaryFiles(olderThan: Date): Promise<number> {
+    let reclaimed = 0;
+    for await (const upload of multipartUploadsUnder(this.#requests, undefined, this.#root)) {
+      if (!upload.Initiated || upload.Initiated >= olderThan) continue;
+      const path = `/${upload.Key.slice(this.#root.length)}`;
+      if (path.includes('~')) continue;
+      const state = await this.#readState(path, this.#stateKey(path)).catch(() => undefined);
+      if (state?.uploadId === upload.UploadId) continue;
+      await abortUpload(this.#requests, path, upload.Key, upload.UploadId);
+      reclaimed += 1;
+    }
+    return reclaimed;
   }
 
   async redirectUrl(
@@ -321,7 +399,7 @@ export class S3Driver implements StorageDriver {
     return Math.max(MIN_PART_SIZE, this.#options.partSize ?? DEFAULT_PART_SIZE);
   }
 
-  #sse(): { ServerSideEncryption?: 'AES256' | 'aws:kms'; SSEKMSKeyId?: string } {
+  #sse(): SseHeaders {
     const { serverSideEncryption, kmsKeyId } = this.#options;
     return {
       ...(serverSideEncryption ? { ServerSideEncryption: serverSideEncryption } : {}),
@@ -333,46 +411,10 @@ export class S3Driver implements StorageDriver {
     return `${this.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
   }
 
-  /** Sends one command, mapping errors; logs requests the SDK had to retry. */
-  async #send<Output extends { $metadata: { attempts?: number } }>(
-    operation: string,
-    path: string | undefined,
-    command: SendableCommand<Output>,
-    signal?: AbortSignal,
-  ): Promise<Output> {
-    try {
-      const output = (await this.#client.send(
-        command as unknown as Parameters<S3Client['send']>[0],
-        signal ? { abortSignal: signal } : {},
-      )) as Output;
-      const attempts = output.$metadata.attempts ?? 1;
-      if (attempts > 1)
-        this.#logger?.warn('S3 request succeeded after retries', { operation, path, attempts });
-      return output;
-    } catch (error) {
-      const mapped = mapS3Error(error, {
-        driver: NAME,
-        operation,
-        bucket: this.bucket,
-        ...(path !== undefined ? { path } : {}),
-      });
-      if (mapped instanceof StorageBackendError) {
-        this.#logger?.error('S3 request failed', {
-          operation,
-          path,
-          failure: mapped.failure,
-          code: mapped.details.code,
-          status: mapped.details.status,
-        });
-      }
-      throw mapped;
-    }
-  }
-
   async #readState(path: string, stateKey: string) {
     let bytes: Uint8Array;
     try {
-      const response = await this.#send(
+      const response = await this.#requests.send(
         'GetObject',
         path,
         new GetObjectCommand({ Bucket: this.bucket, Key: stateKey }),
@@ -390,239 +432,10 @@ export class S3Driver implements StorageDriver {
     }
   }
 
-  #writerOperations(path: string, key: string, stateKey: string): WriterOperations {
-    const bucket = this.bucket;
-    return {
-      createUpload: async () => {
-        const output = await this.#send(
-          'CreateMultipartUpload',
-          path,
-          new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...this.#sse() }),
-        );
-        if (!output.UploadId) throw new Error('CreateMultipartUpload returned no UploadId');
-        this.#logger?.debug('multipart upload started', { path, uploadId: output.UploadId });
-        return output.UploadId;
-      },
-      uploadPart: async (uploadId, partNumber, body) => {
-        const output = await this.#send(
-          'UploadPart',
-          path,
-          new UploadPartCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            PartNumber: partNumber,
-            Body: body,
-            ContentLength: body.length,
-          }),
-        );
-        if (!output.ETag) throw new Error(`UploadPart ${partNumber} returned no ETag`);
-        return output.ETag;
-      },
-      completeUpload: async (uploadId, parts) => {
-        await this.#send(
-          'CompleteMultipartUpload',
-          path,
-          new CompleteMultipartUploadCommand({
-            Bucket: bucket,
-            Key: key,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: parts.map((part) => ({ PartNumber: part.n, ETag: part.etag })) },
-          }),
-        );
-        this.#logger?.debug('multipart upload completed', { path, uploadId, parts: parts.length });
-      },
-      abortUpload: (uploadId) => this.#abort(path, key, uploadId),
-      putObject: async (body) => {
-        await this.#send(
-          'PutObject',
-          path,
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Body: body,
-            ContentLength: body.length,
-            ...this.#sse(),
-          }),
-        );
-      },
-      putState: async (bytes) => {
-        await this.#send(
-          'PutObject',
-          path,
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: stateKey,
-            Body: bytes,
-            ContentLength: bytes.length,
-            ...this.#sse(),
-          }),
-        );
-      },
-      deleteState: async () => {
-        await this.#send('DeleteObject', path, new DeleteObjectCommand({ Bucket: bucket, Key: stateKey }));
-      },
-    };
-  }
-
-  async #abort(path: string, key: string, uploadId: string): Promise<void> {
-    try {
-      await this.#send(
-        'AbortMultipartUpload',
-        path,
-        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
-      );
-    } catch (error) {
-      // Already completed or aborted (another node, or a crash after completing): nothing to free.
-      if (!(error instanceof PathNotFoundError)) throw error;
-    }
-  }
-
-  async #listPage(
-    path: string,
-    directoryKey: string,
-    page: { startAfter?: string; token?: string; maxKeys: number },
-  ): Promise<ListingPage> {
-    const output = await this.#send(
-      'ListObjectsV2',
-      path,
-      new ListObjectsV2Command({
-        Bucket: this.bucket,
-        Prefix: directoryKey,
-        Delimiter: '/',
-        MaxKeys: page.maxKeys,
-        ...(page.token !== undefined
-          ? { ContinuationToken: page.token }
-          : page.startAfter !== undefined
-            ? { StartAfter: `${directoryKey}${page.startAfter}` }
-            : {}),
-      }),
-    );
-    const files = (output.Contents ?? [])
-      .map((object) => (object.Key ?? '').slice(directoryKey.length))
-      .filter((name) => name !== '');
-    const directories = (output.CommonPrefixes ?? [])
-      .map((prefix) => (prefix.Prefix ?? '').slice(directoryKey.length).replace(/\/$/, ''))
-      .filter((name) => name !== '');
-    const keys = [...files, ...directories.map((name) => `${name}/`)].sort();
-    return {
-      files,
-      directories,
-      lastKey: keys[keys.length - 1],
-      truncated: output.IsTruncated ?? false,
-      nextToken: output.NextContinuationToken,
-    };
-  }
-
-  async #hasAnythingUnder(path: string, prefix: string): Promise<boolean> {
-    const output = await this.#send(
-      'ListObjectsV2',
-      path,
-      new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, MaxKeys: 1 }),
-    );
-    return (output.KeyCount ?? output.Contents?.length ?? 0) > 0;
-  }
-
   /** `[]` for an existing directory, `PathNotFoundError` otherwise. */
   async #emptyPage(path: string, directoryKey: string): Promise<string[]> {
-    if (!(await this.#hasAnythingUnder(path, directoryKey))) throw new PathNotFoundError(NAME, path);
+    if (!(await hasAnythingUnder(this.#requests, path, directoryKey)))
+      throw new PathNotFoundError(NAME, path);
     return [];
-  }
-
-  /** Deletes every object under `prefix`, 1,000 per request, reading one listing page at a time. */
-  async #deleteUnder(path: string, prefix: string): Promise<void> {
-    let token: string | undefined;
-    do {
-      const output = await this.#send(
-        'ListObjectsV2',
-        path,
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          MaxKeys: 1000,
-          ...(token ? { ContinuationToken: token } : {}),
-        }),
-      );
-      const keys = (output.Contents ?? []).flatMap((object) => (object.Key ? [{ Key: object.Key }] : []));
-      if (keys.length > 0) {
-        const result = await this.#send(
-          'DeleteObjects',
-          path,
-          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys, Quiet: true } }),
-        );
-        const failed = result.Errors?.[0];
-        if (failed) {
-          throw mapS3Error(
-            { Code: failed.Code, message: failed.Message },
-            { driver: NAME, operation: 'DeleteObjects', bucket: this.bucket, path },
-          );
-        }
-      }
-      token = output.IsTruncated ? output.NextContinuationToken : undefined;
-    } while (token);
-  }
-
-  /** Aborts multipart uploads of `key` and of keys under `key/` (writers never committed). */
-  async #abortUploadsUnder(path: string, key: string): Promise<void> {
-    let keyMarker: string | undefined;
-    let uploadIdMarker: string | undefined;
-    for (;;) {
-      const output = await this.#send(
-        'ListMultipartUploads',
-        path,
-        new ListMultipartUploadsCommand({
-          Bucket: this.bucket,
-          Prefix: key,
-          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-          ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
-        }),
-      );
-      for (const upload of output.Uploads ?? []) {
-        if (!upload.Key || !upload.UploadId) continue;
-        if (upload.Key !== key && !upload.Key.startsWith(`${key}/`)) continue;
-        await this.#abort(path, upload.Key, upload.UploadId);
-      }
-      if (!output.IsTruncated) return;
-      keyMarker = output.NextKeyMarker;
-      uploadIdMarker = output.NextUploadIdMarker;
-      if (!keyMarker) return;
-    }
-  }
-
-  /** Server-side copy of an object above CopyObject's 5 GiB limit, part by part. */
-  async #multipartCopy(
-    sourcePath: string,
-    source: string,
-    destinationPath: string,
-    destination: string,
-    size: number,
-  ): Promise<void> {
-    const operations = this.#writerOperations(destinationPath, destination, this.#stateKey(destinationPath));
-    const uploadId = await operations.createUpload();
-    try {
-      const parts: Array<{ n: number; etag: string; size: number }> = [];
-      for (let offset = 0, n = 1; offset < size; offset += COPY_PART_SIZE, n += 1) {
-        const end = Math.min(size, offset + COPY_PART_SIZE) - 1;
-        const output = await this.#send(
-          'UploadPartCopy',
-          sourcePath,
-          new UploadPartCopyCommand({
-            Bucket: this.bucket,
-            Key: destination,
-            UploadId: uploadId,
-            PartNumber: n,
-            CopySource: this.#copySource(source),
-            CopySourceRange: `bytes=${offset}-${end}`,
-          }),
-        );
-        const etag = output.CopyPartResult?.ETag;
-        if (!etag) throw new Error(`UploadPartCopy ${n} returned no ETag`);
-        parts.push({ n, etag, size: end - offset + 1 });
-      }
-      await operations.completeUpload(uploadId, parts);
-    } catch (error) {
-      await operations.abortUpload(uploadId).catch(() => undefined);
-      throw error;
-    }
   }
 }

@@ -27,6 +27,10 @@ import type { Readable } from 'node:stream';
  *   (and discards pending writers there), but never a sibling sharing a prefix (`/a/b` vs `/a/bc`).
  * - `stat(...).modifiedAt` changes on every `putContent`/`commit` (GC grace periods rely on it).
  * - `putContent` is safe to call concurrently on one path: the last rename wins, whole.
+ * - `putContent(path, bytes, { exclusive: true })` creates the file only if nothing is at `path`:
+ *   of any number of concurrent exclusive puts to one path (from any process or node sharing the
+ *   backend) exactly one succeeds, and the others reject with `PathExistsError`. The stores build
+ *   their upload-session leases on it.
  *
  * Every method rejects with `PathNotFoundError` for a missing path (except `delete`, which is a no-op
  * there), `InvalidPathError` for a malformed one, `InvalidOffsetError` for a read past the end.
@@ -38,9 +42,10 @@ export interface StorageDriver {
   /**
    * Writes the whole file atomically. `durable: false` is a hint that the content (e.g. upload
    * session state) need only survive a process crash, not an OS crash, so a driver may skip its
-   * flush to disk; drivers without such a cost ignore it.
+   * flush to disk; drivers without such a cost ignore it. `exclusive: true` creates the file only
+   * when nothing is at `path` (`PathExistsError` otherwise), atomically across processes and nodes.
    */
-  putContent(path: string, content: Uint8Array, options?: { durable?: boolean }): Promise<void>;
+  putContent(path: string, content: Uint8Array, options?: PutContentOptions): Promise<void>;
   /** A stream of the file from `offset` (default 0), at most `length` bytes when given. */
   reader(
     path: string,
@@ -67,8 +72,35 @@ export interface StorageDriver {
    * written again. Optional.
    */
   readonly localFiles?: LocalFileAdopter;
+  /**
+   * Every closed, uncommitted writer at `path` or below it, with the time it was last written
+   * (`[]` when there is none). The stores use it to find the data of upload sessions whose state is
+   * gone (a crash between two writes, a session deleted meanwhile) and reclaim it. Optional: a
+   * driver without it leaves such leftovers to `delete` of their directory.
+   */
+  pendingWriters?(path: string): Promise<PendingWriter[]>;
+  /**
+   * Removes the driver's own temporary objects not modified since `olderThan` (a `putContent` a
+   * crashed process left half done, a multipart upload nobody will complete); returns how many.
+   * Optional: drivers without such objects have nothing to reclaim.
+   */
+  reclaimTemporaryFiles?(olderThan: Date): Promise<number>;
   /** Releases connections, timers and handles. */
   close?(): Promise<void>;
+}
+
+export interface PutContentOptions {
+  /** `false`: the content need only survive a process crash (a driver may skip its fsync). */
+  readonly durable?: boolean;
+  /** Create only: reject with `PathExistsError` when something is already at the path. */
+  readonly exclusive?: boolean;
+}
+
+/** A closed, uncommitted writer (see `StorageDriver.pendingWriters`). */
+export interface PendingWriter {
+  /** The driver path the writer would publish at. */
+  readonly path: string;
+  readonly modifiedAt: Date;
 }
 
 /** See `StorageDriver.localFiles`. */
@@ -106,6 +138,12 @@ export interface FileWriter {
   commit(): Promise<void>;
   /** Discards everything written and releases the writer. */
   cancel(): Promise<void>;
+  /**
+   * Releases the writer without persisting anything more: no flush of buffered bytes, no state
+   * written, the pending content left as it is. For a writer whose caller lost the right to write
+   * (another writer took over the path). Optional; without it the caller just drops the writer.
+   */
+  abandon?(): Promise<void>;
 }
 
 export const PATH_PATTERN = /^(\/[A-Za-z0-9._-]+)+$/;
@@ -125,6 +163,13 @@ export class StorageDriverError extends Error {
 export class PathNotFoundError extends StorageDriverError {
   constructor(driver: string, path: string) {
     super(`path not found: ${path}`, driver, path);
+  }
+}
+
+/** An exclusive `putContent` found the path taken. */
+export class PathExistsError extends StorageDriverError {
+  constructor(driver: string, path: string) {
+    super(`path exists: ${path}`, driver, path);
   }
 }
 

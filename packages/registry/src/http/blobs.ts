@@ -14,7 +14,9 @@ import { relayPositional } from './relay-positional.js';
 export async function getBlob(ctx: RequestContext): Promise<void> {
   const digest = parseDigest(ctx.reference);
   const repository = await ctx.repository();
-  const descriptor = await repository.blobs.stat(digest);
+  // A HEAD is how a pushing client decides to skip an upload: keep the blob from GC for it.
+  const refresh = ctx.isHead && !ctx.deps.settings.readOnly;
+  const descriptor = await repository.blobs.stat(digest, refresh ? { refresh } : undefined);
   const text = ctx.reference;
   const etag = `"${text}"`;
 

@@ -3,6 +3,7 @@ import type { Logger } from '@glci/config';
 import {
   type Action,
   type AuthRequest,
+  type ConnectionInfo,
   type Credentials,
   parseCredentials,
   type RegistryAuth,
@@ -125,6 +126,7 @@ export class RequestContext {
       actions,
       credentials: this.credentials,
       origin: originOf(this.req),
+      ...connectionOf(this.req),
     };
     const decision = await this.deps.auth.authorize(request);
     return decision.kind === 'allow';
@@ -167,6 +169,24 @@ export function originOf(req: IncomingMessage): string {
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
   const host = req.headers.host ?? `${req.socket.localAddress}:${req.socket.localPort}`;
   return `${encrypted ? 'https' : 'http'}://${host}`;
+}
+
+/** The request's connection as the server's socket sees it (`{}` without a socket address). */
+export function connectionOf(req: IncomingMessage): { connection?: ConnectionInfo } {
+  const socket = req.socket;
+  const localAddress = socket?.localAddress;
+  const localPort = socket?.localPort;
+  if (!localAddress || !localPort) return {};
+  const encrypted = (socket as { encrypted?: boolean }).encrypted === true;
+  const host = localAddress.includes(':') ? `[${localAddress}]` : localAddress;
+  return {
+    connection: {
+      local: `${encrypted ? 'https' : 'http'}://${host}:${localPort}`,
+      localAddress,
+      localPort,
+      remoteAddress: socket.remoteAddress ?? '',
+    },
+  };
 }
 
 /** Sends a JSON body; for HEAD only the headers. */

@@ -76,12 +76,11 @@ export async function putManifest(ctx: RequestContext): Promise<void> {
   const mediaType = contentType(ctx.req.headers['content-type']);
   const repository = await ctx.repository();
   // Stored under the algorithm the client chose, so that `Location` (the digest it sent) resolves.
-  const result = await repository.manifests.put(
-    content,
-    mediaType,
-    expected ? { digestAlgorithm: expected.algorithm } : {},
-  );
-  for (const tag of tags) await repository.tags.tag(tag, result.descriptor);
+  // The store tags it too: it checks manifest, tags and references together once published.
+  const result = await repository.manifests.put(content, mediaType, {
+    ...(expected ? { digestAlgorithm: expected.algorithm } : {}),
+    tags,
+  });
 
   const digest = String(result.descriptor.digest);
   const headers: Record<string, string | number> = {

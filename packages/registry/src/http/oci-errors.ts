@@ -22,7 +22,9 @@ import {
   TooManyRequestsError,
   UnauthorizedError,
   UnsupportedError,
+  UploadIdleError,
   UploadRangeError,
+  UploadSessionBusyError,
   UpstreamError,
 } from '../errors.js';
 
@@ -93,6 +95,18 @@ export function toOciError(error: unknown): OciErrorResponse | undefined {
       detail: { expectedOffset: error.expectedOffset, size: error.currentSize },
       headers: { Range: uploadRange(error.currentSize) },
     };
+  }
+  if (error instanceof UploadSessionBusyError) {
+    return {
+      status: 416,
+      code: 'BLOB_UPLOAD_INVALID',
+      message: error.message,
+      detail: { size: error.currentSize, reason: 'session in use' },
+      headers: { Range: uploadRange(error.currentSize) },
+    };
+  }
+  if (error instanceof UploadIdleError) {
+    return { status: 408, code: 'BLOB_UPLOAD_INVALID', message: error.message };
   }
   if (error instanceof BlobUploadInvalidError) {
     return { status: 400, code: 'BLOB_UPLOAD_INVALID', message: error.message };
@@ -228,13 +242,22 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
     'Content-Length': Buffer.byteLength(body),
     ...response.headers,
   };
-  if (!req.complete && req.readableLength !== undefined && hasBody(req)) headers.Connection = 'close';
+  if (!req.complete && req.readableLength !== undefined && !drainable(req)) headers.Connection = 'close';
   res.writeHead(response.status, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
   return response.status;
 }
 
-function hasBody(req: IncomingMessage): boolean {
+/**
+ * An unread body is read and dropped after the answer (Node does it, and the upload handlers keep
+ * a refused body flowing) when it is known to be small: a client that sends its whole body before
+ * reading the answer then gets the answer, not a broken pipe. A larger body, or one of unknown size
+ * (chunked), closes the connection instead of being downloaded for nothing.
+ */
+const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+
+function drainable(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return false;
   const length = req.headers['content-length'];
-  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+  return length === undefined || (/^[0-9]{1,16}$/.test(length) && Number(length) <= DRAIN_LIMIT_BYTES);
 }

@@ -5,7 +5,7 @@ import { isValidRepositoryName, MAX_NAME_LENGTH } from '../reference.js';
 import { getBase } from './base.js';
 import { deleteBlob, getBlob } from './blobs.js';
 import { listCatalog } from './catalog.js';
-import { type HandlerDeps, originOf, RequestContext } from './context.js';
+import { connectionOf, type HandlerDeps, originOf, RequestContext } from './context.js';
 import { deleteManifest, getManifest, putManifest } from './manifests.js';
 import { HttpError, sendError } from './oci-errors.js';
 import { listReferrers } from './referrers.js';
@@ -211,6 +211,7 @@ export function createRouter(options: RouterOptions): RequestListener {
       credentials: ctx.credentials,
       ...(match.resource === 'catalog' ? { catalog: true } : {}),
       origin: originOf(ctx.req),
+      ...connectionOf(ctx.req),
     });
     if (decision.kind === 'allow') return;
     if (decision.kind === 'challenge') {

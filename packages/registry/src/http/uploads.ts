@@ -78,15 +78,16 @@ export async function patchUpload(ctx: RequestContext): Promise<void> {
   }
   const before = writer.size;
   try {
-    await writer.write(coalescedBody(ctx.req), { expectedOffset: before, signal: ctx.signal });
+    await writeBody(ctx, writer, before);
   } finally {
     ctx.bytesIn += writer.size - before;
+    // Every writing request ends by closing: what arrived is kept and the session's lease released.
+    await writer.close();
   }
   const received = writer.size - before;
   if (length !== undefined && received !== length) {
     throw new SizeInvalidError(`received ${received} bytes, Content-Length said ${length}`);
   }
-  await writer.close();
   ctx.res.writeHead(202, {
     Location: ctx.deps.uploads.location(ctx.name, writer.id),
     Range: uploadRange(writer.size),
@@ -171,7 +172,7 @@ async function writeAndCommit(
   };
   if (length !== 0 && (length !== undefined || ctx.req.headers['transfer-encoding'] !== undefined)) {
     try {
-      await writer.write(coalescedBody(ctx.req), { expectedOffset: before, signal: ctx.signal });
+      await writeBody(ctx, writer, before);
     } catch (error) {
       ctx.bytesIn += writer.size - before;
       await abandon();
@@ -190,6 +191,22 @@ async function writeAndCommit(
     return descriptor;
   } catch (error) {
     ctx.deps.metrics?.uploadSession('failed');
+    throw error;
+  }
+}
+
+/**
+ * Streams the request body into the session. When the write is refused before or while reading it
+ * (the session is busy, the chunk is out of order), the rest of the body is read and dropped, so
+ * that a client sending its whole body before reading the answer gets the answer rather than a
+ * broken pipe; `sendError` closes the connection instead when the body is large or of unknown size.
+ */
+async function writeBody(ctx: RequestContext, writer: BlobWriter, offset: number): Promise<void> {
+  const body = coalescedBody(ctx.req);
+  try {
+    await writer.write(body, { expectedOffset: offset, signal: ctx.signal });
+  } catch (error) {
+    if (!body.destroyed) body.resume();
     throw error;
   }
 }

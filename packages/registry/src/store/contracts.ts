@@ -27,8 +27,13 @@ export interface ByteRange {
 // ---- blobs -------------------------------------------------------------------------------------
 
 export interface BlobStatter {
-  /** The blob's descriptor (media type `application/octet-stream` unless known); BlobUnknownError if absent. */
-  stat(digest: Digest): Promise<Descriptor>;
+  /**
+   * The blob's descriptor (media type `application/octet-stream` unless known); BlobUnknownError if
+   * absent. `refresh`: the caller is about to rely on the blob without uploading it (a HEAD before a
+   * push), so the store keeps it from GC for another grace period (and answers unknown when GC
+   * already took it).
+   */
+  stat(digest: Digest, options?: { refresh?: boolean }): Promise<Descriptor>;
 }
 
 export interface BlobReader {
@@ -45,9 +50,10 @@ export interface BlobIngester {
   put(mediaType: string, content: Uint8Array): Promise<Descriptor>;
   /**
    * Starts an upload session. With `mount`, first tries to link an existing blob instead: from the
-   * repository `from` when given (only if linked there), else from anywhere in the registry. A
-   * successful mount returns a `MountedBlob` (`mounted: true`); when the blob cannot be mounted a
-   * normal session starts and a `BlobWriter` is returned (`mounted` not true), as the spec's 202.
+   * repository `from` when given (only if linked there; the caller checks the client may pull it),
+   * else only if this repository links it already (never from elsewhere). A successful mount
+   * returns a `MountedBlob` (`mounted: true`); when the blob cannot be mounted a normal session
+   * starts and a `BlobWriter` is returned (`mounted` not true), as the spec's 202.
    * `digestAlgorithm` (default sha256) is the algorithm hashed while receiving; committing with
    * another algorithm still works, by re-reading the upload.
    */
@@ -129,14 +135,16 @@ export interface ManifestStore {
   get(digest: Digest): Promise<StoredManifest>;
   /**
    * Validates (JSON, media type, size limit, referenced blobs and child manifests present except
-   * `subject`) and stores the exact bytes; indexes referrers. Throws ManifestInvalidError,
-   * ManifestBlobUnknownError, ManifestTooLargeError. `digestAlgorithm` (default sha256) names
-   * the digest it is stored under: pass the algorithm of a PUT by digest (`sha512:...`).
+   * `subject`) and stores the exact bytes; indexes referrers; points `tags` at it. Throws
+   * ManifestInvalidError, ManifestBlobUnknownError, ManifestTooLargeError, TagInvalidError.
+   * `digestAlgorithm` (default sha256) names the digest it is stored under: pass the algorithm of a
+   * PUT by digest (`sha512:...`). When it resolves, the manifest, its tags and everything it
+   * references exist, whatever deletes and GC ran meanwhile.
    */
   put(
     content: Uint8Array,
     mediaType: string,
-    options?: { digestAlgorithm?: DigestAlgorithm },
+    options?: { digestAlgorithm?: DigestAlgorithm; tags?: readonly string[] },
   ): Promise<ManifestPutResult>;
   /** Removes the manifest and every tag pointing at it. */
   delete(digest: Digest): Promise<void>;
@@ -174,6 +182,6 @@ export interface Namespace {
   hasRepository(name: string): Promise<boolean>;
   /** Repository names in lexical order, strictly after `last`, at most `n`. */
   catalog(options?: { last?: string; n?: number }): Promise<{ repositories: string[]; more: boolean }>;
-  /** Whether a blob exists anywhere in the registry (mount without `from`, GC, stats). */
+  /** Whether a blob exists anywhere in the registry (GC, stats, the pull-through cache). */
   blobExists(digest: Digest): Promise<boolean>;
 }

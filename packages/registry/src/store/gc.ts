@@ -1,21 +1,11 @@
 import type { Logger } from '@glci/config';
 import { type Digest, parseDigest } from '../digest.js';
-import { PathNotFoundError, type StorageDriver } from '../driver/storage-driver.js';
-import { type LinkedDescriptor, listDigests, listOrEmpty, orUndefined, readLink } from './links.js';
-import { parseManifest } from './manifest-validation.js';
+import { planRepository, type RepositoryPlan, reach } from './gc-mark.js';
+import { recoverTrash, type SweepContext, sweepBlobs, sweepLinks, sweepManifests } from './gc-sweep.js';
+import { listDigests, listOrEmpty, orUndefined } from './links.js';
 import type { RegistryNamespace } from './namespace.js';
-import {
-  BLOBS_ROOT,
-  baseName,
-  blobDataPath,
-  layerLinkPath,
-  layersPath,
-  referrerLinkPath,
-  revisionLinkPath,
-  revisionsPath,
-  TRASH_ROOT,
-  trashDataPath,
-} from './paths.js';
+import { BLOBS_ROOT, baseName, blobDataPath, layerLinkPath, layersPath } from './paths.js';
+import { reach as reachPoint } from './store-hooks.js';
 
 export const DEFAULT_GC_GRACE_PERIOD_MS = 60 * 60 * 1000;
 /** Blobs moved to the trash together before the one repository walk that checks them. */
@@ -45,7 +35,8 @@ export interface GarbageCollectOptions {
   readonly deleteUntagged?: boolean;
   /**
    * Content, links and manifests younger than this are never removed (default 1 h): the window a
-   * push has between uploading a blob and pushing the manifest that references it.
+   * push has between uploading a blob and pushing the manifest that references it. A HEAD of a
+   * blob, a mount and a manifest PUT refresh the links they rely on.
    */
   readonly gracePeriodMs?: number;
   /** Roots beyond tags (and, without `deleteUntagged`, every manifest): see `GcRootsProvider`. */
@@ -68,34 +59,29 @@ export interface GarbageCollectReport {
   readonly bytesDeleted: number;
   /** Unreferenced blobs spared because they were written or linked within the grace period. */
   readonly blobsInGracePeriod: number;
+  /** Upload sessions idle past the expiry, removed. */
   readonly uploadsPurged: number;
   readonly uploadBytesPurged: number;
-}
-
-interface RepositoryPlan {
-  readonly name: string;
-  readonly keptManifests: Set<string>;
-  readonly deleteManifests: LinkedDescriptor[];
-  readonly referencedBlobs: Set<string>;
+  /** Remains of sessions that can never be resumed (and driver temporaries), removed at once. */
+  readonly leftoverSessions: number;
+  readonly leftoverTemporaryFiles: number;
 }
 
 /**
- * Mark and sweep over the whole namespace, safe to run while pushes are in flight.
+ * Mark and sweep over the whole namespace, safe while pushes, mounts and deletes are in flight,
+ * from any number of processes and nodes sharing the storage (see `packages/registry/README.md`,
+ * "Garbage collection").
  *
- * Mark, per repository: the roots are every tagged manifest, every manifest when `deleteUntagged`
- * is off, every manifest pushed within the grace period, and what `extraRoots` names (whose
- * repository links are kept too, manifest or blob). From the roots it follows index
- * children, configs and layers. Referrers: a manifest whose `subject` is kept is kept too (a
- * signature lives as long as its image); a `subject` is never kept alive by its referrers.
- * Blob links that no kept manifest references and that are older than the grace period are removed.
+ * Mark, per repository (gc-mark.ts): the roots are every tagged manifest, every manifest when
+ * `deleteUntagged` is off, every manifest pushed within the grace period, and what `extraRoots`
+ * names; from them GC follows index children, configs and layers, and referrers of kept subjects.
  *
- * Sweep, globally: a blob is deleted only if it is not marked, its data is older than the grace
- * period, and no repository links it at the moment of deletion. That last check races with a
- * concurrent mount or commit, so deletion is two-phase: the blob is first moved to the trash, then
- * every repository is re-walked for links, then it is restored if any appeared, else deleted.
- * Writers link first and check the blob after (LinkedBlobStore.link), so either GC sees the new
- * link and restores, or the writer sees the blob gone and withdraws its link (re-uploading or
- * failing the request). A blob being uploaded is not in blobs/ at all; expired sessions are purged.
+ * Sweep (gc-sweep.ts), in three steps, each finished before the next begins: untagged manifests
+ * (with `deleteUntagged`), then blob links no kept manifest references and older than the grace
+ * period, then global blobs nothing links. Every removal is made first and checked after: GC looks
+ * again for references that appeared meanwhile and restores what gained one. Every writer does
+ * the opposite: it publishes its reference, then checks that the target still exists. One of the
+ * two always sees the other, so no accepted push is ever left referring to removed content.
  */
 export async function garbageCollect(
   namespace: RegistryNamespace,
@@ -103,10 +89,12 @@ export async function garbageCollect(
 ): Promise<GarbageCollectReport> {
   const { driver } = namespace;
   const dryRun = options.dryRun ?? false;
+  const deleteUntagged = options.deleteUntagged ?? false;
   const grace = options.gracePeriodMs ?? DEFAULT_GC_GRACE_PERIOD_MS;
   const logger = (options.logger ?? namespace.logger).child({ module: 'registry-gc' });
   const cutoff = namespace.clock().getTime() - grace;
   const isRecent = (date: Date | undefined) => date !== undefined && date.getTime() >= cutoff;
+  const context: SweepContext = { namespace, driver, logger, isRecent, hooks: namespace.hooks };
 
   // Extra roots first: a provider that fails stops the run before anything changed.
   const extra = new Map<string, Set<string>>();
@@ -122,7 +110,8 @@ export async function garbageCollect(
 
   if (!dryRun) await recoverTrash(namespace, logger);
 
-  // Expired upload sessions.
+  // Upload sessions: the remains of those that can never be resumed, then expired ones.
+  const leftovers = await namespace.reclaimLeftovers({ dryRun });
   let uploadsPurged = 0;
   let uploadBytesPurged = 0;
   for (const repository of await namespace.repositoryNames({ includeUploadsOnly: true })) {
@@ -133,39 +122,64 @@ export async function garbageCollect(
 
   // Mark.
   const repositories = await namespace.repositoryNames();
+  const plans: RepositoryPlan[] = [];
+  for (const name of repositories) {
+    const tags = (await namespace.repository(name)).tags;
+    plans.push(
+      await planRepository(driver, name, tags, {
+        deleteUntagged,
+        isRecent,
+        pinned: extra.get(name) ?? new Set(),
+      }),
+    );
+  }
+  if (namespace.hooks) await reachPoint(namespace.hooks, 'gc:marked', {});
+
+  // What extra roots name is kept wherever it is stored, even if its repository link is gone.
   const marked = new Set<string>();
+  for (const digests of extra.values()) for (const digest of digests) marked.add(digest);
   const manifestsDeleted: Array<{ repository: string; digest: string }> = [];
   let manifestsKept = 0;
   let layerLinksRemoved = 0;
-  // What extra roots name is kept wherever it is stored, even if its repository link is gone.
-  for (const digests of extra.values()) for (const digest of digests) marked.add(digest);
-  for (const name of repositories) {
-    const pinned = extra.get(name) ?? new Set<string>();
-    const plan = await planRepository(namespace, name, options.deleteUntagged ?? false, isRecent, pinned);
-    manifestsKept += plan.keptManifests.size;
-    for (const digest of plan.keptManifests) marked.add(digest);
-    for (const digest of plan.referencedBlobs) marked.add(digest);
-    for (const manifest of plan.deleteManifests) {
-      manifestsDeleted.push({ repository: name, digest: manifest.digest.toString() });
-      if (!dryRun) await removeManifest(driver, name, manifest);
-    }
-    for (const digest of await listDigests(driver, layersPath(name))) {
-      const key = digest.toString();
-      if (plan.referencedBlobs.has(key) || plan.keptManifests.has(key) || pinned.has(key)) continue;
-      const link = await orUndefined(driver.stat(layerLinkPath(name, digest)));
-      if (!link || isRecent(link.modifiedAt)) {
-        marked.add(key);
-        continue;
+  for (const plan of plans) {
+    const pinned = extra.get(plan.name) ?? new Set<string>();
+    const keptManifests = new Set(plan.keptManifests);
+    const referenced = new Set(plan.referencedBlobs);
+    if (dryRun) {
+      for (const manifest of plan.deleteManifests) {
+        manifestsDeleted.push({ repository: plan.name, digest: manifest.digest.toString() });
       }
-      layerLinksRemoved += 1;
-      if (!dryRun) await driver.delete(parentOf(layerLinkPath(name, digest)));
+    } else if (plan.deleteManifests.length > 0) {
+      const swept = await sweepManifests(context, plan, pinned);
+      for (const manifest of swept.deleted) {
+        manifestsDeleted.push({ repository: plan.name, digest: manifest.digest.toString() });
+      }
+      const revisions = new Map(swept.restored.map((revision) => [revision.digest.toString(), revision]));
+      const restored = await reach(driver, revisions, revisions.keys());
+      for (const key of restored.manifests) keptManifests.add(key);
+      for (const key of restored.blobs) referenced.add(key);
     }
+    manifestsKept += keptManifests.size;
+    for (const key of keptManifests) marked.add(key);
+    for (const key of referenced) marked.add(key);
+    const protectedDigests = new Set([...referenced, ...keptManifests, ...pinned]);
+    if (dryRun) {
+      for (const digest of await listDigests(driver, layersPath(plan.name))) {
+        const key = digest.toString();
+        if (protectedDigests.has(key)) continue;
+        const link = await orUndefined(driver.stat(layerLinkPath(plan.name, digest)));
+        if (!link || isRecent(link.modifiedAt)) marked.add(key);
+        else layerLinksRemoved += 1;
+      }
+      continue;
+    }
+    const links = await sweepLinks(context, { ...plan, keptManifests }, protectedDigests);
+    layerLinksRemoved += links.removed.length;
+    for (const digest of links.kept) marked.add(digest.toString());
   }
 
-  // Sweep.
+  // Sweep the global blobs.
   let blobsKept = 0;
-  let blobsDeleted = 0;
-  let bytesDeleted = 0;
   let blobsInGracePeriod = 0;
   const candidates: Array<{ digest: Digest; size: number }> = [];
   for (const digest of await listGlobalBlobs(driver)) {
@@ -182,54 +196,14 @@ export async function garbageCollect(
     }
     candidates.push({ digest, size: data.size });
   }
-  for (let start = 0; start < candidates.length; start += SWEEP_BATCH) {
-    const batch = candidates.slice(start, start + SWEEP_BATCH);
-    if (dryRun) {
-      blobsDeleted += batch.length;
-      bytesDeleted += batch.reduce((total, blob) => total + blob.size, 0);
-      continue;
-    }
-    const trashed: Array<{ digest: Digest; size: number }> = [];
-    for (const blob of batch) {
-      // Re-checked at the last moment: a commit may have replaced it with a fresh copy.
-      const data = await orUndefined(driver.stat(blobDataPath(blob.digest)));
-      if (!data || isRecent(data.modifiedAt)) {
-        blobsInGracePeriod += data ? 1 : 0;
-        blobsKept += data ? 1 : 0;
-        continue;
-      }
-      try {
-        await driver.move(blobDataPath(blob.digest), trashDataPath(blob.digest));
-      } catch (error) {
-        if (error instanceof PathNotFoundError) continue; // removed meanwhile
-        throw error;
-      }
-      trashed.push({ digest: blob.digest, size: data.size });
-    }
-    const linked = await linkedDigests(
-      namespace,
-      trashed.map((blob) => blob.digest),
-    );
-    for (const blob of trashed) {
-      if (linked.has(blob.digest.toString())) {
-        await orUndefined(driver.move(trashDataPath(blob.digest), blobDataPath(blob.digest)));
-        blobsKept += 1;
-        blobsInGracePeriod += 1;
-        logger.info('blob linked during GC, restored', { digest: String(blob.digest) });
-        continue;
-      }
-      await driver.delete(parentOf(trashDataPath(blob.digest)));
-      await driver.delete(parentOf(blobDataPath(blob.digest)));
-      blobsDeleted += 1;
-      bytesDeleted += blob.size;
-    }
-  }
-
+  let blobsDeleted = candidates.length;
+  let bytesDeleted = candidates.reduce((total, blob) => total + blob.size, 0);
   if (!dryRun) {
-    const purger = driver as StorageDriver & {
-      purgeStaleTemporaryFiles?: (olderThan: Date) => Promise<number>;
-    };
-    await purger.purgeStaleTemporaryFiles?.(new Date(cutoff));
+    const swept = await sweepBlobs(context, candidates, SWEEP_BATCH);
+    blobsDeleted = swept.deleted;
+    bytesDeleted = swept.bytes;
+    blobsKept += swept.restored + swept.spared;
+    blobsInGracePeriod += swept.restored + swept.spared;
   }
 
   const report: GarbageCollectReport = {
@@ -245,6 +219,8 @@ export async function garbageCollect(
     blobsInGracePeriod,
     uploadsPurged,
     uploadBytesPurged,
+    leftoverSessions: leftovers.sessions,
+    leftoverTemporaryFiles: leftovers.temporaryFiles,
   };
   logger.info(dryRun ? 'garbage collection dry run' : 'garbage collection done', {
     ...report,
@@ -253,109 +229,8 @@ export async function garbageCollect(
   return report;
 }
 
-async function planRepository(
-  namespace: RegistryNamespace,
-  name: string,
-  deleteUntagged: boolean,
-  isRecent: (date: Date | undefined) => boolean,
-  pinned: ReadonlySet<string>,
-): Promise<RepositoryPlan> {
-  const { driver } = namespace;
-  const repository = await namespace.repository(name);
-  const revisions = new Map<string, LinkedDescriptor>();
-  const roots: string[] = [];
-  for (const digest of await listDigests(driver, revisionsPath(name))) {
-    const link = await readLink(driver, revisionLinkPath(name, digest));
-    if (!link) continue;
-    revisions.set(digest.toString(), link);
-    if (!deleteUntagged) {
-      roots.push(digest.toString());
-    } else {
-      const info = await orUndefined(driver.stat(revisionLinkPath(name, digest)));
-      if (isRecent(info?.modifiedAt)) roots.push(digest.toString());
-    }
-  }
-  for (const [, digest] of await repository.tags.entries()) roots.push(digest.toString());
-  for (const digest of pinned) if (revisions.has(digest)) roots.push(digest);
-
-  const kept = new Set<string>();
-  const referencedBlobs = new Set<string>();
-  const visit = async (key: string): Promise<void> => {
-    if (kept.has(key)) return;
-    const link = revisions.get(key);
-    if (!link) return;
-    kept.add(key);
-    const content = await orUndefined(driver.getContent(blobDataPath(link.digest)));
-    if (!content) return;
-    let references: { blobs: readonly { digest: Digest }[]; manifests: readonly { digest: Digest }[] };
-    try {
-      references = parseManifest(content, link.mediaType);
-    } catch {
-      return; // stored before a validation change: keep it, follow nothing
-    }
-    for (const blob of references.blobs) referencedBlobs.add(blob.digest.toString());
-    for (const child of references.manifests) await visit(child.digest.toString());
-  };
-  for (const root of roots) await visit(root);
-  // Referrers follow their subject, until nothing changes (a signature of a signature).
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [key, link] of revisions) {
-      if (!kept.has(key) && link.subject && kept.has(link.subject.toString())) {
-        await visit(key);
-        changed = true;
-      }
-    }
-  }
-  const deleteManifests = [...revisions].filter(([key]) => !kept.has(key)).map(([, link]) => link);
-  return { name, keptManifests: kept, deleteManifests, referencedBlobs };
-}
-
-async function removeManifest(
-  driver: StorageDriver,
-  repository: string,
-  manifest: LinkedDescriptor,
-): Promise<void> {
-  if (manifest.subject)
-    await driver.delete(parentOf(referrerLinkPath(repository, manifest.subject, manifest.digest)));
-  await driver.delete(parentOf(revisionLinkPath(repository, manifest.digest)));
-}
-
-/** Which of `digests` some repository links (as a blob or a manifest), by a fresh walk. */
-async function linkedDigests(namespace: RegistryNamespace, digests: Digest[]): Promise<Set<string>> {
-  const linked = new Set<string>();
-  if (digests.length === 0) return linked;
-  const repositories = await namespace.repositoryNames();
-  for (const digest of digests) {
-    for (const name of repositories) {
-      const layer = await orUndefined(namespace.driver.stat(layerLinkPath(name, digest)));
-      const revision = layer ?? (await orUndefined(namespace.driver.stat(revisionLinkPath(name, digest))));
-      if (revision) {
-        linked.add(digest.toString());
-        break;
-      }
-    }
-  }
-  return linked;
-}
-
-/** Blobs a crashed GC left in the trash: restored when linked, else deleted. */
-async function recoverTrash(namespace: RegistryNamespace, logger: Logger): Promise<void> {
-  const trashed = await listDigests(namespace.driver, TRASH_ROOT);
-  if (trashed.length === 0) return;
-  const linked = await linkedDigests(namespace, trashed);
-  for (const digest of trashed) {
-    if (linked.has(digest.toString())) {
-      await orUndefined(namespace.driver.move(trashDataPath(digest), blobDataPath(digest)));
-      logger.warn('restored a blob an interrupted GC had trashed', { digest: String(digest) });
-    } else {
-      await namespace.driver.delete(parentOf(trashDataPath(digest)));
-    }
-  }
-}
-
 /** Every digest under blobs/<algorithm>/<prefix>/<hex>. */
-export async function listGlobalBlobs(driver: StorageDriver): Promise<Digest[]> {
+export async function listGlobalBlobs(driver: RegistryNamespace['driver']): Promise<Digest[]> {
   const digests: Digest[] = [];
   for (const algorithmPath of await listOrEmpty(driver, BLOBS_ROOT)) {
     for (const prefixPath of await listOrEmpty(driver, algorithmPath)) {
@@ -369,8 +244,4 @@ export async function listGlobalBlobs(driver: StorageDriver): Promise<Digest[]> 
     }
   }
   return digests;
-}
-
-function parentOf(path: string): string {
-  return path.slice(0, path.lastIndexOf('/'));
 }

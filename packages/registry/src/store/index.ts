@@ -20,9 +20,13 @@ export {
   DEFAULT_MANIFEST_CACHE_BYTES,
   DEFAULT_MANIFEST_SIZE_LIMIT,
   DEFAULT_UPLOAD_EXPIRY_MS,
+  DEFAULT_UPLOAD_IDLE_TIMEOUT_MS,
   RegistryNamespace,
 } from './namespace.js';
 export { RepositoryReferrersStore } from './referrers-store.js';
 export { RegistryRepository } from './repository.js';
+export type { StoreHookDetail, StoreHooks, StorePoint } from './store-hooks.js';
 export { RepositoryTagStore } from './tag-store.js';
-export { UploadSession, type UploadSessionInfo, UploadStore } from './upload-store.js';
+export { DEFAULT_UPLOAD_LEASE_TTL_MS, UploadLease, UploadLeases } from './upload-lease.js';
+export { UploadSession } from './upload-session.js';
+export { type UploadSessionInfo, UploadStore } from './upload-store.js';

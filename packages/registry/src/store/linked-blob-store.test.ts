@@ -39,13 +39,19 @@ describe('linked blob store', () => {
     await expect(target.blobs.stat(pushed.digest)).rejects.toBeInstanceOf(BlobUnknownError);
   });
 
-  it('mounts from anywhere without from when the blob exists, else starts a session', async () => {
+  it('mounts without from only what the repository links already, never from elsewhere', async () => {
     const namespace = testNamespace();
-    const pushed = await pushBlob(await namespace.repository('holder'), 'content');
+    const holder = await namespace.repository('holder');
+    const pushed = await pushBlob(holder, 'content');
     const target = await namespace.repository('target');
-    const mounted = await target.blobs.createUpload({ mount: { digest: pushed.digest } });
-    expect(mounted.mounted).toBe(true);
-    const unknown = await target.blobs.createUpload({ mount: { digest: sha256('unknown') } });
+    const elsewhere = await target.blobs.createUpload({ mount: { digest: pushed.digest } });
+    expect(elsewhere.mounted).toBeFalsy();
+    await expect(target.blobs.stat(pushed.digest)).rejects.toBeInstanceOf(BlobUnknownError);
+    const own = await holder.blobs.createUpload({ mount: { digest: pushed.digest } });
+    expect(own.mounted).toBe(true);
+    const fromHolder = await target.blobs.createUpload({ mount: { digest: pushed.digest, from: 'holder' } });
+    expect(fromHolder.mounted).toBe(true);
+    const unknown = await target.blobs.createUpload({ mount: { digest: sha256('unknown'), from: 'holder' } });
     expect(unknown.mounted).toBeFalsy();
   });
 

@@ -16,8 +16,9 @@ import type {
   MountedBlob,
 } from './contracts.js';
 import { digestOf } from './hasher.js';
-import { readLink, writeLink } from './links.js';
+import { orUndefined, readLink, writeLink } from './links.js';
 import { layerLinkPath } from './paths.js';
+import { reach, type StoreHooks } from './store-hooks.js';
 import type { UploadStore } from './upload-store.js';
 
 export interface LinkedBlobStoreOptions {
@@ -27,7 +28,16 @@ export interface LinkedBlobStoreOptions {
   readonly uploads: UploadStore;
   readonly logger: Logger;
   readonly deleteEnabled: boolean;
+  readonly clock: () => Date;
+  readonly hooks?: StoreHooks;
 }
+
+/**
+ * A `stat` with `refresh` rewrites a link older than this, so GC's grace period (1 h by default)
+ * counts again from the HEAD a client sends before skipping an upload. Younger links are left
+ * alone: repeated HEADs cost no write.
+ */
+export const LINK_REFRESH_AGE_MS = 5 * 60 * 1000;
 
 /**
  * A repository's view of the global blob store: a blob is visible here only while the repository
@@ -59,10 +69,23 @@ export class LinkedBlobStore implements BlobStore {
     };
   }
 
-  async stat(digest: Digest): Promise<Descriptor> {
-    const link = await readLink(this.options.driver, layerLinkPath(this.options.repository, digest));
+  async stat(digest: Digest, options: { refresh?: boolean } = {}): Promise<Descriptor> {
+    const path = layerLinkPath(this.options.repository, digest);
+    const link = await readLink(this.options.driver, path);
     if (!link) throw new BlobUnknownError(digest, this.options.repository);
-    return { mediaType: MediaType.octetStream, digest, size: link.size };
+    const descriptor: Descriptor = { mediaType: MediaType.octetStream, digest, size: link.size };
+    if (options.refresh) {
+      const info = await orUndefined(this.options.driver.stat(path));
+      const age = info
+        ? this.options.clock().getTime() - info.modifiedAt.getTime()
+        : Number.POSITIVE_INFINITY;
+      // The client may now skip uploading it: GC's grace period starts again from here. A blob GC
+      // already took is unknown rather than vouched for (the client then uploads it again).
+      if (age >= LINK_REFRESH_AGE_MS && !(await this.link(descriptor))) {
+        throw new BlobUnknownError(digest, this.options.repository);
+      }
+    }
+    return descriptor;
   }
 
   async open(digest: Digest, options: { range?: ByteRange; signal?: AbortSignal } = {}): Promise<Readable> {
@@ -138,19 +161,28 @@ export class LinkedBlobStore implements BlobStore {
       digest: descriptor.digest,
       size: descriptor.size,
     });
+    const { hooks } = this.options;
+    if (hooks) {
+      await reach(hooks, 'link:written', {
+        repository: this.options.repository,
+        digest: String(descriptor.digest),
+      });
+    }
     if (await this.options.blobs.exists(descriptor.digest)) return true;
     await this.options.driver.delete(path.slice(0, -'/link'.length));
     return false;
   }
 
+  /**
+   * Links `digest` from `from` when that repository links it. Without `from` only this repository
+   * itself is a source (a mount of a blob it already has), never "anywhere": knowing a digest must
+   * not give access to content pushed elsewhere, and the store cannot tell which other repositories
+   * the client may read. The caller checks the client may pull `from`.
+   */
   async #mount(digest: Digest, from: string | undefined): Promise<Descriptor | undefined> {
-    let size: number | undefined;
-    if (from !== undefined) {
-      if (!isValidRepositoryName(from)) return undefined;
-      size = (await readLink(this.options.driver, layerLinkPath(from, digest)))?.size;
-    } else {
-      size = await this.options.blobs.size(digest);
-    }
+    const source = from ?? this.options.repository;
+    if (!isValidRepositoryName(source)) return undefined;
+    const size = (await readLink(this.options.driver, layerLinkPath(source, digest)))?.size;
     if (size === undefined) return undefined;
     const descriptor: Descriptor = { mediaType: MediaType.octetStream, digest, size };
     if (!(await this.link(descriptor))) return undefined;

@@ -434,4 +434,47 @@ describe('manifest store', () => {
     await expect(repository.manifests.get(sha256('?'))).rejects.toBeInstanceOf(ManifestUnknownError);
     expect(await repository.manifests.exists(sha256('?'))).toBe(false);
   });
+
+  describe('sparse indexes (allowSparseIndex)', () => {
+    async function sparse(options: Parameters<typeof testNamespace>[0]) {
+      const { repository, config, layer, namespace } = await setup(options);
+      const present = await put(repository, image(config, [layer]));
+      const absent = {
+        mediaType: MediaType.ociManifest,
+        digest: sha256('a platform this mirror never fetched'),
+        size: 1234,
+      };
+      const index = {
+        schemaVersion: 2,
+        mediaType: MediaType.ociIndex,
+        manifests: [
+          descriptorJson(present.descriptor, { platform: { os: 'linux', architecture: 'amd64' } }),
+          descriptorJson(absent, { platform: { os: 'linux', architecture: 'arm64' } }),
+        ],
+      };
+      return { repository, namespace, index, absent, layer };
+    }
+
+    it('refuses an index with an absent child by default, naming it', async () => {
+      const { repository, index, absent } = await sparse({});
+      const error = await put(repository, index, MediaType.ociIndex).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ManifestBlobUnknownError);
+      expect((error as ManifestBlobUnknownError).digests.map(String)).toEqual([String(absent.digest)]);
+    });
+
+    it('accepts it when allowed, still requires the blobs of image manifests, and GC keeps what it reaches', async () => {
+      const { repository, namespace, index, layer } = await sparse({ allowSparseIndex: true });
+      const stored = await repository.manifests.put(bytes(JSON.stringify(index)), MediaType.ociIndex, {
+        tags: ['multi'],
+      });
+      expect(String((await repository.tags.resolve('multi')).digest)).toBe(String(stored.descriptor.digest));
+      await expect(
+        put(repository, image({ ...layer, digest: sha256('never pushed') }, [layer])),
+      ).rejects.toBeInstanceOf(ManifestBlobUnknownError);
+      const { garbageCollect } = await import('./gc.js');
+      await garbageCollect(namespace, { gracePeriodMs: 0, deleteUntagged: true });
+      expect((await repository.manifests.get(stored.descriptor.digest)).content.length).toBeGreaterThan(0);
+      expect((await repository.blobs.stat(layer.digest)).size).toBe(layer.size);
+    });
+  });
 });

@@ -8,12 +8,21 @@ import { type ContentStore, GlobalBlobStore } from './blob-store.js';
 import { ContentCache } from './content-cache.js';
 import type { Namespace } from './contracts.js';
 import { type HashingStrategy, nodeHashing } from './hasher.js';
+import { KeyedMutex } from './keyed-mutex.js';
 import { listOrEmpty } from './links.js';
 import { baseName, REPOSITORIES_ROOT, repositoryPath } from './paths.js';
 import { RegistryRepository } from './repository.js';
+import type { StoreHooks } from './store-hooks.js';
+import { DEFAULT_UPLOAD_LEASE_TTL_MS } from './upload-lease.js';
 import { UploadStore } from './upload-store.js';
 
 export const DEFAULT_UPLOAD_EXPIRY_MS = 24 * 60 * 60 * 1000;
+/** A writing request that receives no bytes for this long is cut, so it cannot hold its session. */
+export const DEFAULT_UPLOAD_IDLE_TIMEOUT_MS = 2 * 60 * 1000;
+/** Abandoned session files younger than this are left alone (a session being created right now). */
+export const LEFTOVER_SESSION_MIN_AGE_MS = 60 * 1000;
+/** Driver temporaries younger than this are left alone (another process may still be using them). */
+export const LEFTOVER_TEMPORARY_MIN_AGE_MS = 10 * 60 * 1000;
 export const DEFAULT_MANIFEST_SIZE_LIMIT = 4 * 1024 * 1024;
 export const DEFAULT_MANIFEST_CACHE_BYTES = 16 * 1024 * 1024;
 
@@ -25,6 +34,18 @@ export interface CreateNamespaceOptions {
   readonly uuid?: () => string;
   /** Sessions idle this long are refused and purged (default 24 h). */
   readonly uploadExpiryMs?: number;
+  /** Time to live of an upload session's lease in storage (default 60 s; see upload-lease.ts). */
+  readonly uploadLeaseTtlMs?: number;
+  /** A writing request that receives no bytes for this long is cut (default 2 min). */
+  readonly uploadIdleTimeoutMs?: number;
+  /** Test hooks at the stores' race points (see store-hooks.ts). */
+  readonly hooks?: StoreHooks;
+  /**
+   * Accept an image index whose child manifests are not in the repository (default false): a
+   * pull-through mirror that caches one platform of a multi-platform image needs it, and the OCI
+   * conformance suite's sparse-index tests expect it when enabled.
+   */
+  readonly allowSparseIndex?: boolean;
   /** Larger manifests are refused with ManifestTooLargeError (default 4 MiB). */
   readonly manifestSizeLimit?: number;
   /** When false, deleting tags, manifests and blob links throws UnsupportedError (default true). */
@@ -52,7 +73,10 @@ export class RegistryNamespace implements Namespace {
   readonly manifestSizeLimit: number;
   readonly deleteEnabled: boolean;
   readonly uploadExpiryMs: number;
+  readonly hooks: StoreHooks | undefined;
+  readonly allowSparseIndex: boolean;
   readonly #manifestCache: ContentCache;
+  readonly #manifestLocks = new KeyedMutex();
 
   constructor(options: CreateNamespaceOptions) {
     this.driver = options.driver;
@@ -61,6 +85,8 @@ export class RegistryNamespace implements Namespace {
     this.manifestSizeLimit = options.manifestSizeLimit ?? DEFAULT_MANIFEST_SIZE_LIMIT;
     this.deleteEnabled = options.deleteEnabled ?? true;
     this.uploadExpiryMs = options.uploadExpiryMs ?? DEFAULT_UPLOAD_EXPIRY_MS;
+    this.hooks = options.hooks;
+    this.allowSparseIndex = options.allowSparseIndex ?? false;
     this.#manifestCache = new ContentCache(options.manifestCacheBytes ?? DEFAULT_MANIFEST_CACHE_BYTES);
     const stored = new GlobalBlobStore(this.driver, options.redirectExpirySeconds ?? 20 * 60);
     this.blobs = options.decorateContent ? options.decorateContent(stored) : stored;
@@ -72,7 +98,10 @@ export class RegistryNamespace implements Namespace {
       uuid: options.uuid ?? randomUUID,
       hashing: options.hashing ?? nodeHashing,
       expiryMs: this.uploadExpiryMs,
+      leaseTtlMs: options.uploadLeaseTtlMs ?? DEFAULT_UPLOAD_LEASE_TTL_MS,
+      idleTimeoutMs: options.uploadIdleTimeoutMs ?? DEFAULT_UPLOAD_IDLE_TIMEOUT_MS,
       link: (repository, descriptor) => this.#repository(repository).blobs.link(descriptor),
+      ...(options.hooks ? { hooks: options.hooks } : {}),
     });
   }
 
@@ -100,6 +129,29 @@ export class RegistryNamespace implements Namespace {
 
   async blobExists(digest: Digest): Promise<boolean> {
     return this.blobs.exists(digest);
+  }
+
+  /**
+   * Removes what failed writes and killed uploads left behind, without waiting for any expiry:
+   * upload sessions that can never be resumed (and their data), and the driver's own temporary
+   * files. Run when a registry starts on a storage and by GC. Safe while the registry serves:
+   * sessions someone holds and anything younger than a minute (files: ten minutes) are kept.
+   */
+  async reclaimLeftovers(
+    options: { dryRun?: boolean } = {},
+  ): Promise<{ sessions: number; temporaryFiles: number }> {
+    const dryRun = options.dryRun ?? false;
+    const minAgeMs = LEFTOVER_SESSION_MIN_AGE_MS;
+    let sessions = (await this.uploads.reclaimOrphanedData(REPOSITORIES_ROOT, { minAgeMs, dryRun })).length;
+    for (const name of await this.repositoryNames({ includeUploadsOnly: true })) {
+      sessions += (await this.uploads.reclaimAbandoned(name, { minAgeMs, dryRun })).length;
+    }
+    const olderThan = new Date(this.clock().getTime() - LEFTOVER_TEMPORARY_MIN_AGE_MS);
+    const temporaryFiles = dryRun ? 0 : ((await this.driver.reclaimTemporaryFiles?.(olderThan)) ?? 0);
+    if (sessions > 0 || temporaryFiles > 0) {
+      this.logger.info(dryRun ? 'leftovers found' : 'leftovers reclaimed', { sessions, temporaryFiles });
+    }
+    return { sessions, temporaryFiles };
   }
 
   /**
@@ -135,6 +187,10 @@ export class RegistryNamespace implements Namespace {
       manifestSizeLimit: this.manifestSizeLimit,
       deleteEnabled: this.deleteEnabled,
       manifestCache: this.#manifestCache,
+      manifestLocks: this.#manifestLocks,
+      clock: this.clock,
+      allowSparseIndex: this.allowSparseIndex,
+      ...(this.hooks ? { hooks: this.hooks } : {}),
     });
   }
 }

@@ -20,6 +20,7 @@ import type { Digest } from '../digest.js';
  *         │                                        referrer descriptor (artifactType, annotations)
  *         └── _uploads/<id>/
  *             ├── state.json                       session: started, updated, size, hash state
+ *             ├── lease-<generation>               who may write the session now (upload-lease.ts)
  *             └── data                             the bytes received (a pending driver writer
  *                                                  until commit, then moved into blobs/)
  * ```
@@ -104,6 +105,13 @@ export function uploadStatePath(name: string, id: string): string {
 
 export function uploadDataPath(name: string, id: string): string {
   return `${uploadPath(name, id)}/data`;
+}
+
+/** `lease-` and ten digits, so that the byte order of the names is the order of generations. */
+export const LEASE_FILE = /^lease-([0-9]{10})$/;
+
+export function uploadLeasePath(name: string, id: string, generation: number): string {
+  return `${uploadPath(name, id)}/lease-${String(generation).padStart(10, '0')}`;
 }
 
 /** The last segment of a driver path. */

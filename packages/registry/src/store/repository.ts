@@ -3,9 +3,11 @@ import type { StorageDriver } from '../driver/storage-driver.js';
 import type { ContentStore } from './blob-store.js';
 import type { ContentCache } from './content-cache.js';
 import type { Repository } from './contracts.js';
+import type { KeyedMutex } from './keyed-mutex.js';
 import { LinkedBlobStore } from './linked-blob-store.js';
 import { RepositoryManifestStore } from './manifest-store.js';
 import { RepositoryReferrersStore } from './referrers-store.js';
+import type { StoreHooks } from './store-hooks.js';
 import { RepositoryTagStore } from './tag-store.js';
 import type { UploadStore } from './upload-store.js';
 
@@ -18,6 +20,11 @@ export interface RegistryRepositoryOptions {
   readonly manifestSizeLimit: number;
   readonly deleteEnabled: boolean;
   readonly manifestCache?: ContentCache;
+  readonly clock: () => Date;
+  /** Serialises PUT and DELETE of one manifest (one instance per namespace). */
+  readonly manifestLocks: KeyedMutex;
+  readonly allowSparseIndex?: boolean;
+  readonly hooks?: StoreHooks;
 }
 
 /** One repository's stores, all over the same driver; cheap to create per request. */
@@ -39,17 +46,29 @@ export class RegistryRepository implements Repository {
       uploads: options.uploads,
       logger: repositoryLogger,
       deleteEnabled,
+      clock: options.clock,
+      ...(options.hooks ? { hooks: options.hooks } : {}),
     });
-    this.tags = new RepositoryTagStore({ repository: name, driver, logger: repositoryLogger, deleteEnabled });
+    this.tags = new RepositoryTagStore({
+      repository: name,
+      driver,
+      logger: repositoryLogger,
+      deleteEnabled,
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+    });
     this.manifests = new RepositoryManifestStore({
       repository: name,
       driver,
       blobs: options.blobs,
       tags: this.tags,
+      link: (descriptor) => this.blobs.link(descriptor),
       logger: repositoryLogger,
       sizeLimit: options.manifestSizeLimit,
       deleteEnabled,
+      locks: options.manifestLocks,
+      allowSparseIndex: options.allowSparseIndex ?? false,
       ...(options.manifestCache ? { cache: options.manifestCache } : {}),
+      ...(options.hooks ? { hooks: options.hooks } : {}),
     });
     this.referrers = new RepositoryReferrersStore(name, driver);
   }

@@ -6,12 +6,14 @@ import { isValidTag } from '../reference.js';
 import type { Descriptor, TagStore } from './contracts.js';
 import { listOrEmpty, readLink, writeLink } from './links.js';
 import { baseName, revisionLinkPath, tagLinkPath, tagPath, tagsPath } from './paths.js';
+import { reach, type StoreHooks } from './store-hooks.js';
 
 export interface RepositoryTagStoreOptions {
   readonly repository: string;
   readonly driver: StorageDriver;
   readonly logger: Logger;
   readonly deleteEnabled: boolean;
+  readonly hooks?: StoreHooks;
 }
 
 /**
@@ -30,15 +32,46 @@ export class RepositoryTagStore implements TagStore {
     return descriptor;
   }
 
-  /** Points `tag` at a manifest already in the repository (ManifestUnknownError otherwise). */
+  /**
+   * Points `tag` at a manifest already in the repository (ManifestUnknownError otherwise). Checked
+   * again after writing: when a concurrent delete removed the manifest meanwhile, the tag goes too
+   * (if it still points there) and the call fails, so no tag is left pointing at nothing.
+   */
   async tag(tag: string, descriptor: Descriptor): Promise<void> {
     assertTag(tag);
     const { driver, repository } = this.options;
     const revision = await readLink(driver, revisionLinkPath(repository, descriptor.digest));
     if (!revision) throw new ManifestUnknownError(descriptor.digest.toString(), repository);
     const { subject: _subject, ...current } = revision;
-    await writeLink(driver, tagLinkPath(repository, tag), current);
-    this.options.logger.debug('tagged', { repo: repository, tag, digest: String(descriptor.digest) });
+    await this.write(tag, current);
+    const { hooks } = this.options;
+    if (hooks)
+      await reach(hooks, 'tag:written', { repository, digest: String(descriptor.digest), tags: [tag] });
+    if (!(await readLink(driver, revisionLinkPath(repository, descriptor.digest)))) {
+      await this.removeIfPointsTo(tag, descriptor.digest);
+      throw new ManifestUnknownError(descriptor.digest.toString(), repository);
+    }
+  }
+
+  /** Writes the tag link as is: for the manifest store, which checks what it published itself. */
+  async write(tag: string, descriptor: Descriptor): Promise<void> {
+    assertTag(tag);
+    await writeLink(this.options.driver, tagLinkPath(this.options.repository, tag), descriptor);
+    this.options.logger.debug('tagged', {
+      repo: this.options.repository,
+      tag,
+      digest: String(descriptor.digest),
+    });
+  }
+
+  /** TagInvalidError unless `tag` is a valid tag. */
+  assertValid(tag: string): void {
+    assertTag(tag);
+  }
+
+  /** The digest `tag` points at, or `undefined`. */
+  async target(tag: string): Promise<Digest | undefined> {
+    return (await readLink(this.options.driver, tagLinkPath(this.options.repository, tag)))?.digest;
   }
 
   async untag(tag: string): Promise<void> {
@@ -54,6 +87,18 @@ export class RepositoryTagStore implements TagStore {
       throw new ManifestUnknownError(tag, repository);
     await driver.delete(tagPath(repository, tag));
     this.options.logger.info('untagged', { repo: repository, tag });
+  }
+
+  /**
+   * Removes `tag` if it still points at `digest` (a tag moved to another manifest meanwhile stays).
+   * Returns whether it was removed.
+   */
+  async removeIfPointsTo(tag: string, digest: Digest): Promise<boolean> {
+    const target = await this.target(tag);
+    if (target === undefined || target.toString() !== digest.toString()) return false;
+    await this.options.driver.delete(tagPath(this.options.repository, tag));
+    this.options.logger.info('untagged', { repo: this.options.repository, tag });
+    return true;
   }
 
   async list(options: { last?: string; n?: number } = {}): Promise<{ tags: string[]; more: boolean }> {

@@ -1,20 +1,15 @@
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { Logger } from '@glci/config';
-import { type Digest, type DigestAlgorithm, makeDigest } from '../digest.js';
-import { type FileWriter, PathNotFoundError, type StorageDriver } from '../driver/storage-driver.js';
-import {
-  BlobUploadInvalidError,
-  BlobUploadUnknownError,
-  DigestMismatchError,
-  UploadRangeError,
-} from '../errors.js';
-import { MediaType } from '../media-types.js';
+import type { DigestAlgorithm } from '../digest.js';
+import type { StorageDriver } from '../driver/storage-driver.js';
+import { BlobUploadUnknownError } from '../errors.js';
 import type { ContentStore } from './blob-store.js';
-import type { BlobWriter, Descriptor } from './contracts.js';
+import type { Descriptor } from './contracts.js';
 import type { Hasher, HashingStrategy } from './hasher.js';
 import { listOrEmpty, orUndefined } from './links.js';
 import { baseName, uploadDataPath, uploadPath, uploadStatePath, uploadsPath } from './paths.js';
+import type { StoreHooks } from './store-hooks.js';
+import { UploadLeases } from './upload-lease.js';
+import { UploadSession } from './upload-session.js';
 
 /** What `_uploads/<id>/state.json` holds. */
 export interface UploadState {
@@ -49,8 +44,13 @@ export interface UploadStoreOptions {
   readonly uuid: () => string;
   readonly hashing: HashingStrategy;
   readonly expiryMs: number;
+  /** Time to live of a session's lease in storage (see upload-lease.ts). */
+  readonly leaseTtlMs: number;
+  /** A writing request that receives no bytes for this long is cut (its lease released). */
+  readonly idleTimeoutMs: number;
   /** Links a committed blob into the repository; returns false when GC raced it away. */
   readonly link: (repository: string, descriptor: Descriptor) => Promise<boolean>;
+  readonly hooks?: StoreHooks;
 }
 
 /** A hasher kept alive between the requests of one session, in this process. */
@@ -61,20 +61,31 @@ interface LiveHasher {
 
 /** Session ids the store hands out and accepts: one path segment, never `.`-led. */
 const SESSION_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
-/** How often `close()` refreshes a session's `updatedAt` when there is no hash state to save. */
-const STATE_REFRESH_MS = 60_000;
 /** Live hashers kept for sessions between requests; abandoned ones are dropped oldest first. */
 const MAX_LIVE_HASHERS = 4096;
 
 /**
  * Upload sessions of all repositories of one namespace. Session state is persisted at creation and
- * at every `close()`, so a session survives a restart and can continue on another node; the bytes
- * live in a pending driver writer that is resumed with `append`.
+ * refreshed by `close()`, so a session survives a restart and can continue on another node; the
+ * bytes live in a pending driver writer that is resumed with `append`. One request at a time
+ * writes a session (`leases`, see upload-lease.ts and upload-session.ts).
  */
 export class UploadStore {
+  readonly leases: UploadLeases;
   readonly #live = new Map<string, LiveHasher>();
 
-  constructor(private readonly options: UploadStoreOptions) {}
+  constructor(private readonly options: UploadStoreOptions) {
+    this.leases = new UploadLeases({
+      driver: options.driver,
+      logger: options.logger,
+      clock: options.clock,
+      ttlMs: options.leaseTtlMs,
+    });
+  }
+
+  get deps(): UploadStoreOptions {
+    return this.options;
+  }
 
   async create(repository: string, algorithm: DigestAlgorithm = 'sha256'): Promise<UploadSession> {
     const { driver, clock, uuid, hashing } = this.options;
@@ -88,26 +99,25 @@ export class UploadStore {
     // upload again, so the state is not flushed to disk (one fsync less per blob pushed).
     await driver.putContent(uploadStatePath(repository, id), encodeState(state), { durable: false });
     this.options.logger.debug('upload started', { repo: repository, upload: id });
-    return new UploadSession(this, state, await hashing.create(algorithm), 0);
+    return new UploadSession(this, state, 0, { private: true, hasher: await hashing.create(algorithm) });
   }
 
+  /** A handle on an existing session; writing through it takes the session's lease. */
   async resume(repository: string, id: string): Promise<UploadSession> {
     if (!SESSION_ID.test(id)) throw new BlobUploadUnknownError(id);
     const state = await this.readState(repository, id);
     if (!state) throw new BlobUploadUnknownError(id);
-    if (this.#expired(state)) {
-      await this.discard(repository, id);
+    const holder = this.leases.local(repository, id);
+    if (this.#expired(state) && !holder) {
+      if (!(await this.leases.held(repository, id))) await this.discard(repository, id);
       throw new BlobUploadUnknownError(id);
     }
     // The pending writer is the truth about the size: a request killed after writing but before
     // its close() leaves more bytes than the state says, and the client must resume after them.
-    const size = await this.#pendingSize(repository, id);
+    // While a request of this process writes the session, its writer is open: ask it instead.
+    const size = holder ? holder.size() : await this.#pendingSize(repository, id);
     if (size === undefined) throw new BlobUploadUnknownError(id);
-    const restored = await this.#restoreHasher(state);
-    const current = size === state.size ? state : { ...state, size };
-    return restored.hashedSize === size
-      ? new UploadSession(this, current, restored.hasher, size)
-      : new UploadSession(this, current, undefined, 0);
+    return new UploadSession(this, size === state.size ? state : { ...state, size }, size);
   }
 
   /** Every session of `repository` (for stats and purging). */
@@ -135,11 +145,74 @@ export class UploadStore {
   /** Removes the sessions of `repository` idle for longer than the expiry; returns them. */
   async purgeExpired(repository: string, options: { dryRun?: boolean } = {}): Promise<UploadSessionInfo[]> {
     const cutoff = this.options.clock().getTime() - this.options.expiryMs;
-    const expired = (await this.list(repository)).filter((session) => session.updatedAt.getTime() < cutoff);
-    if (!options.dryRun) {
-      for (const session of expired) await this.discard(repository, session.id);
+    const expired: UploadSessionInfo[] = [];
+    for (const session of await this.list(repository)) {
+      if (session.updatedAt.getTime() >= cutoff) continue;
+      if (await this.leases.held(repository, session.id)) continue; // a request is writing it now
+      expired.push(session);
+      if (!options.dryRun) await this.discard(repository, session.id);
     }
     return expired;
+  }
+
+  /**
+   * Removes the remains of sessions that can never be resumed, without waiting for their expiry:
+   * state without data (a commit that published the data and died before deleting the session, a
+   * pending writer lost), and data or leases without state (a crash between a session's first two
+   * writes, a session deleted under a request still writing). Only what nobody holds and nothing
+   * changed for `minAgeMs`, so a session being created right now is never touched.
+   */
+  async reclaimAbandoned(
+    repository: string,
+    options: { minAgeMs: number; dryRun?: boolean },
+  ): Promise<UploadSessionInfo[]> {
+    const cutoff = this.options.clock().getTime() - options.minAgeMs;
+    const reclaimed: UploadSessionInfo[] = [];
+    for (const path of await listOrEmpty(this.options.driver, uploadsPath(repository))) {
+      const id = baseName(path);
+      if (!SESSION_ID.test(id) || (await this.leases.held(repository, id))) continue;
+      const state = await this.readState(repository, id).catch(() => undefined);
+      const pending = state ? await this.#pendingSize(repository, id) : undefined;
+      if (state && pending !== undefined) continue; // resumable
+      const touched = state
+        ? new Date(state.updatedAt)
+        : ((await orUndefined(this.options.driver.stat(path)))?.modifiedAt ?? new Date(0));
+      if (touched.getTime() >= cutoff) continue;
+      reclaimed.push({
+        repository,
+        id,
+        startedAt: state ? new Date(state.startedAt) : new Date(0),
+        updatedAt: touched,
+        size: state?.size ?? 0,
+      });
+      if (!options.dryRun) await this.discard(repository, id);
+    }
+    return reclaimed;
+  }
+
+  /**
+   * Pending writers of sessions whose directory holds nothing else (no state, no lease): invisible
+   * to `list`, since a pending writer is not a file until it commits. Needs the driver's
+   * `pendingWriters`; returns what was (or, with `dryRun`, would be) removed.
+   */
+  async reclaimOrphanedData(
+    root: string,
+    options: { minAgeMs: number; dryRun?: boolean },
+  ): Promise<Array<{ repository: string; id: string }>> {
+    const { driver, clock } = this.options;
+    if (!driver.pendingWriters) return [];
+    const cutoff = clock().getTime() - options.minAgeMs;
+    const reclaimed: Array<{ repository: string; id: string }> = [];
+    for (const writer of await driver.pendingWriters(root)) {
+      const match = /^\/v1\/repositories\/(.+)\/_uploads\/([^/]+)\/data$/.exec(writer.path);
+      if (!match || writer.modifiedAt.getTime() >= cutoff) continue;
+      const [, repository, id] = match as unknown as [string, string, string];
+      if ((await listOrEmpty(driver, uploadPath(repository, id))).length > 0) continue;
+      if (this.leases.local(repository, id)) continue;
+      reclaimed.push({ repository, id });
+      if (!options.dryRun) await this.discard(repository, id);
+    }
+    return reclaimed;
   }
 
   async readState(repository: string, id: string): Promise<UploadState | undefined> {
@@ -171,24 +244,26 @@ export class UploadStore {
     }
   }
 
-  get deps(): UploadStoreOptions {
-    return this.options;
-  }
-
-  /** The hasher to continue with: the live one, else a restored one, else none (re-hash at commit). */
-  async #restoreHasher(state: UploadState): Promise<{ hasher: Hasher | undefined; hashedSize: number }> {
+  /**
+   * The hasher to continue a session of `size` bytes with, for the request holding its lease: the
+   * live one of this process, else one restored from the saved state, else none (the commit reads
+   * the data back). A hasher is only good at exactly the size it has seen.
+   */
+  async takeHasher(
+    state: UploadState,
+    size: number,
+  ): Promise<{ hasher: Hasher; hashedSize: number } | undefined> {
     const key = liveKey(state.repository, state.id);
     const live = this.#live.get(key);
-    // Taken out while a request uses it: a concurrent request on the same session hashes nothing.
     this.#live.delete(key);
-    if (live) return { hasher: live.hasher, hashedSize: live.size };
+    if (live) return live.size === size ? { hasher: live.hasher, hashedSize: live.size } : undefined;
     const { hashing } = this.options;
-    if (state.size === 0) return { hasher: await hashing.create(state.algorithm), hashedSize: 0 };
-    if (state.hashState !== undefined && state.hashedSize !== undefined && hashing.restore) {
+    if (size === 0) return { hasher: await hashing.create(state.algorithm), hashedSize: 0 };
+    if (state.hashState !== undefined && state.hashedSize === size && hashing.restore) {
       const hasher = await hashing.restore(state.algorithm, Buffer.from(state.hashState, 'base64'));
-      return { hasher, hashedSize: state.hashedSize };
+      return { hasher, hashedSize: size };
     }
-    return { hasher: undefined, hashedSize: 0 };
+    return undefined;
   }
 
   /** Bytes in the session's pending writer, or `undefined` when it has none. */
@@ -205,202 +280,6 @@ export class UploadStore {
   #expired(state: UploadState): boolean {
     return new Date(state.updatedAt).getTime() + this.options.expiryMs < this.options.clock().getTime();
   }
-}
-
-/**
- * One request's handle on an upload session. The driver writer is opened lazily (a `GET` for the
- * range opens nothing) and resumed with `append`. The hasher runs while bytes arrive; when it is
- * missing or behind (restart, another node, another algorithm) the data is re-read at commit.
- */
-export class UploadSession implements BlobWriter {
-  readonly mounted = false as const;
-  #state: UploadState;
-  #writer: FileWriter | undefined;
-  #hasher: Hasher | undefined;
-  #hashedSize: number;
-  #size: number;
-  #finished = false;
-
-  constructor(
-    private readonly store: UploadStore,
-    state: UploadState,
-    hasher: Hasher | undefined,
-    hashedSize: number,
-  ) {
-    this.#state = state;
-    this.#hasher = hasher;
-    this.#hashedSize = hashedSize;
-    this.#size = state.size;
-  }
-
-  get id(): string {
-    return this.#state.id;
-  }
-
-  get size(): number {
-    return this.#size;
-  }
-
-  get startedAt(): Date {
-    return new Date(this.#state.startedAt);
-  }
-
-  async write(
-    source: Readable | Uint8Array,
-    options: { expectedOffset?: number; signal?: AbortSignal } = {},
-  ): Promise<number> {
-    this.#assertOpen();
-    const writer = await this.#open();
-    if (options.expectedOffset !== undefined && options.expectedOffset !== this.#size) {
-      throw new UploadRangeError(this.id, options.expectedOffset, this.#size);
-    }
-    const { signal } = options;
-    signal?.throwIfAborted();
-    const stream = source instanceof Uint8Array ? Readable.from([source]) : source;
-    const onAbort = () => stream.destroy(signal?.reason as Error | undefined);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for await (const chunk of stream) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
-        if (bytes.length === 0) continue;
-        try {
-          await writer.write(bytes);
-        } catch (error) {
-          this.#hasher = undefined; // the writer may hold part of this chunk
-          throw error;
-        }
-        this.#size += bytes.length;
-        if (this.#hasher) {
-          this.#hasher.update(bytes);
-          this.#hashedSize += bytes.length;
-        }
-      }
-      signal?.throwIfAborted();
-    } catch (error) {
-      // Keep what arrived: the client resynchronises with GET and continues from there.
-      await this.close().catch((closeError: unknown) => {
-        this.store.deps.logger.warn('could not save an interrupted upload', {
-          upload: this.id,
-          error: String(closeError),
-        });
-      });
-      throw error;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
-    return this.#size;
-  }
-
-  async close(): Promise<void> {
-    if (this.#finished) return;
-    this.#finished = true;
-    if (this.#writer) {
-      await this.#writer.close();
-      this.#size = this.#writer.size;
-      this.#writer = undefined;
-    }
-    const hasher = this.#hasherAt(this.#size);
-    const saved = hasher?.save?.();
-    this.store.keepLive(this.#state, hasher, this.#size);
-    const now = this.store.deps.clock();
-    // The pending writer knows the size, so without a hash state to save, the state file is only
-    // refreshed for expiry, at most once a minute: a chunked push does not pay an fsync per chunk.
-    const stale = now.getTime() - Date.parse(this.#state.updatedAt) >= STATE_REFRESH_MS;
-    if (!saved && !stale && this.#state.hashState === undefined) return;
-    this.#state = {
-      ...this.#state,
-      size: this.#size,
-      updatedAt: now.toISOString(),
-      ...(saved ? { hashState: Buffer.from(saved).toString('base64'), hashedSize: this.#size } : {}),
-    };
-    if (!saved) {
-      const { hashState: _dropped, hashedSize: _size, ...rest } = this.#state;
-      this.#state = rest;
-    }
-    await this.store.saveState(this.#state);
-  }
-
-  async commit(expected: Digest, options: { mediaType?: string } = {}): Promise<Descriptor> {
-    this.#assertOpen();
-    const { driver, logger } = this.store.deps;
-    const { repository, id } = this.#state;
-    const writer = await this.#open();
-    this.#finished = true;
-    const size = writer.size;
-    const hasher = this.#hasherAt(size);
-    // Publish at the session's own path first: nothing outside `_uploads/<id>` changes yet.
-    await writer.commit();
-    this.#writer = undefined;
-    const actual =
-      hasher && hasher.algorithm === expected.algorithm
-        ? hasher.digest()
-        : await rehash(driver, uploadDataPath(repository, id), expected.algorithm);
-    if (actual.toString() !== expected.toString()) {
-      await this.store.discard(repository, id);
-      logger.info('upload rejected: digest mismatch', {
-        repo: repository,
-        upload: id,
-        digest: String(expected),
-      });
-      throw new DigestMismatchError(expected, actual);
-    }
-    // Data first, then the link: a crash in between leaves an unreferenced blob that GC reclaims.
-    // Replacing an identical copy is harmless and refreshes its time stamp, which GC's grace uses.
-    await this.store.deps.blobs.publish(uploadDataPath(repository, id), expected, size);
-    const descriptor: Descriptor = {
-      mediaType: options.mediaType ?? MediaType.octetStream,
-      digest: expected,
-      size,
-    };
-    const linked = await this.store.deps.link(repository, descriptor);
-    await this.store.discard(repository, id);
-    if (!linked) {
-      throw new BlobUploadInvalidError(
-        `blob ${String(expected)} was garbage-collected while committing: push it again`,
-      );
-    }
-    logger.debug('upload committed', { repo: repository, upload: id, digest: String(expected), size });
-    return descriptor;
-  }
-
-  async cancel(): Promise<void> {
-    this.#finished = true;
-    if (this.#writer) {
-      await this.#writer.cancel().catch(() => undefined);
-      this.#writer = undefined;
-    }
-    await this.store.discard(this.#state.repository, this.#state.id);
-  }
-
-  async #open(): Promise<FileWriter> {
-    if (this.#writer) return this.#writer;
-    const { driver } = this.store.deps;
-    const { repository, id } = this.#state;
-    try {
-      this.#writer = await driver.writer(uploadDataPath(repository, id), { append: true });
-    } catch (error) {
-      if (error instanceof PathNotFoundError) throw new BlobUploadUnknownError(id);
-      throw error;
-    }
-    // More bytes than the state says: a request was killed after writing but before its close().
-    this.#size = this.#writer.size;
-    return this.#writer;
-  }
-
-  /** The hasher when it has seen exactly `size` bytes, else `undefined`. */
-  #hasherAt(size: number): Hasher | undefined {
-    return this.#hasher && this.#hashedSize === size ? this.#hasher : undefined;
-  }
-
-  #assertOpen(): void {
-    if (this.#finished) throw new BlobUploadUnknownError(this.#state.id);
-  }
-}
-
-async function rehash(driver: StorageDriver, path: string, algorithm: DigestAlgorithm): Promise<Digest> {
-  const hash = createHash(algorithm);
-  for await (const chunk of await driver.reader(path)) hash.update(chunk as Uint8Array);
-  return makeDigest(algorithm, hash.digest('hex'));
 }
 
 function encodeState(state: UploadState): Uint8Array {

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeRunner, type Payload } from '../test-support/fake-runner.js';
@@ -59,6 +60,32 @@ describe('artifacts', () => {
     // Once the consumer is done its token no longer reads anything.
     await runner.runJob(consumer, ['ok\n']);
     expect((await runner.downloadArtifacts(producer.id, consumer.token)).status).toBe(403);
+  });
+
+  it("serves another pipeline's imported artifacts to a job that lists them (needs:project)", async () => {
+    const zip = Buffer.from('PK\u0003\u0004 a zip from GitLab');
+    const imported = await h.api.importArtifacts(
+      jobSpec({ name: 'publish-schemas', stage: 'needs:project', script: ['# from GitLab'] }),
+      Readable.from([zip]),
+    );
+    expect(imported).toMatchObject({ state: 'success', runnerId: undefined });
+    // Finished: never handed to a runner, and a dependant may start at once.
+    const consumer = await start(jobSpec({ name: 'check', dependencies: [imported.id] }));
+    expect(consumer.id).toBe(imported.id + 1);
+    expect(consumer.dependencies).toEqual([
+      {
+        id: imported.id,
+        name: 'publish-schemas',
+        token: consumer.token,
+        artifacts_file: { filename: 'artifacts.zip', size: zip.length },
+      },
+    ]);
+    const download = await runner.downloadArtifacts(imported.id, consumer.token);
+    expect(download.status).toBe(200);
+    expect(download.text).toBe(zip.toString());
+    await expect(h.api.importArtifacts({ ...jobSpec(), script: [] }, Readable.from([zip]))).rejects.toThrow(
+      'job spec: script: a job needs at least one script line',
+    );
   });
 
   it('accepts the running job token for its own artifacts and refuses unrelated jobs', async () => {

@@ -12,12 +12,15 @@ import {
   PipelineConfigError,
   type PipelinePlan,
   PipelineUsageError,
+  type PlanProjectOptions,
   parseContextSpec,
   planProject,
   planToJson,
   resolveJobVariables,
+  type VariableLayer,
 } from '@glci/pipeline';
 import type { CliContext } from '../../cli-context.js';
+import { type GitlabCliOptions, gitlabPlanning } from './gitlab-planning.js';
 import { type PlanCliOptions, planRequest, readInputs } from './plan-request.js';
 
 export { type PlanCliOptions, planRequest };
@@ -28,12 +31,18 @@ export { type PlanCliOptions, planRequest };
  * runs for a push instead.
  */
 export async function planForRun(ctx: CliContext, options: PlanCliOptions): Promise<PipelinePlan> {
-  const request = await planRequest(ctx, options);
+  const planned = await planRequest(ctx, options);
+  const gitlab = await gitlabPlanning(ctx, planned.dir, options);
+  const request: PlanProjectOptions = { ...planned, gitlab };
+  const withNotes = (plan: PipelinePlan): PipelinePlan => ({
+    ...plan,
+    warnings: [...plan.warnings, ...gitlab.notes()],
+  });
   const plan = await planProject(request);
-  if (plan.created || options.context !== undefined || options.preset !== undefined) return plan;
-  if (plan.context.source !== 'merge_request_event') return plan;
+  if (plan.created || options.context !== undefined || options.preset !== undefined) return withNotes(plan);
+  if (plan.context.source !== 'merge_request_event') return withNotes(plan);
   const branch = await planProject({ ...request, context: { kind: 'branch' } });
-  return branch.created ? branch : plan;
+  return withNotes(branch.created ? branch : plan);
 }
 
 export async function showCommand(
@@ -50,9 +59,10 @@ export async function showCommand(
 export async function variablesCommand(
   ctx: CliContext,
   name: string,
-  options: PlanCliOptions & { json?: boolean; all?: boolean },
+  options: PlanCliOptions & { json?: boolean; all?: boolean; showMasked?: boolean },
 ): Promise<void> {
   const plan = await planForRun(ctx, options);
+  const reveal = options.showMasked ?? false;
   const found = findJob(plan, name);
   if (!found) {
     const names = [...plan.jobs, ...plan.excluded].map((job) => job.name);
@@ -67,15 +77,23 @@ export async function variablesCommand(
         (variable) =>
           options.all || (variable.source !== 'predefined' && variable.source !== 'job-predefined'),
       )
-      .map((variable) => ({
-        name: variable.name,
-        value: variable.entry.masked ? '[masked]' : variable.value,
-        written: variable.entry.value,
-        raw: variable.entry.raw ?? false,
-        source: variable.source,
-        label: variable.label,
-        overridden: variable.overridden,
-      }));
+      .map((variable) => {
+        const hide = variable.entry.masked && !reveal;
+        return {
+          name: variable.name,
+          value: hide ? '[MASKED]' : variable.value,
+          written: hide ? '[MASKED]' : variable.entry.value,
+          raw: variable.entry.raw ?? false,
+          masked: variable.entry.masked ?? false,
+          file: variable.entry.file ?? false,
+          source: variable.source,
+          label: variable.label,
+          ...(variable.entry.ciCd ? { ciCd: variable.entry.ciCd } : {}),
+          overridden: variable.overridden.map((earlier) =>
+            hide ? { ...earlier, value: '[MASKED]' } : earlier,
+          ),
+        };
+      });
     ctx.out.write(
       `${JSON.stringify({ job: found.job.name, included: found.included, ...(found.reason ? { reason: found.reason } : {}), variables, ruleTrace: found.job.ruleTrace }, null, 2)}\n`,
     );
@@ -83,15 +101,20 @@ export async function variablesCommand(
   }
   const status = found.included ? 'included in the pipeline' : `excluded: ${found.reason}`;
   ctx.out.write(`${found.job.name} (stage ${found.job.stage}): ${status}\n\n`);
-  ctx.out.write(formatVariablesText(resolved, { all: options.all ?? false }));
-  const trace = formatRuleTrace(found.job.ruleTrace);
+  ctx.out.write(formatVariablesText(resolved, { all: options.all ?? false, reveal }));
+  const trace = formatRuleTrace(found.job.ruleTrace, reveal ? undefined : maskedNames(found.job.variables));
   if (trace) ctx.out.write(`\nrules:\n${trace}`);
 }
 
 export async function lintCommand(
   ctx: CliContext,
   file: string | undefined,
-  options: { json?: boolean; input?: string[]; projectDir?: string[]; context?: string },
+  options: GitlabCliOptions & {
+    json?: boolean;
+    input?: string[];
+    projectDir?: string[];
+    context?: string;
+  },
 ): Promise<void> {
   const fromStdin = file === '-';
   const absolute = file && !fromStdin ? path.resolve(ctx.cwd, file) : undefined;
@@ -103,15 +126,18 @@ export async function lintCommand(
     const match = /^([^=]+\/[^=]+)=(.+)$/.exec(mapping);
     if (match) projects[match[1]!] = { dir: path.resolve(ctx.cwd, match[2]!) };
   }
+  const gitlab = await gitlabPlanning(ctx, root, options);
   try {
-    const result = await lintProject({
+    const linted = await lintProject({
       dir: root,
       file: relative,
       ...(fromStdin ? { text: readFileSync(0, 'utf8') } : {}),
       inputs: await readInputs(ctx, undefined, options.input),
       projects,
+      gitlab,
       ...(options.context ? { context: parseContextSpec(options.context) } : {}),
     });
+    const result = { ...linted, warnings: [...linted.warnings, ...gitlab.notes()] };
     if (options.json) ctx.out.write(`${JSON.stringify({ valid: true, issues: [], ...result }, null, 2)}\n`);
     else
       ctx.out.write(
@@ -142,6 +168,13 @@ export class LintFailed extends Error {
   constructor() {
     super('the configuration is invalid');
   }
+}
+
+/** The masked variables of a job: their values stay hidden in a rule trace too. */
+function maskedNames(layers: readonly VariableLayer[]): Set<string> {
+  return new Set(
+    layers.flatMap((layer) => layer.entries.filter((entry) => entry.masked).map((entry) => entry.name)),
+  );
 }
 
 function findJob(plan: PipelinePlan, name: string) {

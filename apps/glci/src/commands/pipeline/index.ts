@@ -6,9 +6,34 @@ const loadActions = () => import('./actions.js');
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** How the GitLab instance is used: `show`, `variables`, `run` and `lint` share these. */
+export function gitlabOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '--secrets <scope>',
+        'which CI/CD variables of the GitLab instance jobs get: all (instance, groups, project), project, or none',
+      )
+        .choices(['all', 'project', 'none'])
+        .default('all'),
+    )
+    .option(
+      '--refresh-secrets',
+      "fetch the CI/CD variables again instead of the daemon's copy in memory ([gitlab] secrets_ttl)",
+    )
+    .option(
+      '--refresh-includes',
+      'fetch every include from the GitLab instance again instead of from the cache (branches, ~latest, templates and remote files are otherwise asked again after [gitlab] includes_ttl)',
+    )
+    .option(
+      '--offline',
+      "do not ask the GitLab instance: includes from glci's cache (with their age), CI/CD variables only from the daemon's memory",
+    );
+}
+
 /** Options `show`, `variables` and `run` share: which pipeline to plan. */
 export function planOptions(command: Command): Command {
-  return command
+  return gitlabOptions(command)
     .option('--context <context>', 'branch=NAME, merge_request (default), tag=NAME or env=NAME')
     .option('--mr-source <branch>', 'merge request source branch (default: the current branch)')
     .option('--mr-target <branch>', 'merge request target branch (default: the default branch)')
@@ -59,13 +84,13 @@ export function registerPipelineCommands(program: Command, context: () => CliCon
       ),
   )
     .option('--all', 'also list the predefined CI_* variables')
+    .option('--show-masked', 'show the values of masked variables (hidden as [MASKED] otherwise)')
     .option('--json', 'machine-readable output')
     .action(async (job: string, options) => {
       await (await loadActions()).variablesCommand(context(), job, options);
     });
 
-  program
-    .command('lint')
+  gitlabOptions(program.command('lint'))
     .description(
       "validate a CI configuration as GitLab's CI Lint does (includes, extends, !reference, keywords, needs, dependencies, stages, cycles, rules); exit 1 when invalid",
     )

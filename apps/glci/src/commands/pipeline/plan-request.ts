@@ -13,11 +13,12 @@ import {
   type VariableLayer,
 } from '@glci/pipeline/request';
 import type { CliContext } from '../../cli-context.js';
+import type { GitlabCliOptions } from './gitlab-planning.js';
 
 // The light entry of @glci/pipeline: `glci run` builds the request here and plans in the daemon,
 // so it starts without loading the planner (about 1 s of its start on a loaded machine).
 
-export interface PlanCliOptions {
+export interface PlanCliOptions extends GitlabCliOptions {
   readonly context?: string;
   readonly mrSource?: string;
   readonly mrTarget?: string;

@@ -44,6 +44,14 @@ export function registerRegistryCommand(
     .option('--no-delete', 'refuse DELETE of manifests, tags and blobs (405 UNSUPPORTED)')
     .option('--read-only', 'refuse pushes and deletes')
     .option('--no-metrics', 'do not serve /metrics')
+    .option(
+      '--metrics-listen <host:port>',
+      'serve /metrics on this address instead of next to the API (then it needs no credentials there)',
+    )
+    .option(
+      '--token-realm <url>',
+      'with --auth token: the token endpoint URL clients are sent to (default: the bound address + /auth/token; required with a wildcard --listen)',
+    )
     .addOption(
       new Option(
         '--upstream <url>',

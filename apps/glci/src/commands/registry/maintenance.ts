@@ -185,6 +185,8 @@ function formatReport(report: GarbageCollectReport): string {
       [`blobs ${verb}`, `${report.blobsDeleted} (${size(report.bytesDeleted)})`],
       ['blobs spared (grace period)', String(report.blobsInGracePeriod)],
       [`expired uploads ${verb}`, `${report.uploadsPurged} (${size(report.uploadBytesPurged)})`],
+      [`abandoned upload sessions ${verb}`, String(report.leftoverSessions)],
+      [`stale temporary files ${verb}`, String(report.leftoverTemporaryFiles)],
     ]).trimEnd(),
   ];
   for (const manifest of report.manifestsDeleted)

@@ -16,10 +16,10 @@ import {
 import { UsageError } from './usage-error.js';
 
 /** `--listen host:port` → host and port; only loopback or an explicit address, never a hostname lookup. */
-export function parseListen(value: string): { host: string; port: number } {
+export function parseListen(value: string, option = '--listen'): { host: string; port: number } {
   const match =
     /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):([0-9]{1,5})$/.exec(value) ?? /^:?([0-9]{1,5})$/.exec(value);
-  if (!match) throw new UsageError(`--listen expects host:port, got ${JSON.stringify(value)}`);
+  if (!match) throw new UsageError(`${option} expects host:port, got ${JSON.stringify(value)}`);
   if (match.length === 2) return { host: '127.0.0.1', port: checkPort(match[1] as string) };
   return { host: (match[1] ?? match[2]) as string, port: checkPort(match[3] as string) };
 }
@@ -45,10 +45,14 @@ export function parseAuthSpec(value: string): AuthSpec {
   throw new UsageError(`--auth expects none, basic:FILE or token:FILE, got ${JSON.stringify(value)}`);
 }
 
-/** Builds the auth hook for `serve`; `secret` signs tokens (shared by nodes with the same secret). */
+/**
+ * Builds the auth hook for `serve`; `secret` signs tokens (shared by nodes with the same secret).
+ * `realm` is the token endpoint's absolute URL (read when the first challenge is sent, so it can
+ * come from the bound address).
+ */
 export async function buildAuth(
   spec: AuthSpec,
-  options: { anonymousPull: boolean; secret: Uint8Array },
+  options: { anonymousPull: boolean; secret: Uint8Array; realm?: () => string },
 ): Promise<RegistryAuth | undefined> {
   if (spec.kind === 'none') return undefined;
   const users = await HtpasswdUsers.load(spec.file);
@@ -56,7 +60,42 @@ export async function buildAuth(
     const auth = { authorize: basicAuth({ users, realm: 'glci registry' }) };
     return options.anonymousPull ? readsAnonymous(auth) : auth;
   }
-  return tokenAuth({ users, anonymousPull: options.anonymousPull, secret: options.secret });
+  return tokenAuth({
+    users,
+    anonymousPull: options.anonymousPull,
+    secret: options.secret,
+    ...(options.realm ? { realm: options.realm } : {}),
+  });
+}
+
+/**
+ * The token realm `serve` announces: `--token-realm` (an http(s) URL), else the bound address
+ * plus `/auth/token` — never the client's `Host` header. A wildcard `--listen` (0.0.0.0, ::) has no
+ * address a client could use, so it needs `--token-realm`.
+ */
+export function tokenRealm(
+  given: string | undefined,
+  listen: { host: string },
+): { fixed?: string; fromBound?: (url: string) => string } {
+  if (given !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(given);
+    } catch {
+      throw new UsageError(`--token-realm expects an http(s) URL, got ${JSON.stringify(given)}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new UsageError(`--token-realm expects an http(s) URL, got ${JSON.stringify(given)}`);
+    }
+    if (url.username || url.password) throw new UsageError('--token-realm must not carry credentials');
+    return { fixed: url.toString() };
+  }
+  if (listen.host === '0.0.0.0' || listen.host === '::' || listen.host === '') {
+    throw new UsageError(
+      `--auth token with --listen on every interface needs --token-realm URL: the token endpoint's address as clients reach it (e.g. https://registry.example:5000/auth/token)`,
+    );
+  }
+  return { fromBound: (url) => `${url}/auth/token` };
 }
 
 /**

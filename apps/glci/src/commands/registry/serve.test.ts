@@ -1,6 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,6 +133,62 @@ describe('glci registry serve: token auth and TLS', PROCESSES, () => {
     expect(listed.status).toBe(404); // authorized; the repository does not exist
   });
 
+  it('--auth token: the realm is the bound address or --token-realm, never the Host header; /metrics wants a token', async () => {
+    const dir = tempDir();
+    const users = path.join(dir, 'users.htpasswd');
+    writeFileSync(users, `ci:${bcrypt.hashSync('token-password', 4)}\n`);
+    const { url } = await serve(['--storage', 'memory:', '--auth', `token:${users}`]);
+    const { request } = await import('node:http');
+    // fetch cannot set Host: a raw request claiming to be evil.example gets our realm anyway.
+    const challenge = await new Promise<string>((resolve, reject) => {
+      const req = request(`${url}/v2/`, { headers: { Host: 'evil.example:1' } }, (res) => {
+        res.resume();
+        resolve(String(res.headers['www-authenticate']));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(challenge).toBe(`Bearer realm="${url}/auth/token",service="glci-registry"`);
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    const token = await fetch(`${url}/auth/token?service=glci-registry`, {
+      headers: { Authorization: `Basic ${Buffer.from('ci:token-password').toString('base64')}` },
+    });
+    const { token: jwt } = (await token.json()) as { token: string };
+    const metrics = await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${jwt}` } });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('glci_registry_http_requests_total');
+
+    const realm = 'https://registry.example:8443/auth/token';
+    const configured = await serve([
+      '--storage',
+      'memory:',
+      '--auth',
+      `token:${users}`,
+      '--token-realm',
+      realm,
+    ]);
+    expect((await fetch(`${configured.url}/v2/`)).headers.get('www-authenticate')).toBe(
+      `Bearer realm="${realm}",service="glci-registry"`,
+    );
+  });
+
+  it('--metrics-listen serves /metrics on its own address and not next to the API', async () => {
+    const { freePort } = await import('@glci/testkit');
+    const port = await freePort();
+    const { url, process: child } = await serve([
+      '--storage',
+      'memory:',
+      '--metrics-listen',
+      `127.0.0.1:${port}`,
+    ]);
+    expect((await fetch(`${url}/metrics`)).status).toBe(404);
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('glci_registry_http_requests_total');
+    expect((await fetch(`http://127.0.0.1:${port}/v2/`)).status).toBe(404);
+    expect(child.output()).toContain('metrics listening');
+  });
+
   it('--tls-cert/--tls-key serve HTTPS', async () => {
     const dir = tempDir();
     const cert = path.join(dir, 'cert.pem');
@@ -199,6 +263,69 @@ describe('glci registry serve with registry.push_through', PROCESSES, () => {
   });
 });
 
+describe('glci registry serve: housekeeping and logs', PROCESSES, () => {
+  it('reclaims at start what a killed process left: stale temporary files and data of sessions that are gone', async () => {
+    const storage = tempDir();
+    const old = new Date(Date.now() - 60 * 60 * 1000);
+    mkdirSync(path.join(storage, '~tmp'), { recursive: true });
+    writeFileSync(path.join(storage, '~tmp', 'killed-put'), 'half a manifest');
+    utimesSync(path.join(storage, '~tmp', 'killed-put'), old, old);
+    const orphan = path.join(storage, '~pending/v1/repositories/app/_uploads/gone-session/data');
+    mkdirSync(path.dirname(orphan), { recursive: true });
+    writeFileSync(orphan, 'bytes of an upload whose session is gone');
+    utimesSync(orphan, old, old);
+    const { process: child } = await serve(['--storage', storage]);
+    for (let attempt = 0; attempt < 100 && readdirSync(path.join(storage, '~tmp')).length > 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(readdirSync(path.join(storage, '~tmp'))).toEqual([]);
+    expect(() => readFileSync(orphan)).toThrow(/ENOENT/);
+    expect(child.output()).toMatch(/leftovers reclaimed.*"sessions":1.*"temporaryFiles":1/);
+  });
+
+  it('accepts a sparse index only with [registry] allow_sparse_index = true', async () => {
+    const index = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: sha256('a platform never pushed here'),
+          size: 100,
+          platform: { os: 'linux', architecture: 'arm64' },
+        },
+      ],
+    });
+    const put = (url: string) =>
+      fetch(`${url}/v2/mirror/app/manifests/multi`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' },
+        body: index,
+      });
+    const strict = await serve(['--storage', 'memory:']);
+    const refused = await put(strict.url);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('MANIFEST_BLOB_UNKNOWN');
+    const home = tempDir();
+    writeFileSync(path.join(home, 'config.toml'), '[registry]\nallow_sparse_index = true\n');
+    const sparse = await serve(['--storage', 'memory:'], { GLCI_HOME: home });
+    expect((await put(sparse.url)).status).toBe(201);
+  });
+
+  it('never logs the password of an --upstream URL', async () => {
+    const { process: child } = await serve([
+      '--storage',
+      'memory:',
+      '--upstream',
+      'https://ci-bot:S3cr3t-Upstream-Pw@127.0.0.1:29999',
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(child.output()).toContain('pull-through cache enabled');
+    expect(child.output()).toContain('<redacted>@127.0.0.1:29999');
+    expect(child.output()).not.toContain('S3cr3t-Upstream-Pw');
+  });
+});
+
 describe('glci registry serve: command-line mistakes', PROCESSES, () => {
   it.each([
     [['--listen', 'nonsense'], 2, /--listen expects host:port/],
@@ -206,6 +333,10 @@ describe('glci registry serve: command-line mistakes', PROCESSES, () => {
     [['--tls-cert', 'cert.pem'], 2, /--tls-cert and --tls-key go together/],
     [['--upstream', 'ftp://example'], 2, /--upstream expects an http\(s\) URL/],
     [['--storage', 'gopher://x/y'], 2, /--storage: .*gopher/],
+    [['--auth', 'token:/nonexistent', '--listen', '0.0.0.0:0'], 2, /needs --token-realm/],
+    [['--token-realm', 'https://r.example/auth/token'], 2, /--token-realm goes with --auth token/],
+    [['--auth', 'token:/x', '--token-realm', 'ftp://r'], 2, /--token-realm expects an http\(s\) URL/],
+    [['--metrics-listen', 'nonsense'], 2, /--metrics-listen expects host:port/],
     [
       ['--auth', 'basic:/nonexistent/users.htpasswd', '--storage', 'memory:'],
       1,

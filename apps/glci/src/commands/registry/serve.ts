@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import path from 'node:path';
 import type { UpstreamConfig } from '@glci/config';
 import type { ProxyNamespace } from '@glci/proxy';
@@ -9,10 +10,20 @@ import {
   LocalBlobCache,
   type Namespace,
   NodeCachedContentStore,
+  type RegistryNamespace,
+  serveHttp,
   wasmHashing,
 } from '@glci/registry';
 import type { CliContext } from '../../cli-context.js';
-import { buildAuth, loadSecret, openStorage, parseAuthSpec, parseListen, UsageError } from './options.js';
+import {
+  buildAuth,
+  loadSecret,
+  openStorage,
+  parseAuthSpec,
+  parseListen,
+  tokenRealm,
+  UsageError,
+} from './options.js';
 
 export interface ServeOptions {
   readonly listen: string;
@@ -25,6 +36,8 @@ export interface ServeOptions {
   readonly delete: boolean;
   readonly readOnly?: boolean;
   readonly metrics: boolean;
+  readonly metricsListen?: string;
+  readonly tokenRealm?: string;
   readonly upstream: string[];
   readonly proxy?: boolean;
 }
@@ -41,10 +54,25 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     throw new UsageError('--tls-cert and --tls-key go together');
   }
   const authSpec = parseAuthSpec(options.auth);
+  const metricsListen =
+    options.metricsListen !== undefined ? parseListen(options.metricsListen, '--metrics-listen') : undefined;
+  if (metricsListen && !options.metrics)
+    throw new UsageError('--metrics-listen and --no-metrics exclude each other');
+  const realm = authSpec.kind === 'token' ? tokenRealm(options.tokenRealm, { host }) : {};
+  if (options.tokenRealm !== undefined && authSpec.kind !== 'token') {
+    throw new UsageError('--token-realm goes with --auth token:FILE');
+  }
   const upstreams = upstreamsFor(options, ctx);
   const logger = ctx.logger();
   const secret = await loadSecret(options.secretFile, ctx.env, ctx.config().glciHome);
-  const auth = await buildAuth(authSpec, { anonymousPull: options.anonymousPull ?? false, secret });
+  // The realm is read when the first challenge is sent, after the listener bound its port.
+  let boundUrl = '';
+  const auth = await buildAuth(authSpec, {
+    anonymousPull: options.anonymousPull ?? false,
+    secret,
+    ...(realm.fixed ? { realm: () => realm.fixed as string } : {}),
+    ...(realm.fromBound ? { realm: () => realm.fromBound?.(boundUrl) as string } : {}),
+  });
   const storage = await openStorage(options.storage, ctx.config().config.registry.storage, ctx.cwd, logger);
   const deleteEnabled = options.delete && !options.readOnly;
   // A shared bucket: fail now on a wrong bucket or key rather than on the first push.
@@ -55,16 +83,18 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
   const localCache = cacheConfig
     ? await LocalBlobCache.create({ directory: cacheConfig.dir, maxBytes: cacheConfig.max_size, logger })
     : undefined;
-  let namespace: Namespace = createNamespace({
+  const registryConfig = ctx.config().config.registry;
+  const local: RegistryNamespace = createNamespace({
     driver: storage.driver,
     logger,
     deleteEnabled,
+    allowSparseIndex: registryConfig.allow_sparse_index,
     // On shared object storage a session may continue on another node: keep its hash state with it,
     // so committing never reads the blob back.
     ...(storage.kind === 's3' ? { hashing: wasmHashing } : {}),
     ...(localCache ? { decorateContent: (store) => new NodeCachedContentStore(store, localCache) } : {}),
   });
-  const registryConfig = ctx.config().config.registry;
+  let namespace: Namespace = local;
   // @glci/proxy (got, the public suffix list) adds about 13 MiB to the process: load it only for a
   // pull-through cache or a push-through mirror.
   const mirroring =
@@ -99,6 +129,7 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     // Blob GETs redirect only when the driver offers URLs (s3 with redirect=true); others stream.
     redirect: true,
     metrics: options.metrics,
+    metricsEndpoint: !metricsListen,
     secret,
   });
   if (localCache && registry.metrics) {
@@ -113,6 +144,20 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     host,
     port,
     ...(options.tlsCert && options.tlsKey ? { tls: { cert: options.tlsCert, key: options.tlsKey } } : {}),
+  });
+  boundUrl = running.url;
+  // Like distribution's debug address: metrics on a listener of their own, for the monitoring
+  // network only, with no credentials there (`--metrics-listen`, loopback unless given another).
+  const metricsServer =
+    metricsListen && registry.metrics
+      ? await serveMetrics(registry.metrics, metricsListen, (url) =>
+          logger.info('metrics listening', { url }),
+        )
+      : undefined;
+  // What failed writes and killed uploads left behind, in the background: serving starts at once,
+  // and the reclaiming spares sessions in use and anything younger than a minute.
+  void local.reclaimLeftovers().catch((error: unknown) => {
+    logger.warn('could not reclaim leftovers at start', { error: String(error) });
   });
   logger.info('registry serving', {
     url: running.url,
@@ -133,6 +178,7 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
   try {
     logger.info('shutting down', { signal });
     await running.close();
+    await metricsServer?.close();
     pushThroughWatcher?.stop();
     await proxy?.close();
     await localCache?.close();
@@ -141,6 +187,25 @@ export async function serveRegistry(options: ServeOptions, ctx: CliContext): Pro
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+async function serveMetrics(
+  metrics: NonNullable<ReturnType<typeof createRegistry>['metrics']>,
+  listen: { host: string; port: number },
+  onListening: (url: string) => void,
+): Promise<{ close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    if ((req.url ?? '').split('?')[0] !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    metrics.handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  const served = await serveHttp(server, { host: listen.host, port: listen.port });
+  onListening(`${served.url}/metrics`);
+  return served;
 }
 
 function upstreamsFor(options: ServeOptions, ctx: CliContext): UpstreamConfig[] | { url: string }[] {

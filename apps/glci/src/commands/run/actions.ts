@@ -1,9 +1,11 @@
 import { resolveExternalRegistry, resolvePreset } from '@glci/config';
+import { type DaemonClient, DaemonRequestError } from '@glci/daemon/client';
 import type { RunNotCreated, RunRequest, RunStarted, WireEvent } from '@glci/executor';
 import { PipelineUsageError } from '@glci/pipeline/request';
 import type { CliContext } from '../../cli-context.js';
 import { CommandExit } from '../../command-exit.js';
 import { connectDaemon } from '../daemon/daemon-session.js';
+import { gitlabSession } from '../pipeline/gitlab-planning.js';
 import { type PlanCliOptions, planRequest } from '../pipeline/plan-request.js';
 import { RunView } from './run-view.js';
 
@@ -21,7 +23,36 @@ export interface RunCliOptions extends PlanCliOptions {
   readonly anyRunner?: boolean;
   readonly color: boolean;
   readonly json?: boolean;
+  readonly showVariables?: boolean;
 }
+
+/**
+ * Asks the daemon to plan and start the pipeline, printing what it says while planning (slow
+ * fetches from the GitLab instance), and resolves with its answer.
+ */
+async function startPipeline(client: DaemonClient, request: RunRequest): Promise<RunStarted | RunNotCreated> {
+  for await (const line of client.stream<PlanningLine>('POST', '/pipelines?progress=1', request, {
+    timeoutMs: 10 * 60_000,
+  })) {
+    if (line.type === 'progress') {
+      if (line.event === 'slow')
+        process.stderr.write(
+          `glci: fetching ${line.what} from GitLab (${(line.elapsedMs / 1000).toFixed(1)} s)…\n`,
+        );
+      continue;
+    }
+    if (line.type === 'error') throw new DaemonRequestError(line.status, line.code, line.message);
+    if (line.type === 'result') return line.result;
+    // A daemon of an earlier build answers with the result alone.
+    return line as unknown as RunStarted | RunNotCreated;
+  }
+  throw new Error('the glci daemon ended its answer without a result');
+}
+
+type PlanningLine =
+  | { type: 'progress'; event: 'slow' | 'done'; what: string; elapsedMs: number }
+  | { type: 'error'; status: number; code: string; message: string }
+  | { type: 'result'; result: RunStarted | RunNotCreated };
 
 /** Waits (up to half a minute) until the daemon knows the pipeline again. */
 async function waitForPipeline(client: { request<T>(method: string, path: string): Promise<T> }, id: number) {
@@ -82,6 +113,9 @@ export async function runCommand(
     pushThrough: options.pushThrough ?? false,
     anyRunner: options.anyRunner ?? false,
     ...(Object.keys(externalFlags).length > 0 ? { externalRegistry: externalFlags } : {}),
+    // The daemon plans with the instance and token this command resolved, and holds the variables.
+    gitlab: await gitlabSession(ctx, planned.dir, options),
+    showVariables: options.showVariables ?? false,
     // When this process started: `glci log --timings` shows the user's whole wait.
     cliStartedAt: performance.timeOrigin,
   };
@@ -92,9 +126,7 @@ export async function runCommand(
       'glci: preparing the pipeline (starting the mock and runner containers on first use)…\n',
     );
   }, 3_000);
-  const started = await client
-    .request<RunStarted | RunNotCreated>('POST', '/pipelines', request, { timeoutMs: 10 * 60_000 })
-    .finally(() => clearTimeout(slow));
+  const started = await startPipeline(client, request).finally(() => clearTimeout(slow));
   if (!started.created) {
     process.stderr.write(`glci: no pipeline: ${started.reason}\n`);
     if (options.json) ctx.out.write(`${JSON.stringify({ type: 'not-created', reason: started.reason })}\n`);
@@ -111,6 +143,17 @@ export async function runCommand(
     columns: () => (ctx.out as NodeJS.WriteStream).columns ?? 80,
   });
   view.begin();
+  if (!options.json) {
+    for (const warning of started.warnings ?? []) process.stderr.write(`glci: warning: ${warning}\n`);
+    for (const [job, variables] of Object.entries(started.variables ?? {})) {
+      ctx.out.write(`variables of ${job}:\n`);
+      const width = Math.max(0, ...variables.map((variable) => variable.name.length));
+      for (const variable of variables)
+        ctx.out.write(
+          `  ${variable.name.padEnd(width)}  ${JSON.stringify(variable.value)}  ← ${variable.label}\n`,
+        );
+    }
+  }
 
   let interrupts = 0;
   const onInterrupt = () => {

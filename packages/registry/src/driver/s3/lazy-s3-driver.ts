@@ -1,6 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { S3Driver } from '../s3-driver.js';
-import type { FileInfo, FileWriter, StorageDriver } from '../storage-driver.js';
+import type {
+  FileInfo,
+  FileWriter,
+  PendingWriter,
+  PutContentOptions,
+  StorageDriver,
+} from '../storage-driver.js';
 import type { S3DriverOptions } from './options.js';
 
 /**
@@ -34,8 +40,8 @@ export class LazyS3Driver implements StorageDriver {
     return await (await this.load()).getContent(path, options);
   }
 
-  async putContent(path: string, content: Uint8Array): Promise<void> {
-    await (await this.load()).putContent(path, content);
+  async putContent(path: string, content: Uint8Array, options?: PutContentOptions): Promise<void> {
+    await (await this.load()).putContent(path, content, options);
   }
 
   async reader(
@@ -71,6 +77,14 @@ export class LazyS3Driver implements StorageDriver {
   ): Promise<string | undefined> {
     if (!this.#options.redirect) return undefined;
     return await (await this.load()).redirectUrl(path, options);
+  }
+
+  async pendingWriters(path: string): Promise<PendingWriter[]> {
+    return await (await this.load()).pendingWriters(path);
+  }
+
+  async reclaimTemporaryFiles(olderThan: Date): Promise<number> {
+    return await (await this.load()).reclaimTemporaryFiles(olderThan);
   }
 
   async close(): Promise<void> {

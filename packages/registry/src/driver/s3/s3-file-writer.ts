@@ -130,6 +130,13 @@ export class S3FileWriter implements FileWriter {
     await this.#ops.deleteState();
   }
 
+  async abandon(): Promise<void> {
+    this.#done = true;
+    this.#buffer = undefined;
+    // Parts in flight finish on their own; no state is written, nothing is aborted.
+    await Promise.allSettled([...this.#inflight]);
+  }
+
   async cancel(): Promise<void> {
     this.#done = true;
     await Promise.allSettled([...this.#inflight]);

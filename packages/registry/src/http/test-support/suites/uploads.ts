@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorsOf, pushBlob, sha256, startTestRegistry, type TestRegistry } from '../fixture.js';
 import type { TestStorage } from '../test-storage.js';
@@ -32,6 +34,34 @@ async function patch(
       ...(range ? { 'Content-Range': range } : {}),
     },
     body: chunk,
+  });
+}
+
+/** Sends the head of a request on a raw socket and returns it, so the body can follow later. */
+async function rawRequest(registry: TestRegistry, head: string): Promise<Socket> {
+  const url = new URL(registry.url);
+  const socket = connect(Number(url.port), url.hostname);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.write(head);
+  return socket;
+}
+
+/** The status line and headers of the first response on `socket`. */
+function responseHead(socket: Socket): Promise<{ status: number; headers: string }> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      resolve({ status: Number(text.slice(9, 12)), headers: text.slice(0, end).toLowerCase() });
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
   });
 }
 
@@ -262,6 +292,67 @@ export function describeUploads(storage: TestStorage): void {
       }
     });
 
+    describe('one writer per session', () => {
+      it('a second PATCH while one streams → 416 with the range; its client, sending its whole body first, gets that answer; the first goes on untouched', async () => {
+        const location = await startSession(registry, 'up/race');
+        const x = randomBytes(2 * 1024 * 1024);
+        const y = randomBytes(1024 * 1024);
+        const first = await rawRequest(
+          registry,
+          `PATCH ${location} HTTP/1.1\r\nHost: h\r\nContent-Length: ${x.length}\r\n\r\n`,
+        );
+        first.write(x.subarray(0, 512 * 1024));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const second = await rawRequest(
+          registry,
+          `PATCH ${location} HTTP/1.1\r\nHost: h\r\nContent-Length: ${y.length}\r\n\r\n`,
+        );
+        const secondAnswer = responseHead(second);
+        second.write(y); // the whole body, before reading: no broken pipe
+        const refused = await secondAnswer;
+        expect(refused.status).toBe(416);
+        expect(refused.headers).toMatch(/\r\nrange: 0-\d+/);
+        expect(refused.headers).not.toContain('connection: close');
+        second.destroy();
+        // A closing PUT meanwhile is refused too.
+        const put = await registry.fetch(withDigest(location, sha256(x)), { method: 'PUT' });
+        expect(put.status).toBe(416);
+        expect((await errorsOf(put))[0]?.code).toBe('BLOB_UPLOAD_INVALID');
+        const firstAnswer = responseHead(first);
+        first.write(x.subarray(512 * 1024));
+        expect((await firstAnswer).status).toBe(202);
+        first.destroy();
+        const done = await registry.fetch(withDigest(location, sha256(x)), { method: 'PUT' });
+        expect(done.status).toBe(201);
+        const blob = Buffer.from(
+          await (await registry.fetch(`/v2/up/race/blobs/${sha256(x)}`)).arrayBuffer(),
+        );
+        expect(blob.equals(x)).toBe(true);
+      });
+
+      it('a refused PATCH announcing a body over 64 MiB gets its answer and the connection closed, not a download', async () => {
+        const location = await startSession(registry, 'up/race-big');
+        const first = await rawRequest(
+          registry,
+          `PATCH ${location} HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n`,
+        );
+        first.write('12345');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const second = await rawRequest(
+          registry,
+          `PATCH ${location} HTTP/1.1\r\nHost: h\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n`,
+        );
+        const refused = await responseHead(second);
+        expect(refused.status).toBe(416);
+        expect(refused.headers).toContain('connection: close');
+        second.destroy();
+        const firstAnswer = responseHead(first);
+        first.write('67890');
+        expect((await firstAnswer).status).toBe(202);
+        first.destroy();
+      });
+    });
+
     describe('cross-repository mount', () => {
       it('mounts from a named repository → 201 without uploading', async () => {
         const digest = await pushBlob(registry, 'mount/source', 'shared layer');
@@ -277,12 +368,21 @@ export function describeUploads(storage: TestStorage): void {
         expect(await (await registry.fetch(`/v2/mount/target/blobs/${digest}`)).text()).toBe('shared layer');
       });
 
-      it('mounts without from when the registry knows the blob', async () => {
+      it('never mounts from another repository without from: 202 and a plain session, as distribution does', async () => {
         const digest = await pushBlob(registry, 'mount/anywhere', 'known somewhere');
         const response = await registry.fetch(`/v2/mount/nofrom/blobs/uploads/?mount=${digest}`, {
           method: 'POST',
         });
-        expect(response.status).toBe(201);
+        expect(response.status).toBe(202);
+        expect(response.headers.get('location')).toContain('/v2/mount/nofrom/blobs/uploads/');
+        expect((await registry.fetch(`/v2/mount/nofrom/blobs/${digest}`, { method: 'HEAD' })).status).toBe(
+          404,
+        );
+        // A blob the repository links already is "mounted" in place.
+        const own = await registry.fetch(`/v2/mount/anywhere/blobs/uploads/?mount=${digest}`, {
+          method: 'POST',
+        });
+        expect(own.status).toBe(201);
       });
 
       it('falls back to an upload session (202) for an unknown blob or a repository that lacks it', async () => {
