@@ -94,7 +94,7 @@ describe('predefinedVariables', () => {
 
   it("points CI_REGISTRY* at an external registry, with its credentials from the mock's memory", () => {
     const registries = new ExternalRegistries();
-    registries.set('registry.corp:5000', { username: 'ci-bot', password: 's3cret' });
+    registries.set('registry.corp:5000', { username: 'ci-bot', password: 's3cret$HOME' });
     const external = { ...server, externalRegistries: registries };
     const record = job({ external_registry: { host: 'registry.corp:5000' } });
     const v = Object.fromEntries(
@@ -103,11 +103,13 @@ describe('predefinedVariables', () => {
     expect(v.CI_REGISTRY?.value).toBe('registry.corp:5000');
     expect(v.CI_REGISTRY_IMAGE?.value).toBe('registry.corp:5000/my-group/sub/app');
     expect(v.CI_REGISTRY_USER?.value).toBe('ci-bot');
+    // Raw: the runner must not expand the `$HOME` in a password.
     expect(v.CI_REGISTRY_PASSWORD).toEqual({
       key: 'CI_REGISTRY_PASSWORD',
-      value: 's3cret',
+      value: 's3cret$HOME',
       public: false,
       masked: true,
+      raw: true,
     });
     // Pulls still go through the embedded registry's cache.
     expect(v.CI_DEPENDENCY_PROXY_SERVER?.value).toBe('host.docker.internal:39741');

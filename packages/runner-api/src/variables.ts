@@ -179,8 +179,12 @@ function registryVariables(server: ServerContext, spec: JobSpec, token: string):
   return [
     pub('CI_REGISTRY', external.host),
     pub('CI_REGISTRY_IMAGE', `${external.host}/${spec.project.path.toLowerCase()}`),
+    // Raw: a password is not a variable reference, whatever `$` it holds (the runner would expand it).
     ...(credentials
-      ? [pub('CI_REGISTRY_USER', credentials.username), secret('CI_REGISTRY_PASSWORD', credentials.password)]
+      ? [
+          { ...pub('CI_REGISTRY_USER', credentials.username), raw: true },
+          { ...secret('CI_REGISTRY_PASSWORD', credentials.password), raw: true },
+        ]
       : []),
   ];
 }
