@@ -93,9 +93,14 @@ describe('glci run with an external registry', { timeout: 600_000 }, () => {
     expect((await fetch(manifest, { headers: { ...accept, Authorization: HUB_AUTHORIZATION } })).status).toBe(
       200,
     );
-    // Not in the embedded registry.
-    const embedded = await fetch(`http://127.0.0.1:${machine.port}/v2/examples/extreg/app/tags/list`);
-    expect(embedded.status).toBe(404);
+    // Pushed by the job itself, straight to that registry (the embedded one's push-through is off).
+    expect(machine.upstream.requests).toContain('PUT /v2/examples/extreg/app/manifests/1 201');
+    // Not in the embedded registry: its catalog lists what it stores (a pull-through read of the
+    // same upstream would show the tag, since that distribution is also its upstream).
+    const catalog = (await (await fetch(`http://127.0.0.1:${machine.port}/v2/_catalog`)).json()) as {
+      repositories: string[];
+    };
+    expect(catalog.repositories).not.toContain('examples/extreg/app');
     // The password is in no output and in no file of glci's home (history, execution state, logs).
     expect(result.stdout).not.toContain(HUB_LOGIN.password);
     expect(result.stderr).not.toContain(HUB_LOGIN.password);
