@@ -64,6 +64,11 @@ export interface ExecutionOptions {
    * the mock's, in memory); a plain-HTTP one is trusted by DinD services too.
    */
   readonly externalRegistry?: { readonly host: string; readonly plainHttp: boolean };
+  /**
+   * Secrets jobs get from the mock, not from their spec (the external registry's password), for
+   * masking their live output as the runner masks their log. In memory only, never saved.
+   */
+  readonly liveSecrets?: readonly string[];
   readonly now?: () => number;
 }
 
@@ -287,8 +292,10 @@ export class PipelineExecution {
       const queued = await client.enqueue(prepared.spec);
       active.queuedAt = this.#now();
       active.jobId = queued.id;
-      stopLive = this.#options.live?.follow(queued.id, LiveMasker.forJob(prepared.spec), (lines) =>
-        this.#emit({ type: 'live', pipelineId, name: job.name, ...lines }),
+      stopLive = this.#options.live?.follow(
+        queued.id,
+        LiveMasker.forJob(prepared.spec, this.#options.liveSecrets),
+        (lines) => this.#emit({ type: 'live', pipelineId, name: job.name, ...lines }),
       );
       this.#jobIds.set(job.name, queued.id);
       if (this.#canceled) await client.cancel(queued.id, { force: this.#canceled === 'forced' });

@@ -380,6 +380,7 @@ export class PipelineService implements DaemonService {
         ...(external ? { externalRegistry: { host: external.host, plainHttp: external.plainHttp } } : {}),
       },
       planning,
+      external?.credentials ? [external.credentials.password] : [],
     );
     const jobs = selectedJobs(plan, request.jobs.length > 0 ? request.jobs : undefined);
     return {
@@ -406,6 +407,8 @@ export class PipelineService implements DaemonService {
     history: ProjectHistory,
     saved: SavedExecution,
     planning?: Planning,
+    /** Secrets to mask in jobs' live output that are not in their specs (never saved). */
+    liveSecrets: readonly string[] = [],
   ): ActivePipeline {
     const logger = this.#require().logger;
     const { plan, sha, pipelineId } = saved;
@@ -430,6 +433,7 @@ export class PipelineService implements DaemonService {
     };
     stateFile(pipelineId, saved);
     const execution = new PipelineExecution({
+      ...(liveSecrets.length > 0 ? { liveSecrets } : {}),
       pipelineId,
       plan,
       projectPath: plan.context.projectPath,
@@ -540,7 +544,16 @@ export class PipelineService implements DaemonService {
       if (alive && saved) {
         context.logger.info('taking over a pipeline after a restart', { pipelineId: record.id });
         this.#ready = this.#ensure(infrastructure);
-        this.#launch(await this.#ready, history, { ...saved, plan: dropRedactedCiCd(saved.plan) });
+        // The external registry's password of the user config masks live output again; a
+        // --registry-password given to the earlier daemon is not known here.
+        const password = this.#userConfig().registry.password;
+        this.#launch(
+          await this.#ready,
+          history,
+          { ...saved, plan: dropRedactedCiCd(saved.plan) },
+          undefined,
+          saved.externalRegistry && password ? [password] : [],
+        );
         continue;
       }
       const reason = !saved
