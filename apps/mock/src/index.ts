@@ -1,4 +1,11 @@
 export {
+  type RunnerConfigOptions,
+  type RunnerEntryOptions,
+  type RunnerGlobalOptions,
+  renderRunnerConfig,
+  renderRunnersConfig,
+} from '@glci/runner-api';
+export {
   createMockServer,
   DEFAULT_MOCK_PORT,
   type MockListenOptions,
@@ -15,11 +22,4 @@ export {
   withinPath,
 } from './job-token-auth.js';
 export { healthcheck, type StartedMock, startMock } from './main.js';
-export {
-  type RunnerConfigOptions,
-  type RunnerEntryOptions,
-  type RunnerGlobalOptions,
-  renderRunnerConfig,
-  renderRunnersConfig,
-} from './runner-config.js';
 export { type MockSettings, readMockSettings, SettingsError } from './settings.js';

@@ -2,11 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { packRepository } from '@glci/runner-api';
+import { packRepository, renderRunnerConfig } from '@glci/runner-api';
 import { startGitlabRunner } from '@glci/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMockServer, type RunningMockServer } from './create-mock-server.js';
-import { renderRunnerConfig } from './runner-config.js';
 import { makeRepository, plain, SECRET } from './test-support/real-runner.js';
 
 /**

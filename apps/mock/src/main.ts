@@ -2,9 +2,9 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLogger, type Logger } from '@glci/config';
 import { configureServerHeap, createStorageDriverFromUrl, type StorageDriver } from '@glci/registry';
+import { renderRunnerConfig } from '@glci/runner-api';
 import { anonymousReadsFromHostAndGlciNetworks } from './connection-trust.js';
 import { createMockServer, type RunningMockServer } from './create-mock-server.js';
-import { renderRunnerConfig } from './runner-config.js';
 import { type MockSettings, readMockSettings } from './settings.js';
 
 export interface StartedMock {

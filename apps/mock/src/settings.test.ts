@@ -29,7 +29,7 @@ describe('readMockSettings', () => {
       'https://registry-1.docker.io',
     ]);
     expect(settings.runnerConfig).toBeUndefined();
-    expect(settings.longPollMs).toBe(20_000);
+    expect(settings.longPollMs).toBe(50_000);
     expect(settings.traceUpdateInterval).toBe(1);
   });
 

@@ -24,7 +24,7 @@ import { DEFAULT_MOCK_PORT } from './healthcheck.js';
  * | `GLCI_MOCK_CONFIG_TOML` | none | the glci configuration as TOML text, used instead of the file (see below) |
  * | `GLCI_MOCK_UPSTREAMS` | `registry.upstreams` | comma-separated pull-through upstream URLs; empty = none |
  * | `GLCI_MOCK_PUSH_THROUGH_FILE` | none | `push-through.json` to poll |
- * | `GLCI_MOCK_LONG_POLL_MS` | `20000` | how long a job request is held |
+ * | `GLCI_MOCK_LONG_POLL_MS` | `50000` | how long a job request is held (GitLab Workhorse's default) |
  * | `GLCI_MOCK_RUNNER_CONFIG` | none | write a runner `config.toml` here (a runner is registered for it) |
  * | `GLCI_MOCK_RUNNER_TAGS` | none | that runner's tags (comma-separated; it also runs untagged jobs) |
  * | `GLCI_MOCK_RUNNER_EXTRA_HOSTS` | `host.docker.internal:host-gateway` | its `extra_hosts` (comma-separated) |
@@ -101,7 +101,7 @@ export async function readMockSettings(env: NodeJS.ProcessEnv, home = os.homedir
     ...(env.GLCI_MOCK_PUSH_THROUGH_FILE
       ? { pushThroughFile: path.resolve(env.GLCI_MOCK_PUSH_THROUGH_FILE) }
       : {}),
-    longPollMs: parseInteger(env.GLCI_MOCK_LONG_POLL_MS, 20_000, 'GLCI_MOCK_LONG_POLL_MS', 0, 600_000),
+    longPollMs: parseInteger(env.GLCI_MOCK_LONG_POLL_MS, 50_000, 'GLCI_MOCK_LONG_POLL_MS', 0, 600_000),
     traceUpdateInterval: parseInteger(
       env.GLCI_MOCK_TRACE_UPDATE_INTERVAL,
       1,

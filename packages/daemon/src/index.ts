@@ -77,6 +77,15 @@ export type { DaemonService, DaemonServiceContext } from './server/daemon-servic
 export { DaemonHttpError } from './server/http-errors.js';
 export { sendNdjson } from './server/ndjson.js';
 export { DaemonAlreadyRunningError, DaemonSocketError } from './server/socket-file.js';
+export { formatTimings, spanCategory } from './timings/format-timings.js';
+export {
+  type JobTimings,
+  type PipelineTimings,
+  pipelineTimings,
+  type TimedSpan,
+} from './timings/pipeline-timings.js';
+export { timelineSvg } from './timings/timeline-svg.js';
+export { type TimedSection, type TraceTimeline, traceTimeline } from './timings/trace-timeline.js';
 export { keepSgrOnly, stripAnsi } from './trace/ansi.js';
 export {
   isScriptSection,
@@ -84,6 +93,7 @@ export {
   type SectionFolderOptions,
   type TraceViewItem,
 } from './trace/section-folder.js';
+export { TimestampStripper } from './trace/timestamp-stripper.js';
 export { type TraceEvent, TraceParser, type TraceParserOptions } from './trace/trace-parser.js';
 export {
   formatSectionDuration,

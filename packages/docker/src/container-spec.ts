@@ -28,9 +28,10 @@ export interface HealthcheckSpec {
   /**
    * Exit 0 means healthy. A string runs through the container's shell (`CMD-SHELL`); an argument
    * list runs directly (`CMD`), for images without a shell such as glci-mock. Unset: the image's
-   * own HEALTHCHECK test, with the timings below.
+   * own HEALTHCHECK test, with the timings below. `'none'`: no health check at all, not even the
+   * image's (Docker would run it every interval for as long as the container lives).
    */
-  readonly command?: string | readonly string[];
+  readonly command?: string | readonly string[] | 'none';
   readonly intervalMs?: number;
   readonly timeoutMs?: number;
   readonly retries?: number;
@@ -90,9 +91,11 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
             Test:
               spec.healthcheck.command === undefined
                 ? []
-                : typeof spec.healthcheck.command === 'string'
-                  ? ['CMD-SHELL', spec.healthcheck.command]
-                  : ['CMD', ...spec.healthcheck.command],
+                : spec.healthcheck.command === 'none'
+                  ? ['NONE']
+                  : typeof spec.healthcheck.command === 'string'
+                    ? ['CMD-SHELL', spec.healthcheck.command]
+                    : ['CMD', ...spec.healthcheck.command],
             Interval: (spec.healthcheck.intervalMs ?? 1000) * NANOS_PER_MS,
             Timeout: (spec.healthcheck.timeoutMs ?? 3000) * NANOS_PER_MS,
             Retries: spec.healthcheck.retries ?? 30,

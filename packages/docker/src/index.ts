@@ -67,6 +67,7 @@ export {
 export { type DaemonFacts, jobExtraHosts, rewriteRegistryImage, supportsHostGateway } from './job-wiring.js';
 export * from './labels.js';
 export {
+  MOCK_READY_LINE,
   MOCK_TUNNEL_COMMAND,
   type MockOptions,
   mockContainerSidePort,
@@ -95,3 +96,4 @@ export {
   type TopologyOptions,
 } from './topology.js';
 export { type WaitForHealthyOptions, waitForHealthy } from './wait/health.js';
+export { dockerSince, type WaitForLogLineOptions, waitForLogLine } from './wait/log-line.js';

@@ -38,6 +38,7 @@ export type GlciRole =
   | 'registry-ca'
   | 'cache'
   | 'mock-data'
+  | 'builds'
   | 'dind-config'
   | 'helper';
 

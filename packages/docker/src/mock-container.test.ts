@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toCreateOptions } from './container-spec.js';
-import { mockContainerSidePort, mockContainerSpec } from './mock-container.js';
+import { MOCK_READY_LINE, mockContainerSidePort, mockContainerSpec } from './mock-container.js';
 
 describe('mockContainerSpec', () => {
   const volumes = {
@@ -10,7 +10,7 @@ describe('mockContainerSpec', () => {
     data: 'glci-mock-data',
   };
 
-  it('publishes the port on 127.0.0.1 only by default, mounts the volumes and checks health', () => {
+  it('publishes the port on 127.0.0.1 only by default, mounts the volumes, runs no health check', () => {
     const spec = mockContainerSpec({
       mock: { image: 'glci:local' },
       name: 'glci-mock',
@@ -25,16 +25,19 @@ describe('mockContainerSpec', () => {
       'glci-cache:/cache',
       'glci-mock-data:/data',
     ]);
-    // The image's own health check (glci-mock healthcheck), checked every half second.
-    expect(spec.healthcheck?.command).toBeUndefined();
-    expect(toCreateOptions(spec).Healthcheck?.Test).toEqual([]);
-    expect(spec.healthcheck?.intervalMs).toBe(500);
+    // Not even the image's own (glci-mock healthcheck): Docker would start a Node process in the
+    // container every interval for as long as it lives. Readiness is its URL line on stdout.
+    expect(toCreateOptions(spec).Healthcheck?.Test).toEqual(['NONE']);
+    expect(MOCK_READY_LINE.test('http://0.0.0.0:39741')).toBe(true);
+    expect(MOCK_READY_LINE.test('2026-12-07 16:30:00 info listening')).toBe(false);
     expect(spec.env).toEqual({
       GLCI_MOCK_HOST: '0.0.0.0',
       GLCI_MOCK_PORT: '39741',
       GLCI_MOCK_STORAGE: '/registry',
       GLCI_MOCK_CACHE_DIR: '/cache',
       GLCI_MOCK_DATA_DIR: '/data',
+      // The daemon switches push-through through the internal API: no file to poll every 2 s.
+      GLCI_MOCK_PUSH_THROUGH_FILE: '',
     });
   });
 
@@ -71,6 +74,6 @@ describe('mockContainerSpec', () => {
       env: { A: 'b', GLCI_MOCK_PORT: '1' },
       labels: { x: 'y' },
     });
-    expect(spec.healthcheck?.command).toBe('true');
+    expect(spec.healthcheck).toMatchObject({ command: 'true', intervalMs: 500 });
   });
 });

@@ -6,14 +6,22 @@ import type { ContainerSpec } from './container-spec.js';
  */
 export const MOCK_TUNNEL_COMMAND = ['/usr/bin/node', '/app/dist/bin.js', 'tunnel'] as const;
 
+/**
+ * What `glci-mock serve` writes on stdout once it listens: its URL, alone on the line (its logs go
+ * to stderr). The mock is ready when this line appears after its latest start.
+ */
+export const MOCK_READY_LINE = /^https?:\/\/\S+$/;
+
 export interface MockOptions {
   readonly image: string;
   readonly cmd?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   /**
-   * Run inside the mock; exit 0 means healthy. Defaults to the image's own HEALTHCHECK
-   * (`glci-mock healthcheck`, run without a shell: the glci-mock image has none), checked every
-   * half second instead of the image's five.
+   * A Docker health check run inside the mock (exit 0: healthy), for stand-in images in tests.
+   * Unset (glci-mock): no health check at all, not even the image's own, since Docker would start
+   * a process in the container every interval for as long as it lives (a whole Node process for
+   * `glci-mock healthcheck`: 15–22 % of a core at half a second). The mock is ready once it
+   * writes `MOCK_READY_LINE`, which the daemon reads from the container's log stream.
    */
   readonly healthcheck?: string | readonly string[];
   readonly healthTimeoutMs?: number;
@@ -30,8 +38,8 @@ export interface MockOptions {
  * containers from the host's and reads its registry anonymously only for the host and glci's own
  * networks (apps/mock connection-trust.ts). The registry, registry CA, cache and data volumes
  * mounted (the data volume keeps the Runner API's state, artifacts and git repositories across a
- * restart); and a Docker health check (`glci-mock healthcheck`, which asks the mock's
- * `/internal/health`).
+ * restart); no Docker health check unless `mock.healthcheck` asks for one (see `MockOptions`), and
+ * no push-through file to poll (the daemon switches the mirror through the internal API).
  */
 export function mockContainerSpec(options: {
   readonly mock: MockOptions;
@@ -62,6 +70,8 @@ export function mockContainerSpec(options: {
       GLCI_MOCK_STORAGE: '/registry',
       GLCI_MOCK_CACHE_DIR: '/cache',
       GLCI_MOCK_DATA_DIR: '/data',
+      // The image polls this file every 2 s by default; glci's daemon uses the internal API.
+      GLCI_MOCK_PUSH_THROUGH_FILE: '',
       ...(options.gatewayIp ? { GLCI_MOCK_CONTAINER_PORT: String(containerSide) } : {}),
       ...mock.env,
     },
@@ -77,12 +87,10 @@ export function mockContainerSpec(options: {
       { type: 'volume', source: volumes.cache, target: '/cache' },
       { type: 'volume', source: volumes.data, target: '/data' },
     ],
-    healthcheck: {
-      ...(mock.healthcheck !== undefined ? { command: mock.healthcheck } : {}),
-      intervalMs: 500,
-      timeoutMs: 3000,
-      retries: 60,
-    },
+    healthcheck:
+      mock.healthcheck !== undefined
+        ? { command: mock.healthcheck, intervalMs: 500, timeoutMs: 3000, retries: 60 }
+        : { command: 'none' },
   };
 }
 

@@ -102,15 +102,35 @@ export interface StartedContainer extends AsyncDisposable {
   ): Promise<ExecResult>;
   /** Copies files into the container (also into its volumes), e.g. a runner's `config.toml`. */
   copyFiles(files: readonly FileToCopy[]): Promise<void>;
-  /** Demultiplexed stdout and stderr as one text stream; `follow` keeps it open until the container stops. */
-  logs(options?: { follow?: boolean; signal?: AbortSignal }): Promise<Readable>;
+  /**
+   * Demultiplexed stdout and stderr as one text stream (`stderr: false`: stdout only); `follow`
+   * keeps it open until the container stops; `since` (Docker's `seconds.nanoseconds`) leaves out
+   * what was written before, e.g. by an earlier start of the same container.
+   */
+  logs(options?: {
+    follow?: boolean;
+    signal?: AbortSignal;
+    since?: string;
+    stderr?: boolean;
+  }): Promise<Readable>;
   wait(options?: { signal?: AbortSignal }): Promise<{ exitCode: number }>;
   /** Sends a signal (`SIGHUP` to make a runner reload its config). */
   kill(signal?: string): Promise<void>;
   /** Stops (default 10 s grace) and by default removes the container; a container already gone is fine. */
   stop(options?: { timeoutMs?: number; remove?: boolean }): Promise<void>;
-  /** `running`, `exited`, `created`, …, or `missing` when the container no longer exists. */
-  state(): Promise<{ status: string; running: boolean; health?: string }>;
+  /** Starts a stopped (or created) container again; one already running is fine. */
+  start(): Promise<void>;
+  /**
+   * `running`, `exited`, `created`, …, or `missing` when the container no longer exists;
+   * `startedAt`, `finishedAt`: when it last started and last stopped (RFC 3339 with nanoseconds).
+   */
+  state(): Promise<{
+    status: string;
+    running: boolean;
+    health?: string;
+    startedAt?: string;
+    finishedAt?: string;
+  }>;
   /**
    * Runs the container's health check once, for engines that do not run it on their own (Podman
    * without systemd); false where the engine has no such request (Docker runs its checks itself).

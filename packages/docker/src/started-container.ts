@@ -96,12 +96,20 @@ export class DockerStartedContainer implements StartedContainer {
     }
   }
 
-  async logs(options: { follow?: boolean; signal?: AbortSignal } = {}): Promise<Readable> {
+  async logs(
+    options: { follow?: boolean; signal?: AbortSignal; since?: string; stderr?: boolean } = {},
+  ): Promise<Readable> {
     const output = new PassThrough();
     const action = `reading the logs of container ${this.name}`;
+    const which = {
+      stdout: true,
+      stderr: options.stderr ?? true,
+      // dockerode types `since` as a number; the Engine API takes `seconds.nanoseconds` text.
+      ...(options.since !== undefined ? { since: options.since as unknown as number } : {}),
+    };
     if (options.follow) {
       const stream = await dockerCall(this.#logger, action, {}, () =>
-        this.#container.logs({ follow: true, stdout: true, stderr: true }),
+        this.#container.logs({ follow: true, ...which }),
       );
       this.#docker.modem.demuxStream(stream, output, output);
       stream.on('end', () => output.end());
@@ -112,7 +120,7 @@ export class DockerStartedContainer implements StartedContainer {
       return output;
     }
     const buffer = await dockerCall(this.#logger, action, {}, () =>
-      this.#container.logs({ follow: false, stdout: true, stderr: true }),
+      this.#container.logs({ follow: false, ...which }),
     );
     output.end(demuxBuffer(buffer));
     return output;
@@ -151,13 +159,37 @@ export class DockerStartedContainer implements StartedContainer {
     }
   }
 
-  async state(): Promise<{ status: string; running: boolean; health?: string }> {
+  async start(): Promise<void> {
+    try {
+      await dockerCall(this.#logger, `starting container ${this.name}`, {}, () => this.#container.start());
+    } catch (error) {
+      if (!isNotModified(error)) throw error;
+    }
+  }
+
+  async state(): Promise<{
+    status: string;
+    running: boolean;
+    health?: string;
+    startedAt?: string;
+    finishedAt?: string;
+  }> {
     try {
       const info = await dockerCall(this.#logger, `inspecting container ${this.name}`, {}, () =>
         this.#container.inspect(),
       );
       const health = info.State.Health?.Status;
-      return { status: info.State.Status, running: info.State.Running, ...(health ? { health } : {}) };
+      // Docker says `0001-01-01T00:00:00Z` for "never".
+      const when = (time: string | undefined) => (time && !time.startsWith('0001-') ? time : undefined);
+      const startedAt = when(info.State.StartedAt);
+      const finishedAt = when(info.State.FinishedAt);
+      return {
+        status: info.State.Status,
+        running: info.State.Running,
+        ...(health ? { health } : {}),
+        ...(startedAt ? { startedAt } : {}),
+        ...(finishedAt ? { finishedAt } : {}),
+      };
     } catch (error) {
       if (isNotFound(error)) return { status: 'missing', running: false };
       throw error;

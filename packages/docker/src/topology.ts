@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger, ResolvedNetwork } from '@glci/config';
+import { prepareBuildsVolume } from './builds-volume.js';
 import type { ContainerSpec } from './container-spec.js';
 import { buildkitdToml, DIND_NETWORK_SETTINGS, dindDaemonJson } from './dind.js';
 import { dockerCall } from './docker-call.js';
@@ -15,10 +16,11 @@ import {
   LABEL_RUNNER_NAME,
   LABEL_RUNNER_TIER,
 } from './labels.js';
-import { type MockOptions, mockContainerSpec } from './mock-container.js';
+import { MOCK_READY_LINE, type MockOptions, mockContainerSpec } from './mock-container.js';
 import type { PullPolicy, StartedContainer, StartedNetwork } from './orchestrator.js';
 import { type RunnerNameParts, runnerName } from './runner-names.js';
 import { waitForHealthy } from './wait/health.js';
+import { waitForLogLine } from './wait/log-line.js';
 
 /** The mock container's settings (`mockSettingsHash`): a container made from others is replaced. */
 const LABEL_MOCK_SETTINGS = 'dev.glci.mock-settings';
@@ -116,6 +118,7 @@ export class GlciTopology {
       registryCaVolume: `${p}-registry-ca`,
       cacheVolume: `${p}-cache`,
       mockDataVolume: `${p}-mock-data`,
+      buildsVolume: `${p}-builds`,
       pipelineNetwork: (pipelineId: string) => `${p}-net-${pipelineId}`,
       jobNetwork: (pipelineId: string, jobId: string) => `${p}-net-${pipelineId}-job-${jobId}`,
       dindConfigVolume: (pipelineId: string, jobId?: string) =>
@@ -191,8 +194,15 @@ export class GlciTopology {
     if (existing) {
       const state = await existing.state();
       const current = existing.labels[LABEL_MOCK_SETTINGS];
-      if (state.running && current === settings) {
-        await waitForHealthy(existing, health);
+      if (current === settings && (state.running || state.status === 'exited')) {
+        // Stopped with the daemon (an idle stop): starting it again is quicker than a new one,
+        // and its state is in its volumes anyway.
+        if (!state.running) {
+          this.#logger.info('starting the stopped mock container', { container: name });
+          await existing.start();
+        }
+        await this.#mockReady(existing, health);
+        if (!state.running) await this.#reattachMock(existing);
         return existing;
       }
       this.#logger.info('replacing the mock container', {
@@ -213,9 +223,36 @@ export class GlciTopology {
       if (!theirs) throw error;
       started = theirs;
     }
-    await waitForHealthy(started, health);
+    await this.#mockReady(started, health);
     await this.#reattachMock(started);
     return started;
+  }
+
+  /** Serving: its ready line since its latest start, or its health check where a test gave one. */
+  #mockReady(mock: StartedContainer, options: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    return this.#options.mock.healthcheck !== undefined
+      ? waitForHealthy(mock, options)
+      : waitForLogLine(mock, MOCK_READY_LINE, options);
+  }
+
+  /**
+   * Stops the daemon's long-lived containers, the mock and the shared runner (`suffix`), without
+   * removing them: nothing of glci keeps running once its daemon is gone, and the next
+   * `ensureMock`/`ensureRunner` starts them again with their volumes as they were. Pipelines and
+   * DinD jobs must be over. Returns the containers stopped.
+   */
+  async stopLongLived(runners: readonly RunnerNameParts[]): Promise<string[]> {
+    await this.#mockInflight?.catch(() => undefined);
+    const stopped: string[] = [];
+    // The runners first: a runner whose mock went away first logs errors while it stops.
+    for (const name of [...runners.map((spec) => this.names.runner(spec)), this.names.mock]) {
+      const container = await this.#orchestrator.getContainer(name);
+      if (!container || !(await container.state()).running) continue;
+      await container.stop({ timeoutMs: 10_000, remove: false });
+      stopped.push(name);
+    }
+    this.#logger.info('stopped the long-lived containers', { containers: stopped });
+    return stopped;
   }
 
   /**
@@ -282,8 +319,18 @@ export class GlciTopology {
   async ensureRunner(spec: RunnerSpec): Promise<StartedContainer> {
     const name = this.names.runner(spec);
     const existing = await this.#orchestrator.getContainer(name);
-    if (existing && (await existing.state()).running) {
+    const state = await existing?.state();
+    if (existing && state?.running) {
       await this.updateRunnerConfig(existing, spec.configToml);
+      return existing;
+    }
+    if (existing && state?.status === 'exited' && (await this.#sameImage(existing, spec.image))) {
+      // Stopped with the daemon: the config is in its volume; write the current one, then start.
+      await existing.copyFiles([
+        { path: `${RUNNER_CONFIG_DIR}/config.toml`, content: spec.configToml, mode: 0o600 },
+      ]);
+      await existing.start();
+      this.#logger.info('runner started again', { runner: name });
       return existing;
     }
     if (existing) await existing.stop({ timeoutMs: 0, remove: true });
@@ -324,6 +371,36 @@ export class GlciTopology {
       pipeline: spec.pipelineId ?? 'shared',
     });
     return container;
+  }
+
+  /** Whether a container runs the image `image` names now (not an older build under the same tag). */
+  async #sameImage(container: StartedContainer, image: string): Promise<boolean> {
+    const docker = this.#orchestrator.docker;
+    try {
+      const [info, wanted] = await Promise.all([
+        docker.getContainer(container.id).inspect(),
+        docker.getImage(image).inspect(),
+      ]);
+      return info.Image === wanted.Id;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The volume jobs check out into, bound at `/builds` by the runner entries (see
+   * `prepareBuildsVolume`); `initImage` is the runner image.
+   */
+  ensureBuildsVolume(initImage: string, options: { pullPolicy?: PullPolicy } = {}): Promise<string> {
+    return prepareBuildsVolume({
+      orchestrator: this.#orchestrator,
+      logger: this.#logger,
+      name: this.names.buildsVolume,
+      labels: this.labels('builds'),
+      initLabels: this.labels('helper'),
+      initImage,
+      ...(options.pullPolicy ? { pullPolicy: options.pullPolicy } : {}),
+    });
   }
 
   /** Writes a new `config.toml` into the runner's config volume and sends SIGHUP if it changed. */

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { configSchema, createSilentLogger, resolveNetwork } from '@glci/config';
+import { TimestampStripper } from '@glci/daemon';
 import { DockerOrchestrator, GlciTopology, reapGlciObjects, removeRunnerObjects } from '@glci/docker';
 import { type JobSpecInput, packRepository } from '@glci/runner-api';
 import {
@@ -172,7 +173,10 @@ async function runDindJob(jobKey: string, spec: Partial<JobSpecInput> & Pick<Job
       clearTimeout(timer);
       controller.abort();
     }
-    const log = (await client.trace(job.id)).toString('utf8');
+    // The runner stamps each line (FF_TIMESTAMPS); the log as `glci log --raw` prints it, without them.
+    const raw = await client.trace(job.id);
+    const stripper = new TimestampStripper();
+    const log = Buffer.concat([stripper.push(raw), stripper.end()]).toString('utf8');
     return { state, log, id: job.id };
   } finally {
     await prepared.release();
@@ -232,6 +236,10 @@ describe('a Docker-in-Docker job, the way glci runs it', { timeout: 600_000 }, (
     const networks = (await orchestrator.find({ instance })).networks.map((network) => network.name);
     expect(networks.filter((name) => name.includes('-job-'))).toEqual([]);
     const config = await fleet.container!.exec(['cat', '/etc/gitlab-runner/config.toml']);
-    expect(config.stdout.match(/\[\[runners\]\]/g)).toHaveLength(1);
+    // The standing entries only (shared, services): the DinD jobs' entries are gone.
+    expect(config.stdout.match(/name = "[^"]+"/g)).toEqual([
+      'name = "glci-shared"',
+      'name = "glci-services"',
+    ]);
   });
 });

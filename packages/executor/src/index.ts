@@ -1,4 +1,5 @@
 export { DindWiring, isDindService, type PreparedDindJob, usesDockerInDocker } from './dind-wiring.js';
+export type { ExecutionEvent, ExecutionHooks, ExecutionState } from './execution-events.js';
 export { type ImageReference, parseImageReference, upstreamRegistry } from './image-reference.js';
 export {
   Infrastructure,
@@ -7,6 +8,8 @@ export {
   type ReadyInfrastructure,
 } from './infrastructure.js';
 export { JobImages, type RegistryNames } from './job-images.js';
+export { DEFAULT_TOKEN_PREFIXES, LiveMasker } from './live-masker.js';
+export { type LiveLines, LiveOutput } from './live-output.js';
 export {
   type ArtifactInfo,
   MockClient,
@@ -16,14 +19,16 @@ export {
   MockRequestError,
 } from './mock-client.js';
 export { type JobWatch, MockEventHub } from './mock-event-hub.js';
-export {
-  type ExecutionEvent,
-  type ExecutionHooks,
-  type ExecutionOptions,
-  PipelineExecution,
-  selectedJobs,
-} from './pipeline-execution.js';
+export { type ExecutionOptions, PipelineExecution } from './pipeline-execution.js';
 export { type FleetEntry, type FleetSettings, RunnerFleet } from './runner-fleet.js';
+export {
+  type RunnerRoute,
+  routeJob,
+  SERVICES_TAG,
+  STANDING_ENTRIES,
+  type StandingEntry,
+} from './runner-routing.js';
+export { RunnerSlots } from './runner-slots.js';
 export {
   allowsFailure,
   FINISHED,
@@ -36,15 +41,16 @@ export {
   type SchedulableJob,
   type SchedulerOptions,
 } from './scheduler.js';
+export { selectedJobs } from './selected-jobs.js';
 export { EventLog } from './service/event-log.js';
 export { GitlabService } from './service/gitlab-service.js';
 export { HistoryWriter } from './service/history-writer.js';
+export { PipelineService } from './service/pipeline-service.js';
+export type { ShownVariable } from './service/run-planning.js';
 export {
-  PipelineService,
   type RunNotCreated,
   type RunRequest,
   type RunStarted,
   runRequestSchema,
   type WireEvent,
-} from './service/pipeline-service.js';
-export type { ShownVariable } from './service/run-planning.js';
+} from './service/run-request.js';

@@ -6,11 +6,13 @@ import { type GlciConfig, type Logger, type ResolvedNetwork, resolveNetwork } fr
 import { DockerOrchestrator, GlciTopology, removeRunnerObjects, type StartedContainer } from '@glci/docker';
 import { DindWiring } from './dind-wiring.js';
 import { JobImages } from './job-images.js';
+import { LiveOutput } from './live-output.js';
 import { MockClient } from './mock-client.js';
 import { mockConfigToml } from './mock-config.js';
 import { MockEventHub } from './mock-event-hub.js';
 import { PushThroughControl } from './push-through-control.js';
 import { RunnerFleet } from './runner-fleet.js';
+import { RunnerSlots } from './runner-slots.js';
 import { ResourceGroups } from './scheduler.js';
 
 export interface InfrastructureOptions {
@@ -42,6 +44,10 @@ export interface ReadyInfrastructure {
   readonly dind: DindWiring;
   readonly images: JobImages;
   readonly resourceGroups: ResourceGroups;
+  /** `[runner] concurrent`: jobs at once across every pipeline. */
+  readonly slots: RunnerSlots;
+  /** Jobs' output live from Docker. */
+  readonly live: LiveOutput;
   readonly pushThrough: PushThroughControl;
 }
 
@@ -98,6 +104,27 @@ export class Infrastructure {
       if (!container || !(await container.state()).running) return false;
     }
     return true;
+  }
+
+  /**
+   * Stops the mock and the runner container (not removing them) when the daemon stops: nothing of
+   * glci keeps running, or polling, once its daemon is gone. The next pipeline starts them again.
+   * The caller makes sure no pipeline runs.
+   */
+  async stop(): Promise<string[]> {
+    const ready = await this.#ready?.catch(() => undefined);
+    ready?.events.close();
+    const { config, logger } = this.#options;
+    const network = resolveNetwork(config, this.#options.env);
+    const orchestrator =
+      ready?.orchestrator ??
+      (await DockerOrchestrator.connect(network.docker, {
+        logger,
+        ...(this.#options.env ? { env: this.#options.env } : {}),
+      }));
+    const topology = ready?.topology ?? this.#topology(orchestrator, network, '');
+    this.#ready = undefined;
+    return topology.stopLongLived([{ suffix: topology.instance, tier: 'shared' }]);
   }
 
   /**
@@ -235,6 +262,8 @@ export class Infrastructure {
         },
       }),
       resourceGroups: new ResourceGroups(),
+      slots: new RunnerSlots(config.runner.concurrent),
+      live: new LiveOutput({ docker: orchestrator.docker, logger, runnerIds: () => fleet.runnerIds() }),
       pushThrough,
     };
   }

@@ -1,112 +1,24 @@
 import type { Logger } from '@glci/config';
-import type { PullProgressEvent } from '@glci/docker';
-import {
-  artifactSources,
-  type DynamicChild,
-  type PipelinePlan,
-  type PlannedJob,
-  toJobSpec,
-} from '@glci/pipeline';
+import { artifactSources, type PipelinePlan, type PlannedJob, toJobSpec } from '@glci/pipeline';
 import type { JobSpecInput } from '@glci/runner-api';
-import { crossNeedDependencies, type ProjectNeed, readArtifactFile } from './cross-pipeline.js';
+import { crossNeedDependencies, readArtifactFile } from './cross-pipeline.js';
 import { type DindWiring, usesDockerInDocker } from './dind-wiring.js';
+import type { ExecutionEvent, ExecutionHooks, ExecutionState } from './execution-events.js';
 import type { JobImages } from './job-images.js';
-import type { ArtifactInfo, MockClient, MockJob } from './mock-client.js';
+import { LiveMasker } from './live-masker.js';
+import type { LiveOutput } from './live-output.js';
+import type { MockClient, MockJob } from './mock-client.js';
 import type { MockEventHub } from './mock-event-hub.js';
+import { routeJob } from './runner-routing.js';
+import type { RunnerSlots } from './runner-slots.js';
 import {
   type JobOutcome,
   type JobProgress,
-  type JobStatus,
   PipelineScheduler,
   type PipelineStatus,
   type ResourceGroups,
 } from './scheduler.js';
-
-/** What a running pipeline tells its watchers (the CLI, the history). */
-export type ExecutionEvent =
-  | {
-      readonly type: 'pipeline-started';
-      readonly pipelineId: number;
-      readonly parentPipelineId?: number;
-      readonly name?: string;
-      readonly stages: readonly string[];
-      readonly jobs: readonly { readonly name: string; readonly stage: string; readonly status: JobStatus }[];
-    }
-  | {
-      readonly type: 'job';
-      readonly pipelineId: number;
-      readonly name: string;
-      readonly stage: string;
-      readonly status: JobStatus;
-      readonly attempt: number;
-      /** The job's id in the mock (`CI_JOB_ID`) once it was queued. */
-      readonly jobId?: number;
-      readonly reason?: string;
-      readonly allowedFailure?: boolean;
-      readonly failureReason?: string;
-      readonly exitCode?: number;
-      readonly at: number;
-    }
-  | {
-      readonly type: 'trace';
-      readonly pipelineId: number;
-      readonly name: string;
-      readonly jobId: number;
-      readonly offset: number;
-      readonly data: Buffer;
-    }
-  | {
-      readonly type: 'pull';
-      readonly pipelineId: number;
-      readonly name: string;
-      readonly progress: PullProgressEvent;
-    }
-  | {
-      readonly type: 'pipeline-finished';
-      readonly pipelineId: number;
-      readonly status: PipelineStatus;
-      readonly durationMs: number;
-      /** Why the pipeline could not run at all (the daemon's error), when that is how it ended. */
-      readonly error?: string;
-    };
-
-/** What the daemon provides around an execution. */
-export interface ExecutionHooks {
-  emit(event: ExecutionEvent): void;
-  /** Keeps a finished job's artifacts (the daemon's history); optional. */
-  storeArtifacts?(
-    job: { name: string; jobId: number; pipelineId: number },
-    artifacts: readonly ArtifactInfo[],
-  ): Promise<void>;
-  /** A new pipeline id for a child pipeline. */
-  allocatePipelineId(): Promise<number>;
-  /**
-   * Keeps what a restarted daemon needs to carry on (called after every change of a job); see
-   * `ExecutionState` and `ExecutionOptions.resume`.
-   */
-  saveState?(state: ExecutionState): void;
-  /** Log bytes already kept for a job (a re-attached job's log goes on from there). */
-  traceLength?(jobId: number): Promise<number>;
-  /** `needs:project`: a job's artifacts archive (zip) from the GitLab instance. */
-  projectArtifacts?(need: ProjectNeed): Promise<Buffer>;
-  /** A dynamic child pipeline, planned once the job that generates its configuration has run. */
-  planDynamicChild?(
-    child: DynamicChild,
-    readArtifact: (job: string, file: string) => Promise<string | undefined>,
-  ): Promise<PipelinePlan>;
-  /** A downstream project's repository sent to the mock for its pipeline; the commit it serves. */
-  sendRepository?(plan: PipelinePlan, pipelineId: number): Promise<string>;
-}
-
-/** Where a pipeline stands: enough to resume it in another daemon process. */
-export interface ExecutionState {
-  readonly pipelineId: number;
-  readonly jobs: readonly JobProgress[];
-  /** The latest mock job id of each job. */
-  readonly jobIds: Readonly<Record<string, number>>;
-  /** The DinD wiring key of each DinD job that was started. */
-  readonly dindKeys: Readonly<Record<string, string>>;
-}
+import { selectedJobs } from './selected-jobs.js';
 
 export interface ExecutionOptions {
   readonly pipelineId: number;
@@ -122,6 +34,10 @@ export interface ExecutionOptions {
   readonly images: JobImages;
   readonly dind: DindWiring;
   readonly resourceGroups: ResourceGroups;
+  /** `[runner] concurrent` across every pipeline of the daemon; no limit when absent. */
+  readonly slots?: RunnerSlots;
+  /** Jobs' output live from Docker (`live` events); none when absent. */
+  readonly live?: LiveOutput;
   readonly hooks: ExecutionHooks;
   readonly logger: Logger;
   /** Jobs at once; 0: no limit. */
@@ -143,6 +59,7 @@ export interface ExecutionOptions {
 interface ActiveJob {
   readonly planned: PlannedJob;
   jobId?: number;
+  queuedAt?: number;
   readonly abort: AbortController;
 }
 
@@ -212,6 +129,9 @@ export class PipelineExecution {
         name: job.name,
         stage: job.stage,
         status: 'created' as const,
+        ...(job.needs
+          ? { needs: job.needs.map((need) => need.job).filter((name) => this.#jobs.has(name)) }
+          : {}),
       })),
     });
     this.#logger.info(this.#options.resume ? 'pipeline resumed' : 'pipeline started', {
@@ -312,10 +232,10 @@ export class PipelineExecution {
           }
         : {}),
     });
-    // A job's `tags:` pick runners on GitLab; here one shared runner runs every job (a job with
-    // tags no runner has would wait forever), so they are dropped, as gitlab-ci-local does.
-    // Docker-in-Docker jobs get glci's own tag below, for their runner entry.
-    if (spec.tags && spec.tags.length > 0) spec = { ...spec, tags: [] };
+    // A job's `tags:` pick runners on GitLab; here glci's runner entries run every job (a job
+    // with tags no runner has would wait forever), so the route's tags replace them, as
+    // gitlab-ci-local ignores them. Docker-in-Docker jobs get an entry of their own below.
+    spec = { ...spec, tags: [...routeJob(spec).tags] };
     if (this.#options.registry === false) {
       // The runner pulls the images itself, as configured ([runner] pull_policy).
       spec = { ...spec, registry: false };
@@ -326,16 +246,22 @@ export class PipelineExecution {
         onProgress: (progress) => this.#emit({ type: 'pull', pipelineId, name: job.name, progress }),
       });
     }
+    const releaseSlot = (await this.#options.slots?.acquire(active.abort.signal)) ?? (() => {});
     let prepared: { spec: JobSpecInput; release(): Promise<void> } = { spec, release: async () => {} };
-    if (usesDockerInDocker(spec)) {
-      const key = `j${++this.#dindJobs}-${Date.now().toString(36)}`;
-      this.#dindKeys.set(job.name, key);
-      prepared = await this.#options.dind.prepare(String(pipelineId), key, spec);
-    }
+    let stopLive: (() => void) | undefined;
     try {
+      if (usesDockerInDocker(spec)) {
+        const key = `j${++this.#dindJobs}-${Date.now().toString(36)}`;
+        this.#dindKeys.set(job.name, key);
+        prepared = await this.#options.dind.prepare(String(pipelineId), key, spec);
+      }
       active.abort.signal.throwIfAborted();
       const queued = await client.enqueue(prepared.spec);
+      active.queuedAt = this.#now();
       active.jobId = queued.id;
+      stopLive = this.#options.live?.follow(queued.id, LiveMasker.forJob(prepared.spec), (lines) =>
+        this.#emit({ type: 'live', pipelineId, name: job.name, ...lines }),
+      );
       this.#jobIds.set(job.name, queued.id);
       if (this.#canceled) await client.cancel(queued.id, { force: this.#canceled === 'forced' });
       const final = await this.#options.events.watch(queued.id, {
@@ -348,9 +274,13 @@ export class PipelineExecution {
         onTrace: (data, offset) =>
           this.#emit({ type: 'trace', pipelineId, name: job.name, jobId: queued.id, offset, data }),
       });
+      stopLive?.();
+      releaseSlot();
       await this.#keepArtifacts(job, queued.id);
       return outcomeOf(final);
     } finally {
+      stopLive?.();
+      releaseSlot();
       await prepared
         .release()
         .catch((error: unknown) =>
@@ -402,10 +332,12 @@ export class PipelineExecution {
     this.#active.set(job.name, active);
     const dindKey = this.#dindKeys.get(job.name);
     const run = async () => {
+      const releaseSlot = this.#options.slots?.hold() ?? (() => {});
       const offset = (await this.#options.hooks.traceLength?.(jobId)) ?? 0;
       try {
         return await this.#follow(job, jobId, offset);
       } finally {
+        releaseSlot();
         if (dindKey)
           await this.#options.dind.release(String(this.#options.pipelineId), dindKey).catch(() => undefined);
       }
@@ -524,7 +456,8 @@ export class PipelineExecution {
     if (this.#reported.get(progress.name) === key) return;
     this.#reported.set(progress.name, key);
     const job = this.#jobs.get(progress.name)!;
-    const jobId = this.#active.get(progress.name)?.jobId;
+    const active = this.#active.get(progress.name);
+    const jobId = active?.jobId;
     this.#emit({
       type: 'job',
       pipelineId: this.#options.pipelineId,
@@ -533,6 +466,7 @@ export class PipelineExecution {
       status: progress.status,
       attempt: progress.attempt,
       ...(jobId !== undefined ? { jobId } : {}),
+      ...(active?.queuedAt !== undefined ? { queuedAt: active.queuedAt } : {}),
       ...(progress.reason ? { reason: progress.reason } : {}),
       ...(progress.allowedFailure ? { allowedFailure: true } : {}),
       ...(progress.failureReason ? { failureReason: progress.failureReason } : {}),
@@ -575,27 +509,4 @@ function outcomeOf(job: Partial<MockJob>): JobOutcome {
     ...(job.failureReason ? { failureReason: job.failureReason } : {}),
     ...(job.exitCode !== null && job.exitCode !== undefined ? { exitCode: job.exitCode } : {}),
   };
-}
-
-/**
- * The jobs `glci run JOB…` runs: the named ones and, transitively, the jobs they `need` (so their
- * artifacts and dotenv variables exist); every job when none is named.
- */
-export function selectedJobs(plan: PipelinePlan, names: readonly string[] | undefined): PlannedJob[] {
-  if (!names || names.length === 0) return [...plan.jobs];
-  const byName = new Map(plan.jobs.map((job) => [job.name, job]));
-  const wanted = new Set<string>();
-  const visit = (name: string) => {
-    if (wanted.has(name)) return;
-    const job = byName.get(name);
-    if (!job) return;
-    wanted.add(name);
-    for (const need of job.needs ?? []) visit(need.job);
-  };
-  for (const name of names) {
-    // A parallel job's name selects all its instances.
-    const matches = plan.jobs.filter((job) => job.name === name || job.definitionName === name);
-    for (const job of matches) visit(job.name);
-  }
-  return plan.jobs.filter((job) => wanted.has(job.name));
 }

@@ -2,8 +2,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '@glci/config';
 import { type GlciTopology, runnerShortToken, type StartedContainer } from '@glci/docker';
-import { type RunnerEntryOptions, renderRunnersConfig } from '@glci/mock';
+import { type RunnerEntryOptions, renderRunnersConfig } from '@glci/runner-api';
 import type { MockClient } from './mock-client.js';
+import { STANDING_ENTRIES, type StandingEntry } from './runner-routing.js';
 
 /** How every runner entry reaches the mock and runs its jobs. */
 export interface FleetSettings {
@@ -26,7 +27,7 @@ export interface FleetSettings {
   readonly checkInterval?: number;
 }
 
-/** One `[[runners]]` entry beside the shared one: a Docker-in-Docker job's, or a named runner's. */
+/** One `[[runners]]` entry beside the standing ones: a Docker-in-Docker job's, or a named runner's. */
 export interface FleetEntry {
   /** Jobs with exactly these tags go to this entry (it runs no untagged jobs). */
   readonly tags: readonly string[];
@@ -38,21 +39,37 @@ export interface FleetEntry {
   readonly extraHosts?: readonly string[];
 }
 
+/**
+ * `FF_TIMESTAMPS`: the runner stamps every log line with its time to the microsecond (GitLab shows
+ * them; glci strips them when it prints a log), so `glci log --timings` times each section of a
+ * job exactly, not to the second of its markers.
+ */
+const TRACE_FLAGS = { FF_TIMESTAMPS: true } as const;
+
 interface RegisteredEntry extends FleetEntry {
   readonly token: string;
 }
 
 interface SavedFleet {
+  /** The standing entries' runners, by key (`STANDING_ENTRIES`). */
+  readonly standing?: Readonly<Record<string, RegisteredEntry>>;
+  /** The shared entry, as daemons before the standing entries kept it. */
   readonly shared?: RegisteredEntry;
   readonly entries?: Readonly<Record<string, RegisteredEntry>>;
   readonly runnerIds?: readonly string[];
 }
 
 /**
- * The runner container and its `config.toml`: one shared entry that runs untagged jobs (each on
- * the runner's own per-build network, `FF_NETWORK_PER_BUILD`), plus entries added and removed as
- * jobs need them. Each entry is a runner registered with the mock; a change of entries rewrites
- * the config in the container's volume and sends SIGHUP, never a restart, so running jobs go on.
+ * The runner container and its `config.toml`: the standing entries (`STANDING_ENTRIES`: untagged
+ * jobs on Docker's default bridge, jobs with services on a per-build network), plus entries added
+ * and removed as jobs need them. Each entry is a runner registered with the mock; a change of
+ * entries rewrites the config in the container's volume and sends SIGHUP, never a restart, so
+ * running jobs go on.
+ *
+ * The runner holds one request per entry open at the mock (a long poll) and each held request
+ * takes one of its `concurrent` workers, so `concurrent` is the jobs allowed at once plus one per
+ * entry: a job for any entry is picked up the moment it is queued, even while others fill the
+ * jobs allowed. The jobs at once are then limited by the daemon (`RunnerSlots`), not the runner.
  */
 export class RunnerFleet {
   readonly #topology: GlciTopology;
@@ -62,7 +79,9 @@ export class RunnerFleet {
   readonly #suffix: string;
   readonly #entries = new Map<string, RegisteredEntry>();
   readonly #runnerIds = new Set<string>();
-  #shared: RegisteredEntry | undefined;
+  readonly #standing = new Map<string, RegisteredEntry>();
+  /** The volume the standing entries check out into (`GlciTopology.ensureBuildsVolume`). */
+  #buildsVolume: string | undefined;
   #container: StartedContainer | undefined;
   /** Config changes one at a time, in order. */
   #updating: Promise<unknown> = Promise.resolve();
@@ -101,19 +120,15 @@ export class RunnerFleet {
     return [...this.#runnerIds];
   }
 
-  /** Registers the shared runner and starts (or adopts) the runner container. */
+  /** Registers the standing entries' runners and starts (or adopts) the runner container. */
   async start(): Promise<StartedContainer> {
-    if (!this.#shared) await this.#load();
-    if (!this.#shared) {
-      const { token } = await this.#client.registerRunner({
-        tags: [],
-        runUntagged: true,
-        description: 'glci shared runner',
-      });
-      this.#shared = { tags: [], token };
-      this.#runnerIds.add(runnerShortToken(token));
+    if (this.#standing.size === 0) await this.#load();
+    const missing = STANDING_ENTRIES.filter((entry) => !this.#standing.has(entry.key));
+    if (missing.length > 0) {
+      await Promise.all(missing.map((entry) => this.#registerStanding(entry)));
       await this.#save();
     }
+    this.#buildsVolume = await this.#topology.ensureBuildsVolume(this.#settings.image);
     this.#container = await this.#topology.ensureRunner({
       suffix: this.#suffix,
       tier: 'shared',
@@ -152,6 +167,16 @@ export class RunnerFleet {
     });
   }
 
+  async #registerStanding(entry: StandingEntry): Promise<void> {
+    const { token } = await this.#client.registerRunner({
+      tags: [...entry.tags],
+      runUntagged: entry.runUntagged,
+      description: entry.description,
+    });
+    this.#standing.set(entry.key, { tags: entry.tags, token });
+    this.#runnerIds.add(runnerShortToken(token));
+  }
+
   /** A previous daemon's entries, if the mock still knows their runners. */
   async #load(): Promise<void> {
     if (!this.#stateFile) return;
@@ -162,18 +187,27 @@ export class RunnerFleet {
       return;
     }
     for (const id of saved.runnerIds ?? []) this.#runnerIds.add(id);
-    if (!saved.shared || !(await this.#client.verifyRunner(saved.shared.token))) return;
-    this.#shared = saved.shared;
-    for (const [key, entry] of Object.entries(saved.entries ?? {})) {
-      if (await this.#client.verifyRunner(entry.token)) this.#entries.set(key, entry);
+    const standing = { ...(saved.shared ? { shared: saved.shared } : {}), ...saved.standing };
+    const known = async (entry: RegisteredEntry) => this.#client.verifyRunner(entry.token);
+    for (const [key, entry] of Object.entries(standing)) {
+      if (STANDING_ENTRIES.some((candidate) => candidate.key === key) && (await known(entry)))
+        this.#standing.set(key, entry);
     }
-    this.#logger.info('runner entries taken over', { entries: this.#entries.size + 1 });
+    // Without the shared runner, the mock is not the one the entries were registered with.
+    if (!this.#standing.has('shared')) {
+      this.#standing.clear();
+      return;
+    }
+    for (const [key, entry] of Object.entries(saved.entries ?? {})) {
+      if (await known(entry)) this.#entries.set(key, entry);
+    }
+    this.#logger.info('runner entries taken over', { entries: this.#entries.size + this.#standing.size });
   }
 
   async #save(): Promise<void> {
     if (!this.#stateFile) return;
     const saved: SavedFleet = {
-      shared: this.#shared,
+      standing: Object.fromEntries(this.#standing),
       entries: Object.fromEntries(this.#entries),
       runnerIds: [...this.#runnerIds],
     };
@@ -195,7 +229,7 @@ export class RunnerFleet {
   }
 
   #render(): string {
-    if (!this.#shared) throw new Error('the shared runner is not registered');
+    if (!this.#standing.has('shared')) throw new Error('the shared runner is not registered');
     const settings = this.#settings;
     const base = (entry: RegisteredEntry, name: string): RunnerEntryOptions => ({
       url: settings.mockUrl,
@@ -207,20 +241,47 @@ export class RunnerFleet {
         privileged: settings.privileged,
         pullPolicy: settings.pullPolicy ?? ['if-not-present'],
         extraHosts: entry.extraHosts ?? settings.extraHosts,
-        volumes: ['/cache', '/certs/client', ...(entry.volumes ?? [])],
+        // No `/cache` volume: the CI cache is the mock's S3, and every one-part volume costs the
+        // runner a volume and a permission-setting container per job.
+        volumes: [...(entry.volumes ?? [])],
         ...(settings.helperImage ? { helperImage: settings.helperImage } : {}),
-        ...(entry.networkMode ? { networkMode: entry.networkMode } : {}),
       },
-      // A job on a network glci made has no per-build network of the runner's.
-      ...(entry.networkMode ? { featureFlags: { FF_NETWORK_PER_BUILD: false } } : {}),
     });
-    const entries = [
-      base(this.#shared, 'glci-shared'),
-      ...[...this.#entries].map(([key, entry]) => base(entry, `glci-${key}`)),
-    ];
+    const standing = STANDING_ENTRIES.filter((entry) => this.#standing.has(entry.key)).map(
+      (entry): RunnerEntryOptions => {
+        const options = base(this.#standing.get(entry.key)!, `glci-${entry.key}`);
+        return {
+          ...options,
+          docker: {
+            ...options.docker,
+            // A volume bound at the builds dir: the runner neither makes nor permission-sets one
+            // per job, and checkouts are kept for the `fetch` strategy. Jobs then check out into
+            // `/builds/<runner>/<concurrent id>/<project path>` (the runner's shared builds dir).
+            ...(this.#buildsVolume ? { volumes: [`${this.#buildsVolume}:/builds`] } : {}),
+          },
+          featureFlags: { ...TRACE_FLAGS, FF_NETWORK_PER_BUILD: entry.perBuildNetwork },
+        };
+      },
+    );
+    const added = [...this.#entries].map(([key, entry]): RunnerEntryOptions => {
+      const options = base(entry, `glci-${key}`);
+      return {
+        ...options,
+        docker: {
+          ...options.docker,
+          // Docker-in-Docker: the service writes its TLS client certificates there for the job.
+          volumes: ['/certs/client', ...(entry.volumes ?? [])],
+          ...(entry.networkMode ? { networkMode: entry.networkMode } : {}),
+        },
+        // A job on a network glci made has no per-build network of the runner's.
+        featureFlags: { ...TRACE_FLAGS, FF_NETWORK_PER_BUILD: !entry.networkMode },
+      };
+    });
+    const entries = [...standing, ...added];
     return renderRunnersConfig(
       {
-        concurrent: Math.max(1, settings.concurrent),
+        // One worker per entry for its held request, on top of the jobs at once (see above).
+        concurrent: Math.max(1, settings.concurrent) + entries.length,
         checkInterval: settings.checkInterval ?? 1,
         logLevel: 'info',
       },

@@ -55,6 +55,13 @@ export {
 export { JsonFile } from './json-file.js';
 export { buildJobPayload, defaultRefspecs, FAILURE_REASONS } from './payload.js';
 export {
+  type RunnerConfigOptions,
+  type RunnerEntryOptions,
+  type RunnerGlobalOptions,
+  renderRunnerConfig,
+  renderRunnersConfig,
+} from './runner-config.js';
+export {
   MemoryRunnerStore,
   normalizeTags,
   type Runner,

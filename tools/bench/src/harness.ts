@@ -64,8 +64,11 @@ export interface BenchResult {
     readonly title: string;
     readonly seconds: number;
     readonly limitSeconds: number;
+    readonly comparison?: '<' | '<=';
     readonly pass: boolean;
   }[];
+  /** Where the pipeline rows' time went, per job (text lines, printed under the tables). */
+  readonly breakdown?: readonly string[];
   /** Peak resident memory of each tool's processes during the pipeline rows' warm runs. */
   readonly memory?: readonly { readonly tool: string; readonly name: string; readonly bytes: number }[];
   /** Page-cache ballast written before the groups (absent when the page cache was not primed). */

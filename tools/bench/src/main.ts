@@ -206,6 +206,7 @@ async function main(argv: readonly string[]): Promise<number> {
       rows: [...result.rows, ...pipeline.rows],
       checks: [...(result.checks ?? []), ...pipeline.checks],
       ...(pipeline.memory.length > 0 ? { memory: pipeline.memory } : {}),
+      ...(pipeline.breakdown.length > 0 ? { breakdown: pipeline.breakdown } : {}),
     };
   }
   // The registry groups' numbers were taken before the planning and pipeline rows ran.

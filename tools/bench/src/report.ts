@@ -90,7 +90,9 @@ export function formatReport(result: BenchResult): string {
       checks.push([
         check.title,
         value,
-        `< ${(check.limitSeconds * 1000).toFixed(0)} ms`,
+        Number.isFinite(check.limitSeconds)
+          ? `${check.comparison ?? '<'} ${(check.limitSeconds * 1000).toFixed(0)} ms`
+          : '-',
         Number.isFinite(check.seconds) ? (check.pass ? 'PASS' : 'MISS') : 'ERROR',
       ]);
     }
@@ -108,6 +110,8 @@ export function formatReport(result: BenchResult): string {
       'RSS: polled every 100 ms over each warm run, the highest of the runs; a container counts every process in it. Not a target.',
     );
   }
+
+  if (result.breakdown?.length) lines.push('', ...result.breakdown);
 
   const summary = summarize(result);
   lines.push(

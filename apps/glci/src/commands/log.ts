@@ -20,11 +20,23 @@ export function registerLogCommand(program: Command, context: () => CliContext):
     .option('--raw', 'print the log bytes as the runner sent them (timestamps, escapes and all)')
     .option('--no-color', 'no colours even on a terminal (also NO_COLOR)')
     .option('--json', 'the pipeline record and each job with its plain log lines and sections')
+    .option(
+      '--timings',
+      "where the pipeline's time went: each job's sections and durations, and the critical path (with --json: as data)",
+    )
+    .option('--svg <file>', 'write the pipeline as an SVG timeline to FILE (implies --timings)')
     .action(
       async (
         first: string | undefined,
         second: string | undefined,
-        options: { expand?: boolean; raw?: boolean; color: boolean; json?: boolean },
+        options: {
+          expand?: boolean;
+          raw?: boolean;
+          color: boolean;
+          json?: boolean;
+          timings?: boolean;
+          svg?: string;
+        },
         command: Command,
       ) => {
         await withUsageErrors(command, async () =>

@@ -2,10 +2,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  containerOutputInLog,
   events,
   finalStates,
   HUB_AUTHORIZATION,
   jobLog,
+  liveOutput,
   type RunMachine,
   startRunMachine,
 } from '../test-support/glci-run.js';
@@ -66,6 +68,15 @@ describe('glci run', { timeout: 600_000 }, () => {
       'docker/manifests/27-dind',
     ]) {
       expect(machine.upstream.count(new RegExp(`^GET /v2/library/${image} 200$`)), image).toBe(1);
+    }
+    // What glci showed live from Docker is what the runner's log holds of each job's containers,
+    // byte for byte and in order: the preview and the record end identical.
+    for (const job of Object.keys(finalStates(result.stdout))) {
+      const raw = await machine.glci(['log', '--raw', String(pipeline.pipelineId), job], webapp);
+      expect(raw.code, raw.stderr).toBe(0);
+      const recorded = containerOutputInLog(raw.stdout);
+      expect(recorded.stdout.length, job).toBeGreaterThan(0);
+      expect(liveOutput(result.stdout, job), job).toEqual(recorded);
     }
   });
 

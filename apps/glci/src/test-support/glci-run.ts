@@ -65,7 +65,7 @@ export interface RunMachine {
   stop(): Promise<void>;
 }
 
-export async function startRunMachine(): Promise<RunMachine> {
+export async function startRunMachine(options: { readonly idleTimeout?: string } = {}): Promise<RunMachine> {
   await ensureTestImages();
   const mockImage = await ensureMockImage();
   const sandbox = createCliSandbox();
@@ -133,7 +133,7 @@ export async function startRunMachine(): Promise<RunMachine> {
       `mock_server_port = ${port}`,
       '',
       '[daemon]',
-      'idle_timeout = "10m"',
+      `idle_timeout = "${options.idleTimeout ?? '10m'}"`,
       '',
     ].join('\n'),
   );
@@ -218,4 +218,39 @@ export function jobLog(stdout: string, name: string): string {
     .filter((event) => event.type === 'trace' && event.name === name)
     .map((event) => String(event.text))
     .join('');
+}
+
+/**
+ * What a job's containers wrote, as `glci run --json` showed it live (its `live` events), per
+ * stream, in order.
+ */
+export function liveOutput(stdout: string, name: string): { stdout: string; stderr: string } {
+  const live = events(stdout).filter((event) => event.type === 'live' && event.name === name);
+  return {
+    stdout: live
+      .filter((event) => event.stream === 'stdout')
+      .map((event) => String(event.text))
+      .join(''),
+    stderr: live
+      .filter((event) => event.stream === 'stderr')
+      .map((event) => String(event.text))
+      .join(''),
+  };
+}
+
+/**
+ * What a job's containers wrote, as the runner's log holds it: the records of its work stream
+ * (`01O`, `01E` with `FF_TIMESTAMPS`), headers removed, a record's `\n` dropped where the next
+ * record of that stream continues the line (`+`), as the runner writes partial lines.
+ */
+export function containerOutputInLog(raw: string): { stdout: string; stderr: string } {
+  const text = { O: '', E: '' };
+  for (const record of raw.split('\n')) {
+    const header = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z 01([OE])([ +])/.exec(record);
+    if (!header) continue;
+    const stream = header[1] as 'O' | 'E';
+    if (header[2] === '+' && text[stream].endsWith('\n')) text[stream] = text[stream].slice(0, -1);
+    text[stream] += `${record.slice(header[0].length)}\n`;
+  }
+  return { stdout: text.O, stderr: text.E };
 }

@@ -14,9 +14,9 @@ import {
   type StartedContainer,
 } from '@glci/docker';
 import type { JobSpecInput } from '@glci/runner-api';
+import { type RunnerEntryOptions, renderRunnersConfig } from '@glci/runner-api';
 import { RUNNER_IMAGES, requireDocker } from '@glci/testkit';
 import { createMockServer, type MockServerOptions, type RunningMockServer } from '../create-mock-server.js';
-import { type RunnerEntryOptions, renderRunnersConfig } from '../runner-config.js';
 import { type FinishedJob, PROJECT, SECRET } from './real-runner.js';
 
 /**

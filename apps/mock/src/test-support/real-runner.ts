@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { JobRecord, JobSpecInput } from '@glci/runner-api';
+import { type RunnerEntryOptions, type RunnerGlobalOptions, renderRunnersConfig } from '@glci/runner-api';
 import { type RunningGitlabRunner, startGitlabRunner } from '@glci/testkit';
 import { createMockServer, type MockServerOptions, type RunningMockServer } from '../create-mock-server.js';
-import { type RunnerEntryOptions, type RunnerGlobalOptions, renderRunnersConfig } from '../runner-config.js';
 
 const execFileAsync = promisify(execFile);
 export const SECRET = 'internal-secret-for-real-runner-tests';

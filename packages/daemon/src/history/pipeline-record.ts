@@ -43,10 +43,16 @@ export const jobRecordSchema = z.object({
   when: z.string().optional(),
   /** 1 for the first run of a job, 2 for its first retry, … */
   attempt: z.number().int().positive().optional(),
+  /** When the daemon decided it may start (GitLab's `pending`; its images and a runner slot next). */
   createdAt: timestamp.optional(),
+  /** When it was queued in the mock for the runner to pick up. */
+  queuedAt: timestamp.optional(),
+  /** When the runner picked it up. */
   startedAt: timestamp.optional(),
   finishedAt: timestamp.optional(),
   durationMs: z.number().nonnegative().optional(),
+  /** Its `needs` as planned; absent when it waits for the earlier stages instead. */
+  needs: z.array(z.string()).optional(),
   exitCode: z.number().int().optional(),
   /** The runner's `failure_reason`: `script_failure`, `job_execution_timeout`, … */
   failureReason: z.string().optional(),
@@ -73,6 +79,21 @@ export const pipelineRecordSchema = z.object({
   startedAt: timestamp.optional(),
   finishedAt: timestamp.optional(),
   durationMs: z.number().nonnegative().optional(),
+  /** Where the time before the first job went (see `PipelinePhaseTimes`). */
+  phases: z
+    .object({
+      /** The `glci run` process started (its clock; the same machine). */
+      cliStartedAt: timestamp.optional(),
+      /** The daemon received the request. */
+      requestedAt: timestamp.optional(),
+      /** The plan was made (the record is created right after). */
+      plannedAt: timestamp.optional(),
+      /** The mock and the runner were up. */
+      infrastructureReadyAt: timestamp.optional(),
+      /** The mock had the commit. */
+      repositorySentAt: timestamp.optional(),
+    })
+    .optional(),
   /** Jobs in plan order (stage, then position in the file). */
   jobs: z.array(jobRecordSchema),
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from '@glci/config';
 import { type ProjectHistory, writeFileAtomic } from '@glci/daemon';
 import type { PipelinePlan } from '@glci/pipeline';
-import type { ExecutionState } from '../pipeline-execution.js';
+import type { ExecutionState } from '../execution-events.js';
 
 /**
  * What a restarted daemon needs to take a pipeline over (`pipelines/<id>/execution.json` in the

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type { Logger } from '@glci/config';
 import type { JobRecord, PipelineRecord, ProjectHistory, TraceWriter } from '@glci/daemon';
+import type { ExecutionEvent } from '../execution-events.js';
 import type { ArtifactInfo, MockClient } from '../mock-client.js';
-import type { ExecutionEvent } from '../pipeline-execution.js';
 import { FINISHED } from '../scheduler.js';
 
 /**
@@ -45,6 +45,7 @@ export class HistoryWriter {
             stage: job.stage,
             status: job.status,
             attempt: 1,
+            ...(job.needs ? { needs: [...job.needs] } : {}),
           })),
         }));
         break;
@@ -65,6 +66,8 @@ export class HistoryWriter {
         }));
         break;
       case 'pull':
+      case 'live':
+        // Not the record: the runner's log (the `trace` events) is.
         break;
     }
   }
@@ -87,7 +90,15 @@ export class HistoryWriter {
     const list = [...jobs];
     let index = list.findIndex((job) => job.name === event.name && (job.attempt ?? 1) === event.attempt);
     if (index < 0) {
-      list.push({ name: event.name, stage: event.stage, status: 'created', attempt: event.attempt });
+      // A retry: a record of its own, waiting for what the first attempt waited for.
+      const first = list.find((job) => job.name === event.name);
+      list.push({
+        name: event.name,
+        stage: event.stage,
+        status: 'created',
+        attempt: event.attempt,
+        ...(first?.needs ? { needs: first.needs } : {}),
+      });
       index = list.length - 1;
     }
     const at = new Date(event.at).toISOString();
@@ -106,6 +117,9 @@ export class HistoryWriter {
       status,
       ...(event.jobId !== undefined ? { id: event.jobId } : {}),
       ...(previous.createdAt ? {} : { createdAt: at }),
+      ...(event.queuedAt !== undefined && !previous.queuedAt
+        ? { queuedAt: new Date(event.queuedAt).toISOString() }
+        : {}),
       ...started,
       ...finished,
       ...(event.allowedFailure ? { allowFailure: true } : {}),

@@ -9,7 +9,7 @@ import {
   type ProjectHistory,
   sendNdjson,
 } from '@glci/daemon';
-import { type FetchProgress, GitlabError, gitlabSessionSchema } from '@glci/gitlab';
+import { type FetchProgress, GitlabError } from '@glci/gitlab';
 import {
   assertRunnable,
   dropRedactedCiCd,
@@ -22,83 +22,39 @@ import {
 } from '@glci/pipeline';
 import { packRepository } from '@glci/runner-api';
 import { Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { Infrastructure, type ReadyInfrastructure } from '../infrastructure.js';
-import { type ExecutionEvent, PipelineExecution, selectedJobs } from '../pipeline-execution.js';
+import { PipelineExecution } from '../pipeline-execution.js';
 import type { PipelineStatus } from '../scheduler.js';
+import { selectedJobs } from '../selected-jobs.js';
 import { EventLog } from './event-log.js';
 import { ExecutionStateFile, executionFile, readExecution, type SavedExecution } from './execution-file.js';
 import type { GitlabService } from './gitlab-service.js';
 import { HistoryWriter } from './history-writer.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
+import { answerWithProgress, gitlabHooks, type Planning, shownVariables } from './run-planning.js';
 import {
-  answerWithProgress,
-  gitlabHooks,
-  type Planning,
-  type ShownVariable,
-  shownVariables,
-} from './run-planning.js';
-
-/** `POST /pipelines`: what `glci run` asks for. */
-export const runRequestSchema = z.object({
-  /** `@glci/pipeline`'s plan request as the CLI built it (context, variables, local settings…). */
-  plan: z.looseObject({ dir: z.string().min(1) }),
-  /** The context as the user wrote it, for the history (`branch=main`). */
-  context: z.string().optional(),
-  preset: z.string().optional(),
-  /** Jobs to run (with what they need); all when empty. */
-  jobs: z.array(z.string().min(1)).default([]),
-  /** Manual jobs to run. */
-  manual: z.array(z.string().min(1)).default([]),
-  /** Run every manual job. */
-  manualAll: z.boolean().default(false),
-  concurrency: z.number().int().min(0).max(1000).default(4),
-  /**
-   * The context was the default (a merge request), not asked for: when the configuration
-   * creates no merge request pipeline, run the branch pipeline, as GitLab does for a push.
-   */
-  branchFallback: z.boolean().default(false),
-  /** Jobs use the embedded registry (`--no-registry`: false). */
-  registry: z.boolean().default(true),
-  /** Mirror every push upstream while this pipeline runs (`--push-through`). */
-  pushThrough: z.boolean().default(false),
-  /** The GitLab instance the CLI resolved (with its token) and `--secrets`, `--refresh-*`, `--offline`. */
-  gitlab: gitlabSessionSchema.optional(),
-  /** `--show-variables`: answer with the variables each job gets (masked values hidden). */
-  showVariables: z.boolean().default(false),
-});
-export type RunRequest = z.input<typeof runRequestSchema>;
-
-/** What `POST /pipelines` answers. */
-export interface RunStarted {
-  readonly created: true;
-  readonly pipelineId: number;
-  /** The context the pipeline was planned for (`branch=main` after a fallback). */
-  readonly context: string;
-  readonly name?: string;
-  readonly ref: string;
-  readonly sha: string;
-  readonly stages: readonly string[];
-  readonly jobs: readonly { readonly name: string; readonly stage: string }[];
-  readonly excluded: number;
-  /** What planning noticed: stale cached includes with their age, CI/CD variables not read. */
-  readonly warnings?: readonly string[];
-  /** With `showVariables`: each job's variables as planned (dotenv reports of its needs come at its start). */
-  readonly variables?: Readonly<Record<string, readonly ShownVariable[]>>;
-}
-
-export interface RunNotCreated {
-  readonly created: false;
-  readonly reason: string;
-}
-
-/** An event as it travels to the CLI (a log chunk's bytes as base64). */
-export type WireEvent =
-  | Exclude<ExecutionEvent, { type: 'trace' }>
-  | (Omit<Extract<ExecutionEvent, { type: 'trace' }>, 'data'> & { readonly data: string });
+  parseRequest,
+  type RunNotCreated,
+  type RunStarted,
+  type runRequestSchema,
+  toWire,
+  type WireEvent,
+} from './run-request.js';
 
 /** How long a finished pipeline's events stay available to late followers. */
 const FINISHED_KEPT_MS = 10 * 60_000;
+
+export interface PipelineServiceOptions {
+  readonly config?: GlciConfig;
+  readonly instance?: string;
+  readonly namePrefix?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Leave the mock and runner containers running when the daemon stops (tests that share them). */
+  readonly keepContainers?: boolean;
+  /** The daemon's GitLab service: includes and CI/CD variables for `glci run`'s planning. */
+  readonly gitlab?: GitlabService;
+}
 
 interface ActivePipeline {
   readonly id: number;
@@ -133,24 +89,12 @@ export class PipelineService implements DaemonService {
   #infrastructureKey = '';
   #ready: Promise<ReadyInfrastructure> | undefined;
   #recovered: Promise<void> = Promise.resolve();
-  readonly #overrides: {
-    config?: GlciConfig;
-    instance?: string;
-    namePrefix?: string;
-    env?: NodeJS.ProcessEnv;
-    gitlab?: GitlabService;
-  };
+  #stopping: Promise<void> | undefined;
+  /** The infrastructures this daemon has started or taken over (stopped with it). */
+  readonly #used = new Set<Infrastructure>();
+  readonly #overrides: PipelineServiceOptions;
 
-  constructor(
-    overrides: {
-      config?: GlciConfig;
-      instance?: string;
-      namePrefix?: string;
-      env?: NodeJS.ProcessEnv;
-      /** The daemon's GitLab service: includes and CI/CD variables for `glci run`'s planning. */
-      gitlab?: GitlabService;
-    } = {},
-  ) {
+  constructor(overrides: PipelineServiceOptions = {}) {
     this.#overrides = overrides;
     this.router.post('/pipelines', async (req, res) => {
       const request = parseRequest(req.body);
@@ -187,7 +131,7 @@ export class PipelineService implements DaemonService {
       maintenanceRoutes({
         infrastructure: () => this.#infrastructureNow(),
         ready: () => {
-          this.#ready = this.#infrastructureNow().ensure();
+          this.#ready = this.#ensure(this.#infrastructureNow());
           return this.#ready;
         },
         running: () => [...this.#active.values()].filter((pipeline) => !pipeline.events.closed).length,
@@ -202,6 +146,30 @@ export class PipelineService implements DaemonService {
       );
     }
     await Promise.allSettled([...this.#active.values()].map((pipeline) => pipeline.done));
+    await this.#stopContainers();
+  }
+
+  /**
+   * The mock and the runner stop with the daemon (its idle stop, `glci daemon stop`): a runner
+   * polling an idle mock costs the machine for nothing. Only those this daemon used (started, or
+   * took over from a previous one): a daemon that never ran a pipeline touches no container. A
+   * daemon that dies without stopping (killed, crashed) leaves them running, so the next one can
+   * take over its pipelines.
+   */
+  async #stopContainers(): Promise<void> {
+    const context = this.#context;
+    if (!context || this.#overrides.keepContainers || this.#used.size === 0) return;
+    this.#stopping ??= Promise.all([...this.#used].map((infrastructure) => infrastructure.stop()))
+      .then((stopped) => stopped.flat())
+      .then(
+        (stopped) => {
+          context.logger.info('stopped the mock and runner containers', { stopped });
+        },
+        (error: unknown) => {
+          context.logger.warn('could not stop the mock and runner containers', { error: String(error) });
+        },
+      );
+    await this.#stopping;
   }
 
   activeWork() {
@@ -262,6 +230,12 @@ export class PipelineService implements DaemonService {
     return this.#infrastructure;
   }
 
+  /** Starts (or adopts) an infrastructure's containers; the daemon stops them when it stops. */
+  #ensure(infrastructure: Infrastructure): Promise<ReadyInfrastructure> {
+    this.#used.add(infrastructure);
+    return infrastructure.ensure();
+  }
+
   /** The user's configuration as it is now (read again each time: an edit applies without a restart). */
   #userConfig(): GlciConfig {
     return (
@@ -295,6 +269,7 @@ export class PipelineService implements DaemonService {
     progress: { readonly onProgress?: (event: FetchProgress) => void } = {},
   ): Promise<RunStarted | RunNotCreated> {
     this.#require();
+    const requestedAt = Date.now();
     let plan: PipelinePlan;
     let contextText = request.context ?? 'merge_request';
     let planning: Planning;
@@ -342,6 +317,7 @@ export class PipelineService implements DaemonService {
         `no job ${unknown.map((name) => `"${name}"`).join(', ')} in this pipeline; its jobs: ${plan.jobs.map((job) => job.name).join(', ')}`,
       );
     }
+    const plannedAt = Date.now();
     const history = this.#history!.project(plan.context.projectDir);
     const record = await history.createPipeline({
       ref: plan.context.ref,
@@ -350,9 +326,26 @@ export class PipelineService implements DaemonService {
       ...(request.preset ? { preset: request.preset } : {}),
       jobs: [],
     });
-    this.#ready = this.#infrastructureNow().ensure();
+    this.#ready = this.#ensure(this.#infrastructureNow());
     const infrastructure = await this.#ready;
+    const infrastructureReadyAt = Date.now();
     const sha = await this.#sendRepository(infrastructure, plan, record.id);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    // Not awaited: the first job need not wait for a record write (writes to it are serialized).
+    void history
+      .updatePipeline(record.id, (current) => ({
+        ...current,
+        phases: {
+          ...(request.cliStartedAt !== undefined ? { cliStartedAt: iso(request.cliStartedAt) } : {}),
+          requestedAt: iso(requestedAt),
+          plannedAt: iso(plannedAt),
+          infrastructureReadyAt: iso(infrastructureReadyAt),
+          repositorySentAt: iso(Date.now()),
+        },
+      }))
+      .catch((error: unknown) =>
+        this.#require().logger.warn('could not record the pipeline phases', { error: String(error) }),
+      );
     const runManual = request.manualAll
       ? plan.jobs.filter((job) => job.when === 'manual').map((job) => job.name)
       : request.manual;
@@ -401,7 +394,8 @@ export class PipelineService implements DaemonService {
     const logger = this.#require().logger;
     const { plan, sha, pipelineId } = saved;
     const events = new EventLog<WireEvent>({
-      sizeOf: (event) => (event.type === 'trace' ? event.data.length : 0),
+      sizeOf: (event) =>
+        event.type === 'trace' ? event.data.length : event.type === 'live' ? event.text.length : 0,
     });
     const writer = new HistoryWriter({ history, client: infrastructure.client, logger });
     const stateFiles = new Map<number, ExecutionStateFile>();
@@ -429,6 +423,8 @@ export class PipelineService implements DaemonService {
       images: infrastructure.images,
       dind: infrastructure.dind,
       resourceGroups: infrastructure.resourceGroups,
+      slots: infrastructure.slots,
+      live: infrastructure.live,
       logger,
       concurrency: saved.concurrency,
       runManual: new Set(saved.runManual),
@@ -524,7 +520,7 @@ export class PipelineService implements DaemonService {
       if (record.parentId !== undefined && saved !== undefined) continue;
       if (alive && saved) {
         context.logger.info('taking over a pipeline after a restart', { pipelineId: record.id });
-        this.#ready = infrastructure.ensure();
+        this.#ready = this.#ensure(infrastructure);
         this.#launch(await this.#ready, history, { ...saved, plan: dropRedactedCiCd(saved.plan) });
         continue;
       }
@@ -585,17 +581,4 @@ export class PipelineService implements DaemonService {
     if (!this.#context) throw new Error('the pipeline service has not been started');
     return this.#context;
   }
-}
-
-function parseRequest(body: unknown): z.output<typeof runRequestSchema> {
-  const parsed = runRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DaemonHttpError(400, 'bad-request', `${issue.path.join('.') || '(body)'}: ${issue.message}`);
-  }
-  return parsed.data;
-}
-
-function toWire(event: ExecutionEvent): WireEvent {
-  return event.type === 'trace' ? { ...event, data: event.data.toString('base64') } : event;
 }

@@ -7,7 +7,7 @@ import {
   resolveJobVariables,
 } from '@glci/pipeline';
 import type { Response } from 'express';
-import type { ExecutionHooks } from '../pipeline-execution.js';
+import type { ExecutionHooks } from '../execution-events.js';
 
 /** How a pipeline was planned: what planning a dynamic child later needs. */
 export interface Planning {

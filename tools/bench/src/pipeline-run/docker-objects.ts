@@ -60,6 +60,11 @@ export async function leftoverObjects(instance: string, runnerIds: readonly stri
   return found;
 }
 
+/** The instance's containers that are running (by glci's labels). */
+export async function runningObjects(instance: string): Promise<string[]> {
+  return ids(await docker('ps', '--filter', `label=dev.glci.instance=${instance}`, '--format', '{{.Names}}'));
+}
+
 /** The host pid of a running container's main process, found by glci's labels; undefined when none runs. */
 export async function containerPid(instance: string, role: string): Promise<number | undefined> {
   const [id] = ids(

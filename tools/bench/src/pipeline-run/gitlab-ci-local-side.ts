@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { RUNNER_IMAGES } from '@glci/testkit';
-import { EXPECTED_STATES } from './bench-project.js';
+import { gitlabCiLocalJobWindows, type JobWindow } from './pipeline-breakdown.js';
 import { PeakMemorySampler } from './process-memory.js';
 import {
   describeStateMismatch,
   FirstLineWatcher,
   gitlabCiLocalJobStates,
   isGitlabCiLocalJobStart,
+  type JobStates,
 } from './run-output.js';
 import { outputTail, runTimed } from './run-timed.js';
 
@@ -42,16 +43,19 @@ export interface GitlabCiLocalRun {
   readonly firstLineSeconds: number;
   /** Peak resident memory of the gitlab-ci-local process over the run, in bytes. */
   readonly peakRss: number;
+  /** When each job started and ended, from its output (seconds from the spawn). */
+  readonly jobs: Record<string, JobWindow>;
 }
 
 /**
  * Runs the whole pipeline with gitlab-ci-local in `projectDir`, with `home` as HOME (its
- * `~/.gitlab-ci-local`); returns the times, and throws unless every job ended as expected.
+ * `~/.gitlab-ci-local`); returns the times, and throws unless every job ended as `expected`.
  */
 export async function runGitlabCiLocal(
   binary: string,
   projectDir: string,
   home: string,
+  expected: JobStates,
 ): Promise<GitlabCiLocalRun> {
   mkdirSync(home, { recursive: true });
   const watchers = {
@@ -77,9 +81,14 @@ export async function runGitlabCiLocal(
   });
   if (run.code !== 0) throw new Error(`gitlab-ci-local exited with ${run.code}: ${outputTail(run)}`);
   const output = `${run.stdout}\n${run.stderr}`;
-  const mismatch = describeStateMismatch(gitlabCiLocalJobStates(output), EXPECTED_STATES);
+  const mismatch = describeStateMismatch(gitlabCiLocalJobStates(output), expected);
   if (mismatch) throw new Error(`gitlab-ci-local: ${mismatch} (${outputTail(run)})`);
   if (run.markSeconds === undefined)
     throw new Error(`gitlab-ci-local printed no job start: ${outputTail(run)}`);
-  return { seconds: run.seconds, firstLineSeconds: run.markSeconds, peakRss };
+  return {
+    seconds: run.seconds,
+    firstLineSeconds: run.markSeconds,
+    peakRss,
+    jobs: gitlabCiLocalJobWindows(run.lines),
+  };
 }

@@ -2,16 +2,24 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, LOCAL_RUNNER_CONFIG_LINES } from '@glci/testkit';
-import { EXPECTED_STATES } from './bench-project.js';
+import type { PipelineTimings } from '@glci/daemon';
+import { freePort, LOCAL_RUNNER_CONFIG_LINES, MOCK_IMAGE } from '@glci/testkit';
 import {
   containerPid,
   leftoverObjects,
   removeRunnerObjects,
   runnerIdsFromFleetFile,
+  runningObjects,
 } from './docker-objects.js';
 import type { MemoryTarget } from './process-memory.js';
-import { describeStateMismatch, FirstLineWatcher, glciJobStates, isGlciTraceLine } from './run-output.js';
+import {
+  describeStateMismatch,
+  FirstLineWatcher,
+  glciJobStates,
+  glciPipelineId,
+  isGlciTraceLine,
+  type JobStates,
+} from './run-output.js';
 import { outputTail, runTimed } from './run-timed.js';
 
 const execFileAsync = promisify(execFile);
@@ -21,8 +29,9 @@ const RUN_TIMEOUT_MS = 15 * 60_000;
 
 export interface GlciPipelineRun {
   readonly seconds: number;
-  /** From spawning `glci run` to its first job trace event on stdout. */
+  /** From spawning `glci run` to its first job output line on stdout (a `live` or `trace` event). */
   readonly firstTraceSeconds: number;
+  readonly pipelineId: number;
 }
 
 /**
@@ -35,8 +44,15 @@ export interface GlciPipelineRun {
 export interface GlciMachine {
   readonly instance: string;
   readonly home: string;
-  /** `glci run --context branch=main --json` in `projectDir`; throws unless every job ends as expected. */
-  run(projectDir: string): Promise<GlciPipelineRun>;
+  /** `glci run --context branch=main --json` in `projectDir`; throws unless every job ends as `expected`. */
+  run(projectDir: string, expected: JobStates): Promise<GlciPipelineRun>;
+  /** `glci log --timings --json PIPELINE`: where a run's time went. */
+  timings(projectDir: string, pipelineId: number): Promise<PipelineTimings>;
+  /**
+   * `glci daemon stop`, as its idle stop does it (a graceful stop); returns the instance's
+   * containers still running afterwards (should be none).
+   */
+  stopDaemon(): Promise<string[]>;
   /**
    * What to sample for memory: the daemon process, and the mock's and the runner's containers
    * (every process in each); those not running now are left out.
@@ -57,7 +73,17 @@ export async function createGlciMachine(options: { cliPath: string; root: string
   for (const dir of [glciHome, dockerConfig]) mkdirSync(dir, { recursive: true });
   writeFileSync(
     path.join(glciHome, 'config.toml'),
-    [...LOCAL_RUNNER_CONFIG_LINES, '[network]', `mock_server_port = ${await freePort()}`, ''].join('\n'),
+    [
+      ...LOCAL_RUNNER_CONFIG_LINES,
+      // The mock image `preparePipelineImages` built from this checkout (the default,
+      // glci-mock:local, is whatever was built last on the machine, from any checkout).
+      '[mock]',
+      `image = "${MOCK_IMAGE}"`,
+      '',
+      '[network]',
+      `mock_server_port = ${await freePort()}`,
+      '',
+    ].join('\n'),
   );
   // Nothing of the bench's own environment (GLCI_HOME, a DOCKER_CONFIG with contexts) leaks in.
   const env: NodeJS.ProcessEnv = {
@@ -83,7 +109,7 @@ export async function createGlciMachine(options: { cliPath: string; root: string
   return {
     instance,
     home,
-    async run(projectDir) {
+    async run(projectDir, expected) {
       const watcher = new FirstLineWatcher(isGlciTraceLine);
       const run = await runTimed(
         process.execPath,
@@ -97,10 +123,20 @@ export async function createGlciMachine(options: { cliPath: string; root: string
       );
       runnerIds = [...new Set([...runnerIds, ...runnerIdsFromFleetFile(readFleetFile())])];
       if (run.code !== 0) throw new Error(`glci run exited with ${run.code}: ${outputTail(run)}`);
-      const mismatch = describeStateMismatch(glciJobStates(run.stdout), EXPECTED_STATES);
+      const mismatch = describeStateMismatch(glciJobStates(run.stdout), expected);
       if (mismatch) throw new Error(`glci run: ${mismatch}`);
       if (run.markSeconds === undefined) throw new Error('glci run printed no job trace');
-      return { seconds: run.seconds, firstTraceSeconds: run.markSeconds };
+      const pipelineId = glciPipelineId(run.stdout);
+      if (pipelineId === undefined) throw new Error('glci run printed no pipeline event');
+      return { seconds: run.seconds, firstTraceSeconds: run.markSeconds, pipelineId };
+    },
+    async timings(projectDir, pipelineId) {
+      const { stdout } = await glci(['log', '--timings', '--json', String(pipelineId)], projectDir);
+      return JSON.parse(stdout) as PipelineTimings;
+    },
+    async stopDaemon() {
+      await glci(['daemon', 'stop', '--timeout', '2m']);
+      return runningObjects(instance);
     },
     async memoryTargets() {
       const status = JSON.parse((await glci(['daemon', 'status', '--json'])).stdout) as { pid?: number };

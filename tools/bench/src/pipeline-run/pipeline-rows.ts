@@ -1,6 +1,4 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MOCK_IMAGE } from '@glci/testkit';
@@ -8,10 +6,11 @@ import { median, type RowResult } from '../harness.js';
 import type { AbsoluteCheck } from '../planning/planning-rows.js';
 import { REPO_ROOT } from '../registry-under-test.js';
 import type { BenchContext } from '../scenario.js';
-import { createBenchProject, EXPECTED_STATES } from './bench-project.js';
-import { runGitlabCiLocal } from './gitlab-ci-local-side.js';
-import { createGlciMachine, type GlciMachine } from './glci-machine.js';
-import { PeakMemorySampler } from './process-memory.js';
+import { EXPECTED_STATES } from './bench-project.js';
+import { dagScriptSeconds } from './dag-project.js';
+import type { GlciMachine } from './glci-machine.js';
+import { formatBreakdown } from './pipeline-breakdown.js';
+import { gitlabCiLocalRound, glciRound, type Round } from './pipeline-rounds.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -19,18 +18,24 @@ const JOBS = Object.keys(EXPECTED_STATES).length;
 
 /** The pipeline rows, in report order; they share their runs, so any one selected runs them all. */
 export const PIPELINE_ROWS = [
-  { id: 'pipeline-cold', title: `pipeline run, cold (${JOBS} jobs, Docker executor)` },
-  { id: 'pipeline-warm', title: 'pipeline run, warm (the same pipeline again)' },
-  { id: 'pipeline-first-trace', title: "run to the first job's first log line, warm" },
+  { id: 'pipeline-cold', title: `pipeline run, cold (${JOBS} jobs, Docker executor)`, target: 1 },
+  { id: 'pipeline-warm', title: 'pipeline run, warm (the same pipeline again)', target: 1 },
+  { id: 'pipeline-first-trace', title: "run to the first job's first log line, warm", target: 1 },
+  {
+    id: 'pipeline-dag',
+    title: `DAG: 12 jobs, 3 chains joined by needs, 4 stages (scripts alone: ${dagScriptSeconds().needs} s by needs, ${dagScriptSeconds().waves} s in waves)`,
+    target: 1.25,
+  },
 ] as const;
 
-/** The issue's target for glci's own overhead: `glci run` to the first trace line, warm daemon. */
-export const FIRST_TRACE_LIMIT_SECONDS = 2;
+/** The issue's target for glci's own overhead: `glci run` to the first job's first log line, warm daemon. */
+export const FIRST_TRACE_LIMIT_SECONDS = 0.8;
 
 /**
- * The ratio target of the pipeline rows: parity. The issue sets none for the wall times; both
- * tools run the same jobs in the same image on the same dockerd, so it asks that glci's mock,
- * runner and daemon cost the user no time against gitlab-ci-local's direct Docker calls.
+ * The ratio target of the pipeline rows: parity with gitlab-ci-local for the pipeline runs (both
+ * tools run the same jobs in the same image on the same dockerd, so glci's mock, runner and daemon
+ * must cost the user no time against gitlab-ci-local's direct Docker calls), 1.25x where `needs`
+ * matter (the DAG row: gitlab-ci-local starts what is ready only when its previous batch has ended).
  */
 export const PIPELINE_RATIO_TARGET = 1;
 
@@ -45,14 +50,8 @@ export interface PipelineRowsResult {
   readonly rows: RowResult[];
   readonly checks: AbsoluteCheck[];
   readonly memory: MemoryPeak[];
-}
-
-/** One round of one tool: a cold run on fresh state, then the warm run right after it. */
-interface Round {
-  readonly cold: number;
-  readonly warm: number;
-  readonly firstTrace: number;
-  readonly memory: ReadonlyMap<string, number>;
+  /** Where each tool's time went, per job, for the report (text lines). */
+  readonly breakdown: string[];
 }
 
 export interface PipelineRowsOptions {
@@ -124,8 +123,10 @@ export async function runPipelineRows(
             ? await glciRound(options.cliPath, options.machines)
             : await gitlabCiLocalRound(options.gitlabCiLocal);
         const memory = [...round.memory].map(([name, bytes]) => `${name} ${mib(bytes)}`).join(', ');
+        const restart =
+          round.restart === undefined ? '' : `, after a daemon stop ${round.restart.toFixed(2)} s`;
         context.progress(
-          `pipeline ${tool} ${label}: cold ${round.cold.toFixed(2)} s, warm ${round.warm.toFixed(2)} s, first log line (warm) ${round.firstTrace.toFixed(2)} s; peak RSS (warm) ${memory}`,
+          `pipeline ${tool} ${label}: cold ${round.cold.toFixed(2)} s, warm ${round.warm.toFixed(2)} s, first log line (warm) ${round.firstTrace.toFixed(2)} s, DAG ${round.dag.toFixed(2)} s${restart}; peak RSS (warm) ${memory}`,
         );
         if (!warmup) rounds[tool].push(round);
       }
@@ -145,6 +146,7 @@ export async function runPipelineRows(
       })),
       checks: options.only && !options.only.has('pipeline-first-trace') ? [] : [firstTraceCheck([])],
       memory: [],
+      breakdown: [],
     };
   }
   const rows = selected.map((row): RowResult => {
@@ -157,7 +159,7 @@ export async function runPipelineRows(
       baseline: { name: 'gitlab-ci-local', samples: baseline, median: b },
       candidate: { name: 'glci', samples: candidate, median: c },
       ratio: b / c,
-      pass: b / c >= PIPELINE_RATIO_TARGET,
+      pass: b / c >= row.target,
     };
   });
   const memory: MemoryPeak[] = [];
@@ -171,61 +173,61 @@ export async function runPipelineRows(
       });
     }
   }
-  const checks =
-    options.only && !options.only.has('pipeline-first-trace')
+  const checks = [
+    ...(options.only && !options.only.has('pipeline-first-trace')
       ? []
-      : [firstTraceCheck(rounds.glci.map((round) => round.firstTrace))];
-  return { rows, checks, memory };
+      : [firstTraceCheck(rounds.glci.map((round) => round.firstTrace))]),
+    restartCheck(rounds.glci),
+  ];
+  const breakdown = [
+    ...formatBreakdown(
+      'where the time went, warm pipeline run',
+      rounds.glci.flatMap((round) => (round.glci ? [round.glci.warm] : [])),
+      rounds['gitlab-ci-local'].flatMap((round) => (round.gitlabCiLocal ? [round.gitlabCiLocal.warm] : [])),
+    ),
+    '',
+    ...formatBreakdown(
+      'where the time went, DAG run',
+      rounds.glci.flatMap((round) => (round.glci ? [round.glci.dag] : [])),
+      rounds['gitlab-ci-local'].flatMap((round) => (round.gitlabCiLocal ? [round.gitlabCiLocal.dag] : [])),
+    ),
+  ];
+  return { rows, checks, memory, breakdown };
 }
 
-async function gitlabCiLocalRound(binary: string): Promise<Round> {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'glci-bench-gcl-'));
-  try {
-    const project = await createBenchProject(path.join(root, 'project'));
-    const home = path.join(root, 'home');
-    const cold = await runGitlabCiLocal(binary, project, home);
-    const warm = await runGitlabCiLocal(binary, project, home);
-    return {
-      cold: cold.seconds,
-      warm: warm.seconds,
-      firstTrace: warm.firstLineSeconds,
-      memory: new Map([['gitlab-ci-local process', warm.peakRss]]),
-    };
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
-
-async function glciRound(cliPath: string, machines: Set<GlciMachine> | undefined): Promise<Round> {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'glci-bench-run-'));
-  const machine = await createGlciMachine({ cliPath, root: path.join(root, 'machine') });
-  machines?.add(machine);
-  let round: Round;
-  let left: string[];
-  try {
-    const project = await createBenchProject(path.join(root, 'project'));
-    const cold = await machine.run(project);
-    const sampler = new PeakMemorySampler(await machine.memoryTargets());
-    let memory: Map<string, number>;
-    let warm: Awaited<ReturnType<typeof machine.run>>;
-    try {
-      warm = await machine.run(project);
-    } finally {
-      memory = sampler.stop();
-    }
-    round = { cold: cold.seconds, warm: warm.seconds, firstTrace: warm.firstTraceSeconds, memory };
-  } finally {
-    // Also after a failed run, whose own error then goes on.
-    left = await machine.dispose();
-    machines?.delete(machine);
-    rmSync(root, { recursive: true, force: true });
-  }
-  if (left.length > 0) throw new Error(`glci left Docker objects behind: ${left.join(', ')}`);
-  return round;
+/**
+ * After `glci daemon stop` (what its idle stop does), nothing of glci may still run, and a
+ * pipeline started then may take no longer than a cold one (median against median).
+ */
+function restartCheck(rounds: readonly Round[]): AbsoluteCheck {
+  const left = [...new Set(rounds.flatMap((round) => round.runningAfterStop ?? []))];
+  const restart = rounds.flatMap((round) => (round.restart === undefined ? [] : [round.restart]));
+  const seconds = restart.length > 0 ? median(restart) : Number.NaN;
+  const cold = rounds.length > 0 ? median(rounds.map((round) => round.cold)) : Number.NaN;
+  return {
+    id: 'pipeline-restart',
+    title:
+      left.length > 0
+        ? `glci run after the daemon stopped, against a cold run; STILL RUNNING after the stop: ${left.join(', ')}`
+        : 'glci run after the daemon stopped (its containers with it), against a cold run',
+    seconds,
+    limitSeconds: cold,
+    comparison: '<=',
+    pass: left.length === 0 && seconds <= cold,
+  };
 }
 
 function pick(round: Round, id: (typeof PIPELINE_ROWS)[number]['id']): number {
-  return id === 'pipeline-cold' ? round.cold : id === 'pipeline-warm' ? round.warm : round.firstTrace;
+  switch (id) {
+    case 'pipeline-cold':
+      return round.cold;
+    case 'pipeline-warm':
+      return round.warm;
+    case 'pipeline-first-trace':
+      return round.firstTrace;
+    case 'pipeline-dag':
+      return round.dag;
+  }
 }
 
 function rowHead(row: (typeof PIPELINE_ROWS)[number]) {
@@ -235,7 +237,7 @@ function rowHead(row: (typeof PIPELINE_ROWS)[number]) {
     title: row.title,
     unit: 's' as const,
     better: 'lower' as const,
-    target: PIPELINE_RATIO_TARGET,
+    target: row.target,
   };
 }
 
@@ -243,10 +245,11 @@ function firstTraceCheck(samples: readonly number[]): AbsoluteCheck {
   const seconds = samples.length > 0 ? median(samples) : Number.NaN;
   return {
     id: 'pipeline-first-trace',
-    title: "glci run to the first job's first trace line, warm daemon (median)",
+    title: "glci run to the first job's first log line, warm daemon (median)",
     seconds,
     limitSeconds: FIRST_TRACE_LIMIT_SECONDS,
-    pass: seconds < FIRST_TRACE_LIMIT_SECONDS,
+    comparison: '<=',
+    pass: seconds <= FIRST_TRACE_LIMIT_SECONDS,
   };
 }
 

@@ -56,6 +56,10 @@ describe('the pipeline rows reading the tools output', () => {
   });
 
   it("finds glci's first trace line with text, even when an event is split across chunks", () => {
+    expect(
+      isGlciTraceLine(JSON.stringify({ type: 'live', name: 'build', text: 'Running on runner-1\n' })),
+    ).toBe(true);
+    expect(isGlciTraceLine(JSON.stringify({ type: 'live', name: 'build', text: '\n' }))).toBe(false);
     const watcher = new FirstLineWatcher(isGlciTraceLine);
     const at = glciOutput.indexOf('Running with');
     expect(watcher.push(glciOutput.slice(0, at))).toBe(false);

@@ -7,6 +7,16 @@
 /** A job's final state, in the words of `glci run`'s summary: `success`, `failed`, `failed (allowed)`. */
 export type JobStates = Readonly<Record<string, string>>;
 
+/** The pipeline id of a `glci run --json` (its first event, `pipeline`). */
+export function glciPipelineId(stdout: string): number | undefined {
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const event = JSON.parse(line) as { type?: unknown; pipelineId?: unknown };
+    if (event.type === 'pipeline' && typeof event.pipelineId === 'number') return event.pipelineId;
+  }
+  return undefined;
+}
+
 /** Each job's final state in the root pipeline, from `glci run --json` (NDJSON events). */
 export function glciJobStates(stdout: string): JobStates {
   const events = stdout
@@ -77,11 +87,19 @@ export class FirstLineWatcher {
   }
 }
 
-/** In `glci run --json`'s stdout: a job trace event carrying text (the runner's first log line). */
+/**
+ * In `glci run --json`'s stdout: a job's first output line, whichever way it came: a `trace`
+ * event (the runner's uploaded log) or a `live` event (its containers' output from Docker, which
+ * `glci run` shows on a terminal as it is written) carrying text.
+ */
 export function isGlciTraceLine(line: string): boolean {
   if (!line.startsWith('{')) return false;
   const event = JSON.parse(line) as { type?: unknown; text?: unknown };
-  return event.type === 'trace' && typeof event.text === 'string' && event.text.length > 0;
+  return (
+    (event.type === 'trace' || event.type === 'live') &&
+    typeof event.text === 'string' &&
+    event.text.trim().length > 0
+  );
 }
 
 /**

@@ -9,6 +9,14 @@ export interface TimedRun {
   readonly seconds: number;
   /** From the spawn to the first output chunk `mark` accepted, when it accepted one. */
   readonly markSeconds?: number;
+  /** Every output line with when it arrived (seconds from the spawn), stdout and stderr apart. */
+  readonly lines: readonly TimedLine[];
+}
+
+export interface TimedLine {
+  readonly stream: 'stdout' | 'stderr';
+  readonly text: string;
+  readonly seconds: number;
 }
 
 export interface TimedRunOptions {
@@ -45,9 +53,14 @@ export function runTimed(
     let stdout = '';
     let stderr = '';
     let markSeconds: number | undefined;
+    const lines: TimedLine[] = [];
+    const partial = { stdout: '', stderr: '' };
     const marked = (chunk: string, stream: 'stdout' | 'stderr') => {
-      if (markSeconds === undefined && options.mark?.(chunk, stream))
-        markSeconds = (performance.now() - started) / 1000;
+      const seconds = (performance.now() - started) / 1000;
+      if (markSeconds === undefined && options.mark?.(chunk, stream)) markSeconds = seconds;
+      const split = (partial[stream] + chunk).split('\n');
+      partial[stream] = split.pop() ?? '';
+      for (const text of split) lines.push({ stream, text, seconds });
     };
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       marked(chunk, 'stdout');
@@ -71,7 +84,17 @@ export function runTimed(
         reject(new Error(`${command} ${args.join(' ')} did not finish in ${options.timeoutMs / 1000} s`));
         return;
       }
-      resolve({ code, stdout, stderr, seconds, ...(markSeconds === undefined ? {} : { markSeconds }) });
+      for (const stream of ['stdout', 'stderr'] as const) {
+        if (partial[stream]) lines.push({ stream, text: partial[stream], seconds });
+      }
+      resolve({
+        code,
+        stdout,
+        stderr,
+        seconds,
+        lines,
+        ...(markSeconds === undefined ? {} : { markSeconds }),
+      });
     });
   });
 }

@@ -27,6 +27,8 @@ export interface AbsoluteCheck {
   readonly title: string;
   readonly seconds: number;
   readonly limitSeconds: number;
+  /** How the value must compare with the limit (default `<`). */
+  readonly comparison?: '<' | '<=';
   readonly pass: boolean;
 }
 

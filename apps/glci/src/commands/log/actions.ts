@@ -1,4 +1,14 @@
-import { type JobRecord, stripAnsi, TraceParser, TraceRenderer } from '@glci/daemon';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  formatTimings,
+  type JobRecord,
+  pipelineTimings,
+  stripAnsi,
+  TraceParser,
+  TraceRenderer,
+  timelineSvg,
+} from '@glci/daemon';
 import type { CliContext } from '../../cli-context.js';
 import {
   type FoundPipeline,
@@ -13,6 +23,8 @@ export interface LogOptions {
   readonly raw?: boolean;
   readonly color: boolean;
   readonly json?: boolean;
+  readonly timings?: boolean;
+  readonly svg?: string;
 }
 
 /** Colours when stdout is a terminal, unless --no-color or NO_COLOR says otherwise. */
@@ -28,6 +40,10 @@ export async function logCommand(
   options: LogOptions,
 ): Promise<void> {
   if (options.raw && options.json) throw new UsageError('--raw and --json cannot be combined');
+  if (options.timings || options.svg !== undefined) {
+    await timingsCommand(ctx, first, second, options);
+    return;
+  }
   const { pipeline, job } = splitPipelineAndJob(first, second);
   const found = await resolvePipeline(ctx, pipeline);
   const jobs = job === undefined ? found.record.jobs : [resolveJob(found, job)];
@@ -62,6 +78,37 @@ export async function logCommand(
     print(renderer.end());
     if (printed === 0) ctx.out.write(`${entry.name.padEnd(nameWidth)} | (no log: ${noLogReason(entry)})\n`);
   }
+}
+
+/** `glci log --timings [PIPELINE] [--svg FILE]`: where the pipeline's time went. */
+async function timingsCommand(
+  ctx: CliContext,
+  first: string | undefined,
+  second: string | undefined,
+  options: LogOptions,
+): Promise<void> {
+  if (options.raw || options.expand)
+    throw new UsageError('--timings cannot be combined with --raw or --expand');
+  const { pipeline, job } = splitPipelineAndJob(first, second);
+  if (job !== undefined) {
+    throw new UsageError(`--timings takes a pipeline id, not a job ("${job}"): it shows every job`);
+  }
+  const found = await resolvePipeline(ctx, pipeline);
+  const traces = new Map<number, Buffer>();
+  for (const entry of found.record.jobs) {
+    if (entry.id !== undefined) traces.set(entry.id, await readLog(found, entry));
+  }
+  const timings = pipelineTimings(found.record, traces);
+  if (options.svg !== undefined) {
+    const file = path.resolve(ctx.cwd, options.svg);
+    await writeFile(file, timelineSvg(timings));
+    if (!options.json) process.stderr.write(`glci: timeline written to ${file}\n`);
+  }
+  if (options.json) {
+    ctx.out.write(`${JSON.stringify(timings, null, 2)}\n`);
+    return;
+  }
+  ctx.out.write(`${formatTimings(timings).join('\n')}\n`);
 }
 
 /** A job's raw log; a job that never ran has none. */

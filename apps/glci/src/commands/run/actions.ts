@@ -4,8 +4,8 @@ import type { RunNotCreated, RunRequest, RunStarted, WireEvent } from '@glci/exe
 import type { CliContext } from '../../cli-context.js';
 import { CommandExit } from '../../command-exit.js';
 import { connectDaemon } from '../daemon/daemon-session.js';
-import { type PlanCliOptions, planRequest } from '../pipeline/actions.js';
 import { gitlabSession } from '../pipeline/gitlab-planning.js';
+import { type PlanCliOptions, planRequest } from '../pipeline/plan-request.js';
 import { RunView } from './run-view.js';
 
 export interface RunCliOptions extends PlanCliOptions {
@@ -99,6 +99,8 @@ export async function runCommand(
     // The daemon plans with the instance and token this command resolved, and holds the variables.
     gitlab: await gitlabSession(ctx, planned.dir, options),
     showVariables: options.showVariables ?? false,
+    // When this process started: `glci log --timings` shows the user's whole wait.
+    cliStartedAt: performance.timeOrigin,
   };
   let { client } = await connectDaemon(ctx);
   // The first pipeline starts glci's containers (the mock, the runner) and may take a while.
@@ -113,12 +115,15 @@ export async function runCommand(
     if (options.json) ctx.out.write(`${JSON.stringify({ type: 'not-created', reason: started.reason })}\n`);
     return;
   }
+  const terminal = (ctx.out as NodeJS.WriteStream).isTTY === true;
   const view = new RunView({
     out: ctx.out,
     json: options.json ?? false,
-    color: options.color && !ctx.env.NO_COLOR && (ctx.out as NodeJS.WriteStream).isTTY === true,
+    color: options.color && !ctx.env.NO_COLOR && terminal,
     expand: options.expand ?? false,
     started,
+    live: terminal,
+    columns: () => (ctx.out as NodeJS.WriteStream).columns ?? 80,
   });
   view.begin();
   if (!options.json) {

@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
-import { formatSectionDuration, jobColour, TraceRenderer } from '@glci/daemon';
-import { PullProgressTracker } from '@glci/docker';
+// The light entries: `glci run` starts faster without the daemon's server or dockerode.
+import { formatSectionDuration, jobColour, stripAnsi, TraceRenderer } from '@glci/daemon/trace';
+import { PullProgressTracker } from '@glci/docker/pull-progress';
 import type { RunStarted, WireEvent } from '@glci/executor';
 import { formatTable, humanSize } from '../system/format.js';
 
@@ -36,6 +37,11 @@ const MARKS: Readonly<Record<string, readonly [string, number]>> = {
  * name (the daemon's `TraceRenderer`: timestamps stripped, sections folded), image pulls as a
  * progress line now and then, and a summary table at the end. With `json`, every event is one
  * JSON line instead (log chunks as text).
+ *
+ * On a terminal (`live`), a job's output as its containers write it (the daemon's `live` events,
+ * from Docker) shows at once on a status line under the log, replaced by the next and cleared
+ * before the log goes on: the runner uploads its log seconds later, and what stays on the screen
+ * is that log, exactly as `glci log` prints it.
  */
 export class RunView {
   readonly #out: NodeJS.WritableStream;
@@ -51,6 +57,10 @@ export class RunView {
   readonly #decoders = new Map<string, StringDecoder>();
   readonly #jobs = new Map<string, JobLine>();
   readonly #pulls = new Map<string, { tracker: PullProgressTracker; shownAt: number; done: boolean }>();
+  readonly #live: boolean;
+  readonly #columns: () => number;
+  /** A status line (live output) is on the screen, under the cursor's line. */
+  #status = false;
   #nameWidth: number;
 
   constructor(options: {
@@ -59,12 +69,18 @@ export class RunView {
     color: boolean;
     expand: boolean;
     started: RunStarted;
+    /** A terminal: show live output on a status line (never with `json`). */
+    live?: boolean;
+    /** The terminal's width, for the status line (which must not wrap). */
+    columns?: () => number;
   }) {
     this.#out = options.out;
     this.#json = options.json;
     this.#color = options.color;
     this.#expand = options.expand;
     this.#started = options.started;
+    this.#live = (options.live ?? false) && !options.json;
+    this.#columns = options.columns ?? (() => 80);
     this.#nameWidth = Math.max(4, ...options.started.jobs.map((job) => job.name.length));
   }
 
@@ -118,6 +134,9 @@ export class RunView {
       case 'pull':
         this.#pull(event);
         break;
+      case 'live':
+        this.#liveLine(event);
+        break;
       case 'pipeline-finished':
         if (event.pipelineId !== this.#started.pipelineId) {
           this.#line(this.#bold(`child pipeline #${event.pipelineId} ${event.status}`));
@@ -127,6 +146,7 @@ export class RunView {
   }
 
   end(finished: Extract<WireEvent, { type: 'pipeline-finished' }> | undefined): void {
+    this.#clearStatus();
     for (const renderer of this.#renderers.values()) for (const line of renderer.end()) this.#line(line);
     if (this.#json) return;
     const rows = [...this.#jobs.values()].map((job) => [
@@ -258,11 +278,34 @@ export class RunView {
     return { ...rest, text: decoder.write(Buffer.from(event.data, 'base64')) };
   }
 
+  /** The newest live line, on the status line (dim, cut to the terminal's width). */
+  #liveLine(event: Extract<WireEvent, { type: 'live' }>): void {
+    if (!this.#live) return;
+    const lines = event.text
+      .split('\n')
+      .map((line) => stripAnsi(line.slice(line.lastIndexOf('\r') + 1)).trimEnd());
+    const last = lines.findLast((line) => line.length > 0);
+    if (last === undefined) return;
+    const text = `${event.name.padEnd(this.#nameWidth)} ⋮ ${last}`.slice(
+      0,
+      Math.max(10, this.#columns() - 1),
+    );
+    this.#out.write(`\r\u001b[2K${this.#dim(text)}`);
+    this.#status = true;
+  }
+
+  #clearStatus(): void {
+    if (!this.#status) return;
+    this.#out.write('\r\u001b[2K');
+    this.#status = false;
+  }
+
   #write(value: unknown): void {
     this.#out.write(`${JSON.stringify(value)}\n`);
   }
 
   #line(text: string): void {
+    this.#clearStatus();
     this.#out.write(`${text}\n`);
   }
 
