@@ -218,3 +218,34 @@ describe('createLogger without a stream', () => {
     expect(result.stderr).toMatch(/ info to stderr \{"password":"<redacted>"\}\n.* error also stderr\n$/);
   });
 });
+
+describe('createLogger loads winston only when a line is logged at an enabled level', () => {
+  it('leaves winston unloaded for lines below the level, its children and their lines, then logs as before', () => {
+    const tsx = path.resolve(import.meta.dirname, '../../../node_modules/.bin/tsx');
+    // A fresh process: whether winston was loaded shows in the CommonJS module cache.
+    const script = [
+      "import { createRequire } from 'node:module';",
+      `import { createLogger } from ${JSON.stringify(path.join(import.meta.dirname, 'logger.ts'))};`,
+      `const cache = createRequire(${JSON.stringify(path.join(import.meta.dirname, 'logger.ts'))}).cache;`,
+      'const loaded = () => Object.keys(cache).some((file) => /[\\\\/]winston[\\\\/]/.test(file));',
+      "const logger = createLogger({ level: 'warn' });",
+      "const child = logger.child({ module: 'plan' });",
+      "logger.info('hidden'); logger.debug('hidden'); child.info('hidden', { token: 'x' });",
+      "process.stdout.write('before: ' + loaded() + '\\n');",
+      "child.warn('shown', { token: 'glpat-secret' });",
+      "process.stdout.write('after: ' + loaded() + '\\n');",
+    ].join('\n');
+    const result = spawnSync(tsx, ['--eval', script], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe('before: false\nafter: true\n');
+    expect(result.stderr).toMatch(/^\d\d:\d\d:\d\d warn shown \{"module":"plan","token":"<redacted>"\}\n$/);
+  });
+
+  it('follows a level changed on the logger, as winston does', async () => {
+    const { logger, lines } = memoryLogger({ level: 'warn' });
+    const child = logger.child({ module: 'plan' });
+    logger.level = 'debug';
+    child.debug('now shown');
+    expect(await lines()).toEqual([expect.stringMatching(/ debug now shown \{"module":"plan"\}$/)]);
+  });
+});

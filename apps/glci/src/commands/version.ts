@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
+import { locateCliFiles } from '../cli-files.js';
 
 export function cliVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  const { packageRoot } = locateCliFiles(import.meta.url);
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {
     version: string;
   };
   return pkg.version;

@@ -6,6 +6,8 @@ import path from 'node:path';
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
 const bin = path.join(repoRoot, 'apps/glci/src/bin.ts');
+/** The built CLI, as installed: the bundle `pnpm build` writes. */
+export const BUILT_BIN = path.join(repoRoot, 'apps/glci/dist/bin.js');
 
 export interface GlciResult {
   readonly code: number | null;
@@ -26,13 +28,16 @@ export interface CliSandbox {
   readonly cwd: string;
   writeUserConfig(toml: string): void;
   writeProjectConfig(toml: string): void;
-  /** Runs `glci <args>` from source in `cwd` (or `inDir`), with only PATH, HOME and DOCKER_CONFIG set, plus `env`. */
+  /**
+   * Runs `glci <args>` from source (or, with `{ built: true }`, the built `dist/bin.js`) in `cwd`
+   * (or `inDir`), with only PATH, HOME and DOCKER_CONFIG set, plus `env`.
+   */
   run(args: readonly string[], env?: Record<string, string>, inDir?: string): Promise<GlciResult>;
   /** Deletes the sandbox. */
   remove(): void;
 }
 
-export function createCliSandbox(): CliSandbox {
+export function createCliSandbox(options: { readonly built?: boolean } = {}): CliSandbox {
   const root = mkdtempSync(path.join(os.tmpdir(), 'glci-cli-'));
   const home = path.join(root, 'home');
   const glciHome = path.join(home, '.glci');
@@ -51,8 +56,8 @@ export function createCliSandbox(): CliSandbox {
     run: (args, env = {}, inDir = cwd) =>
       new Promise((resolve) => {
         execFile(
-          tsx,
-          ['--conditions=source', bin, ...args],
+          options.built ? process.execPath : tsx,
+          options.built ? [BUILT_BIN, ...args] : ['--conditions=source', bin, ...args],
           {
             cwd: inDir,
             env: { PATH: process.env.PATH ?? '', HOME: home, DOCKER_CONFIG: dockerConfig, ...env },
