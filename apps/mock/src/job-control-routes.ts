@@ -5,6 +5,7 @@ import {
   type JobEvent,
   type JobRecord,
   NotFoundError,
+  REGISTRY_HOST_PATTERN,
   type RunnerApi,
 } from '@glci/runner-api';
 import { json, type Request, type Response } from 'express';
@@ -33,6 +34,8 @@ import { sendJson } from './internal-routes.js';
  * GET  /jobs/:id/artifacts/:type       → the file
  * GET  /events?jobs=1,2                NDJSON: one `snapshot` per listed job, then every event
  * POST /cache/clean                    → {entries, bytes}
+ * PUT  /external-registry              {host, username?, password?} → 204: the login jobs get for a
+ *                                      registry used instead of the embedded one (kept in memory only)
  * ```
  */
 export type ControlHandler = (req: Request, res: Response) => void | Promise<void>;
@@ -42,6 +45,20 @@ const registerSchema = z.strictObject({
   runUntagged: z.boolean().optional(),
   description: z.string().max(1024).optional(),
 });
+const externalRegistrySchema = z
+  .strictObject({
+    host: z
+      .string()
+      .regex(REGISTRY_HOST_PATTERN, { message: 'expected a registry host such as "registry.corp:5000"' }),
+    username: z.string().max(1024).optional(),
+    password: z
+      .string()
+      .max(64 * 1024)
+      .optional(),
+  })
+  .refine((value) => (value.username === undefined) === (value.password === undefined), {
+    message: 'username and password go together',
+  });
 const cancelSchema = z.strictObject({ force: z.boolean().default(false) });
 const PING_MS = 15_000;
 
@@ -67,6 +84,17 @@ export function jobControlRoutes(options: {
       });
       log.info('runner registered for the daemon', { runnerId: runner.id, tags: runner.tags });
       sendJson(res, 201, { id: runner.id, token });
+    },
+
+    'PUT /external-registry': async (req, res) => {
+      const { host, username, password } = parse(externalRegistrySchema, await parsedBody(req, res));
+      api().externalRegistries.set(
+        host,
+        username !== undefined && password !== undefined ? { username, password } : undefined,
+      );
+      // The host and whether there is a login; never the credentials.
+      log.info('external registry set', { host, authenticated: username !== undefined });
+      res.status(204).end();
     },
 
     'GET /git/commits': async (req, res) => {

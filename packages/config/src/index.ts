@@ -10,6 +10,11 @@ export {
 } from './docker-host.js';
 export { type Environment, expandEnvironment } from './env.js';
 export { ConfigError, type ConfigIssue, displayPath, formatIssue } from './errors.js';
+export {
+  type ExternalRegistry,
+  type ExternalRegistryFlags,
+  resolveExternalRegistry,
+} from './external-registry.js';
 export { formatConfigJson, formatConfigToml, toConfigToml, toDisplayObject } from './format.js';
 export { type LoadConfigOptions, type LoadedConfig, loadConfig, parseConfig } from './load.js';
 export { findProjectConfig, GLOBAL_CONFIG_NAME, glciHome, PROJECT_CONFIG_NAME } from './locations.js';
@@ -32,6 +37,7 @@ export {
   type GlciConfigInput,
   type JobOverrideConfig,
   type PipelinePresetConfig,
+  type RunnerEntryConfig,
   type StorageConfig,
   type UpstreamConfig,
 } from './schema.js';

@@ -111,6 +111,11 @@ function toConfigIssue(issue: ZodIssue, schema: z.ZodType, file: string | undefi
         ),
       );
     }
+    case 'invalid_key': {
+      // A record's key (a `[runners.NAME]` name, a project path): the key's own refinement says why.
+      const reasons = [...new Set(issue.issues.map((inner) => inner.message))].join('; ');
+      return [{ file, key, message: `${reasons}, got ${describeValue(issue.path.at(-1))}` }];
+    }
     case 'custom':
       // Unit parse errors already quote the value; refinements (host names, bind addresses) do not.
       return [{ file, key, message: issue.params?.quotesInput ? issue.message : `${issue.message}${got}` }];

@@ -181,7 +181,9 @@ function resolvePaths(
     projects: Object.fromEntries(
       Object.entries(config.projects).map(([name, mapping]) => [
         name,
-        { ...mapping, dir: resolve(mapping.dir, ['projects', name, 'dir']) },
+        mapping.dir === undefined
+          ? mapping
+          : { ...mapping, dir: resolve(mapping.dir, ['projects', name, 'dir']) },
       ]),
     ),
     network: {

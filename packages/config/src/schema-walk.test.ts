@@ -15,6 +15,7 @@ describe('knownKeysAt', () => {
       'defaults',
       'runner',
       'mock',
+      'runners',
       'skip',
       'manual',
       'jobs',
@@ -29,6 +30,11 @@ describe('knownKeysAt', () => {
       'insecure',
       'cache_validity_hours',
     ]);
+  });
+
+  it('sees through a table of named tables', () => {
+    expect(knownKeysAt(configSchema, ['runners', 'gpu'])).toContain('run_untagged');
+    expect(knownKeysAt(configSchema, ['projects', 'group/app', 'runners', 'deploy'])).toContain('tags');
   });
 
   it('lists every option of a discriminated table, or the one its input selects', () => {

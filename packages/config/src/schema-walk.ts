@@ -37,6 +37,8 @@ function childSchemas(node: z.ZodType, segment: PropertyKey): z.ZodType[] {
     return child ? [child] : [];
   }
   if (node instanceof z.ZodArray && typeof segment === 'number') return [node.element as z.ZodType];
+  // A table of named tables (`[runners.NAME]`, `[jobs."name"]`): every key has the value's schema.
+  if (node instanceof z.ZodRecord) return [node.valueType as z.ZodType];
   if (node instanceof z.ZodUnion) {
     return (node.options as z.ZodType[]).flatMap((option) => childSchemas(unwrap(option), segment));
   }

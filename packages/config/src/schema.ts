@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { gitlabSchema } from './gitlab-schema.js';
+import { runnersSchema } from './runners-schema.js';
 import { duration, httpUrl, size } from './schema-primitives.js';
 
 export { gitlabSchema } from './gitlab-schema.js';
@@ -322,8 +323,10 @@ export const jobOverrideSchema = z.strictObject({
 
 export const projectMappingSchema = z.strictObject({
   /** The local checkout; relative paths resolve from the directory of the file that set it. */
-  dir: z.string().min(1),
+  dir: z.string().min(1).optional(),
   branch: z.string().min(1).optional(),
+  /** The project's own runners (`glci-runner-<project>`), beside the shared ones. */
+  runners: runnersSchema,
 });
 
 export const contextPresetSchema = z.strictObject({
@@ -374,6 +377,7 @@ export const configSchema = z.strictObject({
   defaults: defaultsSchema.prefault({}),
   runner: runnerSchema.prefault({}),
   mock: mockSchema.prefault({}),
+  runners: runnersSchema,
   skip: skipSchema.prefault({}),
   manual: manualSchema.prefault({}),
   jobs: z.record(z.string().min(1), jobOverrideSchema).default({}),
@@ -398,3 +402,4 @@ export type StorageConfig = GlciConfig['registry']['storage'];
 export type PipelinePresetConfig = GlciConfig['pipelines'][string];
 export type JobOverrideConfig = GlciConfig['jobs'][string];
 export type GitlabConfig = GlciConfig['gitlab'];
+export type { RunnerEntryConfig } from './runners-schema.js';

@@ -64,6 +64,26 @@ describe('userOnlyViolations', () => {
     ).toEqual(['runner.image', 'runner.helper_image', 'mock.image']);
   });
 
+  it('lets a project tag its runners but not mount host paths, pick their helper or turn privileged on', () => {
+    expect(
+      keysOf({
+        runners: {
+          gpu: { tags: ['gpu'], run_untagged: false, concurrent: 2, image: 'cuda:12', privileged: false },
+          big: { tags: ['large'], volumes: ['/:/host'], helper_image: 'evil/helper', privileged: true },
+        },
+        projects: { 'group/app': { runners: { own: { tags: ['own'], volumes: ['/etc:/etc'] } } } },
+      }),
+    ).toEqual([
+      'runners.big.helper_image',
+      'runners.big.volumes',
+      'projects.group/app.runners.own.volumes',
+      'runners.big.privileged',
+    ]);
+    expect(userOnlyViolations({ runners: { big: { privileged: true } } }, FILE)[0]?.message).toBe(
+      'may only be turned on in the user config ($GLCI_HOME/config.toml); a project file may set it to false',
+    );
+  });
+
   it('rejects a secret-named key anywhere, even one the schema does not know', () => {
     expect(keysOf({ runner: { token: '$CI_JOB_TOKEN' } })).toEqual(['runner.token']);
   });

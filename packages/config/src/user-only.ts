@@ -1,6 +1,7 @@
 import { isPlainObject } from './env.js';
 import { type ConfigIssue, formatKeyPath } from './errors.js';
 import { isSecretKey } from './redact.js';
+import { RUNNER_USER_ONLY_KEYS } from './runners-schema.js';
 
 /**
  * Keys a project file may not set: a repository's `.glciconfig.toml` must not redirect pushes or
@@ -58,7 +59,20 @@ export function userOnlyViolations(raw: Record<string, unknown>, file: string): 
     });
   }
   // A project may turn privileged containers off for its jobs, never on against the user's choice.
-  if (valueAt(raw, ['docker', 'privileged']) === true) keys.add('docker.privileged');
+  const privilegedOn = new Set<string>();
+  if (valueAt(raw, ['docker', 'privileged']) === true) privilegedOn.add('docker.privileged');
+  for (const runnersPath of runnerTablePaths(raw)) {
+    const runners = valueAt(raw, runnersPath);
+    if (!isPlainObject(runners)) continue;
+    for (const [name, entry] of Object.entries(runners)) {
+      if (!isPlainObject(entry)) continue;
+      for (const key of RUNNER_USER_ONLY_KEYS) {
+        if (entry[key] !== undefined) keys.add(formatKeyPath([...runnersPath, name, key]));
+      }
+      if (entry.privileged === true) privilegedOn.add(formatKeyPath([...runnersPath, name, 'privileged']));
+    }
+  }
+  for (const key of privilegedOn) keys.add(key);
   for (const keyPath of secretKeyPaths(raw, [])) {
     // `[registry.upstream]` as a whole is already reported; its password need not be again.
     if (![...keys].some((reported) => keyPath.startsWith(`${reported}.`))) keys.add(keyPath);
@@ -66,8 +80,15 @@ export function userOnlyViolations(raw: Record<string, unknown>, file: string): 
   return [...keys].map((key) => ({
     file,
     key,
-    message: key === 'docker.privileged' ? PRIVILEGED_ON_MESSAGE : USER_ONLY_MESSAGE,
+    message: privilegedOn.has(key) ? PRIVILEGED_ON_MESSAGE : USER_ONLY_MESSAGE,
   }));
+}
+
+/** `runners` and every `projects."group/proj".runners`: the tables of runner entries. */
+function runnerTablePaths(raw: Record<string, unknown>): string[][] {
+  const projects = valueAt(raw, ['projects']);
+  const projectNames = isPlainObject(projects) ? Object.keys(projects) : [];
+  return [['runners'], ...projectNames.map((name) => ['projects', name, 'runners'])];
 }
 
 function secretKeyPaths(node: unknown, path: readonly (string | number)[]): string[] {

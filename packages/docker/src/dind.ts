@@ -44,6 +44,8 @@ export function dindDaemonConfig(
   extra: Readonly<Record<string, unknown>> = {},
   /** The same registry under its other names (`CI_REGISTRY`, `host.docker.internal:<port>`). */
   aliases: readonly string[] = [],
+  /** Other plain-HTTP registries jobs push to (an external `[registry] url` on http://): trusted, never mirrors. */
+  plainHttpRegistries: readonly string[] = [],
 ): DaemonConfig {
   const clash = DAEMON_REGISTRY_KEYS.filter((key) => key in extra);
   if (clash.length > 0) {
@@ -51,7 +53,7 @@ export function dindDaemonConfig(
       `daemon.json: ${clash.join(', ')} come from glci's registry (${mockHost}), not from extra settings`,
     );
   }
-  const insecure = [mockHost, ...aliases.filter((alias) => alias !== mockHost)];
+  const insecure = [...new Set([mockHost, ...aliases, ...plainHttpRegistries])];
   return { ...extra, 'insecure-registries': insecure, 'registry-mirrors': [`http://${mockHost}`] };
 }
 
@@ -60,16 +62,23 @@ export function dindDaemonJson(
   mockHost: string,
   extra: Readonly<Record<string, unknown>> = {},
   aliases: readonly string[] = [],
+  plainHttpRegistries: readonly string[] = [],
 ): string {
-  return `${JSON.stringify(dindDaemonConfig(mockHost, extra, aliases), null, 2)}\n`;
+  return `${JSON.stringify(dindDaemonConfig(mockHost, extra, aliases, plainHttpRegistries), null, 2)}\n`;
 }
 
 /**
- * The `buildkitd.toml` for `docker buildx create --config`: the mock's registry over plain HTTP,
- * and as mirror for `docker.io`.
+ * The `buildkitd.toml` for `docker buildx create --config`: the mock's registry (and any other
+ * plain-HTTP registry jobs push to) over plain HTTP, and the mock as mirror for `docker.io`.
+ * BuildKit reads neither the daemon's `insecure-registries` nor its mirrors, so a builder of the
+ * `docker-container` driver needs this file to push to `$CI_REGISTRY`.
  */
-export function buildkitdToml(mockHost: string, aliases: readonly string[] = []): string {
-  const plainHttp = [mockHost, ...aliases.filter((alias) => alias !== mockHost)].flatMap((host) => [
+export function buildkitdToml(
+  mockHost: string,
+  aliases: readonly string[] = [],
+  plainHttpRegistries: readonly string[] = [],
+): string {
+  const plainHttp = [...new Set([mockHost, ...aliases, ...plainHttpRegistries])].flatMap((host) => [
     `[registry."${host}"]`,
     '  http = true',
     '  insecure = true',

@@ -496,7 +496,11 @@ export class GlciTopology {
     pipelineId: string,
     helperImage: string,
     jobId?: string,
-    options: { readonly registry?: boolean } = {},
+    options: {
+      readonly registry?: boolean;
+      /** Plain-HTTP registries besides the mock that jobs push to (an external `[registry] url`). */
+      readonly plainHttpRegistries?: readonly string[];
+    } = {},
   ): Promise<{ volume: string; files: string[] }> {
     const volume = this.names.dindConfigVolume(pipelineId, jobId);
     await this.#orchestrator.ensureVolume({
@@ -525,14 +529,18 @@ export class GlciTopology {
     try {
       const started = await this.#orchestrator.getContainer(helper.id);
       const registry = options.registry ?? true;
+      const plainHttp = options.plainHttpRegistries ?? [];
       await started?.copyFiles([
         {
           path: '/glci-dind/daemon.json',
           content: registry
-            ? dindDaemonJson(mockHost, DIND_NETWORK_SETTINGS, aliases)
+            ? dindDaemonJson(mockHost, DIND_NETWORK_SETTINGS, aliases, plainHttp)
             : `${JSON.stringify(DIND_NETWORK_SETTINGS, null, 2)}\n`,
         },
-        { path: '/glci-dind/buildkitd.toml', content: registry ? buildkitdToml(mockHost, aliases) : '' },
+        {
+          path: '/glci-dind/buildkitd.toml',
+          content: registry ? buildkitdToml(mockHost, aliases, plainHttp) : '',
+        },
       ]);
     } finally {
       await dockerCall(this.#logger, 'removing the helper container', {}, () =>

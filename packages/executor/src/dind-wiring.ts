@@ -53,9 +53,16 @@ export class DindWiring {
     this.#extraHosts = options.extraHosts;
   }
 
-  async prepare(pipelineId: string, jobKey: string, spec: JobSpecInput): Promise<PreparedDindJob> {
+  async prepare(
+    pipelineId: string,
+    jobKey: string,
+    spec: JobSpecInput,
+    /** Plain-HTTP registries besides the mock the job pushes to (an external `[registry] url` on http://). */
+    plainHttpRegistries: readonly string[] = [],
+  ): Promise<PreparedDindJob> {
     const { volume } = await this.#topology.writeDindConfig(pipelineId, this.#fillImage, jobKey, {
       registry: spec.registry ?? true,
+      plainHttpRegistries,
     });
     const network = await this.#topology.startDindJob(pipelineId, jobKey);
     const entryKey = `dind-${pipelineId}-${jobKey}`;

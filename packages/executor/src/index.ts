@@ -19,9 +19,33 @@ export {
   MockRequestError,
 } from './mock-client.js';
 export { type JobWatch, MockEventHub } from './mock-event-hub.js';
+export { namedFleetEntry, syncNamedRunners } from './named-runners.js';
 export { type ExecutionOptions, PipelineExecution } from './pipeline-execution.js';
-export { type FleetEntry, type FleetSettings, RunnerFleet } from './runner-fleet.js';
+export { ProjectRunners, type ProjectRunnersOptions } from './project-runners.js';
 export {
+  checkRunnerSocket,
+  execTunnel,
+  isOtherEngine,
+  isRemoteEngine,
+  sendLocalImages,
+} from './remote-engine.js';
+export {
+  assignRunner,
+  type ConfiguredRunner,
+  configuredRunners,
+  pendingMessage,
+  type RunnerAssignment,
+  SHARED_RUNNER_NAME,
+  sharedRunners,
+} from './runner-assignment.js';
+export {
+  type FleetEntry,
+  type FleetSettings,
+  type NamedRunnerSettings,
+  RunnerFleet,
+} from './runner-fleet.js';
+export {
+  type RoutingOptions,
   type RunnerRoute,
   routeJob,
   SERVICES_TAG,
@@ -54,3 +78,4 @@ export {
   runRequestSchema,
   type WireEvent,
 } from './service/run-request.js';
+export { StuckJobs } from './stuck-jobs.js';

@@ -10,7 +10,17 @@ import { LiveOutput } from './live-output.js';
 import { MockClient } from './mock-client.js';
 import { mockConfigToml } from './mock-config.js';
 import { MockEventHub } from './mock-event-hub.js';
+import { namedFleetEntries, syncNamedRunners } from './named-runners.js';
+import { ProjectRunners } from './project-runners.js';
 import { PushThroughControl } from './push-through-control.js';
+import {
+  checkRunnerSocket,
+  execTunnel,
+  isOtherEngine,
+  isRemoteEngine,
+  sendLocalImages,
+} from './remote-engine.js';
+import { sharedRunners } from './runner-assignment.js';
 import { RunnerFleet } from './runner-fleet.js';
 import { RunnerSlots } from './runner-slots.js';
 import { ResourceGroups } from './scheduler.js';
@@ -41,6 +51,8 @@ export interface ReadyInfrastructure {
   readonly client: MockClient;
   readonly events: MockEventHub;
   readonly fleet: RunnerFleet;
+  /** The projects' own runner containers (`[projects."group/proj".runners]`, a project file's `[runners]`). */
+  readonly projectRunners: ProjectRunners;
   readonly dind: DindWiring;
   readonly images: JobImages;
   readonly resourceGroups: ResourceGroups;
@@ -78,7 +90,9 @@ export class Infrastructure {
       if (!(await ready.client.health()) || !(await ready.fleet.container?.state())?.running) {
         await ready.topology.ensureMock();
         await ready.pushThrough.apply(ready.client);
-        await ready.fleet.start();
+        const shared = sharedRunners(this.#options.config);
+        await ready.fleet.start(namedFleetEntries(shared));
+        await syncNamedRunners(ready.fleet, shared);
       }
       return ready;
     });
@@ -124,7 +138,10 @@ export class Infrastructure {
       }));
     const topology = ready?.topology ?? this.#topology(orchestrator, network, '');
     this.#ready = undefined;
-    return topology.stopLongLived([{ suffix: topology.instance, tier: 'shared' }]);
+    return topology.stopLongLived([
+      { suffix: topology.instance, tier: 'shared' },
+      ...(ready?.projectRunners.nameParts() ?? []),
+    ]);
   }
 
   /**
@@ -204,9 +221,15 @@ export class Infrastructure {
     const secret = await mockSecret(this.#options.glciHome);
     const upstreams = config.registry.upstreams.map((upstream) => upstream.url);
     const topology = this.#topology(orchestrator, network, secret);
+    // A remote engine (tcp://, ssh://) gets the images built here, and the daemon reaches the
+    // mock through `docker exec`: its published port is on that host's loopback.
+    const remote = isRemoteEngine(network);
+    if (isOtherEngine(network)) await sendLocalImages({ orchestrator, network, config, logger });
+    await checkRunnerSocket({ orchestrator, network, config });
     this.#logger.info('starting the mock', { image: config.mock.image, port: network.mockServer.port });
     const mock = await topology.ensureMock();
-    const agent = this.#options.mockAgent?.(mock);
+    const agent =
+      this.#options.mockAgent?.(mock) ?? (remote ? execTunnel(orchestrator, logger)(mock) : undefined);
     const client = new MockClient({
       baseUrl: network.mockServer.hostUrl,
       secret,
@@ -224,26 +247,38 @@ export class Infrastructure {
       logger,
     });
     await pushThrough.apply(client);
-    const extraHosts = network.extraHosts;
+    // As the engine needs them: host-gateway, or the bridge gateway (Podman, dockerd < 20.10).
+    const extraHosts = await topology.jobExtraHosts();
+    const settings = {
+      image: config.runner.image,
+      ...(config.runner.helper_image ? { helperImage: config.runner.helper_image } : {}),
+      mockUrl: network.mockServer.containerUrl,
+      extraHosts,
+      concurrent: config.runner.concurrent,
+      privileged: config.docker.privileged,
+      defaultImage: config.defaults.image ?? 'alpine:latest',
+      pullPolicy: config.runner.pull_policy,
+    };
     const fleet = new RunnerFleet({
       topology,
       client,
       logger,
       suffix: topology.instance,
       stateFile: this.#fleetStateFile(topology),
-      settings: {
-        image: config.runner.image,
-        ...(config.runner.helper_image ? { helperImage: config.runner.helper_image } : {}),
-        mockUrl: network.mockServer.containerUrl,
-        extraHosts,
-        concurrent: config.runner.concurrent,
-        privileged: config.docker.privileged,
-        defaultImage: config.defaults.image ?? 'alpine:latest',
-        pullPolicy: config.runner.pull_policy,
-      },
+      settings,
     });
     this.#logger.info('starting the runner', { image: config.runner.image });
-    await fleet.start();
+    const shared = sharedRunners(config);
+    await fleet.start(namedFleetEntries(shared));
+    await syncNamedRunners(fleet, shared);
+    const projectRunners = new ProjectRunners({
+      topology,
+      client,
+      settings,
+      logger,
+      suffix: topology.instance,
+      stateDir: this.#options.glciHome,
+    });
     return {
       network,
       orchestrator,
@@ -251,6 +286,7 @@ export class Infrastructure {
       client,
       events: new MockEventHub({ client, logger }),
       fleet,
+      projectRunners,
       dind: new DindWiring({ topology, fleet, logger, fillImage: config.mock.image, extraHosts }),
       images: new JobImages({
         orchestrator,
@@ -263,7 +299,11 @@ export class Infrastructure {
       }),
       resourceGroups: new ResourceGroups(),
       slots: new RunnerSlots(config.runner.concurrent),
-      live: new LiveOutput({ docker: orchestrator.docker, logger, runnerIds: () => fleet.runnerIds() }),
+      live: new LiveOutput({
+        docker: orchestrator.docker,
+        logger,
+        runnerIds: () => [...fleet.runnerIds(), ...projectRunners.runnerIds()],
+      }),
       pushThrough,
     };
   }

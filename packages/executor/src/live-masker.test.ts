@@ -16,6 +16,11 @@ describe('LiveMasker', () => {
     );
   });
 
+  it("masks secrets the job gets from the mock rather than its spec (an external registry's password)", () => {
+    const masker = LiveMasker.forJob({ variables: {} }, ['hub-pa$word', '']);
+    expect(masker.mask('logged in with hub-pa$word\n')).toBe('logged in with [MASKED]\n');
+  });
+
   it('masks what follows a default token prefix, and leaves masked text alone', () => {
     const masker = new LiveMasker([]);
     expect(masker.mask('token glcbt-64_a1B2.c3=d4 ok glpat-xyz\n')).toBe(

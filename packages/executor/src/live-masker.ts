@@ -43,8 +43,12 @@ export class LiveMasker {
   }
 
   /** The masked values of a job spec's variables (its own and the pipeline's). */
-  static forJob(spec: Pick<JobSpecInput, 'variables' | 'pipeline_variables'>): LiveMasker {
-    const phrases: string[] = [];
+  static forJob(
+    spec: Pick<JobSpecInput, 'variables' | 'pipeline_variables'>,
+    /** Secrets the job gets from the mock rather than its spec (an external registry's password). */
+    extra: readonly string[] = [],
+  ): LiveMasker {
+    const phrases: string[] = extra.filter((phrase) => phrase.length > 0);
     for (const variables of [spec.variables, spec.pipeline_variables]) {
       for (const variable of Object.values(variables ?? {})) {
         if (typeof variable === 'object' && variable !== null && variable.masked === true) {

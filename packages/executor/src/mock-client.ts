@@ -265,6 +265,21 @@ export class MockClient {
   }
 
   /**
+   * Gives the mock the login of an external registry (`[registry] url`), which it hands to the
+   * jobs that name it and keeps in memory only; without `credentials` it forgets any it had.
+   */
+  async setExternalRegistry(
+    host: string,
+    credentials: { readonly username: string; readonly password: string } | undefined,
+  ): Promise<void> {
+    try {
+      await this.#http.put('external-registry', { json: { host, ...credentials }, retry: { limit: 0 } });
+    } catch (error) {
+      throw describe(error, 'PUT /internal/external-registry');
+    }
+  }
+
+  /**
    * The event stream: a `snapshot` for each of `jobs`, then every state change and log chunk of
    * every job, and a `ping` every 15 s. Ends when `signal` aborts or the connection drops (the
    * caller reconnects with the jobs it follows, and catches up from the snapshots).

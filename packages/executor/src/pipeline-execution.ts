@@ -9,6 +9,7 @@ import { LiveMasker } from './live-masker.js';
 import type { LiveOutput } from './live-output.js';
 import type { MockClient, MockJob } from './mock-client.js';
 import type { MockEventHub } from './mock-event-hub.js';
+import type { ConfiguredRunner } from './runner-assignment.js';
 import { routeJob } from './runner-routing.js';
 import type { RunnerSlots } from './runner-slots.js';
 import {
@@ -19,6 +20,7 @@ import {
   type ResourceGroups,
 } from './scheduler.js';
 import { selectedJobs } from './selected-jobs.js';
+import { StuckJobs } from './stuck-jobs.js';
 
 export interface ExecutionOptions {
   readonly pipelineId: number;
@@ -53,6 +55,20 @@ export interface ExecutionOptions {
    * pull-through cache, DinD's mirror. `false` for `glci run --no-registry`.
    */
   readonly registry?: boolean;
+  /** The user's runners serving this pipeline (`configuredRunners`): tagged jobs go to them. */
+  readonly runners?: readonly ConfiguredRunner[];
+  /** `--any-runner`: jobs whose tags no runner has run on the shared runner instead of pending. */
+  readonly anyRunner?: boolean;
+  /**
+   * An external registry instead of the embedded one: jobs' `CI_REGISTRY*` name it (its login is
+   * the mock's, in memory); a plain-HTTP one is trusted by DinD services too.
+   */
+  readonly externalRegistry?: { readonly host: string; readonly plainHttp: boolean };
+  /**
+   * Secrets jobs get from the mock, not from their spec (the external registry's password), for
+   * masking their live output as the runner masks their log. In memory only, never saved.
+   */
+  readonly liveSecrets?: readonly string[];
   readonly now?: () => number;
 }
 
@@ -86,6 +102,9 @@ export class PipelineExecution {
   #canceled: 'graceful' | 'forced' | undefined;
   #dindJobs = 0;
   readonly #dindKeys = new Map<string, string>();
+  readonly #stuck = new StuckJobs();
+  /** Why each given-up stuck job failed (its pending message), for its final event. */
+  readonly #stuckReasons = new Map<string, string>();
 
   constructor(options: ExecutionOptions) {
     this.#options = options;
@@ -141,6 +160,8 @@ export class PipelineExecution {
     for (;;) {
       for (const job of this.#scheduler.ready(this.#now())) this.#launch(this.#jobs.get(job.name)!);
       this.#reportSettled();
+      // Nothing but jobs no runner can take is left: waiting on would never end.
+      if (this.#stuck.size > 0 && this.#stuck.size === this.#active.size) this.#stuck.releaseAll();
       if (this.#scheduler.status() !== 'running' && this.#active.size === 0) break;
       await this.#sleep();
     }
@@ -232,10 +253,17 @@ export class PipelineExecution {
           }
         : {}),
     });
-    // A job's `tags:` pick runners on GitLab; here glci's runner entries run every job (a job
-    // with tags no runner has would wait forever), so the route's tags replace them, as
-    // gitlab-ci-local ignores them. Docker-in-Docker jobs get an entry of their own below.
-    spec = { ...spec, tags: [...routeJob(spec).tags] };
+    // A job's `tags:` pick the user's runners as on GitLab; untagged jobs go to glci's standing
+    // entries by the route's tags. A job no runner can take stays pending (`StuckJobs`).
+    // Docker-in-Docker jobs get an entry of their own below.
+    const route = routeJob(spec, {
+      ...(this.#options.runners ? { runners: this.#options.runners } : {}),
+      ...(this.#options.anyRunner ? { anyRunner: true } : {}),
+    });
+    if (route.pending !== undefined) return await this.#waitStuck(active, route.pending);
+    spec = { ...spec, tags: [...route.tags] };
+    const external = this.#options.externalRegistry;
+    if (external) spec = { ...spec, external_registry: { host: external.host } };
     if (this.#options.registry === false) {
       // The runner pulls the images itself, as configured ([runner] pull_policy).
       spec = { ...spec, registry: false };
@@ -253,14 +281,21 @@ export class PipelineExecution {
       if (usesDockerInDocker(spec)) {
         const key = `j${++this.#dindJobs}-${Date.now().toString(36)}`;
         this.#dindKeys.set(job.name, key);
-        prepared = await this.#options.dind.prepare(String(pipelineId), key, spec);
+        prepared = await this.#options.dind.prepare(
+          String(pipelineId),
+          key,
+          spec,
+          external?.plainHttp ? [external.host] : [],
+        );
       }
       active.abort.signal.throwIfAborted();
       const queued = await client.enqueue(prepared.spec);
       active.queuedAt = this.#now();
       active.jobId = queued.id;
-      stopLive = this.#options.live?.follow(queued.id, LiveMasker.forJob(prepared.spec), (lines) =>
-        this.#emit({ type: 'live', pipelineId, name: job.name, ...lines }),
+      stopLive = this.#options.live?.follow(
+        queued.id,
+        LiveMasker.forJob(prepared.spec, this.#options.liveSecrets),
+        (lines) => this.#emit({ type: 'live', pipelineId, name: job.name, ...lines }),
       );
       this.#jobIds.set(job.name, queued.id);
       if (this.#canceled) await client.cancel(queued.id, { force: this.#canceled === 'forced' });
@@ -287,6 +322,18 @@ export class PipelineExecution {
           this.#logger.warn("could not remove a DinD job's network", { job: job.name, error: String(error) }),
         );
     }
+  }
+
+  /** A job no runner can take: pending, with the reason, until it is given up or canceled. */
+  async #waitStuck(active: ActiveJob, message: string): Promise<JobOutcome> {
+    const name = active.planned.name;
+    this.#logger.warn('job pending: no runner has its tags', { job: name });
+    const waiting = this.#stuck.wait(name, active.abort.signal);
+    this.#emitJob({ ...this.#scheduler.job(name), status: 'pending', reason: message });
+    this.#wakeUp();
+    const outcome = await waiting;
+    this.#stuckReasons.set(name, message);
+    return outcome;
   }
 
   /** Follows a queued job to its end (its states and log), then keeps its artifacts. */
@@ -438,7 +485,8 @@ export class PipelineExecution {
     }
   }
 
-  #finish(job: PlannedJob, outcome: JobOutcome, reason?: string): void {
+  #finish(job: PlannedJob, outcome: JobOutcome, reason = this.#stuckReasons.get(job.name)): void {
+    this.#stuckReasons.delete(job.name);
     const progress = this.#scheduler.finished(job.name, outcome);
     this.#emitJob(reason && progress.status === 'failed' ? { ...progress, reason } : progress);
   }

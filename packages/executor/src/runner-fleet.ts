@@ -37,6 +37,20 @@ export interface FleetEntry {
   readonly volumes?: readonly string[];
   /** Whether to map `extraHosts` into its containers (not where the mock is on the network). */
   readonly extraHosts?: readonly string[];
+  /** A user's `[runners.NAME]`: registered with its own tags and `run_untagged`, named in the trace. */
+  readonly named?: NamedRunnerSettings;
+}
+
+/** What a `[runners.NAME]` entry sets of its `[[runners]]` block (the rest is the fleet's). */
+export interface NamedRunnerSettings {
+  /** The `[[runners]] name`: the job log's "on NAME" line. */
+  readonly name: string;
+  readonly runUntagged: boolean;
+  /** The entry's `limit`; unset: the fleet's concurrency only. */
+  readonly limit?: number;
+  readonly image?: string;
+  readonly helperImage?: string;
+  readonly privileged?: boolean;
 }
 
 /**
@@ -86,6 +100,7 @@ export class RunnerFleet {
   /** Config changes one at a time, in order. */
   #updating: Promise<unknown> = Promise.resolve();
   readonly #stateFile: string | undefined;
+  readonly #project: string | undefined;
 
   constructor(options: {
     topology: GlciTopology;
@@ -94,6 +109,11 @@ export class RunnerFleet {
     logger: Logger;
     /** The `{suffix}` of `glci-runner-{suffix}`. */
     suffix: string;
+    /**
+     * A project's own runner container (`glci-runner-{suffix}-{project}`): only the entries added
+     * (the project's runners), none of the standing ones.
+     */
+    project?: string;
     /**
      * Where the entries and their tokens are kept (0600), so that a restarted daemon keeps the
      * runner's entries, and the jobs running under them, instead of registering new ones.
@@ -105,6 +125,7 @@ export class RunnerFleet {
     this.#settings = options.settings;
     this.#logger = options.logger.child({ module: 'runner-fleet' });
     this.#suffix = options.suffix;
+    this.#project = options.project;
     this.#stateFile = options.stateFile;
   }
 
@@ -120,18 +141,23 @@ export class RunnerFleet {
     return [...this.#runnerIds];
   }
 
-  /** Registers the standing entries' runners and starts (or adopts) the runner container. */
-  async start(): Promise<StartedContainer> {
-    if (this.#standing.size === 0) await this.#load();
-    const missing = STANDING_ENTRIES.filter((entry) => !this.#standing.has(entry.key));
-    if (missing.length > 0) {
+  /**
+   * Registers the standing entries' runners (and `initial` entries: a project container has no
+   * other) and starts (or adopts) the runner container.
+   */
+  async start(initial: Readonly<Record<string, FleetEntry>> = {}): Promise<StartedContainer> {
+    if (this.#standing.size === 0 && this.#entries.size === 0) await this.#load();
+    const missing = this.#standingEntries().filter((entry) => !this.#standing.has(entry.key));
+    const added = Object.entries(initial).filter(([key]) => !this.#entries.has(key));
+    if (missing.length > 0 || added.length > 0) {
       await Promise.all(missing.map((entry) => this.#registerStanding(entry)));
+      for (const [key, entry] of added) await this.#register(key, entry);
       await this.#save();
     }
     this.#buildsVolume = await this.#topology.ensureBuildsVolume(this.#settings.image);
     this.#container = await this.#topology.ensureRunner({
       suffix: this.#suffix,
-      tier: 'shared',
+      ...(this.#project !== undefined ? { tier: 'project', project: this.#project } : { tier: 'shared' }),
       image: this.#settings.image,
       configToml: this.#render(),
       extraHosts: this.#settings.extraHosts,
@@ -144,17 +170,24 @@ export class RunnerFleet {
   add(key: string, entry: FleetEntry): Promise<void> {
     return this.#serialized(async () => {
       if (this.#entries.has(key)) return;
-      const { token } = await this.#client.registerRunner({
-        tags: entry.tags,
-        runUntagged: false,
-        description: `glci ${key}`,
-      });
-      this.#entries.set(key, { ...entry, token });
-      this.#runnerIds.add(runnerShortToken(token));
+      await this.#register(key, entry);
       await this.#save();
       await this.#apply();
       this.#logger.info('runner entry added', { entry: key, tags: entry.tags });
     });
+  }
+
+  /** The keys of the entries added (not the standing ones). */
+  keys(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  /** An added entry as it was added (without its token). */
+  entry(key: string): FleetEntry | undefined {
+    const registered = this.#entries.get(key);
+    if (!registered) return undefined;
+    const { token: _token, ...entry } = registered;
+    return entry;
   }
 
   /** Removes an entry once its job is over, and reloads the runner. */
@@ -165,6 +198,21 @@ export class RunnerFleet {
       await this.#apply();
       this.#logger.info('runner entry removed', { entry: key });
     });
+  }
+
+  async #register(key: string, entry: FleetEntry): Promise<void> {
+    const { token } = await this.#client.registerRunner({
+      tags: entry.tags,
+      runUntagged: entry.named?.runUntagged ?? false,
+      description: entry.named?.name ?? `glci ${key}`,
+    });
+    this.#entries.set(key, { ...entry, token });
+    this.#runnerIds.add(runnerShortToken(token));
+  }
+
+  /** The standing entries this container holds: none in a project's container. */
+  #standingEntries(): readonly StandingEntry[] {
+    return this.#project === undefined ? STANDING_ENTRIES : [];
   }
 
   async #registerStanding(entry: StandingEntry): Promise<void> {
@@ -190,11 +238,11 @@ export class RunnerFleet {
     const standing = { ...(saved.shared ? { shared: saved.shared } : {}), ...saved.standing };
     const known = async (entry: RegisteredEntry) => this.#client.verifyRunner(entry.token);
     for (const [key, entry] of Object.entries(standing)) {
-      if (STANDING_ENTRIES.some((candidate) => candidate.key === key) && (await known(entry)))
+      if (this.#standingEntries().some((candidate) => candidate.key === key) && (await known(entry)))
         this.#standing.set(key, entry);
     }
     // Without the shared runner, the mock is not the one the entries were registered with.
-    if (!this.#standing.has('shared')) {
+    if (this.#project === undefined && !this.#standing.has('shared')) {
       this.#standing.clear();
       return;
     }
@@ -229,7 +277,8 @@ export class RunnerFleet {
   }
 
   #render(): string {
-    if (!this.#standing.has('shared')) throw new Error('the shared runner is not registered');
+    if (this.#project === undefined && !this.#standing.has('shared'))
+      throw new Error('the shared runner is not registered');
     const settings = this.#settings;
     const base = (entry: RegisteredEntry, name: string): RunnerEntryOptions => ({
       url: settings.mockUrl,
@@ -247,8 +296,9 @@ export class RunnerFleet {
         ...(settings.helperImage ? { helperImage: settings.helperImage } : {}),
       },
     });
-    const standing = STANDING_ENTRIES.filter((entry) => this.#standing.has(entry.key)).map(
-      (entry): RunnerEntryOptions => {
+    const standing = this.#standingEntries()
+      .filter((entry) => this.#standing.has(entry.key))
+      .map((entry): RunnerEntryOptions => {
         const options = base(this.#standing.get(entry.key)!, `glci-${entry.key}`);
         return {
           ...options,
@@ -261,9 +311,9 @@ export class RunnerFleet {
           },
           featureFlags: { ...TRACE_FLAGS, FF_NETWORK_PER_BUILD: entry.perBuildNetwork },
         };
-      },
-    );
+      });
     const added = [...this.#entries].map(([key, entry]): RunnerEntryOptions => {
+      if (entry.named) return namedEntry(base(entry, entry.named.name), entry.named);
       const options = base(entry, `glci-${key}`);
       return {
         ...options,
@@ -288,4 +338,23 @@ export class RunnerFleet {
       entries,
     );
   }
+}
+
+/**
+ * A user's runner: its own job image, helper image, privileged mode and `limit`, its volumes
+ * only (no builds volume: its jobs check out as on any runner), and a per-build network, so that
+ * its jobs' services are reached by alias whatever they are.
+ */
+function namedEntry(options: RunnerEntryOptions, named: NamedRunnerSettings): RunnerEntryOptions {
+  return {
+    ...options,
+    ...(named.limit !== undefined ? { limit: named.limit } : {}),
+    docker: {
+      ...options.docker,
+      ...(named.image ? { image: named.image } : {}),
+      ...(named.helperImage ? { helperImage: named.helperImage } : {}),
+      ...(named.privileged !== undefined ? { privileged: named.privileged } : {}),
+    },
+    featureFlags: { ...TRACE_FLAGS, FF_NETWORK_PER_BUILD: true },
+  };
 }

@@ -1,4 +1,5 @@
 import type { JobSpecInput } from '@glci/runner-api';
+import { assignRunner, type ConfiguredRunner } from './runner-assignment.js';
 
 /**
  * A `[[runners]]` entry the fleet keeps for as long as the runner container lives, each a runner
@@ -42,18 +43,42 @@ export const STANDING_ENTRIES: readonly StandingEntry[] = [
 
 /** Which runner entry runs a job, and the tags that send it there. */
 export interface RunnerRoute {
+  /** A standing entry's key, `named` (the user's runners that have the job's tags), or `pending`. */
   readonly entry: string;
   readonly tags: readonly string[];
+  /** `named`: the configured runners that may take it (the mock gives it to the first that asks, as GitLab). */
+  readonly runners?: readonly string[];
+  /** `pending`: why no runner can take it, and what would serve it. */
+  readonly pending?: string;
+}
+
+export interface RoutingOptions {
+  /** The user's runners that serve this pipeline (`configuredRunners`). */
+  readonly runners?: readonly ConfiguredRunner[];
+  /** `--any-runner`: a job whose tags no runner has runs on the shared entry. */
+  readonly anyRunner?: boolean;
 }
 
 /**
- * The job → runner-entry routing: one function, so that routing by the user's `tags` (named
- * runners) can be added here rather than as special cases where jobs are queued. A job's own
- * `tags:` are not matched yet (one runner runs every job, as in gitlab-ci-local); what decides is
- * whether it has services. Docker-in-Docker jobs get an entry of their own (`DindWiring`), which
- * replaces this route.
+ * The job → runner-entry routing, in one place. A tagged job goes to the user's runners that have
+ * all its tags (`assignRunner`, GitLab's rule), queued with its own tags so that the mock matches
+ * them as GitLab does; one that no runner can take is `pending`, never rerouted, unless
+ * `anyRunner`. Untagged jobs (and `--any-runner` ones) go to a standing entry by what the job
+ * needs: one with services to the entry with per-build networks. Docker-in-Docker jobs get an
+ * entry of their own (`DindWiring`), which replaces this route.
  */
-export function routeJob(job: Pick<JobSpecInput, 'services'>): RunnerRoute {
+export function routeJob(
+  job: Pick<JobSpecInput, 'name' | 'services' | 'tags'>,
+  options: RoutingOptions = {},
+): RunnerRoute {
+  const assignment = assignRunner({ name: job.name, tags: job.tags ?? [] }, options.runners ?? [], {
+    anyRunner: options.anyRunner ?? false,
+  });
+  if (assignment.kind === 'pending')
+    return { entry: 'pending', tags: assignment.tags, pending: assignment.message };
+  if (assignment.kind === 'runnable' && !assignment.shared) {
+    return { entry: 'named', tags: job.tags ?? [], runners: assignment.runners.map((runner) => runner.name) };
+  }
   const entry = (job.services ?? []).length > 0 ? 'services' : 'shared';
   const standing = STANDING_ENTRIES.find((candidate) => candidate.key === entry)!;
   return { entry, tags: standing.tags };

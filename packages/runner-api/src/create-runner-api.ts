@@ -6,6 +6,7 @@ import { type ArtifactRecord, type ArtifactStore, FsArtifactStore } from './arti
 import { FsCacheStore, MAX_CACHE_ENTRY_SIZE } from './cache-store.js';
 import { type Clock, systemClock } from './clock.js';
 import { BadRequestError, NotFoundError } from './errors.js';
+import { ExternalRegistries } from './external-registries.js';
 import { FileBackedTraceStore } from './file-trace-store.js';
 import { GitServer, type Published, type PublishOptions, type ReceiveOptions } from './git-server.js';
 import { artifactRoutes } from './http/artifacts.js';
@@ -123,6 +124,8 @@ export interface RunnerApi extends RequestHandler {
   openArtifact(record: ArtifactRecord): Readable;
   /** The job a token belongs to while that job runs; undefined for anything else. */
   verifyJobToken(token: unknown): JobTokenClaims | undefined;
+  /** Credentials of external registries (`CI_REGISTRY_USER`/`_PASSWORD` of jobs that name them); memory only. */
+  readonly externalRegistries: ExternalRegistries;
   readonly cache: {
     clean(): Promise<{ entries: number; bytes: number }>;
     usage(): number;
@@ -157,6 +160,7 @@ export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(cacheBucket) || cacheBucket === 'api') {
     throw new TypeError(`invalid cache bucket name: ${cacheBucket}`);
   }
+  const externalRegistries = new ExternalRegistries();
   const ctx: ApiContext = {
     runners:
       options.runners ??
@@ -187,6 +191,7 @@ export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
       registryHost: options.registryHost ?? serverUrl.host,
       registryMirror: options.registryMirror ?? serverUrl.toString().replace(/\/$/, ''),
       serverVersion: options.serverVersion ?? '18.4.0',
+      externalRegistries,
     },
     registrationToken: options.registrationToken ?? tokens.registrationToken(),
     longPollMs: options.longPollMs ?? 0,
@@ -226,6 +231,7 @@ export function createRunnerApi(options: CreateRunnerApiOptions): RunnerApi {
     handler,
     events,
     registrationToken: ctx.registrationToken,
+    externalRegistries,
     enqueue(input) {
       const parsed = jobSpecSchema.safeParse(input);
       if (!parsed.success) {

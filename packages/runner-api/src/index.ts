@@ -28,6 +28,11 @@ export {
   TraceMismatchError,
   UnauthorizedError,
 } from './errors.js';
+export {
+  ExternalRegistries,
+  REGISTRY_HOST_PATTERN,
+  type RegistryCredentials,
+} from './external-registries.js';
 export { FileBackedTraceStore } from './file-trace-store.js';
 export { type PackOptions, packRepository, type RepositoryPack } from './git-pack.js';
 export { GitServer, type Published, type PublishOptions, type ReceiveOptions } from './git-server.js';

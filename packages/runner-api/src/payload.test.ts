@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ArtifactRecord } from './artifact-store.js';
+import { ExternalRegistries } from './external-registries.js';
 import type { JobRecord } from './job-queue.js';
 import { buildJobPayload } from './payload.js';
 import type { Runner } from './runner-store.js';
@@ -58,6 +59,18 @@ describe('buildJobPayload', () => {
       { type: 'registry', url: 'mock:8080', username: 'gitlab-ci-token', password: 'glcbt-9_t' },
     ]);
     expect(JSON.parse(JSON.stringify(body))).toEqual(body);
+  });
+
+  it("lets the runner pull from an external registry with the mock's in-memory credentials", () => {
+    const externalRegistries = new ExternalRegistries();
+    externalRegistries.set('registry.corp', { username: 'u', password: 'p' });
+    const body = payload(record(9, { external_registry: { host: 'registry.corp' } }), {
+      server: { ...server, externalRegistries },
+    });
+    expect(body.credentials).toEqual([
+      { type: 'registry', url: 'mock:8080', username: 'gitlab-ci-token', password: 'glcbt-9_t' },
+      { type: 'registry', url: 'registry.corp', username: 'u', password: 'p' },
+    ]);
   });
 
   it('omits executor_opts without options and caps the timeout at the runner maximum', () => {

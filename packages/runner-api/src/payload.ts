@@ -117,6 +117,7 @@ export function buildJobPayload(input: PayloadInput): Record<string, unknown> {
     cache: cachePayload(spec),
     credentials: [
       { type: 'registry', url: server.registryHost, username: 'gitlab-ci-token', password: token },
+      ...externalRegistryCredentials(server, spec),
       ...spec.credentials.map((credential) => ({ type: 'registry', ...credential })),
     ],
     dependencies: input.dependencies
@@ -233,4 +234,13 @@ function cachePayload(spec: JobSpec): Record<string, unknown>[] {
       fallback_keys: cache.fallback_keys.map((key) => `${key}${suffix}`),
     };
   });
+}
+
+/** The external registry's login for the runner's image pulls (`image: $CI_REGISTRY_IMAGE/…`). */
+function externalRegistryCredentials(server: ServerContext, spec: JobSpec) {
+  const host = spec.external_registry?.host;
+  const credentials = host === undefined ? undefined : server.externalRegistries?.get(host);
+  return host !== undefined && credentials
+    ? [{ type: 'registry', url: host, username: credentials.username, password: credentials.password }]
+    : [];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REGISTRY_HOST_PATTERN } from './external-registries.js';
 
 /**
  * The typed job specification callers enqueue (what a `.gitlab-ci.yml` job becomes after the CLI
@@ -190,6 +191,17 @@ export const jobSpecSchema = z.strictObject({
    * the mirror variables); `false` for `glci run --no-registry`.
    */
   registry: z.boolean().default(true),
+  /**
+   * A registry used instead of the embedded one (`[registry] url`): `CI_REGISTRY*` name it, and its
+   * credentials (kept by the mock in memory, `ExternalRegistries`) become `CI_REGISTRY_USER`/`_PASSWORD`.
+   */
+  external_registry: z
+    .strictObject({
+      host: z
+        .string()
+        .regex(REGISTRY_HOST_PATTERN, { message: 'expected a registry host such as "registry.corp:5000"' }),
+    })
+    .optional(),
   node: z.strictObject({ index: z.number().int().positive(), total: z.number().int().positive() }).optional(),
   /**
    * `id_tokens:`: a variable name → the token's audience. The mock signs each token for the job

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ExternalRegistries } from './external-registries.js';
 import type { JobRecord } from './job-queue.js';
 import type { Runner } from './runner-store.js';
 import { jobSpecSchema } from './schemas.js';
@@ -89,6 +90,46 @@ describe('predefinedVariables', () => {
     expect(v.KANIKO_MIRROR_ARGS?.value).toBe(
       '--registry-mirror host.docker.internal:39741 --insecure-registry host.docker.internal:39741',
     );
+  });
+
+  it("points CI_REGISTRY* at an external registry, with its credentials from the mock's memory", () => {
+    const registries = new ExternalRegistries();
+    registries.set('registry.corp:5000', { username: 'ci-bot', password: 's3cret$HOME' });
+    const external = { ...server, externalRegistries: registries };
+    const record = job({ external_registry: { host: 'registry.corp:5000' } });
+    const v = Object.fromEntries(
+      predefinedVariables(external, record, runner, 'glcbt-12_token').map((entry) => [entry.key, entry]),
+    );
+    expect(v.CI_REGISTRY?.value).toBe('registry.corp:5000');
+    expect(v.CI_REGISTRY_IMAGE?.value).toBe('registry.corp:5000/my-group/sub/app');
+    expect(v.CI_REGISTRY_USER?.value).toBe('ci-bot');
+    // Raw: the runner must not expand the `$HOME` in a password.
+    expect(v.CI_REGISTRY_PASSWORD).toEqual({
+      key: 'CI_REGISTRY_PASSWORD',
+      value: 's3cret$HOME',
+      public: false,
+      masked: true,
+      raw: true,
+    });
+    // Pulls still go through the embedded registry's cache.
+    expect(v.CI_DEPENDENCY_PROXY_SERVER?.value).toBe('host.docker.internal:39741');
+    // The spec names the host only: the password is never part of what the mock saves.
+    expect(JSON.stringify(record.spec)).not.toContain('s3cret');
+
+    // A registry that takes anonymous pushes: no login variables.
+    registries.set('registry.corp:5000', undefined);
+    const anonymous = Object.fromEntries(
+      predefinedVariables(external, record, runner, 't').map((entry) => [entry.key, entry.value]),
+    );
+    expect(anonymous.CI_REGISTRY).toBe('registry.corp:5000');
+    expect(anonymous.CI_REGISTRY_USER).toBeUndefined();
+    expect(anonymous.CI_REGISTRY_PASSWORD).toBeUndefined();
+  });
+
+  it('refuses an external registry named with a scheme or a path', () => {
+    for (const host of ['http://registry.corp', 'registry.corp/team', 'registry corp']) {
+      expect(() => job({ external_registry: { host } }), host).toThrow(/expected a registry host/);
+    }
   });
 
   it('gives no registry, dependency proxy or mirror variable to a job without the registry', () => {

@@ -1,3 +1,4 @@
+import type { ExternalRegistries } from './external-registries.js';
 import type { JobRecord } from './job-queue.js';
 import type { Runner } from './runner-store.js';
 import type { JobSpec } from './schemas.js';
@@ -20,6 +21,16 @@ export interface ServerContext {
   /** `DOCKER_REGISTRY_MIRROR`; defaults to the server URL. */
   readonly registryMirror: string;
   readonly serverVersion: string;
+  /** Credentials of the registries jobs may use instead of the embedded one (in memory only). */
+  readonly externalRegistries?: ExternalRegistries;
+}
+
+function pub(key: string, value: string | number | boolean): JobVariable {
+  return { key, value: String(value), public: true };
+}
+
+function secret(key: string, value: string): JobVariable {
+  return { key, value, public: false, masked: true };
 }
 
 /** GitLab's `*_SLUG`: lowercased, non-alphanumerics to `-`, at most 63 characters, no edge dashes. */
@@ -63,13 +74,6 @@ export function predefinedVariables(
   const commit = spec.git.commit;
   const [title = '', ...rest] = commit.message.split('\n');
   const isTag = spec.git.ref_type === 'tag';
-  const pub = (key: string, value: string | number | boolean): JobVariable => ({
-    key,
-    value: String(value),
-    public: true,
-  });
-  const secret = (key: string, value: string): JobVariable => ({ key, value, public: false, masked: true });
-
   const variables: JobVariable[] = [
     pub('CI', 'true'),
     pub('GITLAB_CI', 'true'),
@@ -131,12 +135,9 @@ export function predefinedVariables(
       : []),
     // A project without the container registry (`glci run --no-registry`) gets none of these,
     // as on GitLab when the registry is off, so jobs that test `$CI_REGISTRY` take their other path.
+    ...(spec.registry ? registryVariables(server, spec, token) : []),
     ...(spec.registry
       ? [
-          pub('CI_REGISTRY', server.registryHost),
-          pub('CI_REGISTRY_IMAGE', registryImage(server, spec.project.path)),
-          pub('CI_REGISTRY_USER', 'gitlab-ci-token'),
-          secret('CI_REGISTRY_PASSWORD', token),
           pub('CI_DEPENDENCY_PROXY_SERVER', server.registryHost),
           pub('CI_DEPENDENCY_PROXY_USER', 'gitlab-ci-token'),
           secret('CI_DEPENDENCY_PROXY_PASSWORD', token),
@@ -157,6 +158,35 @@ export function predefinedVariables(
       : []),
   ];
   return variables;
+}
+
+/**
+ * `CI_REGISTRY*`: the embedded registry with the job token, or the external registry with its own
+ * credentials (none when it takes anonymous pushes). The dependency proxy stays the embedded
+ * registry's pull-through cache either way: it only ever pulls.
+ */
+function registryVariables(server: ServerContext, spec: JobSpec, token: string): JobVariable[] {
+  const external = spec.external_registry;
+  if (!external) {
+    return [
+      pub('CI_REGISTRY', server.registryHost),
+      pub('CI_REGISTRY_IMAGE', registryImage(server, spec.project.path)),
+      pub('CI_REGISTRY_USER', 'gitlab-ci-token'),
+      secret('CI_REGISTRY_PASSWORD', token),
+    ];
+  }
+  const credentials = server.externalRegistries?.get(external.host);
+  return [
+    pub('CI_REGISTRY', external.host),
+    pub('CI_REGISTRY_IMAGE', `${external.host}/${spec.project.path.toLowerCase()}`),
+    // Raw: a password is not a variable reference, whatever `$` it holds (the runner would expand it).
+    ...(credentials
+      ? [
+          { ...pub('CI_REGISTRY_USER', credentials.username), raw: true },
+          { ...secret('CI_REGISTRY_PASSWORD', credentials.password), raw: true },
+        ]
+      : []),
+  ];
 }
 
 function isMergeRequest(spec: JobSpec): boolean {

@@ -30,6 +30,16 @@ export function registerRunCommand(program: Command, context: () => CliContext):
       '--no-registry',
       'no embedded registry for the jobs: no CI_REGISTRY variables, images pulled by the runner itself',
     )
+    .option('--registry <url>', 'push to this registry instead of the embedded one (over [registry] url)')
+    .option('--registry-user <user>', "the external registry's user (over [registry] username)")
+    .option(
+      '--registry-password <password>',
+      'the external registry\'s password (over [registry] password; prefer password = "$VAR" in the config: flags show in ps)',
+    )
+    .option(
+      '--any-runner',
+      'run jobs whose tags no [runners.NAME] has on the shared runner instead of leaving them pending',
+    )
     .option(
       '--show-variables',
       "print the variables each job gets (CI/CD variables included, masked values as [MASKED]; its needs' dotenv reports come at its start)",

@@ -4,6 +4,7 @@ import type { Logger } from '@glci/config';
 import { type ProjectHistory, writeFileAtomic } from '@glci/daemon';
 import type { PipelinePlan } from '@glci/pipeline';
 import type { ExecutionState } from '../execution-events.js';
+import type { ConfiguredRunner } from '../runner-assignment.js';
 
 /**
  * What a restarted daemon needs to take a pipeline over (`pipelines/<id>/execution.json` in the
@@ -22,6 +23,12 @@ export interface SavedExecution {
   readonly registry?: boolean;
   /** `glci run --push-through`. */
   readonly pushThrough?: boolean;
+  /** The runners that serve the pipeline (`configuredRunners`), as they were configured at its start. */
+  readonly runners?: readonly ConfiguredRunner[];
+  /** `glci run --any-runner`. */
+  readonly anyRunner?: boolean;
+  /** The external registry's host, never its login (which the mock keeps in memory). */
+  readonly externalRegistry?: { readonly host: string; readonly plainHttp: boolean };
   readonly state?: ExecutionState;
 }
 

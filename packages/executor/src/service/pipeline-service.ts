@@ -41,6 +41,7 @@ import {
   toWire,
   type WireEvent,
 } from './run-request.js';
+import { resolveRunSettings } from './run-settings.js';
 
 /** How long a finished pipeline's events stay available to late followers. */
 const FINISHED_KEPT_MS = 10 * 60_000;
@@ -211,6 +212,8 @@ export class PipelineService implements DaemonService {
       config.registry,
       config.docker,
       config.defaults.image,
+      // The shared runner container's entries ([runners.NAME]); a project's are synced per pipeline.
+      config.runners,
     ]);
     const busy = [...this.#active.values()].some((pipeline) => !pipeline.events.closed);
     if (!this.#infrastructure || (key !== this.#infrastructureKey && !busy)) {
@@ -317,6 +320,13 @@ export class PipelineService implements DaemonService {
         `no job ${unknown.map((name) => `"${name}"`).join(', ')} in this pipeline; its jobs: ${plan.jobs.map((job) => job.name).join(', ')}`,
       );
     }
+    // Runners, registry and the Docker settings' refusals: before anything is recorded or started.
+    const settings = resolveRunSettings({
+      user: this.#userConfig(),
+      plan,
+      request,
+      ...(this.#overrides.env ? { env: this.#overrides.env } : {}),
+    });
     const plannedAt = Date.now();
     const history = this.#history!.project(plan.context.projectDir);
     const record = await history.createPipeline({
@@ -328,6 +338,9 @@ export class PipelineService implements DaemonService {
     });
     this.#ready = this.#ensure(this.#infrastructureNow());
     const infrastructure = await this.#ready;
+    await infrastructure.projectRunners.ensure(plan.context.projectPath, settings.runners);
+    const external = settings.externalRegistry;
+    if (external) await infrastructure.client.setExternalRegistry(external.host, external.credentials);
     const infrastructureReadyAt = Date.now();
     const sha = await this.#sendRepository(infrastructure, plan, record.id);
     const iso = (ms: number) => new Date(ms).toISOString();
@@ -362,8 +375,12 @@ export class PipelineService implements DaemonService {
         selectJobs: request.jobs,
         registry: request.registry,
         pushThrough: request.pushThrough,
+        runners: settings.runners,
+        anyRunner: settings.anyRunner,
+        ...(external ? { externalRegistry: { host: external.host, plainHttp: external.plainHttp } } : {}),
       },
       planning,
+      external?.credentials ? [external.credentials.password] : [],
     );
     const jobs = selectedJobs(plan, request.jobs.length > 0 ? request.jobs : undefined);
     return {
@@ -390,6 +407,8 @@ export class PipelineService implements DaemonService {
     history: ProjectHistory,
     saved: SavedExecution,
     planning?: Planning,
+    /** Secrets to mask in jobs' live output that are not in their specs (never saved). */
+    liveSecrets: readonly string[] = [],
   ): ActivePipeline {
     const logger = this.#require().logger;
     const { plan, sha, pipelineId } = saved;
@@ -414,6 +433,7 @@ export class PipelineService implements DaemonService {
     };
     stateFile(pipelineId, saved);
     const execution = new PipelineExecution({
+      ...(liveSecrets.length > 0 ? { liveSecrets } : {}),
       pipelineId,
       plan,
       projectPath: plan.context.projectPath,
@@ -431,6 +451,9 @@ export class PipelineService implements DaemonService {
       ...(saved.selectJobs.length > 0 ? { selectJobs: saved.selectJobs } : {}),
       ...(saved.state ? { resume: saved.state } : {}),
       registry: saved.registry ?? true,
+      ...(saved.runners ? { runners: saved.runners } : {}),
+      ...(saved.anyRunner ? { anyRunner: true } : {}),
+      ...(saved.externalRegistry ? { externalRegistry: saved.externalRegistry } : {}),
       hooks: {
         emit: (event) => {
           writer.apply(event);
@@ -521,7 +544,16 @@ export class PipelineService implements DaemonService {
       if (alive && saved) {
         context.logger.info('taking over a pipeline after a restart', { pipelineId: record.id });
         this.#ready = this.#ensure(infrastructure);
-        this.#launch(await this.#ready, history, { ...saved, plan: dropRedactedCiCd(saved.plan) });
+        // The external registry's password of the user config masks live output again; a
+        // --registry-password given to the earlier daemon is not known here.
+        const password = this.#userConfig().registry.password;
+        this.#launch(
+          await this.#ready,
+          history,
+          { ...saved, plan: dropRedactedCiCd(saved.plan) },
+          undefined,
+          saved.externalRegistry && password ? [password] : [],
+        );
         continue;
       }
       const reason = !saved

@@ -27,6 +27,20 @@ export const runRequestSchema = z.object({
   registry: z.boolean().default(true),
   /** Mirror every push upstream while this pipeline runs (`--push-through`). */
   pushThrough: z.boolean().default(false),
+  /** `--any-runner`: jobs whose tags no runner has run on the shared runner instead of staying pending. */
+  anyRunner: z.boolean().default(false),
+  /**
+   * `--registry URL --registry-user U --registry-password P`: an external registry in place of the
+   * embedded one (over `[registry] url`/`username`/`password`). The password is handed to the mock
+   * in memory and never written to the history.
+   */
+  externalRegistry: z
+    .strictObject({
+      url: z.string().optional(),
+      username: z.string().optional(),
+      password: z.string().optional(),
+    })
+    .optional(),
   /** The GitLab instance the CLI resolved (with its token) and `--secrets`, `--refresh-*`, `--offline`. */
   gitlab: gitlabSessionSchema.optional(),
   /** `--show-variables`: answer with the variables each job gets (masked values hidden). */
@@ -35,6 +49,8 @@ export const runRequestSchema = z.object({
   cliStartedAt: z.number().positive().optional(),
 });
 export type RunRequest = z.input<typeof runRequestSchema>;
+/** The request as the daemon reads it (defaults applied). */
+export type RunRequestBody = z.output<typeof runRequestSchema>;
 
 /** What `POST /pipelines` answers. */
 export interface RunStarted {

@@ -99,7 +99,11 @@ export async function planRequest(ctx: CliContext, options: PlanCliOptions): Pro
       ]),
     ),
   };
-  const projects: Record<string, { dir: string; branch?: string }> = { ...config.projects };
+  // Only mappings with a checkout: a `[projects."group/proj"]` table may set just runners.
+  const projects: Record<string, { dir: string; branch?: string }> = {};
+  for (const [name, { dir, branch }] of Object.entries(config.projects)) {
+    if (dir !== undefined) projects[name] = { dir, ...(branch !== undefined ? { branch } : {}) };
+  }
   for (const mapping of options.projectDir ?? []) {
     const match = /^([^=]+\/[^=]+)=(.+)$/.exec(mapping);
     if (!match) throw new PipelineUsageError(`--project-dir expects group/project=dir, got "${mapping}"`);

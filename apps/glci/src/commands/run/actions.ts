@@ -1,6 +1,7 @@
-import { resolvePreset } from '@glci/config';
+import { resolveExternalRegistry, resolvePreset } from '@glci/config';
 import { type DaemonClient, DaemonRequestError } from '@glci/daemon/client';
 import type { RunNotCreated, RunRequest, RunStarted, WireEvent } from '@glci/executor';
+import { PipelineUsageError } from '@glci/pipeline/request';
 import type { CliContext } from '../../cli-context.js';
 import { CommandExit } from '../../command-exit.js';
 import { connectDaemon } from '../daemon/daemon-session.js';
@@ -15,8 +16,11 @@ export interface RunCliOptions extends PlanCliOptions {
   readonly concurrency?: number;
   readonly expand?: boolean;
   readonly pushThrough?: boolean;
-  /** `--no-registry` makes it false. */
-  readonly registry: boolean;
+  /** `--no-registry` makes it false; `--registry URL` a string. */
+  readonly registry: boolean | string;
+  readonly registryUser?: string;
+  readonly registryPassword?: string;
+  readonly anyRunner?: boolean;
   readonly color: boolean;
   readonly json?: boolean;
   readonly showVariables?: boolean;
@@ -71,7 +75,18 @@ export async function runCommand(
   jobs: readonly string[],
   options: RunCliOptions,
 ): Promise<void> {
-  const { config } = ctx.config();
+  const { config, sources } = ctx.config();
+  const externalFlags = {
+    ...(typeof options.registry === 'string' ? { url: options.registry } : {}),
+    ...(options.registryUser !== undefined ? { username: options.registryUser } : {}),
+    ...(options.registryPassword !== undefined ? { password: options.registryPassword } : {}),
+  };
+  if (options.registry === false && Object.keys(externalFlags).length > 0)
+    throw new PipelineUsageError(
+      '--no-registry and --registry/--registry-user/--registry-password exclude each other',
+    );
+  // Checked here too, so that a mistake is named before the daemon is asked.
+  resolveExternalRegistry(config, externalFlags, sources.global);
   const planned = await planRequest(ctx, options);
   const skip = options.skip ?? [];
   const plan =
@@ -94,8 +109,10 @@ export async function runCommand(
     // --concurrency, else the preset's (which falls back to [defaults] concurrency).
     concurrency: options.concurrency ?? resolvePreset(config, options.preset).concurrency,
     branchFallback: options.context === undefined && options.preset === undefined,
-    registry: options.registry,
+    registry: options.registry !== false,
     pushThrough: options.pushThrough ?? false,
+    anyRunner: options.anyRunner ?? false,
+    ...(Object.keys(externalFlags).length > 0 ? { externalRegistry: externalFlags } : {}),
     // The daemon plans with the instance and token this command resolved, and holds the variables.
     gitlab: await gitlabSession(ctx, planned.dir, options),
     showVariables: options.showVariables ?? false,
