@@ -309,12 +309,15 @@ class PushThroughManifestStore implements ManifestStore {
     options?: { digestAlgorithm?: DigestAlgorithm; tags?: readonly string[] },
   ): Promise<ManifestPutResult> {
     const session = this.mirror.begin();
-    const result = await this.inner.put(content, mediaType, options);
-    if (session) {
-      await this.mirror.manifest(session, content, mediaType, result.descriptor.digest);
-      for (const tag of options?.tags ?? []) await this.mirror.tag(session, tag, result.descriptor);
-    }
-    return result;
+    if (!session) return this.inner.put(content, mediaType, options);
+    // The content is stored first, untagged: the mirror streams it from local storage. The tags
+    // move only once the upstream has the manifest and its tags, so a push the client sees fail
+    // moves no tag here (the inner store applies tags inside its put, under the manifest's lock).
+    const tags = options?.tags ?? [];
+    const stored = await this.inner.put(content, mediaType, { ...options, tags: [] });
+    await this.mirror.manifest(session, content, mediaType, stored.descriptor.digest);
+    for (const tag of tags) await this.mirror.tag(session, tag, stored.descriptor);
+    return tags.length > 0 ? this.inner.put(content, mediaType, options) : stored;
   }
 
   delete(digest: Digest): Promise<void> {
