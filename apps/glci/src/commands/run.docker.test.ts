@@ -152,7 +152,8 @@ describe('glci run', { timeout: 600_000 }, () => {
     const project = await machine.projectFrom('no-registry', {
       '.gitlab-ci.yml': [
         'show:',
-        // Tags pick runners on GitLab; glci's one shared runner runs the job all the same.
+        // Tags pick runners, as on GitLab: no configured runner has these, so --any-runner lets the
+        // shared runner take the job (without it the job stays pending: run-runners.docker.test.ts).
         '  tags: [docker, linux]',
         '  script:',
         // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, literally
@@ -161,7 +162,7 @@ describe('glci run', { timeout: 600_000 }, () => {
       ].join('\n'),
     });
     const result = await machine.glci(
-      ['run', '--context', 'branch=main', '--no-registry', '--json'],
+      ['run', '--context', 'branch=main', '--no-registry', '--any-runner', '--json'],
       project,
     );
     expect(result.code, result.stderr).toBe(0);
