@@ -1,4 +1,4 @@
-import { type GlciConfig, loadConfig } from '@glci/config';
+import { type GlciConfig, type Logger, loadConfig } from '@glci/config';
 import {
   DaemonHttpError,
   type DaemonService,
@@ -9,6 +9,7 @@ import {
   type ProjectHistory,
   sendNdjson,
 } from '@glci/daemon';
+import { DockerSettingError } from '@glci/docker';
 import { type FetchProgress, GitlabError } from '@glci/gitlab';
 import {
   assertRunnable,
@@ -24,9 +25,10 @@ import { packRepository } from '@glci/runner-api';
 import { Router } from 'express';
 import type { z } from 'zod';
 import { Infrastructure, type ReadyInfrastructure } from '../infrastructure.js';
-import { PipelineExecution } from '../pipeline-execution.js';
+import { ExecutionDetached, PipelineExecution } from '../pipeline-execution.js';
 import type { PipelineStatus } from '../scheduler.js';
 import { selectedJobs } from '../selected-jobs.js';
+import { EngineLoss, type EnginePipeline } from './engine-loss.js';
 import { EventLog } from './event-log.js';
 import { ExecutionStateFile, executionFile, readExecution, type SavedExecution } from './execution-file.js';
 import type { GitlabService } from './gitlab-service.js';
@@ -62,7 +64,15 @@ interface ActivePipeline {
   readonly projectDir: string;
   readonly execution: PipelineExecution;
   readonly events: EventLog<WireEvent>;
-  readonly done: Promise<PipelineStatus>;
+  readonly done: Promise<PipelineStatus | 'detached'>;
+  readonly infrastructure: ReadyInfrastructure;
+  readonly history: ProjectHistory;
+  /** The plan with its CI/CD values and the GitLab session: a take-over in this daemon keeps them. */
+  readonly plan: PipelinePlan;
+  readonly planning: Planning | undefined;
+  readonly liveSecrets: readonly string[];
+  /** Stops following it without ending it (its engine was lost); resolves once its state is saved. */
+  detach(): Promise<void>;
 }
 
 /**
@@ -94,6 +104,7 @@ export class PipelineService implements DaemonService {
   /** The infrastructures this daemon has started or taken over (stopped with it). */
   readonly #used = new Set<Infrastructure>();
   readonly #overrides: PipelineServiceOptions;
+  #engineLoss: EngineLoss | undefined;
 
   constructor(overrides: PipelineServiceOptions = {}) {
     this.#overrides = overrides;
@@ -147,6 +158,7 @@ export class PipelineService implements DaemonService {
       );
     }
     await Promise.allSettled([...this.#active.values()].map((pipeline) => pipeline.done));
+    this.#engineLoss?.close();
     await this.#stopContainers();
   }
 
@@ -186,6 +198,7 @@ export class PipelineService implements DaemonService {
   async start(context: DaemonServiceContext): Promise<void> {
     this.#context = context;
     this.#history = new HistoryStore({ glciHome: context.glciHome, logger: context.logger });
+    this.#engineLoss = this.#createEngineLoss(context.logger);
     // In the background: the socket answers at once, taken-over pipelines appear as they are found.
     this.#recovered = this.#recover().catch((error: unknown) => {
       context.logger.error('crash recovery failed', { error: String(error) });
@@ -336,8 +349,17 @@ export class PipelineService implements DaemonService {
       ...(request.preset ? { preset: request.preset } : {}),
       jobs: [],
     });
-    this.#ready = this.#ensure(this.#infrastructureNow());
-    const infrastructure = await this.#ready;
+    let infrastructure: ReadyInfrastructure;
+    try {
+      this.#ready = this.#ensure(this.#infrastructureNow());
+      infrastructure = await this.#ready;
+    } catch (error) {
+      // Nothing ran: the record says why, and so does the answer (a setting's refusal names it).
+      const reason = error instanceof Error ? error.message : String(error);
+      await this.#markFailed(history, record.id, reason).catch(() => undefined);
+      if (error instanceof DockerSettingError) throw new DaemonHttpError(422, 'docker-setting', reason);
+      throw error;
+    }
     await infrastructure.projectRunners.ensure(plan.context.projectPath, settings.runners);
     const external = settings.externalRegistry;
     if (external) await infrastructure.client.setExternalRegistry(external.host, external.credentials);
@@ -409,13 +431,14 @@ export class PipelineService implements DaemonService {
     planning?: Planning,
     /** Secrets to mask in jobs' live output that are not in their specs (never saved). */
     liveSecrets: readonly string[] = [],
+    /** The events its followers read already (a pipeline taken over in this daemon). */
+    events: EventLog<WireEvent> = new EventLog<WireEvent>({
+      sizeOf: (event) =>
+        event.type === 'trace' ? event.data.length : event.type === 'live' ? event.text.length : 0,
+    }),
   ): ActivePipeline {
     const logger = this.#require().logger;
     const { plan, sha, pipelineId } = saved;
-    const events = new EventLog<WireEvent>({
-      sizeOf: (event) =>
-        event.type === 'trace' ? event.data.length : event.type === 'live' ? event.text.length : 0,
-    });
     const writer = new HistoryWriter({ history, client: infrastructure.client, logger });
     const stateFiles = new Map<number, ExecutionStateFile>();
     const stateFile = (id: number, base: SavedExecution) => {
@@ -485,9 +508,12 @@ export class PipelineService implements DaemonService {
     });
     const pushThrough = saved.pushThrough === true;
     const launchedAt = Date.now();
+    let detached = false;
     const done = (pushThrough ? infrastructure.pushThrough.acquire(infrastructure.client) : Promise.resolve())
       .then(() => execution.run())
       .catch((error: unknown) => {
+        // Detached from a lost engine: not ended; whoever takes it over ends it.
+        if (detached || error instanceof ExecutionDetached) return 'detached' as const;
         logger.error('pipeline failed to run', { pipelineId, error: String(error) });
         // Its followers learn why, instead of seeing the event stream end without a result.
         const finished = {
@@ -502,6 +528,7 @@ export class PipelineService implements DaemonService {
         return 'failed' as const;
       })
       .finally(async () => {
+        if (detached) return;
         if (pushThrough) {
           await infrastructure.pushThrough.release(infrastructure.client).catch((error: unknown) => {
             logger.warn('could not switch the push-through mirror back', { error: String(error) });
@@ -511,11 +538,32 @@ export class PipelineService implements DaemonService {
         await Promise.allSettled([...stateFiles.values()].map((file) => file.finish()));
         await this.#pruneHistory(history, pipelineId);
         events.close();
+        this.#engineIdle(infrastructure);
         // A `glci run` that reconnects just after the end still gets the events for a while.
-        setTimeout(() => this.#active.delete(pipelineId), FINISHED_KEPT_MS).unref();
+        setTimeout(() => {
+          if (this.#active.get(pipelineId)?.execution === execution) this.#active.delete(pipelineId);
+        }, FINISHED_KEPT_MS).unref();
       });
-    const active = { id: pipelineId, projectDir: plan.context.projectDir, execution, events, done };
+    const active: ActivePipeline = {
+      id: pipelineId,
+      projectDir: plan.context.projectDir,
+      execution,
+      events,
+      done,
+      infrastructure,
+      history,
+      plan,
+      planning,
+      liveSecrets,
+      detach: async () => {
+        detached = true;
+        execution.detach();
+        await writer.flushed();
+        await Promise.allSettled([...stateFiles.values()].map((file) => file.finish()));
+      },
+    };
     this.#active.set(pipelineId, active);
+    this.#engineLoss?.watch(infrastructure);
     return active;
   }
 
@@ -525,7 +573,6 @@ export class PipelineService implements DaemonService {
    * failed otherwise, and removes what their jobs left behind.
    */
   async #recover(): Promise<void> {
-    const context = this.#require();
     const store = this.#history!;
     const stranded: { history: ProjectHistory; record: PipelineRecord }[] = [];
     for (const project of await store.projects()) {
@@ -542,25 +589,57 @@ export class PipelineService implements DaemonService {
       // Child pipelines are taken over with their parent's execution, not on their own.
       if (record.parentId !== undefined && saved !== undefined) continue;
       if (alive && saved) {
-        context.logger.info('taking over a pipeline after a restart', { pipelineId: record.id });
-        this.#ready = this.#ensure(infrastructure);
         // The external registry's password of the user config masks live output again; a
         // --registry-password given to the earlier daemon is not known here.
         const password = this.#userConfig().registry.password;
-        this.#launch(
-          await this.#ready,
-          history,
-          { ...saved, plan: dropRedactedCiCd(saved.plan) },
-          undefined,
-          saved.externalRegistry && password ? [password] : [],
-        );
+        await this.#takeOver(infrastructure, history, {
+          saved: { ...saved, plan: dropRedactedCiCd(saved.plan) },
+          liveSecrets: saved.externalRegistry && password ? [password] : [],
+        });
         continue;
       }
-      const reason = !saved
-        ? 'the daemon stopped before the pipeline started'
-        : 'the daemon stopped, and its mock or runner container with it';
-      context.logger.warn('marking a pipeline failed after a restart', { pipelineId: record.id, reason });
-      await history.updatePipeline(record.id, (current) => ({
+      await this.#markFailed(
+        history,
+        record.id,
+        !saved
+          ? 'the daemon stopped before the pipeline started'
+          : 'the daemon stopped, and its mock or runner container with it',
+      );
+    }
+    if (!alive) await infrastructure.removeLeftovers().catch(() => undefined);
+  }
+
+  /** Runs a pipeline on from its saved execution (a restart, or its engine back). */
+  async #takeOver(
+    infrastructure: Infrastructure,
+    history: ProjectHistory,
+    from: {
+      saved: SavedExecution;
+      planning?: Planning;
+      liveSecrets: readonly string[];
+      events?: EventLog<WireEvent>;
+    },
+  ): Promise<void> {
+    this.#require().logger.info('taking a pipeline over', { pipelineId: from.saved.pipelineId });
+    this.#ready = this.#ensure(infrastructure);
+    this.#launch(await this.#ready, history, from.saved, from.planning, from.liveSecrets, from.events);
+  }
+
+  /**
+   * Ends a pipeline no daemon can carry on: running and pending jobs failed (running ones with
+   * `runner_system_failure`), jobs that had not started canceled; its followers (if any) told why.
+   */
+  async #markFailed(
+    history: ProjectHistory,
+    pipelineId: number,
+    reason: string,
+    events?: EventLog<WireEvent>,
+  ): Promise<void> {
+    this.#require().logger.warn('marking a pipeline failed', { pipelineId, reason });
+    let startedAt: string | undefined;
+    await history.updatePipeline(pipelineId, (current) => {
+      startedAt = current.startedAt;
+      return {
         ...current,
         status: 'failed',
         finishedAt: new Date().toISOString(),
@@ -573,9 +652,88 @@ export class PipelineService implements DaemonService {
               }
             : job,
         ),
-      }));
-    }
-    if (!alive) await infrastructure.removeLeftovers().catch(() => undefined);
+      };
+    });
+    if (!events) return;
+    const durationMs = startedAt ? Date.now() - Date.parse(startedAt) : 0;
+    events.push(
+      toWire({ type: 'pipeline-finished', pipelineId, status: 'failed', durationMs, error: reason }),
+    );
+    events.close();
+    setTimeout(() => {
+      if (this.#active.get(pipelineId)?.events === events) this.#active.delete(pipelineId);
+    }, FINISHED_KEPT_MS).unref();
+  }
+
+  /** See `EngineLoss`: a lost engine detaches its pipelines, then takes them over or fails them. */
+  #createEngineLoss(logger: Logger): EngineLoss {
+    const lostOn = new Map<number, ActivePipeline>();
+    const asLost = (pipeline: ActivePipeline): EnginePipeline => ({
+      id: pipeline.id,
+      detach: async () => {
+        lostOn.set(pipeline.id, pipeline);
+        await pipeline.detach();
+      },
+      notify: (message) => pipeline.events.push({ type: 'notice', pipelineId: pipeline.id, message }),
+    });
+    return new EngineLoss({
+      logger,
+      reconnectTimeoutMs: () => this.#userConfig().docker.reconnect_timeout,
+      ...(this.#overrides.env ? { env: this.#overrides.env } : {}),
+      pipelinesOn: (ready) =>
+        [...this.#active.values()]
+          .filter((pipeline) => pipeline.infrastructure === ready && !pipeline.events.closed)
+          .map(asLost),
+      drop: (ready) => {
+        // Made anew from the engine when it is back (connection, tunnel, event streams).
+        ready.close();
+        if (this.#infrastructure) this.#used.delete(this.#infrastructure);
+        this.#infrastructure = undefined;
+        this.#ready = undefined;
+      },
+      takeOver: async (pipelines, host) => {
+        const infrastructure = this.#infrastructureNow();
+        const alive = await infrastructure.alive().catch(() => false);
+        for (const { id } of pipelines) {
+          const pipeline = lostOn.get(id);
+          if (!pipeline) continue;
+          const saved = await readExecution(pipeline.history, id);
+          if (!alive || !saved) {
+            await this.#markFailed(
+              pipeline.history,
+              id,
+              `the Docker engine ${host} is back, but glci's mock or runner container did not survive on it`,
+              pipeline.events,
+            );
+          } else {
+            await this.#takeOver(infrastructure, pipeline.history, {
+              saved: { ...saved, plan: pipeline.plan },
+              ...(pipeline.planning ? { planning: pipeline.planning } : {}),
+              liveSecrets: pipeline.liveSecrets,
+              events: pipeline.events,
+            });
+          }
+          // Only now: a take-over that throws leaves it to `fail`, never hanging.
+          lostOn.delete(id);
+        }
+        if (!alive) await infrastructure.removeLeftovers().catch(() => undefined);
+      },
+      fail: async (pipelines, reason) => {
+        for (const { id } of pipelines) {
+          const pipeline = lostOn.get(id);
+          lostOn.delete(id);
+          if (pipeline) await this.#markFailed(pipeline.history, id, reason, pipeline.events);
+        }
+      },
+    });
+  }
+
+  /** No pipeline runs on `infrastructure` any more: its engine need not be watched. */
+  #engineIdle(infrastructure: ReadyInfrastructure): void {
+    const busy = [...this.#active.values()].some(
+      (pipeline) => pipeline.infrastructure === infrastructure && !pipeline.events.closed,
+    );
+    if (!busy) this.#engineLoss?.idle(infrastructure);
   }
 
   /** Sends the commit (or the dirty work tree) to the mock, leaving out what it has already. */
