@@ -4,49 +4,34 @@ import {
   type DaemonService,
   type DaemonServiceContext,
   HistoryStore,
-  isActivePipeline,
-  type PipelineRecord,
   type ProjectHistory,
   sendNdjson,
 } from '@glci/daemon';
 import { DockerSettingError } from '@glci/docker';
-import { type FetchProgress, GitlabError } from '@glci/gitlab';
-import {
-  assertRunnable,
-  dropRedactedCiCd,
-  formatPipelineIssue,
-  PipelineConfigError,
-  type PipelinePlan,
-  type PlanProjectOptions,
-  planProject,
-  redactCiCdValues,
-} from '@glci/pipeline';
-import { packRepository } from '@glci/runner-api';
+import type { FetchProgress } from '@glci/gitlab';
 import { Router } from 'express';
 import type { z } from 'zod';
 import { Infrastructure, type ReadyInfrastructure } from '../infrastructure.js';
-import { ExecutionDetached, PipelineExecution } from '../pipeline-execution.js';
-import type { PipelineStatus } from '../scheduler.js';
 import { selectedJobs } from '../selected-jobs.js';
-import { EngineLoss, type EnginePipeline } from './engine-loss.js';
-import { EventLog } from './event-log.js';
-import { ExecutionStateFile, executionFile, readExecution, type SavedExecution } from './execution-file.js';
+import type { EngineLoss } from './engine-loss.js';
+import { createEngineLoss } from './engine-takeover.js';
+import type { EventLog } from './event-log.js';
+import type { SavedExecution } from './execution-file.js';
 import type { GitlabService } from './gitlab-service.js';
-import { HistoryWriter } from './history-writer.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
-import { answerWithProgress, gitlabHooks, type Planning, shownVariables } from './run-planning.js';
+import { type ActivePipeline, FINISHED_KEPT_MS, launchPipeline } from './pipeline-launch.js';
+import { markPipelineFailed, recoverPipelines } from './pipeline-recovery.js';
+import { planRequest } from './plan-request.js';
+import { answerWithProgress, type Planning, shownVariables } from './run-planning.js';
 import {
   parseRequest,
   type RunNotCreated,
   type RunStarted,
   type runRequestSchema,
-  toWire,
   type WireEvent,
 } from './run-request.js';
 import { resolveRunSettings } from './run-settings.js';
-
-/** How long a finished pipeline's events stay available to late followers. */
-const FINISHED_KEPT_MS = 10 * 60_000;
+import { sendRepository } from './send-repository.js';
 
 export interface PipelineServiceOptions {
   readonly config?: GlciConfig;
@@ -57,22 +42,6 @@ export interface PipelineServiceOptions {
   readonly keepContainers?: boolean;
   /** The daemon's GitLab service: includes and CI/CD variables for `glci run`'s planning. */
   readonly gitlab?: GitlabService;
-}
-
-interface ActivePipeline {
-  readonly id: number;
-  readonly projectDir: string;
-  readonly execution: PipelineExecution;
-  readonly events: EventLog<WireEvent>;
-  readonly done: Promise<PipelineStatus | 'detached'>;
-  readonly infrastructure: ReadyInfrastructure;
-  readonly history: ProjectHistory;
-  /** The plan with its CI/CD values and the GitLab session: a take-over in this daemon keeps them. */
-  readonly plan: PipelinePlan;
-  readonly planning: Planning | undefined;
-  readonly liveSecrets: readonly string[];
-  /** Stops following it without ending it (its engine was lost); resolves once its state is saved. */
-  detach(): Promise<void>;
 }
 
 /**
@@ -103,8 +72,8 @@ export class PipelineService implements DaemonService {
   #stopping: Promise<void> | undefined;
   /** The infrastructures this daemon has started or taken over (stopped with it). */
   readonly #used = new Set<Infrastructure>();
-  readonly #overrides: PipelineServiceOptions;
   #engineLoss: EngineLoss | undefined;
+  readonly #overrides: PipelineServiceOptions;
 
   constructor(overrides: PipelineServiceOptions = {}) {
     this.#overrides = overrides;
@@ -197,10 +166,23 @@ export class PipelineService implements DaemonService {
 
   async start(context: DaemonServiceContext): Promise<void> {
     this.#context = context;
-    this.#history = new HistoryStore({ glciHome: context.glciHome, logger: context.logger });
+    const store = new HistoryStore({ glciHome: context.glciHome, logger: context.logger });
+    this.#history = store;
     this.#engineLoss = this.#createEngineLoss(context.logger);
     // In the background: the socket answers at once, taken-over pipelines appear as they are found.
-    this.#recovered = this.#recover().catch((error: unknown) => {
+    this.#recovered = recoverPipelines({
+      store,
+      logger: context.logger,
+      infrastructure: () => this.#infrastructureNow(),
+      ensure: (infrastructure) => {
+        this.#ready = this.#ensure(infrastructure);
+        return this.#ready;
+      },
+      registryPassword: () => this.#userConfig().registry.password,
+      launch: (infrastructure, history, saved, liveSecrets) => {
+        this.#launch(infrastructure, history, saved, undefined, liveSecrets);
+      },
+    }).catch((error: unknown) => {
       context.logger.error('crash recovery failed', { error: String(error) });
     });
   }
@@ -286,42 +268,7 @@ export class PipelineService implements DaemonService {
   ): Promise<RunStarted | RunNotCreated> {
     this.#require();
     const requestedAt = Date.now();
-    let plan: PipelinePlan;
-    let contextText = request.context ?? 'merge_request';
-    let planning: Planning;
-    try {
-      const gitlab = request.gitlab && this.#overrides.gitlab?.connection(request.gitlab, progress);
-      const options: PlanProjectOptions = {
-        ...(request.plan as unknown as PlanProjectOptions),
-        ...(gitlab ? { gitlab } : {}),
-      };
-      plan = await planProject(options);
-      planning = { options, ...(gitlab ? { gitlab } : {}) };
-      if (!plan.created && request.branchFallback && plan.context.source === 'merge_request_event') {
-        const branchOptions: PlanProjectOptions = { ...options, context: { kind: 'branch' } };
-        const branch = await planProject(branchOptions);
-        if (branch.created) {
-          plan = branch;
-          planning = { ...planning, options: branchOptions };
-          contextText = `branch=${branch.context.ref}`;
-        }
-      }
-      if (gitlab) plan = { ...plan, warnings: [...plan.warnings, ...gitlab.notes()] };
-      // secrets, needs:pipeline/project: planned as GitLab would, refused before any job runs.
-      if (plan.created) assertRunnable(plan);
-    } catch (error) {
-      if (error instanceof PipelineConfigError) {
-        throw new DaemonHttpError(
-          422,
-          'pipeline-config',
-          error.issues.map(formatPipelineIssue).join('\n') || error.message,
-        );
-      }
-      if (error instanceof Error && error.name === 'PipelineUsageError')
-        throw new DaemonHttpError(400, 'usage', error.message);
-      if (error instanceof GitlabError) throw new DaemonHttpError(502, 'gitlab', error.message);
-      throw error;
-    }
+    const { plan, planning, contextText } = await planRequest(request, this.#overrides.gitlab, progress);
     if (!plan.created) return { created: false, reason: plan.notCreatedReason ?? 'no jobs' };
     const unknown = request.jobs.filter(
       (name) => !plan.jobs.some((job) => job.name === name || job.definitionName === name),
@@ -356,7 +303,7 @@ export class PipelineService implements DaemonService {
     } catch (error) {
       // Nothing ran: the record says why, and so does the answer (a setting's refusal names it).
       const reason = error instanceof Error ? error.message : String(error);
-      await this.#markFailed(history, record.id, reason).catch(() => undefined);
+      await markPipelineFailed(history, record.id, reason, this.#require().logger).catch(() => undefined);
       if (error instanceof DockerSettingError) throw new DaemonHttpError(422, 'docker-setting', reason);
       throw error;
     }
@@ -364,7 +311,7 @@ export class PipelineService implements DaemonService {
     const external = settings.externalRegistry;
     if (external) await infrastructure.client.setExternalRegistry(external.host, external.credentials);
     const infrastructureReadyAt = Date.now();
-    const sha = await this.#sendRepository(infrastructure, plan, record.id);
+    const sha = await sendRepository(infrastructure.client, plan, record.id);
     const iso = (ms: number) => new Date(ms).toISOString();
     // Not awaited: the first job need not wait for a record write (writes to it are serialized).
     void history
@@ -421,343 +368,68 @@ export class PipelineService implements DaemonService {
   }
 
   /**
-   * Runs a pipeline on the infrastructure, writing its history and its `execution.json` (what a
-   * restarted daemon needs to take it over), and keeps it among the active pipelines.
+   * Runs a pipeline on the infrastructure (`launchPipeline`) and keeps it among the active
+   * pipelines until a while after its end.
    */
   #launch(
     infrastructure: ReadyInfrastructure,
     history: ProjectHistory,
     saved: SavedExecution,
     planning?: Planning,
-    /** Secrets to mask in jobs' live output that are not in their specs (never saved). */
     liveSecrets: readonly string[] = [],
-    /** The events its followers read already (a pipeline taken over in this daemon). */
-    events: EventLog<WireEvent> = new EventLog<WireEvent>({
-      sizeOf: (event) =>
-        event.type === 'trace' ? event.data.length : event.type === 'live' ? event.text.length : 0,
-    }),
+    events?: EventLog<WireEvent>,
   ): ActivePipeline {
-    const logger = this.#require().logger;
-    const { plan, sha, pipelineId } = saved;
-    const writer = new HistoryWriter({ history, client: infrastructure.client, logger });
-    const stateFiles = new Map<number, ExecutionStateFile>();
-    const stateFile = (id: number, base: SavedExecution) => {
-      let file = stateFiles.get(id);
-      if (!file) {
-        // CI/CD variables stay in memory: the file a restarted daemon reads has their names only.
-        file = new ExecutionStateFile(
-          executionFile(history, id),
-          { ...base, plan: redactCiCdValues(base.plan) },
-          logger,
-        );
-        stateFiles.set(id, file);
-      }
-      return file;
-    };
-    stateFile(pipelineId, saved);
-    const execution = new PipelineExecution({
-      ...(liveSecrets.length > 0 ? { liveSecrets } : {}),
-      pipelineId,
-      plan,
-      projectPath: plan.context.projectPath,
-      sha,
-      client: infrastructure.client,
-      events: infrastructure.events,
-      images: infrastructure.images,
-      dind: infrastructure.dind,
-      resourceGroups: infrastructure.resourceGroups,
-      slots: infrastructure.slots,
-      live: infrastructure.live,
-      logger,
-      concurrency: saved.concurrency,
-      runManual: new Set(saved.runManual),
-      ...(saved.selectJobs.length > 0 ? { selectJobs: saved.selectJobs } : {}),
-      ...(saved.state ? { resume: saved.state } : {}),
-      registry: saved.registry ?? true,
-      ...(saved.runners ? { runners: saved.runners } : {}),
-      ...(saved.anyRunner ? { anyRunner: true } : {}),
-      ...(saved.externalRegistry ? { externalRegistry: saved.externalRegistry } : {}),
-      hooks: {
-        emit: (event) => {
-          writer.apply(event);
-          events.push(toWire(event));
-        },
-        storeArtifacts: (job, artifacts) => writer.storeArtifacts(job, artifacts),
-        saveState: (state) => stateFiles.get(state.pipelineId)?.save(state),
-        traceLength: async (jobId) => (await history.job(pipelineId, jobId).readTrace()).length,
-        ...gitlabHooks(planning),
-        sendRepository: (downstream, id) => this.#sendRepository(infrastructure, downstream, id),
-        allocatePipelineId: async () => {
-          const child = await history.createPipeline({
-            ref: plan.context.ref,
-            sha,
-            parentId: pipelineId,
-            jobs: [],
-          });
-          // A child pipeline runs on its parent's commit, under a pipeline ref of its own.
-          await infrastructure.client.pointRefs({
-            project: plan.context.projectPath,
-            sha,
-            ref: plan.context.ref,
-            refType: plan.context.refType,
-            pipelineId: child.id,
-          });
-          return child.id;
+    const active = launchPipeline(
+      {
+        infrastructure,
+        history,
+        logger: this.#require().logger,
+        ended: (ended, pipelineId) => this.#pruneHistory(ended, pipelineId),
+        forget: (pipeline) => this.#forget(pipeline),
+        closed: (pipeline) => {
+          const busy = [...this.#active.values()].some(
+            (other) => other.infrastructure === pipeline.infrastructure && !other.events.closed,
+          );
+          if (!busy) this.#engineLoss?.idle(pipeline.infrastructure);
         },
       },
-    });
-    const pushThrough = saved.pushThrough === true;
-    const launchedAt = Date.now();
-    let detached = false;
-    const done = (pushThrough ? infrastructure.pushThrough.acquire(infrastructure.client) : Promise.resolve())
-      .then(() => execution.run())
-      .catch((error: unknown) => {
-        // Detached from a lost engine: not ended; whoever takes it over ends it.
-        if (detached || error instanceof ExecutionDetached) return 'detached' as const;
-        logger.error('pipeline failed to run', { pipelineId, error: String(error) });
-        // Its followers learn why, instead of seeing the event stream end without a result.
-        const finished = {
-          type: 'pipeline-finished',
-          pipelineId,
-          status: 'failed',
-          durationMs: Date.now() - launchedAt,
-          error: error instanceof Error ? error.message : String(error),
-        } as const;
-        writer.apply(finished);
-        events.push(toWire(finished));
-        return 'failed' as const;
-      })
-      .finally(async () => {
-        if (detached) return;
-        if (pushThrough) {
-          await infrastructure.pushThrough.release(infrastructure.client).catch((error: unknown) => {
-            logger.warn('could not switch the push-through mirror back', { error: String(error) });
-          });
-        }
-        await writer.flushed();
-        await Promise.allSettled([...stateFiles.values()].map((file) => file.finish()));
-        await this.#pruneHistory(history, pipelineId);
-        events.close();
-        this.#engineIdle(infrastructure);
-        // A `glci run` that reconnects just after the end still gets the events for a while.
-        setTimeout(() => {
-          if (this.#active.get(pipelineId)?.execution === execution) this.#active.delete(pipelineId);
-        }, FINISHED_KEPT_MS).unref();
-      });
-    const active: ActivePipeline = {
-      id: pipelineId,
-      projectDir: plan.context.projectDir,
-      execution,
-      events,
-      done,
-      infrastructure,
-      history,
-      plan,
+      saved,
       planning,
       liveSecrets,
-      detach: async () => {
-        detached = true;
-        execution.detach();
-        await writer.flushed();
-        await Promise.allSettled([...stateFiles.values()].map((file) => file.finish()));
-      },
-    };
-    this.#active.set(pipelineId, active);
+      events,
+    );
+    this.#active.set(active.id, active);
     this.#engineLoss?.watch(infrastructure);
     return active;
   }
 
-  /**
-   * After a restart: takes over the pipelines a previous daemon left running when its mock and
-   * runner containers are still up (running jobs re-attached, pending ones dispatched); marks them
-   * failed otherwise, and removes what their jobs left behind.
-   */
-  async #recover(): Promise<void> {
-    const store = this.#history!;
-    const stranded: { history: ProjectHistory; record: PipelineRecord }[] = [];
-    for (const project of await store.projects()) {
-      const history = store.project(project.dir);
-      for (const record of await history.listPipelines()) {
-        if (isActivePipeline(record.status)) stranded.push({ history, record });
-      }
-    }
-    if (stranded.length === 0) return;
-    const infrastructure = this.#infrastructureNow();
-    const alive = await infrastructure.alive().catch(() => false);
-    for (const { history, record } of stranded) {
-      const saved = await readExecution(history, record.id);
-      // Child pipelines are taken over with their parent's execution, not on their own.
-      if (record.parentId !== undefined && saved !== undefined) continue;
-      if (alive && saved) {
-        // The external registry's password of the user config masks live output again; a
-        // --registry-password given to the earlier daemon is not known here.
-        const password = this.#userConfig().registry.password;
-        await this.#takeOver(infrastructure, history, {
-          saved: { ...saved, plan: dropRedactedCiCd(saved.plan) },
-          liveSecrets: saved.externalRegistry && password ? [password] : [],
-        });
-        continue;
-      }
-      await this.#markFailed(
-        history,
-        record.id,
-        !saved
-          ? 'the daemon stopped before the pipeline started'
-          : 'the daemon stopped, and its mock or runner container with it',
-      );
-    }
-    if (!alive) await infrastructure.removeLeftovers().catch(() => undefined);
+  /** The pipeline leaves the active ones, unless it was taken over since (another execution). */
+  #forget(pipeline: ActivePipeline): void {
+    if (this.#active.get(pipeline.id) === pipeline) this.#active.delete(pipeline.id);
   }
 
-  /** Runs a pipeline on from its saved execution (a restart, or its engine back). */
-  async #takeOver(
-    infrastructure: Infrastructure,
-    history: ProjectHistory,
-    from: {
-      saved: SavedExecution;
-      planning?: Planning;
-      liveSecrets: readonly string[];
-      events?: EventLog<WireEvent>;
-    },
-  ): Promise<void> {
-    this.#require().logger.info('taking a pipeline over', { pipelineId: from.saved.pipelineId });
-    this.#ready = this.#ensure(infrastructure);
-    this.#launch(await this.#ready, history, from.saved, from.planning, from.liveSecrets, from.events);
-  }
-
-  /**
-   * Ends a pipeline no daemon can carry on: running and pending jobs failed (running ones with
-   * `runner_system_failure`), jobs that had not started canceled; its followers (if any) told why.
-   */
-  async #markFailed(
-    history: ProjectHistory,
-    pipelineId: number,
-    reason: string,
-    events?: EventLog<WireEvent>,
-  ): Promise<void> {
-    this.#require().logger.warn('marking a pipeline failed', { pipelineId, reason });
-    let startedAt: string | undefined;
-    await history.updatePipeline(pipelineId, (current) => {
-      startedAt = current.startedAt;
-      return {
-        ...current,
-        status: 'failed',
-        finishedAt: new Date().toISOString(),
-        jobs: current.jobs.map((job) =>
-          ['running', 'pending', 'created', 'scheduled'].includes(job.status)
-            ? {
-                ...job,
-                status: job.status === 'running' || job.status === 'pending' ? 'failed' : 'canceled',
-                failureReason: job.status === 'running' ? 'runner_system_failure' : job.failureReason,
-              }
-            : job,
-        ),
-      };
-    });
-    if (!events) return;
-    const durationMs = startedAt ? Date.now() - Date.parse(startedAt) : 0;
-    events.push(
-      toWire({ type: 'pipeline-finished', pipelineId, status: 'failed', durationMs, error: reason }),
-    );
-    events.close();
-    setTimeout(() => {
-      if (this.#active.get(pipelineId)?.events === events) this.#active.delete(pipelineId);
-    }, FINISHED_KEPT_MS).unref();
-  }
-
-  /** See `EngineLoss`: a lost engine detaches its pipelines, then takes them over or fails them. */
+  /** A Docker engine lost mid-pipeline: see `EngineLoss` and `createEngineLoss`. */
   #createEngineLoss(logger: Logger): EngineLoss {
-    const lostOn = new Map<number, ActivePipeline>();
-    const asLost = (pipeline: ActivePipeline): EnginePipeline => ({
-      id: pipeline.id,
-      detach: async () => {
-        lostOn.set(pipeline.id, pipeline);
-        await pipeline.detach();
-      },
-      notify: (message) => pipeline.events.push({ type: 'notice', pipelineId: pipeline.id, message }),
-    });
-    return new EngineLoss({
+    return createEngineLoss({
       logger,
-      reconnectTimeoutMs: () => this.#userConfig().docker.reconnect_timeout,
       ...(this.#overrides.env ? { env: this.#overrides.env } : {}),
-      pipelinesOn: (ready) =>
-        [...this.#active.values()]
-          .filter((pipeline) => pipeline.infrastructure === ready && !pipeline.events.closed)
-          .map(asLost),
-      drop: (ready) => {
-        // Made anew from the engine when it is back (connection, tunnel, event streams).
-        ready.close();
+      reconnectTimeoutMs: () => this.#userConfig().docker.reconnect_timeout,
+      active: () => this.#active.values(),
+      infrastructure: () => this.#infrastructureNow(),
+      drop: () => {
         if (this.#infrastructure) this.#used.delete(this.#infrastructure);
         this.#infrastructure = undefined;
         this.#ready = undefined;
       },
-      takeOver: async (pipelines, host) => {
-        const infrastructure = this.#infrastructureNow();
-        const alive = await infrastructure.alive().catch(() => false);
-        for (const { id } of pipelines) {
-          const pipeline = lostOn.get(id);
-          if (!pipeline) continue;
-          const saved = await readExecution(pipeline.history, id);
-          if (!alive || !saved) {
-            await this.#markFailed(
-              pipeline.history,
-              id,
-              `the Docker engine ${host} is back, but glci's mock or runner container did not survive on it`,
-              pipeline.events,
-            );
-          } else {
-            await this.#takeOver(infrastructure, pipeline.history, {
-              saved: { ...saved, plan: pipeline.plan },
-              ...(pipeline.planning ? { planning: pipeline.planning } : {}),
-              liveSecrets: pipeline.liveSecrets,
-              events: pipeline.events,
-            });
-          }
-          // Only now: a take-over that throws leaves it to `fail`, never hanging.
-          lostOn.delete(id);
-        }
-        if (!alive) await infrastructure.removeLeftovers().catch(() => undefined);
+      ensure: (infrastructure) => {
+        this.#ready = this.#ensure(infrastructure);
+        return this.#ready;
       },
-      fail: async (pipelines, reason) => {
-        for (const { id } of pipelines) {
-          const pipeline = lostOn.get(id);
-          lostOn.delete(id);
-          if (pipeline) await this.#markFailed(pipeline.history, id, reason, pipeline.events);
-        }
+      launch: (ready, history, saved, planning, liveSecrets, events) => {
+        this.#launch(ready, history, saved, planning, liveSecrets, events);
       },
+      forget: (pipeline) => setTimeout(() => this.#forget(pipeline), FINISHED_KEPT_MS).unref(),
     });
-  }
-
-  /** No pipeline runs on `infrastructure` any more: its engine need not be watched. */
-  #engineIdle(infrastructure: ReadyInfrastructure): void {
-    const busy = [...this.#active.values()].some(
-      (pipeline) => pipeline.infrastructure === infrastructure && !pipeline.events.closed,
-    );
-    if (!busy) this.#engineLoss?.idle(infrastructure);
-  }
-
-  /** Sends the commit (or the dirty work tree) to the mock, leaving out what it has already. */
-  async #sendRepository(
-    infrastructure: ReadyInfrastructure,
-    plan: PipelinePlan,
-    pipelineId: number,
-  ): Promise<string> {
-    const { client } = infrastructure;
-    const project = plan.context.projectPath;
-    const packed = await packRepository({
-      repoDir: plan.context.projectDir,
-      dirty: plan.context.dirty,
-      rev: plan.context.sha,
-      exclude: await client.knownCommits(project),
-    });
-    const sent = await client.sendPack(packed.pack, {
-      project,
-      sha: packed.sha,
-      ref: plan.context.ref,
-      refType: plan.context.refType,
-      pipelineId,
-    });
-    return sent.sha;
   }
 
   #pipeline(id: string | undefined): ActivePipeline {
