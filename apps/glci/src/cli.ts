@@ -1,4 +1,4 @@
-import { ConfigError, preferInterpretedValidation } from '@glci/config';
+import { ConfigError } from '@glci/config';
 import { type Command, CommanderError } from 'commander';
 import { CommandExit } from './command-exit.js';
 import { createProgram } from './program.js';
@@ -18,8 +18,6 @@ function throwInsteadOfExit(command: Command): Command {
  * configuration error. `bin.ts` runs it from the sources, `bundle-launcher.ts` from the bundle.
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  // A command parses a few documents: compiling zod's parsers for them costs more than it saves.
-  preferInterpretedValidation();
   const program = throwInsteadOfExit(createProgram());
   try {
     await program.parseAsync(argv as string[]);

@@ -42,4 +42,3 @@ export {
   type UpstreamConfig,
 } from './schema.js';
 export { formatDuration, formatSize, parseDuration, parseSize, UnitParseError } from './units.js';
-export { preferInterpretedValidation } from './validation-mode.js';
