@@ -82,7 +82,11 @@ export function createCodeCacheStore(dir: string): CodeCacheStore {
         renameSync(temporary, file);
       } catch {
         // The cache only saves time: an unwritable GLCI_HOME costs the next start its speed-up.
-        rmSync(temporary, { force: true });
+        try {
+          rmSync(temporary, { force: true });
+        } catch {
+          // Its directory could not be made: there is no temporary file to remove.
+        }
       }
     },
   };
