@@ -17,7 +17,7 @@ export { freePort, type ManagedProcess, run, spawnManaged, waitFor } from './pro
 export {
   REMOTE_HOST_LABEL,
   type RemoteDockerHost,
-  SSH_DIND_IMAGE,
+  REMOTE_HOST_IMAGE,
   type SshDockerHost,
   startSshAgent,
   startSshDockerHost,
