@@ -20,7 +20,6 @@ const repoRoot = path.resolve(import.meta.dirname, '../../..');
 /** The image of both remote hosts (scripts/build-remote-host-images.sh). */
 export const REMOTE_HOST_IMAGE = 'glci-test/remote-host:20.10-local';
 
-
 /** The label every remote-host fixture container carries (and nothing of glci's: prunes leave them alone). */
 export const REMOTE_HOST_LABEL = 'dev.glci.test-fixture';
 

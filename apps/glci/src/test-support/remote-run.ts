@@ -36,7 +36,9 @@ export async function startRemoteRunMachine(kind: 'tls' | 'ssh'): Promise<Remote
   else machine.env.PATH = remote.clientEnv.PATH!;
   appendFileSync(path.join(machine.sandbox.glciHome, 'config.toml'), [...docker, ''].join('\n'));
   const cli = (env: Readonly<Record<string, string>>) => async (args: readonly string[]) =>
-    (await execFileAsync('docker', [...args], { env: { ...process.env, ...env }, maxBuffer: 64 << 20 })).stdout.trim();
+    (
+      await execFileAsync('docker', [...args], { env: { ...process.env, ...env }, maxBuffer: 64 << 20 })
+    ).stdout.trim();
   const remoteDocker = cli(remote.clientEnv);
   const localDocker = cli({});
   return {
