@@ -1,5 +1,6 @@
 export { DindWiring, isDindService, type PreparedDindJob, usesDockerInDocker } from './dind-wiring.js';
 export type { ExecutionEvent, ExecutionHooks, ExecutionState } from './execution-events.js';
+export type { ExecutionOptions } from './execution-options.js';
 export { type ImageReference, parseImageReference, upstreamRegistry } from './image-reference.js';
 export {
   Infrastructure,
@@ -20,7 +21,7 @@ export {
 } from './mock-client.js';
 export { type JobWatch, MockEventHub } from './mock-event-hub.js';
 export { namedFleetEntry, syncNamedRunners } from './named-runners.js';
-export { type ExecutionOptions, PipelineExecution } from './pipeline-execution.js';
+export { PipelineExecution } from './pipeline-execution.js';
 export { ProjectRunners, type ProjectRunnersOptions } from './project-runners.js';
 export {
   checkRunnerSocket,

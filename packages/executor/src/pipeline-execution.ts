@@ -1,76 +1,16 @@
 import type { Logger } from '@glci/config';
-import { artifactSources, type PipelinePlan, type PlannedJob, toJobSpec } from '@glci/pipeline';
+import type { PlannedJob } from '@glci/pipeline';
 import type { JobSpecInput } from '@glci/runner-api';
-import { crossNeedDependencies, readArtifactFile } from './cross-pipeline.js';
-import { type DindWiring, usesDockerInDocker } from './dind-wiring.js';
-import type { ExecutionEvent, ExecutionHooks, ExecutionState } from './execution-events.js';
-import type { JobImages } from './job-images.js';
+import { usesDockerInDocker } from './dind-wiring.js';
+import type { ExecutionEvent, ExecutionState } from './execution-events.js';
+import type { ExecutionOptions } from './execution-options.js';
+import { prepareJobSpec } from './job-spec.js';
 import { LiveMasker } from './live-masker.js';
-import type { LiveOutput } from './live-output.js';
-import type { MockClient, MockJob } from './mock-client.js';
-import type { MockEventHub } from './mock-event-hub.js';
-import type { ConfiguredRunner } from './runner-assignment.js';
-import { routeJob } from './runner-routing.js';
-import type { RunnerSlots } from './runner-slots.js';
-import {
-  type JobOutcome,
-  type JobProgress,
-  PipelineScheduler,
-  type PipelineStatus,
-  type ResourceGroups,
-} from './scheduler.js';
+import type { MockJob } from './mock-client.js';
+import { type JobOutcome, type JobProgress, PipelineScheduler, type PipelineStatus } from './scheduler.js';
 import { selectedJobs } from './selected-jobs.js';
 import { StuckJobs } from './stuck-jobs.js';
-
-export interface ExecutionOptions {
-  readonly pipelineId: number;
-  readonly parentPipelineId?: number;
-  /** The parent pipeline's jobs' mock ids, for a child's `needs:pipeline: $PARENT_PIPELINE_ID`. */
-  readonly parentJobIds?: ReadonlyMap<string, number>;
-  readonly plan: PipelinePlan;
-  readonly projectPath: string;
-  /** The commit the mock serves (a dirty snapshot's, or the plan's). */
-  readonly sha: string;
-  readonly client: MockClient;
-  readonly events: MockEventHub;
-  readonly images: JobImages;
-  readonly dind: DindWiring;
-  readonly resourceGroups: ResourceGroups;
-  /** `[runner] concurrent` across every pipeline of the daemon; no limit when absent. */
-  readonly slots?: RunnerSlots;
-  /** Jobs' output live from Docker (`live` events); none when absent. */
-  readonly live?: LiveOutput;
-  readonly hooks: ExecutionHooks;
-  readonly logger: Logger;
-  /** Jobs at once; 0: no limit. */
-  readonly concurrency: number;
-  /** Manual jobs to run (by name). */
-  readonly runManual?: ReadonlySet<string>;
-  /** Run only these jobs and what they `need`; all jobs when unset. */
-  readonly selectJobs?: readonly string[];
-  /** Carry on from a previous daemon's state (crash recovery). */
-  readonly resume?: ExecutionState;
-  /**
-   * Whether jobs use the embedded registry (default true): its variables, images through its
-   * pull-through cache, DinD's mirror. `false` for `glci run --no-registry`.
-   */
-  readonly registry?: boolean;
-  /** The user's runners serving this pipeline (`configuredRunners`): tagged jobs go to them. */
-  readonly runners?: readonly ConfiguredRunner[];
-  /** `--any-runner`: jobs whose tags no runner has run on the shared runner instead of pending. */
-  readonly anyRunner?: boolean;
-  /**
-   * An external registry instead of the embedded one: jobs' `CI_REGISTRY*` name it (its login is
-   * the mock's, in memory); a plain-HTTP one is trusted by DinD services too.
-   */
-  readonly externalRegistry?: { readonly host: string; readonly plainHttp: boolean };
-  /**
-   * Secrets jobs get from the mock, not from their spec (the external registry's password), for
-   * masking their live output as the runner masks their log. In memory only, never saved.
-   */
-  readonly liveSecrets?: readonly string[];
-  readonly now?: () => number;
-}
+import { runTrigger } from './trigger-job.js';
 
 interface ActiveJob {
   readonly planned: PlannedJob;
@@ -219,61 +159,15 @@ export class PipelineExecution {
   async #runJob(active: ActiveJob): Promise<JobOutcome> {
     const job = active.planned;
     if (job.trigger) return await this.#runTrigger(job);
-    const { client, pipelineId, projectPath, plan } = this.#options;
-    // needs:project and needs:pipeline: other pipelines' artifacts, as dependencies in the mock.
-    const crossIds = await crossNeedDependencies(job, {
-      client,
-      projectPath,
-      pipelineId,
-      sha: this.#options.sha,
-      ref: plan.context.ref,
-      parentPipelineId: this.#options.parentPipelineId,
-      parentJobIds: this.#options.parentJobIds,
-      projectArtifacts: this.#options.hooks.projectArtifacts,
+    const { client, pipelineId } = this.#options;
+    const ready = await prepareJobSpec(job, this.#options, {
+      jobIds: this.#jobIds,
+      signal: active.abort.signal,
+      onPull: (progress) => this.#emit({ type: 'pull', pipelineId, name: job.name, progress }),
     });
-    let spec: JobSpecInput = toJobSpec(plan, job, {
-      pipelineId,
-      projectPath,
-      sha: this.#options.sha,
-      dependencyIds: [
-        ...artifactSources(plan, job)
-          .map((name) => this.#jobIds.get(name))
-          .filter((id): id is number => id !== undefined),
-        ...crossIds,
-      ],
-      ...(this.#options.parentPipelineId !== undefined
-        ? {
-            extraLayers: [
-              {
-                source: 'predefined' as const,
-                label: 'parent pipeline',
-                entries: [{ name: 'CI_PARENT_PIPELINE_ID', value: String(this.#options.parentPipelineId) }],
-              },
-            ],
-          }
-        : {}),
-    });
-    // A job's `tags:` pick the user's runners as on GitLab; untagged jobs go to glci's standing
-    // entries by the route's tags. A job no runner can take stays pending (`StuckJobs`).
-    // Docker-in-Docker jobs get an entry of their own below.
-    const route = routeJob(spec, {
-      ...(this.#options.runners ? { runners: this.#options.runners } : {}),
-      ...(this.#options.anyRunner ? { anyRunner: true } : {}),
-    });
-    if (route.pending !== undefined) return await this.#waitStuck(active, route.pending);
-    spec = { ...spec, tags: [...route.tags] };
+    if ('pending' in ready) return await this.#waitStuck(active, ready.pending);
+    const { spec } = ready;
     const external = this.#options.externalRegistry;
-    if (external) spec = { ...spec, external_registry: { host: external.host } };
-    if (this.#options.registry === false) {
-      // The runner pulls the images itself, as configured ([runner] pull_policy).
-      spec = { ...spec, registry: false };
-    } else {
-      spec = await this.#options.images.prepare(spec, {
-        projectPath,
-        signal: active.abort.signal,
-        onProgress: (progress) => this.#emit({ type: 'pull', pipelineId, name: job.name, progress }),
-      });
-    }
     const releaseSlot = (await this.#options.slots?.acquire(active.abort.signal)) ?? (() => {});
     let prepared: { spec: JobSpecInput; release(): Promise<void> } = { spec, release: async () => {} };
     let stopLive: (() => void) | undefined;
@@ -299,16 +193,7 @@ export class PipelineExecution {
       );
       this.#jobIds.set(job.name, queued.id);
       if (this.#canceled) await client.cancel(queued.id, { force: this.#canceled === 'forced' });
-      const final = await this.#options.events.watch(queued.id, {
-        onState: (state) => {
-          if (state === 'running') {
-            this.#scheduler.started(job.name);
-            this.#emitJob(this.#scheduler.job(job.name));
-          }
-        },
-        onTrace: (data, offset) =>
-          this.#emit({ type: 'trace', pipelineId, name: job.name, jobId: queued.id, offset, data }),
-      });
+      const final = await this.#watch(job, queued.id, 0);
       stopLive?.();
       releaseSlot();
       await this.#keepArtifacts(job, queued.id);
@@ -338,8 +223,15 @@ export class PipelineExecution {
 
   /** Follows a queued job to its end (its states and log), then keeps its artifacts. */
   async #follow(job: PlannedJob, jobId: number, offset: number): Promise<JobOutcome> {
+    const final = await this.#watch(job, jobId, offset);
+    await this.#keepArtifacts(job, jobId);
+    return outcomeOf(final);
+  }
+
+  /** A queued job's states and log from `offset`, until it ends; resolves with its final state. */
+  #watch(job: PlannedJob, jobId: number, offset: number): Promise<Partial<MockJob>> {
     const { pipelineId } = this.#options;
-    const final = await this.#options.events.watch(
+    return this.#options.events.watch(
       jobId,
       {
         onState: (state) => {
@@ -353,8 +245,6 @@ export class PipelineExecution {
       },
       { offset },
     );
-    await this.#keepArtifacts(job, jobId);
-    return outcomeOf(final);
   }
 
   /** Takes over the jobs a previous daemon left: finished ones as they ended, running ones re-attached. */
@@ -415,62 +305,20 @@ export class PipelineExecution {
     });
   }
 
-  /**
-   * A trigger job: the child pipeline runs on the same mock and runners. A dynamic child is planned
-   * now, from the generating job's artifact; a downstream project's repository is sent first.
-   */
-  async #runTrigger(job: PlannedJob): Promise<JobOutcome> {
-    const trigger = job.trigger!;
-    let plan = trigger.pipeline;
-    if (!plan && trigger.kind === 'child' && trigger.dynamic) {
-      const planDynamic = this.#options.hooks.planDynamicChild;
-      if (!planDynamic)
-        throw new Error(
-          `${job.name}: the child pipeline from the artifact ${trigger.dynamic.artifact} of ${trigger.dynamic.job} cannot be planned by a restarted daemon; run the pipeline again`,
-        );
-      plan = await planDynamic(trigger.dynamic, (name, file) => this.#readArtifact(name, file));
-    }
-    if (!plan) {
-      throw new Error(
-        `${job.name}: the downstream pipeline could not be planned (map the project with [projects] or --project-dir, or set GITLAB_TOKEN so glci can clone it)`,
-      );
-    }
-    const childId = await this.#options.hooks.allocatePipelineId();
-    const downstream = trigger.kind === 'project';
-    const sha =
-      downstream && this.#options.hooks.sendRepository
-        ? await this.#options.hooks.sendRepository(plan, childId)
-        : this.#options.sha;
-    const child = new PipelineExecution({
-      ...this.#options,
-      pipelineId: childId,
-      parentPipelineId: this.#options.pipelineId,
-      parentJobIds: new Map(this.#jobIds),
-      plan,
-      ...(downstream ? { projectPath: plan.context.projectPath, sha } : {}),
-      selectJobs: undefined,
+  /** A trigger job: its child pipeline runs as an execution of its own, ended with this one. */
+  #runTrigger(job: PlannedJob): Promise<JobOutcome> {
+    return runTrigger(job, {
+      options: this.#options,
+      jobs: this.#jobs,
+      jobIds: this.#jobIds,
+      startChild: (options) => {
+        const child = new PipelineExecution(options);
+        this.#childExecutions.add(child);
+        const running = child.run().finally(() => this.#childExecutions.delete(child));
+        this.#children.add(running);
+        return running;
+      },
     });
-    this.#childExecutions.add(child);
-    const running = child.run().finally(() => this.#childExecutions.delete(child));
-    this.#children.add(running);
-    if (trigger.strategy !== 'depend') return { state: 'success' };
-    const status = await running;
-    return status === 'success'
-      ? { state: 'success' }
-      : { state: status === 'canceled' ? 'canceled' : 'failed' };
-  }
-
-  /** A file of a job's artifacts (by the job's name, a parallel job's first instance by its own). */
-  async #readArtifact(name: string, file: string): Promise<string | undefined> {
-    const jobId =
-      this.#jobIds.get(name) ??
-      [...this.#jobs.values()]
-        .filter((job) => job.definitionName === name)
-        .map((job) => this.#jobIds.get(job.name))
-        .find((id) => id !== undefined);
-    if (jobId === undefined)
-      throw new Error(`job ${name} did not run in this pipeline, so its artifact ${file} does not exist`);
-    return readArtifactFile(this.#options.client, jobId, file);
   }
 
   async #keepArtifacts(job: PlannedJob, jobId: number): Promise<void> {

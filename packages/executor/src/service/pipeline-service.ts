@@ -4,47 +4,24 @@ import {
   type DaemonService,
   type DaemonServiceContext,
   HistoryStore,
-  isActivePipeline,
-  type PipelineRecord,
   type ProjectHistory,
   sendNdjson,
 } from '@glci/daemon';
-import { type FetchProgress, GitlabError } from '@glci/gitlab';
-import {
-  assertRunnable,
-  dropRedactedCiCd,
-  formatPipelineIssue,
-  PipelineConfigError,
-  type PipelinePlan,
-  type PlanProjectOptions,
-  planProject,
-  redactCiCdValues,
-} from '@glci/pipeline';
-import { packRepository } from '@glci/runner-api';
+import type { FetchProgress } from '@glci/gitlab';
 import { Router } from 'express';
 import type { z } from 'zod';
 import { Infrastructure, type ReadyInfrastructure } from '../infrastructure.js';
-import { PipelineExecution } from '../pipeline-execution.js';
-import type { PipelineStatus } from '../scheduler.js';
 import { selectedJobs } from '../selected-jobs.js';
-import { EventLog } from './event-log.js';
-import { ExecutionStateFile, executionFile, readExecution, type SavedExecution } from './execution-file.js';
+import type { SavedExecution } from './execution-file.js';
 import type { GitlabService } from './gitlab-service.js';
-import { HistoryWriter } from './history-writer.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
-import { answerWithProgress, gitlabHooks, type Planning, shownVariables } from './run-planning.js';
-import {
-  parseRequest,
-  type RunNotCreated,
-  type RunStarted,
-  type runRequestSchema,
-  toWire,
-  type WireEvent,
-} from './run-request.js';
+import { type ActivePipeline, launchPipeline } from './pipeline-launch.js';
+import { recoverPipelines } from './pipeline-recovery.js';
+import { planRequest } from './plan-request.js';
+import { answerWithProgress, type Planning, shownVariables } from './run-planning.js';
+import { parseRequest, type RunNotCreated, type RunStarted, type runRequestSchema } from './run-request.js';
 import { resolveRunSettings } from './run-settings.js';
-
-/** How long a finished pipeline's events stay available to late followers. */
-const FINISHED_KEPT_MS = 10 * 60_000;
+import { sendRepository } from './send-repository.js';
 
 export interface PipelineServiceOptions {
   readonly config?: GlciConfig;
@@ -55,14 +32,6 @@ export interface PipelineServiceOptions {
   readonly keepContainers?: boolean;
   /** The daemon's GitLab service: includes and CI/CD variables for `glci run`'s planning. */
   readonly gitlab?: GitlabService;
-}
-
-interface ActivePipeline {
-  readonly id: number;
-  readonly projectDir: string;
-  readonly execution: PipelineExecution;
-  readonly events: EventLog<WireEvent>;
-  readonly done: Promise<PipelineStatus>;
 }
 
 /**
@@ -185,9 +154,22 @@ export class PipelineService implements DaemonService {
 
   async start(context: DaemonServiceContext): Promise<void> {
     this.#context = context;
-    this.#history = new HistoryStore({ glciHome: context.glciHome, logger: context.logger });
+    const store = new HistoryStore({ glciHome: context.glciHome, logger: context.logger });
+    this.#history = store;
     // In the background: the socket answers at once, taken-over pipelines appear as they are found.
-    this.#recovered = this.#recover().catch((error: unknown) => {
+    this.#recovered = recoverPipelines({
+      store,
+      logger: context.logger,
+      infrastructure: () => this.#infrastructureNow(),
+      ensure: (infrastructure) => {
+        this.#ready = this.#ensure(infrastructure);
+        return this.#ready;
+      },
+      registryPassword: () => this.#userConfig().registry.password,
+      launch: (infrastructure, history, saved, liveSecrets) => {
+        this.#launch(infrastructure, history, saved, undefined, liveSecrets);
+      },
+    }).catch((error: unknown) => {
       context.logger.error('crash recovery failed', { error: String(error) });
     });
   }
@@ -273,42 +255,7 @@ export class PipelineService implements DaemonService {
   ): Promise<RunStarted | RunNotCreated> {
     this.#require();
     const requestedAt = Date.now();
-    let plan: PipelinePlan;
-    let contextText = request.context ?? 'merge_request';
-    let planning: Planning;
-    try {
-      const gitlab = request.gitlab && this.#overrides.gitlab?.connection(request.gitlab, progress);
-      const options: PlanProjectOptions = {
-        ...(request.plan as unknown as PlanProjectOptions),
-        ...(gitlab ? { gitlab } : {}),
-      };
-      plan = await planProject(options);
-      planning = { options, ...(gitlab ? { gitlab } : {}) };
-      if (!plan.created && request.branchFallback && plan.context.source === 'merge_request_event') {
-        const branchOptions: PlanProjectOptions = { ...options, context: { kind: 'branch' } };
-        const branch = await planProject(branchOptions);
-        if (branch.created) {
-          plan = branch;
-          planning = { ...planning, options: branchOptions };
-          contextText = `branch=${branch.context.ref}`;
-        }
-      }
-      if (gitlab) plan = { ...plan, warnings: [...plan.warnings, ...gitlab.notes()] };
-      // secrets, needs:pipeline/project: planned as GitLab would, refused before any job runs.
-      if (plan.created) assertRunnable(plan);
-    } catch (error) {
-      if (error instanceof PipelineConfigError) {
-        throw new DaemonHttpError(
-          422,
-          'pipeline-config',
-          error.issues.map(formatPipelineIssue).join('\n') || error.message,
-        );
-      }
-      if (error instanceof Error && error.name === 'PipelineUsageError')
-        throw new DaemonHttpError(400, 'usage', error.message);
-      if (error instanceof GitlabError) throw new DaemonHttpError(502, 'gitlab', error.message);
-      throw error;
-    }
+    const { plan, planning, contextText } = await planRequest(request, this.#overrides.gitlab, progress);
     if (!plan.created) return { created: false, reason: plan.notCreatedReason ?? 'no jobs' };
     const unknown = request.jobs.filter(
       (name) => !plan.jobs.some((job) => job.name === name || job.definitionName === name),
@@ -342,7 +289,7 @@ export class PipelineService implements DaemonService {
     const external = settings.externalRegistry;
     if (external) await infrastructure.client.setExternalRegistry(external.host, external.credentials);
     const infrastructureReadyAt = Date.now();
-    const sha = await this.#sendRepository(infrastructure, plan, record.id);
+    const sha = await sendRepository(infrastructure.client, plan, record.id);
     const iso = (ms: number) => new Date(ms).toISOString();
     // Not awaited: the first job need not wait for a record write (writes to it are serialized).
     void history
@@ -399,207 +346,30 @@ export class PipelineService implements DaemonService {
   }
 
   /**
-   * Runs a pipeline on the infrastructure, writing its history and its `execution.json` (what a
-   * restarted daemon needs to take it over), and keeps it among the active pipelines.
+   * Runs a pipeline on the infrastructure (`launchPipeline`) and keeps it among the active
+   * pipelines until a while after its end.
    */
   #launch(
     infrastructure: ReadyInfrastructure,
     history: ProjectHistory,
     saved: SavedExecution,
     planning?: Planning,
-    /** Secrets to mask in jobs' live output that are not in their specs (never saved). */
     liveSecrets: readonly string[] = [],
   ): ActivePipeline {
-    const logger = this.#require().logger;
-    const { plan, sha, pipelineId } = saved;
-    const events = new EventLog<WireEvent>({
-      sizeOf: (event) =>
-        event.type === 'trace' ? event.data.length : event.type === 'live' ? event.text.length : 0,
-    });
-    const writer = new HistoryWriter({ history, client: infrastructure.client, logger });
-    const stateFiles = new Map<number, ExecutionStateFile>();
-    const stateFile = (id: number, base: SavedExecution) => {
-      let file = stateFiles.get(id);
-      if (!file) {
-        // CI/CD variables stay in memory: the file a restarted daemon reads has their names only.
-        file = new ExecutionStateFile(
-          executionFile(history, id),
-          { ...base, plan: redactCiCdValues(base.plan) },
-          logger,
-        );
-        stateFiles.set(id, file);
-      }
-      return file;
-    };
-    stateFile(pipelineId, saved);
-    const execution = new PipelineExecution({
-      ...(liveSecrets.length > 0 ? { liveSecrets } : {}),
-      pipelineId,
-      plan,
-      projectPath: plan.context.projectPath,
-      sha,
-      client: infrastructure.client,
-      events: infrastructure.events,
-      images: infrastructure.images,
-      dind: infrastructure.dind,
-      resourceGroups: infrastructure.resourceGroups,
-      slots: infrastructure.slots,
-      live: infrastructure.live,
-      logger,
-      concurrency: saved.concurrency,
-      runManual: new Set(saved.runManual),
-      ...(saved.selectJobs.length > 0 ? { selectJobs: saved.selectJobs } : {}),
-      ...(saved.state ? { resume: saved.state } : {}),
-      registry: saved.registry ?? true,
-      ...(saved.runners ? { runners: saved.runners } : {}),
-      ...(saved.anyRunner ? { anyRunner: true } : {}),
-      ...(saved.externalRegistry ? { externalRegistry: saved.externalRegistry } : {}),
-      hooks: {
-        emit: (event) => {
-          writer.apply(event);
-          events.push(toWire(event));
-        },
-        storeArtifacts: (job, artifacts) => writer.storeArtifacts(job, artifacts),
-        saveState: (state) => stateFiles.get(state.pipelineId)?.save(state),
-        traceLength: async (jobId) => (await history.job(pipelineId, jobId).readTrace()).length,
-        ...gitlabHooks(planning),
-        sendRepository: (downstream, id) => this.#sendRepository(infrastructure, downstream, id),
-        allocatePipelineId: async () => {
-          const child = await history.createPipeline({
-            ref: plan.context.ref,
-            sha,
-            parentId: pipelineId,
-            jobs: [],
-          });
-          // A child pipeline runs on its parent's commit, under a pipeline ref of its own.
-          await infrastructure.client.pointRefs({
-            project: plan.context.projectPath,
-            sha,
-            ref: plan.context.ref,
-            refType: plan.context.refType,
-            pipelineId: child.id,
-          });
-          return child.id;
-        },
+    const active = launchPipeline(
+      {
+        infrastructure,
+        history,
+        logger: this.#require().logger,
+        ended: (ended, pipelineId) => this.#pruneHistory(ended, pipelineId),
+        forget: (pipelineId) => this.#active.delete(pipelineId),
       },
-    });
-    const pushThrough = saved.pushThrough === true;
-    const launchedAt = Date.now();
-    const done = (pushThrough ? infrastructure.pushThrough.acquire(infrastructure.client) : Promise.resolve())
-      .then(() => execution.run())
-      .catch((error: unknown) => {
-        logger.error('pipeline failed to run', { pipelineId, error: String(error) });
-        // Its followers learn why, instead of seeing the event stream end without a result.
-        const finished = {
-          type: 'pipeline-finished',
-          pipelineId,
-          status: 'failed',
-          durationMs: Date.now() - launchedAt,
-          error: error instanceof Error ? error.message : String(error),
-        } as const;
-        writer.apply(finished);
-        events.push(toWire(finished));
-        return 'failed' as const;
-      })
-      .finally(async () => {
-        if (pushThrough) {
-          await infrastructure.pushThrough.release(infrastructure.client).catch((error: unknown) => {
-            logger.warn('could not switch the push-through mirror back', { error: String(error) });
-          });
-        }
-        await writer.flushed();
-        await Promise.allSettled([...stateFiles.values()].map((file) => file.finish()));
-        await this.#pruneHistory(history, pipelineId);
-        events.close();
-        // A `glci run` that reconnects just after the end still gets the events for a while.
-        setTimeout(() => this.#active.delete(pipelineId), FINISHED_KEPT_MS).unref();
-      });
-    const active = { id: pipelineId, projectDir: plan.context.projectDir, execution, events, done };
-    this.#active.set(pipelineId, active);
+      saved,
+      planning,
+      liveSecrets,
+    );
+    this.#active.set(active.id, active);
     return active;
-  }
-
-  /**
-   * After a restart: takes over the pipelines a previous daemon left running when its mock and
-   * runner containers are still up (running jobs re-attached, pending ones dispatched); marks them
-   * failed otherwise, and removes what their jobs left behind.
-   */
-  async #recover(): Promise<void> {
-    const context = this.#require();
-    const store = this.#history!;
-    const stranded: { history: ProjectHistory; record: PipelineRecord }[] = [];
-    for (const project of await store.projects()) {
-      const history = store.project(project.dir);
-      for (const record of await history.listPipelines()) {
-        if (isActivePipeline(record.status)) stranded.push({ history, record });
-      }
-    }
-    if (stranded.length === 0) return;
-    const infrastructure = this.#infrastructureNow();
-    const alive = await infrastructure.alive().catch(() => false);
-    for (const { history, record } of stranded) {
-      const saved = await readExecution(history, record.id);
-      // Child pipelines are taken over with their parent's execution, not on their own.
-      if (record.parentId !== undefined && saved !== undefined) continue;
-      if (alive && saved) {
-        context.logger.info('taking over a pipeline after a restart', { pipelineId: record.id });
-        this.#ready = this.#ensure(infrastructure);
-        // The external registry's password of the user config masks live output again; a
-        // --registry-password given to the earlier daemon is not known here.
-        const password = this.#userConfig().registry.password;
-        this.#launch(
-          await this.#ready,
-          history,
-          { ...saved, plan: dropRedactedCiCd(saved.plan) },
-          undefined,
-          saved.externalRegistry && password ? [password] : [],
-        );
-        continue;
-      }
-      const reason = !saved
-        ? 'the daemon stopped before the pipeline started'
-        : 'the daemon stopped, and its mock or runner container with it';
-      context.logger.warn('marking a pipeline failed after a restart', { pipelineId: record.id, reason });
-      await history.updatePipeline(record.id, (current) => ({
-        ...current,
-        status: 'failed',
-        finishedAt: new Date().toISOString(),
-        jobs: current.jobs.map((job) =>
-          ['running', 'pending', 'created', 'scheduled'].includes(job.status)
-            ? {
-                ...job,
-                status: job.status === 'running' || job.status === 'pending' ? 'failed' : 'canceled',
-                failureReason: job.status === 'running' ? 'runner_system_failure' : job.failureReason,
-              }
-            : job,
-        ),
-      }));
-    }
-    if (!alive) await infrastructure.removeLeftovers().catch(() => undefined);
-  }
-
-  /** Sends the commit (or the dirty work tree) to the mock, leaving out what it has already. */
-  async #sendRepository(
-    infrastructure: ReadyInfrastructure,
-    plan: PipelinePlan,
-    pipelineId: number,
-  ): Promise<string> {
-    const { client } = infrastructure;
-    const project = plan.context.projectPath;
-    const packed = await packRepository({
-      repoDir: plan.context.projectDir,
-      dirty: plan.context.dirty,
-      rev: plan.context.sha,
-      exclude: await client.knownCommits(project),
-    });
-    const sent = await client.sendPack(packed.pack, {
-      project,
-      sha: packed.sha,
-      ref: plan.context.ref,
-      refType: plan.context.refType,
-      pipelineId,
-    });
-    return sent.sha;
   }
 
   #pipeline(id: string | undefined): ActivePipeline {
