@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { BUILT_BIN, type CliSandbox, createCliSandbox } from './test-support/run-glci.js';
@@ -38,16 +38,55 @@ function writeProject(sandbox: CliSandbox): void {
   git('commit', '-q', '-m', 'init');
 }
 
-describe('the bundled CLI (dist/bin.js)', () => {
-  it('is one esbuild bundle with its lazily imported commands split into chunks', () => {
+describe('the bundled CLI (dist/bin.js, dist/cli.cjs)', () => {
+  it('is a launcher running one esbuild bundle, its lazily imported commands split into chunks', () => {
     const text = readFileSync(BUILT_BIN, 'utf8');
     expect(text.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    // tsc's bin.js imports ./program.js; the bundle has the program inline.
-    expect(text).not.toContain("from './program.js'");
-    expect(text).toContain('function createProgram(');
-    expect(
-      readdirSync(path.join(dist, 'chunks')).filter((file) => file.endsWith('.js')).length,
-    ).toBeGreaterThan(10);
+    // The launcher holds the loader, not the program; the bundle has the program inline.
+    expect(text).toContain('cli.cjs');
+    expect(text).not.toContain('function createProgram(');
+    const cli = readFileSync(path.join(dist, 'cli.cjs'), 'utf8');
+    expect(cli).not.toContain("from './program.js'");
+    expect(cli).toContain('function createProgram(');
+    const chunkFiles = readdirSync(path.join(dist, 'chunks'));
+    expect(chunkFiles.filter((file) => file.endsWith('.cjs')).length).toBeGreaterThan(10);
+    // CommonJS throughout: no ES module syntax is left for a vm.Script to choke on.
+    for (const file of ['cli.cjs', ...chunkFiles.map((name) => `chunks/${name}`)]) {
+      expect(readFileSync(path.join(dist, file), 'utf8'), file).not.toMatch(/^(import|export) /m);
+    }
+  });
+
+  it('keeps V8 code cache under GLCI_HOME, starts from it, and replaces a damaged one', async (context) => {
+    const sandbox = sandboxFor(context, true);
+    const cacheRoot = path.join(sandbox.glciHome, 'code-cache');
+    const cacheFiles = () => {
+      const [build, ...others] = readdirSync(cacheRoot);
+      expect(others).toEqual([]);
+      const dir = path.join(cacheRoot, build!);
+      return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.v8'))
+        .sort()
+        .map((file) => ({ file, path: path.join(dir, file), mtime: statSync(path.join(dir, file)).mtimeMs }));
+    };
+    expect(await sandbox.run(['version'], { GLCI_NO_CODE_CACHE: '1' })).toMatchObject({ code: 0 });
+    expect(existsSync(cacheRoot)).toBe(false);
+
+    expect(await sandbox.run(['version'])).toMatchObject({ code: 0, stderr: '' });
+    const written = cacheFiles();
+    expect(written.map(({ file }) => file)).toContain('cli.cjs.v8');
+    const again = await sandbox.run(['version']);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    // Nothing compiled from source, so nothing written again.
+    expect(cacheFiles()).toEqual(written);
+
+    const entry = written.find(({ file }) => file === 'cli.cjs.v8')!;
+    const damaged = readFileSync(entry.path);
+    const at = damaged.length - 10;
+    damaged.writeUInt8(damaged.readUInt8(at) ^ 0xff, at);
+    writeFileSync(entry.path, damaged);
+    const afterDamage = await sandbox.run(['version']);
+    expect(afterDamage).toMatchObject({ code: 0, stdout: again.stdout, stderr: '' });
+    expect(readFileSync(entry.path).equals(damaged)).toBe(false);
   });
 
   it('prints the version from package.json and the build from dist/build-info.json', async (context) => {

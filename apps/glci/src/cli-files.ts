@@ -12,7 +12,7 @@ export interface CliFiles {
 
 /**
  * The same code runs from three places: `src/` (sources, through tsx), tsc's `dist/` tree, and
- * the bundle (`dist/bin.js` with its chunks in `dist/chunks/`). A fixed relative path from
+ * the bundle (`dist/cli.cjs` with its chunks in `dist/chunks/`). A fixed relative path from
  * `import.meta.url` is right in only some of them, so walk up from the asking module's directory:
  * the first directory holding `build-info.json` is the build, the first holding `package.json`
  * is the package root.

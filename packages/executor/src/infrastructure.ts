@@ -227,7 +227,15 @@ export class Infrastructure {
     if (isOtherEngine(network)) await sendLocalImages({ orchestrator, network, config, logger });
     await checkRunnerSocket({ orchestrator, network, config });
     this.#logger.info('starting the mock', { image: config.mock.image, port: network.mockServer.port });
-    const mock = await topology.ensureMock();
+    // What needs no mock is made while it starts (a cold start pays for each): the jobs' extra
+    // hosts (host-gateway, or the bridge gateway: Podman, dockerd < 20.10), and the builds volume (a `cache-init` container the first time),
+    // which the runner's start below then finds made. The runner itself must wait for the mock:
+    // three failed job requests would sideline its entries for an hour (`unhealthy_interval`).
+    const [mock, extraHosts] = await Promise.all([
+      topology.ensureMock(),
+      topology.jobExtraHosts(),
+      topology.ensureBuildsVolume(config.runner.image),
+    ]);
     const agent =
       this.#options.mockAgent?.(mock) ?? (remote ? execTunnel(orchestrator, logger)(mock) : undefined);
     const client = new MockClient({
@@ -247,8 +255,6 @@ export class Infrastructure {
       logger,
     });
     await pushThrough.apply(client);
-    // As the engine needs them: host-gateway, or the bridge gateway (Podman, dockerd < 20.10).
-    const extraHosts = await topology.jobExtraHosts();
     const settings = {
       image: config.runner.image,
       ...(config.runner.helper_image ? { helperImage: config.runner.helper_image } : {}),

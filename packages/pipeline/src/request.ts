@@ -6,7 +6,13 @@
  */
 export { type ContextSpec, parseContextSpec } from './context/context-spec.js';
 export { PipelineUsageError } from './errors.js';
-export { findRepositoryRoot } from './git/git-cli.js';
+export {
+  findRepositoryRoot,
+  type OpenedRepository,
+  type OpenRepositoryOptions,
+  openGitRepository,
+} from './git/git-cli.js';
+export type { GitFacts } from './git/git-facts.js';
 export type { LocalSettings } from './plan/local-settings.js';
 export type { PlanProjectOptions } from './plan-project.js';
 export { parseAssignment, parseEnvFile, type VariableLayer } from './variables/layers.js';

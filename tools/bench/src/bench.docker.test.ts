@@ -99,6 +99,9 @@ describe('pnpm bench --quick', () => {
     expect(result.checks[1]!.seconds).toBeGreaterThan(0);
     const breakdown = result.breakdown.join('\n');
     expect(breakdown).toMatch(/where the time went, warm pipeline run/);
+    expect(breakdown).toMatch(
+      /first job lines, warm run .*: gitlab-ci-local starting \d+\.\d\d, first container output \d+\.\d\d \| glci running \(the runner took the job\) \d+\.\d\d, first container output \(live\) \d+\.\d\d/,
+    );
     expect(breakdown).toMatch(/\nservice-check +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d/);
     expect(breakdown).toMatch(/\ntest-api +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d/);
     expect(breakdown).toMatch(/glci's critical path: \S+/);

@@ -119,6 +119,12 @@ describe('GitProjectAccess (no token: the user own git access)', () => {
     );
   });
 
+  it('resolves a short SHA of a commit a branch or tag points at', async () => {
+    const project = 'acme/components/quality';
+    const sha = standin.sha(project, '1.0.1');
+    expect(await access().resolveRef(project, sha.slice(0, 8))).toEqual({ sha, kind: 'commit' });
+  });
+
   it('refuses an unknown ref and explains short SHAs', async () => {
     await expect(access().resolveRef('acme/components/quality', 'nope')).rejects.toThrow(
       /no such branch or tag/,

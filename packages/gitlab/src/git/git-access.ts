@@ -24,6 +24,19 @@ export interface GitAccessOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** An abbreviated commit SHA, as GitLab accepts for a component's version or a ref. */
+const SHORT_SHA = /^[0-9a-f]{7,39}$/;
+
+/**
+ * The one commit a branch or tag points at whose SHA starts with `prefix`. git's protocol lets a
+ * client ask only for refs, never for objects by prefix, so a short SHA of any other commit cannot
+ * be resolved without the API.
+ */
+function uniqueTipStartingWith(refs: ReadonlyMap<string, string>, prefix: string): string | undefined {
+  const matches = new Set([...refs.values()].filter((sha) => sha.startsWith(prefix)));
+  return matches.size === 1 ? [...matches][0] : undefined;
+}
+
 export interface RemoteRef {
   readonly sha: string;
   readonly kind: 'tag' | 'branch' | 'commit' | 'default-branch';
@@ -57,12 +70,14 @@ export class GitProjectAccess {
       if (tag) return { sha: tag, kind: 'tag' };
       const branch = refs.get(`refs/heads/${ref}`);
       if (branch) return { sha: branch, kind: 'branch' };
+      const tip = SHORT_SHA.test(ref) ? uniqueTipStartingWith(refs, ref) : undefined;
+      if (tip) return { sha: tip, kind: 'commit' };
     }
     throw new GitAccessError(
       { what: 'ref', project, ref: ref ?? 'HEAD' },
       this.options.gitUrlFor(project),
-      /^[0-9a-f]{7,39}$/.test(ref ?? '')
-        ? 'a short SHA cannot be looked up over git; write the full SHA, or set GITLAB_TOKEN'
+      SHORT_SHA.test(ref ?? '')
+        ? 'git can look a short SHA up only among the commits branches and tags point at, and none of them (or more than one) starts with it; write the full SHA, or set GITLAB_TOKEN'
         : 'no such branch or tag',
     );
   }

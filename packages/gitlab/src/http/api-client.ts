@@ -72,10 +72,10 @@ export class GitlabApiClient {
    * instance nothing, and then neither loads got nor builds a TLS context.
    */
   #client(): Promise<Got> {
-    this.#http ??= import('got').then(({ default: got }) =>
+    this.#http ??= import('got').then(async ({ default: got }) =>
       got.extend({
         ...this.#httpOptions,
-        ...(this.#caFile ? { agent: { https: trustingAgent(trustedCertificate(this.#caFile)) } } : {}),
+        ...(this.#caFile ? { agent: { https: await trustingAgent(trustedCertificate(this.#caFile)) } } : {}),
       }),
     );
     return this.#http;

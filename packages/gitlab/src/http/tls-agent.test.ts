@@ -43,7 +43,7 @@ function get(agent: https.Agent | undefined): Promise<string> {
 
 describe('trustingAgent', () => {
   it("trusts the instance's CA besides the system's, keeping connections alive", async () => {
-    const agent = trustingAgent(ca);
+    const agent = await trustingAgent(ca);
     try {
       expect(await get(agent)).toBe('ok');
       expect(await get(agent)).toBe('ok');

@@ -38,7 +38,7 @@ export class RemoteFileFetcher {
   /** The HTTP client, made on the first fetch (a cached remote file needs none). */
   #client(): Promise<Got> {
     const options = this.options;
-    this.#http ??= import('got').then(({ default: got }) =>
+    this.#http ??= import('got').then(async ({ default: got }) =>
       got.extend({
         throwHttpErrors: false,
         followRedirect: true,
@@ -51,7 +51,7 @@ export class RemoteFileFetcher {
           errorCodes: ['ECONNRESET', 'EPIPE'],
         },
         headers: { 'user-agent': 'glci' },
-        ...(options.caFile ? { agent: { https: trustingAgent(readCa(options.caFile)) } } : {}),
+        ...(options.caFile ? { agent: { https: await trustingAgent(readCa(options.caFile)) } } : {}),
         hooks: {
           beforeRedirect: [
             (next, response) => {

@@ -130,6 +130,25 @@ describe('openGitRepository', () => {
     expect(facts.commit).toMatch(/^rejected: git log -1/);
   });
 
+  it("answers the caller's own questions in the same batch, in order", async ({ onTestFinished }) => {
+    const repo = createTempRepo({ branch: 'trunk' });
+    onTestFinished(() => repo.remove());
+    repo.commit('first');
+    const opened = await openGitRepository(repo.dir, {
+      upstream: true,
+      also: [
+        ['config', '--get', 'remote.origin.url'],
+        ['config', '--get', 'no.such-key'],
+      ],
+    });
+    expect(opened.also.map(({ code, stdout }) => ({ code, stdout: stdout.trim() }))).toEqual([
+      { code: 0, stdout: 'https://gitlab.example.com/group/project.git' },
+      { code: 1, stdout: '' },
+    ]);
+    expect(await opened.git.defaultBranch()).toBe(await createGitCli(opened.root).defaultBranch());
+    expect(await opened.git.upstreamSha()).toBeUndefined();
+  });
+
   it('refuses a directory outside a repository as findRepositoryRoot does', async () => {
     await expect(openGitRepository('/')).rejects.toThrow(/git rev-parse --show-toplevel/);
   });

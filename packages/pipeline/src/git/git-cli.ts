@@ -25,6 +25,46 @@ function parseCommit(output: string): CommitFacts {
   };
 }
 
+/** What `defaultBranch` asks: `origin/HEAD`, `init.defaultBranch`, and whether `main` and `master` exist. */
+const DEFAULT_BRANCH_QUESTIONS: readonly (readonly string[])[] = [
+  ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'],
+  ['config', '--get', 'init.defaultBranch'],
+  ['rev-parse', '--verify', '--quiet', 'refs/heads/main'],
+  ['rev-parse', '--verify', '--quiet', 'refs/heads/master'],
+];
+
+/**
+ * The default branch from the answers to `DEFAULT_BRANCH_QUESTIONS`: `origin/HEAD`'s branch, else
+ * `init.defaultBranch` if that branch exists, else `main`, else `master`.
+ */
+async function defaultBranchFrom(
+  answers: readonly RunResult[],
+  maybe: (args: readonly string[]) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const [remoteHead, configured, main, master] = answers.map((answer) =>
+    answer.code === 0 ? answer.stdout.trim() || undefined : undefined,
+  );
+  if (remoteHead) return remoteHead.replace(/^origin\//, '');
+  if (configured) {
+    const exists =
+      configured === 'main'
+        ? main
+        : configured === 'master'
+          ? master
+          : await maybe(['rev-parse', '--verify', '--quiet', `refs/heads/${configured}`]);
+    if (exists) return configured;
+  }
+  if (main) return 'main';
+  if (master) return 'master';
+  return undefined;
+}
+
+/** A command's trimmed output, or undefined when it fails. */
+async function maybeGit(root: string, args: readonly string[]): Promise<string | undefined> {
+  const result = await runGit(root, args);
+  return result.code === 0 ? result.stdout.trim() : undefined;
+}
+
 /** Answers already asked for (a promise per memo key of `createGitCli`). */
 type Prefetched = ReadonlyMap<string, Promise<unknown>>;
 
@@ -59,10 +99,7 @@ function createPrefetchedGitCli(root: string, prefetched: Prefetched): GitFacts 
       return result.stdout;
     });
   };
-  const maybe = async (args: readonly string[]): Promise<string | undefined> => {
-    const result = await runGit(root, args);
-    return result.code === 0 ? result.stdout.trim() : undefined;
-  };
+  const maybe = (args: readonly string[]) => maybeGit(root, args);
   const lines = (text: string) => text.split('\0').filter((line) => line.length > 0);
 
   const facts: GitFacts = {
@@ -75,32 +112,10 @@ function createPrefetchedGitCli(root: string, prefetched: Prefetched): GitFacts 
       }),
     defaultBranch: () =>
       once('default-branch', async () => {
-        const prefetchedHead = (await memo.get('origin-head')) as string | undefined;
-        if (prefetchedHead) return prefetchedHead.replace(/^origin\//, '');
         // Every fallback's question in one child process: a checkout without `origin/HEAD` (made
         // by `git init` rather than `git clone`) would otherwise pay four in a row.
-        const answers = await runGitBatch(root, [
-          ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'],
-          ['config', '--get', 'init.defaultBranch'],
-          ['rev-parse', '--verify', '--quiet', 'refs/heads/main'],
-          ['rev-parse', '--verify', '--quiet', 'refs/heads/master'],
-        ]);
-        const [remoteHead, configured, main, master] = answers.map((answer) =>
-          answer.code === 0 ? answer.stdout.trim() || undefined : undefined,
-        );
-        if (remoteHead) return remoteHead.replace(/^origin\//, '');
-        if (configured) {
-          const exists =
-            configured === 'main'
-              ? main
-              : configured === 'master'
-                ? master
-                : await maybe(['rev-parse', '--verify', '--quiet', `refs/heads/${configured}`]);
-          if (exists) return configured;
-        }
-        if (main) return 'main';
-        if (master) return 'master';
-        return undefined;
+        const answers = await runGitBatch(root, DEFAULT_BRANCH_QUESTIONS);
+        return defaultBranchFrom(answers, maybe);
       }),
     upstreamSha: () => once('upstream', () => maybe(['rev-parse', '--verify', '--quiet', '@{upstream}'])),
     resolve: (ref) =>
@@ -167,38 +182,57 @@ export interface OpenedRepository {
   /** The repository's top level. */
   readonly root: string;
   readonly git: GitFacts;
+  /** The answers to `OpenRepositoryOptions.also`, in order. */
+  readonly also: readonly RunResult[];
+}
+
+export interface OpenRepositoryOptions {
+  /** Also ask for `@{upstream}` (branch pipelines use it). */
+  readonly upstream?: boolean;
+  /** More git commands the caller would otherwise run in a child process of its own. */
+  readonly also?: readonly (readonly string[])[];
 }
 
 /**
  * Finds the repository containing `dir` (as `findRepositoryRoot`) and asks, in the same child
- * process (`runGitBatch`), the questions every plan asks first: one `git rev-parse` answers the top
- * level, the current branch and `origin/HEAD`'s branch, then `git log` for HEAD's commit, `git
- * remote get-url origin` and (with `upstream`, for branch pipelines) `@{upstream}`: one child
- * process of Node instead of six. What the combined `rev-parse` cannot answer (an unborn HEAD, no
- * `origin/HEAD`) is asked later with the usual commands.
+ * process (`runGitBatch`), the questions every plan asks: the top level, the current branch, the
+ * default branch (`origin/HEAD` and its fallbacks), HEAD's commit, `git remote get-url origin`,
+ * with `upstream` (for branch pipelines) `@{upstream}`, and the caller's own (`also`): one child
+ * process of Node instead of one per question. Each is the command `createGitCli` runs for it, so
+ * the answers are the same.
  */
 export async function openGitRepository(
   dir: string,
-  options: { readonly upstream?: boolean } = {},
+  options: OpenRepositoryOptions = {},
 ): Promise<OpenedRepository> {
-  const [answered, commit, remote, upstream] = await runGitBatch(dir, [
-    ['rev-parse', '--show-toplevel', '--abbrev-ref', 'HEAD', 'refs/remotes/origin/HEAD'],
+  const also = options.also ?? [];
+  const answers = await runGitBatch(dir, [
+    ['rev-parse', '--show-toplevel'],
+    ['symbolic-ref', '--quiet', '--short', 'HEAD'],
     commitArgs('HEAD'),
     ['remote', 'get-url', 'origin'],
+    ...DEFAULT_BRANCH_QUESTIONS,
+    ...also,
     ...(options.upstream ? [['rev-parse', '--verify', '--quiet', '@{upstream}']] : []),
   ]);
-  if (!answered || !commit || !remote) throw new GitError('git rev-parse --show-toplevel', 'no answer');
-  const [root, head, originHead] = answered.stdout.split('\n');
-  if (!root) throw notARepository(answered);
+  const [answered, branch, commit, remote] = answers;
+  if (!answered || !branch || !commit || !remote)
+    throw new GitError('git rev-parse --show-toplevel', 'no answer');
+  const root = answered.stdout.trim();
+  if (answered.code !== 0 || !root) throw notARepository(answered);
+  const trimmed = (result: RunResult) => (result.code === 0 ? result.stdout.trim() : undefined);
+  const defaultAnswers = answers.slice(4, 4 + DEFAULT_BRANCH_QUESTIONS.length);
+  const alsoAnswers = answers.slice(
+    4 + DEFAULT_BRANCH_QUESTIONS.length,
+    4 + DEFAULT_BRANCH_QUESTIONS.length + also.length,
+  );
+  const upstream = options.upstream ? answers.at(-1) : undefined;
   const prefetched = new Map<string, Promise<unknown>>();
-  // rev-parse prints a name it cannot resolve as it is and fails at the end: only a full success
-  // tells the branch (`HEAD` when detached) and `origin/HEAD`'s target (itself when it is not a
-  // symbolic ref). Otherwise (an unborn HEAD, no `origin/HEAD`) the usual commands are asked.
-  if (answered.code === 0 && head && originHead) {
-    prefetched.set('branch', Promise.resolve(head === 'HEAD' ? undefined : head));
-    if (originHead.startsWith('origin/') && originHead !== 'origin/HEAD')
-      prefetched.set('origin-head', Promise.resolve(originHead));
-  }
+  prefetched.set('branch', Promise.resolve(trimmed(branch)));
+  prefetched.set(
+    'default-branch',
+    defaultBranchFrom(defaultAnswers, (args) => maybeGit(root, args)),
+  );
   const headCommit =
     commit.code === 0
       ? Promise.resolve(parseCommit(commit.stdout))
@@ -208,8 +242,7 @@ export async function openGitRepository(
   // A caller that never asks for the commit must not see its failure as an unhandled rejection.
   headCommit.catch(() => undefined);
   prefetched.set('commit:HEAD', headCommit);
-  prefetched.set('remote', Promise.resolve(remote.code === 0 ? remote.stdout.trim() : undefined));
-  if (upstream)
-    prefetched.set('upstream', Promise.resolve(upstream.code === 0 ? upstream.stdout.trim() : undefined));
-  return { root, git: createPrefetchedGitCli(root, prefetched) };
+  prefetched.set('remote', Promise.resolve(trimmed(remote)));
+  if (upstream) prefetched.set('upstream', Promise.resolve(trimmed(upstream)));
+  return { root, git: createPrefetchedGitCli(root, prefetched), also: alsoAnswers };
 }

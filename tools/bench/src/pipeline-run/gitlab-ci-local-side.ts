@@ -4,7 +4,9 @@ import { gitlabCiLocalJobWindows, type JobWindow } from './pipeline-breakdown.js
 import { PeakMemorySampler } from './process-memory.js';
 import {
   describeStateMismatch,
+  type FirstLines,
   FirstLineWatcher,
+  gitlabCiLocalFirstLines,
   gitlabCiLocalJobStates,
   isGitlabCiLocalJobStart,
   type JobStates,
@@ -41,6 +43,8 @@ export interface GitlabCiLocalRun {
   readonly seconds: number;
   /** From the spawn to its first job's first line (`build  starting IMAGE (build)`). */
   readonly firstLineSeconds: number;
+  /** Its first job lines by kind (`gitlabCiLocalFirstLines`). */
+  readonly firstLines: FirstLines;
   /** Peak resident memory of the gitlab-ci-local process over the run, in bytes. */
   readonly peakRss: number;
   /** When each job started and ended, from its output (seconds from the spawn). */
@@ -88,6 +92,7 @@ export async function runGitlabCiLocal(
   return {
     seconds: run.seconds,
     firstLineSeconds: run.markSeconds,
+    firstLines: gitlabCiLocalFirstLines(run.lines),
     peakRss,
     jobs: gitlabCiLocalJobWindows(run.lines),
   };

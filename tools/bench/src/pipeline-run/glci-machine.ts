@@ -14,7 +14,9 @@ import {
 import type { MemoryTarget } from './process-memory.js';
 import {
   describeStateMismatch,
+  type FirstLines,
   FirstLineWatcher,
+  glciFirstLines,
   glciJobStates,
   glciPipelineId,
   isGlciTraceLine,
@@ -31,6 +33,8 @@ export interface GlciPipelineRun {
   readonly seconds: number;
   /** From spawning `glci run` to its first job output line on stdout (a `live` or `trace` event). */
   readonly firstTraceSeconds: number;
+  /** Its first job lines by kind (`glciFirstLines`): where the time to the first line went. */
+  readonly firstLines: FirstLines;
   readonly pipelineId: number;
 }
 
@@ -128,7 +132,12 @@ export async function createGlciMachine(options: { cliPath: string; root: string
       if (run.markSeconds === undefined) throw new Error('glci run printed no job trace');
       const pipelineId = glciPipelineId(run.stdout);
       if (pipelineId === undefined) throw new Error('glci run printed no pipeline event');
-      return { seconds: run.seconds, firstTraceSeconds: run.markSeconds, pipelineId };
+      return {
+        seconds: run.seconds,
+        firstTraceSeconds: run.markSeconds,
+        firstLines: glciFirstLines(run.lines),
+        pipelineId,
+      };
     },
     async timings(projectDir, pipelineId) {
       const { stdout } = await glci(['log', '--timings', '--json', String(pipelineId)], projectDir);

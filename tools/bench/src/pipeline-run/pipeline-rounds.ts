@@ -7,12 +7,15 @@ import { runGitlabCiLocal } from './gitlab-ci-local-side.js';
 import { createGlciMachine, type GlciMachine } from './glci-machine.js';
 import { type GlciRunBreakdown, glciBreakdown, type JobWindow } from './pipeline-breakdown.js';
 import { PeakMemorySampler } from './process-memory.js';
+import type { FirstLines } from './run-output.js';
 
 /** One round of one tool: its runs' times, and where the time went. */
 export interface Round {
   readonly cold: number;
   readonly warm: number;
   readonly firstTrace: number;
+  /** The warm run's first job lines by kind (see `glciFirstLines`, `gitlabCiLocalFirstLines`). */
+  readonly firstLines: FirstLines;
   /** The DAG project's pipeline, run right after the warm one (glci: the same daemon). */
   readonly dag: number;
   /** glci: the bench project again after `glci daemon stop` (as after its idle stop). */
@@ -45,6 +48,7 @@ export async function gitlabCiLocalRound(binary: string): Promise<Round> {
       cold: cold.seconds,
       warm: warm.seconds,
       firstTrace: warm.firstLineSeconds,
+      firstLines: warm.firstLines,
       dag: dag.seconds,
       memory: new Map([['gitlab-ci-local process', warm.peakRss]]),
       gitlabCiLocal: { warm: warm.jobs, dag: dag.jobs },
@@ -88,6 +92,7 @@ export async function glciRound(cliPath: string, machines: Set<GlciMachine> | un
       cold: cold.seconds,
       warm: warm.seconds,
       firstTrace: warm.firstTraceSeconds,
+      firstLines: warm.firstLines,
       dag: dag.seconds,
       restart: restart.seconds,
       runningAfterStop,

@@ -180,6 +180,8 @@ export async function runPipelineRows(
     restartCheck(rounds.glci),
   ];
   const breakdown = [
+    formatFirstLines(rounds),
+    '',
     ...formatBreakdown(
       'where the time went, warm pipeline run',
       rounds.glci.flatMap((round) => (round.glci ? [round.glci.warm] : [])),
@@ -251,6 +253,26 @@ function firstTraceCheck(samples: readonly number[]): AbsoluteCheck {
     comparison: '<=',
     pass: seconds <= FIRST_TRACE_LIMIT_SECONDS,
   };
+}
+
+/**
+ * The warm run's first job lines by kind, side by side (medians): the first-line row counts
+ * gitlab-ci-local's `starting` line and glci's first output line, so this says how the two compare
+ * line for line (gitlab-ci-local's `starting` against glci's `running`, both printed before any
+ * container of the job runs; the first container output in each).
+ */
+function formatFirstLines(rounds: { readonly 'gitlab-ci-local': Round[]; readonly glci: Round[] }): string {
+  const at = (tool: keyof typeof rounds, kind: string) => {
+    const samples = rounds[tool].flatMap((round) =>
+      round.firstLines[kind] === undefined ? [] : [round.firstLines[kind]!],
+    );
+    return samples.length > 0 ? median(samples).toFixed(2) : '-';
+  };
+  return (
+    'first job lines, warm run (median, seconds from the spawn): ' +
+    `gitlab-ci-local starting ${at('gitlab-ci-local', 'starting')}, first container output ${at('gitlab-ci-local', 'output')} | ` +
+    `glci running (the runner took the job) ${at('glci', 'running')}, first container output (live) ${at('glci', 'live')}, the runner's first log upload ${at('glci', 'trace')}`
+  );
 }
 
 function mib(bytes: number): string {

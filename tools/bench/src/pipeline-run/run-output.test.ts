@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   describeStateMismatch,
   FirstLineWatcher,
+  gitlabCiLocalFirstLines,
   gitlabCiLocalJobStates,
+  glciFirstLines,
   glciJobStates,
   isGitlabCiLocalJobStart,
   isGlciTraceLine,
@@ -76,5 +78,32 @@ describe('the pipeline rows reading the tools output', () => {
     expect(isGitlabCiLocalJobStart('parsing and downloads finished in 111 ms.')).toBe(false);
     expect(isGitlabCiLocalJobStart('json schema validated in 1.26 s')).toBe(false);
     expect(isGitlabCiLocalJobStart('build      $ mkdir -p dist')).toBe(false);
+  });
+
+  it('times the first job line of each kind, in both tools', () => {
+    const line = (text: string, seconds: number, stream: 'stdout' | 'stderr' = 'stdout') => ({
+      stream,
+      text,
+      seconds,
+    });
+    const glci = [
+      line(JSON.stringify({ type: 'pipeline', pipelineId: 7 }), 0.5),
+      line(JSON.stringify({ type: 'job', name: 'build', status: 'pending' }), 0.6),
+      line(JSON.stringify({ type: 'job', name: 'build', status: 'running' }), 0.7),
+      line(JSON.stringify({ type: 'job', name: 'test', status: 'running' }), 0.8),
+      line(JSON.stringify({ type: 'live', name: 'build', text: '\n' }), 1.2),
+      line(JSON.stringify({ type: 'live', name: 'build', text: 'Running on runner-1\n' }), 1.9),
+      line(JSON.stringify({ type: 'trace', name: 'build', text: 'Running with gitlab-runner\n' }), 3.8),
+      line('not json', 4.0, 'stderr'),
+    ];
+    expect(glciFirstLines(glci)).toEqual({ running: 0.7, live: 1.9, trace: 3.8 });
+    const gitlabCiLocal = [
+      line('parsing and downloads finished in 111 ms.', 0.3),
+      line('build      starting glci-test/docker-cli:20.10-local (build)', 0.6),
+      line('build      pulled glci-test/docker-cli:20.10-local', 0.9),
+      line('build      $ mkdir -p dist', 1.4),
+      line('build      > done', 1.5),
+    ];
+    expect(gitlabCiLocalFirstLines(gitlabCiLocal)).toEqual({ starting: 0.6, output: 1.4 });
   });
 });

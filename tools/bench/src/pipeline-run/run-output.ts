@@ -4,6 +4,8 @@
  * trace line reaches stdout.
  */
 
+import type { TimedLine } from './run-timed.js';
+
 /** A job's final state, in the words of `glci run`'s summary: `success`, `failed`, `failed (allowed)`. */
 export type JobStates = Readonly<Record<string, string>>;
 
@@ -108,4 +110,48 @@ export function isGlciTraceLine(line: string): boolean {
  */
 export function isGitlabCiLocalJobStart(line: string): boolean {
   return /^\S+ +starting \S/.test(line);
+}
+
+/** When a run's first job lines of each kind arrived, in seconds from the spawn (absent: none came). */
+export type FirstLines = Readonly<Record<string, number>>;
+
+/**
+ * glci's first job lines by kind, from `glci run --json`'s stdout: `running` (a job event saying
+ * the runner took a job, what `glci run` prints as `▶ JOB running`), `live` (its containers' first
+ * output line from Docker) and `trace` (the first bytes of the runner's own uploaded log).
+ */
+export function glciFirstLines(lines: readonly TimedLine[]): FirstLines {
+  const first: Record<string, number> = {};
+  for (const line of lines) {
+    if (line.stream !== 'stdout' || !line.text.startsWith('{')) continue;
+    const event = JSON.parse(line.text) as { type?: unknown; status?: unknown; text?: unknown };
+    const kind =
+      event.type === 'job' && event.status === 'running'
+        ? 'running'
+        : (event.type === 'live' || event.type === 'trace') &&
+            typeof event.text === 'string' &&
+            event.text.trim().length > 0
+          ? event.type
+          : undefined;
+    if (kind !== undefined && first[kind] === undefined) first[kind] = line.seconds;
+  }
+  return first;
+}
+
+/**
+ * gitlab-ci-local's first job lines by kind: `starting` (`JOB  starting IMAGE (STAGE)`, printed
+ * before it pulls or creates anything) and `output` (the first line from the job's container: a
+ * script line echoed as `JOB  $ command`, or its output as `JOB  > text`).
+ */
+export function gitlabCiLocalFirstLines(lines: readonly TimedLine[]): FirstLines {
+  const first: Record<string, number> = {};
+  for (const line of lines) {
+    const kind = isGitlabCiLocalJobStart(line.text)
+      ? 'starting'
+      : /^\S+ +[$>] /.test(line.text)
+        ? 'output'
+        : undefined;
+    if (kind !== undefined && first[kind] === undefined) first[kind] = line.seconds;
+  }
+  return first;
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  findRepositoryRoot,
   formatPipelineIssue,
   formatPlanDot,
   formatPlanMermaid,
@@ -19,8 +18,14 @@ import {
   resolveJobVariables,
   type VariableLayer,
 } from '@glci/pipeline';
+import { type GitFacts, openGitRepository } from '@glci/pipeline/request';
 import type { CliContext } from '../../cli-context.js';
-import { type GitlabCliOptions, gitlabPlanning } from './gitlab-planning.js';
+import {
+  type GitlabCliOptions,
+  gitlabPlanning,
+  type KnownOrigin,
+  ORIGIN_URL_QUESTION,
+} from './gitlab-planning.js';
 import { type PlanCliOptions, planRequest, readInputs } from './plan-request.js';
 
 export { type PlanCliOptions, planRequest };
@@ -31,9 +36,15 @@ export { type PlanCliOptions, planRequest };
  * runs for a push instead.
  */
 export async function planForRun(ctx: CliContext, options: PlanCliOptions): Promise<PipelinePlan> {
-  const planned = await planRequest(ctx, options);
-  const gitlab = await gitlabPlanning(ctx, planned.dir, options);
-  const request: PlanProjectOptions = { ...planned, gitlab };
+  let repository: OpenRepository | undefined;
+  const planned = await planRequest(ctx, options, async (cwd) => {
+    repository = await openRepository(cwd, { upstream: true });
+    return repository.root;
+  });
+  if (!repository) throw new Error('the repository was not opened');
+  const gitlab = await gitlabPlanning(ctx, planned.dir, options, repository.known);
+  // Both plans below (a merge request's, then maybe a branch's) ask these git facts once.
+  const request: PlanProjectOptions = { ...planned, git: repository.git, gitlab };
   const withNotes = (plan: PipelinePlan): PipelinePlan => ({
     ...plan,
     warnings: [...plan.warnings, ...gitlab.notes()],
@@ -119,17 +130,18 @@ export async function lintCommand(
   const fromStdin = file === '-';
   const absolute = file && !fromStdin ? path.resolve(ctx.cwd, file) : undefined;
   const dir = absolute ? path.dirname(absolute) : ctx.cwd;
-  const root = await findRepositoryRoot(dir);
+  const { root, git, known } = await openRepository(dir, { upstream: false });
   const relative = absolute ? path.relative(root, absolute) : '.gitlab-ci.yml';
   const projects: Record<string, { dir: string }> = {};
   for (const mapping of options.projectDir ?? []) {
     const match = /^([^=]+\/[^=]+)=(.+)$/.exec(mapping);
     if (match) projects[match[1]!] = { dir: path.resolve(ctx.cwd, match[2]!) };
   }
-  const gitlab = await gitlabPlanning(ctx, root, options);
+  const gitlab = await gitlabPlanning(ctx, root, options, known);
   try {
     const linted = await lintProject({
       dir: root,
+      git,
       file: relative,
       ...(fromStdin ? { text: readFileSync(0, 'utf8') } : {}),
       inputs: await readInputs(ctx, undefined, options.input),
@@ -160,6 +172,28 @@ export async function lintCommand(
     process.exitCode = 1;
     throw new LintFailed();
   }
+}
+
+interface OpenRepository {
+  readonly root: string;
+  readonly git: GitFacts;
+  readonly known: KnownOrigin;
+}
+
+/**
+ * The repository containing `cwd`, with what every plan asks git first (branch, default branch,
+ * HEAD's commit, remotes and, for `upstream`, `@{upstream}`) and `origin`'s URL for the GitLab
+ * instance answered by one child process, instead of one for the root, one for the origin and
+ * more inside planning.
+ */
+async function openRepository(cwd: string, options: { upstream: boolean }): Promise<OpenRepository> {
+  const opened = await openGitRepository(cwd, { upstream: options.upstream, also: [ORIGIN_URL_QUESTION] });
+  const origin = opened.also[0];
+  return {
+    root: opened.root,
+    git: opened.git,
+    known: { originUrl: origin?.code === 0 ? origin.stdout.trim() || undefined : undefined },
+  };
 }
 
 /** Lint found problems: already printed; `bin.ts` exits 1 without printing anything more. */

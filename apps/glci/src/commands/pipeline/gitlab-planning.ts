@@ -20,13 +20,22 @@ export interface GitlabCliOptions {
   readonly offline?: boolean;
 }
 
+/** `origin`'s URL as `readOriginUrl` asks git for it, for a caller that asks in a batch of its own. */
+export const ORIGIN_URL_QUESTION: readonly string[] = ['config', '--get', 'remote.origin.url'];
+
+/** What the caller already knows of the repository: `origin`'s URL (`ORIGIN_URL_QUESTION`). */
+export interface KnownOrigin {
+  readonly originUrl: string | undefined;
+}
+
 /** The user's instance as the configuration, the environment and the project's `origin` name it. */
 export async function resolveInstance(
   ctx: CliContext,
   root: string,
+  known?: KnownOrigin,
 ): Promise<{ instance: GitlabInstance; originUrl: string | undefined }> {
   const loaded = ctx.config();
-  const originUrl = await readOriginUrl(root);
+  const originUrl = known ? known.originUrl : await readOriginUrl(root);
   const instance = resolveGitlabInstance({
     config: loaded.config.gitlab,
     env: ctx.env,
@@ -64,8 +73,9 @@ export async function gitlabPlanning(
   ctx: CliContext,
   root: string,
   options: GitlabCliOptions,
+  known?: KnownOrigin,
 ): Promise<GitlabPlanning & { notes(): readonly string[] }> {
-  const resolved = await resolveInstance(ctx, root);
+  const resolved = await resolveInstance(ctx, root, known);
   const { instance } = resolved;
   const session = await gitlabSession(ctx, root, options, resolved);
   let connection: Promise<GitlabConnection> | undefined;

@@ -32,11 +32,19 @@ export interface PlanCliOptions extends GitlabCliOptions {
   readonly dirty: boolean;
 }
 
-/** Turns the command line and the glci config (preset, [skip], [manual], [jobs], [projects]) into a plan request. */
-export async function planRequest(ctx: CliContext, options: PlanCliOptions): Promise<PlanProjectOptions> {
+/**
+ * Turns the command line and the glci config (preset, [skip], [manual], [jobs], [projects]) into a
+ * plan request. `repositoryRoot` finds the repository's top level from the working directory (a
+ * caller that asks git more at the same time passes its own).
+ */
+export async function planRequest(
+  ctx: CliContext,
+  options: PlanCliOptions,
+  repositoryRoot: (cwd: string) => Promise<string> = findRepositoryRoot,
+): Promise<PlanProjectOptions> {
   const { config } = ctx.config();
   const preset = resolvePreset(config, options.preset);
-  const root = await findRepositoryRoot(ctx.cwd);
+  const root = await repositoryRoot(ctx.cwd);
   let contextText = options.context ?? preset.context ?? 'merge_request';
   let mrSource = options.mrSource ?? preset.mrSource;
   let mrTarget = options.mrTarget ?? preset.mrTarget;
