@@ -100,6 +100,33 @@ describe('dockerodeOptions', () => {
     (options.agent as SshDialAgent).destroy();
   });
 
+  it('lets an idle ssh connection not hold the process open, as http.Agent unrefs a kept socket', async () => {
+    // A stand-in for an ssh process that stays connected (the real one is run against the
+    // remote-host fixtures in remote-engine.docker.test.ts and apps/glci's run-remote test).
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'glci-fake-ssh-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const command = path.join(dir, 'ssh');
+    writeFileSync(command, '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+    const agent = new SshDialAgent({
+      endpoint: 'ssh://build',
+      destination: { host: 'build' },
+      logger: createSilentLogger(),
+      sshCommand: command,
+      controlDir: null,
+    });
+    onTestFinished(() => agent.destroy());
+    const holding = () =>
+      process.getActiveResourcesInfo().filter((kind) => kind === 'ProcessWrap' || kind === 'PipeWrap').length;
+    const before = holding();
+    const stream = agent.createConnection() as unknown as { ref(): void; unref(): void; destroy(): void };
+    onTestFinished(() => stream.destroy());
+    expect(holding()).toBeGreaterThan(before);
+    stream.unref();
+    expect(holding()).toBe(before);
+    stream.ref();
+    expect(holding()).toBeGreaterThan(before);
+  });
+
   it('refuses endpoints it cannot speak', () => {
     expect(() => dockerodeOptions({ host: 'npipe:////./pipe/docker_engine', source: 'config' })).toThrow(
       /unsupported Docker endpoint/,

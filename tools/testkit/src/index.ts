@@ -15,9 +15,9 @@ export { GLCI_FROM_SOURCE, type RunningGlciRegistry, startGlciRegistry } from '.
 export { boundedContainersConf, type RunningPodman, requirePodman, startPodman } from './podman.js';
 export { freePort, type ManagedProcess, run, spawnManaged, waitFor } from './processes.js';
 export {
+  REMOTE_HOST_IMAGE,
   REMOTE_HOST_LABEL,
   type RemoteDockerHost,
-  SSH_DIND_IMAGE,
   type SshDockerHost,
   startSshAgent,
   startSshDockerHost,

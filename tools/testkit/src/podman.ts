@@ -1,16 +1,16 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { BOUNDED_RUNC, capabilitiesWithheld } from './capabilities.js';
 import { type ManagedProcess, spawnManaged, waitFor } from './processes.js';
 
 const execFileAsync = promisify(execFile);
 
 /** Where scripts/services.sh installs its runc wrapper on machines that withhold capabilities. */
-const BOUNDED_RUNC = '/usr/local/libexec/glci/runc-bounded';
 
 /**
  * A Podman API service (`podman system service`, Debian's podman 4.3) on a socket of its own,
@@ -107,13 +107,6 @@ function ping(socket: string): Promise<boolean> {
     req.on('error', () => resolve(false));
     req.end();
   });
-}
-
-/** Whether this machine's bounding set lacks a capability Docker grants privileged containers (as scripts/services.sh checks). */
-function capabilitiesWithheld(): boolean {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const mask = BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
-  return (mask & 0x1ffffffffffn) !== 0x1ffffffffffn;
 }
 
 /** containers.conf for such machines: rlimits no higher than the service's own, and the runc wrapper. */

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { BOUNDED_RUNC, capabilitiesWithheld } from './capabilities.js';
 import { requireDocker } from './docker.js';
-import { RUNNER_IMAGES } from './gitlab-runner.js';
 import { run, spawnManaged, waitFor } from './processes.js';
 import {
   createCertificateAuthority,
@@ -16,8 +17,8 @@ import {
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 
-/** The image of the ssh remote host (scripts/build-remote-host-images.sh). */
-export const SSH_DIND_IMAGE = 'glci-test/ssh-dind:20.10-local';
+/** The image of both remote hosts (scripts/build-remote-host-images.sh). */
+export const REMOTE_HOST_IMAGE = 'glci-test/remote-host:20.10-local';
 
 /** The label every remote-host fixture container carries (and nothing of glci's: prunes leave them alone). */
 export const REMOTE_HOST_LABEL = 'dev.glci.test-fixture';
@@ -37,6 +38,12 @@ export interface RemoteDockerHost extends AsyncDisposable {
   readonly container: { readonly name: string; readonly id: string };
   /** Scratch directory of this fixture (certificates, keys, known_hosts). */
   readonly dir: string;
+  /**
+   * The environment under which the `docker` CLI (and glci) talks to this host as a user set up
+   * for it would: DOCKER_HOST plus the TLS variables, or, for ssh, a PATH whose `ssh` uses this
+   * fixture's key and known_hosts (see {@link SshDockerHost.sshConfig}).
+   */
+  readonly clientEnv: Readonly<Record<string, string>>;
   remove(): Promise<void>;
 }
 
@@ -56,6 +63,15 @@ export interface SshDockerHost extends RemoteDockerHost {
   readonly knownHosts: string;
   /** `ssh` arguments that use exactly `identity` and `knownHosts` and ignore the machine's ~/.ssh/config. */
   readonly sshArgs: readonly string[];
+  /**
+   * An ssh_config naming `identity` and `knownHosts` for this host, as a user's ~/.ssh/config
+   * would, and a directory (`sshBin`) holding an `ssh` that is the real OpenSSH client run with
+   * `-F sshConfig`. OpenSSH reads ~/.ssh from the passwd entry, never from $HOME, so a test's
+   * HOME cannot carry it, and writing the machine user's ~/.ssh is not for tests: processes that
+   * run `ssh` themselves (glci's daemon, the docker CLI) get `sshBin` first on PATH instead.
+   */
+  readonly sshConfig: string;
+  readonly sshBin: string;
 }
 
 /**
@@ -65,6 +81,7 @@ export interface SshDockerHost extends RemoteDockerHost {
  */
 export async function startTlsDockerHost(): Promise<TlsDockerHost> {
   const docker = await requireDocker();
+  await buildRemoteHostImage();
   const id = randomBytes(4).toString('hex');
   const dir = await mkdtemp(path.join(os.tmpdir(), `glci-remote-tls-${id}-`));
   const authority = await createCertificateAuthority(path.join(dir, 'authority'), `glci remote ${id} CA`);
@@ -77,7 +94,9 @@ export async function startTlsDockerHost(): Promise<TlsDockerHost> {
   const name = `glci-fixture-${id}-tls`;
   const container = await startHostContainer(docker, {
     name,
-    image: RUNNER_IMAGES.dind,
+    image: REMOTE_HOST_IMAGE,
+    // The DinD image's own entrypoint: dockerd with TLS on 2376, no sshd.
+    entrypoint: [DIND_ENTRYPOINT],
     port: 2376,
     binds: [`${certs}:/certs`],
     env: ['DOCKER_TLS_CERTDIR=/certs'],
@@ -95,7 +114,8 @@ export async function startTlsDockerHost(): Promise<TlsDockerHost> {
   await waitUntilServing(docker, container, `${name}'s dockerd at ${host}`, () =>
     remote.ping().then(() => true),
   );
-  return fixture({ kind: 'tls', host, container, dir, authority, client }, docker);
+  const clientEnv = { DOCKER_HOST: host, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: client.dir };
+  return fixture({ kind: 'tls', host, container, dir, authority, client, clientEnv }, docker);
 }
 
 /**
@@ -104,7 +124,7 @@ export async function startTlsDockerHost(): Promise<TlsDockerHost> {
  */
 export async function startSshDockerHost(): Promise<SshDockerHost> {
   const docker = await requireDocker();
-  await run('bash', [path.join(repoRoot, 'scripts/build-remote-host-images.sh')], { timeoutMs: 600_000 });
+  await buildRemoteHostImage();
   const id = randomBytes(4).toString('hex');
   const dir = await mkdtemp(path.join(os.tmpdir(), `glci-remote-ssh-${id}-`));
   const sshDir = path.join(dir, 'ssh');
@@ -126,7 +146,7 @@ export async function startSshDockerHost(): Promise<SshDockerHost> {
   const name = `glci-fixture-${id}-ssh`;
   const container = await startHostContainer(docker, {
     name,
-    image: SSH_DIND_IMAGE,
+    image: REMOTE_HOST_IMAGE,
     port: 22,
     binds: [`${sshDir}:/ssh:ro`],
     env: [],
@@ -148,6 +168,26 @@ export async function startSshDockerHost(): Promise<SshDockerHost> {
     identity,
   ];
   const host = `ssh://root@127.0.0.1:${container.port}`;
+  const sshConfig = path.join(dir, 'ssh_config');
+  await writeFile(
+    sshConfig,
+    [
+      `Host 127.0.0.1`,
+      `  IdentityFile ${identity}`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${knownHosts}`,
+      '  GlobalKnownHostsFile /dev/null',
+      '',
+    ].join('\n'),
+  );
+  const sshBin = path.join(dir, 'bin');
+  await mkdir(sshBin);
+  await writeFile(
+    path.join(sshBin, 'ssh'),
+    `#!/bin/sh\nexec ${shellQuote(await realSsh())} -F ${shellQuote(sshConfig)} "$@"\n`,
+    { mode: 0o755 },
+  );
+  const clientEnv = { DOCKER_HOST: host, PATH: `${sshBin}${path.delimiter}${process.env.PATH ?? ''}` };
   await waitUntilServing(docker, container, `${name}'s sshd and dockerd at ${host}`, async () => {
     await run(
       'ssh',
@@ -165,7 +205,10 @@ export async function startSshDockerHost(): Promise<SshDockerHost> {
     );
     return true;
   });
-  return fixture({ kind: 'ssh', host, container, dir, identity, knownHosts, sshArgs }, docker);
+  return fixture(
+    { kind: 'ssh', host, container, dir, identity, knownHosts, sshArgs, sshConfig, sshBin, clientEnv },
+    docker,
+  );
 }
 
 /** An ssh-agent on a socket of its own holding `keys`, for the agent path of ssh:// (SSH_AUTH_SOCK). */
@@ -205,6 +248,42 @@ function sshAdd(args: readonly string[], socket: string): Promise<string> {
   );
 }
 
+/** The DinD base image's entrypoint (scripts/images/dind-entrypoint.sh). */
+const DIND_ENTRYPOINT = '/usr/local/bin/dockerd-entrypoint.sh';
+
+let imageBuilt: Promise<unknown> | undefined;
+
+/** Once per process (both fixtures need it; they start side by side). */
+function buildRemoteHostImage(): Promise<unknown> {
+  imageBuilt ??= run('bash', [path.join(repoRoot, 'scripts/build-remote-host-images.sh')], {
+    timeoutMs: 600_000,
+  }).catch((error: unknown) => {
+    imageBuilt = undefined;
+    throw error;
+  });
+  return imageBuilt;
+}
+
+/** The OpenSSH client on PATH (the wrapper names it by path so that it does not run itself). */
+async function realSsh(): Promise<string> {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, 'ssh');
+    if (
+      dir &&
+      (await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return candidate;
+  }
+  throw new Error('the OpenSSH client (ssh) is not on PATH: install openssh-client');
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
+
 interface HostContainer {
   readonly name: string;
   readonly id: string;
@@ -214,14 +293,28 @@ interface HostContainer {
 /** Creates and starts the privileged host container with `port` published on a free loopback port. */
 async function startHostContainer(
   docker: Docker,
-  spec: { name: string; image: string; port: number; binds: string[]; env: string[]; dir: string },
+  spec: {
+    name: string;
+    image: string;
+    entrypoint?: string[];
+    port: number;
+    binds: string[];
+    env: string[];
+    dir: string;
+  },
 ): Promise<HostContainer> {
   const portKey = `${spec.port}/tcp`;
   let created: Docker.Container | undefined;
+  // Arguments to the host's dockerd (both entrypoints pass theirs on).
+  const dockerdArgs = capabilitiesWithheld()
+    ? ['--add-runtime', `runc-bounded=${BOUNDED_RUNC}`, '--default-runtime', 'runc-bounded']
+    : [];
   try {
     created = await docker.createContainer({
       name: spec.name,
       Image: spec.image,
+      ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+      Cmd: dockerdArgs,
       Env: spec.env,
       Labels: { [REMOTE_HOST_LABEL]: 'remote-docker-host' },
       ExposedPorts: { [portKey]: {} },

@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
@@ -235,11 +236,27 @@ class SshDialStream extends Duplex {
   setKeepAlive(): this {
     return this;
   }
+  /**
+   * http.Agent unrefs a connection it keeps for reuse and refs it again when a request takes it,
+   * as for a TCP socket: an idle `ssh` process must not keep the process alive, or a CLI command
+   * on an ssh:// engine never exits and a stopped daemon lingers (both seen before this).
+   */
   ref(): this {
+    this.#child.ref();
+    for (const pipe of this.#pipes()) pipe.ref?.();
     return this;
   }
   unref(): this {
+    this.#child.unref();
+    for (const pipe of this.#pipes()) pipe.unref?.();
     return this;
+  }
+
+  /** The child's stdio: net.Sockets over pipes, whose handles hold the event loop too. */
+  #pipes(): Partial<Pick<Socket, 'ref' | 'unref'>>[] {
+    return [this.#child.stdin, this.#child.stdout, this.#child.stderr] as Partial<
+      Pick<Socket, 'ref' | 'unref'>
+    >[];
   }
 }
 

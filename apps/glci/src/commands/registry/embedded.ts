@@ -4,6 +4,7 @@ import type { Confirm } from '../system/confirm.js';
 import { openOrchestrator } from '../system/docker-session.js';
 import { humanSize } from '../system/format.js';
 import { pullProgressPrinter } from '../system/pull-progress.js';
+import { copyToLocalEngine, LOCAL_ENGINE } from './to-local.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -66,15 +67,18 @@ export function parseEmbeddedImage(image: string, registryNames: readonly string
 }
 
 /**
- * `glci registry pull IMAGE [PREFIX]`: pulls an image of the embedded registry into the host's
- * Docker (through the published port on 127.0.0.1, so no TLS or insecure-registry setting is
- * needed), with progress; PREFIX also tags it `PREFIX/<path>:<tag>` (`app:1 local` → `local/app:1`).
+ * `glci registry pull IMAGE [PREFIX]`: pulls an image of the embedded registry into the Docker
+ * engine glci uses (through the mock's port published on that engine's host's 127.0.0.1, so no
+ * TLS or insecure-registry setting is needed), with progress; PREFIX also tags it
+ * `PREFIX/<path>:<tag>` (`app:1 local` → `local/app:1`). With `--to-local`, when that engine is
+ * another than this machine's (a remote host, Podman), the image is then copied into this
+ * machine's Docker and tagged there.
  */
 export async function registryPullCommand(
   ctx: CliContext,
   image: string,
   prefix: string | undefined,
-  options: { json?: boolean },
+  options: { json?: boolean; toLocal?: boolean },
 ): Promise<void> {
   if (
     prefix !== undefined &&
@@ -102,17 +106,36 @@ export async function registryPullCommand(
   const progress = pullProgressPrinter(process.stderr);
   await orchestrator.pull(source, { policy: 'always', onProgress: progress.onProgress });
   progress.finish();
+  const pulledInto = orchestrator.connection.endpoint.host;
+  const local =
+    options.toLocal && pulledInto !== LOCAL_ENGINE
+      ? await copyToLocalEngine({
+          from: orchestrator.connection,
+          image: source,
+          logger: ctx.logger(),
+          progress: process.stderr,
+        })
+      : undefined;
+  const engine = local ? LOCAL_ENGINE : pulledInto;
   let tagged: string | undefined;
-  if (prefix !== undefined) {
-    const tag = reference.startsWith(':') ? reference.slice(1) : 'latest';
-    tagged = `${prefix}/${repository}:${tag}`;
-    await orchestrator.docker.getImage(source).tag({ repo: `${prefix}/${repository}`, tag });
+  try {
+    if (prefix !== undefined) {
+      const tag = reference.startsWith(':') ? reference.slice(1) : 'latest';
+      tagged = `${prefix}/${repository}:${tag}`;
+      await (local?.docker ?? orchestrator.docker)
+        .getImage(source)
+        .tag({ repo: `${prefix}/${repository}`, tag });
+    }
+  } finally {
+    local?.close();
   }
   if (options.json) {
-    ctx.out.write(`${JSON.stringify({ image: source, ...(tagged ? { tagged } : {}) })}\n`);
+    ctx.out.write(`${JSON.stringify({ image: source, engine, ...(tagged ? { tagged } : {}) })}\n`);
     return;
   }
-  ctx.out.write(`Pulled ${source}\n${tagged ? `Tagged ${tagged}\n` : ''}`);
+  ctx.out.write(
+    `Pulled ${source}${local ? ` on ${pulledInto} and copied it to ${engine}` : engine === LOCAL_ENGINE ? '' : ` on ${engine}`}\n${tagged ? `Tagged ${tagged}\n` : ''}`,
+  );
 }
 
 interface ProjectCleanReport {

@@ -103,10 +103,14 @@ function registerEmbeddedCommands(registry: Command, context: () => CliContext, 
   registry
     .command('pull')
     .description(
-      "pull an image of glci's embedded registry into the host's Docker (e.g. one a pipeline pushed to $CI_REGISTRY_IMAGE)",
+      "pull an image of glci's embedded registry into the Docker engine glci uses (e.g. one a pipeline pushed to $CI_REGISTRY_IMAGE)",
     )
     .argument('<image>', 'path[:tag|@digest] in the embedded registry (a $CI_REGISTRY/ prefix is accepted)')
     .argument('[prefix]', 'also tag it PREFIX/<path>:<tag> (app:1 local → local/app:1)')
+    .option(
+      '--to-local',
+      "when glci's engine is a remote host or Podman, also copy the image into this machine's Docker (and tag it there)",
+    )
     .option('--json', 'machine-readable result')
     .action(async (image: string, prefix: string | undefined, options, command: Command) => {
       await withUsageErrors(command, async () =>
