@@ -8,7 +8,7 @@ import { ConfigError } from './errors.js';
 import type { GlciConfig } from './schema.js';
 
 function dockerConfig(docker: Partial<GlciConfig['docker']> = {}): Pick<GlciConfig, 'docker'> {
-  return { docker: { container_socket: 'auto', privileged: true, ...docker } };
+  return { docker: { container_socket: 'auto', privileged: true, reconnect_timeout: 300_000, ...docker } };
 }
 
 /** Writes a Docker CLI config directory the way `docker context create` and `docker context use` do. */

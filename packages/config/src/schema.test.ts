@@ -7,7 +7,11 @@ const defaults = configSchema.parse({});
 
 describe('configSchema defaults', () => {
   it('leaves docker.host unset, so DOCKER_HOST, the Docker context or the default socket apply', () => {
-    expect(defaults.docker).toEqual({ container_socket: 'auto', privileged: true });
+    expect(defaults.docker).toEqual({
+      container_socket: 'auto',
+      privileged: true,
+      reconnect_timeout: 300_000,
+    });
     expect('host' in defaults.docker).toBe(false);
   });
 

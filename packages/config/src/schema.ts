@@ -67,6 +67,11 @@ export const dockerSchema = z
     /** The socket path mounted into runner containers; "auto" derives it from the endpoint. */
     container_socket: z.string().min(1).default('auto'),
     privileged: z.boolean().default(true),
+    /**
+     * How long a pipeline waits for its Docker engine when the connection to it is lost (a remote
+     * host down, a network cut): taken over when the engine is back, failed with the reason after.
+     */
+    reconnect_timeout: duration('5m'),
   })
   .superRefine((docker, ctx) => {
     const tlsKeys = DOCKER_TLS_KEYS.filter((key) => docker[key] !== undefined);

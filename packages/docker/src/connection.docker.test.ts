@@ -28,7 +28,7 @@ describe.each(TRANSPORTS)('connecting over $transport', ({ host }) => {
     const home = mkdtempSync(path.join(os.tmpdir(), 'glci-home-'));
     onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     const endpoint = resolveDockerHost(
-      { docker: { container_socket: 'auto', privileged: true } },
+      { docker: { container_socket: 'auto', privileged: true, reconnect_timeout: 300_000 } },
       { DOCKER_HOST: host },
       home,
     );
@@ -54,7 +54,11 @@ describe('endpoint resolution', () => {
         Endpoints: { docker: { Host: 'tcp://127.0.0.1:2375', SkipTLSVerify: false } },
       }),
     );
-    const endpoint = resolveDockerHost({ docker: { container_socket: 'auto', privileged: true } }, {}, home);
+    const endpoint = resolveDockerHost(
+      { docker: { container_socket: 'auto', privileged: true, reconnect_timeout: 300_000 } },
+      {},
+      home,
+    );
     expect(endpoint).toMatchObject({ host: 'tcp://127.0.0.1:2375', source: 'context', context });
     // The context has no TLS material (contexts/tls/...), so it is plain HTTP, as for the Docker CLI.
     const connection = await connectDocker(endpoint, { logger, env: { DOCKER_CONFIG: dockerConfig } });

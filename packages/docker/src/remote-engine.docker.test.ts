@@ -71,7 +71,10 @@ const FIXTURES: Fixture[] = [
     connect: async (remote) => {
       const tls = remote as TlsDockerHost;
       const env = { DOCKER_HOST: tls.host, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: tls.client.dir };
-      const endpoint = resolveDockerHost({ docker: { container_socket: 'auto', privileged: true } }, env);
+      const endpoint = resolveDockerHost(
+        { docker: { container_socket: 'auto', privileged: true, reconnect_timeout: 300_000 } },
+        env,
+      );
       expect(endpoint).toMatchObject({ source: 'DOCKER_HOST', tls: { verify: true, ca: tls.client.ca } });
       return connectDocker(endpoint, { logger });
     },
@@ -83,7 +86,7 @@ const FIXTURES: Fixture[] = [
     connect: async (remote) => {
       const ssh = remote as SshDockerHost;
       const endpoint = resolveDockerHost({
-        docker: { host: ssh.host, container_socket: 'auto', privileged: true },
+        docker: { host: ssh.host, container_socket: 'auto', privileged: true, reconnect_timeout: 300_000 },
       });
       expect(endpoint).toEqual({ host: ssh.host, source: 'config' });
       return connectDocker(endpoint, { logger, sshArgs: ssh.sshArgs });

@@ -65,6 +65,15 @@ export type ExecutionEvent =
       readonly progress: PullProgressEvent;
     }
   | {
+      /**
+       * What the daemon tells the pipeline's followers besides its jobs: its Docker engine lost,
+       * back and the pipeline taken over, or gone for good.
+       */
+      readonly type: 'notice';
+      readonly pipelineId: number;
+      readonly message: string;
+    }
+  | {
       readonly type: 'pipeline-finished';
       readonly pipelineId: number;
       readonly status: PipelineStatus;

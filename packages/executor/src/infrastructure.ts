@@ -61,6 +61,12 @@ export interface ReadyInfrastructure {
   /** Jobs' output live from Docker. */
   readonly live: LiveOutput;
   readonly pushThrough: PushThroughControl;
+  /**
+   * Ends this infrastructure's connections to the engine (the mock's event stream, its tunnel, the
+   * kept-alive API sockets) without touching a container: its engine was lost, and a new one is
+   * made when the engine is back.
+   */
+  close(): void;
 }
 
 /**
@@ -285,12 +291,13 @@ export class Infrastructure {
       suffix: topology.instance,
       stateDir: this.#options.glciHome,
     });
+    const events = new MockEventHub({ client, logger });
     return {
       network,
       orchestrator,
       topology,
       client,
-      events: new MockEventHub({ client, logger }),
+      events,
       fleet,
       projectRunners,
       dind: new DindWiring({ topology, fleet, logger, fillImage: config.mock.image, extraHosts }),
@@ -311,6 +318,11 @@ export class Infrastructure {
         runnerIds: () => [...fleet.runnerIds(), ...projectRunners.runnerIds()],
       }),
       pushThrough,
+      close: () => {
+        events.close();
+        agent?.destroy();
+        orchestrator.connection.close();
+      },
     };
   }
 }

@@ -12,6 +12,17 @@ import { selectedJobs } from './selected-jobs.js';
 import { StuckJobs } from './stuck-jobs.js';
 import { runTrigger } from './trigger-job.js';
 
+/**
+ * What `run()` rejects with once the execution was detached (`detach()`): the pipeline did not
+ * end, its daemon stopped following it (its Docker engine was lost) and takes it over later.
+ */
+export class ExecutionDetached extends Error {
+  constructor(readonly pipelineId: number) {
+    super(`pipeline ${pipelineId} was detached from its Docker engine`);
+    this.name = 'ExecutionDetached';
+  }
+}
+
 interface ActiveJob {
   readonly planned: PlannedJob;
   jobId?: number;
@@ -45,6 +56,7 @@ export class PipelineExecution {
   readonly #stuck = new StuckJobs();
   /** Why each given-up stuck job failed (its pending message), for its final event. */
   readonly #stuckReasons = new Map<string, string>();
+  #detached = false;
 
   constructor(options: ExecutionOptions) {
     this.#options = options;
@@ -104,6 +116,7 @@ export class PipelineExecution {
       if (this.#stuck.size > 0 && this.#stuck.size === this.#active.size) this.#stuck.releaseAll();
       if (this.#scheduler.status() !== 'running' && this.#active.size === 0) break;
       await this.#sleep();
+      if (this.#detached) throw new ExecutionDetached(pipelineId);
     }
     await Promise.allSettled([...this.#children]);
     const status = this.#scheduler.status();
@@ -130,6 +143,18 @@ export class PipelineExecution {
           );
       }
     }
+    this.#wakeUp();
+  }
+
+  /**
+   * Stops following the pipeline without ending it, as if its daemon had died: no more events,
+   * no more saved state, nothing removed (a DinD job's network stays), and `run()` rejects with
+   * `ExecutionDetached`. For a lost Docker engine: the daemon takes the pipeline over from its
+   * saved state once the engine is back, as a restarted daemon does.
+   */
+  detach(): void {
+    this.#detached = true;
+    for (const child of this.#childExecutions) child.detach();
     this.#wakeUp();
   }
 
@@ -201,10 +226,13 @@ export class PipelineExecution {
     } finally {
       stopLive?.();
       releaseSlot();
-      await prepared
-        .release()
-        .catch((error: unknown) =>
-          this.#logger.warn("could not remove a DinD job's network", { job: job.name, error: String(error) }),
+      // Detached: the job may still run on the engine, and whoever takes it over releases it.
+      if (!this.#detached)
+        await prepared.release().catch((error: unknown) =>
+          this.#logger.warn("could not remove a DinD job's network", {
+            job: job.name,
+            error: String(error),
+          }),
         );
     }
   }
@@ -275,7 +303,7 @@ export class PipelineExecution {
         return await this.#follow(job, jobId, offset);
       } finally {
         releaseSlot();
-        if (dindKey)
+        if (dindKey && !this.#detached)
           await this.#options.dind.release(String(this.#options.pipelineId), dindKey).catch(() => undefined);
       }
     };
@@ -297,6 +325,7 @@ export class PipelineExecution {
   }
 
   #saveState(): void {
+    if (this.#detached) return;
     this.#options.hooks.saveState?.({
       pipelineId: this.#options.pipelineId,
       jobs: this.#scheduler.jobs(),
@@ -323,7 +352,7 @@ export class PipelineExecution {
 
   async #keepArtifacts(job: PlannedJob, jobId: number): Promise<void> {
     const store = this.#options.hooks.storeArtifacts;
-    if (!store) return;
+    if (!store || this.#detached) return;
     try {
       const artifacts = await this.#options.client.artifacts(jobId);
       if (artifacts.length > 0)
@@ -373,6 +402,7 @@ export class PipelineExecution {
   }
 
   #emit(event: ExecutionEvent): void {
+    if (this.#detached) return;
     try {
       this.#options.hooks.emit(event);
     } catch (error) {

@@ -31,6 +31,7 @@ export {
   startS3,
   VERSITYGW_BINARY,
 } from './s3.js';
+export { startTcpLink, type TcpLink } from './tcp-link.js';
 export { OCI_MANIFEST, pushTinyImage, sha256Digest, type TinyImage } from './tiny-image.js';
 export {
   createCertificateAuthority,

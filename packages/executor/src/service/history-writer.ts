@@ -67,6 +67,7 @@ export class HistoryWriter {
         break;
       case 'pull':
       case 'live':
+      case 'notice':
         // Not the record: the runner's log (the `trace` events) is.
         break;
     }

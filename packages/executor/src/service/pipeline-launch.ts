@@ -1,8 +1,8 @@
 import type { Logger } from '@glci/config';
 import type { ProjectHistory } from '@glci/daemon';
-import { redactCiCdValues } from '@glci/pipeline';
+import { type PipelinePlan, redactCiCdValues } from '@glci/pipeline';
 import type { ReadyInfrastructure } from '../infrastructure.js';
-import { PipelineExecution } from '../pipeline-execution.js';
+import { ExecutionDetached, PipelineExecution } from '../pipeline-execution.js';
 import type { PipelineStatus } from '../scheduler.js';
 import { EventLog } from './event-log.js';
 import { ExecutionStateFile, executionFile, type SavedExecution } from './execution-file.js';
@@ -12,7 +12,7 @@ import { toWire, type WireEvent } from './run-request.js';
 import { sendRepository } from './send-repository.js';
 
 /** How long a finished pipeline's events stay available to late followers. */
-const FINISHED_KEPT_MS = 10 * 60_000;
+export const FINISHED_KEPT_MS = 10 * 60_000;
 
 /** A pipeline the daemon runs, or ran a short while ago (its events still there for late followers). */
 export interface ActivePipeline {
@@ -20,7 +20,15 @@ export interface ActivePipeline {
   readonly projectDir: string;
   readonly execution: PipelineExecution;
   readonly events: EventLog<WireEvent>;
-  readonly done: Promise<PipelineStatus>;
+  readonly done: Promise<PipelineStatus | 'detached'>;
+  readonly infrastructure: ReadyInfrastructure;
+  readonly history: ProjectHistory;
+  /** The plan with its CI/CD values and the GitLab session: a take-over in this daemon keeps them. */
+  readonly plan: PipelinePlan;
+  readonly planning: Planning | undefined;
+  readonly liveSecrets: readonly string[];
+  /** Stops following it without ending it (its engine was lost); resolves once its state is saved. */
+  detach(): Promise<void>;
 }
 
 export interface LaunchContext {
@@ -29,8 +37,10 @@ export interface LaunchContext {
   readonly logger: Logger;
   /** Once the pipeline ended and its history is written (the service prunes the project's history). */
   readonly ended: (history: ProjectHistory, pipelineId: number) => Promise<void>;
-  /** A while after the end: the pipeline leaves the active ones. */
-  readonly forget: (pipelineId: number) => void;
+  /** A while after the end: the pipeline leaves the active ones (unless taken over since). */
+  readonly forget: (pipeline: ActivePipeline) => void;
+  /** Its events closed: it runs no more (the service stops watching an engine nothing runs on). */
+  readonly closed?: (pipeline: ActivePipeline) => void;
 }
 
 /**
@@ -44,13 +54,14 @@ export function launchPipeline(
   planning?: Planning,
   /** Secrets to mask in jobs' live output that are not in their specs (never saved). */
   liveSecrets: readonly string[] = [],
+  /** The events its followers read already (a pipeline taken over in this daemon). */
+  events: EventLog<WireEvent> = new EventLog<WireEvent>({
+    sizeOf: (event) =>
+      event.type === 'trace' ? event.data.length : event.type === 'live' ? event.text.length : 0,
+  }),
 ): ActivePipeline {
   const { infrastructure, history, logger } = context;
   const { plan, sha, pipelineId } = saved;
-  const events = new EventLog<WireEvent>({
-    sizeOf: (event) =>
-      event.type === 'trace' ? event.data.length : event.type === 'live' ? event.text.length : 0,
-  });
   const writer = new HistoryWriter({ history, client: infrastructure.client, logger });
   const stateFiles = new Map<number, ExecutionStateFile>();
   const stateFile = (id: number, base: SavedExecution) => {
@@ -120,9 +131,12 @@ export function launchPipeline(
   });
   const pushThrough = saved.pushThrough === true;
   const launchedAt = Date.now();
+  let detached = false;
   const done = (pushThrough ? infrastructure.pushThrough.acquire(infrastructure.client) : Promise.resolve())
     .then(() => execution.run())
     .catch((error: unknown) => {
+      // Detached from a lost engine: not ended; whoever takes it over ends it.
+      if (detached || error instanceof ExecutionDetached) return 'detached' as const;
       logger.error('pipeline failed to run', { pipelineId, error: String(error) });
       // Its followers learn why, instead of seeing the event stream end without a result.
       const finished = {
@@ -137,6 +151,7 @@ export function launchPipeline(
       return 'failed' as const;
     })
     .finally(async () => {
+      if (detached) return;
       if (pushThrough) {
         await infrastructure.pushThrough.release(infrastructure.client).catch((error: unknown) => {
           logger.warn('could not switch the push-through mirror back', { error: String(error) });
@@ -146,8 +161,27 @@ export function launchPipeline(
       await Promise.allSettled([...stateFiles.values()].map((file) => file.finish()));
       await context.ended(history, pipelineId);
       events.close();
+      context.closed?.(active);
       // A `glci run` that reconnects just after the end still gets the events for a while.
-      setTimeout(() => context.forget(pipelineId), FINISHED_KEPT_MS).unref();
+      setTimeout(() => context.forget(active), FINISHED_KEPT_MS).unref();
     });
-  return { id: pipelineId, projectDir: plan.context.projectDir, execution, events, done };
+  const active: ActivePipeline = {
+    id: pipelineId,
+    projectDir: plan.context.projectDir,
+    execution,
+    events,
+    done,
+    infrastructure,
+    history,
+    plan,
+    planning,
+    liveSecrets,
+    detach: async () => {
+      detached = true;
+      execution.detach();
+      await writer.flushed();
+      await Promise.allSettled([...stateFiles.values()].map((file) => file.finish()));
+    },
+  };
+  return active;
 }

@@ -2,7 +2,9 @@ import type { Logger } from '@glci/config';
 import { type HistoryStore, isActivePipeline, type PipelineRecord, type ProjectHistory } from '@glci/daemon';
 import { dropRedactedCiCd } from '@glci/pipeline';
 import type { Infrastructure, ReadyInfrastructure } from '../infrastructure.js';
+import type { EventLog } from './event-log.js';
 import { readExecution, type SavedExecution } from './execution-file.js';
+import { toWire, type WireEvent } from './run-request.js';
 
 export interface RecoveryContext {
   readonly store: HistoryStore;
@@ -57,11 +59,35 @@ export async function recoverPipelines(context: RecoveryContext): Promise<void> 
       );
       continue;
     }
-    const reason = !saved
-      ? 'the daemon stopped before the pipeline started'
-      : 'the daemon stopped, and its mock or runner container with it';
-    context.logger.warn('marking a pipeline failed after a restart', { pipelineId: record.id, reason });
-    await history.updatePipeline(record.id, (current) => ({
+    await markPipelineFailed(
+      history,
+      record.id,
+      !saved
+        ? 'the daemon stopped before the pipeline started'
+        : 'the daemon stopped, and its mock or runner container with it',
+      context.logger,
+    );
+  }
+  if (!alive) await infrastructure.removeLeftovers().catch(() => undefined);
+}
+
+/**
+ * Ends a pipeline no daemon can carry on: running and pending jobs failed (running ones with
+ * `runner_system_failure`), jobs that had not started canceled; its followers, if it has any,
+ * get a `pipeline-finished` with the reason.
+ */
+export async function markPipelineFailed(
+  history: ProjectHistory,
+  pipelineId: number,
+  reason: string,
+  logger: Logger,
+  events?: EventLog<WireEvent>,
+): Promise<void> {
+  logger.warn('marking a pipeline failed', { pipelineId, reason });
+  let startedAt: string | undefined;
+  await history.updatePipeline(pipelineId, (current) => {
+    startedAt = current.startedAt;
+    return {
       ...current,
       status: 'failed',
       finishedAt: new Date().toISOString(),
@@ -74,7 +100,10 @@ export async function recoverPipelines(context: RecoveryContext): Promise<void> 
             }
           : job,
       ),
-    }));
-  }
-  if (!alive) await infrastructure.removeLeftovers().catch(() => undefined);
+    };
+  });
+  if (!events) return;
+  const durationMs = startedAt ? Date.now() - Date.parse(startedAt) : 0;
+  events.push(toWire({ type: 'pipeline-finished', pipelineId, status: 'failed', durationMs, error: reason }));
+  events.close();
 }

@@ -1,4 +1,4 @@
-import { type GlciConfig, loadConfig } from '@glci/config';
+import { type GlciConfig, type Logger, loadConfig } from '@glci/config';
 import {
   DaemonHttpError,
   type DaemonService,
@@ -7,19 +7,29 @@ import {
   type ProjectHistory,
   sendNdjson,
 } from '@glci/daemon';
+import { DockerSettingError } from '@glci/docker';
 import type { FetchProgress } from '@glci/gitlab';
 import { Router } from 'express';
 import type { z } from 'zod';
 import { Infrastructure, type ReadyInfrastructure } from '../infrastructure.js';
 import { selectedJobs } from '../selected-jobs.js';
+import type { EngineLoss } from './engine-loss.js';
+import { createEngineLoss } from './engine-takeover.js';
+import type { EventLog } from './event-log.js';
 import type { SavedExecution } from './execution-file.js';
 import type { GitlabService } from './gitlab-service.js';
 import { maintenanceRoutes } from './maintenance-routes.js';
-import { type ActivePipeline, launchPipeline } from './pipeline-launch.js';
-import { recoverPipelines } from './pipeline-recovery.js';
+import { type ActivePipeline, FINISHED_KEPT_MS, launchPipeline } from './pipeline-launch.js';
+import { markPipelineFailed, recoverPipelines } from './pipeline-recovery.js';
 import { planRequest } from './plan-request.js';
 import { answerWithProgress, type Planning, shownVariables } from './run-planning.js';
-import { parseRequest, type RunNotCreated, type RunStarted, type runRequestSchema } from './run-request.js';
+import {
+  parseRequest,
+  type RunNotCreated,
+  type RunStarted,
+  type runRequestSchema,
+  type WireEvent,
+} from './run-request.js';
 import { resolveRunSettings } from './run-settings.js';
 import { sendRepository } from './send-repository.js';
 
@@ -62,6 +72,7 @@ export class PipelineService implements DaemonService {
   #stopping: Promise<void> | undefined;
   /** The infrastructures this daemon has started or taken over (stopped with it). */
   readonly #used = new Set<Infrastructure>();
+  #engineLoss: EngineLoss | undefined;
   readonly #overrides: PipelineServiceOptions;
 
   constructor(overrides: PipelineServiceOptions = {}) {
@@ -116,6 +127,7 @@ export class PipelineService implements DaemonService {
       );
     }
     await Promise.allSettled([...this.#active.values()].map((pipeline) => pipeline.done));
+    this.#engineLoss?.close();
     await this.#stopContainers();
   }
 
@@ -156,6 +168,7 @@ export class PipelineService implements DaemonService {
     this.#context = context;
     const store = new HistoryStore({ glciHome: context.glciHome, logger: context.logger });
     this.#history = store;
+    this.#engineLoss = this.#createEngineLoss(context.logger);
     // In the background: the socket answers at once, taken-over pipelines appear as they are found.
     this.#recovered = recoverPipelines({
       store,
@@ -283,8 +296,17 @@ export class PipelineService implements DaemonService {
       ...(request.preset ? { preset: request.preset } : {}),
       jobs: [],
     });
-    this.#ready = this.#ensure(this.#infrastructureNow());
-    const infrastructure = await this.#ready;
+    let infrastructure: ReadyInfrastructure;
+    try {
+      this.#ready = this.#ensure(this.#infrastructureNow());
+      infrastructure = await this.#ready;
+    } catch (error) {
+      // Nothing ran: the record says why, and so does the answer (a setting's refusal names it).
+      const reason = error instanceof Error ? error.message : String(error);
+      await markPipelineFailed(history, record.id, reason, this.#require().logger).catch(() => undefined);
+      if (error instanceof DockerSettingError) throw new DaemonHttpError(422, 'docker-setting', reason);
+      throw error;
+    }
     await infrastructure.projectRunners.ensure(plan.context.projectPath, settings.runners);
     const external = settings.externalRegistry;
     if (external) await infrastructure.client.setExternalRegistry(external.host, external.credentials);
@@ -355,6 +377,7 @@ export class PipelineService implements DaemonService {
     saved: SavedExecution,
     planning?: Planning,
     liveSecrets: readonly string[] = [],
+    events?: EventLog<WireEvent>,
   ): ActivePipeline {
     const active = launchPipeline(
       {
@@ -362,14 +385,51 @@ export class PipelineService implements DaemonService {
         history,
         logger: this.#require().logger,
         ended: (ended, pipelineId) => this.#pruneHistory(ended, pipelineId),
-        forget: (pipelineId) => this.#active.delete(pipelineId),
+        forget: (pipeline) => this.#forget(pipeline),
+        closed: (pipeline) => {
+          const busy = [...this.#active.values()].some(
+            (other) => other.infrastructure === pipeline.infrastructure && !other.events.closed,
+          );
+          if (!busy) this.#engineLoss?.idle(pipeline.infrastructure);
+        },
       },
       saved,
       planning,
       liveSecrets,
+      events,
     );
     this.#active.set(active.id, active);
+    this.#engineLoss?.watch(infrastructure);
     return active;
+  }
+
+  /** The pipeline leaves the active ones, unless it was taken over since (another execution). */
+  #forget(pipeline: ActivePipeline): void {
+    if (this.#active.get(pipeline.id) === pipeline) this.#active.delete(pipeline.id);
+  }
+
+  /** A Docker engine lost mid-pipeline: see `EngineLoss` and `createEngineLoss`. */
+  #createEngineLoss(logger: Logger): EngineLoss {
+    return createEngineLoss({
+      logger,
+      ...(this.#overrides.env ? { env: this.#overrides.env } : {}),
+      reconnectTimeoutMs: () => this.#userConfig().docker.reconnect_timeout,
+      active: () => this.#active.values(),
+      infrastructure: () => this.#infrastructureNow(),
+      drop: () => {
+        if (this.#infrastructure) this.#used.delete(this.#infrastructure);
+        this.#infrastructure = undefined;
+        this.#ready = undefined;
+      },
+      ensure: (infrastructure) => {
+        this.#ready = this.#ensure(infrastructure);
+        return this.#ready;
+      },
+      launch: (ready, history, saved, planning, liveSecrets, events) => {
+        this.#launch(ready, history, saved, planning, liveSecrets, events);
+      },
+      forget: (pipeline) => setTimeout(() => this.#forget(pipeline), FINISHED_KEPT_MS).unref(),
+    });
   }
 
   #pipeline(id: string | undefined): ActivePipeline {

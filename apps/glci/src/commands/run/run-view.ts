@@ -137,6 +137,9 @@ export class RunView {
       case 'live':
         this.#liveLine(event);
         break;
+      case 'notice':
+        this.note(event.message);
+        break;
       case 'pipeline-finished':
         if (event.pipelineId !== this.#started.pipelineId) {
           this.#line(this.#bold(`child pipeline #${event.pipelineId} ${event.status}`));
