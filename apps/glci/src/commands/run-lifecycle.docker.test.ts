@@ -1,7 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { followOutput } from '../test-support/follow-output.js';
 import { events, type RunMachine, startRunMachine } from '../test-support/glci-run.js';
 
 /**
@@ -35,38 +35,10 @@ afterAll(async () => {
   await machine?.stop();
 }, 300_000);
 
-/** Collects a child's output and resolves `until(text)` once its stdout contains `text`. */
-function follow(child: ChildProcess) {
-  let stdout = '';
-  let stderr = '';
-  const waiters: { text: string; resolve: () => void }[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    for (const waiter of [...waiters]) {
-      if (stdout.includes(waiter.text)) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-    }
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    until: (text: string) =>
-      stdout.includes(text)
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => waiters.push({ text, resolve })),
-    exited,
-    output: () => ({ stdout, stderr }),
-  };
-}
-
 describe('glci run when interrupted', { timeout: 600_000 }, () => {
   it('cancels gracefully on Ctrl-C: the script stops, after_script runs, the pipeline is canceled', async () => {
     const child = machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=120'], project);
-    const run = follow(child);
+    const run = followOutput(child);
     await run.until('tick 2');
     child.kill('SIGINT');
     const code = await run.exited;
@@ -81,7 +53,7 @@ describe('glci run when interrupted', { timeout: 600_000 }, () => {
 
   it('cancels at once on a second Ctrl-C, without after_script', async () => {
     const child = machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=120'], project);
-    const run = follow(child);
+    const run = followOutput(child);
     await run.until('tick 2');
     child.kill('SIGINT');
     await run.until('canceling the pipeline (Ctrl-C');
@@ -96,7 +68,7 @@ describe('glci run when interrupted', { timeout: 600_000 }, () => {
 
   it('stops from another terminal with glci stop: after_script runs, both commands report it canceled', async () => {
     const child = machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=120'], project);
-    const run = follow(child);
+    const run = followOutput(child);
     await run.until('tick 2');
     const stop = await machine.glci(['stop', '--json'], project);
     expect(stop.code, stop.stderr).toBe(0);
@@ -119,7 +91,7 @@ describe('glci run when interrupted', { timeout: 600_000 }, () => {
 
   it('carries on after the daemon is killed mid-job: the new daemon takes the pipeline over', async () => {
     const child = machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=12'], project);
-    const run = follow(child);
+    const run = followOutput(child);
     await run.until('tick 3');
     const status = JSON.parse((await machine.glci(['daemon', 'status', '--json'], project)).stdout) as {
       pid: number;

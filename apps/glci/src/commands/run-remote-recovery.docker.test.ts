@@ -1,8 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTcpLink, startTlsDockerHost, type TcpLink, type TlsDockerHost } from '@glci/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { followOutput } from '../test-support/follow-output.js';
 import { type RunMachine, startRunMachine } from '../test-support/glci-run.js';
 
 /**
@@ -69,34 +69,6 @@ afterAll(async () => {
   await remote?.remove();
 }, 300_000);
 
-/** Collects a child's output and resolves `until(text)` once its stdout contains `text`. */
-function follow(child: ChildProcess) {
-  let stdout = '';
-  let stderr = '';
-  const waiters: { text: string; resolve: () => void }[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    for (const waiter of [...waiters]) {
-      if (stdout.includes(waiter.text)) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-    }
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    until: (text: string) =>
-      stdout.includes(text)
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => waiters.push({ text, resolve })),
-    exited,
-    output: () => ({ stdout, stderr }),
-  };
-}
-
 async function daemonPid(): Promise<number> {
   const status = await machine.glci(['daemon', 'status', '--json'], project);
   return (JSON.parse(status.stdout) as { pid: number }).pid;
@@ -109,7 +81,9 @@ function expectEveryTickOnce(stdout: string, ticks: readonly number[]): void {
 
 describe('glci run on a remote engine when things break', { timeout: 900_000 }, () => {
   it('carries on after the daemon is killed mid-job: the new daemon takes the pipeline over on the remote', async () => {
-    const run = follow(machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=12'], project));
+    const run = followOutput(
+      machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=12'], project),
+    );
     await run.until('tick 3');
     const pid = await daemonPid();
     process.kill(pid, 'SIGKILL');
@@ -127,7 +101,9 @@ describe('glci run on a remote engine when things break', { timeout: 900_000 }, 
 
   it('takes the pipeline over when the engine is back after the connection to it was cut mid-job', async () => {
     const pid = await daemonPid();
-    const run = follow(machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=40'], project));
+    const run = followOutput(
+      machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=40'], project),
+    );
     await run.until('tick 3');
     await link.cut();
     // Noticed by the daemon's engine watch, which says so to `glci run`.
@@ -151,7 +127,9 @@ describe('glci run on a remote engine when things break', { timeout: 900_000 }, 
 
   it('fails the pipeline with the reason when the engine stays gone, instead of hanging', async () => {
     useRemote('15s');
-    const run = follow(machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=300'], project));
+    const run = followOutput(
+      machine.spawnGlci(['run', '--context', 'branch=main', '--env', 'TICKS=300'], project),
+    );
     await run.until('tick 3');
     const cutAt = Date.now();
     await link.cut();
