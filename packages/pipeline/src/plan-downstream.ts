@@ -3,8 +3,7 @@ import { createProjectFiles } from './config/project-files.js';
 import { type PipelineContext, resolvePipelineContext } from './context/pipeline-context.js';
 import { PipelineConfigError, PipelineUsageError } from './errors.js';
 import { createGitCli, findRepositoryRoot } from './git/git-cli.js';
-import type { PlannedJobDraft } from './plan/plan-pipeline.js';
-import type { DynamicChild, PipelinePlan, PlannedTrigger } from './plan/plan-types.js';
+import type { DynamicChild, PipelinePlan, PlannedJobDraft, PlannedTrigger } from './plan/plan-types.js';
 import {
   openProject,
   type PlanProjectOptions,

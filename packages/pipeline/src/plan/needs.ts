@@ -1,8 +1,7 @@
 import { NormalizedJobs } from '../definition/job-graph.js';
 import { isCrossPipelineNeed, type NeedDefinition, type PipelineDefinition } from '../definition/types.js';
 import type { IssueCollector } from '../errors.js';
-import type { PlannedJobDraft } from './plan-pipeline.js';
-import type { PlannedCrossNeed, PlannedNeed } from './plan-types.js';
+import type { PlannedCrossNeed, PlannedJobDraft, PlannedNeed } from './plan-types.js';
 
 /**
  * Turns `needs` and `dependencies` into the names of the jobs in this pipeline, as GitLab does when

@@ -1,8 +1,8 @@
 import type { LoadedFile } from '../config/load-config.js';
 import type { PipelineContext } from '../context/pipeline-context.js';
-import { predefinedVariables, slugify } from '../context/predefined.js';
+import { predefinedVariables } from '../context/predefined.js';
 import { parseHumanDuration } from '../definition/duration.js';
-import type { JobDefinition, PipelineDefinition } from '../definition/types.js';
+import type { PipelineDefinition } from '../definition/types.js';
 import { IssueCollector } from '../errors.js';
 import {
   evaluateOnlyExcept,
@@ -13,12 +13,15 @@ import {
 import type { CiCdLayers } from '../variables/ci-cd-variables.js';
 import { expandText } from '../variables/expand.js';
 import { resolveVariables, type VariableEntry, type VariableLayer } from '../variables/layers.js';
+import { applyLocalSettings } from './apply-local-settings.js';
 import type { CacheKeyEnvironment } from './cache-key.js';
-import { type LocalSettings, nameMatches, patternMatches } from './local-settings.js';
+import { summarizeContext } from './context-summary.js';
+import { jobLayers, toEntry, withCiCd } from './job-variable-layers.js';
+import type { LocalSettings } from './local-settings.js';
 import { resolveNeeds } from './needs.js';
 import { expandParallel } from './parallel.js';
 import { buildPayload } from './plan-job.js';
-import type { ExcludedJob, PipelinePlan, PlannedJob, PlannedTrigger } from './plan-types.js';
+import type { ExcludedJob, PipelinePlan, PlannedJob, PlannedJobDraft, PlannedTrigger } from './plan-types.js';
 
 export interface PlanPipelineOptions {
   readonly definition: PipelineDefinition;
@@ -36,9 +39,6 @@ export interface PlanPipelineOptions {
   /** Plans a trigger job's downstream pipeline (child include or mapped project). */
   readonly planTrigger?: (job: PlannedJobDraft) => Promise<PlannedTrigger | undefined>;
 }
-
-/** A job before its trigger is planned: what `planTrigger` receives. */
-export type PlannedJobDraft = PlannedJob & { readonly definition: JobDefinition };
 
 /**
  * Evaluates a validated configuration for one context: `workflow:rules` first, then each job's
@@ -97,7 +97,7 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
       : expandText(definition.workflow.name, pipelineVariables.get);
 
   const summary = {
-    ...summarize(context),
+    ...summarizeContext(context),
     ...(options.ciCd ? { protectedRef: options.ciCd.protectedRef } : {}),
   };
   const base = {
@@ -266,221 +266,4 @@ export async function planPipeline(options: PlanPipelineOptions): Promise<Pipeli
   }
   void real;
   return { ...base, created: true, stages, jobs, excluded, warnings };
-}
-
-/**
- * A job's layers with the CI/CD variables its environment gets (`environment_scope`): the
- * environment's name expanded with the job's other variables, as GitLab expands it; `--context
- * env=NAME` stands for an environment for jobs without one.
- */
-function withCiCd(
-  layers: VariableLayer[],
-  job: JobDefinition,
-  ciCd: CiCdLayers | undefined,
-  context: PipelineContext,
-): VariableLayer[] {
-  if (!ciCd) return layers;
-  const written = job.environment?.name;
-  const environment =
-    written === undefined ? context.environmentName : expandText(written, resolveVariables(layers).get);
-  return [...layers, ...ciCd.layers(environment)];
-}
-
-function toEntry(variable: {
-  name: string;
-  value: string;
-  expand: boolean;
-  description?: string;
-}): VariableEntry {
-  return {
-    name: variable.name,
-    value: variable.value,
-    ...(variable.expand ? {} : { raw: true }),
-    ...(variable.description ? { description: variable.description } : {}),
-  };
-}
-
-function jobLayers(
-  job: JobDefinition,
-  instance: { name: string; index: number; total: number; matrix?: Readonly<Record<string, string>> },
-  definition: PipelineDefinition,
-  pipelineLayers: readonly VariableLayer[],
-  local: LocalSettings,
-  context: PipelineContext,
-): VariableLayer[] {
-  const jobPredefined: VariableEntry[] = [
-    { name: 'CI_JOB_NAME', value: instance.name },
-    { name: 'CI_JOB_NAME_SLUG', value: slugify(instance.name) },
-    { name: 'CI_JOB_STAGE', value: job.stage },
-  ];
-  if (instance.total > 1 || job.parallel)
-    jobPredefined.push(
-      { name: 'CI_NODE_INDEX', value: String(instance.index) },
-      { name: 'CI_NODE_TOTAL', value: String(instance.total) },
-    );
-  if (job.when === 'manual') jobPredefined.push({ name: 'CI_JOB_MANUAL', value: 'true' });
-  if (job.environment) {
-    jobPredefined.push({ name: 'CI_ENVIRONMENT_NAME', value: job.environment.name });
-    if (job.environment.url) jobPredefined.push({ name: 'CI_ENVIRONMENT_URL', value: job.environment.url });
-    jobPredefined.push({ name: 'CI_ENVIRONMENT_ACTION', value: job.environment.action ?? 'start' });
-    if (job.environment.deploymentTier)
-      jobPredefined.push({ name: 'CI_ENVIRONMENT_TIER', value: job.environment.deploymentTier });
-  }
-  void context;
-  const inheritVariables = job.inherit.variables;
-  const layers = pipelineLayers.map((layer) => {
-    if (layer.source !== 'yaml-global' || inheritVariables === true) return layer;
-    const allowed = inheritVariables === false ? [] : inheritVariables;
-    return { ...layer, entries: layer.entries.filter((entry) => allowed.includes(entry.name)) };
-  });
-  layers.push(
-    { source: 'job-predefined', label: `jobs:${job.name} (predefined)`, entries: jobPredefined },
-    { source: 'yaml-job', label: `jobs:${job.name}:variables`, entries: job.variables.map(toEntry) },
-  );
-  if (instance.matrix)
-    layers.push({
-      source: 'matrix',
-      label: `jobs:${job.name}:parallel:matrix`,
-      entries: Object.entries(instance.matrix).map(([name, value]) => ({ name, value })),
-    });
-  const configured = local.jobs?.[job.name]?.variables;
-  if (configured?.length)
-    layers.push({ source: 'config-job', label: `[jobs."${job.name}"].variables`, entries: configured });
-  void definition;
-  return layers;
-}
-
-function applyLocalSettings(
-  jobs: PlannedJobDraft[],
-  excluded: ExcludedJob[],
-  local: LocalSettings,
-  warnings: string[],
-): PlannedJobDraft[] {
-  const skipped = new Set<string>();
-  const skip = local.noSkipAll ? undefined : local.skip;
-  for (const job of jobs) {
-    const why = skip?.stages?.includes(job.stage)
-      ? `[skip] stages includes ${job.stage}`
-      : skip?.jobs?.includes(job.definitionName) || skip?.jobs?.includes(job.name)
-        ? '[skip] jobs includes it'
-        : patternMatches(job.name, skip?.jobPatterns)
-          ? '[skip] job_patterns matches it'
-          : undefined;
-    if (why) {
-      skipped.add(job.name);
-      excluded.push({
-        name: job.name,
-        definitionName: job.definitionName,
-        stage: job.stage,
-        ...(job.location ? { location: job.location } : {}),
-        by: 'local',
-        reason: `skipped by the glci config: ${why}`,
-        ruleTrace: job.ruleTrace,
-        variables: job.variables,
-      });
-    }
-  }
-  // A preset's jobs/stages select jobs; the jobs they need (transitively) come along.
-  if (local.onlyJobs?.length || local.onlyStages?.length) {
-    const wanted = new Set(
-      jobs
-        .filter(
-          (job) =>
-            nameMatches(job.name, local.onlyJobs) ||
-            nameMatches(job.definitionName, local.onlyJobs) ||
-            local.onlyStages?.includes(job.stage),
-        )
-        .map((job) => job.name),
-    );
-    const byName = new Map(jobs.map((job) => [job.name, job]));
-    const queue = [...wanted];
-    while (queue.length > 0) {
-      for (const need of byName.get(queue.pop()!)?.needs ?? []) {
-        if (!wanted.has(need.job)) {
-          wanted.add(need.job);
-          queue.push(need.job);
-        }
-      }
-    }
-    for (const job of jobs) {
-      if (wanted.has(job.name) || skipped.has(job.name)) continue;
-      skipped.add(job.name);
-      excluded.push({
-        name: job.name,
-        definitionName: job.definitionName,
-        stage: job.stage,
-        ...(job.location ? { location: job.location } : {}),
-        by: 'local',
-        reason: 'not selected by the preset (jobs/stages)',
-        ruleTrace: job.ruleTrace,
-        variables: job.variables,
-      });
-    }
-  }
-  const kept = jobs.filter((job) => !skipped.has(job.name));
-  return kept.map((job) => {
-    let result = job;
-    const dropped = (job.needs ?? []).filter((need) => skipped.has(need.job));
-    if (dropped.length > 0) {
-      warnings.push(
-        `${job.name} needs ${dropped.map((need) => need.job).join(', ')}, which the glci config skips; it runs without their artifacts`,
-      );
-      result = { ...result, needs: job.needs!.filter((need) => !skipped.has(need.job)) };
-    }
-    if (job.dependencies?.some((name) => skipped.has(name)))
-      result = { ...result, dependencies: job.dependencies.filter((name) => !skipped.has(name)) };
-    const heldManual =
-      local.manualAll ||
-      local.manual?.jobs?.includes(job.definitionName) ||
-      local.manual?.jobs?.includes(job.name) ||
-      patternMatches(job.name, local.manual?.jobPatterns);
-    if (local.noManual && result.when === 'manual')
-      result = {
-        ...result,
-        when: 'on_success',
-        localNote: 'manual in the YAML; started at once (no_manual)',
-      };
-    else if (
-      heldManual &&
-      result.when !== 'manual' &&
-      result.when !== 'on_failure' &&
-      result.when !== 'always'
-    )
-      result = {
-        ...result,
-        when: 'manual',
-        localNote: `held as manual by the glci config (${local.manualAll ? 'manual_all' : '[manual]'})`,
-      };
-    return result;
-  });
-}
-
-function summarize(context: PipelineContext): PipelinePlan['context'] {
-  return {
-    source: context.source,
-    refType: context.refType,
-    ref: context.ref,
-    sha: context.commit.sha,
-    beforeSha: context.beforeSha,
-    defaultBranch: context.defaultBranch,
-    projectPath: context.project.path,
-    projectDir: context.project.dir,
-    ...(context.mergeRequest
-      ? {
-          mergeRequest: {
-            iid: context.mergeRequest.iid,
-            sourceBranch: context.mergeRequest.sourceBranch,
-            targetBranch: context.mergeRequest.targetBranch,
-          },
-        }
-      : {}),
-    ...(context.environmentName ? { environmentName: context.environmentName } : {}),
-    commit: {
-      message: context.commit.message,
-      authorName: context.commit.authorName,
-      authorEmail: context.commit.authorEmail,
-      timestamp: context.commit.timestamp,
-    },
-    dirty: context.dirty,
-  };
 }

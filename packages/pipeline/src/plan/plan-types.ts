@@ -5,6 +5,7 @@ import type {
   AllowFailure,
   ForwardDefinition,
   ImageDefinition,
+  JobDefinition,
   ServiceDefinition,
 } from '../definition/types.js';
 import type { RuleTrace } from '../rules/evaluate-rules.js';
@@ -232,3 +233,6 @@ export interface ExcludedJob {
   readonly ruleTrace: readonly RuleTrace[];
   readonly variables: readonly VariableLayer[];
 }
+
+/** A job before its trigger is planned: what `PlanPipelineOptions.planTrigger` receives. */
+export type PlannedJobDraft = PlannedJob & { readonly definition: JobDefinition };
