@@ -2,6 +2,7 @@ import type { LogLevel } from '@glci/config';
 import { Command, Option } from 'commander';
 import { type CliContext, createCliContext } from './cli-context.js';
 import { registerArtifactsCommand } from './commands/artifacts.js';
+import { cliVersion } from './commands/cli-version.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerDaemonCommand } from './commands/daemon.js';
 import { registerLogCommand } from './commands/log.js';
@@ -10,7 +11,7 @@ import { registerRegistryCommand } from './commands/registry/index.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerStopCommand } from './commands/stop.js';
 import { registerSystemCommand } from './commands/system.js';
-import { cliVersion, registerVersionCommand } from './commands/version.js';
+import { registerVersionCommand } from './commands/version.js';
 
 /** Builds the command tree. Each command lives in its own module under `commands/`. */
 export function createProgram(contextOverride?: CliContext): Command {

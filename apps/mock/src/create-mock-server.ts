@@ -30,7 +30,7 @@ import { jobControlRoutes } from './job-control-routes.js';
 import { jobTokenAuth } from './job-token-auth.js';
 import { registryCleanRoute } from './registry-clean-route.js';
 
-export { DEFAULT_MOCK_PORT } from './healthcheck.js';
+export { DEFAULT_MOCK_PORT } from './mock-port.js';
 
 export interface MockServerOptions {
   /**

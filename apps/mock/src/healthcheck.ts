@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
-
-/** The mock's well-known port (`mock_server_port`). */
-export const DEFAULT_MOCK_PORT = 39741;
+import { DEFAULT_MOCK_PORT } from './mock-port.js';
 
 /**
  * `glci-mock healthcheck`: true when `/internal/health` answers 200 (Docker's HEALTHCHECK). Docker

@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type GlciConfig, glciHome, loadConfig, type UpstreamConfig } from '@glci/config';
-import { DEFAULT_MOCK_PORT } from './healthcheck.js';
+import { DEFAULT_MOCK_PORT } from './mock-port.js';
 
 /**
  * What `glci-mock` reads from its environment. Every variable is optional; the glci

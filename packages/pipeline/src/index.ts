@@ -46,16 +46,15 @@ export type { LocalSettings } from './plan/local-settings.js';
 export { type PlanPipelineOptions, planPipeline } from './plan/plan-pipeline.js';
 export type * from './plan/plan-types.js';
 export { dropRedactedCiCd, REDACTED, redactCiCdValues } from './plan/redact.js';
-export { MAX_CHILD_DEPTH, planDynamicChild } from './plan-downstream.js';
+export { MAX_CHILD_DEPTH } from './plan-downstream.js';
 export {
   createRuleEnvironment,
-  type GitlabPlanning,
   type LintResult,
   lintProject,
-  type PlanProjectOptions,
-  type ProjectMapping,
+  planDynamicChild,
   planProject,
 } from './plan-project.js';
+export type { GitlabPlanning, PlanProjectOptions, ProjectMapping } from './plan-request.js';
 export type { RuleEnvironment, RuleTrace } from './rules/evaluate-rules.js';
 export { type CiCdLayers, type CiCdVariables, ciCdLayers, pipelineRef } from './variables/ci-cd-variables.js';
 export {

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { type RunningStandin, startGitlabStandin } from '@glci/gitlab-standin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveJobVariables } from './job-spec.js';
-import { planDynamicChild } from './plan-downstream.js';
-import { planProject } from './plan-project.js';
+import { planDynamicChild, planProject } from './plan-project.js';
 import { createTempRepo, type TempRepo } from './test-support/git-repo.js';
 import { standinConnection } from './test-support/standin-project.js';
 

@@ -3,14 +3,9 @@ import { createProjectFiles } from './config/project-files.js';
 import { type PipelineContext, resolvePipelineContext } from './context/pipeline-context.js';
 import { PipelineConfigError, PipelineUsageError } from './errors.js';
 import { createGitCli, findRepositoryRoot } from './git/git-cli.js';
-import type { DynamicChild, PipelinePlan, PlannedJobDraft, PlannedTrigger } from './plan/plan-types.js';
-import {
-  openProject,
-  type PlanProjectOptions,
-  type PlanRun,
-  planWithContext,
-  withServer,
-} from './plan-project.js';
+import { withServer } from './open-project.js';
+import type { PipelinePlan, PlannedJobDraft, PlannedTrigger } from './plan/plan-types.js';
+import type { PlanRun } from './plan-request.js';
 import { resolveVariables, type VariableLayer } from './variables/layers.js';
 
 /** GitLab nests child pipelines at most this deep (glci's documented cap). */
@@ -22,7 +17,12 @@ export const MAX_CHILD_DEPTH = 2;
  * job that generates it has run (`artifact:`); a `trigger: project:` pipeline from a mapped local
  * checkout, or from a clone of the project on the GitLab instance.
  */
-export async function planTrigger(run: PlanRun, job: PlannedJobDraft): Promise<PlannedTrigger | undefined> {
+export async function planTrigger(
+  run: PlanRun,
+  job: PlannedJobDraft,
+  // The caller's planner (plan-project's planWithContext) is passed in so this module never imports it back.
+  planChild: (run: PlanRun) => Promise<PipelinePlan>,
+): Promise<PlannedTrigger | undefined> {
   const trigger = job.definition.trigger;
   if (!trigger) return undefined;
   const depth = run.context.depth + 1;
@@ -53,7 +53,7 @@ export async function planTrigger(run: PlanRun, job: PlannedJobDraft): Promise<P
           depth,
         },
       };
-    const pipeline = await planWithContext({
+    const pipeline = await planChild({
       ...run,
       context: { ...run.context, source: 'parent_pipeline', depth },
       file: `${job.name}:trigger:include`,
@@ -97,7 +97,7 @@ export async function planTrigger(run: PlanRun, job: PlannedJobDraft): Promise<P
     run.options.gitlab?.serverUrl,
   );
   const downstream: PipelineContext = { ...context, source: 'pipeline', depth };
-  const pipeline = await planWithContext({
+  const pipeline = await planChild({
     ...run,
     context: downstream,
     git,
@@ -144,30 +144,4 @@ function forwardedLayers(run: PlanRun, job: PlannedJobDraft): VariableLayer[] {
       ...run.layers.filter((layer) => ['cli-env', 'env-file', 'glci-env', 'preset'].includes(layer.source)),
     );
   return forwarded;
-}
-
-/**
- * A dynamic child pipeline, once the job that generates its configuration has run: the trigger's
- * `include:` entries with each `artifact:` read through `readArtifact` (the generating job's
- * artifacts), planned for the parent's project and commit with `parent_pipeline` as its source.
- * `options` is the request the parent pipeline was planned with.
- */
-export async function planDynamicChild(
-  options: PlanProjectOptions,
-  child: DynamicChild,
-  readArtifact: (job: string, path: string) => Promise<string | undefined>,
-): Promise<PipelinePlan> {
-  const { context, git, files } = await openProject(options);
-  return planWithContext({
-    options,
-    context: { ...context, source: 'parent_pipeline', depth: child.depth },
-    git,
-    files,
-    file: `${child.job}:${child.artifact}`,
-    text: undefined,
-    includes: child.includes,
-    artifacts: readArtifact,
-    inputs: {},
-    layers: child.layers,
-  });
 }

@@ -1,7 +1,5 @@
 import path from 'node:path';
-import type { IncludeSource, RemoteVariableSet, SecretsScope } from '@glci/gitlab/planning';
-import type { IncludeEntry } from './config/include-entries.js';
-import type { IncludeEnvironment } from './config/load-config.js';
+import type { IncludeEnvironment } from './config/include-environment.js';
 import { createProjectFiles, type ProjectFiles } from './config/project-files.js';
 import type { ContextSpec } from './context/context-spec.js';
 import { type PipelineContext, resolvePipelineContext } from './context/pipeline-context.js';
@@ -13,69 +11,17 @@ import { ExpressionCache } from './expression/evaluate-expression.js';
 import { openGitRepository } from './git/git-cli.js';
 import type { GitFacts } from './git/git-facts.js';
 import { loadPipelineDefinition } from './load-pipeline.js';
-import type { LocalSettings } from './plan/local-settings.js';
+import { openProject, withServer } from './open-project.js';
 import { planPipeline } from './plan/plan-pipeline.js';
-import type { PipelinePlan } from './plan/plan-types.js';
+import type { DynamicChild, PipelinePlan } from './plan/plan-types.js';
 import { planTrigger } from './plan-downstream.js';
+import type { GitlabPlanning, PlanProjectOptions, PlanRun } from './plan-request.js';
 import { createProjectResolver } from './project-resolver.js';
 import { evaluateRules, type RuleEnvironment } from './rules/evaluate-rules.js';
 import { type CiCdLayers, ciCdLayers } from './variables/ci-cd-variables.js';
 import { resolveVariables, type VariableLayer } from './variables/layers.js';
 import type { YamlValue } from './yaml/load-yaml.js';
 import { SourceMap } from './yaml/source-map.js';
-
-export interface ProjectMapping {
-  readonly dir: string;
-  readonly branch?: string;
-}
-
-/**
- * The user's GitLab instance, as the caller connected to it (`@glci/gitlab`): planning itself
- * opens no connection.
- */
-export interface GitlabPlanning {
-  /** `createIncludeSource`: other projects' files, components, templates and remote files. */
-  readonly includes?: IncludeSource;
-  /** A project's CI/CD variables (this project's, or a downstream one's); `undefined` when there are none to use. */
-  readonly variables?: (projectPath: string) => Promise<{ readonly set: RemoteVariableSet } | undefined>;
-  /** `--secrets`: which levels of CI/CD variables jobs get (default `all`). */
-  readonly secrets?: SecretsScope;
-  /**
-   * A local checkout of a `trigger: project:` target that no `[projects]` entry maps (cloned from
-   * the instance); `undefined` when it cannot be had.
-   */
-  readonly checkout?: (project: string, branch: string | undefined) => Promise<string | undefined>;
-  /** The instance's URL: `CI_SERVER_*` follow it rather than the `origin` remote. */
-  readonly serverUrl?: string;
-}
-
-export interface PlanProjectOptions {
-  /** A directory inside the project's git repository. */
-  readonly dir: string;
-  /** Default: `merge_request`, as glci documents. */
-  readonly context?: ContextSpec;
-  readonly mrSource?: string;
-  readonly mrTarget?: string;
-  /** Dirty mode (default true): untracked, non-ignored files are part of the project. */
-  readonly dirty?: boolean;
-  /** The CI file (default `.gitlab-ci.yml`) and, for an editor buffer, its text. */
-  readonly file?: string;
-  readonly text?: string;
-  /** Values for the root file's `spec: inputs`. */
-  readonly inputs?: Readonly<Record<string, unknown>>;
-  /** Pipeline-wide user layers (`cli-env`, `env-file`, `glci-env`, `preset`). */
-  readonly layers?: readonly VariableLayer[];
-  readonly local?: LocalSettings;
-  /** `[projects."group/proj"]` and `--project-dir`: other projects' local checkouts. */
-  readonly projects?: Readonly<Record<string, ProjectMapping>>;
-  /** Overrides the path derived from the `origin` remote. */
-  readonly projectPath?: string;
-  /** Facts about the repository (default: `git` child processes in its top level). */
-  readonly git?: GitFacts;
-  readonly ids?: { readonly pipelineId?: number };
-  /** The GitLab connection: includes from the instance and the project's CI/CD variables. */
-  readonly gitlab?: GitlabPlanning;
-}
 
 /**
  * Everything in one call: finds the repository, reads git, resolves the context, loads and
@@ -93,35 +39,6 @@ export async function planProject(options: PlanProjectOptions): Promise<Pipeline
     inputs: options.inputs ?? {},
     layers: options.layers ?? [],
   });
-}
-
-/** The repository, the context GitLab would plan for, and the project's files. */
-export async function openProject(
-  options: PlanProjectOptions,
-): Promise<{ context: PipelineContext; git: GitFacts; files: ProjectFiles }> {
-  const spec = options.context ?? { kind: 'merge_request' };
-  const { root, git } = options.git
-    ? { root: path.resolve(options.dir), git: options.git }
-    : await openGitRepository(options.dir, { upstream: spec.kind === 'branch' || spec.kind === 'env' });
-  const dirty = options.dirty ?? true;
-  const context = withServer(
-    await resolvePipelineContext({
-      spec,
-      git,
-      projectDir: root,
-      dirty,
-      ...(options.projectPath ? { projectPath: options.projectPath } : {}),
-      ...(options.mrSource ? { mrSource: options.mrSource } : {}),
-      ...(options.mrTarget ? { mrTarget: options.mrTarget } : {}),
-    }),
-    options.gitlab?.serverUrl,
-  );
-  return { context, git, files: createProjectFiles({ root, git, dirty }) };
-}
-
-/** `CI_SERVER_*` of the configured GitLab instance, when there is one. */
-export function withServer(context: PipelineContext, serverUrl: string | undefined): PipelineContext {
-  return serverUrl ? { ...context, project: { ...context.project, serverUrl } } : context;
 }
 
 export interface LintResult {
@@ -178,22 +95,6 @@ export async function lintProject(
   };
 }
 
-/** One planning of one pipeline (the root, a child, a downstream project). */
-export interface PlanRun {
-  readonly options: PlanProjectOptions;
-  readonly context: PipelineContext;
-  readonly git: GitFacts;
-  readonly files: ProjectFiles;
-  readonly file: string;
-  readonly text: string | undefined;
-  /** A child pipeline's `trigger: include:` entries, in place of a root file. */
-  readonly includes?: readonly IncludeEntry[];
-  /** A dynamic child pipeline's generated files. */
-  readonly artifacts?: (job: string, path: string) => Promise<string | undefined>;
-  readonly inputs: Readonly<Record<string, unknown>>;
-  readonly layers: readonly VariableLayer[];
-}
-
 export async function planWithContext(run: PlanRun): Promise<PipelinePlan> {
   const { context, git, files } = run;
   const rules = createRuleEnvironment(context, git, files);
@@ -233,7 +134,7 @@ export async function planWithContext(run: PlanRun): Promise<PipelinePlan> {
     files: loaded.raw.files,
     warnings: [...loaded.warnings, ...hidden],
     ...(run.options.ids ? { ids: run.options.ids } : {}),
-    planTrigger: (job) => planTrigger(run, job),
+    planTrigger: (job) => planTrigger(run, job, planWithContext),
   });
 }
 
@@ -332,4 +233,30 @@ export function createRuleEnvironment(
       return result;
     },
   };
+}
+
+/**
+ * A dynamic child pipeline, once the job that generates its configuration has run: the trigger's
+ * `include:` entries with each `artifact:` read through `readArtifact` (the generating job's
+ * artifacts), planned for the parent's project and commit with `parent_pipeline` as its source.
+ * `options` is the request the parent pipeline was planned with.
+ */
+export async function planDynamicChild(
+  options: PlanProjectOptions,
+  child: DynamicChild,
+  readArtifact: (job: string, path: string) => Promise<string | undefined>,
+): Promise<PipelinePlan> {
+  const { context, git, files } = await openProject(options);
+  return planWithContext({
+    options,
+    context: { ...context, source: 'parent_pipeline', depth: child.depth },
+    git,
+    files,
+    file: `${child.job}:${child.artifact}`,
+    text: undefined,
+    includes: child.includes,
+    artifacts: readArtifact,
+    inputs: {},
+    layers: child.layers,
+  });
 }

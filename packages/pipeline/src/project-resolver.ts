@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ProjectResolver } from './config/load-config.js';
 import { createProjectFiles, type ProjectFiles } from './config/project-files.js';
 import { createGitCli, findRepositoryRoot } from './git/git-cli.js';
-import type { ProjectMapping } from './plan-project.js';
+import type { ProjectMapping } from './plan-request.js';
 
 /**
  * Other projects' local checkouts, as `[projects."group/proj"] dir` and `--project-dir` map them

@@ -14,5 +14,5 @@ export {
 } from './git/git-cli.js';
 export type { GitFacts } from './git/git-facts.js';
 export type { LocalSettings } from './plan/local-settings.js';
-export type { PlanProjectOptions } from './plan-project.js';
+export type { PlanProjectOptions } from './plan-request.js';
 export { parseAssignment, parseEnvFile, type VariableLayer } from './variables/layers.js';

@@ -9,14 +9,9 @@ import {
 import type { CachedReferrer, CachedReferrers } from './cache-index.js';
 import { upstreamFailure } from './errors.js';
 import type { ProxyContext, RequestScope } from './proxy-context.js';
+import type { ReferrersLookup } from './referrers-lookup.js';
 import { UpstreamRequestError } from './upstream-client.js';
 import type { Upstream } from './upstream-set.js';
-
-/** One upstream lookup, shared by concurrent requests; `stale` when a cached list stood in for it. */
-export interface ReferrersLookup {
-  readonly descriptors: readonly CachedReferrer[];
-  readonly stale?: { readonly upstream: Upstream; readonly failure: UpstreamRequestError };
-}
 
 /**
  * Referrers (`GET /v2/<name>/referrers/<digest>`): the local referrers merged with the upstream's,

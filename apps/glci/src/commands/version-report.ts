@@ -2,8 +2,8 @@ import { ConfigError, resolveDaemon } from '@glci/config';
 import { type BuildInfo, buildIdentity, DaemonClient, shortBuildIdentity } from '@glci/daemon/client';
 import { cliBuildInfo } from '../build-info.js';
 import type { CliContext } from '../cli-context.js';
+import { cliVersion } from './cli-version.js';
 import { formatUptime } from './daemon/format.js';
-import { cliVersion } from './version.js';
 
 export type DaemonVersion =
   | {

@@ -1,16 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../cli-context.js';
-import { locateCliFiles } from '../cli-files.js';
-
-export function cliVersion(): string {
-  const { packageRoot } = locateCliFiles(import.meta.url);
-  const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
 
 /**
  * `glci version`: this CLI's version and commit, and the daemon's commit, pid and uptime when one

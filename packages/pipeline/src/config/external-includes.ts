@@ -1,19 +1,11 @@
 import { describeOrigin, type IncludedFile, type RemoteProject } from '@glci/gitlab/planning';
 import type { IncludeEntry } from './include-entries.js';
+import type { FileOrigin, IncludeEnvironment } from './include-environment.js';
 import { gitlabFailure, includeFailure, includeUnsupported } from './include-failure.js';
-import type { IncludeEnvironment } from './load-config.js';
 import { normalizeProjectPath, type ProjectFiles } from './project-files.js';
 
-/** Where an included file came from on a GitLab instance, and how old the copy is. */
-export interface FileOrigin {
-  /** `acme/ci-templates:ci/build.yml at main (4a143a7a)`, `template Jobs/Build.gitlab-ci.yml`, a URL. */
-  readonly description: string;
-  /** When this content was fetched (ISO time): now, or when glci cached it. */
-  readonly fetchedAt: string;
-  readonly fromCache: boolean;
-  /** The instance could not be asked: a moving ref, template or remote file as it was at `fetchedAt`. */
-  readonly stale: boolean;
-}
+// Re-exported: the package index names FileOrigin from here.
+export type { FileOrigin } from './include-environment.js';
 
 export interface IncludedText {
   readonly text: string;

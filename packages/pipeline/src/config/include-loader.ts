@@ -5,9 +5,9 @@ import type { SourceLocation, SourceMap } from '../yaml/source-map.js';
 import { deepMerge } from './deep-merge.js';
 import { ExternalIncludes, type IncludedText, type IncludeFrame } from './external-includes.js';
 import { type IncludeEntry, readIncludeEntries } from './include-entries.js';
+import type { IncludeEnvironment, LoadedFile } from './include-environment.js';
 import { gitlabFailure, includeFailure } from './include-failure.js';
 import { interpolate } from './interpolate.js';
-import type { IncludeEnvironment, LoadedFile } from './load-config.js';
 import { normalizeProjectPath, type ProjectFiles } from './project-files.js';
 import { type InputSpec, parseInputSpecs, resolveInputs } from './spec-inputs.js';
 

@@ -1,49 +1,16 @@
-import type { IncludeSource } from '@glci/gitlab/planning';
 import { PipelineConfigError } from '../errors.js';
-import type { YamlMap, YamlValue } from '../yaml/load-yaml.js';
-import { type SourceLocation, SourceMap } from '../yaml/source-map.js';
-import { type FileOrigin, localFrame } from './external-includes.js';
+import type { YamlMap } from '../yaml/load-yaml.js';
+import { SourceMap } from '../yaml/source-map.js';
+import { localFrame } from './external-includes.js';
 import type { IncludeEntry } from './include-entries.js';
+import type { IncludeEnvironment, LoadedFile } from './include-environment.js';
 import { IncludeLoader } from './include-loader.js';
 import { normalizeProjectPath, type ProjectFiles } from './project-files.js';
 import type { InputSpec } from './spec-inputs.js';
 
+// Re-exported: the package index and the planner name these types from here.
+export type { IncludeEnvironment, LoadedFile, ProjectResolver } from './include-environment.js';
 export { MAX_INCLUDED_FILES } from './include-loader.js';
-
-/**
- * Finds another project's local checkout for `include:project`, `component` and `trigger:project`
- * (`[projects."group/proj"] dir`, `--project-dir`). A mapped checkout wins over the GitLab instance.
- */
-export interface ProjectResolver {
-  project(path: string): Promise<ProjectFiles | undefined>;
-}
-
-export interface IncludeEnvironment {
-  /**
-   * Variables an include may use: predefined and pipeline variables, and the project's CI/CD
-   * variables without an environment (not YAML `variables:`).
-   */
-  readonly variables: (name: string) => string | undefined;
-  /** Evaluates an include's `rules:` in the project that holds the including file. */
-  readonly evaluateRules: (
-    rules: YamlValue,
-    where: { readonly keyPath: string; readonly location: SourceLocation | undefined },
-    project: ProjectFiles,
-  ) => Promise<boolean>;
-  readonly projects?: ProjectResolver;
-  /**
-   * The user's GitLab instance (`@glci/gitlab`'s `createIncludeSource`): other projects' files and
-   * components not mapped to a local checkout, GitLab's templates and remote files. Without it they
-   * are refused with what to do.
-   */
-  readonly gitlab?: IncludeSource;
-  /** `CI_SERVER_FQDN`, the host a component reference must start with. */
-  readonly serverFqdn?: string;
-  /** Hides masked variables' values in messages (GitLab masks them in include errors too). */
-  readonly mask?: (text: string) => string;
-  /** A job's artifact (a dynamic child pipeline's configuration), once that job has run. */
-  readonly artifacts?: (job: string, path: string) => Promise<string | undefined>;
-}
 
 export interface LoadConfigOptions {
   readonly project: ProjectFiles;
@@ -61,14 +28,6 @@ export interface LoadConfigOptions {
   /** Values for the root file's `spec: inputs`. */
   readonly inputs?: Readonly<Record<string, unknown>>;
   readonly include: IncludeEnvironment;
-}
-
-export interface LoadedFile {
-  /** As shown in messages: a path in this project, or `group/project:path` in another one. */
-  readonly name: string;
-  readonly includedFrom?: SourceLocation;
-  /** For a file from a GitLab instance: where exactly, and how old the copy is. */
-  readonly origin?: FileOrigin;
 }
 
 /** The root file with every include merged in, before `extends` and `!reference`. */

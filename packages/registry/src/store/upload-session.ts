@@ -16,7 +16,7 @@ import type { Hasher } from './hasher.js';
 import { uploadDataPath } from './paths.js';
 import { reach } from './store-hooks.js';
 import { type UploadLease, UploadLeaseLostError } from './upload-lease.js';
-import type { UploadState, UploadStore } from './upload-store.js';
+import type { UploadSessionHost, UploadState } from './upload-session-host.js';
 
 /** How often `close()` refreshes a session's `updatedAt` when there is no hash state to save. */
 const STATE_REFRESH_MS = 60_000;
@@ -36,7 +36,7 @@ const STATE_REFRESH_MS = 60_000;
  */
 export class UploadSession implements BlobWriter {
   readonly mounted = false as const;
-  readonly #store: UploadStore;
+  readonly #store: UploadSessionHost;
   #state: UploadState;
   #writer: FileWriter | undefined;
   #hasher: Hasher | undefined;
@@ -49,7 +49,7 @@ export class UploadSession implements BlobWriter {
   #lease: UploadLease | undefined;
 
   constructor(
-    store: UploadStore,
+    store: UploadSessionHost,
     state: UploadState,
     size: number,
     options: { private?: boolean; hasher?: Hasher } = {},

@@ -1,30 +1,11 @@
-import type { Logger } from '@glci/config';
 import type { DigestAlgorithm } from '../digest.js';
-import type { StorageDriver } from '../driver/storage-driver.js';
 import { BlobUploadUnknownError } from '../errors.js';
-import type { ContentStore } from './blob-store.js';
-import type { Descriptor } from './contracts.js';
-import type { Hasher, HashingStrategy } from './hasher.js';
+import type { Hasher } from './hasher.js';
 import { listOrEmpty, orUndefined } from './links.js';
 import { baseName, uploadDataPath, uploadPath, uploadStatePath, uploadsPath } from './paths.js';
-import type { StoreHooks } from './store-hooks.js';
 import { UploadLeases } from './upload-lease.js';
 import { UploadSession } from './upload-session.js';
-
-/** What `_uploads/<id>/state.json` holds. */
-export interface UploadState {
-  readonly id: string;
-  readonly repository: string;
-  readonly startedAt: string;
-  /** Last time bytes were received (expiry counts from here). */
-  readonly updatedAt: string;
-  /** Bytes in the session's data writer when the state was last saved (the writer's own size wins). */
-  readonly size: number;
-  readonly algorithm: DigestAlgorithm;
-  /** Saved hash state (wasm hashing only), valid at `hashedSize` bytes. */
-  readonly hashState?: string;
-  readonly hashedSize?: number;
-}
+import type { UploadSessionHost, UploadState, UploadStoreOptions } from './upload-session-host.js';
 
 /** An upload session as `listUploads` reports it. */
 export interface UploadSessionInfo {
@@ -33,24 +14,6 @@ export interface UploadSessionInfo {
   readonly startedAt: Date;
   readonly updatedAt: Date;
   readonly size: number;
-}
-
-export interface UploadStoreOptions {
-  readonly driver: StorageDriver;
-  /** Where a committed upload is published by its digest. */
-  readonly blobs: ContentStore;
-  readonly logger: Logger;
-  readonly clock: () => Date;
-  readonly uuid: () => string;
-  readonly hashing: HashingStrategy;
-  readonly expiryMs: number;
-  /** Time to live of a session's lease in storage (see upload-lease.ts). */
-  readonly leaseTtlMs: number;
-  /** A writing request that receives no bytes for this long is cut (its lease released). */
-  readonly idleTimeoutMs: number;
-  /** Links a committed blob into the repository; returns false when GC raced it away. */
-  readonly link: (repository: string, descriptor: Descriptor) => Promise<boolean>;
-  readonly hooks?: StoreHooks;
 }
 
 /** A hasher kept alive between the requests of one session, in this process. */
@@ -70,7 +33,7 @@ const MAX_LIVE_HASHERS = 4096;
  * bytes live in a pending driver writer that is resumed with `append`. One request at a time
  * writes a session (`leases`, see upload-lease.ts and upload-session.ts).
  */
-export class UploadStore {
+export class UploadStore implements UploadSessionHost {
   readonly leases: UploadLeases;
   readonly #live = new Map<string, LiveHasher>();
 
