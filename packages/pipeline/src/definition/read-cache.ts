@@ -18,14 +18,7 @@ export function readCaches(
   if (value === null) return [];
   // GitLab's `Entry::Caches` composes `[config].flatten`: a list from an anchor that is itself a
   // list (`cache: [*go_cache]`) is one list of caches.
-  const items: { item: YamlValue; at: SourceLocation | undefined }[] = [];
-  const flatten = (list: YamlValue[]) =>
-    list.forEach((item, index) => {
-      if (Array.isArray(item)) flatten(item);
-      else items.push({ item, at: reader.at(list, index) ?? at });
-    });
-  if (Array.isArray(value)) flatten(value);
-  else items.push({ item: value as YamlValue, at });
+  const items = reader.flatItems(value as YamlValue, at);
   if (items.length > 4) reader.fail(keyPath, 'config has too many caches (maximum is 4)', at);
   const caches: CacheDefinition[] = [];
   items.forEach(({ item, at: itemAt }) => {

@@ -5,6 +5,7 @@ import type { SourceMap } from '../yaml/source-map.js';
 import { parseHumanDuration } from './duration.js';
 import { readJob } from './read-job.js';
 import {
+  DEFAULT_KEYWORDS,
   readArtifacts,
   readCaches,
   readIdTokens,
@@ -102,24 +103,7 @@ function readDefaults(reader: Reader, content: YamlMap): DefaultsDefinition {
   if (content.default !== undefined) {
     const map = reader.map(content.default, 'default', reader.at(content, 'default'));
     if (map) {
-      reader.checkKeys(
-        map,
-        [
-          'after_script',
-          'artifacts',
-          'before_script',
-          'cache',
-          'hooks',
-          'id_tokens',
-          'image',
-          'interruptible',
-          'retry',
-          'services',
-          'tags',
-          'timeout',
-        ],
-        'default',
-      );
+      reader.checkKeys(map, DEFAULT_KEYWORDS, 'default');
       if (map.id_tokens !== undefined) {
         const tokens = readIdTokens(reader, map.id_tokens, 'default:id_tokens', reader.at(map, 'id_tokens'));
         if (tokens) defaults.idTokens = tokens;

@@ -210,14 +210,7 @@ export function readNeeds(
 ): NeedDefinition[] | undefined {
   if (!Array.isArray(value) && !isYamlMap(value))
     return reader.fail(keyPath, 'config can only be a Hash or an Array', at);
-  const items: { item: YamlValue; at: SourceLocation | undefined }[] = [];
-  const flatten = (list: YamlValue[]) =>
-    list.forEach((item, index) => {
-      if (Array.isArray(item)) flatten(item);
-      else items.push({ item, at: reader.at(list, index) ?? at });
-    });
-  if (Array.isArray(value)) flatten(value);
-  else items.push({ item: value, at });
+  const items = reader.flatItems(value, at);
   const needs: NeedDefinition[] = [];
   for (const { item, at: itemAt } of items) {
     if (typeof item === 'string') {

@@ -26,6 +26,26 @@ export class Reader {
     return undefined;
   }
 
+  /**
+   * The items of a value that may be one item or a list, with lists nested by anchors flattened as
+   * GitLab's `[config].flatten` does (`cache: [*go_cache]`, `needs: [*base, job]`), each with where
+   * it is written.
+   */
+  flatItems(
+    value: YamlValue,
+    at: SourceLocation | undefined,
+  ): { item: YamlValue; at: SourceLocation | undefined }[] {
+    const items: { item: YamlValue; at: SourceLocation | undefined }[] = [];
+    const flatten = (list: YamlValue[]) =>
+      list.forEach((item, index) => {
+        if (Array.isArray(item)) flatten(item);
+        else items.push({ item, at: this.at(list, index) ?? at });
+      });
+    if (Array.isArray(value)) flatten(value);
+    else items.push({ item: value, at });
+    return items;
+  }
+
   /** Reports keys of `map` outside `allowed`, with a did-you-mean. */
   checkKeys(map: YamlMap, allowed: readonly string[], keyPath: string): void {
     const unknown = Object.keys(map).filter((key) => !allowed.includes(key));
