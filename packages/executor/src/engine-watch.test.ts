@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { createSilentLogger } from '@glci/config';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type EngineProbe, EngineWatch, engineProbe, waitForEngine } from './engine-watch.js';
 
 const logger = createSilentLogger();
@@ -17,17 +17,8 @@ function switchable(up: () => boolean): EngineProbe & { calls: number } {
   return probe;
 }
 
-/** Resolves once `condition` holds (the test's own timeout bounds it). */
-function until(condition: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      if (condition()) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 2);
-  });
-}
+/** Resolves once `condition` holds, polling as often as the fake engines change. */
+const until = (condition: () => boolean) => vi.waitUntil(condition, { timeout: 10_000, interval: 2 });
 
 describe('EngineWatch', () => {
   it('reports a loss only after `misses` probes in a row fail, once, with the last error', async () => {

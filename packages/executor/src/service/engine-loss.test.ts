@@ -1,5 +1,5 @@
 import { createSilentLogger } from '@glci/config';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ReadyInfrastructure } from '../infrastructure.js';
 import { EngineLoss, type EnginePipeline } from './engine-loss.js';
 
@@ -18,16 +18,8 @@ function pipeline(id: number, log: string[]): EnginePipeline {
   };
 }
 
-function until(condition: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      if (condition()) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 2);
-  });
-}
+/** Resolves once `condition` holds, polling as often as the fake engines change. */
+const until = (condition: () => boolean) => vi.waitUntil(condition, { timeout: 10_000, interval: 2 });
 
 describe('EngineLoss', () => {
   it('detaches the pipelines on a lost engine, then takes them over once it answers again', async () => {
