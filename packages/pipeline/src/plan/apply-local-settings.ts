@@ -24,16 +24,7 @@ export function applyLocalSettings(
           : undefined;
     if (why) {
       skipped.add(job.name);
-      excluded.push({
-        name: job.name,
-        definitionName: job.definitionName,
-        stage: job.stage,
-        ...(job.location ? { location: job.location } : {}),
-        by: 'local',
-        reason: `skipped by the glci config: ${why}`,
-        ruleTrace: job.ruleTrace,
-        variables: job.variables,
-      });
+      excluded.push(locallyExcluded(job, `skipped by the glci config: ${why}`));
     }
   }
   // A preset's jobs/stages select jobs; the jobs they need (transitively) come along.
@@ -61,16 +52,7 @@ export function applyLocalSettings(
     for (const job of jobs) {
       if (wanted.has(job.name) || skipped.has(job.name)) continue;
       skipped.add(job.name);
-      excluded.push({
-        name: job.name,
-        definitionName: job.definitionName,
-        stage: job.stage,
-        ...(job.location ? { location: job.location } : {}),
-        by: 'local',
-        reason: 'not selected by the preset (jobs/stages)',
-        ruleTrace: job.ruleTrace,
-        variables: job.variables,
-      });
+      excluded.push(locallyExcluded(job, 'not selected by the preset (jobs/stages)'));
     }
   }
   const kept = jobs.filter((job) => !skipped.has(job.name));
@@ -109,4 +91,18 @@ export function applyLocalSettings(
       };
     return result;
   });
+}
+
+/** A job the local config (skip list or preset) keeps out of the run, shown with why. */
+function locallyExcluded(job: PlannedJobDraft, reason: string): ExcludedJob {
+  return {
+    name: job.name,
+    definitionName: job.definitionName,
+    stage: job.stage,
+    ...(job.location ? { location: job.location } : {}),
+    by: 'local',
+    reason,
+    ruleTrace: job.ruleTrace,
+    variables: job.variables,
+  };
 }
