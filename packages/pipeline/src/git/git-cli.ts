@@ -221,11 +221,10 @@ export async function openGitRepository(
   const root = answered.stdout.trim();
   if (answered.code !== 0 || !root) throw notARepository(answered);
   const trimmed = (result: RunResult) => (result.code === 0 ? result.stdout.trim() : undefined);
-  const defaultAnswers = answers.slice(4, 4 + DEFAULT_BRANCH_QUESTIONS.length);
-  const alsoAnswers = answers.slice(
-    4 + DEFAULT_BRANCH_QUESTIONS.length,
-    4 + DEFAULT_BRANCH_QUESTIONS.length + also.length,
-  );
+  // The answers come in the order asked: the four above, then each group in turn.
+  const alsoStart = 4 + DEFAULT_BRANCH_QUESTIONS.length;
+  const defaultAnswers = answers.slice(4, alsoStart);
+  const alsoAnswers = answers.slice(alsoStart, alsoStart + also.length);
   const upstream = options.upstream ? answers.at(-1) : undefined;
   const prefetched = new Map<string, Promise<unknown>>();
   prefetched.set('branch', Promise.resolve(trimmed(branch)));
